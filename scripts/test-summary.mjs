@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Prints the plain `N passed, N failed` line CI reads, from vitest's JSON report.
+import { readFileSync } from 'node:fs';
+
+const [reportPath] = process.argv.slice(2);
+let report;
+try {
+  report = JSON.parse(readFileSync(reportPath, 'utf8'));
+} catch (error) {
+  console.log(`0 passed, 1 failed`);
+  console.error(`test-summary: no readable vitest report at ${reportPath}: ${error.message}`);
+  process.exit(1);
+}
+const failed = report.numFailedTests + (report.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(report);
+const skipped = report.numPendingTests + report.numTodoTests;
+console.log(`${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+
+// A suite that fails to load has no failed tests of its own; count it once as a failure.
+function countSuitesWithFailedTests(r) {
+  return (r.testResults ?? []).filter((suite) => suite.status === 'failed' && suite.assertionResults.some((a) => a.status === 'failed')).length;
+}

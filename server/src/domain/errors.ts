@@ -1,0 +1,59 @@
+/**
+ * The broker's typed errors. Every layer throws these; the transport maps them to gRPC status codes
+ * in exactly one place (`transport/error-mapping.ts`).
+ */
+
+/** Base class of every error the broker means to report to a client. */
+export abstract class BrokerError extends Error {
+  /** Stable machine-readable reason, e.g. `TASK_NOT_FOUND`. */
+  abstract readonly reason: string;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A request field is missing or malformed. The message starts with the field's path. */
+export class InvalidArgumentError extends BrokerError {
+  readonly reason = 'INVALID_ARGUMENT';
+
+  /**
+   * @param field - path of the offending field, e.g. `tasks[2].name`
+   * @param problem - what is wrong with it, e.g. `must not be empty`
+   */
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
+/** A payload, a batch or the disk is over a limit. */
+export class ResourceExhaustedError extends BrokerError {
+  readonly reason = 'RESOURCE_EXHAUSTED';
+}
+
+/** No task has this id. */
+export class TaskNotFoundError extends BrokerError {
+  readonly reason = 'TASK_NOT_FOUND';
+
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} not found`);
+  }
+}
+
+/** The task's status forbids the operation. */
+export class FailedPreconditionError extends BrokerError {
+  readonly reason = 'FAILED_PRECONDITION';
+}
+
+/** The broker is shutting down and takes no new work. */
+export class ShuttingDownError extends BrokerError {
+  readonly reason = 'SHUTTING_DOWN';
+
+  constructor() {
+    super('the broker is shutting down');
+  }
+}

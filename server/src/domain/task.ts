@@ -1,0 +1,185 @@
+/**
+ * The broker's task model: one record per task, with an attempt counter, whatever its status.
+ * These types belong to no layer's technology: the store persists them, the core moves them
+ * through the state machine, the transport maps them to and from protobuf.
+ */
+
+/** Where a task is in its lifecycle; QTasks' own status names. */
+export type TaskStatus = 'new' | 'process' | 'retry' | 'success' | 'error' | 'cancel';
+
+/** Every status, in the order of the protobuf enum (`TASK_STATUS_NEW` = 1, …). */
+export const TASK_STATUSES: readonly TaskStatus[] = ['new', 'process', 'retry', 'success', 'error', 'cancel'];
+
+/** True for the statuses a task never leaves: `success`, `error` and `cancel`. */
+export function isFinalStatus(status: TaskStatus): boolean {
+  return status === 'success' || status === 'error' || status === 'cancel';
+}
+
+/** Why an attempt failed. */
+export interface TaskError {
+  /** Error class name, e.g. `ValueError`, `TimeLimitExceeded`, `LeaseExpired`. */
+  type: string;
+  /** Human-readable message. */
+  message: string;
+  /** Stack trace in the worker language's own format; may be empty. */
+  traceback: string;
+}
+
+/** Delay before each further attempt: `initialMs`, times `multiplier` per attempt, at most `maxMs`. */
+export interface RetryBackoff {
+  /** Delay before the first retry. */
+  initialMs: number;
+  /** Growth factor per retry (at least 1). */
+  multiplier: number;
+  /** Upper bound of one delay; 0 means unbounded. */
+  maxMs: number;
+}
+
+/** The backoff of a task enqueued without one: 1 s, doubling, at most 100 s (Temporal's defaults). */
+export const DEFAULT_RETRY_BACKOFF: Readonly<RetryBackoff> = { initialMs: 1000, multiplier: 2, maxMs: 100_000 };
+
+/** A worker's lease on a PROCESS task: the fencing token and the deadline it must beat. */
+export interface TaskLease {
+  /** Opaque token; an outcome or heartbeat carrying another token is refused. */
+  token: string;
+  /** The lease runs out at this time unless a heartbeat extends it. */
+  deadlineMs: number;
+  /** Length of the lease as asked for; a heartbeat without `extendMs` extends by this much. */
+  leaseMs: number;
+  /** When the attempt's `maxTimeMs` runs out; the deadline never passes it. */
+  timeLimitAtMs?: number;
+}
+
+/** The stored state of one task. */
+export interface TaskRecord {
+  /** Time-ordered UUID (version 7). */
+  id: string;
+  /** Task name: the handler a worker runs. */
+  name: string;
+  /** Queue the task waits in. */
+  queue: string;
+  /** Lower runs first. */
+  priority: number;
+  /** UTF-8 JSON array. */
+  args: Uint8Array;
+  /** UTF-8 JSON object. */
+  kwargs: Uint8Array;
+  /** Current status. */
+  status: TaskStatus;
+  /** Attempts started so far. */
+  attempt: number;
+  /** Further attempts allowed after the first. */
+  maxRetries: number;
+  /** Delay between attempts. */
+  backoff: RetryBackoff;
+  /** Time limit of one attempt; 0 means none. */
+  maxTimeMs: number;
+  /** When the task was stored. */
+  createdAtMs: number;
+  /** When the task last changed status or outcome. */
+  updatedAtMs: number;
+  /** When the current or last attempt started. */
+  startedAtMs?: number;
+  /** When the task reached a final status. */
+  finishedAtMs?: number;
+  /** When the task becomes (or became) ready: its eta, or the end of a retry backoff. */
+  runAtMs?: number;
+  /** True while the task waits for `runAtMs` in the delayed index rather than the ready one. */
+  delayed: boolean;
+  /** Position in the FIFO order, renewed each time the task becomes ready or delayed. */
+  seq: number;
+  /** The JSON result of a SUCCESS task. */
+  result?: Uint8Array;
+  /** The last failure. */
+  error?: TaskError;
+  /** Why the task was cancelled, or asked to cancel. */
+  cancelReason?: string;
+  /** Set when a cancel was asked while the task was PROCESS. */
+  cancelRequested: boolean;
+  /** Worker that holds or last held the task. */
+  workerId?: string;
+  /** Present exactly while the status is `process`. */
+  lease?: TaskLease;
+  /** Labels, as enqueued. */
+  tags: string[];
+  /** Key/value pairs, as enqueued. */
+  metadata: Record<string, string>;
+  /** Idempotency key the task was enqueued with. */
+  idempotencyKey?: string;
+  /**
+   * Increases by one with every change a watcher can see, so a watcher that reads the record and
+   * also hears of its transitions can drop the ones it has already sent.
+   */
+  version: number;
+}
+
+/** A validated request to create a task, as the store takes it. */
+export interface NewTask {
+  name: string;
+  queue: string;
+  priority: number;
+  args: Uint8Array;
+  kwargs: Uint8Array;
+  maxRetries: number;
+  backoff: RetryBackoff;
+  maxTimeMs: number;
+  /** Absolute earliest start (from `eta`); when absent, `delayMs` from the enqueue's commit. */
+  runAtMs?: number;
+  /** Delay from now, used when `runAtMs` is absent; 0 means ready at once. */
+  delayMs: number;
+  idempotencyKey?: string;
+  tags: string[];
+  metadata: Record<string, string>;
+}
+
+/** What a worker reports for one leased task. */
+export type TaskOutcome =
+  | { kind: 'success'; result: Uint8Array }
+  | { kind: 'failure'; error: TaskError; retryable: boolean }
+  | { kind: 'cancelled'; reason: string };
+
+/** One outcome, fenced by the lease token it was leased with. */
+export interface Completion {
+  taskId: string;
+  leaseToken: string;
+  outcome: TaskOutcome;
+}
+
+/** The answer to one {@link Completion}. */
+export interface CompletionResult {
+  taskId: string;
+  /** True if the outcome was recorded. */
+  accepted: boolean;
+  /** The task after the outcome, or as it is when refused (absent if unknown). */
+  task?: TaskRecord;
+  /** Why the outcome was refused. */
+  reason?: string;
+}
+
+/** One lease to keep alive. */
+export interface HeartbeatItem {
+  taskId: string;
+  leaseToken: string;
+}
+
+/** The answer to one {@link HeartbeatItem}. */
+export interface HeartbeatResult {
+  taskId: string;
+  /** True if the lease was valid and is extended. */
+  ok: boolean;
+  /** True if the task was asked to cancel. */
+  cancelRequested: boolean;
+  /** The new deadline, when `ok`. */
+  leaseDeadlineMs?: number;
+  /** Why the item was refused. */
+  reason?: string;
+}
+
+/** A request to lease ready tasks, already validated. */
+export interface LeaseOptions {
+  workerId: string;
+  /** Distinct queue names. */
+  queues: string[];
+  maxTasks: number;
+  leaseMs: number;
+}

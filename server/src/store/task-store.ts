@@ -1,0 +1,476 @@
+/**
+ * The task store: the only code that knows LMDB. It exposes verbs (enqueue, lease, heartbeat,
+ * complete, cancel, promoteDue, reapExpiredLeases, get, list), never transactions.
+ *
+ * Every verb is one atomic `childTransaction`: lmdb-js runs the callbacks issued in one event turn
+ * in one shared write transaction (one commit, one fsync), and a callback that throws rolls back
+ * its own writes (a throw inside a plain `transaction()` would not). Callbacks never await and read
+ * the clock themselves, because they run later than the call that queued them.
+ *
+ * Durability: a resolved commit is visible to readers; with lmdb-js's default `overlappingSync` it
+ * is fsynced a little later, reported by `flushed`. The verbs resolve at commit; {@link
+ * TaskStore.durable} then waits for the fsync in `strict` mode, and not at all in `commit` mode
+ * (which survives a crash of the process, but not of the machine).
+ */
+import { randomBytes } from 'node:crypto';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { v7 as uuidv7 } from 'uuid';
+import { retryDelayMs } from '../domain/backoff.js';
+import { FailedPreconditionError, TaskNotFoundError } from '../domain/errors.js';
+import {
+  TASK_STATUSES,
+  isFinalStatus,
+  type Completion,
+  type CompletionResult,
+  type HeartbeatItem,
+  type HeartbeatResult,
+  type LeaseOptions,
+  type NewTask,
+  type TaskError,
+  type TaskRecord,
+  type TaskStatus,
+} from '../domain/task.js';
+import {
+  dueRange,
+  entryId,
+  idempotencyKey,
+  indexEntriesOf,
+  prefixRange,
+  statusIndex,
+  type Key,
+  type StatusIndexName,
+} from './keys.js';
+import { mergeReadyQueues } from './ready-merge.js';
+
+/** How acknowledgements relate to the disk. */
+export type Durability = 'strict' | 'commit';
+
+/** Options of {@link TaskStore.open}. */
+export interface TaskStoreOptions {
+  /** Directory of the LMDB environment; created if missing. */
+  path: string;
+  /** `strict` (default): acknowledge after fsync. `commit`: acknowledge after commit. */
+  durability?: Durability;
+  /** Clock in epoch milliseconds; tests pass a fake one. Default `Date.now`. */
+  clock?: () => number;
+}
+
+/** The outcome of a write verb: its value, and every record it changed that watchers should see. */
+export interface WriteResult<T> {
+  value: T;
+  /** The records after the change, in commit order. */
+  changed: TaskRecord[];
+}
+
+/** A filter and cursor for {@link TaskStore.list}. */
+export interface ListFilter {
+  queue?: string;
+  status?: TaskStatus;
+  limit: number;
+  /** Cursor returned by the previous page. */
+  after?: ListCursor;
+}
+
+/** Where a page ended: the last key read, in the index the filter uses. */
+export type ListCursor = (string | number)[];
+
+/** One page of {@link TaskStore.list}. */
+export interface ListPage {
+  tasks: TaskRecord[];
+  /** Cursor of the next page; absent on the last page. */
+  next?: ListCursor;
+}
+
+/** The store's on-disk layout version; a store written by a newer layout is refused. */
+const SCHEMA_VERSION = 1;
+
+/** The LMDB store of tasks and their indexes. */
+export class TaskStore {
+  private readonly tasks: Database<TaskRecord, string>;
+  private readonly indexes: Record<StatusIndexName, Database<unknown, Key>>;
+  private readonly idempotency: Database<string, Key>;
+  private readonly meta: Database<number, string>;
+  private readonly clock: () => number;
+  private seq: number;
+
+  private constructor(
+    private readonly env: RootDatabase,
+    /** How acknowledgements relate to the disk. */
+    readonly durability: Durability,
+    clock: () => number,
+  ) {
+    this.clock = clock;
+    this.tasks = env.openDB<TaskRecord, string>('tasks', {});
+    this.indexes = {
+      ready: env.openDB('ready', {}),
+      delayed: env.openDB('delayed', {}),
+      leases: env.openDB('leases', {}),
+      byStatus: env.openDB('by_status', {}),
+    };
+    this.idempotency = env.openDB<string, Key>('idempotency', {});
+    this.meta = env.openDB<number, string>('meta', {});
+    const schemaVersion = this.meta.get('schemaVersion');
+    if (schemaVersion !== undefined && schemaVersion > SCHEMA_VERSION) {
+      throw new Error(`the data directory was written by a newer broker (schema ${schemaVersion} > ${SCHEMA_VERSION})`);
+    }
+    this.seq = this.meta.get('seq') ?? 0;
+  }
+
+  /** Opens (or creates) the store in `options.path`. */
+  static async open(options: TaskStoreOptions): Promise<TaskStore> {
+    const env = open({ path: options.path, maxDbs: 16 });
+    const store = new TaskStore(env, options.durability ?? 'strict', options.clock ?? Date.now);
+    await store.meta.put('schemaVersion', SCHEMA_VERSION);
+    return store;
+  }
+
+  /**
+   * Stores new tasks atomically. A task whose idempotency key is already taken in its queue is
+   * not stored; the task that holds the key is returned in its place.
+   *
+   * @returns one record per input, in input order
+   */
+  enqueue(newTasks: readonly NewTask[]): Promise<WriteResult<TaskRecord[]>> {
+    return this.write((now, changed) =>
+        newTasks.map((spec) => {
+          if (spec.idempotencyKey) {
+            const existingId = this.idempotency.get(idempotencyKey(spec.queue, spec.idempotencyKey));
+            const existing = existingId === undefined ? undefined : this.tasks.get(existingId);
+            if (existing) return existing;
+          }
+          const runAtMs = spec.runAtMs ?? now + spec.delayMs;
+          const delayed = runAtMs > now;
+          const task: TaskRecord = {
+            id: uuidv7(),
+            name: spec.name,
+            queue: spec.queue,
+            priority: spec.priority,
+            args: spec.args,
+            kwargs: spec.kwargs,
+            status: 'new',
+            attempt: 0,
+            maxRetries: spec.maxRetries,
+            backoff: spec.backoff,
+            maxTimeMs: spec.maxTimeMs,
+            createdAtMs: now,
+            updatedAtMs: now,
+            runAtMs,
+            delayed,
+            seq: this.nextSeq(),
+            cancelRequested: false,
+            tags: spec.tags,
+            metadata: spec.metadata,
+            version: 1,
+          };
+          if (spec.idempotencyKey) {
+            task.idempotencyKey = spec.idempotencyKey;
+            this.idempotency.put(idempotencyKey(spec.queue, spec.idempotencyKey), task.id);
+          }
+          this.transition(undefined, task, changed);
+          return task;
+        }),
+    );
+  }
+
+  /**
+   * Leases up to `maxTasks` ready tasks across `queues`: lowest priority number first, FIFO
+   * within a priority. Each becomes PROCESS with `attempt` incremented and a fresh lease token.
+   * Not flushed: a lease lost in a power cut only means the task runs again.
+   */
+  lease(options: LeaseOptions): Promise<WriteResult<TaskRecord[]>> {
+    return this.write((now, changed) => {
+      const picked = mergeReadyQueues(this.indexes.ready, options.queues, options.maxTasks);
+      return picked.map((taskId) => {
+        const before = this.mustGet(taskId);
+        const timeLimitAtMs = before.maxTimeMs > 0 ? now + before.maxTimeMs : undefined;
+        const after: TaskRecord = {
+          ...before,
+          status: 'process',
+          attempt: before.attempt + 1,
+          startedAtMs: now,
+          updatedAtMs: now,
+          workerId: options.workerId,
+          lease: {
+            token: newLeaseToken(),
+            deadlineMs: Math.min(now + options.leaseMs, timeLimitAtMs ?? Infinity),
+            leaseMs: options.leaseMs,
+            ...(timeLimitAtMs === undefined ? {} : { timeLimitAtMs }),
+          },
+          version: before.version + 1,
+        };
+        this.transition(before, after, changed);
+        return after;
+      });
+    });
+  }
+
+  /**
+   * Extends the leases that are still valid by `extendMs` from now (0: by each lease's own length),
+   * never past an attempt's time limit. Not flushed, like {@link lease}. Heartbeats are not
+   * transitions: the records keep their version and watchers hear nothing.
+   */
+  heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
+    return this.write((now) =>
+      items.map((item): HeartbeatResult => {
+        const current = this.tasks.get(item.taskId);
+        const refusal = leaseRefusal(current, item.leaseToken, now);
+        if (refusal || !current?.lease) {
+          return { taskId: item.taskId, ok: false, cancelRequested: false, reason: refusal };
+        }
+        const lease = current.lease;
+        const deadlineMs = Math.min(now + (extendMs || lease.leaseMs), lease.timeLimitAtMs ?? Infinity);
+        this.transition(current, { ...current, lease: { ...lease, deadlineMs } });
+        return { taskId: item.taskId, ok: true, cancelRequested: current.cancelRequested, leaseDeadlineMs: deadlineMs };
+      }),
+    ).then((result) => result.value);
+  }
+
+  /**
+   * Records the outcomes of leased tasks. Each item is fenced by its lease token: a stale, expired
+   * or unknown lease is refused for that item and changes nothing, and the other items proceed.
+   */
+  complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
+    return this.write((now, changed) =>
+        completions.map((completion): CompletionResult => {
+          const before = this.tasks.get(completion.taskId);
+          const refusal = leaseRefusal(before, completion.leaseToken, now);
+          if (refusal || !before) {
+            return { taskId: completion.taskId, accepted: false, reason: refusal, ...(before ? { task: before } : {}) };
+          }
+          const after = this.settle(before, completion, now);
+          this.transition(before, after, changed);
+          return { taskId: completion.taskId, accepted: true, task: after };
+        }),
+    );
+  }
+
+  /**
+   * Cancels a task: a NEW or RETRY task becomes CANCEL at once; a PROCESS task is marked
+   * `cancelRequested` for its worker to see; a CANCEL task is returned unchanged.
+   *
+   * @throws TaskNotFoundError for an unknown id
+   * @throws FailedPreconditionError for a task that ended in SUCCESS or ERROR
+   */
+  cancel(taskId: string, reason: string): Promise<WriteResult<TaskRecord>> {
+    return this.write((now, changed) => {
+        const before = this.mustGet(taskId);
+        switch (before.status) {
+          case 'cancel':
+            return before;
+          case 'success':
+          case 'error':
+            throw new FailedPreconditionError(`task ${taskId} already ended in ${before.status}; it cannot be cancelled`);
+          case 'process': {
+            if (before.cancelRequested) return before;
+            const after = { ...before, cancelRequested: true, cancelReason: reason, updatedAtMs: now, version: before.version + 1 };
+            this.transition(before, after, changed);
+            return after;
+          }
+          case 'new':
+          case 'retry': {
+            const after = finish(before, 'cancel', now, { cancelReason: reason });
+            this.transition(before, after, changed);
+            return after;
+          }
+        }
+      });
+  }
+
+  /** Moves up to `limit` tasks whose eta or backoff has passed from the delayed to the ready index. */
+  promoteDue(limit: number): Promise<WriteResult<number>> {
+    return this.write((now, changed) => {
+      const due = Array.from(this.indexes.delayed.getRange({ ...dueRange(now), limit }));
+      for (const { value: taskId } of due) {
+        const before = this.mustGet(taskId as string);
+        // A promotion is not a status change; the version stays, so watchers are not told.
+        this.transition(before, { ...before, delayed: false, seq: this.nextSeq() }, changed);
+      }
+      return due.length;
+    });
+  }
+
+  /**
+   * Ends up to `limit` leases whose deadline has passed. Each task runs again as a new attempt
+   * (RETRY, ready at once) if retries are left, and otherwise fails with ERROR; the recorded error
+   * is `TimeLimitExceeded` when the attempt's `maxTimeMs` ran out and `LeaseExpired` otherwise. A
+   * task asked to cancel becomes CANCEL.
+   */
+  reapExpiredLeases(limit: number): Promise<WriteResult<number>> {
+    return this.write((now, changed) => {
+      const expired = Array.from(this.indexes.leases.getRange({ ...dueRange(now), limit }));
+      for (const { value: taskId } of expired) {
+        const before = this.mustGet(taskId as string);
+        const lease = before.lease!;
+        const timedOut = lease.timeLimitAtMs !== undefined && lease.deadlineMs >= lease.timeLimitAtMs;
+        const error: TaskError = timedOut
+          ? { type: 'TimeLimitExceeded', message: `attempt ${before.attempt} ran longer than max_time_ms (${before.maxTimeMs} ms)`, traceback: '' }
+          : { type: 'LeaseExpired', message: `the lease of worker "${before.workerId}" on attempt ${before.attempt} ran out without a heartbeat or an outcome`, traceback: '' };
+        this.transition(before, this.afterFailure(before, error, true, now, 0), changed);
+      }
+      return expired.length;
+    });
+  }
+
+  /**
+   * Resolves once every write committed so far is as durable as the durability mode promises:
+   * fsynced in `strict` mode, at once in `commit` mode. Verbs resolve at commit, so the caller
+   * can act on a commit (wake a waiting worker) before it acknowledges the write to a client.
+   */
+  async durable(): Promise<void> {
+    if (this.durability === 'strict') await this.env.flushed;
+  }
+
+  /** The task with this id, or undefined. */
+  get(taskId: string): TaskRecord | undefined {
+    return this.tasks.get(taskId);
+  }
+
+  /**
+   * A page of tasks. Filtered by status, they come from the status index; without a filter, from
+   * the tasks database in id (creation) order; filtered by queue only, status by status.
+   */
+  list(filter: ListFilter): ListPage {
+    const tasks: TaskRecord[] = [];
+    if (filter.queue === undefined && filter.status === undefined) {
+      const after = filter.after?.[0];
+      const range = this.tasks.getRange(after === undefined ? {} : { start: after as string });
+      for (const { key, value } of range) {
+        if (key === after) continue;
+        if (tasks.length === filter.limit) return { tasks, next: [tasks[tasks.length - 1]!.id] };
+        tasks.push(value);
+      }
+      return { tasks };
+    }
+    const after = filter.after;
+    const statuses = filter.status !== undefined ? [statusIndex(filter.status)] : TASK_STATUSES.map(statusIndex);
+    let lastKey: Key | undefined;
+    for (const status of statuses) {
+      if (after !== undefined && status < (after[0] as number)) continue;
+      const { start, end } = prefixRange(filter.queue === undefined ? [status] : [status, filter.queue]);
+      const resume = after !== undefined && after[0] === status;
+      for (const { key } of this.indexes.byStatus.getRange({ start: resume ? after : start, end })) {
+        if (resume && sameKey(key, after)) continue;
+        if (tasks.length === filter.limit) return { tasks, next: lastKey! };
+        tasks.push(this.mustGet(key[2] as string));
+        lastKey = key;
+      }
+    }
+    return { tasks };
+  }
+
+  /** The earliest time a delayed task becomes due or a lease runs out, if any. */
+  nextDueAtMs(): number | undefined {
+    const times = [this.firstKey(this.indexes.delayed), this.firstKey(this.indexes.leases)]
+      .filter((key): key is Key => key !== undefined)
+      .map((key) => key[0] as number);
+    return times.length ? Math.min(...times) : undefined;
+  }
+
+  /** Waits for pending writes and closes the environment. */
+  async close(): Promise<void> {
+    await this.env.flushed;
+    await this.env.close();
+  }
+
+  /** Runs `body` as one atomic transaction, batched with the other writes of the event turn. */
+  private async write<T>(body: (nowMs: number, changed: TaskRecord[]) => T): Promise<WriteResult<T>> {
+    const changed: TaskRecord[] = [];
+    const value = await this.env.childTransaction(() => {
+      const seqBefore = this.seq;
+      const result = body(this.clock(), changed);
+      if (this.seq !== seqBefore) this.meta.put('seq', this.seq);
+      return result;
+    });
+    return { value, changed };
+  }
+
+
+  /** Replaces a record, moving its index entries along; `changed` collects what watchers see. */
+  private transition(before: TaskRecord | undefined, after: TaskRecord, changed?: TaskRecord[]): void {
+    const keep = new Set((before ? indexEntriesOf(before) : []).map(entryId));
+    const next = indexEntriesOf(after);
+    const nextIds = new Set(next.map(entryId));
+    if (before) {
+      for (const entry of indexEntriesOf(before)) {
+        if (!nextIds.has(entryId(entry))) this.indexes[entry.index].remove(entry.key);
+      }
+    }
+    for (const entry of next) {
+      if (!keep.has(entryId(entry))) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : after.id);
+    }
+    this.tasks.put(after.id, after);
+    changed?.push(after);
+  }
+
+  /** The record after an accepted outcome. */
+  private settle(before: TaskRecord, completion: Completion, now: number): TaskRecord {
+    const outcome = completion.outcome;
+    switch (outcome.kind) {
+      case 'success':
+        return finish(before, 'success', now, { result: outcome.result });
+      case 'cancelled':
+        return finish(before, 'cancel', now, { cancelReason: outcome.reason || before.cancelReason || 'cancelled by the worker' });
+      case 'failure':
+        return this.afterFailure(before, outcome.error, outcome.retryable, now, retryDelayMs(before.backoff, before.attempt));
+    }
+  }
+
+  /** The record after a failed attempt: CANCEL if asked to, RETRY if allowed, otherwise ERROR. */
+  private afterFailure(before: TaskRecord, error: TaskError, retryable: boolean, now: number, delayMs: number): TaskRecord {
+    if (before.cancelRequested) return finish(before, 'cancel', now, { error });
+    if (!retryable || before.attempt > before.maxRetries) return finish(before, 'error', now, { error });
+    const { lease: _lease, ...rest } = before;
+    return {
+      ...rest,
+      status: 'retry',
+      error,
+      updatedAtMs: now,
+      runAtMs: now + delayMs,
+      delayed: delayMs > 0,
+      seq: this.nextSeq(),
+      version: before.version + 1,
+    };
+  }
+
+  private mustGet(taskId: string): TaskRecord {
+    const task = this.tasks.get(taskId);
+    if (!task) throw new TaskNotFoundError(taskId);
+    return task;
+  }
+
+  private nextSeq(): number {
+    return ++this.seq;
+  }
+
+  private firstKey(db: Database<unknown, Key>): Key | undefined {
+    for (const key of db.getKeys({ limit: 1 })) return key;
+    return undefined;
+  }
+}
+
+/** The record of a task that reached a final status. */
+function finish(before: TaskRecord, status: TaskStatus, now: number, changes: Partial<TaskRecord>): TaskRecord {
+  const { lease: _lease, ...rest } = before;
+  return { ...rest, ...changes, status, delayed: false, updatedAtMs: now, finishedAtMs: now, version: before.version + 1 };
+}
+
+/** Why a lease token is not (or no longer) good for this task, or undefined if it is. */
+function leaseRefusal(task: TaskRecord | undefined, token: string, now: number): string | undefined {
+  if (!task) return 'task not found';
+  if (task.status !== 'process' || !task.lease) {
+    return isFinalStatus(task.status) ? `stale lease: the task already ended in ${task.status}` : `stale lease: the task is ${task.status}`;
+  }
+  if (task.lease.token !== token) return `stale lease: attempt ${task.attempt} holds another lease token`;
+  if (task.lease.deadlineMs <= now) return 'lease expired';
+  return undefined;
+}
+
+/** A fresh, unguessable lease token. */
+function newLeaseToken(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+/** True if two tuple keys are equal element by element. */
+function sameKey(a: Key, b: Key): boolean {
+  return a.length === b.length && a.every((part, i) => part === b[i]);
+}

@@ -1,0 +1,53 @@
+/**
+ * The one place where broker errors become gRPC status codes. Anything that is not a
+ * {@link BrokerError} is a bug or an environment failure: it is logged and reported as INTERNAL,
+ * except a full disk, which is RESOURCE_EXHAUSTED so that clients back off and retry.
+ */
+import { ServerError, Status, type ServerMiddleware } from 'nice-grpc';
+import {
+  BrokerError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  ResourceExhaustedError,
+  ShuttingDownError,
+  TaskNotFoundError,
+} from '../domain/errors.js';
+
+/** The gRPC status of a broker error. */
+export function statusOf(error: BrokerError): Status {
+  if (error instanceof InvalidArgumentError) return Status.INVALID_ARGUMENT;
+  if (error instanceof TaskNotFoundError) return Status.NOT_FOUND;
+  if (error instanceof FailedPreconditionError) return Status.FAILED_PRECONDITION;
+  if (error instanceof ResourceExhaustedError) return Status.RESOURCE_EXHAUSTED;
+  if (error instanceof ShuttingDownError) return Status.UNAVAILABLE;
+  return Status.INTERNAL;
+}
+
+/** True for the errors LMDB and the OS raise when the disk or the map is full. */
+function isDiskFull(error: unknown): boolean {
+  const text = error instanceof Error ? `${(error as NodeJS.ErrnoException).code ?? ''} ${error.message}` : '';
+  return /ENOSPC|MDB_MAP_FULL|No space left/i.test(text);
+}
+
+/** nice-grpc reports a call the client cancelled as CANCELLED when it sees an AbortError. */
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+/** Turns any error thrown by a call into the ServerError a client should see. */
+export function toServerError(error: unknown, path: string): unknown {
+  if (error instanceof ServerError || isAbortError(error)) return error;
+  if (error instanceof BrokerError) return new ServerError(statusOf(error), error.message);
+  if (isDiskFull(error)) return new ServerError(Status.RESOURCE_EXHAUSTED, 'the broker\'s disk is full; retry later');
+  console.error(`qtasks-broker: unexpected error in ${path}`, error);
+  return new ServerError(Status.INTERNAL, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/** Server middleware applying {@link toServerError} to every call. */
+export const errorMappingMiddleware: ServerMiddleware = async function* (call, context) {
+  try {
+    return yield* call.next(call.request, context);
+  } catch (error) {
+    throw toServerError(error, call.method.path);
+  }
+};

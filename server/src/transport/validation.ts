@@ -1,0 +1,308 @@
+/**
+ * Request validation at the edge: protobuf requests in, validated domain inputs out. Every check
+ * runs before anything is written, and every refusal names the field it is about
+ * (`tasks[2].kwargs: must be a JSON object`), so a rejected request changes nothing.
+ */
+import { InvalidArgumentError, ResourceExhaustedError } from '../domain/errors.js';
+import {
+  DEFAULT_RETRY_BACKOFF,
+  TASK_STATUSES,
+  type Completion,
+  type HeartbeatItem,
+  type LeaseOptions,
+  type NewTask,
+  type RetryBackoff,
+  type TaskError,
+  type TaskOutcome,
+  type TaskStatus,
+} from '../domain/task.js';
+import type { ListCursor } from '../store/task-store.js';
+import type {
+  CancelTaskRequest,
+  CompleteRequest,
+  EnqueueRequest,
+  HeartbeatRequest,
+  LeaseRequest,
+  ListTasksRequest,
+  TaskSpec,
+} from '@qtasks/proto';
+
+/** Limits the broker enforces on requests. */
+export interface RequestLimits {
+  /** Largest payload of one task (args + kwargs, or a result or traceback), in bytes. */
+  maxPayloadBytes: number;
+  /** Most items in one Enqueue, Heartbeat or Complete. */
+  maxBatchSize: number;
+}
+
+/** Longest name (task, queue, worker, tag, key) in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 255;
+/** Longest free text (a cancel reason, an error message, a metadata value) in UTF-8 bytes. */
+export const MAX_TEXT_BYTES = 4096;
+const MAX_TAGS = 64;
+const MAX_METADATA_ENTRIES = 64;
+const MAX_RETRIES = 1000;
+const MAX_LEASE_QUEUES = 100;
+const MAX_LEASE_TASKS = 1000;
+const MAX_WAIT_MS = 300_000;
+const DEFAULT_LEASE_MS = 30_000;
+const MIN_LEASE_MS = 1000;
+const MAX_LEASE_MS = 3_600_000;
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+const MAX_MULTIPLIER = 1000;
+/** Latest accepted eta: the end of year 9999, the range of google.protobuf.Timestamp. */
+const MAX_ETA_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+const EMPTY_ARRAY_JSON = Buffer.from('[]');
+const EMPTY_OBJECT_JSON = Buffer.from('{}');
+const NULL_JSON = Buffer.from('null');
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Validates an EnqueueRequest. */
+export function parseEnqueueRequest(request: EnqueueRequest, limits: RequestLimits): NewTask[] {
+  checkBatch('tasks', request.tasks.length, limits);
+  return request.tasks.map((spec, i) => parseTaskSpec(spec, `tasks[${i}]`, limits));
+}
+
+function parseTaskSpec(spec: TaskSpec, path: string, limits: RequestLimits): NewTask {
+  const name = checkName(`${path}.name`, spec.name);
+  const queue = spec.queue === '' ? name : checkName(`${path}.queue`, spec.queue);
+  const args = spec.args.length === 0 ? EMPTY_ARRAY_JSON : checkJson(`${path}.args`, spec.args, 'array');
+  const kwargs = spec.kwargs.length === 0 ? EMPTY_OBJECT_JSON : checkJson(`${path}.kwargs`, spec.kwargs, 'object');
+  checkPayloadSize(`${path}.args`, args.length + kwargs.length, limits, 'args and kwargs together are');
+  checkRange(`${path}.max_retries`, spec.maxRetries, 0, MAX_RETRIES);
+  checkRange(`${path}.max_time_ms`, spec.maxTimeMs, 0, 2 ** 31 - 1);
+  checkRange(`${path}.delay_ms`, spec.delayMs, 0, 2 ** 31 - 1);
+  if (spec.eta !== undefined && spec.delayMs !== 0) {
+    throw new InvalidArgumentError(`${path}.eta`, 'set either eta or delay_ms, not both');
+  }
+  const task: NewTask = {
+    name,
+    queue,
+    priority: spec.priority,
+    args,
+    kwargs,
+    maxRetries: spec.maxRetries,
+    backoff: spec.retryBackoff ? parseBackoff(`${path}.retry_backoff`, spec.retryBackoff) : { ...DEFAULT_RETRY_BACKOFF },
+    maxTimeMs: spec.maxTimeMs,
+    delayMs: spec.delayMs,
+    tags: checkTags(`${path}.tags`, spec.tags),
+    metadata: checkMetadata(`${path}.metadata`, spec.metadata),
+  };
+  if (spec.eta !== undefined) task.runAtMs = checkTimestamp(`${path}.eta`, spec.eta);
+  if (spec.idempotencyKey !== '') task.idempotencyKey = checkName(`${path}.idempotency_key`, spec.idempotencyKey);
+  return task;
+}
+
+function parseBackoff(path: string, backoff: RetryBackoff): RetryBackoff {
+  checkRange(`${path}.initial_ms`, backoff.initialMs, 0, 2 ** 31 - 1);
+  checkRange(`${path}.max_ms`, backoff.maxMs, 0, 2 ** 31 - 1);
+  const multiplier = backoff.multiplier === 0 ? DEFAULT_RETRY_BACKOFF.multiplier : backoff.multiplier;
+  if (!Number.isFinite(multiplier) || multiplier < 1 || multiplier > MAX_MULTIPLIER) {
+    throw new InvalidArgumentError(`${path}.multiplier`, `must be 0 (default 2) or between 1 and ${MAX_MULTIPLIER}, got ${backoff.multiplier}`);
+  }
+  return { initialMs: backoff.initialMs, multiplier, maxMs: backoff.maxMs };
+}
+
+/** Validates a LeaseRequest. */
+export function parseLeaseRequest(request: LeaseRequest): { options: LeaseOptions; waitMs: number } {
+  const workerId = checkName('worker_id', request.workerId);
+  if (request.queues.length === 0) throw new InvalidArgumentError('queues', 'must name at least one queue');
+  if (request.queues.length > MAX_LEASE_QUEUES) {
+    throw new InvalidArgumentError('queues', `at most ${MAX_LEASE_QUEUES} queues, got ${request.queues.length}`);
+  }
+  const queues = [...new Set(request.queues.map((queue, i) => checkName(`queues[${i}]`, queue)))];
+  checkRange('max_tasks', request.maxTasks, 0, MAX_LEASE_TASKS);
+  checkRange('wait_ms', request.waitMs, 0, MAX_WAIT_MS);
+  if (request.leaseMs !== 0) checkRange('lease_ms', request.leaseMs, MIN_LEASE_MS, MAX_LEASE_MS);
+  return {
+    options: { workerId, queues, maxTasks: request.maxTasks || 1, leaseMs: request.leaseMs || DEFAULT_LEASE_MS },
+    waitMs: request.waitMs,
+  };
+}
+
+/** Validates a HeartbeatRequest. */
+export function parseHeartbeatRequest(
+  request: HeartbeatRequest,
+  limits: RequestLimits,
+): { items: HeartbeatItem[]; extendMs: number } {
+  checkBatch('items', request.items.length, limits);
+  if (request.extendMs !== 0) checkRange('extend_ms', request.extendMs, MIN_LEASE_MS, MAX_LEASE_MS);
+  const items = request.items.map((item, i) => ({
+    taskId: checkTaskId(`items[${i}].task_id`, item.taskId),
+    leaseToken: checkName(`items[${i}].lease_token`, item.leaseToken),
+  }));
+  return { items, extendMs: request.extendMs };
+}
+
+/** Validates a CompleteRequest. */
+export function parseCompleteRequest(request: CompleteRequest, limits: RequestLimits): Completion[] {
+  checkBatch('completions', request.completions.length, limits);
+  return request.completions.map((completion, i) => {
+    const path = `completions[${i}]`;
+    return {
+      taskId: checkTaskId(`${path}.task_id`, completion.taskId),
+      leaseToken: checkName(`${path}.lease_token`, completion.leaseToken),
+      outcome: parseOutcome(path, completion.outcome, limits),
+    };
+  });
+}
+
+function parseOutcome(path: string, outcome: CompleteRequest['completions'][number]['outcome'], limits: RequestLimits): TaskOutcome {
+  switch (outcome?.$case) {
+    case 'success': {
+      const raw = outcome.value.result;
+      const result = raw.length === 0 ? NULL_JSON : checkJson(`${path}.success.result`, raw, 'any');
+      checkPayloadSize(`${path}.success.result`, result.length, limits, 'the result is');
+      return { kind: 'success', result };
+    }
+    case 'failure': {
+      const error = outcome.value.error;
+      if (!error) throw new InvalidArgumentError(`${path}.failure.error`, 'is required');
+      return { kind: 'failure', error: parseTaskError(`${path}.failure.error`, error, limits), retryable: outcome.value.retryable };
+    }
+    case 'cancelled':
+      return { kind: 'cancelled', reason: checkText(`${path}.cancelled.reason`, outcome.value.reason) };
+    default:
+      throw new InvalidArgumentError(`${path}.outcome`, 'is required: set success, failure or cancelled');
+  }
+}
+
+function parseTaskError(path: string, error: TaskError, limits: RequestLimits): TaskError {
+  const type = checkName(`${path}.type`, error.type);
+  const message = checkText(`${path}.message`, error.message, limits.maxPayloadBytes);
+  const traceback = checkText(`${path}.traceback`, error.traceback, limits.maxPayloadBytes);
+  return { type, message, traceback };
+}
+
+/** Validates a task id (GetTask, WatchResult, CancelTask). */
+export function checkTaskId(field: string, taskId: string): string {
+  if (taskId === '') throw new InvalidArgumentError(field, 'must not be empty');
+  if (Buffer.byteLength(taskId) > MAX_NAME_BYTES) throw new InvalidArgumentError(field, `must be at most ${MAX_NAME_BYTES} bytes`);
+  return taskId;
+}
+
+/** Validates a CancelTaskRequest. */
+export function parseCancelRequest(request: CancelTaskRequest): { taskId: string; reason: string } {
+  return { taskId: checkTaskId('task_id', request.taskId), reason: checkText('reason', request.reason) };
+}
+
+/** Validates a ListTasksRequest. */
+export function parseListRequest(request: ListTasksRequest): {
+  queue?: string;
+  status?: TaskStatus;
+  limit: number;
+  after?: ListCursor;
+} {
+  const filter: { queue?: string; status?: TaskStatus; limit: number; after?: ListCursor } = {
+    limit: request.pageSize || DEFAULT_PAGE_SIZE,
+  };
+  checkRange('page_size', request.pageSize, 0, MAX_PAGE_SIZE);
+  if (request.queue !== '') filter.queue = checkName('queue', request.queue);
+  if (request.status !== 0) {
+    const status = TASK_STATUSES[request.status - 1];
+    if (!status) throw new InvalidArgumentError('status', `unknown TaskStatus value ${request.status}`);
+    filter.status = status;
+  }
+  if (request.pageToken !== '') filter.after = decodePageToken(request.pageToken);
+  return filter;
+}
+
+/** The page token handed to clients: the cursor, as base64url JSON. */
+export function encodePageToken(cursor: ListCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodePageToken(token: string): ListCursor {
+  let cursor: unknown;
+  try {
+    cursor = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    cursor = undefined;
+  }
+  const valid =
+    Array.isArray(cursor) &&
+    (cursor.length === 1 || cursor.length === 2 || cursor.length === 3) &&
+    cursor.every((part) => typeof part === 'string' || typeof part === 'number');
+  if (!valid) throw new InvalidArgumentError('page_token', 'is not a token returned by ListTasks');
+  return cursor as ListCursor;
+}
+
+function checkBatch(field: string, size: number, limits: RequestLimits): void {
+  if (size === 0) throw new InvalidArgumentError(field, 'must hold at least one item');
+  if (size > limits.maxBatchSize) {
+    throw new ResourceExhaustedError(`${field}: ${size} items is over the limit of ${limits.maxBatchSize} per request`);
+  }
+}
+
+/** Names: non-empty, at most 255 bytes, no control characters (they cannot be part of an LMDB key). */
+function checkName(field: string, value: string): string {
+  if (value === '') throw new InvalidArgumentError(field, 'must not be empty');
+  if (Buffer.byteLength(value) > MAX_NAME_BYTES) {
+    throw new InvalidArgumentError(field, `must be at most ${MAX_NAME_BYTES} bytes, got ${Buffer.byteLength(value)}`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new InvalidArgumentError(field, 'must not contain control characters');
+  if (value.includes('\ufffd')) throw new InvalidArgumentError(field, 'must be valid UTF-8');
+  return value;
+}
+
+function checkText(field: string, value: string, maxBytes = MAX_TEXT_BYTES): string {
+  const bytes = Buffer.byteLength(value);
+  if (bytes > maxBytes) throw new InvalidArgumentError(field, `must be at most ${maxBytes} bytes, got ${bytes}`);
+  return value;
+}
+
+function checkRange(field: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(field, `must be between ${min} and ${max}, got ${value}`);
+  }
+}
+
+function checkPayloadSize(field: string, bytes: number, limits: RequestLimits, what: string): void {
+  if (bytes > limits.maxPayloadBytes) {
+    throw new ResourceExhaustedError(`${field}: ${what} ${bytes} bytes, over the limit of ${limits.maxPayloadBytes} bytes`);
+  }
+}
+
+/** Checks that bytes are UTF-8 JSON of the expected shape; returns them unchanged (as a Buffer). */
+function checkJson(field: string, bytes: Uint8Array, shape: 'array' | 'object' | 'any'): Buffer {
+  let value: unknown;
+  try {
+    value = JSON.parse(strictUtf8.decode(bytes));
+  } catch (error) {
+    const problem = error instanceof SyntaxError ? `is not valid JSON (${error.message})` : 'is not valid UTF-8';
+    throw new InvalidArgumentError(field, problem);
+  }
+  if (shape === 'array' && !Array.isArray(value)) throw new InvalidArgumentError(field, 'must be a JSON array');
+  if (shape === 'object' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new InvalidArgumentError(field, 'must be a JSON object');
+  }
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
+}
+
+function checkTimestamp(field: string, date: Date): number {
+  const ms = date.getTime();
+  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_ETA_MS) {
+    throw new InvalidArgumentError(field, 'must be between 1970-01-01 and 9999-12-31');
+  }
+  return Math.floor(ms);
+}
+
+function checkTags(field: string, tags: string[]): string[] {
+  if (tags.length > MAX_TAGS) throw new InvalidArgumentError(field, `at most ${MAX_TAGS} tags, got ${tags.length}`);
+  return tags.map((tag, i) => checkName(`${field}[${i}]`, tag));
+}
+
+function checkMetadata(field: string, metadata: Record<string, string>): Record<string, string> {
+  const entries = Object.entries(metadata);
+  if (entries.length > MAX_METADATA_ENTRIES) {
+    throw new InvalidArgumentError(field, `at most ${MAX_METADATA_ENTRIES} entries, got ${entries.length}`);
+  }
+  for (const [key, value] of entries) {
+    checkName(`${field}[${JSON.stringify(key)}]`, key);
+    checkText(`${field}[${JSON.stringify(key)}]`, value);
+  }
+  return metadata;
+}

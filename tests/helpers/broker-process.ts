@@ -1,0 +1,95 @@
+/**
+ * Starts the real `qtasks-broker` command as a child process on `127.0.0.1:0` with a temporary
+ * data directory, and connects a gRPC client to it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BrokerServiceDefinition } from '@qtasks/proto';
+import { createChannel, createClient, type Channel, type Client } from 'nice-grpc';
+
+/** The broker's command, as installed in `node_modules/.bin/qtasks-broker`. */
+export const BROKER_BIN = fileURLToPath(new URL('../../server/bin/qtasks-broker.js', import.meta.url));
+
+/** A gRPC client of the broker. */
+export type BrokerClient = Client<typeof BrokerServiceDefinition>;
+
+/** A running broker process and a client connected to it. */
+export interface BrokerProcess {
+  /** `127.0.0.1:PORT` the broker listens on. */
+  address: string;
+  /** The LMDB directory (kept across {@link restart}). */
+  dataDir: string;
+  /** A client on a channel to the broker. */
+  client: BrokerClient;
+  /** The child process. */
+  child: ChildProcess;
+  /** Everything the broker wrote to stderr so far. */
+  stderr(): string;
+  /** Sends a signal and waits for the process to exit; resolves to its exit code (or signal name). */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+  /** SIGKILLs the broker, then starts a new one on the same data directory and port 0. */
+  restart(extraArgs?: string[]): Promise<BrokerProcess>;
+  /** Stops the broker (if running) and deletes its data directory. */
+  dispose(): Promise<void>;
+}
+
+/** Options of {@link startBrokerProcess}. */
+export interface StartOptions {
+  /** Reuse this data directory instead of a new temporary one. */
+  dataDir?: string;
+  /** More command-line flags, e.g. `['--durability', 'commit']`. */
+  args?: string[];
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+}
+
+/** Starts `qtasks-broker` and waits for its `listening on` line. */
+export async function startBrokerProcess(options: StartOptions = {}): Promise<BrokerProcess> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'qtasks-it-')));
+  const child = spawn(process.execPath, [BROKER_BIN, '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const address = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const match = /qtasks-broker listening on (\S+)\n/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`qtasks-broker exited (${code}) before listening:\n${stderr}`)));
+  });
+  const channel: Channel = createChannel(address);
+  const client = createClient(BrokerServiceDefinition, channel);
+  let disposed = false;
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    const code = await exited;
+    channel.close();
+    return code;
+  };
+  return {
+    address,
+    dataDir,
+    client,
+    child,
+    stderr: () => stderr,
+    stop,
+    async restart(extraArgs = options.args ?? []) {
+      await stop('SIGKILL');
+      return startBrokerProcess({ ...options, dataDir, args: extraArgs });
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      await stop('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
