@@ -11,11 +11,12 @@ try {
   console.error(`test-summary: no readable vitest report at ${reportPath}: ${error.message}`);
   process.exit(1);
 }
-const failed = report.numFailedTests + (report.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(report);
+const failed = report.numFailedTests + countFilesThatFailedToRun(report);
 const skipped = report.numPendingTests + report.numTodoTests;
 console.log(`${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 
-// A suite that fails to load has no failed tests of its own; count it once as a failure.
-function countSuitesWithFailedTests(r) {
-  return (r.testResults ?? []).filter((suite) => suite.status === 'failed' && suite.assertionResults.some((a) => a.status === 'failed')).length;
+// A test file that fails to load (or to set up) has no failed test of its own; count it once.
+// (`numFailedTestSuites` is no help: vitest counts describe blocks as suites.)
+function countFilesThatFailedToRun(r) {
+  return (r.testResults ?? []).filter((file) => file.status === 'failed' && !file.assertionResults.some((a) => a.status === 'failed')).length;
 }

@@ -82,10 +82,15 @@ export class Broker {
   }
 
   /** Extends valid leases and reports cancel requests; each item is answered on its own. */
-  heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
+  async heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
     this.assertOpen();
-    // A heartbeat may move a deadline later, never earlier: the due timer at worst wakes early.
-    return this.store.heartbeat(items, extendMs);
+    const results = await this.store.heartbeat(items, extendMs);
+    // A short `extendMs` can bring a deadline forward; the timer must not sleep past it.
+    // (A deadline moved later only makes the timer wake early, find nothing, and sleep again.)
+    for (const result of results) {
+      if (result.leaseDeadlineMs !== undefined) this.dueTimer.aimNoLaterThan(result.leaseDeadlineMs);
+    }
+    return results;
   }
 
   /** Records outcomes, each fenced by its lease token; resolves once the accepted ones are durable. */

@@ -119,7 +119,13 @@ export class TaskStore {
   /** Opens (or creates) the store in `options.path`. */
   static async open(options: TaskStoreOptions): Promise<TaskStore> {
     const env = open({ path: options.path, maxDbs: 16 });
-    const store = new TaskStore(env, options.durability ?? 'strict', options.clock ?? Date.now);
+    let store: TaskStore;
+    try {
+      store = new TaskStore(env, options.durability ?? 'strict', options.clock ?? Date.now);
+    } catch (error) {
+      await env.close();
+      throw error;
+    }
     await store.meta.put('schemaVersion', SCHEMA_VERSION);
     return store;
   }
@@ -282,7 +288,7 @@ export class TaskStore {
       const due = Array.from(this.indexes.delayed.getRange({ ...dueRange(now), limit }));
       for (const { value: taskId } of due) {
         const before = this.mustGet(taskId as string);
-        // A promotion is not a status change; the version stays, so watchers are not told.
+        // Listed in `changed` so that waiting leases wake; the version stays, so watchers skip it.
         this.transition(before, { ...before, delayed: false, seq: this.nextSeq() }, changed);
       }
       return due.length;

@@ -3880,8 +3880,9 @@ export const BrokerServiceDefinition = {
     /**
      * CancelTask cancels a task. A NEW or RETRY task becomes CANCEL at once. A PROCESS task is marked
      * `cancel_requested`: its worker sees that on its next Heartbeat and should stop and report
-     * `Cancelled`; the task becomes CANCEL when the worker reports any outcome, or when its lease runs
-     * out. Cancelling a task that is already CANCEL returns it unchanged.
+     * `Cancelled`; the task becomes CANCEL when the worker reports `Cancelled` or a `Failure`, or when
+     * its lease runs out. A `Success` reported anyway is kept (the work was done). Cancelling a task
+     * that is already CANCEL returns it unchanged.
      *
      * Errors: INVALID_ARGUMENT (empty `task_id`, over-long `reason`), NOT_FOUND,
      * FAILED_PRECONDITION (the task already ended in SUCCESS or ERROR), UNAVAILABLE, UNAUTHENTICATED.
@@ -4002,8 +4003,9 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
   /**
    * CancelTask cancels a task. A NEW or RETRY task becomes CANCEL at once. A PROCESS task is marked
    * `cancel_requested`: its worker sees that on its next Heartbeat and should stop and report
-   * `Cancelled`; the task becomes CANCEL when the worker reports any outcome, or when its lease runs
-   * out. Cancelling a task that is already CANCEL returns it unchanged.
+   * `Cancelled`; the task becomes CANCEL when the worker reports `Cancelled` or a `Failure`, or when
+   * its lease runs out. A `Success` reported anyway is kept (the work was done). Cancelling a task
+   * that is already CANCEL returns it unchanged.
    *
    * Errors: INVALID_ARGUMENT (empty `task_id`, over-long `reason`), NOT_FOUND,
    * FAILED_PRECONDITION (the task already ended in SUCCESS or ERROR), UNAVAILABLE, UNAUTHENTICATED.
@@ -4087,8 +4089,9 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
   /**
    * CancelTask cancels a task. A NEW or RETRY task becomes CANCEL at once. A PROCESS task is marked
    * `cancel_requested`: its worker sees that on its next Heartbeat and should stop and report
-   * `Cancelled`; the task becomes CANCEL when the worker reports any outcome, or when its lease runs
-   * out. Cancelling a task that is already CANCEL returns it unchanged.
+   * `Cancelled`; the task becomes CANCEL when the worker reports `Cancelled` or a `Failure`, or when
+   * its lease runs out. A `Success` reported anyway is kept (the work was done). Cancelling a task
+   * that is already CANCEL returns it unchanged.
    *
    * Errors: INVALID_ARGUMENT (empty `task_id`, over-long `reason`), NOT_FOUND,
    * FAILED_PRECONDITION (the task already ended in SUCCESS or ERROR), UNAVAILABLE, UNAUTHENTICATED.

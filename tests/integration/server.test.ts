@@ -1,0 +1,95 @@
+/** The `qtasks-broker` command itself: flags, environment, health, reflection, shutdown. */
+import { spawnSync } from 'node:child_process';
+import { afterEach, describe, expect, test } from 'vitest';
+import { createChannel, createClient } from 'nice-grpc';
+import { HealthDefinition, HealthCheckResponse_ServingStatus } from 'nice-grpc-server-health/lib/proto/grpc/health/v1/health.js';
+import { ServerReflectionService } from 'nice-grpc-server-reflection';
+import { ServerReflectionRequest, type ServerReflectionResponse } from 'nice-grpc-server-reflection/lib/proto/grpc/reflection/v1/reflection_pb.js';
+import { TaskStatus } from '@qtasks/proto';
+import { BROKER_BIN, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { spec, uniqueQueue, workerId } from '../helpers/tasks.js';
+
+const brokers: BrokerProcess[] = [];
+afterEach(async () => {
+  await Promise.all(brokers.splice(0).map((b) => b.dispose()));
+});
+async function start(options?: Parameters<typeof startBrokerProcess>[0]): Promise<BrokerProcess> {
+  const broker = await startBrokerProcess(options);
+  brokers.push(broker);
+  return broker;
+}
+
+describe('command line', () => {
+  test('--help prints the options and exits 0', () => {
+    const result = spawnSync(process.execPath, [BROKER_BIN, '--help'], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    for (const flag of ['--listen', '--data-dir', '--durability', 'QTASKS_BROKER_LISTEN']) expect(result.stdout).toContain(flag);
+  });
+
+  test('a bad flag or variable is refused with its name, exit code 2', () => {
+    const badFlag = spawnSync(process.execPath, [BROKER_BIN, '--durability', 'maybe'], { encoding: 'utf8' });
+    expect(badFlag.status).toBe(2);
+    expect(badFlag.stderr).toContain('--durability: must be "strict" or "commit", got "maybe"');
+    const badEnv = spawnSync(process.execPath, [BROKER_BIN], { encoding: 'utf8', env: { ...process.env, QTASKS_BROKER_LISTEN: 'nowhere' } });
+    expect(badEnv.status).toBe(2);
+    expect(badEnv.stderr).toContain('QTASKS_BROKER_LISTEN: must be HOST:PORT');
+    const unknown = spawnSync(process.execPath, [BROKER_BIN, '--frobnicate'], { encoding: 'utf8' });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('--frobnicate');
+  });
+
+  test('settings come from QTASKS_BROKER_* variables, and flags win over them', async () => {
+    // The helper passes --listen and --data-dir as flags; the variable for the limit is read.
+    const broker = await start({ env: { QTASKS_BROKER_MAX_BATCH_SIZE: '2', QTASKS_BROKER_LISTEN: '127.0.0.1:1' } });
+    expect(broker.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(broker.address).not.toBe('127.0.0.1:1');
+    await expect(broker.client.enqueue({ tasks: [{ name: 'a' }, { name: 'a' }, { name: 'a' }] })).rejects.toMatchObject({
+      details: expect.stringContaining('over the limit of 2'),
+    });
+  });
+});
+
+describe('standard services', () => {
+  test('grpc.health.v1.Health reports SERVING', async () => {
+    const broker = await start();
+    const channel = createChannel(broker.address);
+    const health = createClient(HealthDefinition, channel);
+    expect((await health.check({ service: '' })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    channel.close();
+  });
+
+  test('server reflection lists BrokerService', async () => {
+    const broker = await start();
+    const channel = createChannel(broker.address);
+    const reflection = createClient(ServerReflectionService, channel);
+    async function* requests() {
+      const request = new ServerReflectionRequest();
+      request.setListServices('*');
+      yield request;
+    }
+    const names: string[] = [];
+    for await (const response of reflection.serverReflectionInfo(requests()) as AsyncIterable<ServerReflectionResponse>) {
+      names.push(...(response.getListServicesResponse()?.getServiceList().map((s) => s.getName()) ?? []));
+    }
+    expect(names).toContain('qtasks.broker.v1.BrokerService');
+    channel.close();
+  });
+});
+
+describe('shutdown', () => {
+  test('SIGTERM wakes a waiting Lease, keeps acknowledged work and exits 0', async () => {
+    const broker = await start();
+    const queue = uniqueQueue();
+    const [created] = (await broker.client.enqueue({ tasks: [spec(queue)] })).tasks;
+    const waiting = broker.client.lease({ workerId: workerId(), queues: [uniqueQueue()], maxTasks: 1, waitMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const exit = broker.stop('SIGTERM');
+    // The parked Lease is answered (empty) before the server waits for calls in flight.
+    expect((await waiting).tasks).toEqual([]);
+    expect(await exit).toBe(0);
+    expect(broker.stderr()).toContain('SIGTERM received');
+
+    const again = await start({ dataDir: broker.dataDir });
+    expect((await again.client.getTask({ taskId: created!.id })).task!.status).toBe(TaskStatus.TASK_STATUS_NEW);
+  });
+});
