@@ -393,16 +393,15 @@ export class TaskStore {
 
   /** Replaces a record, moving its index entries along; `changed` collects what watchers see. */
   private transition(before: TaskRecord | undefined, after: TaskRecord, changed?: TaskRecord[]): void {
-    const keep = new Set((before ? indexEntriesOf(before) : []).map(entryId));
+    const previous = before ? indexEntriesOf(before) : [];
     const next = indexEntriesOf(after);
+    const previousIds = new Set(previous.map(entryId));
     const nextIds = new Set(next.map(entryId));
-    if (before) {
-      for (const entry of indexEntriesOf(before)) {
-        if (!nextIds.has(entryId(entry))) this.indexes[entry.index].remove(entry.key);
-      }
+    for (const entry of previous) {
+      if (!nextIds.has(entryId(entry))) this.indexes[entry.index].remove(entry.key);
     }
     for (const entry of next) {
-      if (!keep.has(entryId(entry))) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : after.id);
+      if (!previousIds.has(entryId(entry))) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : after.id);
     }
     this.tasks.put(after.id, after);
     changed?.push(after);
