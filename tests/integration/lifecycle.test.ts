@@ -286,3 +286,38 @@ describe('lease expiry and fencing', () => {
     expect(task!.status).toBe(TaskStatus.TASK_STATUS_PROCESS);
   });
 });
+
+describe('progress and release', () => {
+  test('each progress report reaches a watcher as its own state, fenced by the lease token', async () => {
+    const queue = uniqueQueue();
+    const [created] = (await broker.client.enqueue({ tasks: [spec(queue)] })).tasks;
+    const leased = await leaseOne(queue);
+    const progress: unknown[] = [];
+    const watching = (async () => {
+      for await (const { task } of broker.client.watchResult({ taskId: created!.id })) {
+        if (task!.progress.length > 0) progress.push(parseJson(task!.progress));
+      }
+    })();
+    const item = (value: unknown) => ({ taskId: created!.id, leaseToken: leased.leaseToken, progress: json(value) });
+    const { results } = await broker.client.reportProgress({ items: [item(1), item({ step: 2 }), { ...item(3), leaseToken: 'stale' }] });
+    expect(results.map((r) => r.ok)).toEqual([true, true, false]);
+    await broker.client.complete({ completions: [{ taskId: created!.id, leaseToken: leased.leaseToken, outcome: { $case: 'success', value: { result: json([1, 2]) } } }] });
+    await watching;
+    // The final state still carries the last progress; the two reports each came once before it.
+    expect(progress).toEqual([1, { step: 2 }, { step: 2 }]);
+    await expect(broker.client.reportProgress({ items: [{ ...item(1), progress: Buffer.from('not json') }] })).rejects.toMatchObject({
+      details: expect.stringMatching(/^items\[0\]\.progress: is not valid JSON/),
+    });
+  });
+
+  test('a released task is ready again at once and the attempt does not count', async () => {
+    const queue = uniqueQueue();
+    const [created] = (await broker.client.enqueue({ tasks: [spec(queue)] })).tasks;
+    const first = await leaseOne(queue);
+    const { results } = await broker.client.complete({ completions: [{ taskId: created!.id, leaseToken: first.leaseToken, outcome: { $case: 'released', value: {} } }] });
+    expect(results[0]!.task).toMatchObject({ status: TaskStatus.TASK_STATUS_NEW, attempt: 0 });
+    const again = await leaseOne(queue);
+    expect(again.task).toMatchObject({ id: created!.id, attempt: 1 });
+    expect(again.leaseToken).not.toBe(first.leaseToken);
+  });
+});

@@ -12,6 +12,8 @@ import {
   type HeartbeatResult,
   type LeaseOptions,
   type NewTask,
+  type ProgressItem,
+  type ProgressResult,
   type TaskRecord,
 } from '../domain/task.js';
 import type { ListFilter, ListPage, TaskStore } from '../store/task-store.js';
@@ -99,6 +101,14 @@ export class Broker {
     const { value, changed } = await this.store.complete(completions);
     this.afterCommit(changed);
     await this.store.durable();
+    return value;
+  }
+
+  /** Records progress reports and streams each to the task's watchers. Not flushed: progress is not an outcome. */
+  async reportProgress(items: readonly ProgressItem[]): Promise<ProgressResult[]> {
+    this.assertOpen();
+    const { value, changed } = await this.store.reportProgress(items);
+    this.afterCommit(changed);
     return value;
   }
 

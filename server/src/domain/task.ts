@@ -106,6 +106,8 @@ export interface TaskRecord {
   metadata: Record<string, string>;
   /** Idempotency key the task was enqueued with. */
   idempotencyKey?: string;
+  /** The latest progress (UTF-8 JSON) reported during the current attempt. */
+  progress?: Uint8Array;
   /**
    * Increases by one with every change a watcher can see, so a watcher that reads the record and
    * also hears of its transitions can drop the ones it has already sent.
@@ -136,7 +138,9 @@ export interface NewTask {
 export type TaskOutcome =
   | { kind: 'success'; result: Uint8Array }
   | { kind: 'failure'; error: TaskError; retryable: boolean }
-  | { kind: 'cancelled'; reason: string };
+  | { kind: 'cancelled'; reason: string }
+  /** Given back unfinished: ready again at once, and the attempt does not count. */
+  | { kind: 'released' };
 
 /** One outcome, fenced by the lease token it was leased with. */
 export interface Completion {
@@ -160,6 +164,23 @@ export interface CompletionResult {
 export interface HeartbeatItem {
   taskId: string;
   leaseToken: string;
+}
+
+/** One progress report of a leased task. */
+export interface ProgressItem {
+  taskId: string;
+  leaseToken: string;
+  /** UTF-8 JSON. */
+  progress: Uint8Array;
+}
+
+/** The answer to one {@link ProgressItem}. */
+export interface ProgressResult {
+  taskId: string;
+  /** True if the progress was recorded. */
+  ok: boolean;
+  /** Why the item was refused. */
+  reason?: string;
 }
 
 /** The answer to one {@link HeartbeatItem}. */

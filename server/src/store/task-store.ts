@@ -26,6 +26,8 @@ import {
   type HeartbeatResult,
   type LeaseOptions,
   type NewTask,
+  type ProgressItem,
+  type ProgressResult,
   type TaskError,
   type TaskRecord,
   type TaskStatus,
@@ -189,8 +191,9 @@ export class TaskStore {
       return picked.map((taskId) => {
         const before = this.mustGet(taskId);
         const timeLimitAtMs = before.maxTimeMs > 0 ? now + before.maxTimeMs : undefined;
+        const { progress: _progress, ...rest } = before;
         const after: TaskRecord = {
-          ...before,
+          ...rest,
           status: 'process',
           attempt: before.attempt + 1,
           startedAtMs: now,
@@ -247,6 +250,22 @@ export class TaskStore {
           this.transition(before, after, changed);
           return { taskId: completion.taskId, accepted: true, task: after };
         }),
+    );
+  }
+
+  /**
+   * Records progress reports, each fenced by its lease token like a heartbeat. Each accepted
+   * report is a transition of its own (a new version), so a watcher sees every one.
+   */
+  reportProgress(items: readonly ProgressItem[]): Promise<WriteResult<ProgressResult[]>> {
+    return this.write((now, changed) =>
+      items.map((item): ProgressResult => {
+        const before = this.tasks.get(item.taskId);
+        const refusal = leaseRefusal(before, item.leaseToken, now);
+        if (refusal || !before) return { taskId: item.taskId, ok: false, reason: refusal };
+        this.transition(before, { ...before, progress: item.progress, updatedAtMs: now, version: before.version + 1 }, changed);
+        return { taskId: item.taskId, ok: true };
+      }),
     );
   }
 
@@ -417,7 +436,26 @@ export class TaskStore {
         return finish(before, 'cancel', now, { cancelReason: outcome.reason || before.cancelReason || 'cancelled by the worker' });
       case 'failure':
         return this.afterFailure(before, outcome.error, outcome.retryable, now, retryDelayMs(before.backoff, before.attempt));
+      case 'released':
+        return this.afterRelease(before, now);
     }
+  }
+
+  /** The record of a task given back unfinished: ready at once, as if the attempt never started. */
+  private afterRelease(before: TaskRecord, now: number): TaskRecord {
+    if (before.cancelRequested) return finish(before, 'cancel', now, {});
+    const { lease: _lease, progress: _progress, ...rest } = before;
+    const attempt = before.attempt - 1;
+    return {
+      ...rest,
+      status: attempt === 0 ? 'new' : 'retry',
+      attempt,
+      updatedAtMs: now,
+      runAtMs: now,
+      delayed: false,
+      seq: this.nextSeq(),
+      version: before.version + 1,
+    };
   }
 
   /** The record after a failed attempt: CANCEL if asked to, RETRY if allowed, otherwise ERROR. */

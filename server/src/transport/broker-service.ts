@@ -14,6 +14,7 @@ import {
   parseHeartbeatRequest,
   parseLeaseRequest,
   parseListRequest,
+  parseReportProgressRequest,
   type RequestLimits,
 } from './validation.js';
 import { toProtoTask } from './task-mapping.js';
@@ -73,6 +74,11 @@ export function createBrokerService(
           reason: result.reason ?? '',
         })),
       };
+    },
+
+    async reportProgress(request) {
+      const results = await broker.reportProgress(parseReportProgressRequest(request, limits));
+      return { results: results.map((result) => ({ taskId: result.taskId, ok: result.ok, reason: result.reason ?? '' })) };
     },
 
     async complete(request) {

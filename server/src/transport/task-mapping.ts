@@ -37,6 +37,7 @@ export function toProtoTask(task: TaskRecord): Task {
     cancelRequested: task.cancelRequested,
     maxTimeMs: task.maxTimeMs,
     idempotencyKey: task.idempotencyKey ?? '',
+    progress: task.progress ? asBuffer(task.progress) : Buffer.alloc(0),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   type HeartbeatItem,
   type LeaseOptions,
   type NewTask,
+  type ProgressItem,
   type RetryBackoff,
   type TaskError,
   type TaskOutcome,
@@ -24,6 +25,7 @@ import type {
   HeartbeatRequest,
   LeaseRequest,
   ListTasksRequest,
+  ReportProgressRequest,
   TaskSpec,
 } from '@qtasks/proto';
 
@@ -164,9 +166,23 @@ function parseOutcome(path: string, outcome: CompleteRequest['completions'][numb
     }
     case 'cancelled':
       return { kind: 'cancelled', reason: checkText(`${path}.cancelled.reason`, outcome.value.reason) };
+    case 'released':
+      return { kind: 'released' };
     default:
-      throw new InvalidArgumentError(`${path}.outcome`, 'is required: set success, failure or cancelled');
+      throw new InvalidArgumentError(`${path}.outcome`, 'is required: set success, failure, cancelled or released');
   }
+}
+
+/** Validates a ReportProgressRequest. */
+export function parseReportProgressRequest(request: ReportProgressRequest, limits: RequestLimits): ProgressItem[] {
+  checkBatch('items', request.items.length, limits);
+  return request.items.map((item, i) => {
+    const path = `items[${i}]`;
+    if (item.progress.length === 0) throw new InvalidArgumentError(`${path}.progress`, 'must not be empty');
+    const progress = checkJson(`${path}.progress`, item.progress, 'any');
+    checkPayloadSize(`${path}.progress`, progress.length, limits, 'the progress is');
+    return { taskId: checkTaskId(`${path}.task_id`, item.taskId), leaseToken: checkName(`${path}.lease_token`, item.leaseToken), progress };
+  });
 }
 
 function parseTaskError(path: string, error: TaskError, limits: RequestLimits): TaskError {

@@ -240,6 +240,8 @@ export interface Task {
   maxTimeMs: number;
   /** Idempotency key the task was enqueued with; empty if none. */
   idempotencyKey: string;
+  /** The latest progress its worker reported for the current attempt: UTF-8 JSON. Empty if none. */
+  progress: Buffer;
 }
 
 export interface Task_MetadataEntry {
@@ -412,6 +414,13 @@ export interface Cancelled {
   reason: string;
 }
 
+/**
+ * Released gives a leased task back unfinished, e.g. because its worker is shutting down. The task
+ * is ready again at once, and the attempt does not count: `attempt` goes back down by one.
+ */
+export interface Released {
+}
+
 /** Completion reports the outcome of one leased task. */
 export interface Completion {
   /** The task's id. */
@@ -429,6 +438,9 @@ export interface Completion {
     | //
     /** The task stopped on a cancel request. */
     { $case: "cancelled"; value: Cancelled }
+    | //
+    /** The worker gives the task back without running it to the end. */
+    { $case: "released"; value: Released }
     | undefined;
 }
 
@@ -456,6 +468,38 @@ export interface CompletionResult {
 export interface CompleteResponse {
   /** One result per completion, in request order. */
   results: CompletionResult[];
+}
+
+/** ProgressItem is one progress report of a leased task. */
+export interface ProgressItem {
+  /** The task's id. */
+  taskId: string;
+  /** The token from its LeasedTask. */
+  leaseToken: string;
+  /** The progress: UTF-8 JSON (any value). Required. */
+  progress: Buffer;
+}
+
+/** ReportProgressRequest publishes a batch of progress reports, applied in order. */
+export interface ReportProgressRequest {
+  /** Reports, 1–10000 of them; several may name the same task. */
+  items: ProgressItem[];
+}
+
+/** ProgressResult answers one ProgressItem. */
+export interface ProgressResult {
+  /** The task's id. */
+  taskId: string;
+  /** True if the progress was recorded; false if the lease was stale, expired or unknown. */
+  ok: boolean;
+  /** Why the item was refused (when not `ok`). */
+  reason: string;
+}
+
+/** ReportProgressResponse answers a ReportProgressRequest, one result per item in request order. */
+export interface ReportProgressResponse {
+  /** One result per item, in request order. */
+  results: ProgressResult[];
 }
 
 function createBaseRetryBackoff(): RetryBackoff {
@@ -1107,6 +1151,7 @@ function createBaseTask(): Task {
     cancelRequested: false,
     maxTimeMs: 0,
     idempotencyKey: "",
+    progress: Buffer.alloc(0),
   };
 }
 
@@ -1180,6 +1225,9 @@ export const Task: MessageFns<Task> = {
     }
     if (message.idempotencyKey !== "") {
       writer.uint32(186).string(message.idempotencyKey);
+    }
+    if (message.progress.length !== 0) {
+      writer.uint32(194).bytes(message.progress);
     }
     return writer;
   },
@@ -1384,6 +1432,14 @@ export const Task: MessageFns<Task> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.progress = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1476,6 +1532,7 @@ export const Task: MessageFns<Task> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      progress: isSet(object.progress) ? Buffer.from(bytesFromBase64(object.progress)) : Buffer.alloc(0),
     };
   },
 
@@ -1556,6 +1613,9 @@ export const Task: MessageFns<Task> = {
     if (message.idempotencyKey !== "") {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.progress.length !== 0) {
+      obj.progress = base64FromBytes(message.progress);
+    }
     return obj;
   },
 
@@ -1597,6 +1657,7 @@ export const Task: MessageFns<Task> = {
     message.cancelRequested = object.cancelRequested ?? false;
     message.maxTimeMs = object.maxTimeMs ?? 0;
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.progress = object.progress ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -3416,6 +3477,58 @@ export const Cancelled: MessageFns<Cancelled> = {
   },
 };
 
+function createBaseReleased(): Released {
+  return {};
+}
+
+export const Released: MessageFns<Released> = {
+  encode(_: Released, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Released {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleased();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): Released {
+    return {};
+  },
+
+  toJSON(_: Released): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<Released>): Released {
+    return Released.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<Released>): Released {
+    const message = createBaseReleased();
+    return message;
+  },
+};
+
 function createBaseCompletion(): Completion {
   return { taskId: "", leaseToken: "", outcome: undefined };
 }
@@ -3437,6 +3550,9 @@ export const Completion: MessageFns<Completion> = {
         break;
       case "cancelled":
         Cancelled.encode(message.outcome.value, writer.uint32(42).fork()).join();
+        break;
+      case "released":
+        Released.encode(message.outcome.value, writer.uint32(50).fork()).join();
         break;
     }
     return writer;
@@ -3495,6 +3611,14 @@ export const Completion: MessageFns<Completion> = {
             message.outcome = { $case: "cancelled", value: Cancelled.decode(reader, reader.uint32()) };
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.outcome = { $case: "released", value: Released.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3525,6 +3649,8 @@ export const Completion: MessageFns<Completion> = {
         ? { $case: "failure", value: Failure.fromJSON(object.failure) }
         : isSet(object.cancelled)
         ? { $case: "cancelled", value: Cancelled.fromJSON(object.cancelled) }
+        : isSet(object.released)
+        ? { $case: "released", value: Released.fromJSON(object.released) }
         : undefined,
     };
   },
@@ -3543,6 +3669,8 @@ export const Completion: MessageFns<Completion> = {
       obj.failure = Failure.toJSON(message.outcome.value);
     } else if (message.outcome?.$case === "cancelled") {
       obj.cancelled = Cancelled.toJSON(message.outcome.value);
+    } else if (message.outcome?.$case === "released") {
+      obj.released = Released.toJSON(message.outcome.value);
     }
     return obj;
   },
@@ -3570,6 +3698,12 @@ export const Completion: MessageFns<Completion> = {
       case "cancelled": {
         if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
           message.outcome = { $case: "cancelled", value: Cancelled.fromPartial(object.outcome.value) };
+        }
+        break;
+      }
+      case "released": {
+        if (object.outcome?.value !== undefined && object.outcome?.value !== null) {
+          message.outcome = { $case: "released", value: Released.fromPartial(object.outcome.value) };
         }
         break;
       }
@@ -3841,6 +3975,360 @@ export const CompleteResponse: MessageFns<CompleteResponse> = {
   },
 };
 
+function createBaseProgressItem(): ProgressItem {
+  return { taskId: "", leaseToken: "", progress: Buffer.alloc(0) };
+}
+
+export const ProgressItem: MessageFns<ProgressItem> = {
+  encode(message: ProgressItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.leaseToken !== "") {
+      writer.uint32(18).string(message.leaseToken);
+    }
+    if (message.progress.length !== 0) {
+      writer.uint32(26).bytes(message.progress);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProgressItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProgressItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.leaseToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.progress = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProgressItem {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      leaseToken: isSet(object.leaseToken)
+        ? globalThis.String(object.leaseToken)
+        : isSet(object.lease_token)
+        ? globalThis.String(object.lease_token)
+        : "",
+      progress: isSet(object.progress) ? Buffer.from(bytesFromBase64(object.progress)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: ProgressItem): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.leaseToken !== "") {
+      obj.leaseToken = message.leaseToken;
+    }
+    if (message.progress.length !== 0) {
+      obj.progress = base64FromBytes(message.progress);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProgressItem>): ProgressItem {
+    return ProgressItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProgressItem>): ProgressItem {
+    const message = createBaseProgressItem();
+    message.taskId = object.taskId ?? "";
+    message.leaseToken = object.leaseToken ?? "";
+    message.progress = object.progress ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseReportProgressRequest(): ReportProgressRequest {
+  return { items: [] };
+}
+
+export const ReportProgressRequest: MessageFns<ReportProgressRequest> = {
+  encode(message: ReportProgressRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      ProgressItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportProgressRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportProgressRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(ProgressItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportProgressRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => ProgressItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ReportProgressRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => ProgressItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReportProgressRequest>): ReportProgressRequest {
+    return ReportProgressRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReportProgressRequest>): ReportProgressRequest {
+    const message = createBaseReportProgressRequest();
+    message.items = object.items?.map((e) => ProgressItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseProgressResult(): ProgressResult {
+  return { taskId: "", ok: false, reason: "" };
+}
+
+export const ProgressResult: MessageFns<ProgressResult> = {
+  encode(message: ProgressResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.ok !== false) {
+      writer.uint32(16).bool(message.ok);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProgressResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProgressResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ok = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProgressResult {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: ProgressResult): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.ok !== false) {
+      obj.ok = message.ok;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProgressResult>): ProgressResult {
+    return ProgressResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProgressResult>): ProgressResult {
+    const message = createBaseProgressResult();
+    message.taskId = object.taskId ?? "";
+    message.ok = object.ok ?? false;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseReportProgressResponse(): ReportProgressResponse {
+  return { results: [] };
+}
+
+export const ReportProgressResponse: MessageFns<ReportProgressResponse> = {
+  encode(message: ReportProgressResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ProgressResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportProgressResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportProgressResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ProgressResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportProgressResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ProgressResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReportProgressResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ProgressResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReportProgressResponse>): ReportProgressResponse {
+    return ReportProgressResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReportProgressResponse>): ReportProgressResponse {
+    const message = createBaseReportProgressResponse();
+    message.results = object.results?.map((e) => ProgressResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** BrokerService is the whole broker: producers, workers and watchers all talk to it. */
 export type BrokerServiceDefinition = typeof BrokerServiceDefinition;
 export const BrokerServiceDefinition = {
@@ -3980,6 +4468,23 @@ export const BrokerServiceDefinition = {
       responseStream: false,
       options: { idempotencyLevel: "IDEMPOTENT" },
     },
+    /**
+     * ReportProgress publishes intermediate results of running tasks (e.g. the items a generator
+     * task yields). Each item becomes the task's `progress` and is streamed to its watchers as a
+     * transition of its own; progress is not a final result and does not extend the lease. Each item
+     * is fenced by its lease token and answered on its own, like Heartbeat.
+     *
+     * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
+     * the batch over the limit), UNAVAILABLE, UNAUTHENTICATED.
+     */
+    reportProgress: {
+      name: "ReportProgress",
+      requestType: ReportProgressRequest as typeof ReportProgressRequest,
+      requestStream: false,
+      responseType: ReportProgressResponse as typeof ReportProgressResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
 
@@ -4067,6 +4572,19 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
    * the batch over the limit, or the disk full), UNAVAILABLE, UNAUTHENTICATED.
    */
   complete(request: CompleteRequest, context: CallContext & CallContextExt): Promise<DeepPartial<CompleteResponse>>;
+  /**
+   * ReportProgress publishes intermediate results of running tasks (e.g. the items a generator
+   * task yields). Each item becomes the task's `progress` and is streamed to its watchers as a
+   * transition of its own; progress is not a final result and does not extend the lease. Each item
+   * is fenced by its lease token and answered on its own, like Heartbeat.
+   *
+   * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
+   * the batch over the limit), UNAVAILABLE, UNAUTHENTICATED.
+   */
+  reportProgress(
+    request: ReportProgressRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ReportProgressResponse>>;
 }
 
 export interface BrokerServiceClient<CallOptionsExt = {}> {
@@ -4153,6 +4671,19 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
    * the batch over the limit, or the disk full), UNAVAILABLE, UNAUTHENTICATED.
    */
   complete(request: DeepPartial<CompleteRequest>, options?: CallOptions & CallOptionsExt): Promise<CompleteResponse>;
+  /**
+   * ReportProgress publishes intermediate results of running tasks (e.g. the items a generator
+   * task yields). Each item becomes the task's `progress` and is streamed to its watchers as a
+   * transition of its own; progress is not a final result and does not extend the lease. Each item
+   * is fenced by its lease token and answered on its own, like Heartbeat.
+   *
+   * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
+   * the batch over the limit), UNAVAILABLE, UNAUTHENTICATED.
+   */
+  reportProgress(
+    request: DeepPartial<ReportProgressRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ReportProgressResponse>;
 }
 
 function bytesFromBase64(b64: string): Uint8Array {
