@@ -1,0 +1,233 @@
+/**
+ * `QTasks`: the app. It registers tasks, enqueues them, waits for their results, and owns the
+ * worker that runs them; it talks to the broker over one gRPC connection.
+ */
+import type { DeepPartial, TaskSpec } from '@qtasks/proto';
+import { Status } from 'nice-grpc';
+import { createAsyncTask, type AddTaskOptions, type AsyncTask, type TaskResult } from './async-task.js';
+import { Backoff, sleep } from './backoff.js';
+import { loadConfig, type QTasksConfig } from './config.js';
+import { BrokerConnection } from './connection.js';
+import type { TaskContext } from './context.js';
+import { BrokerCallError, TaskUsageError } from './errors.js';
+import { encodeJson } from './json.js';
+import type { Logger } from './logger.js';
+import {
+  bindDecoratedThis,
+  buildTaskExecSchema,
+  isMethodDecoratorContext,
+  registerSchema,
+} from './registration.js';
+import { addSharedTask, defaultApp, registerApp, unregisterApp } from './state.js';
+import { Task, type ResultWaiter } from './task.js';
+import type { TaskExecSchema, TaskFunction, TaskOptions } from './task-exec-schema.js';
+import { Worker, type WorkerHost } from './worker.js';
+
+/**
+ * Extra time the broker gives an attempt beyond `maxTime` before it fails the attempt itself:
+ * the worker enforces `maxTime` and reports the failure; the broker's limit is the backstop for
+ * a worker that hangs or dies, and must not win the race against a worker that is on time.
+ */
+const BROKER_TIME_LIMIT_GRACE_MS = 2000;
+
+/** Options of `new QTasks(...)`. */
+export interface QTasksOptions {
+  /** The app's name, used in logs. @defaultValue `"QTasks"` */
+  name?: string;
+  /** `HOST:PORT` of the broker. @defaultValue `QTASKS_BROKER_ADDRESS`, else `127.0.0.1:50051` */
+  broker?: string;
+  /** Settings; each can also be set by an environment variable `QTASKS_<FIELD_IN_SNAKE_CASE>`, which wins. */
+  config?: Partial<QTasksConfig>;
+  /** Where the SDK and `ctx.logger` log. @defaultValue `console` */
+  logger?: Logger;
+}
+
+/** A method decorator made by `app.task(options)`. */
+export type TaskDecorator = <This, A extends unknown[], R>(
+  method: (this: This, ...args: A) => R,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>,
+) => (this: This, ...args: A) => R;
+
+/** A QTasks app. */
+export class QTasks implements ResultWaiter, WorkerHost {
+  /** The app's name. */
+  readonly name: string;
+  /** `HOST:PORT` of the broker. */
+  readonly broker: string;
+  /** The settings. */
+  readonly config: QTasksConfig;
+  /** Registered tasks by name. */
+  readonly tasks = new Map<string, TaskExecSchema>();
+  /** The worker that runs this app's tasks (`app.worker.tasks` is `app.tasks`). */
+  readonly worker: Worker;
+  /** Where the SDK logs. */
+  readonly logger: Logger;
+  private conn: BrokerConnection | undefined;
+
+  constructor(options: QTasksOptions = {}) {
+    this.name = options.name ?? 'QTasks';
+    this.broker = options.broker ?? process.env.QTASKS_BROKER_ADDRESS ?? '127.0.0.1:50051';
+    this.config = loadConfig(options.config);
+    this.logger = options.logger ?? console;
+    this.worker = new Worker(this);
+    registerApp(this);
+  }
+
+  /** Registers a function as a task named after it. */
+  task<A extends unknown[], R>(func: (...args: A) => R): AsyncTask<A, TaskResult<R>>;
+  /** Registers a function whose first argument is its own handle (`echo: true`). */
+  task<A extends unknown[], R>(
+    options: TaskOptions & { echo: true },
+    func: (self: AsyncTask<A, TaskResult<R>>, ...args: A) => R,
+  ): AsyncTask<A, TaskResult<R>>;
+  /** Registers a function as a task. */
+  task<A extends unknown[], R>(options: TaskOptions, func: (...args: A) => R): AsyncTask<A, TaskResult<R>>;
+  /** A TC39 method decorator: `@app.task({ ... }) static async method(...) {}`. */
+  task(options?: TaskOptions): TaskDecorator;
+  /** A bare TC39 method decorator: `@app.task static async method(...) {}`. */
+  task<This, A extends unknown[], R>(method: (this: This, ...args: A) => R, context: ClassMethodDecoratorContext): (this: This, ...args: A) => R;
+  task(first?: TaskOptions | TaskFunction, second?: TaskFunction | ClassMethodDecoratorContext): unknown {
+    if (typeof first === 'function') {
+      if (isMethodDecoratorContext(second)) return this.registerMethod(first, {}, second);
+      return this.register(first, {});
+    }
+    const options = first ?? {};
+    if (typeof second === 'function') return this.register(second, options);
+    return (method: TaskFunction, context: ClassMethodDecoratorContext) => this.registerMethod(method, options, context);
+  }
+
+  /**
+   * Enqueues a task by name: one registered here, or one that only a worker in another language
+   * implements. Without `timeout`, resolves to the new task (status `new`); with it, to the task
+   * in an end status, or `null` when `timeout` seconds run out.
+   */
+  addTask<R = unknown>(taskName: string, args?: unknown[], options?: AddTaskOptions & { timeout?: undefined }): Promise<Task<R>>;
+  addTask<R = unknown>(taskName: string, args: unknown[], options: AddTaskOptions & { timeout: number }): Promise<Task<R> | null>;
+  addTask<R = unknown>(taskName: string, args?: unknown[], options?: AddTaskOptions): Promise<Task<R> | null>;
+  async addTask<R = unknown>(taskName: string, args: unknown[] = [], options: AddTaskOptions = {}): Promise<Task<R> | null> {
+    if (!taskName) throw new TaskUsageError('Task name is not specified.');
+    if (!Array.isArray(args)) throw new TaskUsageError(`addTask(${taskName}): args must be an array`);
+    const schema = this.tasks.get(taskName);
+    const spec: DeepPartial<TaskSpec> = {
+      name: taskName,
+      queue: options.queue ?? schema?.queue ?? taskName,
+      priority: options.priority ?? schema?.priority ?? this.config.taskDefaultPriority,
+      args: encodeJson(args, `the args of ${taskName}`),
+      kwargs: encodeJson(options.kwargs ?? {}, `the kwargs of ${taskName}`),
+      maxRetries: schema?.retry ?? 0,
+      retryBackoff: schema?.retryBackoff,
+      maxTimeMs: schema?.maxTime === undefined ? 0 : Math.ceil(schema.maxTime * 1000) + BROKER_TIME_LIMIT_GRACE_MS,
+      delayMs: options.delay === undefined ? 0 : Math.round(options.delay * 1000),
+      eta: options.eta,
+      idempotencyKey: options.idempotencyKey ?? '',
+      tags: options.tags ?? schema?.tags ?? [],
+      metadata: options.metadata ?? {},
+    };
+    const created = new Task<R>(await this.connection().enqueues.add(spec), this);
+    return options.timeout === undefined ? created : this.waitForResult<R>(created.uuid, options.timeout);
+  }
+
+  /** The task with this id, or `null`. */
+  async get<R = unknown>(uuid: string): Promise<Task<R> | null> {
+    const task = await this.connection().getTask(uuid);
+    return task ? new Task<R>(task, this) : null;
+  }
+
+  /**
+   * Cancels a task: a queued one ends `cancel` at once; a running one is asked to stop (its
+   * worker sees it on the next heartbeat) and ends `cancel` when it does.
+   */
+  async cancel<R = unknown>(uuid: string, reason = ''): Promise<Task<R>> {
+    return new Task<R>(await this.connection().cancelTask(uuid, reason), this);
+  }
+
+  /** Waits for an end status on one `WatchResult` stream (re-opened if the broker restarts). */
+  async waitForResult<R>(uuid: string, timeoutSeconds: number): Promise<Task<R> | null> {
+    const signal = AbortSignal.timeout(Math.max(0, timeoutSeconds * 1000));
+    const ends = new Set<string>(this.config.resultStatusesEnd);
+    const backoff = new Backoff();
+    while (!signal.aborted) {
+      try {
+        for await (const state of this.connection().watch(uuid, signal)) {
+          const task = new Task<R>(state, this);
+          if (ends.has(task.status)) return task;
+        }
+        return null; // ended in a final status that is not one of resultStatusesEnd
+      } catch (error) {
+        if (signal.aborted) break;
+        if (error instanceof BrokerCallError && error.code === Status.NOT_FOUND) return null;
+        if (!(error instanceof BrokerCallError && error.transient)) throw error;
+        await sleep(backoff.next(), signal).catch(() => undefined);
+      }
+    }
+    this.logger.warn(`[qtasks] task ${uuid} timed out after ${timeoutSeconds} seconds!`);
+    return null;
+  }
+
+  /**
+   * Runs the worker until SIGTERM or SIGINT (or `app.worker.stop()`), then stops it gracefully:
+   * no new leases, running tasks finish within `shutdownGraceMs`, the rest go back to the queue.
+   */
+  async runForever(): Promise<void> {
+    this.worker.start();
+    const stop = (): void => void this.worker.stop();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    try {
+      await this.worker.stopped;
+    } finally {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+    }
+  }
+
+  /** Stops the worker (if running) and closes the connection. */
+  async close(): Promise<void> {
+    await this.worker.stop();
+    this.conn?.close();
+    this.conn = undefined;
+    unregisterApp(this);
+  }
+
+  /** The connection to the broker, opened on first use. @internal */
+  connection(): BrokerConnection {
+    return (this.conn ??= new BrokerConnection(this.broker, this.config.batchSize));
+  }
+
+  /** @internal */
+  echoOf(schema: TaskExecSchema, ctx: TaskContext): AsyncTask {
+    return createAsyncTask(schema, () => this, ctx);
+  }
+
+  /** @internal Registers a task defined with `sharedTask`. */
+  adoptSharedTask(schema: TaskExecSchema): void {
+    if (!this.tasks.has(schema.name)) this.tasks.set(schema.name, schema);
+  }
+
+  private register(func: TaskFunction, options: TaskOptions): AsyncTask {
+    const schema = buildTaskExecSchema(func, options, this.config.taskDefaultPriority);
+    registerSchema(this.tasks, schema);
+    return createAsyncTask(schema, () => this);
+  }
+
+  private registerMethod(method: TaskFunction, options: TaskOptions, context: ClassMethodDecoratorContext): AsyncTask {
+    const schema = buildTaskExecSchema(method, { name: String(context.name), ...options }, this.config.taskDefaultPriority);
+    registerSchema(this.tasks, schema);
+    bindDecoratedThis(schema, context);
+    return createAsyncTask(schema, () => this);
+  }
+}
+
+/**
+ * Defines a task outside any app (QTasks' `shared_task`): every app registers it, and calling it
+ * uses the default app (the first one created).
+ */
+export function sharedTask<A extends unknown[], R>(func: (...args: A) => R): AsyncTask<A, TaskResult<R>>;
+export function sharedTask<A extends unknown[], R>(options: TaskOptions, func: (...args: A) => R): AsyncTask<A, TaskResult<R>>;
+export function sharedTask(first: TaskOptions | TaskFunction, second?: TaskFunction): AsyncTask {
+  const [options, func] = typeof first === 'function' ? [{}, first] : [first, second!];
+  // QTasks gives shared tasks `priority or 0`: no app's default applies to them.
+  const schema = buildTaskExecSchema(func, options, 0);
+  addSharedTask(schema);
+  return createAsyncTask(schema, () => defaultApp<QTasks>());
+}

@@ -1,0 +1,104 @@
+/**
+ * The app's configuration: defaults, then the values given to `new QTasks({ config })`, then
+ * environment variables `QTASKS_<FIELD_IN_SNAKE_CASE>`, which win (QTasks' rule: the deployment
+ * overrides the code).
+ */
+import { QTasksConfigError } from './errors.js';
+import type { TaskStatusName } from './task.js';
+
+/** Every setting of an app. */
+export interface QTasksConfig {
+  /** Priority of a task registered without one (lower runs first). @defaultValue 0 */
+  taskDefaultPriority: number;
+  /** How many tasks one worker runs at once. @defaultValue 10 */
+  maxTasksProcess: number;
+  /** Statuses that end a result wait (`addTask(..., { timeout })`, `AsyncResult.result`). @defaultValue `["success", "error", "cancel"]` */
+  resultStatusesEnd: TaskStatusName[];
+  /** Lease length a worker asks for, in ms; heartbeats renew it every third of it. @defaultValue 30000 */
+  leaseMs: number;
+  /** How long one `Lease` call waits for work, in ms. @defaultValue 30000 */
+  leaseWaitMs: number;
+  /** On stop, how long running tasks may take to finish before they are given back, in ms. @defaultValue 10000 */
+  shutdownGraceMs: number;
+  /** Most tasks (or outcomes) sent in one RPC by the coalescing batchers. @defaultValue 1000 */
+  batchSize: number;
+}
+
+/** The configuration with nothing set. */
+export const DEFAULT_CONFIG: Readonly<QTasksConfig> = Object.freeze<QTasksConfig>({
+  taskDefaultPriority: 0,
+  maxTasksProcess: 10,
+  resultStatusesEnd: ['success', 'error', 'cancel'],
+  leaseMs: 30_000,
+  leaseWaitMs: 30_000,
+  shutdownGraceMs: 10_000,
+  batchSize: 1000,
+});
+
+const STATUSES: readonly string[] = ['new', 'process', 'retry', 'success', 'error', 'cancel'];
+
+/** `taskDefaultPriority` → `QTASKS_TASK_DEFAULT_PRIORITY`. */
+export function envVariableOf(field: keyof QTasksConfig): string {
+  return `QTASKS_${field.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
+}
+
+/**
+ * Builds a configuration.
+ * @throws QTasksConfigError naming the field or variable at fault
+ */
+export function loadConfig(given: Partial<QTasksConfig> = {}, env: NodeJS.ProcessEnv = process.env): QTasksConfig {
+  const config: QTasksConfig = { ...DEFAULT_CONFIG, resultStatusesEnd: [...DEFAULT_CONFIG.resultStatusesEnd] };
+  for (const field of Object.keys(DEFAULT_CONFIG) as (keyof QTasksConfig)[]) {
+    const variable = envVariableOf(field);
+    const raw = env[variable];
+    if (raw !== undefined && raw !== '') {
+      setField(config, field, parseEnv(field, variable, raw));
+    } else if (given[field] !== undefined) {
+      setField(config, field, given[field]);
+    }
+  }
+  check(config);
+  return config;
+}
+
+function setField<K extends keyof QTasksConfig>(config: QTasksConfig, field: K, value: unknown): void {
+  config[field] = value as QTasksConfig[K];
+}
+
+function parseEnv(field: keyof QTasksConfig, variable: string, raw: string): unknown {
+  if (Array.isArray(DEFAULT_CONFIG[field])) {
+    const items = raw.trim().startsWith('[') ? safeJson(raw) : raw.split(',').map((item) => item.trim());
+    if (!Array.isArray(items)) throw new QTasksConfigError(`${variable}: must be a comma-separated list or a JSON array, got "${raw}"`);
+    return items;
+  }
+  const value = Number(raw);
+  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value)) {
+    throw new QTasksConfigError(`${variable}: must be an integer, got "${raw}"`);
+  }
+  return value;
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function check(config: QTasksConfig): void {
+  const positive: (keyof QTasksConfig)[] = ['maxTasksProcess', 'leaseMs', 'batchSize'];
+  for (const field of positive) {
+    const value = config[field];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new QTasksConfigError(`config.${field}: must be a positive integer, got ${String(value)}`);
+    }
+  }
+  for (const field of ['leaseWaitMs', 'shutdownGraceMs', 'taskDefaultPriority'] as const) {
+    if (!Number.isInteger(config[field])) throw new QTasksConfigError(`config.${field}: must be an integer, got ${String(config[field])}`);
+  }
+  if (config.leaseMs < 1000) throw new QTasksConfigError(`config.leaseMs: must be at least 1000, got ${config.leaseMs}`);
+  for (const status of config.resultStatusesEnd) {
+    if (!STATUSES.includes(status)) throw new QTasksConfigError(`config.resultStatusesEnd: unknown status "${String(status)}"`);
+  }
+}

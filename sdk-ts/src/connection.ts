@@ -1,0 +1,119 @@
+/**
+ * The SDK's one connection to the broker: a gRPC channel, and coalescing batchers for the calls
+ * that are made many at a time (Enqueue, Complete, ReportProgress). Every error leaves here as a
+ * {@link BrokerCallError}.
+ */
+import {
+  BrokerServiceDefinition,
+  type Completion,
+  type CompletionResult,
+  type DeepPartial,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type LeaseRequest,
+  type LeaseResponse,
+  type ProgressItem,
+  type ProgressResult,
+  type Task as ProtoTask,
+  type TaskSpec,
+} from '@qtasks/proto';
+import { ClientError, Status, createChannel, createClient, type Channel, type Client } from 'nice-grpc';
+import { Batcher } from './batcher.js';
+import { toBrokerCallError } from './errors.js';
+
+/** A gRPC connection to a broker. */
+export class BrokerConnection {
+  private readonly channel: Channel;
+  private readonly client: Client<typeof BrokerServiceDefinition>;
+  /** Coalesces concurrent enqueues. */
+  readonly enqueues: Batcher<DeepPartial<TaskSpec>, ProtoTask>;
+  /** Coalesces concurrent completions. */
+  readonly completions: Batcher<DeepPartial<Completion>, CompletionResult>;
+  /** Coalesces concurrent progress reports. */
+  readonly progress: Batcher<DeepPartial<ProgressItem>, ProgressResult>;
+
+  /**
+   * @param address - `HOST:PORT` of the broker
+   * @param batchSize - most items in one batched RPC
+   */
+  constructor(
+    readonly address: string,
+    batchSize: number,
+  ) {
+    this.channel = createChannel(address);
+    this.client = createClient(BrokerServiceDefinition, this.channel);
+    this.enqueues = new Batcher({
+      maxBatch: batchSize,
+      send: async (tasks) => (await this.call('Enqueue', () => this.client.enqueue({ tasks }))).tasks,
+      failedItemIndex: (error) => itemIndexOf(error, 'tasks'),
+    });
+    this.completions = new Batcher({
+      maxBatch: batchSize,
+      send: async (completions) => (await this.call('Complete', () => this.client.complete({ completions }))).results,
+      failedItemIndex: (error) => itemIndexOf(error, 'completions'),
+    });
+    this.progress = new Batcher({
+      maxBatch: batchSize,
+      send: async (items) => (await this.call('ReportProgress', () => this.client.reportProgress({ items }))).results,
+      failedItemIndex: (error) => itemIndexOf(error, 'items'),
+    });
+  }
+
+  /** Leases tasks (a long poll); `signal` ends the wait early. */
+  lease(request: DeepPartial<LeaseRequest>, signal?: AbortSignal): Promise<LeaseResponse> {
+    return this.call('Lease', () => this.client.lease(request, { signal }));
+  }
+
+  /** Extends leases and reads cancel requests. */
+  heartbeat(request: DeepPartial<HeartbeatRequest>): Promise<HeartbeatResponse> {
+    return this.call('Heartbeat', () => this.client.heartbeat(request));
+  }
+
+  /** One task, or `undefined` if the broker does not know it. */
+  async getTask(taskId: string): Promise<ProtoTask | undefined> {
+    try {
+      return (await this.call('GetTask', () => this.client.getTask({ taskId }))).task;
+    } catch (error) {
+      if ((error as { code?: Status }).code === Status.NOT_FOUND) return undefined;
+      throw error;
+    }
+  }
+
+  /** Cancels a task. */
+  async cancelTask(taskId: string, reason: string): Promise<ProtoTask> {
+    return (await this.call('CancelTask', () => this.client.cancelTask({ taskId, reason }))).task!;
+  }
+
+  /** The task's states: the current one, then each transition, until a final status or `signal` aborts. */
+  async *watch(taskId: string, signal: AbortSignal): AsyncGenerator<ProtoTask> {
+    try {
+      for await (const { task } of this.client.watchResult({ taskId }, { signal })) {
+        if (task) yield task;
+      }
+    } catch (error) {
+      throw toBrokerCallError(error, 'WatchResult');
+    }
+  }
+
+  /** Closes the channel; calls in flight fail. */
+  close(): void {
+    this.channel.close();
+  }
+
+  private async call<T>(method: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toBrokerCallError(error, method);
+    }
+  }
+}
+
+/** For a refusal like `tasks[3].name: must not be empty`, the 3. */
+function itemIndexOf(error: unknown, field: string): number | undefined {
+  const cause = (error as { cause?: unknown }).cause;
+  if (!(cause instanceof ClientError)) return undefined;
+  if (cause.code !== Status.INVALID_ARGUMENT && cause.code !== Status.RESOURCE_EXHAUSTED) return undefined;
+  const match = new RegExp(`^${field}\\[(\\d+)\\]`).exec(cause.details);
+  return match ? Number(match[1]) : undefined;
+}

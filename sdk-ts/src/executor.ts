@@ -1,0 +1,104 @@
+/**
+ * Executors: how one run of a task is carried out. `AsyncTaskExecutor` is the default; a task may
+ * name its own subclass (`executor` option) to change any step.
+ */
+import type { AsyncTask } from './async-task.js';
+import type { TaskContext } from './context.js';
+import type { Task } from './task.js';
+import type { TaskExecSchema } from './task-exec-schema.js';
+
+/** What an executor gets from the worker besides the task. */
+export interface ExecutorHooks {
+  /** Makes the `AsyncTask` handed to an `echo` task, with `ctx` set. */
+  createEcho(): AsyncTask;
+  /** Publishes one progress item of a generator task (in order, batched, without waiting). */
+  publishProgress(item: unknown): void;
+}
+
+/**
+ * The steps of one run. State is public so that middlewares and subclasses can read and change
+ * it: `args` and `kwargs` before the run, `result` after it.
+ */
+export abstract class BaseTaskExecutor {
+  /** Positional arguments the handler will get (with `echo`, the handle is inserted first). */
+  args: unknown[];
+  /** Keyword arguments; when not empty, the handler gets them as one more, last argument. */
+  kwargs: Record<string, unknown>;
+  /** The handler's result, once it ran. */
+  result: unknown;
+  /** The handle passed to an `echo` task. */
+  echo: AsyncTask | undefined;
+
+  constructor(
+    /** The registered definition. */
+    readonly taskFunc: TaskExecSchema,
+    /** The task as leased. */
+    readonly task: Task,
+    /** The run's context. */
+    readonly ctx: TaskContext,
+    /** Services of the worker. */
+    protected readonly hooks: ExecutorHooks,
+  ) {
+    this.args = [...task.args];
+    this.kwargs = { ...task.kwargs };
+  }
+
+  /** Runs `middlewaresBefore`, in order. */
+  async executeMiddlewaresBefore(): Promise<void> {
+    for (const Middleware of this.taskFunc.middlewaresBefore) await new Middleware(this).call();
+  }
+
+  /** Prepares the call: inserts the `echo` handle. */
+  async beforeExecute(): Promise<void> {
+    if (this.taskFunc.echo) {
+      this.echo = this.hooks.createEcho();
+      this.args.unshift(this.echo);
+    }
+  }
+
+  /** Calls the handler; a generator is run to its end, each item mapped and published. */
+  async runTask(): Promise<unknown> {
+    const args = Object.keys(this.kwargs).length > 0 ? [...this.args, this.kwargs] : this.args;
+    const output = this.taskFunc.func.apply(this.taskFunc.thisArg, args);
+    if (!this.taskFunc.generating) return await output;
+    const items: unknown[] = [];
+    for await (const item of output as AsyncIterable<unknown>) {
+      this.ctx.signal.throwIfAborted();
+      const mapped = this.taskFunc.generateHandler ? await this.taskFunc.generateHandler(item) : item;
+      items.push(mapped);
+      this.hooks.publishProgress(mapped);
+    }
+    return items;
+  }
+
+  /** Runs after the handler returned. */
+  async afterExecute(): Promise<void> {}
+
+  /** Runs `middlewaresAfter`, in order. */
+  async executeMiddlewaresAfter(): Promise<void> {
+    for (const Middleware of this.taskFunc.middlewaresAfter) await new Middleware(this).call();
+  }
+
+  /** Turns the result into the value to store (the task's `decode`, if any). */
+  async decode(): Promise<unknown> {
+    return this.taskFunc.decode ? await this.taskFunc.decode(this.result) : this.result;
+  }
+
+  /** Carries out the run; resolves to the value to store (JSON-serializable). */
+  abstract execute(): Promise<unknown>;
+}
+
+/** The default executor: middlewares before, the call, middlewares after, decode. */
+export class AsyncTaskExecutor extends BaseTaskExecutor {
+  async execute(): Promise<unknown> {
+    await this.executeMiddlewaresBefore();
+    await this.beforeExecute();
+    this.result = await this.runTask();
+    await this.afterExecute();
+    await this.executeMiddlewaresAfter();
+    return this.decode();
+  }
+}
+
+/** An executor class. */
+export type TaskExecutorClass = new (taskFunc: TaskExecSchema, task: Task, ctx: TaskContext, hooks: ExecutorHooks) => BaseTaskExecutor;

@@ -1,0 +1,22 @@
+/** The JSON conventions of the wire: `args` a JSON array, `kwargs` a JSON object, results any JSON value. */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** UTF-8 JSON bytes of a value; `undefined` becomes `null`. @throws TypeError when it cannot be encoded */
+export function encodeJson(value: unknown, what: string): Buffer {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value === undefined ? null : value);
+  } catch (error) {
+    throw new TypeError(`${what} is not JSON-serializable: ${(error as Error).message}`);
+  }
+  if (text === undefined) throw new TypeError(`${what} is not JSON-serializable (a ${typeof value})`);
+  return Buffer.from(encoder.encode(text));
+}
+
+/** The value of UTF-8 JSON bytes; empty bytes are `fallback`. */
+export function decodeJson<T = unknown>(bytes: Uint8Array | undefined, fallback: T): T {
+  if (!bytes || bytes.length === 0) return fallback;
+  return JSON.parse(decoder.decode(bytes)) as T;
+}
