@@ -42,6 +42,9 @@ export interface QTasksOptions {
   logger?: Logger;
 }
 
+/** An echo handler's parameters without its first one, `self`. */
+export type WithoutSelf<P extends unknown[]> = P extends [unknown, ...infer Rest] ? Rest : never;
+
 /** A method decorator made by `app.task(options)`. */
 export type TaskDecorator = <This, A extends unknown[], R>(
   method: (this: This, ...args: A) => R,
@@ -73,19 +76,28 @@ export class QTasks implements ResultWaiter, WorkerHost {
     registerApp(this);
   }
 
+  /** A bare TC39 method decorator: `@app.task static async method(...) {}`. */
+  // First, and with a typed context: TypeScript lets a decorator take fewer parameters than it is
+  // given, so `task(func)` would match `@app.task` too and type the method as an AsyncTask (TS1270).
+  task<This, A extends unknown[], R>(
+    method: (this: This, ...args: A) => R,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>,
+  ): (this: This, ...args: A) => R;
+  // The overloads infer the whole function type F rather than its argument tuple: a callback
+  // whose first parameter (`self`) is left unannotated then takes its type from F's constraint,
+  // and the handle's tuple is F's parameters (without `self` for echo tasks).
+
   /** Registers a function as a task named after it. */
-  task<A extends unknown[], R>(func: (...args: A) => R): AsyncTask<A, TaskResult<R>>;
+  task<F extends TaskFunction>(func: F): AsyncTask<Parameters<F>, TaskResult<ReturnType<F>>>;
   /** Registers a function whose first argument is its own handle (`echo: true`). */
-  task<A extends unknown[], R>(
+  task<F extends (self: AsyncTask<any, any>, ...args: any[]) => unknown>(
     options: TaskOptions & { echo: true },
-    func: (self: AsyncTask<A, TaskResult<R>>, ...args: A) => R,
-  ): AsyncTask<A, TaskResult<R>>;
+    func: F,
+  ): AsyncTask<WithoutSelf<Parameters<F>>, TaskResult<ReturnType<F>>>;
   /** Registers a function as a task. */
-  task<A extends unknown[], R>(options: TaskOptions, func: (...args: A) => R): AsyncTask<A, TaskResult<R>>;
+  task<F extends TaskFunction>(options: TaskOptions, func: F): AsyncTask<Parameters<F>, TaskResult<ReturnType<F>>>;
   /** A TC39 method decorator: `@app.task({ ... }) static async method(...) {}`. */
   task(options?: TaskOptions): TaskDecorator;
-  /** A bare TC39 method decorator: `@app.task static async method(...) {}`. */
-  task<This, A extends unknown[], R>(method: (this: This, ...args: A) => R, context: ClassMethodDecoratorContext): (this: This, ...args: A) => R;
   task(first?: TaskOptions | TaskFunction, second?: TaskFunction | ClassMethodDecoratorContext): unknown {
     if (typeof first === 'function') {
       if (isMethodDecoratorContext(second)) return this.registerMethod(first, {}, second);
@@ -143,7 +155,8 @@ export class QTasks implements ResultWaiter, WorkerHost {
 
   /** Waits for an end status on one `WatchResult` stream (re-opened if the broker restarts). */
   async waitForResult<R>(uuid: string, timeoutSeconds: number): Promise<Task<R> | null> {
-    const signal = AbortSignal.timeout(Math.max(0, timeoutSeconds * 1000));
+    // Timers hold at most 2^31-1 ms (~24.8 days); a longer timeout would fire at once.
+    const signal = AbortSignal.timeout(Math.min(Math.max(0, timeoutSeconds * 1000), 2 ** 31 - 1));
     const ends = new Set<string>(this.config.resultStatusesEnd);
     const backoff = new Backoff();
     while (!signal.aborted) {
@@ -222,8 +235,8 @@ export class QTasks implements ResultWaiter, WorkerHost {
  * Defines a task outside any app (QTasks' `shared_task`): every app registers it, and calling it
  * uses the default app (the first one created).
  */
-export function sharedTask<A extends unknown[], R>(func: (...args: A) => R): AsyncTask<A, TaskResult<R>>;
-export function sharedTask<A extends unknown[], R>(options: TaskOptions, func: (...args: A) => R): AsyncTask<A, TaskResult<R>>;
+export function sharedTask<F extends TaskFunction>(func: F): AsyncTask<Parameters<F>, TaskResult<ReturnType<F>>>;
+export function sharedTask<F extends TaskFunction>(options: TaskOptions, func: F): AsyncTask<Parameters<F>, TaskResult<ReturnType<F>>>;
 export function sharedTask(first: TaskOptions | TaskFunction, second?: TaskFunction): AsyncTask {
   const [options, func] = typeof first === 'function' ? [{}, first] : [first, second!];
   // QTasks gives shared tasks `priority or 0`: no app's default applies to them.

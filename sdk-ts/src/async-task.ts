@@ -101,7 +101,7 @@ export function createAsyncTask<A extends unknown[], R>(
   Object.defineProperty(handle, 'priority', { get: () => schema.priority, enumerable: true });
   Object.defineProperty(handle, ASYNC_TASK, { value: true });
   Object.defineProperty(handle, 'addTask', {
-    value: (args: A = [] as unknown as A, options: AddTaskOptions = {}) => {
+    value: async (args: A = [] as unknown as A, options: AddTaskOptions = {}) => {
       if (!Array.isArray(args)) throw new TaskUsageError(`addTask of ${schema.name}: args must be an array, got ${typeof args}`);
       const taskName = options.taskName ?? schema.name;
       const own = taskName === schema.name;

@@ -48,18 +48,25 @@ export function envVariableOf(field: keyof QTasksConfig): string {
  */
 export function loadConfig(given: Partial<QTasksConfig> = {}, env: NodeJS.ProcessEnv = process.env): QTasksConfig {
   const config: QTasksConfig = { ...DEFAULT_CONFIG, resultStatusesEnd: [...DEFAULT_CONFIG.resultStatusesEnd] };
+  const sources: Sources = {};
   for (const field of Object.keys(DEFAULT_CONFIG) as (keyof QTasksConfig)[]) {
     const variable = envVariableOf(field);
     const raw = env[variable];
     if (raw !== undefined && raw !== '') {
       setField(config, field, parseEnv(field, variable, raw));
+      sources[field] = variable;
     } else if (given[field] !== undefined) {
-      setField(config, field, given[field]);
+      // Copied, so that changing the caller's array later does not change the app's config.
+      const value = given[field];
+      setField(config, field, Array.isArray(value) ? [...value] : value);
     }
   }
-  check(config);
+  check(config, sources);
   return config;
 }
+
+/** Where a field's value came from, when it is an environment variable (errors name it). */
+type Sources = Partial<Record<keyof QTasksConfig, string>>;
 
 function setField<K extends keyof QTasksConfig>(config: QTasksConfig, field: K, value: unknown): void {
   config[field] = value as QTasksConfig[K];
@@ -86,19 +93,20 @@ function safeJson(raw: string): unknown {
   }
 }
 
-function check(config: QTasksConfig): void {
+function check(config: QTasksConfig, sources: Sources): void {
+  const source = (field: keyof QTasksConfig): string => sources[field] ?? `config.${field}`;
   const positive: (keyof QTasksConfig)[] = ['maxTasksProcess', 'leaseMs', 'batchSize'];
   for (const field of positive) {
     const value = config[field];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new QTasksConfigError(`config.${field}: must be a positive integer, got ${String(value)}`);
+      throw new QTasksConfigError(`${source(field)}: must be a positive integer, got ${String(value)}`);
     }
   }
   for (const field of ['leaseWaitMs', 'shutdownGraceMs', 'taskDefaultPriority'] as const) {
-    if (!Number.isInteger(config[field])) throw new QTasksConfigError(`config.${field}: must be an integer, got ${String(config[field])}`);
+    if (!Number.isInteger(config[field])) throw new QTasksConfigError(`${source(field)}: must be an integer, got ${String(config[field])}`);
   }
-  if (config.leaseMs < 1000) throw new QTasksConfigError(`config.leaseMs: must be at least 1000, got ${config.leaseMs}`);
+  if (config.leaseMs < 1000) throw new QTasksConfigError(`${source('leaseMs')}: must be at least 1000, got ${config.leaseMs}`);
   for (const status of config.resultStatusesEnd) {
-    if (!STATUSES.includes(status)) throw new QTasksConfigError(`config.resultStatusesEnd: unknown status "${String(status)}"`);
+    if (!STATUSES.includes(status)) throw new QTasksConfigError(`${source('resultStatusesEnd')}: unknown status "${String(status)}"`);
   }
 }

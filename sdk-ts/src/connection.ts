@@ -40,7 +40,9 @@ export class BrokerConnection {
     readonly address: string,
     batchSize: number,
   ) {
-    this.channel = createChannel(address);
+    // grpc-js backs reconnects off up to 120 s by default, so a worker could sit idle for minutes
+    // after a broker outage; keep the channel's reconnects on the SDK's own Backoff (100 ms to 5 s).
+    this.channel = createChannel(address, undefined, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 5000 });
     this.client = createClient(BrokerServiceDefinition, this.channel);
     this.enqueues = new Batcher({
       maxBatch: batchSize,

@@ -21,7 +21,7 @@ export function registerApp(app: RegisteredApp): void {
   for (const schema of sharedSchemas) app.adoptSharedTask(schema);
 }
 
-/** Forgets a closed app (the default app stays the default until another is created). */
+/** Forgets a closed app; if it was the default, the oldest open app (if any) takes its place. */
 export function unregisterApp(app: RegisteredApp): void {
   apps.delete(app);
   if (appMain === app) appMain = apps.values().next().value;

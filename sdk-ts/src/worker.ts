@@ -88,7 +88,10 @@ export class Worker {
     return this.running.size;
   }
 
-  /** Starts leasing. Does nothing if already running. @throws QTasksError when no task is registered */
+  /**
+   * Starts leasing the queues of the tasks registered now (a task registered later runs after the
+   * next start). Does nothing if already running. @throws QTasksError when no task is registered
+   */
   start(): void {
     if (this.currentState === 'running') return;
     if (this.currentState === 'stopping') throw new QTasksError('the worker is stopping; wait for stop() before starting it again');
@@ -162,10 +165,12 @@ export class Worker {
       progress: new ProgressPublisher(this.host.connection(), task.uuid, leased.leaseToken),
       done: Promise.resolve(),
     };
+    // The broker handed this task out again: a run of it still here has lost its lease.
+    this.running.get(task.uuid)?.controller.abort(new LeaseLostError('the broker handed the task out again'));
     this.running.set(task.uuid, entry);
     this.startHeartbeats();
     entry.done = this.run(task, entry).finally(() => {
-      this.running.delete(task.uuid);
+      if (this.running.get(task.uuid) === entry) this.running.delete(task.uuid);
       if (this.running.size === 0) this.stopHeartbeats();
       this.slotFreed?.();
       this.slotFreed = undefined;
@@ -178,7 +183,8 @@ export class Worker {
     const logger = prefixedLogger(this.host.logger, `${task.taskName}:${task.uuid}`);
     let outcome: Outcome;
     if (!schema) {
-      outcome = failure({ name: 'TaskNotRegistered', message: `no task named "${task.taskName}" is registered in this worker`, stack: '' }, false);
+      // failure() reads name/message only from an Error; a plain object would be reported as "Object".
+      outcome = failure(Object.assign(new Error(`no task named "${task.taskName}" is registered in this worker`), { name: 'TaskNotRegistered', stack: '' }), false);
     } else {
       const timeLimit = schema.maxTime === undefined ? undefined : setTimeout(() => entry.controller.abort(new TaskTimeLimitError(schema.name, schema.maxTime!)), schema.maxTime * 1000);
       try {
@@ -264,7 +270,22 @@ function outcomeOf(error: unknown, schema: TaskExecSchema): Outcome {
 }
 
 function failure(error: unknown, retryable: boolean): Outcome {
-  const err = error instanceof Error ? error : { name: 'Error', message: String(error), stack: '' };
-  const type = err.name && err.name !== 'Error' ? err.name : (error as object)?.constructor?.name || 'Error';
-  return { $case: 'failure', value: { error: { type, message: err.message, traceback: err.stack ?? '' }, retryable } };
+  const message = error instanceof Error ? error.message : String(error);
+  const traceback = error instanceof Error ? (error.stack ?? '') : '';
+  return { $case: 'failure', value: { error: { type: errorType(error), message, traceback }, retryable } };
+}
+
+/**
+ * The type reported for a thrown value: the `name` an error or its own class sets (a built-in
+ * error's, or `TimeLimitExceeded`), else its class name, so that `class TooBig extends RangeError`
+ * reports "TooBig" rather than the "RangeError" it inherits. A thrown non-error reports its class
+ * (`String`, `Object`), or "Error" for null and undefined.
+ */
+function errorType(error: unknown): string {
+  const className = (error as object | null | undefined)?.constructor?.name;
+  if (error instanceof Error) {
+    const setsOwnName = Object.hasOwn(error, 'name') || Object.hasOwn(Object.getPrototypeOf(error) as object, 'name');
+    return setsOwnName ? error.name : className || error.name;
+  }
+  return className || 'Error';
 }

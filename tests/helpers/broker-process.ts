@@ -30,8 +30,11 @@ export interface BrokerProcess {
   stderr(): string;
   /** Sends a signal and waits for the process to exit; resolves to its exit code (or signal name). */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
-  /** SIGKILLs the broker, then starts a new one on the same data directory and port 0. */
-  restart(extraArgs?: string[]): Promise<BrokerProcess>;
+  /**
+   * SIGKILLs the broker, then starts a new one on the same data directory: on port 0 (a new
+   * port), or with `samePort` on this broker's address, so that clients bound to it reconnect.
+   */
+  restart(extraArgs?: string[], restartOptions?: { samePort?: boolean }): Promise<BrokerProcess>;
   /** Stops the broker (if running) and deletes its data directory. */
   dispose(): Promise<void>;
 }
@@ -44,12 +47,14 @@ export interface StartOptions {
   args?: string[];
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /** `HOST:PORT` to listen on. @defaultValue `127.0.0.1:0` (a free port) */
+  listen?: string;
 }
 
 /** Starts `qtasks-broker` and waits for its `listening on` line. */
 export async function startBrokerProcess(options: StartOptions = {}): Promise<BrokerProcess> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'qtasks-it-')));
-  const child = spawn(process.execPath, [BROKER_BIN, '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [BROKER_BIN, '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -81,9 +86,9 @@ export async function startBrokerProcess(options: StartOptions = {}): Promise<Br
     child,
     stderr: () => stderr,
     stop,
-    async restart(extraArgs = options.args ?? []) {
+    async restart(extraArgs = options.args ?? [], restartOptions = {}) {
       await stop('SIGKILL');
-      return startBrokerProcess({ ...options, dataDir, args: extraArgs });
+      return startBrokerProcess({ ...options, dataDir, args: extraArgs, ...(restartOptions.samePort ? { listen: address } : {}) });
     },
     async dispose() {
       if (disposed) return;
