@@ -204,7 +204,7 @@ export class QTasks implements ResultWaiter, WorkerHost {
 
   /** The connection to the broker, opened on first use. @internal */
   connection(): BrokerConnection {
-    return (this.conn ??= new BrokerConnection(this.broker, this.config.batchSize));
+    return (this.conn ??= new BrokerConnection(this.broker, this.config.batchSize, this.config.callTimeoutMs));
   }
 
   /** @internal */

@@ -22,6 +22,8 @@ export interface QTasksConfig {
   shutdownGraceMs: number;
   /** Most tasks (or outcomes) sent in one RPC by the coalescing batchers. @defaultValue 1000 */
   batchSize: number;
+  /** Deadline of one call to the broker, beyond any wait it asks for, in ms. @defaultValue 15000 */
+  callTimeoutMs: number;
 }
 
 /** The configuration with nothing set. */
@@ -33,6 +35,7 @@ export const DEFAULT_CONFIG: Readonly<QTasksConfig> = Object.freeze<QTasksConfig
   leaseWaitMs: 30_000,
   shutdownGraceMs: 10_000,
   batchSize: 1000,
+  callTimeoutMs: 15_000,
 });
 
 const STATUSES: readonly string[] = ['new', 'process', 'retry', 'success', 'error', 'cancel'];
@@ -95,7 +98,7 @@ function safeJson(raw: string): unknown {
 
 function check(config: QTasksConfig, sources: Sources): void {
   const source = (field: keyof QTasksConfig): string => sources[field] ?? `config.${field}`;
-  const positive: (keyof QTasksConfig)[] = ['maxTasksProcess', 'leaseMs', 'batchSize'];
+  const positive: (keyof QTasksConfig)[] = ['maxTasksProcess', 'leaseMs', 'batchSize', 'callTimeoutMs'];
   for (const field of positive) {
     const value = config[field];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {

@@ -19,7 +19,9 @@ import {
 } from '@qtasks/proto';
 import { ClientError, Status, createChannel, createClient, type Channel, type Client } from 'nice-grpc';
 import { Batcher } from './batcher.js';
-import { toBrokerCallError } from './errors.js';
+import { BrokerCallError, toBrokerCallError } from './errors.js';
+
+
 
 /** A gRPC connection to a broker. */
 export class BrokerConnection {
@@ -35,10 +37,15 @@ export class BrokerConnection {
   /**
    * @param address - `HOST:PORT` of the broker
    * @param batchSize - most items in one batched RPC
+   * @param callTimeoutMs - how long one call may take beyond any wait it asks for. Without a
+   *   deadline, a call to a broker that froze (or a network that drops packets) hangs until TCP
+   *   gives up, and with it the worker's heartbeats, outcomes and stop(). A call that runs out
+   *   fails as a transient DEADLINE_EXCEEDED.
    */
   constructor(
     readonly address: string,
     batchSize: number,
+    private readonly callTimeoutMs: number,
   ) {
     // grpc-js backs reconnects off up to 120 s by default, so a worker could sit idle for minutes
     // after a broker outage; keep the channel's reconnects on the SDK's own Backoff (100 ms to 5 s).
@@ -46,35 +53,35 @@ export class BrokerConnection {
     this.client = createClient(BrokerServiceDefinition, this.channel);
     this.enqueues = new Batcher({
       maxBatch: batchSize,
-      send: async (tasks) => (await this.call('Enqueue', () => this.client.enqueue({ tasks }))).tasks,
+      send: async (tasks) => (await this.call('Enqueue', (signal) => this.client.enqueue({ tasks }, { signal }))).tasks,
       failedItemIndex: (error) => itemIndexOf(error, 'tasks'),
     });
     this.completions = new Batcher({
       maxBatch: batchSize,
-      send: async (completions) => (await this.call('Complete', () => this.client.complete({ completions }))).results,
+      send: async (completions) => (await this.call('Complete', (signal) => this.client.complete({ completions }, { signal }))).results,
       failedItemIndex: (error) => itemIndexOf(error, 'completions'),
     });
     this.progress = new Batcher({
       maxBatch: batchSize,
-      send: async (items) => (await this.call('ReportProgress', () => this.client.reportProgress({ items }))).results,
+      send: async (items) => (await this.call('ReportProgress', (signal) => this.client.reportProgress({ items }, { signal }))).results,
       failedItemIndex: (error) => itemIndexOf(error, 'items'),
     });
   }
 
   /** Leases tasks (a long poll); `signal` ends the wait early. */
   lease(request: DeepPartial<LeaseRequest>, signal?: AbortSignal): Promise<LeaseResponse> {
-    return this.call('Lease', () => this.client.lease(request, { signal }));
+    return this.call('Lease', (callSignal) => this.client.lease(request, { signal: callSignal }), (request.waitMs ?? 0) + this.callTimeoutMs, signal);
   }
 
   /** Extends leases and reads cancel requests. */
   heartbeat(request: DeepPartial<HeartbeatRequest>): Promise<HeartbeatResponse> {
-    return this.call('Heartbeat', () => this.client.heartbeat(request));
+    return this.call('Heartbeat', (signal) => this.client.heartbeat(request, { signal }));
   }
 
   /** One task, or `undefined` if the broker does not know it. */
   async getTask(taskId: string): Promise<ProtoTask | undefined> {
     try {
-      return (await this.call('GetTask', () => this.client.getTask({ taskId }))).task;
+      return (await this.call('GetTask', (signal) => this.client.getTask({ taskId }, { signal }))).task;
     } catch (error) {
       if ((error as { code?: Status }).code === Status.NOT_FOUND) return undefined;
       throw error;
@@ -83,7 +90,7 @@ export class BrokerConnection {
 
   /** Cancels a task. */
   async cancelTask(taskId: string, reason: string): Promise<ProtoTask> {
-    return (await this.call('CancelTask', () => this.client.cancelTask({ taskId, reason }))).task!;
+    return (await this.call('CancelTask', (signal) => this.client.cancelTask({ taskId, reason }, { signal }))).task!;
   }
 
   /** The task's states: the current one, then each transition, until a final status or `signal` aborts. */
@@ -102,10 +109,15 @@ export class BrokerConnection {
     this.channel.close();
   }
 
-  private async call<T>(method: string, run: () => Promise<T>): Promise<T> {
+  /** Runs one call with a deadline; errors leave as BrokerCallError (a caller's abort as is). */
+  private async call<T>(method: string, run: (signal: AbortSignal) => Promise<T>, timeoutMs = this.callTimeoutMs, callerSignal?: AbortSignal): Promise<T> {
+    const deadline = AbortSignal.timeout(timeoutMs);
     try {
-      return await run();
+      return await run(callerSignal ? AbortSignal.any([callerSignal, deadline]) : deadline);
     } catch (error) {
+      if (deadline.aborted && !callerSignal?.aborted) {
+        throw new BrokerCallError(Status.DEADLINE_EXCEEDED, `no answer within ${timeoutMs} ms`, method, { cause: error });
+      }
       throw toBrokerCallError(error, method);
     }
   }

@@ -62,7 +62,7 @@ export class Task<R = unknown> {
   readonly progress: unknown;
   /** The last failure, once an attempt failed. */
   readonly error: TaskErrorInfo | undefined;
-  /** The last failure's traceback (QTasks' field), or `undefined`. */
+  /** The traceback of the failure of an `error` or `retry` task (QTasks' field), else `undefined`. */
   readonly traceback: string | undefined;
   /** Attempts started so far. */
   readonly attempt: number;
@@ -100,7 +100,9 @@ export class Task<R = unknown> {
     this.returning = this.status === 'success' ? decodeJson<R | undefined>(task.result, undefined) : undefined;
     this.progress = decodeJson<unknown>(task.progress, undefined);
     this.error = task.error ? { ...task.error } : undefined;
-    this.traceback = task.error ? task.error.traceback || `${task.error.type}: ${task.error.message}` : undefined;
+    // QTasks shows a traceback on failed and retrying tasks only; `error` keeps the last failure.
+    const failed = this.status === 'error' || this.status === 'retry';
+    this.traceback = failed && task.error ? task.error.traceback || `${task.error.type}: ${task.error.message}` : undefined;
     this.attempt = task.attempt;
     this.maxRetries = task.maxRetries;
     this.cancelReason = task.cancelReason || undefined;

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { TaskStatus, type Task as ProtoTask } from '@qtasks/proto';
+import { Status } from 'nice-grpc';
 import {
   BrokerCallError,
   QTasks,
@@ -484,6 +485,25 @@ describe('crashes and stops', () => {
     expect(warnings.some((m) => /lease failed; retrying/.test(m)), warnings.join('\n')).toBe(true);
     // And the restarted broker is the one that holds them all.
     for (const t of finals) expect(STATUS_NAMES[(await brokerTask(restarted.client, t.uuid)).status]).toBe('success');
+  });
+
+  test('a frozen broker (SIGSTOP): calls fail with DEADLINE_EXCEEDED instead of hanging, and work resumes after SIGCONT', async () => {
+    const broker = await startBrokerProcess();
+    brokers.push(broker);
+    const { app } = newApp(broker, { callTimeoutMs: 500 });
+    const echo = app.task({ name: unique('frozen') }, async (x: number) => x);
+    const queued = await echo.addTask([1]);
+    broker.child.kill('SIGSTOP');
+    try {
+      const started = Date.now();
+      await expect(app.get(queued.uuid)).rejects.toMatchObject({ code: Status.DEADLINE_EXCEEDED });
+      await expect(echo.addTask([2])).rejects.toBeInstanceOf(BrokerCallError);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      broker.child.kill('SIGCONT');
+    }
+    app.worker.start();
+    expect((await queued.waitResult(10))?.returning).toBe(1);
   });
 
   test('a task handed out again to the same worker (its lease lapsed while a sync task blocked the loop) keeps its lease', async () => {

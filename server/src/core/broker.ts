@@ -75,12 +75,23 @@ export class Broker {
       const generation = this.waiters.generation(options.queues);
       const { value, changed } = await this.store.lease(options);
       this.afterCommit(changed);
+      // The caller went away while the lease committed: no one will ever see these tasks, so give
+      // them back now rather than leave them to their lease deadline (and an attempt lost).
+      if (signal.aborted && value.length > 0) return this.releaseUndelivered(value);
       const remainingMs = deadlineMs - this.clock();
       if (value.length > 0 || remainingMs <= 0 || signal.aborted) return value;
       // A task became ready while the attempt was in flight: try again instead of sleeping.
       if (this.waiters.generation(options.queues) !== generation) continue;
       if ((await this.waiters.wait(options.queues, remainingMs, signal)) !== 'ready') return [];
     }
+  }
+
+  private async releaseUndelivered(tasks: readonly TaskRecord[]): Promise<TaskRecord[]> {
+    const { changed } = await this.store.complete(
+      tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token, outcome: { kind: 'released' as const } })),
+    );
+    this.afterCommit(changed);
+    return [];
   }
 
   /** Extends valid leases and reports cancel requests; each item is answered on its own. */
