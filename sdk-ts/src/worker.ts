@@ -64,6 +64,7 @@ export class Worker {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private slotFreed: (() => void) | undefined;
   private markStopped: () => void = () => undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
   private stoppedPromise: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: WorkerHost) {}
@@ -98,6 +99,9 @@ export class Worker {
     const queues = [...new Set([...this.tasks.values()].map((schema) => schema.queue))];
     if (queues.length === 0) throw new QTasksError('the worker has no task to run: register tasks with app.task(...) first');
     this.currentState = 'running';
+    // A running worker holds its process open, as a server does, until it has stopped: between
+    // calls (all slots busy, a backoff, the shutdown grace) nothing else may keep Node alive.
+    this.keepAlive = setInterval(() => undefined, 2 ** 30);
     this.stoppedPromise = new Promise((resolve) => (this.markStopped = resolve));
     this.stopLeasing = new AbortController();
     this.stopping = undefined;
@@ -124,6 +128,7 @@ export class Worker {
     }
     await Promise.all([...this.running.values()].map((task) => task.done));
     this.stopHeartbeats();
+    clearInterval(this.keepAlive);
     this.currentState = 'stopped';
     this.markStopped();
   }

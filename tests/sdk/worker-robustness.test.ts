@@ -24,6 +24,7 @@ import { startBrokerProcess, type BrokerClient, type BrokerProcess } from '../he
 import { json } from '../helpers/tasks.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/worker-process.mjs', import.meta.url));
+const RUN_FOREVER = fileURLToPath(new URL('./fixtures/run-forever.mjs', import.meta.url));
 const FAST: Partial<QTasksConfig> = { leaseMs: 1000, leaseWaitMs: 1000, shutdownGraceMs: 500 };
 
 // ---------------------------------------------------------------------------------------------
@@ -485,6 +486,25 @@ describe('crashes and stops', () => {
     expect(warnings.some((m) => /lease failed; retrying/.test(m)), warnings.join('\n')).toBe(true);
     // And the restarted broker is the one that holds them all.
     for (const t of finals) expect(STATUS_NAMES[(await brokerTask(restarted.client, t.uuid)).status]).toBe('success');
+  });
+
+  test('runForever in its own process: SIGTERM stops it cleanly and gives the running task back', async () => {
+    const name = unique('run-forever');
+    const child = spawn(process.execPath, [RUN_FOREVER, shared.address, name], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    const events = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    const next = async (): Promise<{ event: string; taskId?: string }> => JSON.parse(((await events.next()).value as string) ?? '{}');
+    expect((await next()).event).toBe('ready');
+    const { app } = newApp(shared);
+    const queued = await app.addTask(name, []);
+    expect(await next()).toEqual({ event: 'started', taskId: queued.uuid });
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect((await next()).event).toBe('stopped');
+    expect(await exited).toBe(0);
+    const after = await app.get(queued.uuid);
+    expect([after?.status, after?.attempt]).toEqual(['new', 0]);
   });
 
   test('a frozen broker (SIGSTOP): calls fail with DEADLINE_EXCEEDED instead of hanging, and work resumes after SIGCONT', async () => {
