@@ -19,6 +19,8 @@ export interface BrokerConfig {
   maxBatchSize: number;
   /** Largest gRPC message the broker receives or sends, in bytes. @defaultValue 64 MiB */
   maxMessageBytes: number;
+  /** Check the data directory's consistency, print a report and exit instead of serving. */
+  check?: boolean;
 }
 
 /** The configuration with nothing set. */
@@ -52,6 +54,8 @@ Options (each also settable by the environment variable in brackets):
                              [QTASKS_BROKER_MAX_BATCH_SIZE] (default ${DEFAULT_CONFIG.maxBatchSize})
   --max-message-bytes N      largest gRPC message received or sent
                              [QTASKS_BROKER_MAX_MESSAGE_BYTES] (default ${DEFAULT_CONFIG.maxMessageBytes})
+  --check                    check the data directory (e.g. a backup copy), print a
+                             report and exit: 0 if consistent, 1 if not
   -h, --help                 print this help and exit
 `;
 
@@ -73,6 +77,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
         'max-payload-bytes': { type: 'string' },
         'max-batch-size': { type: 'string' },
         'max-message-bytes': { type: 'string' },
+        check: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -103,6 +108,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
     maxPayloadBytes: positiveInteger(pick('max-payload-bytes', 'QTASKS_BROKER_MAX_PAYLOAD_BYTES')) ?? DEFAULT_CONFIG.maxPayloadBytes,
     maxBatchSize: positiveInteger(pick('max-batch-size', 'QTASKS_BROKER_MAX_BATCH_SIZE')) ?? DEFAULT_CONFIG.maxBatchSize,
     maxMessageBytes: positiveInteger(pick('max-message-bytes', 'QTASKS_BROKER_MAX_MESSAGE_BYTES')) ?? DEFAULT_CONFIG.maxMessageBytes,
+    ...(flags.check ? { check: true } : {}),
   };
 }
 

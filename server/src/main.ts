@@ -4,6 +4,7 @@
  */
 import { ConfigError, USAGE, loadConfig } from './config.js';
 import { startBroker } from './broker-server.js';
+import { TaskStore } from './store/task-store.js';
 
 async function main(): Promise<number> {
   let config;
@@ -18,6 +19,7 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (config.check) return checkDataDir(config.dataDir);
   const broker = await startBroker(config);
   process.stdout.write(`qtasks-broker listening on ${broker.address}\n`);
   await new Promise<void>((resolve) => {
@@ -31,6 +33,18 @@ async function main(): Promise<number> {
   });
   await broker.close();
   return 0;
+}
+
+/** `--check`: prints the store's report as JSON; exit code 0 when consistent. */
+async function checkDataDir(dataDir: string): Promise<number> {
+  const store = await TaskStore.open({ path: dataDir });
+  try {
+    const report = store.checkInvariants();
+    process.stdout.write(`${JSON.stringify({ dataDir, consistent: report.problems.length === 0, ...report }, null, 2)}\n`);
+    return report.problems.length === 0 ? 0 : 1;
+  } finally {
+    await store.close();
+  }
 }
 
 main().then(

@@ -42,6 +42,7 @@ import {
   type Key,
   type StatusIndexName,
 } from './keys.js';
+import { checkStore, type StoreReport } from './invariants.js';
 import { mergeReadyQueues } from './ready-merge.js';
 
 /** How acknowledgements relate to the disk. */
@@ -381,6 +382,11 @@ export class TaskStore {
       }
     }
     return { tasks };
+  }
+
+  /** Checks every invariant of the store (see `invariants.ts`); reads the whole store. */
+  checkInvariants(): StoreReport {
+    return checkStore({ tasks: this.tasks, indexes: this.indexes, idempotency: this.idempotency, seq: this.meta.get('seq') ?? 0 });
   }
 
   /** The earliest time a delayed task becomes due or a lease runs out, if any. */
