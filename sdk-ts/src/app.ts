@@ -10,7 +10,9 @@ import { loadConfig, type QTasksConfig } from './config.js';
 import { BrokerConnection } from './connection.js';
 import type { TaskContext } from './context.js';
 import { BrokerCallError, TaskUsageError } from './errors.js';
+import { DEFAULT_RETRY_BACKOFF } from './task-exec-schema.js';
 import { encodeJson } from './json.js';
+import { resolveSecurity, type AuthOptions, type ConnectionSecurity, type TlsOptions } from './security.js';
 import type { Logger } from './logger.js';
 import {
   bindDecoratedThis,
@@ -40,6 +42,10 @@ export interface QTasksOptions {
   config?: Partial<QTasksConfig>;
   /** Where the SDK and `ctx.logger` log. @defaultValue `console` */
   logger?: Logger;
+  /** The token for a broker that requires one. @defaultValue `{ token: QTASKS_AUTH_TOKEN }` when set */
+  auth?: AuthOptions;
+  /** Connect over TLS (mutual TLS with `cert` and `key`). @defaultValue TLS when `QTASKS_TLS_CA`, `QTASKS_TLS_CERT` or `QTASKS_TLS_KEY` is set, else plaintext */
+  tls?: TlsOptions;
 }
 
 /** An echo handler's parameters without its first one, `self`. */
@@ -66,12 +72,18 @@ export class QTasks implements ResultWaiter, WorkerHost {
   /** Where the SDK logs. */
   readonly logger: Logger;
   private conn: BrokerConnection | undefined;
+  /** Token and TLS credentials, resolved once so that a bad setting fails here, not on first call. */
+  private readonly security: ConnectionSecurity;
 
   constructor(options: QTasksOptions = {}) {
     this.name = options.name ?? 'QTasks';
     this.broker = options.broker ?? process.env.QTASKS_BROKER_ADDRESS ?? '127.0.0.1:50051';
     this.config = loadConfig(options.config);
     this.logger = options.logger ?? console;
+    this.security = resolveSecurity(options);
+    if (this.security.token !== undefined && !this.security.credentials && !/^(127\.|localhost:|\[::1\]:)/.test(this.broker)) {
+      this.logger.warn(`[qtasks] the auth token goes to ${this.broker} in plaintext: set tls to encrypt it`);
+    }
     this.worker = new Worker(this);
     registerApp(this);
   }
@@ -127,7 +139,8 @@ export class QTasks implements ResultWaiter, WorkerHost {
       args: encodeJson(args, `the args of ${taskName}`),
       kwargs: encodeJson(options.kwargs ?? {}, `the kwargs of ${taskName}`),
       maxRetries: schema?.retry ?? 0,
-      retryBackoff: schema?.retryBackoff,
+      // Fields left out take the documented defaults (the broker reads a 0 as "at once"/"no cap").
+      retryBackoff: schema?.retryBackoff && { ...DEFAULT_RETRY_BACKOFF, ...schema.retryBackoff },
       maxTimeMs: schema?.maxTime === undefined ? 0 : Math.ceil(schema.maxTime * 1000) + BROKER_TIME_LIMIT_GRACE_MS,
       delayMs: options.delay === undefined ? 0 : Math.round(options.delay * 1000),
       eta: options.eta,
@@ -162,10 +175,13 @@ export class QTasks implements ResultWaiter, WorkerHost {
     while (!signal.aborted) {
       try {
         for await (const state of this.connection().watch(uuid, signal)) {
+          backoff.reset();
           const task = new Task<R>(state, this);
           if (ends.has(task.status)) return task;
         }
-        return null; // ended in a final status that is not one of resultStatusesEnd
+        // The task ended in a final status that is not one of resultStatusesEnd: it will never
+        // reach one, so waiting out the timeout would only delay the same answer.
+        return null;
       } catch (error) {
         if (signal.aborted) break;
         if (error instanceof BrokerCallError && error.code === Status.NOT_FOUND) return null;
@@ -197,14 +213,14 @@ export class QTasks implements ResultWaiter, WorkerHost {
   /** Stops the worker (if running) and closes the connection. */
   async close(): Promise<void> {
     await this.worker.stop();
-    this.conn?.close();
+    await this.conn?.close();
     this.conn = undefined;
     unregisterApp(this);
   }
 
   /** The connection to the broker, opened on first use. @internal */
   connection(): BrokerConnection {
-    return (this.conn ??= new BrokerConnection(this.broker, this.config.batchSize, this.config.callTimeoutMs));
+    return (this.conn ??= new BrokerConnection(this.broker, this.config.batchSize, this.config.callTimeoutMs, this.security));
   }
 
   /** @internal */

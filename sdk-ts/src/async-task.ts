@@ -19,7 +19,10 @@ export interface AddTaskOptions {
   eta?: Date;
   /** A second `addTask` with the same key (in the same queue) returns the first task instead of a new one. */
   idempotencyKey?: string;
-  /** Seconds to wait for an end status; the call then resolves to the final task, or `null` when they run out. */
+  /**
+   * Seconds to wait for a status of `app.config.resultStatusesEnd`; the call then resolves to the
+   * task, or to `null` when the time runs out (or the task ended in a status not on that list).
+   */
   timeout?: number;
   /** Enqueue another task by name instead of this one (`self.addTask(args, { taskName: 'other' })`). */
   taskName?: string;

@@ -21,9 +21,43 @@ export class Backoff {
   }
 }
 
-/** Waits `ms`; rejects with the signal's reason if it aborts first. */
+/**
+ * Waits `ms`; rejects with the signal's reason if it aborts first (and then clears its timer).
+ * The timer is ref'd on purpose: a process waiting to retry (a worker backing off, a producer
+ * re-opening a watch) must not exit in the middle of the wait.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return abortable(new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.()), signal);
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * An AbortSignal that aborts when any of `signals` does, with a `dispose()` that detaches it.
+ * Unlike `AbortSignal.any`, it leaves nothing behind on a long-lived parent signal (on Node 20,
+ * `AbortSignal.any` keeps an entry per call on the parent: a worker leasing for days would leak).
+ */
+export function linkedSignal(...signals: Array<AbortSignal | undefined>): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const parents = signals.filter((s): s is AbortSignal => s !== undefined);
+  const onAbort = (event: Event): void => controller.abort((event.target as AbortSignal).reason);
+  for (const parent of parents) {
+    if (parent.aborted) {
+      controller.abort(parent.reason);
+      break;
+    }
+    parent.addEventListener('abort', onAbort, { once: true });
+  }
+  return { signal: controller.signal, dispose: () => parents.forEach((parent) => parent.removeEventListener('abort', onAbort)) };
 }
 
 /**

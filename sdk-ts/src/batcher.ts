@@ -6,7 +6,12 @@
  * Batch RPCs of the broker are validated as a whole: one bad item (an over-long name, say) fails
  * the request with a message naming it (`tasks[3].name: …`). The batcher then fails only that
  * caller and sends the others again, so one caller's mistake never fails the rest.
+ *
+ * A batch the broker refused as a whole without storing any of it (an overloaded broker's
+ * RESOURCE_EXHAUSTED with a retry hint) is sent again after the wait `retryDelayMs` names, up to
+ * `maxRetries` times, so that backpressure slows the callers down instead of failing them.
  */
+import { sleep } from './backoff.js';
 
 interface Pending<I, O> {
   item: I;
@@ -22,14 +27,28 @@ export interface BatcherOptions<I, O> {
   maxBatch: number;
   /** The index of the item an error is about, if the error is about one item only. */
   failedItemIndex?(error: unknown): number | undefined;
+  /**
+   * How long to wait before sending a refused batch again, in ms, or `undefined` to fail its
+   * callers with the error. Return a number only for refusals that stored nothing (so that the
+   * resend cannot duplicate anything).
+   *
+   * @param error - why the batch was refused
+   * @param retry - how many times this batch was sent again already (0 on the first refusal)
+   */
+  retryDelayMs?(error: unknown, retry: number): number | undefined;
+  /** Most times one batch is sent again after {@link retryDelayMs} asked for it. @defaultValue 0 */
+  maxRetries?: number;
 }
 
 /** A coalescing batcher of one RPC. */
 export class Batcher<I, O> {
   private queue: Pending<I, O>[] = [];
   private scheduled = false;
+  private readonly inFlight = new Set<Promise<void>>();
   /** RPCs sent so far (tests and metrics). */
   rpcCount = 0;
+  /** Batches sent again after a refusal that asked for a wait (tests and metrics). */
+  retryCount = 0;
 
   constructor(private readonly options: BatcherOptions<I, O>) {}
 
@@ -50,12 +69,25 @@ export class Batcher<I, O> {
     this.scheduled = false;
     const pending = this.queue;
     this.queue = [];
+    // Chunks of one flush go out together: calls made at the same moment have no order among
+    // them to keep (a resend after a refused item may land after a later chunk).
     for (let start = 0; start < pending.length; start += this.options.maxBatch) {
-      void this.sendBatch(pending.slice(start, start + this.options.maxBatch));
+      const sending = this.sendBatch(pending.slice(start, start + this.options.maxBatch));
+      this.inFlight.add(sending);
+      void sending.finally(() => this.inFlight.delete(sending));
+    }
+  }
+
+  /** Resolves once every item added so far has been sent and answered. */
+  async drained(): Promise<void> {
+    while (this.scheduled || this.queue.length > 0 || this.inFlight.size > 0) {
+      if (this.scheduled) await new Promise<void>((resolve) => setImmediate(resolve));
+      await Promise.all(this.inFlight);
     }
   }
 
   private async sendBatch(batch: Pending<I, O>[]): Promise<void> {
+    let retries = 0;
     while (batch.length > 0) {
       this.rpcCount++;
       try {
@@ -63,6 +95,13 @@ export class Batcher<I, O> {
         batch.forEach((p, i) => p.resolve(answers[i]!));
         return;
       } catch (error) {
+        const delayMs = retries < (this.options.maxRetries ?? 0) ? this.options.retryDelayMs?.(error, retries) : undefined;
+        if (delayMs !== undefined) {
+          retries++;
+          this.retryCount++;
+          await sleep(delayMs);
+          continue;
+        }
         const index = this.options.failedItemIndex?.(error);
         if (index === undefined || index < 0 || index >= batch.length || batch.length === 1) {
           for (const p of batch) p.reject(error);

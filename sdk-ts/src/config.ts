@@ -108,7 +108,13 @@ function check(config: QTasksConfig, sources: Sources): void {
   for (const field of ['leaseWaitMs', 'shutdownGraceMs', 'taskDefaultPriority'] as const) {
     if (!Number.isInteger(config[field])) throw new QTasksConfigError(`${source(field)}: must be an integer, got ${String(config[field])}`);
   }
-  if (config.leaseMs < 1000) throw new QTasksConfigError(`${source('leaseMs')}: must be at least 1000, got ${config.leaseMs}`);
+  // The broker's own limits: a value outside them would make every Lease fail.
+  if (config.leaseMs < 1000 || config.leaseMs > 3_600_000) {
+    throw new QTasksConfigError(`${source('leaseMs')}: must be between 1000 and 3600000, got ${config.leaseMs}`);
+  }
+  if (config.leaseWaitMs < 0 || config.leaseWaitMs > 300_000) {
+    throw new QTasksConfigError(`${source('leaseWaitMs')}: must be between 0 and 300000, got ${config.leaseWaitMs}`);
+  }
   for (const status of config.resultStatusesEnd) {
     if (!STATUSES.includes(status)) throw new QTasksConfigError(`${source('resultStatusesEnd')}: unknown status "${String(status)}"`);
   }

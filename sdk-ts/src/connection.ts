@@ -17,9 +17,11 @@ import {
   type Task as ProtoTask,
   type TaskSpec,
 } from '@qtasks/proto';
-import { ClientError, Status, createChannel, createClient, type Channel, type Client } from 'nice-grpc';
+import { ClientError, Status, createChannel, createClientFactory, type Channel, type Client, type Metadata } from 'nice-grpc';
 import { Batcher } from './batcher.js';
+import { linkedSignal } from './backoff.js';
 import { BrokerCallError, toBrokerCallError } from './errors.js';
+import { bearerTokenMiddleware, type ConnectionSecurity } from './security.js';
 
 
 
@@ -27,6 +29,8 @@ import { BrokerCallError, toBrokerCallError } from './errors.js';
 export class BrokerConnection {
   private readonly channel: Channel;
   private readonly client: Client<typeof BrokerServiceDefinition>;
+  /** Aborted by close(): ends the watches still open. */
+  private readonly closing = new AbortController();
   /** Coalesces concurrent enqueues. */
   readonly enqueues: Batcher<DeepPartial<TaskSpec>, ProtoTask>;
   /** Coalesces concurrent completions. */
@@ -41,20 +45,26 @@ export class BrokerConnection {
    *   deadline, a call to a broker that froze (or a network that drops packets) hangs until TCP
    *   gives up, and with it the worker's heartbeats, outcomes and stop(). A call that runs out
    *   fails as a transient DEADLINE_EXCEEDED.
+   * @param security - the bearer token and TLS credentials; plaintext without a token by default
    */
   constructor(
     readonly address: string,
     batchSize: number,
     private readonly callTimeoutMs: number,
+    security: ConnectionSecurity = {},
   ) {
     // grpc-js backs reconnects off up to 120 s by default, so a worker could sit idle for minutes
     // after a broker outage; keep the channel's reconnects on the SDK's own Backoff (100 ms to 5 s).
-    this.channel = createChannel(address, undefined, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 5000 });
-    this.client = createClient(BrokerServiceDefinition, this.channel);
+    this.channel = createChannel(address, security.credentials, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 5000 });
+    const factory = security.token === undefined ? createClientFactory() : createClientFactory().use(bearerTokenMiddleware(security.token));
+    this.client = factory.create(BrokerServiceDefinition, this.channel);
     this.enqueues = new Batcher({
       maxBatch: batchSize,
-      send: async (tasks) => (await this.call('Enqueue', (signal) => this.client.enqueue({ tasks }, { signal }))).tasks,
+      send: async (tasks) => (await this.call('Enqueue', (signal, onTrailer) => this.client.enqueue({ tasks }, { signal, onTrailer }))).tasks,
       failedItemIndex: (error) => itemIndexOf(error, 'tasks'),
+      // An overloaded broker refuses an Enqueue before storing any of it: resending is safe.
+      retryDelayMs: overloadRetryDelayMs,
+      maxRetries: MAX_OVERLOAD_RESENDS,
     });
     this.completions = new Batcher({
       maxBatch: batchSize,
@@ -95,32 +105,74 @@ export class BrokerConnection {
 
   /** The task's states: the current one, then each transition, until a final status or `signal` aborts. */
   async *watch(taskId: string, signal: AbortSignal): AsyncGenerator<ProtoTask> {
+    const linked = linkedSignal(signal, this.closing.signal);
     try {
-      for await (const { task } of this.client.watchResult({ taskId }, { signal })) {
+      for await (const { task } of this.client.watchResult({ taskId }, { signal: linked.signal })) {
         if (task) yield task;
       }
     } catch (error) {
       throw toBrokerCallError(error, 'WatchResult');
+    } finally {
+      linked.dispose();
     }
   }
 
-  /** Closes the channel; calls in flight fail. */
-  close(): void {
+  /**
+   * Sends what the batchers hold (calls already made are not lost), ends open watches (their
+   * waits fail), then closes the channel.
+   */
+  async close(): Promise<void> {
+    await Promise.all([this.enqueues.drained(), this.completions.drained(), this.progress.drained()]);
+    this.closing.abort(new BrokerCallError(Status.CANCELLED, 'the connection was closed', 'close'));
     this.channel.close();
   }
 
-  /** Runs one call with a deadline; errors leave as BrokerCallError (a caller's abort as is). */
-  private async call<T>(method: string, run: (signal: AbortSignal) => Promise<T>, timeoutMs = this.callTimeoutMs, callerSignal?: AbortSignal): Promise<T> {
-    const deadline = AbortSignal.timeout(timeoutMs);
+  /**
+   * Runs one call with a deadline; errors leave as BrokerCallError (a caller's abort as is). A call
+   * that hands `onTrailer` to nice-grpc gets the broker's retry hint into the error.
+   */
+  private async call<T>(
+    method: string,
+    run: (signal: AbortSignal, onTrailer: (trailer: Metadata) => void) => Promise<T>,
+    timeoutMs = this.callTimeoutMs,
+    callerSignal?: AbortSignal,
+  ): Promise<T> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    const linked = linkedSignal(callerSignal, deadline.signal);
+    let trailer: Metadata | undefined;
     try {
-      return await run(callerSignal ? AbortSignal.any([callerSignal, deadline]) : deadline);
+      return await run(linked.signal, (received) => (trailer = received));
     } catch (error) {
-      if (deadline.aborted && !callerSignal?.aborted) {
+      if (deadline.signal.aborted && !callerSignal?.aborted) {
         throw new BrokerCallError(Status.DEADLINE_EXCEEDED, `no answer within ${timeoutMs} ms`, method, { cause: error });
       }
-      throw toBrokerCallError(error, method);
+      throw toBrokerCallError(error, method, trailer);
+    } finally {
+      clearTimeout(timer);
+      linked.dispose();
     }
   }
+}
+
+/** Most times one Enqueue batch is sent again after an overloaded broker refused it. */
+export const MAX_OVERLOAD_RESENDS = 10;
+/** Longest wait before one resend. */
+const MAX_OVERLOAD_WAIT_MS = 5000;
+
+/**
+ * The wait before sending again a batch that an overloaded broker refused (RESOURCE_EXHAUSTED
+ * with a `retry-after-ms` hint, nothing stored): the hint, doubled with each further refusal of
+ * the same batch (at most 5 s), plus up to half again at random, so that producers refused
+ * together do not all come back at the same moment. `undefined` for every other error, which
+ * fails the callers as before.
+ *
+ * @param retry - how many times the batch was sent again already
+ */
+export function overloadRetryDelayMs(error: unknown, retry: number): number | undefined {
+  if (!(error instanceof BrokerCallError) || error.code !== Status.RESOURCE_EXHAUSTED || error.retryAfterMs === undefined) return undefined;
+  const waitMs = Math.min(MAX_OVERLOAD_WAIT_MS, Math.max(1, error.retryAfterMs) * 2 ** retry);
+  return Math.round(waitMs * (1 + Math.random() / 2));
 }
 
 /** For a refusal like `tasks[3].name: must not be empty`, the 3. */

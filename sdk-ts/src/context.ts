@@ -22,7 +22,10 @@ export class TaskContext {
     readonly taskName: string,
     /** This attempt's number: 1 for the first run. */
     readonly attempt: number,
-    /** Aborts when the task is cancelled, runs out of time, or loses its lease; pass it to your I/O. */
+    /**
+     * Aborts when the task is cancelled, runs out of time, loses its lease, or its worker stops
+     * past the grace period; pass it to your I/O. `signal.reason` tells which.
+     */
     readonly signal: AbortSignal,
     /** A logger whose messages name the task. */
     readonly logger: Logger,

@@ -1,5 +1,5 @@
 /** The SDK's typed errors. */
-import { ClientError, Status } from 'nice-grpc';
+import { ClientError, Status, type Metadata } from 'nice-grpc';
 
 /** Base class of the SDK's own errors. */
 export class QTasksError extends Error {
@@ -44,13 +44,21 @@ export class QTasksConfigError extends QTasksError {}
 
 /** The broker refused a call, or could not be reached. `code` is the gRPC status. */
 export class BrokerCallError extends QTasksError {
+  /**
+   * The broker's `retry-after-ms` hint, in ms: set when it refused the call (RESOURCE_EXHAUSTED)
+   * because it was overloaded. Nothing of the call was stored; the same call may be sent again
+   * after this long.
+   */
+  readonly retryAfterMs?: number;
+
   constructor(
     readonly code: Status,
     readonly details: string,
     readonly method: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { retryAfterMs?: number },
   ) {
     super(`${method}: ${Status[code]}: ${details}`, options);
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 
   /** True when trying again later may succeed (the broker is restarting, overloaded or unreachable). */
@@ -59,8 +67,18 @@ export class BrokerCallError extends QTasksError {
   }
 }
 
-/** Turns a nice-grpc ClientError into a {@link BrokerCallError}; other errors pass unchanged. */
-export function toBrokerCallError(error: unknown, method: string): unknown {
-  if (error instanceof ClientError) return new BrokerCallError(error.code, error.details, method, { cause: error });
-  return error;
+/** The trailer in which the broker sends its retry hint with an overload refusal. */
+export const RETRY_AFTER_MS_TRAILER = 'retry-after-ms';
+
+/**
+ * Turns a nice-grpc ClientError into a {@link BrokerCallError}; other errors pass unchanged.
+ *
+ * @param trailer - the call's trailing metadata, if it was received: a `retry-after-ms` in it
+ *   becomes {@link BrokerCallError.retryAfterMs}
+ */
+export function toBrokerCallError(error: unknown, method: string, trailer?: Metadata): unknown {
+  if (!(error instanceof ClientError)) return error;
+  const hint = Number(trailer?.get(RETRY_AFTER_MS_TRAILER) ?? NaN);
+  const retryAfterMs = error.code === Status.RESOURCE_EXHAUSTED && Number.isFinite(hint) && hint >= 0 ? hint : undefined;
+  return new BrokerCallError(error.code, error.details, method, { cause: error, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
 }

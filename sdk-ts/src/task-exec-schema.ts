@@ -8,6 +8,9 @@ export type TaskFunction = (...args: any[]) => unknown;
 /** Maps each item a generator task yields (sync or async). */
 export type GenerateHandler = (item: any) => unknown;
 
+/** The broker's default delays between attempts: 1 s, doubling, at most 100 s. */
+export const DEFAULT_RETRY_BACKOFF: Readonly<Required<RetryBackoffOptions>> = Object.freeze({ initialMs: 1000, multiplier: 2, maxMs: 100_000 });
+
 /** Delays between attempts, in milliseconds. */
 export interface RetryBackoffOptions {
   /** Delay before the first retry. @defaultValue 1000 */

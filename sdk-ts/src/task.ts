@@ -123,7 +123,7 @@ export class Task<R = unknown> {
    * Waits (one `WatchResult` stream, no polling) for an end status of the app's
    * `resultStatusesEnd`; resolves to the task then, or `null` when `timeout` seconds run out.
    */
-  waitResult(timeout = 100): Promise<Task<R> | null> {
+  async waitResult(timeout = 100): Promise<Task<R> | null> {
     if (!this.waiter) throw new Error('this Task is not bound to an app');
     return this.waiter.waitForResult<R>(this.uuid, timeout);
   }

@@ -8,6 +8,7 @@
  * goes away is retried with backoff.
  */
 import { randomUUID } from 'node:crypto';
+import { Status } from 'nice-grpc';
 import { hostname } from 'node:os';
 import type { Completion, LeasedTask } from '@qtasks/proto';
 import type { AsyncTask } from './async-task.js';
@@ -33,6 +34,9 @@ export interface WorkerHost extends ContextHost, ResultWaiter {
   /** The `AsyncTask` an echo task receives. */
   echoOf(schema: TaskExecSchema, ctx: TaskContext): AsyncTask;
 }
+
+/** The broker leases at most this many tasks per call. */
+const MAX_LEASE_TASKS = 1000;
 
 /** Where a worker is in its life. */
 export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -64,7 +68,7 @@ export class Worker {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private slotFreed: (() => void) | undefined;
   private markStopped: () => void = () => undefined;
-  private keepAlive: NodeJS.Timeout | undefined;
+  private heartbeatInFlight = false;
   private stoppedPromise: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: WorkerHost) {}
@@ -99,9 +103,6 @@ export class Worker {
     const queues = [...new Set([...this.tasks.values()].map((schema) => schema.queue))];
     if (queues.length === 0) throw new QTasksError('the worker has no task to run: register tasks with app.task(...) first');
     this.currentState = 'running';
-    // A running worker holds its process open, as a server does, until it has stopped: between
-    // calls (all slots busy, a backoff, the shutdown grace) nothing else may keep Node alive.
-    this.keepAlive = setInterval(() => undefined, 2 ** 30);
     this.stoppedPromise = new Promise((resolve) => (this.markStopped = resolve));
     this.stopLeasing = new AbortController();
     this.stopping = undefined;
@@ -122,13 +123,15 @@ export class Worker {
     this.stopLeasing.abort();
     await this.leaseLoop;
     const allDone = Promise.all([...this.running.values()].map((task) => task.done));
-    const graceOver = sleep(graceMs);
-    if ((await Promise.race([allDone.then(() => true), graceOver.then(() => false)])) === false) {
+    const graceCancel = new AbortController();
+    const graceOver = sleep(graceMs, graceCancel.signal).then(() => false, () => true);
+    const finishedInTime = await Promise.race([allDone.then(() => true), graceOver]);
+    graceCancel.abort(); // a ref'd timer left running would hold the process for the rest of the grace
+    if (!finishedInTime) {
       for (const task of this.running.values()) task.controller.abort(new WorkerStoppingError('the worker is stopping'));
     }
     await Promise.all([...this.running.values()].map((task) => task.done));
     this.stopHeartbeats();
-    clearInterval(this.keepAlive);
     this.currentState = 'stopped';
     this.markStopped();
   }
@@ -144,7 +147,7 @@ export class Worker {
       let leased: LeasedTask[];
       try {
         const response = await this.host.connection().lease(
-          { workerId: this.id, queues, maxTasks: config.maxTasksProcess - this.running.size, waitMs: config.leaseWaitMs, leaseMs: config.leaseMs },
+          { workerId: this.id, queues, maxTasks: Math.min(MAX_LEASE_TASKS, config.maxTasksProcess - this.running.size), waitMs: config.leaseWaitMs, leaseMs: config.leaseMs },
           signal,
         );
         leased = response.tasks;
@@ -220,14 +223,25 @@ export class Worker {
   private async report(entry: RunningTask, outcome: Outcome, logger: Logger): Promise<void> {
     const backoff = new Backoff();
     const giveUpAt = Date.now() + this.host.config.leaseMs;
+    let replaced = false;
     for (;;) {
       try {
         const result = await this.host.connection().completions.add({ taskId: entry.taskId, leaseToken: entry.leaseToken, outcome });
         if (!result.accepted) logger.warn(`the broker refused the outcome: ${result.reason}`);
         return;
       } catch (error) {
-        if (!(error instanceof BrokerCallError && error.transient) || Date.now() > giveUpAt) {
-          logger.error('could not report the outcome; the task will run again when its lease runs out', error);
+        const refusal = refusedOutcome(error);
+        if (refusal && !replaced) {
+          // The broker refused this outcome itself (a result or traceback over its size limit,
+          // say): resending it cannot help, and waiting out the lease would hide the cause behind
+          // LeaseExpired. Report that refusal instead, once, as a failure that is not retried.
+          logger.error(`the broker refused the outcome: ${refusal}`);
+          replaced = true;
+          outcome = failure(Object.assign(new Error(refusal.slice(0, 2000)), { name: 'OutcomeRefused', stack: '' }), false);
+          continue;
+        }
+        if (refusal || Date.now() > giveUpAt) {
+          logger.error('could not report the outcome; the broker will end or re-run the task when its lease runs out', error);
           return;
         }
         await sleep(backoff.next());
@@ -238,8 +252,8 @@ export class Worker {
   private startHeartbeats(): void {
     if (this.heartbeatTimer) return;
     // Heartbeats are the one periodic call: a lease is kept alive by renewing it, not by an event.
+    // Ref'd: while tasks run, the worker's process must stay up even if they await nothing else.
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.floor(this.host.config.leaseMs / 3));
-    this.heartbeatTimer.unref();
   }
 
   private stopHeartbeats(): void {
@@ -249,7 +263,9 @@ export class Worker {
 
   private async heartbeat(): Promise<void> {
     const entries = [...this.running.values()];
-    if (entries.length === 0) return;
+    // A beat still waiting on a slow broker is not joined by another: they would pile up.
+    if (entries.length === 0 || this.heartbeatInFlight) return;
+    this.heartbeatInFlight = true;
     try {
       const { results } = await this.host.connection().heartbeat({
         items: entries.map((entry) => ({ taskId: entry.taskId, leaseToken: entry.leaseToken })),
@@ -262,6 +278,8 @@ export class Worker {
       });
     } catch (error) {
       this.host.logger.warn(`[qtasks worker ${this.id}] heartbeat failed; retrying at the next beat`, error);
+    } finally {
+      this.heartbeatInFlight = false;
     }
   }
 }
@@ -272,6 +290,13 @@ function outcomeOf(error: unknown, schema: TaskExecSchema): Outcome {
   if (error instanceof WorkerStoppingError) return { $case: 'released', value: {} };
   const retryable = schema.retryOnExc.length === 0 || schema.retryOnExc.some((cls) => error instanceof cls);
   return failure(error, retryable);
+}
+
+/** The broker's message when it refused this one outcome as invalid or too large, else undefined. */
+function refusedOutcome(error: unknown): string | undefined {
+  if (!(error instanceof BrokerCallError)) return undefined;
+  if (error.code !== Status.INVALID_ARGUMENT && error.code !== Status.RESOURCE_EXHAUSTED) return undefined;
+  return /^completions\[\d+\]/.test(error.details) ? error.details : undefined;
 }
 
 function failure(error: unknown, retryable: boolean): Outcome {

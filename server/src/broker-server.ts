@@ -4,14 +4,17 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { BrokerServiceDefinition, descriptorSetPath } from '@qtasks/proto';
-import { createServer } from 'nice-grpc';
+import { ServerCredentials } from '@grpc/grpc-js';
+import { createServer, type Server } from 'nice-grpc';
 import { HealthDefinition, HealthServiceImpl, HealthState } from 'nice-grpc-server-health';
 import { ServerReflection, ServerReflectionService } from 'nice-grpc-server-reflection';
-import { DEFAULT_CONFIG, parseListenAddress, type BrokerConfig } from './config.js';
-import { Broker } from './core/broker.js';
+import { ConfigError, DEFAULT_CONFIG, parseListenAddress, type BrokerConfig } from './config.js';
+import { Broker, type BrokerStats } from './core/broker.js';
 import { TaskStore } from './store/task-store.js';
+import { authMiddleware } from './transport/auth.js';
 import { createBrokerService } from './transport/broker-service.js';
 import { errorMappingMiddleware } from './transport/error-mapping.js';
+import { rejectUndecodableRequests, strictRequestDecoding } from './transport/request-decoding.js';
 
 /** A broker serving gRPC. */
 export interface RunningBroker {
@@ -21,6 +24,8 @@ export interface RunningBroker {
   port: number;
   /** `HOST:PORT` with the real port. */
   address: string;
+  /** The broker's counts (tasks, ready, leased, writes in flight, …); O(1). */
+  stats(): BrokerStats;
   /**
    * Shuts down gracefully: refuses new calls, returns parked leases empty, ends watch streams,
    * waits for calls in flight, then flushes and closes LMDB.
@@ -32,23 +37,32 @@ export interface RunningBroker {
 export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<RunningBroker> {
   const config: BrokerConfig = { ...DEFAULT_CONFIG, ...options };
   const { host } = parseListenAddress(config.listen);
+  if (config.authTokens?.length === 0) throw new ConfigError('authTokens: must hold at least one token (leave it out to turn authentication off)');
   await mkdir(config.dataDir, { recursive: true });
-  const store = await TaskStore.open({ path: config.dataDir, durability: config.durability });
-  const broker = new Broker(store);
+  const store = await TaskStore.open({ path: config.dataDir, durability: config.durability, minFreeBytes: config.minFreeBytes });
+  const broker = new Broker(store, { maxPendingWrites: config.maxPendingWrites });
   const health = HealthState();
   const server = createServer({
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_send_message_length': config.maxMessageBytes,
   }).use(errorMappingMiddleware);
-  server.add(BrokerServiceDefinition, createBrokerService(broker, config));
+  // Health stays open (probes carry no credentials); reflection describes the API, so it is
+  // as closed as the API itself.
+  const secured: Pick<Server, 'add' | 'with'> = config.authTokens ? server.with(authMiddleware(config.authTokens)) : server;
+  const descriptorSet = await readFile(descriptorSetPath);
+  // Requests are decoded strictly: invalid UTF-8 in a string field, or bytes that are no message
+  // at all, are INVALID_ARGUMENT naming the field, not silently replaced or INTERNAL.
+  secured
+    .with(rejectUndecodableRequests)
+    .add(strictRequestDecoding(BrokerServiceDefinition, descriptorSet), createBrokerService(broker, config));
   server.add(HealthDefinition, HealthServiceImpl(health));
-  server.add(
+  secured.add(
     ServerReflectionService,
-    ServerReflection(await readFile(descriptorSetPath), [BrokerServiceDefinition.fullName]),
+    ServerReflection(descriptorSet, [BrokerServiceDefinition.fullName]),
   );
   let port: number;
   try {
-    port = await server.listen(config.listen);
+    port = await server.listen(config.listen, serverCredentials(config));
   } catch (error) {
     await store.close();
     throw error;
@@ -59,12 +73,40 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
     host,
     port,
     address: `${host}:${port}`,
+    stats: () => broker.stats(),
     close: () =>
       (closing ??= (async () => {
         health.setStatus('unhealthy');
         broker.shutdown();
-        await server.shutdown();
+        await shutdownWithin(server, SHUTDOWN_GRACE_MS);
         await store.close();
       })()),
   };
+}
+
+/** How long calls in flight get to finish when the broker shuts down. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Shuts the server down gracefully, then cancels whatever is still open after `graceMs`. A
+ * WatchResult stream whose client stopped reading never ends on its own: its last messages and
+ * its status wait behind a full flow-control window, and a graceful shutdown alone waited for
+ * it forever, so the broker never exited on SIGTERM.
+ */
+async function shutdownWithin(server: Pick<Server, 'shutdown' | 'forceShutdown'>, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = server.shutdown().then(() => 'done' as const);
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, graceMs, 'late')));
+  const outcome = await Promise.race([graceful, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    graceful.catch(() => undefined);
+    server.forceShutdown();
+  }
+}
+
+/** Plaintext, TLS, or mutual TLS (client certificates required and checked against `clientCa`). */
+function serverCredentials({ tls }: BrokerConfig): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined);
 }

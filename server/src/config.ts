@@ -2,8 +2,12 @@
  * The broker's configuration: defaults, then environment variables `QTASKS_BROKER_*`, then
  * command-line flags, each later one winning.
  */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_PENDING_WRITES } from './core/broker.js';
 import type { Durability } from './store/task-store.js';
+import { AUTH_SCOPES, isValidToken, type AuthScope, type AuthToken } from './transport/auth.js';
 
 /** Everything `qtasks-broker` can be told. */
 export interface BrokerConfig {
@@ -19,8 +23,38 @@ export interface BrokerConfig {
   maxBatchSize: number;
   /** Largest gRPC message the broker receives or sends, in bytes. @defaultValue 64 MiB */
   maxMessageBytes: number;
+  /**
+   * Most task writes in flight (issued, not yet committed) before Enqueue is refused with
+   * RESOURCE_EXHAUSTED and a `retry-after-ms` hint. @defaultValue 5000
+   */
+  maxPendingWrites: number;
+  /**
+   * Enqueue is refused with RESOURCE_EXHAUSTED while the data directory's filesystem has fewer
+   * free bytes than this, keeping room for the writes that finish tasks already taken; 0 turns
+   * the guard off. @defaultValue 64 MiB
+   */
+  minFreeBytes: number;
   /** Check the data directory's consistency, print a report and exit instead of serving. */
   check?: boolean;
+  /** Copy the data directory (even while a broker serves it) into this new directory and exit. */
+  backup?: string;
+  /**
+   * Tokens a call must carry as `authorization: Bearer TOKEN` (every RPC but health). Absent:
+   * no authentication. An empty list is refused rather than read as "nobody may call".
+   */
+  authTokens?: readonly AuthToken[];
+  /** Serve over TLS (and, with `clientCa`, mutual TLS) instead of plaintext. */
+  tls?: TlsConfig;
+}
+
+/** The broker's TLS material, PEM-encoded. */
+export interface TlsConfig {
+  /** The server's certificate chain (leaf first). */
+  cert: Buffer;
+  /** The private key of `cert`. */
+  key: Buffer;
+  /** When set, clients must present a certificate signed by one of these CAs (mutual TLS). */
+  clientCa?: Buffer;
 }
 
 /** The configuration with nothing set. */
@@ -31,6 +65,8 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = {
   maxPayloadBytes: 1024 * 1024,
   maxBatchSize: 10_000,
   maxMessageBytes: 64 * 1024 * 1024,
+  maxPendingWrites: DEFAULT_MAX_PENDING_WRITES,
+  minFreeBytes: 64 * 1024 * 1024,
 };
 
 /** A configuration value that cannot be used; the message says which and why. */
@@ -54,8 +90,29 @@ Options (each also settable by the environment variable in brackets):
                              [QTASKS_BROKER_MAX_BATCH_SIZE] (default ${DEFAULT_CONFIG.maxBatchSize})
   --max-message-bytes N      largest gRPC message received or sent
                              [QTASKS_BROKER_MAX_MESSAGE_BYTES] (default ${DEFAULT_CONFIG.maxMessageBytes})
+  --max-pending-writes N     task writes in flight (not yet committed) above which
+                             Enqueue is refused with RESOURCE_EXHAUSTED and a retry hint
+                             [QTASKS_BROKER_MAX_PENDING_WRITES] (default ${DEFAULT_CONFIG.maxPendingWrites})
+  --auth-token TOKEN         require this token (scope all) on every call but health;
+                             prefer the variable or a file: flags show in \`ps\`
+                             [QTASKS_BROKER_AUTH_TOKEN] (default: no authentication)
+  --auth-tokens-file FILE    require one of the tokens in FILE: one per line, each
+                             optionally followed by a scope (producer, worker, all;
+                             default all); blank lines and # comments are ignored
+                             [QTASKS_BROKER_AUTH_TOKENS_FILE]
+  --tls-cert FILE            serve TLS with this PEM certificate chain (needs --tls-key)
+                             [QTASKS_BROKER_TLS_CERT] (default: plaintext)
+  --tls-key FILE             the PEM private key of --tls-cert
+                             [QTASKS_BROKER_TLS_KEY]
+  --tls-client-ca FILE       mutual TLS: clients must present a certificate signed by a
+                             CA in this PEM file [QTASKS_BROKER_TLS_CLIENT_CA]
+  --min-free-bytes N         refuse Enqueue (RESOURCE_EXHAUSTED) while the data directory's
+                             disk has less free space than this; 0 turns it off
+                             [QTASKS_BROKER_MIN_FREE_BYTES] (default ${DEFAULT_CONFIG.minFreeBytes})
   --check                    check the data directory (e.g. a backup copy), print a
                              report and exit: 0 if consistent, 1 if not
+  --backup DIR               copy the data directory into DIR (new or empty), safely even
+                             while a broker serves it, and exit: 0 when done
   -h, --help                 print this help and exit
 `;
 
@@ -77,7 +134,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
         'max-payload-bytes': { type: 'string' },
         'max-batch-size': { type: 'string' },
         'max-message-bytes': { type: 'string' },
+        'max-pending-writes': { type: 'string' },
+        'auth-token': { type: 'string' },
+        'auth-tokens-file': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-client-ca': { type: 'string' },
+        'min-free-bytes': { type: 'string' },
         check: { type: 'boolean' },
+        backup: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -101,6 +166,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
     throw new ConfigError(`${durability.source}: must be "strict" or "commit", got "${durability.value}"`);
   }
   if (listen) parseListenAddress(listen.value, listen.source);
+  const authTokens = loadAuthTokens(pick('auth-token', 'QTASKS_BROKER_AUTH_TOKEN'), pick('auth-tokens-file', 'QTASKS_BROKER_AUTH_TOKENS_FILE'));
+  const tls = loadTls(pick('tls-cert', 'QTASKS_BROKER_TLS_CERT'), pick('tls-key', 'QTASKS_BROKER_TLS_KEY'), pick('tls-client-ca', 'QTASKS_BROKER_TLS_CLIENT_CA'));
   return {
     listen: listen?.value ?? DEFAULT_CONFIG.listen,
     dataDir: dataDir?.value ?? DEFAULT_CONFIG.dataDir,
@@ -108,7 +175,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
     maxPayloadBytes: positiveInteger(pick('max-payload-bytes', 'QTASKS_BROKER_MAX_PAYLOAD_BYTES')) ?? DEFAULT_CONFIG.maxPayloadBytes,
     maxBatchSize: positiveInteger(pick('max-batch-size', 'QTASKS_BROKER_MAX_BATCH_SIZE')) ?? DEFAULT_CONFIG.maxBatchSize,
     maxMessageBytes: positiveInteger(pick('max-message-bytes', 'QTASKS_BROKER_MAX_MESSAGE_BYTES')) ?? DEFAULT_CONFIG.maxMessageBytes,
+    maxPendingWrites: positiveInteger(pick('max-pending-writes', 'QTASKS_BROKER_MAX_PENDING_WRITES')) ?? DEFAULT_CONFIG.maxPendingWrites,
+    minFreeBytes: nonNegativeInteger(pick('min-free-bytes', 'QTASKS_BROKER_MIN_FREE_BYTES')) ?? DEFAULT_CONFIG.minFreeBytes,
     ...(flags.check ? { check: true } : {}),
+    ...(typeof flags.backup === 'string' ? { backup: flags.backup } : {}),
+    ...(authTokens ? { authTokens } : {}),
+    ...(tls ? { tls } : {}),
   };
 }
 
@@ -120,6 +192,15 @@ export function parseListenAddress(address: string, source = 'listen'): { host: 
   return { host: match[1]!, port };
 }
 
+function nonNegativeInteger(setting: { value: string; source: string } | undefined): number | undefined {
+  if (!setting) return undefined;
+  const value = Number(setting.value);
+  if (!/^\d+$/.test(setting.value) || !Number.isSafeInteger(value)) {
+    throw new ConfigError(`${setting.source}: must be a non-negative integer, got "${setting.value}"`);
+  }
+  return value;
+}
+
 function positiveInteger(setting: { value: string; source: string } | undefined): number | undefined {
   if (!setting) return undefined;
   const value = Number(setting.value);
@@ -127,4 +208,89 @@ function positiveInteger(setting: { value: string; source: string } | undefined)
     throw new ConfigError(`${setting.source}: must be a positive integer, got "${setting.value}"`);
   }
   return value;
+}
+
+type Setting = { value: string; source: string };
+
+/**
+ * The tokens of `--auth-token` (scope all) and of `--auth-tokens-file`, both if both are given
+ * (handy while rotating). No error message ever quotes a token.
+ */
+function loadAuthTokens(single: Setting | undefined, file: Setting | undefined): AuthToken[] | undefined {
+  if (!single && !file) return undefined;
+  const tokens: AuthToken[] = [];
+  if (single) {
+    if (!isValidToken(single.value)) throw new ConfigError(`${single.source}: a token must be printable ASCII without spaces`);
+    tokens.push({ token: single.value, scope: 'all' });
+  }
+  if (file) tokens.push(...parseTokensFile(readSettingFile(file).toString('utf8'), `${file.source} ${file.value}`));
+  return tokens;
+}
+
+/**
+ * Parses a tokens file: one token per line, optionally followed by its scope (`producer`,
+ * `worker` or `all`, default `all`); blank lines and comments (`#` at the start of a line or
+ * after a space) are ignored.
+ *
+ * @param source - names the file in errors, e.g. `--auth-tokens-file ./tokens`
+ * @throws ConfigError naming the line at fault (never the token), or for a file without tokens
+ */
+export function parseTokensFile(text: string, source: string): AuthToken[] {
+  const tokens: AuthToken[] = [];
+  const lineOf = new Map<string, number>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const fields = raw.replace(/(^|\s)#.*$/, '').trim().split(/\s+/).filter(Boolean);
+    if (fields.length === 0) return;
+    const where = `${source}: line ${i + 1}`;
+    if (fields.length > 2) throw new ConfigError(`${where}: expected "TOKEN [SCOPE]", got ${fields.length} fields`);
+    const [token, scope = 'all'] = fields as [string, string?];
+    if (!isValidToken(token)) throw new ConfigError(`${where}: a token must be printable ASCII without spaces`);
+    if (!(AUTH_SCOPES as readonly string[]).includes(scope)) {
+      throw new ConfigError(`${where}: unknown scope "${scope}" (expected ${AUTH_SCOPES.join(', ')})`);
+    }
+    const first = lineOf.get(token);
+    if (first !== undefined) throw new ConfigError(`${where}: the same token as line ${first}`);
+    lineOf.set(token, i + 1);
+    tokens.push({ token, scope: scope as AuthScope });
+  });
+  if (tokens.length === 0) throw new ConfigError(`${source}: holds no tokens (authentication would refuse every call)`);
+  return tokens;
+}
+
+/** Reads and checks the TLS files, so that a wrong path or a key that does not fit fails at start, naming the setting. */
+function loadTls(cert: Setting | undefined, key: Setting | undefined, clientCa: Setting | undefined): TlsConfig | undefined {
+  if (!cert && !key && !clientCa) return undefined;
+  if (cert && !key) throw new ConfigError(`${cert.source}: needs a private key too (--tls-key or QTASKS_BROKER_TLS_KEY)`);
+  if (key && !cert) throw new ConfigError(`${key.source}: needs a certificate too (--tls-cert or QTASKS_BROKER_TLS_CERT)`);
+  if (!cert || !key) throw new ConfigError(`${clientCa!.source}: mutual TLS needs the server's --tls-cert and --tls-key too`);
+  const tls: TlsConfig = { cert: readSettingFile(cert), key: readSettingFile(key) };
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(tls.cert);
+  } catch {
+    throw new ConfigError(`${cert.source}: ${cert.value} is not a PEM certificate`);
+  }
+  try {
+    if (!leaf.checkPrivateKey(createPrivateKey(tls.key))) throw new ConfigError(`${key.source}: ${key.value} is not the key of ${cert.value}`);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${key.source}: ${key.value} is not a PEM private key (without a passphrase)`);
+  }
+  if (clientCa) {
+    tls.clientCa = readSettingFile(clientCa);
+    try {
+      new X509Certificate(tls.clientCa);
+    } catch {
+      throw new ConfigError(`${clientCa.source}: ${clientCa.value} is not a PEM certificate`);
+    }
+  }
+  return tls;
+}
+
+function readSettingFile(setting: Setting): Buffer {
+  try {
+    return readFileSync(setting.value);
+  } catch (error) {
+    throw new ConfigError(`${setting.source}: cannot read ${setting.value} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
 }

@@ -11,8 +11,9 @@
  * @module
  */
 export { startBroker, type RunningBroker } from './broker-server.js';
-export { DEFAULT_CONFIG, ConfigError, loadConfig, type BrokerConfig } from './config.js';
-export { Broker, type BrokerOptions } from './core/broker.js';
+export { DEFAULT_CONFIG, ConfigError, loadConfig, parseTokensFile, type BrokerConfig, type TlsConfig } from './config.js';
+export type { AuthScope, AuthToken } from './transport/auth.js';
+export { Broker, DEFAULT_MAX_PENDING_WRITES, type BrokerOptions, type BrokerStats } from './core/broker.js';
 export { TaskStore, type Durability, type TaskStoreOptions, type ListFilter, type ListPage } from './store/task-store.js';
 export * from './domain/task.js';
 export * from './domain/errors.js';

@@ -4,6 +4,9 @@
  */
 import { ConfigError, USAGE, loadConfig } from './config.js';
 import { startBroker } from './broker-server.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StoreReport } from './store/invariants.js';
 import { TaskStore } from './store/task-store.js';
 
 async function main(): Promise<number> {
@@ -20,8 +23,18 @@ async function main(): Promise<number> {
     return 0;
   }
   if (config.check) return checkDataDir(config.dataDir);
+  if (config.backup !== undefined) return backupDataDir(config.dataDir, config.backup);
   const broker = await startBroker(config);
+  // Operators (and `npm run bench:overload`) read memory and queue sizes with `kill -USR2 PID`:
+  // one JSON line on stderr. Installed before the ready line, so that no signal can arrive while
+  // SIGUSR2 still has its default action (exit).
+  process.on('SIGUSR2', () => {
+    process.stderr.write(`${JSON.stringify({ qtasksBrokerStats: { atMs: Date.now(), memory: process.memoryUsage(), ...broker.stats() } })}\n`);
+  });
   process.stdout.write(`qtasks-broker listening on ${broker.address}\n`);
+  if (config.authTokens && !config.tls && !/^(127\.|localhost$|\[::1\]$)/.test(broker.host)) {
+    process.stderr.write('qtasks-broker: warning: tokens travel in plaintext off this machine; serve TLS (--tls-cert, --tls-key)\n');
+  }
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.stderr.write(`qtasks-broker: ${signal} received, shutting down\n`);
@@ -32,19 +45,50 @@ async function main(): Promise<number> {
     process.once('SIGINT', onSignal);
   });
   await broker.close();
-  return 0;
+  // Everything the broker owns is closed now. The socket of a client that stopped reading can
+  // outlive the server (Node ends a socket only once its pending writes are flushed, which that
+  // client never allows), and would keep the process alive: exit rather than wait for it.
+  process.exit(0);
 }
 
-/** `--check`: prints the store's report as JSON; exit code 0 when consistent. */
+/**
+ * `--check`: prints the store's report as JSON; exit code 0 when consistent. A store too damaged
+ * to open or to read through (a torn copy, say) is reported as inconsistent, with the error.
+ */
 async function checkDataDir(dataDir: string): Promise<number> {
-  const store = await TaskStore.open({ path: dataDir });
-  try {
-    const report = store.checkInvariants();
-    process.stdout.write(`${JSON.stringify({ dataDir, consistent: report.problems.length === 0, ...report }, null, 2)}\n`);
-    return report.problems.length === 0 ? 0 : 1;
-  } finally {
-    await store.close();
+  if (!existsSync(join(dataDir, 'data.mdb'))) {
+    process.stderr.write(`qtasks-broker: ${dataDir} holds no store (no data.mdb)\n`);
+    return 1;
   }
+  let store: TaskStore | undefined;
+  let report: StoreReport;
+  try {
+    store = await TaskStore.open({ path: dataDir, readOnly: true });
+    report = store.checkInvariants();
+  } catch (error) {
+    report = { tasks: 0, byStatus: {} as StoreReport['byStatus'], problems: [`the store cannot be read: ${error instanceof Error ? error.message : String(error)}`] };
+  } finally {
+    await store?.close().catch(() => undefined);
+  }
+  process.stdout.write(`${JSON.stringify({ dataDir, consistent: report.problems.length === 0, ...report }, null, 2)}\n`);
+  return report.problems.length === 0 ? 0 : 1;
+}
+
+/** `--backup DIR`: LMDB's hot copy of the data directory into DIR, safe while a broker writes. */
+async function backupDataDir(dataDir: string, destination: string): Promise<number> {
+  if (!existsSync(join(dataDir, 'data.mdb'))) {
+    process.stderr.write(`qtasks-broker: ${dataDir} holds no store (no data.mdb)\n`);
+    return 1;
+  }
+  const startedMs = Date.now();
+  try {
+    await TaskStore.backup(dataDir, destination);
+  } catch (error) {
+    process.stderr.write(`qtasks-broker: backup failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  process.stdout.write(`qtasks-broker: backed up ${dataDir} to ${destination} in ${Date.now() - startedMs} ms\n`);
+  return 0;
 }
 
 main().then(

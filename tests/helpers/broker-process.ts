@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrokerServiceDefinition } from '@qtasks/proto';
-import { createChannel, createClient, type Channel, type Client } from 'nice-grpc';
+import {
+  Metadata,
+  createChannel,
+  createClientFactory,
+  type Channel,
+  type ChannelCredentials,
+  type Client,
+  type ClientMiddleware,
+} from 'nice-grpc';
 
 /** The broker's command, as installed in `node_modules/.bin/qtasks-broker`. */
 export const BROKER_BIN = fileURLToPath(new URL('../../server/bin/qtasks-broker.js', import.meta.url));
@@ -49,6 +57,36 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** `HOST:PORT` to listen on. @defaultValue `127.0.0.1:0` (a free port) */
   listen?: string;
+  /** How {@link BrokerProcess.client} connects: token and TLS. @defaultValue plaintext, no token */
+  client?: ClientSecurity;
+}
+
+/** A test client's credentials. */
+export interface ClientSecurity {
+  /** Sent as `authorization: Bearer TOKEN` on every call. */
+  token?: string;
+  /** Channel credentials, e.g. `ChannelCredentials.createSsl(ca)`. @defaultValue plaintext */
+  credentials?: ChannelCredentials;
+}
+
+/**
+ * A client of `service` at `address` with its own channel (close it when done).
+ * @typeParam D - the service definition (BrokerService, Health, reflection)
+ */
+export function connectClient<D extends Parameters<ReturnType<typeof createClientFactory>['create']>[0]>(
+  service: D,
+  address: string,
+  security: ClientSecurity = {},
+): { client: Client<D>; channel: Channel } {
+  const channel = createChannel(address, security.credentials);
+  const factory = security.token === undefined ? createClientFactory() : createClientFactory().use(bearer(security.token));
+  return { client: factory.create(service, channel), channel };
+}
+
+function bearer(token: string): ClientMiddleware {
+  return async function* (call, options) {
+    return yield* call.next(call.request, { ...options, metadata: Metadata(options.metadata).set('authorization', `Bearer ${token}`) });
+  };
 }
 
 /** Starts `qtasks-broker` and waits for its `listening on` line. */
@@ -70,8 +108,7 @@ export async function startBrokerProcess(options: StartOptions = {}): Promise<Br
     });
     void exited.then((code) => reject(new Error(`qtasks-broker exited (${code}) before listening:\n${stderr}`)));
   });
-  const channel: Channel = createChannel(address);
-  const client = createClient(BrokerServiceDefinition, channel);
+  const { client, channel } = connectClient(BrokerServiceDefinition, address, options.client);
   let disposed = false;
   const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -723,9 +723,11 @@ describe('batching', () => {
     const app = newApp();
     const add = app.task({ name: unique('batch10k') }, async (a: number) => a);
     const conn = app.connection();
-    const before = conn.enqueues.rpcCount;
+    const before = conn.enqueues.rpcCount - conn.enqueues.retryCount;
     const tasks = await Promise.all(Array.from({ length: 10_000 }, (_, i) => add.addTask([i])));
-    expect(conn.enqueues.rpcCount - before).toBeLessThanOrEqual(Math.ceil(10_000 / app.config.batchSize));
+    // Batches the broker refused for overload (10 batches of 1,000 at once is over its default
+    // limit of writes in flight) are sent again; those resends are not new batches.
+    expect(conn.enqueues.rpcCount - conn.enqueues.retryCount - before).toBeLessThanOrEqual(Math.ceil(10_000 / app.config.batchSize));
     expect(new Set(tasks.map((t) => t.uuid)).size).toBe(10_000);
     expect(tasks[9_999]!.args).toEqual([9_999]);
   });

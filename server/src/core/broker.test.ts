@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { OverloadedError } from '../domain/errors.js';
 import type { NewTask } from '../domain/task.js';
 import { TaskStore } from '../store/task-store.js';
 import { Broker } from './broker.js';
@@ -63,5 +64,25 @@ describe('Broker.watch', () => {
     await broker.complete([{ taskId: task!.id, leaseToken: leased!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
     await watching;
     expect(seen).toEqual(['new@1', 'process@2', 'success@3']);
+  });
+});
+
+describe('Broker.enqueue under overload', () => {
+  test('refuses at once, with a retry hint, while the writes in flight would pass the limit', async () => {
+    const limited = new Broker(store, { maxPendingWrites: 3 });
+    // A batch over the limit is admitted when nothing is in flight, so it can always go through.
+    const big = limited.enqueue([newTask('o'), newTask('o'), newTask('o'), newTask('o')]);
+    expect(store.pendingWrites).toBe(4);
+    const refused = limited.enqueue([newTask('o')]);
+    await expect(refused).rejects.toBeInstanceOf(OverloadedError);
+    await expect(refused).rejects.toMatchObject({ retryAfterMs: expect.any(Number), message: expect.stringMatching(/overloaded.*retry in \d+ ms/) });
+    // Leases are never refused: they drain the queue.
+    const leasing = limited.lease({ workerId: 'w', queues: ['o'], maxTasks: 1, leaseMs: 30_000 }, 0, new AbortController().signal);
+    expect(await big).toHaveLength(4);
+    expect(await leasing).toHaveLength(1);
+    expect(store.pendingWrites).toBe(0);
+    expect(store.stats()).toMatchObject({ tasks: 4, ready: 3, leased: 1, pendingWrites: 0 });
+    await expect(limited.enqueue([newTask('o'), newTask('o')])).resolves.toHaveLength(2);
+    limited.shutdown();
   });
 });

@@ -3,7 +3,7 @@
  * that is derived from it and lives in memory only: parked `Lease` calls, `WatchResult`
  * subscribers, and the timer for due work. It knows nothing of gRPC.
  */
-import { ShuttingDownError, TaskNotFoundError } from '../domain/errors.js';
+import { OverloadedError, ResourceExhaustedError, ShuttingDownError, TaskNotFoundError } from '../domain/errors.js';
 import {
   isFinalStatus,
   type Completion,
@@ -16,7 +16,7 @@ import {
   type ProgressResult,
   type TaskRecord,
 } from '../domain/task.js';
-import type { ListFilter, ListPage, TaskStore } from '../store/task-store.js';
+import type { ListFilter, ListPage, StoreStats, TaskStore } from '../store/task-store.js';
 import { DueTimer } from './due-timer.js';
 import { LeaseWaiters } from './lease-waiters.js';
 import { TaskEvents } from './task-events.js';
@@ -26,12 +26,47 @@ const DUE_BATCH = 1000;
 /** After due work fails (a full disk, say), it is tried again this much later. */
 const DUE_RETRY_MS = 1000;
 
+/**
+ * Default of {@link BrokerOptions.maxPendingWrites}. Every write queued for the next commit runs
+ * in one synchronous callback pass on the main thread (12–35 µs per task here), so the writes in
+ * flight also bound the longest event-loop stall. Measured at the store with 1,000-task batches,
+ * strict durability, on the 2-vCPU reference machine (several runs): 1 to 20 batches in flight
+ * all gave 40k–65k tasks/s, while the worst stall grew from ~110 ms (2 in flight) to 190–270 ms
+ * (5) and 280–385 ms (10 or 20). Past a few thousand tasks in flight only the stalls (and Lease
+ * latency) grow; see docs/benchmarks.md for the broker-level figures. lmdb-js's own backpressure
+ * (an `Atomics.wait` past 300,000 outstanding writes) would freeze the loop outright.
+ */
+export const DEFAULT_MAX_PENDING_WRITES = 5_000;
+/** Bounds of the retry hint sent with a refused Enqueue. */
+const MIN_RETRY_AFTER_MS = 10;
+const MAX_RETRY_AFTER_MS = 2000;
+
 /** Options of {@link Broker}. */
 export interface BrokerOptions {
   /** Epoch milliseconds; tests pass a fake clock. Default `Date.now`. */
   clock?: () => number;
   /** Where unexpected background errors are reported. Default: `console.error`. */
   logError?: (message: string, error: unknown) => void;
+  /**
+   * Most task writes in flight (issued to the store, not yet committed) before `enqueue` refuses
+   * with {@link OverloadedError}. A batch is admitted whole when nothing is in flight, so one
+   * batch larger than the limit still goes through. @defaultValue {@link DEFAULT_MAX_PENDING_WRITES}
+   */
+  maxPendingWrites?: number;
+  /**
+   * How long a `WatchResult` client may take no state while later ones wait for it, before the
+   * broker drops them (see {@link Broker.watch}). @defaultValue {@link DEFAULT_WATCH_STALL_MS}
+   */
+  watchStallMs?: number;
+}
+
+/** Default of {@link BrokerOptions.watchStallMs}. */
+export const DEFAULT_WATCH_STALL_MS = 30_000;
+
+/** What {@link Broker.stats} reports: the store's counts and the core's in-memory state. */
+export interface BrokerStats extends StoreStats {
+  /** Tasks with at least one `WatchResult` stream open. */
+  watchedTasks: number;
 }
 
 /** The broker's operations, one per RPC, on domain types. */
@@ -42,6 +77,8 @@ export class Broker {
   private readonly closing = new AbortController();
   private readonly clock: () => number;
   private readonly logError: (message: string, error: unknown) => void;
+  private readonly maxPendingWrites: number;
+  private readonly watchStallMs: number;
   private dueWorkRunning = false;
 
   constructor(
@@ -50,18 +87,46 @@ export class Broker {
   ) {
     this.clock = options.clock ?? Date.now;
     this.logError = options.logError ?? ((message, error) => console.error(message, error));
+    this.maxPendingWrites = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
+    this.watchStallMs = options.watchStallMs ?? DEFAULT_WATCH_STALL_MS;
     this.dueTimer = new DueTimer(() => void this.runDueWork(), this.clock);
     // Work that fell due while the broker was down is picked up at once.
     this.dueTimer.aim(store.nextDueAtMs());
   }
 
-  /** Stores tasks atomically; resolves once they are durable. */
+  /**
+   * Stores tasks atomically; resolves once they are durable.
+   *
+   * @throws OverloadedError when too many writes are in flight (see {@link admitEnqueue})
+   */
   async enqueue(tasks: readonly NewTask[]): Promise<TaskRecord[]> {
     this.assertOpen();
+    this.admitEnqueue(tasks.length);
     const { value, changed } = await this.store.enqueue(tasks);
     this.afterCommit(changed);
     await this.store.durable();
     return value;
+  }
+
+  /**
+   * Refuses an Enqueue of `count` tasks, at once and before anything is stored, if it would take
+   * the writes in flight over `maxPendingWrites`: the producer is told to come back later instead
+   * of the broker queueing more work than it can commit without stalling. The transport calls it
+   * before validating a request too, so that a refusal costs next to nothing. Only Enqueue is
+   * refused: leases, heartbeats, outcomes, progress and cancels drain or keep alive work already
+   * admitted (refusing a heartbeat would turn into a lease expiry and a re-run: more writes), and
+   * their number is bounded by the tasks leased.
+   *
+   * @throws OverloadedError with a retry hint: about how long the writes in flight need to commit
+   */
+  admitEnqueue(count: number): void {
+    const pending = this.store.pendingWrites;
+    if (pending === 0 || pending + count <= this.maxPendingWrites) return;
+    const retryAfterMs = Math.round(Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, this.store.recentCommitLatencyMs)));
+    throw new OverloadedError(
+      `the broker is overloaded: ${pending} task writes are in flight (limit ${this.maxPendingWrites}); nothing was stored, retry in ${retryAfterMs} ms`,
+      retryAfterMs,
+    );
   }
 
   /**
@@ -140,6 +205,11 @@ export class Broker {
     return task;
   }
 
+  /** Counts for operators; O(1), safe to call on a loaded broker. */
+  stats(): BrokerStats {
+    return { ...this.store.stats(), watchedTasks: this.events.watchedTasks };
+  }
+
   /** A page of tasks. */
   listTasks(filter: ListFilter): ListPage {
     this.assertOpen();
@@ -152,28 +222,55 @@ export class Broker {
    * The subscription is made before the first read, and each state carries a version, so a
    * transition committed between the two is neither missed nor sent twice.
    *
+   * A client that stops reading but keeps its stream open would make the broker keep every later
+   * transition of the task for it, without bound (the transport stops pulling states once its
+   * buffer is full, so they wait here). So when a state arrives for a client that has taken none
+   * for `watchStallMs` while others waited, the waiting states are dropped at once and the
+   * stream ends with RESOURCE_EXHAUSTED when the client reads again: it may watch anew, and gets
+   * the current state first. A client that reads, however slowly, is never dropped.
+   *
    * @throws TaskNotFoundError for an unknown id
    * @throws ShuttingDownError when the broker shuts down before the task ends
+   * @throws ResourceExhaustedError when the client fell behind as above
    */
   async *watch(taskId: string, signal: AbortSignal): AsyncGenerator<TaskRecord, void, undefined> {
     this.assertOpen();
     const stop = AbortSignal.any([signal, this.closing.signal]);
     const pending: TaskRecord[] = [];
     let wake: (() => void) | undefined;
+    /** When the last state was handed to the client, while it has not asked for the next one. */
+    let handedAtMs: number | undefined;
+    let dropped = 0;
     const onStop = (): void => wake?.();
     const unsubscribe = this.events.subscribe(taskId, (task) => {
-      pending.push(task);
+      if (pending.length > 0 && handedAtMs !== undefined && this.clock() - handedAtMs > this.watchStallMs) {
+        dropped = pending.length + 1;
+        pending.length = 0;
+        unsubscribe();
+      }
+      if (dropped === 0) pending.push(task);
       wake?.();
     });
     stop.addEventListener('abort', onStop);
+    const hand = (task: TaskRecord): TaskRecord => {
+      handedAtMs = this.clock();
+      return task;
+    };
+    const fellBehind = (): ResourceExhaustedError =>
+      new ResourceExhaustedError(
+        `this stream took no state for over ${this.watchStallMs} ms while ${dropped} more waited; they were dropped: watch the task again (its current state comes first)`,
+      );
     try {
       const current = this.store.get(taskId);
       if (!current) throw new TaskNotFoundError(taskId);
       let sentVersion = current.version;
-      yield current;
+      yield hand(current);
+      handedAtMs = undefined;
       if (isFinalStatus(current.status)) return;
       for (;;) {
+        if (dropped > 0) throw fellBehind();
         while (pending.length === 0) {
+          if (dropped > 0) throw fellBehind();
           if (this.closing.signal.aborted) throw new ShuttingDownError();
           if (stop.aborted) return;
           await new Promise<void>((resolve) => (wake = resolve));
@@ -182,7 +279,8 @@ export class Broker {
         const next = pending.shift()!;
         if (next.version <= sentVersion) continue;
         sentVersion = next.version;
-        yield next;
+        yield hand(next);
+        handedAtMs = undefined;
         if (isFinalStatus(next.status)) return;
       }
     } finally {

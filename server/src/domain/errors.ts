@@ -57,3 +57,27 @@ export class ShuttingDownError extends BrokerError {
     super('the broker is shutting down');
   }
 }
+
+/** The call carries no token, or one the broker does not accept. The message never holds the token. */
+export class UnauthenticatedError extends BrokerError {
+  readonly reason = 'UNAUTHENTICATED';
+}
+
+/** The call's token is valid but its scope does not grant this method (e.g. a producer token leasing). */
+export class PermissionDeniedError extends BrokerError {
+  readonly reason = 'PERMISSION_DENIED';
+}
+
+/**
+ * The broker has more writes in flight than it admits: the request was refused before anything
+ * was stored, so sending it again later is safe. `retryAfterMs` is how long to wait first.
+ */
+export class OverloadedError extends ResourceExhaustedError {
+  constructor(
+    message: string,
+    /** How long the client should wait before sending the request again, in ms. */
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}

@@ -203,4 +203,33 @@ export interface LeaseOptions {
   queues: string[];
   maxTasks: number;
   leaseMs: number;
+  /** Fewer than `maxTasks` are leased where more would no longer fit in one reply. */
+  replyBudget?: ReplyBudget;
+}
+
+/**
+ * A cap on the bytes of the tasks one reply carries, so that the reply fits in one gRPC message:
+ * a reply over the transport's limit is not sent at all, and the client sees RESOURCE_EXHAUSTED
+ * for a call whose work was done (tasks leased to no one, for a Lease).
+ */
+export interface ReplyBudget {
+  /** Most bytes the tasks of one reply may take together. */
+  maxBytes: number;
+  /** An upper bound of the bytes one task takes in the reply. */
+  sizeOf(task: TaskRecord): number;
+}
+
+/**
+ * Counts tasks against a budget: the returned function is true for the first task (one task too
+ * big on its own is still handed out, or it would block its queue forever) and then for as long
+ * as the tasks seen so far fit. Without a budget, every task fits.
+ */
+export function replyMeter(budget: ReplyBudget | undefined): (task: TaskRecord) => boolean {
+  let usedBytes = 0;
+  let count = 0;
+  return (task) => {
+    if (!budget) return true;
+    usedBytes += budget.sizeOf(task);
+    return count++ === 0 || usedBytes <= budget.maxBytes;
+  };
 }

@@ -11,15 +11,27 @@
  * is fsynced a little later, reported by `flushed`. The verbs resolve at commit; {@link
  * TaskStore.durable} then waits for the fsync in `strict` mode, and not at all in `commit` mode
  * (which survives a crash of the process, but not of the machine).
+ *
+ * A full disk: `enqueue` is refused while the free space is below a reserve (`disk-space.ts`), so
+ * that the writes finishing work already taken on keep room. A commit that fails anyway fails
+ * every write batched with it; each of them rejects with {@link DiskFullError} (or the I/O error),
+ * nothing of the batch is stored, and the environment stays usable: the next commit that fits
+ * succeeds. lmdb-js's `eventTurnBatching` is off because, on, it leaves one internal promise per
+ * failed commit rejected with no handler, which would end the process; the verbs still share
+ * commits, since every `childTransaction` queued before a commit starts joins it.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { v7 as uuidv7 } from 'uuid';
 import { retryDelayMs } from '../domain/backoff.js';
 import { FailedPreconditionError, TaskNotFoundError } from '../domain/errors.js';
+import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import {
   TASK_STATUSES,
   isFinalStatus,
+  replyMeter,
   type Completion,
   type CompletionResult,
   type HeartbeatItem,
@@ -28,6 +40,7 @@ import {
   type NewTask,
   type ProgressItem,
   type ProgressResult,
+  type ReplyBudget,
   type TaskError,
   type TaskRecord,
   type TaskStatus,
@@ -56,6 +69,15 @@ export interface TaskStoreOptions {
   durability?: Durability;
   /** Clock in epoch milliseconds; tests pass a fake one. Default `Date.now`. */
   clock?: () => number;
+  /**
+   * `enqueue` is refused with {@link DiskFullError} while the filesystem of `path` has fewer free
+   * bytes than this (read at most every 500 ms). Default 0: no reserve.
+   */
+  minFreeBytes?: number;
+  /** How free bytes are read; tests pass a fake. Default: `statfs`. */
+  readFreeBytes?: FreeBytesReader;
+  /** Open an existing store without writing to it (`--check`, `--backup`). */
+  readOnly?: boolean;
 }
 
 /** The outcome of a write verb: its value, and every record it changed that watchers should see. */
@@ -72,6 +94,8 @@ export interface ListFilter {
   limit: number;
   /** Cursor returned by the previous page. */
   after?: ListCursor;
+  /** A page ends early (with a cursor) where its tasks would no longer fit in one reply. */
+  replyBudget?: ReplyBudget;
 }
 
 /** Where a page ended: the last key read, in the index the filter uses. */
@@ -84,6 +108,33 @@ export interface ListPage {
   next?: ListCursor;
 }
 
+/** Counts of the store, for operators (see {@link TaskStore.stats}). */
+export interface StoreStats {
+  /** Every task record, whatever its status. */
+  tasks: number;
+  /** Tasks ready to be leased now. */
+  ready: number;
+  /** Tasks waiting for an eta or a retry backoff. */
+  delayed: number;
+  /** Tasks leased to a worker. */
+  leased: number;
+  /** See {@link TaskStore.pendingWrites}. */
+  pendingWrites: number;
+  /** Bytes of the data file in use (up to the last page written). */
+  dataBytes: number;
+}
+
+/** Weight of the newest sample in {@link TaskStore.recentCommitLatencyMs}. */
+const COMMIT_LATENCY_WEIGHT = 0.2;
+
+/** Linux errno values and the LMDB code a failed commit carries when space runs out. */
+const EIO = 5;
+const ENOSPC = 28;
+const EDQUOT = 122;
+const MDB_MAP_FULL = -30792;
+/** An EIO (LMDB's report of a short write) counts as a full disk below this much free space. */
+const EIO_FULL_BELOW_BYTES = 1024 * 1024;
+
 /** The store's on-disk layout version; a store written by a newer layout is refused. */
 const SCHEMA_VERSION = 1;
 
@@ -95,6 +146,13 @@ export class TaskStore {
   private readonly meta: Database<number, string>;
   private readonly clock: () => number;
   private seq: number;
+  private pending = 0;
+  private space!: DiskSpaceGuard;
+  /** Commits seen failing, and whether `env.flushed` can be trusted since (see {@link flushed}). */
+  private commitFailures = 0;
+  private flushTrusted = true;
+  private readonly flushWaiters = new Set<() => void>();
+  private commitLatency = 0;
 
   private constructor(
     private readonly env: RootDatabase,
@@ -121,7 +179,7 @@ export class TaskStore {
 
   /** Opens (or creates) the store in `options.path`. */
   static async open(options: TaskStoreOptions): Promise<TaskStore> {
-    const env = open({ path: options.path, maxDbs: 16 });
+    const env = open({ path: options.path, maxDbs: 16, eventTurnBatching: false, ...(options.readOnly ? { readOnly: true } : {}) });
     let store: TaskStore;
     try {
       store = new TaskStore(env, options.durability ?? 'strict', options.clock ?? Date.now);
@@ -129,8 +187,30 @@ export class TaskStore {
       await env.close();
       throw error;
     }
-    await store.meta.put('schemaVersion', SCHEMA_VERSION);
+    store.space = new DiskSpaceGuard(options.path, options.minFreeBytes ?? 0, options.readFreeBytes, options.clock);
+    // Written only when missing, so that a broker can start on a full disk and serve what it holds.
+    if (!options.readOnly && store.meta.get('schemaVersion') !== SCHEMA_VERSION) {
+      await store.write(0, () => store.meta.put('schemaVersion', SCHEMA_VERSION));
+    }
     return store;
+  }
+
+  /**
+   * Copies the store in `path` to `destination` (a new directory) while brokers may be writing to
+   * it: LMDB's own copy (`mdb_env_copy`) under one read transaction, so the copy is the snapshot of
+   * one commit. A plain file copy of a store being written is not safe (see the README).
+   *
+   * @throws Error if `destination` already holds a store
+   */
+  static async backup(path: string, destination: string): Promise<void> {
+    await mkdir(destination, { recursive: true });
+    if ((await readdir(destination)).length > 0) throw new Error(`${destination} is not empty; a backup goes into a new or empty directory`);
+    const env = open({ path, readOnly: true, maxDbs: 16 });
+    try {
+      await env.backup(destination, false);
+    } finally {
+      await env.close();
+    }
   }
 
   /**
@@ -139,8 +219,18 @@ export class TaskStore {
    *
    * @returns one record per input, in input order
    */
-  enqueue(newTasks: readonly NewTask[]): Promise<WriteResult<TaskRecord[]>> {
-    return this.write((now, changed) =>
+  async enqueue(newTasks: readonly NewTask[]): Promise<WriteResult<TaskRecord[]>> {
+    const spaceChecked = this.space.check(estimatedBytes(newTasks));
+    if (spaceChecked) {
+      // Counted as pending while the disk is read, so that calls admitted meanwhile see them.
+      this.pending += newTasks.length;
+      try {
+        await spaceChecked;
+      } finally {
+        this.pending -= newTasks.length;
+      }
+    }
+    return this.write(newTasks.length, (now, changed) =>
         newTasks.map((spec) => {
           if (spec.idempotencyKey) {
             const existingId = this.idempotency.get(idempotencyKey(spec.queue, spec.idempotencyKey));
@@ -187,9 +277,11 @@ export class TaskStore {
    * Not flushed: a lease lost in a power cut only means the task runs again.
    */
   lease(options: LeaseOptions): Promise<WriteResult<TaskRecord[]>> {
-    return this.write((now, changed) => {
+    return this.write(options.maxTasks, (now, changed) => {
       const picked = mergeReadyQueues(this.indexes.ready, options.queues, options.maxTasks);
-      return picked.map((taskId) => {
+      const fits = replyMeter(options.replyBudget);
+      const leased: TaskRecord[] = [];
+      for (const taskId of picked) {
         const before = this.mustGet(taskId);
         const timeLimitAtMs = before.maxTimeMs > 0 ? now + before.maxTimeMs : undefined;
         const { progress: _progress, ...rest } = before;
@@ -208,9 +300,14 @@ export class TaskStore {
           },
           version: before.version + 1,
         };
+        // A task that would take the reply over the max message size stays ready (first in line
+        // for the next call): leased, it would be lost with a reply that cannot be sent, and its
+        // attempt with it.
+        if (!fits(after)) break;
         this.transition(before, after, changed);
-        return after;
-      });
+        leased.push(after);
+      }
+      return leased;
     });
   }
 
@@ -220,19 +317,22 @@ export class TaskStore {
    * transitions: the records keep their version and watchers hear nothing.
    */
   heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
-    return this.write((now) =>
-      items.map((item): HeartbeatResult => {
-        const current = this.tasks.get(item.taskId);
+    return this.write(items.length, (now) => {
+      const batch = new BatchRecords((id) => this.tasks.get(id));
+      const results = items.map((item): HeartbeatResult => {
+        const current = batch.get(item.taskId);
         const refusal = leaseRefusal(current, item.leaseToken, now);
         if (refusal || !current?.lease) {
           return { taskId: item.taskId, ok: false, cancelRequested: false, reason: refusal };
         }
         const lease = current.lease;
         const deadlineMs = Math.min(now + (extendMs || lease.leaseMs), lease.timeLimitAtMs ?? Infinity);
-        this.transition(current, { ...current, lease: { ...lease, deadlineMs } });
+        batch.update({ ...current, lease: { ...lease, deadlineMs } });
         return { taskId: item.taskId, ok: true, cancelRequested: current.cancelRequested, leaseDeadlineMs: deadlineMs };
-      }),
-    ).then((result) => result.value);
+      });
+      batch.store((before, after) => this.transition(before, after));
+      return results;
+    }).then((result) => result.value);
   }
 
   /**
@@ -240,34 +340,44 @@ export class TaskStore {
    * or unknown lease is refused for that item and changes nothing, and the other items proceed.
    */
   complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
-    return this.write((now, changed) =>
-        completions.map((completion): CompletionResult => {
-          const before = this.tasks.get(completion.taskId);
-          const refusal = leaseRefusal(before, completion.leaseToken, now);
-          if (refusal || !before) {
-            return { taskId: completion.taskId, accepted: false, reason: refusal, ...(before ? { task: before } : {}) };
-          }
-          const after = this.settle(before, completion, now);
-          this.transition(before, after, changed);
-          return { taskId: completion.taskId, accepted: true, task: after };
-        }),
-    );
+    return this.write(completions.length, (now, changed) => {
+      const batch = new BatchRecords((id) => this.tasks.get(id));
+      const results = completions.map((completion): CompletionResult => {
+        const before = batch.get(completion.taskId);
+        const refusal = leaseRefusal(before, completion.leaseToken, now);
+        if (refusal || !before) {
+          return { taskId: completion.taskId, accepted: false, reason: refusal, ...(before ? { task: before } : {}) };
+        }
+        const after = this.settle(before, completion, now);
+        batch.update(after);
+        changed.push(after);
+        return { taskId: completion.taskId, accepted: true, task: after };
+      });
+      batch.store((before, after) => this.transition(before, after));
+      return results;
+    });
   }
 
   /**
    * Records progress reports, each fenced by its lease token like a heartbeat. Each accepted
-   * report is a transition of its own (a new version), so a watcher sees every one.
+   * report is a transition of its own (a new version), so a watcher sees every one; only the last
+   * of a batch is stored (see {@link BatchRecords}).
    */
   reportProgress(items: readonly ProgressItem[]): Promise<WriteResult<ProgressResult[]>> {
-    return this.write((now, changed) =>
-      items.map((item): ProgressResult => {
-        const before = this.tasks.get(item.taskId);
+    return this.write(items.length, (now, changed) => {
+      const batch = new BatchRecords((id) => this.tasks.get(id));
+      const results = items.map((item): ProgressResult => {
+        const before = batch.get(item.taskId);
         const refusal = leaseRefusal(before, item.leaseToken, now);
         if (refusal || !before) return { taskId: item.taskId, ok: false, reason: refusal };
-        this.transition(before, { ...before, progress: item.progress, updatedAtMs: now, version: before.version + 1 }, changed);
+        const after = { ...before, progress: item.progress, updatedAtMs: now, version: before.version + 1 };
+        batch.update(after);
+        changed.push(after);
         return { taskId: item.taskId, ok: true };
-      }),
-    );
+      });
+      batch.store((before, after) => this.transition(before, after));
+      return results;
+    });
   }
 
   /**
@@ -278,7 +388,7 @@ export class TaskStore {
    * @throws FailedPreconditionError for a task that ended in SUCCESS or ERROR
    */
   cancel(taskId: string, reason: string): Promise<WriteResult<TaskRecord>> {
-    return this.write((now, changed) => {
+    return this.write(1, (now, changed) => {
         const before = this.mustGet(taskId);
         switch (before.status) {
           case 'cancel':
@@ -304,7 +414,7 @@ export class TaskStore {
 
   /** Moves up to `limit` tasks whose eta or backoff has passed from the delayed to the ready index. */
   promoteDue(limit: number): Promise<WriteResult<number>> {
-    return this.write((now, changed) => {
+    return this.write(limit, (now, changed) => {
       const due = Array.from(this.indexes.delayed.getRange({ ...dueRange(now), limit }));
       for (const { value: taskId } of due) {
         const before = this.mustGet(taskId as string);
@@ -322,7 +432,7 @@ export class TaskStore {
    * task asked to cancel becomes CANCEL.
    */
   reapExpiredLeases(limit: number): Promise<WriteResult<number>> {
-    return this.write((now, changed) => {
+    return this.write(limit, (now, changed) => {
       const expired = Array.from(this.indexes.leases.getRange({ ...dueRange(now), limit }));
       for (const { value: taskId } of expired) {
         const before = this.mustGet(taskId as string);
@@ -343,7 +453,7 @@ export class TaskStore {
    * can act on a commit (wake a waiting worker) before it acknowledges the write to a client.
    */
   async durable(): Promise<void> {
-    if (this.durability === 'strict') await this.env.flushed;
+    if (this.durability === 'strict') await this.flushed();
   }
 
   /** The task with this id, or undefined. */
@@ -357,12 +467,13 @@ export class TaskStore {
    */
   list(filter: ListFilter): ListPage {
     const tasks: TaskRecord[] = [];
+    const fits = replyMeter(filter.replyBudget);
     if (filter.queue === undefined && filter.status === undefined) {
       const after = filter.after?.[0];
       const range = this.tasks.getRange(after === undefined ? {} : { start: after as string });
       for (const { key, value } of range) {
         if (key === after) continue;
-        if (tasks.length === filter.limit) return { tasks, next: [tasks[tasks.length - 1]!.id] };
+        if (tasks.length === filter.limit || !fits(value)) return { tasks, next: [tasks[tasks.length - 1]!.id] };
         tasks.push(value);
       }
       return { tasks };
@@ -376,8 +487,9 @@ export class TaskStore {
       const resume = after !== undefined && after[0] === status;
       for (const { key } of this.indexes.byStatus.getRange({ start: resume ? after : start, end })) {
         if (resume && sameKey(key, after)) continue;
-        if (tasks.length === filter.limit) return { tasks, next: lastKey! };
-        tasks.push(this.mustGet(key[2] as string));
+        const task = this.mustGet(key[2] as string);
+        if (tasks.length === filter.limit || !fits(task)) return { tasks, next: lastKey! };
+        tasks.push(task);
         lastKey = key;
       }
     }
@@ -397,24 +509,120 @@ export class TaskStore {
     return times.length ? Math.min(...times) : undefined;
   }
 
+  /**
+   * Task writes issued to the store and not yet committed: the sum, over the verbs in flight, of
+   * the most records each may write (a lease counts its `maxTasks`). Every one of them runs on the
+   * main thread in the next commit's callback pass (12–35 µs per task on the reference
+   * machine), so this number also says how long the event loop will stall.
+   */
+  get pendingWrites(): number {
+    return this.pending;
+  }
+
+  /**
+   * How long a write has recently taken from being issued to being committed, in ms (a moving
+   * average): about how long the writes pending now need to clear.
+   */
+  get recentCommitLatencyMs(): number {
+    return this.commitLatency;
+  }
+
+  /** Entry counts of the databases and the size of the data file; O(1), for operators. */
+  stats(): StoreStats {
+    const entries = (db: { getStats(): object }): number => (db.getStats() as { entryCount: number }).entryCount;
+    const env = this.env.getStats() as { pageSize: number; lastPageNumber: number };
+    return {
+      tasks: entries(this.tasks),
+      ready: entries(this.indexes.ready),
+      delayed: entries(this.indexes.delayed),
+      leased: entries(this.indexes.leases),
+      pendingWrites: this.pending,
+      dataBytes: (env.lastPageNumber + 1) * env.pageSize,
+    };
+  }
+
   /** Waits for pending writes and closes the environment. */
   async close(): Promise<void> {
-    await this.env.flushed;
+    await this.flushed();
     await this.env.close();
   }
 
-  /** Runs `body` as one atomic transaction, batched with the other writes of the event turn. */
-  private async write<T>(body: (nowMs: number, changed: TaskRecord[]) => T): Promise<WriteResult<T>> {
+  /**
+   * Runs `body` as one atomic transaction, batched with the other writes of the event turn.
+   * `units` (the most records `body` may write) counts in {@link pendingWrites} until it commits.
+   */
+  private async write<T>(units: number, body: (nowMs: number, changed: TaskRecord[]) => T): Promise<WriteResult<T>> {
     const changed: TaskRecord[] = [];
-    const value = await this.env.childTransaction(() => {
-      const seqBefore = this.seq;
-      const result = body(this.clock(), changed);
-      if (this.seq !== seqBefore) this.meta.put('seq', this.seq);
-      return result;
-    });
-    return { value, changed };
+    const issuedMs = performance.now();
+    const failuresAtIssue = this.commitFailures;
+    this.pending += units;
+    try {
+      const value = await this.env.childTransaction(() => {
+        const seqBefore = this.seq;
+        const result = body(this.clock(), changed);
+        if (this.seq !== seqBefore) this.meta.put('seq', this.seq);
+        return result;
+      });
+      if (failuresAtIssue === this.commitFailures) this.flushTrusted = true;
+      return { value, changed };
+    } catch (error) {
+      throw await this.commitFailure(error);
+    } finally {
+      this.pending -= units;
+      this.commitLatency += (performance.now() - issuedMs - this.commitLatency) * COMMIT_LATENCY_WEIGHT;
+    }
   }
 
+
+  /**
+   * The error a write should reject with. lmdb-js rejects every write of a failed commit with
+   * "Commit failed" and the cause in `commitError`, a promise no one else handles: awaited here
+   * (otherwise its rejection would end the process). A full disk becomes {@link DiskFullError}:
+   * ENOSPC, EDQUOT, MDB_MAP_FULL, or EIO with the disk (nearly) full, since LMDB reports a short
+   * write, which is how a full disk usually shows, as EIO. A callback's own error passes as is.
+   */
+  private async commitFailure(error: unknown): Promise<unknown> {
+    const commitError = (error as { commitError?: unknown } | undefined)?.commitError;
+    if (!(commitError instanceof Promise)) return error;
+    const cause: unknown = await commitError.then(() => error, (reason: unknown) => reason);
+    this.commitFailures++;
+    this.flushTrusted = false;
+    for (const wake of this.flushWaiters) wake();
+    this.space.invalidate();
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const outOfSpace = code === ENOSPC || code === EDQUOT || code === MDB_MAP_FULL || /No space left|MDB_MAP_FULL|quota exceeded/i.test(message);
+    const free = outOfSpace || code === EIO ? await this.space.currentFreeBytes().catch(() => Infinity) : Infinity;
+    if (outOfSpace || free < Math.max(this.space.minFreeBytes, EIO_FULL_BELOW_BYTES)) {
+      return new DiskFullError(
+        `the broker's disk is full (${free} bytes free in ${this.space.path}): the write was not stored (${message}); retry after space is freed`,
+        free,
+      );
+    }
+    return cause;
+  }
+
+  /**
+   * Resolves once everything committed so far is on disk: `env.flushed`, except that lmdb-js
+   * never resolves the flush of a batch whose commit failed, so after a failure (or if one happens
+   * while waiting) an explicit fsync of the environment (`mdb_env_sync`) stands in.
+   */
+  private async flushed(): Promise<void> {
+    if (this.flushTrusted) {
+      let wake!: () => void;
+      const failed = new Promise<boolean>((resolve) => (wake = () => resolve(false)));
+      this.flushWaiters.add(wake);
+      try {
+        const flushed = Promise.resolve(this.env.flushed).then(() => true, () => false);
+        if (await Promise.race([flushed, failed])) return;
+      } finally {
+        this.flushWaiters.delete(wake);
+      }
+    }
+    await new Promise<void>((resolve, reject) =>
+      (this.env as unknown as { sync(callback: (error?: unknown) => void): void }).sync((error) => (error ? reject(error) : resolve())),
+    );
+  }
 
   /** Replaces a record, moving its index entries along; `changed` collects what watchers see. */
   private transition(before: TaskRecord | undefined, after: TaskRecord, changed?: TaskRecord[]): void {
@@ -497,6 +705,46 @@ export class TaskStore {
   }
 }
 
+/**
+ * The records one batch verb (Heartbeat, Complete, ReportProgress) works on. Each task is read
+ * once, later items of the batch see the state the earlier ones left, and each changed task is
+ * written once, in its last state, when the batch is done. Reading afresh for each item decoded
+ * a whole copy of the record (args and all, up to the payload limit) per item, and writing for
+ * each re-encoded it: one request of a few thousand items naming one task with 1 MiB of args took
+ * gigabytes of memory and seconds of a blocked event loop (10,000 would exhaust the memory).
+ */
+class BatchRecords {
+  /** As stored, before the batch. */
+  private readonly stored = new Map<string, TaskRecord | undefined>();
+  /** As the batch has left them so far. */
+  private readonly current = new Map<string, TaskRecord | undefined>();
+  private readonly changed = new Set<string>();
+
+  constructor(private readonly read: (taskId: string) => TaskRecord | undefined) {}
+
+  /** The task as the batch has left it so far (read from the store the first time). */
+  get(taskId: string): TaskRecord | undefined {
+    if (!this.current.has(taskId)) {
+      const task = this.read(taskId);
+      this.stored.set(taskId, task);
+      this.current.set(taskId, task);
+    }
+    return this.current.get(taskId);
+  }
+
+  /** The task's new state, to be stored by {@link store}. */
+  update(after: TaskRecord): void {
+    this.get(after.id);
+    this.current.set(after.id, after);
+    this.changed.add(after.id);
+  }
+
+  /** Writes each changed task once: from its stored state to its last one. */
+  store(write: (before: TaskRecord | undefined, after: TaskRecord) => void): void {
+    for (const taskId of this.changed) write(this.stored.get(taskId), this.current.get(taskId)!);
+  }
+}
+
 /** The record of a task that reached a final status. */
 function finish(before: TaskRecord, status: TaskStatus, now: number, changes: Partial<TaskRecord>): TaskRecord {
   const { lease: _lease, ...rest } = before;
@@ -512,6 +760,16 @@ function leaseRefusal(task: TaskRecord | undefined, token: string, now: number):
   if (task.lease.token !== token) return `stale lease: attempt ${task.attempt} holds another lease token`;
   if (task.lease.deadlineMs <= now) return 'lease expired';
   return undefined;
+}
+
+/**
+ * A generous estimate of the disk an enqueue takes: its payloads twice (the record, and the
+ * copy-on-write pages a commit writes anew) plus a kilobyte a task for names, tags and indexes.
+ */
+function estimatedBytes(tasks: readonly NewTask[]): number {
+  let bytes = 0;
+  for (const task of tasks) bytes += 2 * (task.args.byteLength + task.kwargs.byteLength) + 1024;
+  return bytes;
 }
 
 /** A fresh, unguessable lease token. */

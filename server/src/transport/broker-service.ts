@@ -5,6 +5,7 @@
 import type { BrokerServiceDefinition } from '@qtasks/proto';
 import type { ServiceImplementation } from 'nice-grpc';
 import type { Broker } from '../core/broker.js';
+import { replyMeter, type ReplyBudget } from '../domain/task.js';
 import {
   checkTaskId,
   encodePageToken,
@@ -17,15 +18,23 @@ import {
   parseReportProgressRequest,
   type RequestLimits,
 } from './validation.js';
-import { toProtoTask } from './task-mapping.js';
+import { leasedTaskBytesBound, repeatedTaskBytesBound, toProtoTask } from './task-mapping.js';
 
 /** Builds the service implementation over a broker core. */
 export function createBrokerService(
   broker: Broker,
   limits: RequestLimits,
 ): ServiceImplementation<typeof BrokerServiceDefinition> {
+  // Replies that carry many tasks stop short of the max message size: a Lease reply over it would
+  // not be sent, and its tasks would stay leased to no one until their deadline (see ReplyBudget).
+  // A page keeps room for its next_page_token (a cursor of at most ~300 bytes, in base64).
+  const maxBytes = limits.maxMessageBytes;
+  const leaseBudget: ReplyBudget | undefined = maxBytes === undefined ? undefined : { maxBytes, sizeOf: leasedTaskBytesBound };
+  const listBudget: ReplyBudget | undefined = maxBytes === undefined ? undefined : { maxBytes: maxBytes - 1024, sizeOf: repeatedTaskBytesBound };
   return {
     async enqueue(request) {
+      // Refused before validation when overloaded: a refusal should cost the broker nothing.
+      broker.admitEnqueue(request.tasks.length);
       const tasks = await broker.enqueue(parseEnqueueRequest(request, limits));
       return { tasks: tasks.map(toProtoTask) };
     },
@@ -40,7 +49,7 @@ export function createBrokerService(
     },
 
     async listTasks(request) {
-      const page = broker.listTasks(parseListRequest(request));
+      const page = broker.listTasks({ ...parseListRequest(request), replyBudget: listBudget });
       return { tasks: page.tasks.map(toProtoTask), nextPageToken: page.next ? encodePageToken(page.next) : '' };
     },
 
@@ -52,7 +61,7 @@ export function createBrokerService(
 
     async lease(request, context) {
       const { options, waitMs } = parseLeaseRequest(request);
-      const tasks = await broker.lease(options, waitMs, context.signal);
+      const tasks = await broker.lease({ ...options, replyBudget: leaseBudget }, waitMs, context.signal);
       return {
         tasks: tasks.map((task) => ({
           task: toProtoTask(task),
@@ -83,11 +92,16 @@ export function createBrokerService(
 
     async complete(request) {
       const results = await broker.complete(parseCompleteRequest(request, limits));
+      // Each result carries its whole task (args, result and all), so a batch of large tasks can
+      // make the reply larger than the max message size, and such a reply is not sent at all: the
+      // worker would see RESOURCE_EXHAUSTED for outcomes that were recorded. Past the budget,
+      // results go without their task; `accepted` and `reason` are what a worker acts on.
+      const withTask = replyMeter(maxBytes === undefined ? undefined : { maxBytes: maxBytes - results.length * 512, sizeOf: repeatedTaskBytesBound });
       return {
         results: results.map((result) => ({
           taskId: result.taskId,
           accepted: result.accepted,
-          task: result.task ? toProtoTask(result.task) : undefined,
+          task: result.task && withTask(result.task) ? toProtoTask(result.task) : undefined,
           reason: result.reason ?? '',
         })),
       };

@@ -8,9 +8,12 @@ import {
   BrokerError,
   FailedPreconditionError,
   InvalidArgumentError,
+  OverloadedError,
+  PermissionDeniedError,
   ResourceExhaustedError,
   ShuttingDownError,
   TaskNotFoundError,
+  UnauthenticatedError,
 } from '../domain/errors.js';
 
 /** The gRPC status of a broker error. */
@@ -20,6 +23,8 @@ export function statusOf(error: BrokerError): Status {
   if (error instanceof FailedPreconditionError) return Status.FAILED_PRECONDITION;
   if (error instanceof ResourceExhaustedError) return Status.RESOURCE_EXHAUSTED;
   if (error instanceof ShuttingDownError) return Status.UNAVAILABLE;
+  if (error instanceof UnauthenticatedError) return Status.UNAUTHENTICATED;
+  if (error instanceof PermissionDeniedError) return Status.PERMISSION_DENIED;
   return Status.INTERNAL;
 }
 
@@ -43,11 +48,21 @@ export function toServerError(error: unknown, path: string): unknown {
   return new ServerError(Status.INTERNAL, `internal error: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-/** Server middleware applying {@link toServerError} to every call. */
+/**
+ * Trailing metadata of a call refused because the broker is overloaded: how long to wait, in
+ * milliseconds, before sending the same request again (nothing of it was stored).
+ */
+export const RETRY_AFTER_MS_TRAILER = 'retry-after-ms';
+
+/**
+ * Server middleware applying {@link toServerError} to every call, and adding the
+ * {@link RETRY_AFTER_MS_TRAILER} trailer to an overload refusal.
+ */
 export const errorMappingMiddleware: ServerMiddleware = async function* (call, context) {
   try {
     return yield* call.next(call.request, context);
   } catch (error) {
+    if (error instanceof OverloadedError) context.trailer.set(RETRY_AFTER_MS_TRAILER, String(error.retryAfterMs));
     throw toServerError(error, call.method.path);
   }
 };

@@ -48,3 +48,69 @@ function optionalDate(ms: number | undefined): Date | undefined {
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+/** The fields of a task whose encoded size varies with their contents. */
+export type TaskSizeFields = Pick<TaskRecord, 'name' | 'queue' | 'args' | 'kwargs' | 'tags' | 'metadata'> &
+  Partial<Pick<TaskRecord, 'result' | 'error' | 'cancelReason' | 'workerId' | 'idempotencyKey' | 'progress'>>;
+
+/**
+ * Every number, timestamp and flag of an encoded `Task` together: a negative `priority` takes 11
+ * bytes, each of the five timestamps at most 19, the other numbers at most 7 each (130 in all).
+ */
+const TASK_FIXED_BYTES = 160;
+/** A task id is a UUID: 36 characters. */
+const TASK_ID_BYTES = 36;
+
+/**
+ * An upper bound of the size of a task's encoded `Task` message, in bytes, computed without
+ * encoding it: each string or bytes field costs its own bytes, its length prefix and a tag of at
+ * most 2 bytes; everything else at most {@link TASK_FIXED_BYTES}. A record not yet stored (a
+ * validated `NewTask`) is counted with the id it will get. Replies that carry many tasks use it to
+ * stay under the max message size (see `ReplyBudget`); `task-mapping.test.ts` checks it against
+ * real encodings.
+ */
+export function encodedTaskBytesBound(task: TaskSizeFields): number {
+  let size = TASK_FIXED_BYTES + field(TASK_ID_BYTES);
+  size += field(utf8Bytes(task.name)) + field(utf8Bytes(task.queue)) + field(task.args.length) + field(task.kwargs.length);
+  if (task.result) size += field(task.result.length);
+  if (task.progress) size += field(task.progress.length);
+  if (task.error) {
+    size += field(field(utf8Bytes(task.error.type)) + field(utf8Bytes(task.error.message)) + field(utf8Bytes(task.error.traceback)));
+  }
+  for (const text of [task.cancelReason, task.workerId, task.idempotencyKey]) if (text) size += field(utf8Bytes(text));
+  for (const tag of task.tags) size += field(utf8Bytes(tag));
+  for (const [key, value] of Object.entries(task.metadata)) size += field(field(utf8Bytes(key)) + field(utf8Bytes(value)));
+  return size;
+}
+
+function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text);
+}
+
+/** Bytes of a length-delimited field of `length` bytes: a tag (at most 2 bytes), the length as a varint, the bytes. */
+function field(length: number): number {
+  return 2 + varintBytes(length) + length;
+}
+
+function varintBytes(value: number): number {
+  let bytes = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    bytes++;
+  }
+  return bytes;
+}
+
+/** An upper bound of one task in a `repeated Task` field (an Enqueue reply, a ListTasks page): its tag and length, then the task. */
+export function repeatedTaskBytesBound(task: TaskSizeFields): number {
+  return 6 + encodedTaskBytesBound(task);
+}
+
+/**
+ * An upper bound of one `LeasedTask` in a Lease reply: the task wrapped with its tag and length,
+ * the lease token (16 characters) and the deadline (a timestamp of at most 19 bytes), all of it
+ * wrapped once more as an element of the repeated field.
+ */
+export function leasedTaskBytesBound(task: TaskSizeFields): number {
+  return 6 + repeatedTaskBytesBound(task) + field(16) + 19;
+}

@@ -18,6 +18,7 @@ import {
   type TaskStatus,
 } from '../domain/task.js';
 import type { ListCursor } from '../store/task-store.js';
+import { repeatedTaskBytesBound } from './task-mapping.js';
 import type {
   CancelTaskRequest,
   CompleteRequest,
@@ -35,6 +36,8 @@ export interface RequestLimits {
   maxPayloadBytes: number;
   /** Most items in one Enqueue, Heartbeat or Complete. */
   maxBatchSize: number;
+  /** Largest gRPC message the broker sends; when set, an Enqueue whose reply could not fit is refused. */
+  maxMessageBytes?: number;
 }
 
 /** Longest name (task, queue, worker, tag, key) in UTF-8 bytes. */
@@ -59,12 +62,39 @@ const MAX_ETA_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const EMPTY_ARRAY_JSON = Buffer.from('[]');
 const EMPTY_OBJECT_JSON = Buffer.from('{}');
 const NULL_JSON = Buffer.from('null');
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * `ignoreBOM`: a leading byte-order mark stays in the text, where JSON.parse refuses it. Without it
+ * the decoder would drop the mark, the payload would pass, and the bytes stored with it would then
+ * fail to parse in the workers of other languages (Python's `json.loads` and Go's `encoding/json`
+ * refuse a BOM; RFC 8259 forbids sending one).
+ */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Validates an EnqueueRequest. */
 export function parseEnqueueRequest(request: EnqueueRequest, limits: RequestLimits): NewTask[] {
   checkBatch('tasks', request.tasks.length, limits);
-  return request.tasks.map((spec, i) => parseTaskSpec(spec, `tasks[${i}]`, limits));
+  const tasks = request.tasks.map((spec, i) => parseTaskSpec(spec, `tasks[${i}]`, limits));
+  checkEnqueueReplySize(tasks, limits);
+  return tasks;
+}
+
+/**
+ * The reply to an Enqueue echoes every task with what the broker adds (id, status, timestamps),
+ * so it is larger than the request. A batch that only just fits in a request would be stored and
+ * then its reply refused by the transport, and the producer, told RESOURCE_EXHAUSTED ("nothing was
+ * changed"), would enqueue it a second time. Such a batch is refused before anything is stored.
+ * (A task returned for an idempotency key already used may be larger than its spec; sending that
+ * batch again is harmless: it returns the same tasks.)
+ */
+function checkEnqueueReplySize(tasks: readonly NewTask[], limits: RequestLimits): void {
+  if (limits.maxMessageBytes === undefined) return;
+  let bytes = 0;
+  for (const task of tasks) bytes += repeatedTaskBytesBound(task);
+  if (bytes > limits.maxMessageBytes) {
+    throw new ResourceExhaustedError(
+      `tasks: the reply to these ${tasks.length} tasks could take ${bytes} bytes, over the max message size of ${limits.maxMessageBytes} bytes; send fewer tasks per request`,
+    );
+  }
 }
 
 function parseTaskSpec(spec: TaskSpec, path: string, limits: RequestLimits): NewTask {
@@ -252,7 +282,11 @@ function checkBatch(field: string, size: number, limits: RequestLimits): void {
   }
 }
 
-/** Names: non-empty, at most 255 bytes, no control characters (they cannot be part of an LMDB key). */
+/**
+ * Names: non-empty, at most 255 bytes, no control characters (they cannot be part of an LMDB key).
+ * Invalid UTF-8 never gets here: `request-decoding.ts` refuses it from the raw bytes (U+FFFD sent
+ * as valid UTF-8 is an ordinary character, so it is not refused here).
+ */
 function checkName(field: string, value: string): string {
   if (value === '') throw new InvalidArgumentError(field, 'must not be empty');
   if (Buffer.byteLength(value) > MAX_NAME_BYTES) {
@@ -260,7 +294,6 @@ function checkName(field: string, value: string): string {
   }
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) throw new InvalidArgumentError(field, 'must not contain control characters');
-  if (value.includes('\ufffd')) throw new InvalidArgumentError(field, 'must be valid UTF-8');
   return value;
 }
 

@@ -27,10 +27,19 @@ export const protobufFileName = "qtasks/broker/v1/broker.proto";
  * - NOT_FOUND: the task id is unknown. Do not retry.
  * - FAILED_PRECONDITION: the task's status forbids the operation (e.g. cancelling a finished
  *   task). Nothing was changed. Do not retry unchanged.
- * - RESOURCE_EXHAUSTED: a payload or a batch is over the broker's limit, or the disk is full.
- *   Nothing was changed. Split the batch or retry later.
+ * - RESOURCE_EXHAUSTED: a payload or a batch is over the broker's limit, or the disk is full, or
+ *   (Enqueue only) the broker is overloaded: more task writes are in flight than it admits
+ *   (`--max-pending-writes`). Nothing was changed. Split the batch or retry later. An overload
+ *   refusal carries the trailing metadata `retry-after-ms` (a decimal number of milliseconds, also
+ *   quoted in the message): send the same request again after that long, plus some jitter.
  * - UNAVAILABLE: the broker is shutting down. Retry on another connection / after a restart.
- * - UNAUTHENTICATED: a missing or wrong token, where the broker requires one.
+ * - UNAUTHENTICATED: a missing or wrong token, where the broker requires one (metadata
+ *   `authorization: Bearer TOKEN`; every RPC of this service needs it then, health never does).
+ *   Nothing was changed. Do not retry without a valid token.
+ * - PERMISSION_DENIED: the token is valid but its scope does not cover the RPC: a `producer`
+ *   token may call Enqueue, GetTask, CancelTask, ListTasks and WatchResult; a `worker` token may
+ *   call Lease, Heartbeat, Complete and ReportProgress; an `all` token may call every RPC.
+ *   Nothing was changed. Do not retry with the same token.
  * Per-item outcomes inside a batch (a stale lease token in `Complete` or `Heartbeat`) are not RPC
  * errors: the item is refused with `accepted`/`ok` false and a reason, and the other items proceed.
  */
@@ -456,7 +465,11 @@ export interface CompletionResult {
   taskId: string;
   /** True if the outcome was recorded; false if the lease was stale, expired or unknown. */
   accepted: boolean;
-  /** The task after the outcome (when accepted), or its current state (when refused and known). */
+  /**
+   * The task after the outcome (when accepted), or its current state (when refused and known).
+   * Left out when the reply would grow past the broker's message size limit (large payloads in a
+   * large batch): read it with GetTask if needed.
+   */
   task?:
     | Task
     | undefined;
@@ -4342,7 +4355,10 @@ export const BrokerServiceDefinition = {
      * stored again: the first task is returned in its place.
      *
      * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
-     * the batch over the limit, or the disk full), UNAVAILABLE (shutting down), UNAUTHENTICATED.
+     * the batch over the limit, or the disk full; or the broker overloaded, with the trailer
+     * `retry-after-ms`: nothing was stored, resend after that many milliseconds), UNAVAILABLE
+     * (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or
+     * `all`). Only Enqueue is refused for overload: the calls that drain the queue never are.
      */
     enqueue: {
       name: "Enqueue",
@@ -4355,7 +4371,8 @@ export const BrokerServiceDefinition = {
     /**
      * GetTask returns the current state of one task.
      *
-     * Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, UNAVAILABLE, UNAUTHENTICATED.
+     * Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, UNAVAILABLE, UNAUTHENTICATED,
+     * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
      */
     getTask: {
       name: "GetTask",
@@ -4373,7 +4390,8 @@ export const BrokerServiceDefinition = {
      * that is already CANCEL returns it unchanged.
      *
      * Errors: INVALID_ARGUMENT (empty `task_id`, over-long `reason`), NOT_FOUND,
-     * FAILED_PRECONDITION (the task already ended in SUCCESS or ERROR), UNAVAILABLE, UNAUTHENTICATED.
+     * FAILED_PRECONDITION (the task already ended in SUCCESS or ERROR), UNAVAILABLE, UNAUTHENTICATED,
+     * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
      */
     cancelTask: {
       name: "CancelTask",
@@ -4388,7 +4406,8 @@ export const BrokerServiceDefinition = {
      * filter, tasks come grouped by status; within one status (or without any filter) they come in
      * id order, which is creation order.
      *
-     * Errors: INVALID_ARGUMENT (a bad filter, page size or page token), UNAVAILABLE, UNAUTHENTICATED.
+     * Errors: INVALID_ARGUMENT (a bad filter, page size or page token), UNAVAILABLE, UNAUTHENTICATED,
+     * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
      */
     listTasks: {
       name: "ListTasks",
@@ -4405,7 +4424,9 @@ export const BrokerServiceDefinition = {
      * already final yields exactly one message.
      *
      * Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, UNAVAILABLE (shutting down; re-watch
-     * elsewhere, the current state comes first again), UNAUTHENTICATED.
+     * elsewhere, the current state comes first again), RESOURCE_EXHAUSTED (the client read nothing
+     * for 30 s while states waited for it: they were dropped; re-watch to get the current state),
+     * UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or `all`).
      */
     watchResult: {
       name: "WatchResult",
@@ -4423,7 +4444,8 @@ export const BrokerServiceDefinition = {
      * asked, or none when the wait runs out.
      *
      * Errors: INVALID_ARGUMENT (a bad field, named in the message), UNAVAILABLE (shutting down:
-     * waiting calls return empty first), UNAUTHENTICATED.
+     * waiting calls return empty first), UNAUTHENTICATED,
+     * PERMISSION_DENIED (the token's scope is not `worker` or `all`).
      */
     lease: {
       name: "Lease",
@@ -4440,7 +4462,8 @@ export const BrokerServiceDefinition = {
      * worker).
      *
      * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a batch over
-     * the limit), UNAVAILABLE, UNAUTHENTICATED.
+     * the limit), UNAVAILABLE, UNAUTHENTICATED,
+     * PERMISSION_DENIED (the token's scope is not `worker` or `all`).
      */
     heartbeat: {
       name: "Heartbeat",
@@ -4458,7 +4481,8 @@ export const BrokerServiceDefinition = {
      * outcomes are durable.
      *
      * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
-     * the batch over the limit, or the disk full), UNAVAILABLE, UNAUTHENTICATED.
+     * the batch over the limit, or the disk full), UNAVAILABLE, UNAUTHENTICATED,
+     * PERMISSION_DENIED (the token's scope is not `worker` or `all`).
      */
     complete: {
       name: "Complete",
@@ -4475,7 +4499,8 @@ export const BrokerServiceDefinition = {
      * is fenced by its lease token and answered on its own, like Heartbeat.
      *
      * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
-     * the batch over the limit), UNAVAILABLE, UNAUTHENTICATED.
+     * the batch over the limit), UNAVAILABLE, UNAUTHENTICATED,
+     * PERMISSION_DENIED (the token's scope is not `worker` or `all`).
      */
     reportProgress: {
       name: "ReportProgress",
@@ -4496,13 +4521,17 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
    * stored again: the first task is returned in its place.
    *
    * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
-   * the batch over the limit, or the disk full), UNAVAILABLE (shutting down), UNAUTHENTICATED.
+   * the batch over the limit, or the disk full; or the broker overloaded, with the trailer
+   * `retry-after-ms`: nothing was stored, resend after that many milliseconds), UNAVAILABLE
+   * (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or
+   * `all`). Only Enqueue is refused for overload: the calls that drain the queue never are.
    */
   enqueue(request: EnqueueRequest, context: CallContext & CallContextExt): Promise<DeepPartial<EnqueueResponse>>;
   /**
    * GetTask returns the current state of one task.
    *
-   * Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, UNAVAILABLE, UNAUTHENTICATED.
+   * Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
    */
   getTask(request: GetTaskRequest, context: CallContext & CallContextExt): Promise<DeepPartial<GetTaskResponse>>;
   /**
@@ -4513,7 +4542,8 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
    * that is already CANCEL returns it unchanged.
    *
    * Errors: INVALID_ARGUMENT (empty `task_id`, over-long `reason`), NOT_FOUND,
-   * FAILED_PRECONDITION (the task already ended in SUCCESS or ERROR), UNAVAILABLE, UNAUTHENTICATED.
+   * FAILED_PRECONDITION (the task already ended in SUCCESS or ERROR), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
    */
   cancelTask(
     request: CancelTaskRequest,
@@ -4524,7 +4554,8 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
    * filter, tasks come grouped by status; within one status (or without any filter) they come in
    * id order, which is creation order.
    *
-   * Errors: INVALID_ARGUMENT (a bad filter, page size or page token), UNAVAILABLE, UNAUTHENTICATED.
+   * Errors: INVALID_ARGUMENT (a bad filter, page size or page token), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
    */
   listTasks(request: ListTasksRequest, context: CallContext & CallContextExt): Promise<DeepPartial<ListTasksResponse>>;
   /**
@@ -4534,7 +4565,9 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
    * already final yields exactly one message.
    *
    * Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, UNAVAILABLE (shutting down; re-watch
-   * elsewhere, the current state comes first again), UNAUTHENTICATED.
+   * elsewhere, the current state comes first again), RESOURCE_EXHAUSTED (the client read nothing
+   * for 30 s while states waited for it: they were dropped; re-watch to get the current state),
+   * UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or `all`).
    */
   watchResult(
     request: WatchResultRequest,
@@ -4548,7 +4581,8 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
    * asked, or none when the wait runs out.
    *
    * Errors: INVALID_ARGUMENT (a bad field, named in the message), UNAVAILABLE (shutting down:
-   * waiting calls return empty first), UNAUTHENTICATED.
+   * waiting calls return empty first), UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `worker` or `all`).
    */
   lease(request: LeaseRequest, context: CallContext & CallContextExt): Promise<DeepPartial<LeaseResponse>>;
   /**
@@ -4558,7 +4592,8 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
    * worker).
    *
    * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a batch over
-   * the limit), UNAVAILABLE, UNAUTHENTICATED.
+   * the limit), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `worker` or `all`).
    */
   heartbeat(request: HeartbeatRequest, context: CallContext & CallContextExt): Promise<DeepPartial<HeartbeatResponse>>;
   /**
@@ -4569,7 +4604,8 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
    * outcomes are durable.
    *
    * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
-   * the batch over the limit, or the disk full), UNAVAILABLE, UNAUTHENTICATED.
+   * the batch over the limit, or the disk full), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `worker` or `all`).
    */
   complete(request: CompleteRequest, context: CallContext & CallContextExt): Promise<DeepPartial<CompleteResponse>>;
   /**
@@ -4579,7 +4615,8 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
    * is fenced by its lease token and answered on its own, like Heartbeat.
    *
    * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
-   * the batch over the limit), UNAVAILABLE, UNAUTHENTICATED.
+   * the batch over the limit), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `worker` or `all`).
    */
   reportProgress(
     request: ReportProgressRequest,
@@ -4595,13 +4632,17 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
    * stored again: the first task is returned in its place.
    *
    * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
-   * the batch over the limit, or the disk full), UNAVAILABLE (shutting down), UNAUTHENTICATED.
+   * the batch over the limit, or the disk full; or the broker overloaded, with the trailer
+   * `retry-after-ms`: nothing was stored, resend after that many milliseconds), UNAVAILABLE
+   * (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or
+   * `all`). Only Enqueue is refused for overload: the calls that drain the queue never are.
    */
   enqueue(request: DeepPartial<EnqueueRequest>, options?: CallOptions & CallOptionsExt): Promise<EnqueueResponse>;
   /**
    * GetTask returns the current state of one task.
    *
-   * Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, UNAVAILABLE, UNAUTHENTICATED.
+   * Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
    */
   getTask(request: DeepPartial<GetTaskRequest>, options?: CallOptions & CallOptionsExt): Promise<GetTaskResponse>;
   /**
@@ -4612,7 +4653,8 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
    * that is already CANCEL returns it unchanged.
    *
    * Errors: INVALID_ARGUMENT (empty `task_id`, over-long `reason`), NOT_FOUND,
-   * FAILED_PRECONDITION (the task already ended in SUCCESS or ERROR), UNAVAILABLE, UNAUTHENTICATED.
+   * FAILED_PRECONDITION (the task already ended in SUCCESS or ERROR), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
    */
   cancelTask(
     request: DeepPartial<CancelTaskRequest>,
@@ -4623,7 +4665,8 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
    * filter, tasks come grouped by status; within one status (or without any filter) they come in
    * id order, which is creation order.
    *
-   * Errors: INVALID_ARGUMENT (a bad filter, page size or page token), UNAVAILABLE, UNAUTHENTICATED.
+   * Errors: INVALID_ARGUMENT (a bad filter, page size or page token), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
    */
   listTasks(request: DeepPartial<ListTasksRequest>, options?: CallOptions & CallOptionsExt): Promise<ListTasksResponse>;
   /**
@@ -4633,7 +4676,9 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
    * already final yields exactly one message.
    *
    * Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, UNAVAILABLE (shutting down; re-watch
-   * elsewhere, the current state comes first again), UNAUTHENTICATED.
+   * elsewhere, the current state comes first again), RESOURCE_EXHAUSTED (the client read nothing
+   * for 30 s while states waited for it: they were dropped; re-watch to get the current state),
+   * UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or `all`).
    */
   watchResult(
     request: DeepPartial<WatchResultRequest>,
@@ -4647,7 +4692,8 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
    * asked, or none when the wait runs out.
    *
    * Errors: INVALID_ARGUMENT (a bad field, named in the message), UNAVAILABLE (shutting down:
-   * waiting calls return empty first), UNAUTHENTICATED.
+   * waiting calls return empty first), UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `worker` or `all`).
    */
   lease(request: DeepPartial<LeaseRequest>, options?: CallOptions & CallOptionsExt): Promise<LeaseResponse>;
   /**
@@ -4657,7 +4703,8 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
    * worker).
    *
    * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a batch over
-   * the limit), UNAVAILABLE, UNAUTHENTICATED.
+   * the limit), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `worker` or `all`).
    */
   heartbeat(request: DeepPartial<HeartbeatRequest>, options?: CallOptions & CallOptionsExt): Promise<HeartbeatResponse>;
   /**
@@ -4668,7 +4715,8 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
    * outcomes are durable.
    *
    * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
-   * the batch over the limit, or the disk full), UNAVAILABLE, UNAUTHENTICATED.
+   * the batch over the limit, or the disk full), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `worker` or `all`).
    */
   complete(request: DeepPartial<CompleteRequest>, options?: CallOptions & CallOptionsExt): Promise<CompleteResponse>;
   /**
@@ -4678,7 +4726,8 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
    * is fenced by its lease token and answered on its own, like Heartbeat.
    *
    * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
-   * the batch over the limit), UNAVAILABLE, UNAUTHENTICATED.
+   * the batch over the limit), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `worker` or `all`).
    */
   reportProgress(
     request: DeepPartial<ReportProgressRequest>,

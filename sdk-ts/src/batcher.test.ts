@@ -1,0 +1,74 @@
+/** The batcher's resend of batches refused by an overloaded broker, and the wait it takes. */
+import { Status } from 'nice-grpc';
+import { describe, expect, test } from 'vitest';
+import { Batcher } from './batcher.js';
+import { MAX_OVERLOAD_RESENDS, overloadRetryDelayMs } from './connection.js';
+import { BrokerCallError } from './errors.js';
+
+const overloaded = (retryAfterMs: number): BrokerCallError =>
+  new BrokerCallError(Status.RESOURCE_EXHAUSTED, `the broker is overloaded; retry in ${retryAfterMs} ms`, 'Enqueue', { retryAfterMs });
+
+/** A batcher over a fake RPC that fails with `failures[i]` on its i-th call, then doubles each item. */
+function batcherFailing(failures: unknown[], maxRetries = MAX_OVERLOAD_RESENDS) {
+  const sent: number[][] = [];
+  const batcher = new Batcher<number, number>({
+    maxBatch: 100,
+    send: async (items) => {
+      sent.push(items);
+      const failure = failures[sent.length - 1];
+      if (failure) throw failure;
+      return items.map((item) => item * 2);
+    },
+    retryDelayMs: overloadRetryDelayMs,
+    maxRetries,
+  });
+  return { batcher, sent };
+}
+
+describe('a batch refused for overload', () => {
+  test('is sent again after the hint, and every caller gets its answer', async () => {
+    const { batcher, sent } = batcherFailing([overloaded(5), overloaded(5)]);
+    const answers = await Promise.all([1, 2, 3].map((item) => batcher.add(item)));
+    expect(answers).toEqual([2, 4, 6]);
+    expect(sent).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    expect(batcher.retryCount).toBe(2);
+  });
+
+  test('fails its callers once the resends run out', async () => {
+    const { batcher, sent } = batcherFailing([overloaded(1), overloaded(1), overloaded(1)], 2);
+    const results = await Promise.allSettled([1, 2].map((item) => batcher.add(item)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: Status.RESOURCE_EXHAUSTED, retryAfterMs: 1 });
+    expect(sent).toHaveLength(3);
+  });
+
+  test('any other error still fails the callers at once', async () => {
+    const tooBig = new BrokerCallError(Status.RESOURCE_EXHAUSTED, 'tasks: 20000 items, over the limit of 10000', 'Enqueue');
+    const down = new BrokerCallError(Status.UNAVAILABLE, 'the broker is shutting down', 'Enqueue');
+    for (const error of [tooBig, down, new Error('boom')]) {
+      const { batcher, sent } = batcherFailing([error]);
+      await expect(batcher.add(1)).rejects.toBe(error);
+      expect(sent).toHaveLength(1);
+    }
+  });
+});
+
+describe('overloadRetryDelayMs', () => {
+  test('waits the hint plus up to half again, doubling per refusal, at most 7.5 s', () => {
+    for (let i = 0; i < 200; i++) {
+      const first = overloadRetryDelayMs(overloaded(40), 0)!;
+      expect(first).toBeGreaterThanOrEqual(40);
+      expect(first).toBeLessThanOrEqual(60);
+      const third = overloadRetryDelayMs(overloaded(40), 2)!;
+      expect(third).toBeGreaterThanOrEqual(160);
+      expect(third).toBeLessThanOrEqual(240);
+      expect(overloadRetryDelayMs(overloaded(2000), 9)!).toBeLessThanOrEqual(7500);
+    }
+  });
+
+  test('is undefined without a hint', () => {
+    expect(overloadRetryDelayMs(new BrokerCallError(Status.RESOURCE_EXHAUSTED, 'disk full', 'Enqueue'), 0)).toBeUndefined();
+    expect(overloadRetryDelayMs(new BrokerCallError(Status.UNAVAILABLE, 'x', 'Enqueue', { retryAfterMs: 5 }), 0)).toBeUndefined();
+    expect(overloadRetryDelayMs(new Error('x'), 0)).toBeUndefined();
+  });
+});

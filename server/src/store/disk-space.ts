@@ -1,0 +1,116 @@
+/**
+ * The free-space guard of the data directory. A full disk makes every LMDB commit fail, and a
+ * failed commit fails every write batched with it (completions, leases, heartbeats), so the
+ * broker refuses new tasks while the free space is below a reserve, and keeps the reserve for the
+ * writes that finish work already taken on.
+ *
+ * Nothing polls: the free space is read (`statfs`) only when a check asks for it, and a reading
+ * is reused for up to {@link REFRESH_MS} unless the writes admitted since have used up half the
+ * room it showed above the reserve (a fast producer can write megabytes in 500 ms); a commit that
+ * fails for lack of space forces the next read.
+ */
+import { statfs } from 'node:fs/promises';
+import { ResourceExhaustedError } from '../domain/errors.js';
+
+/** A cached reading of the free space is used for at most this long. */
+export const REFRESH_MS = 500;
+
+/** Bytes an unprivileged writer may still use on the filesystem that holds `path`. */
+export type FreeBytesReader = (path: string) => Promise<number>;
+
+/** `statfs` of the directory: blocks available to unprivileged users (root may have a little more). */
+export const readFreeBytes: FreeBytesReader = async (path) => {
+  const stats = await statfs(path);
+  return stats.bavail * stats.bsize;
+};
+
+/** The disk of the data directory is full, or below the reserve kept for finishing work. */
+export class DiskFullError extends ResourceExhaustedError {
+  constructor(
+    message: string,
+    /** Free bytes when refused. */
+    readonly freeBytes: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Refuses new work while the free space of a directory's filesystem is below a reserve. */
+export class DiskSpaceGuard {
+  private freeBytes = Infinity;
+  private readAtMs = -Infinity;
+  /** Estimated bytes of the writes admitted since the last reading. */
+  private admittedBytes = 0;
+  private reading: Promise<number> | undefined;
+
+  /**
+   * @param path - the data directory
+   * @param minFreeBytes - the reserve; 0 turns the guard off
+   * @param readFree - how free space is read; tests pass a fake
+   * @param clock - epoch milliseconds
+   */
+  constructor(
+    readonly path: string,
+    readonly minFreeBytes: number,
+    private readonly readFree: FreeBytesReader = readFreeBytes,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /**
+   * Admits a write of about `bytes`, or refuses it. Decided synchronously (returns undefined, or
+   * throws) while the last reading is fresh, so that the common case adds no tick before the
+   * write is issued; otherwise the returned promise settles after a new reading.
+   *
+   * @throws DiskFullError when the free space is below the reserve (thrown, or as a rejection)
+   */
+  check(bytes: number): Promise<void> | undefined {
+    if (this.minFreeBytes === 0) return undefined;
+    if (this.clock() - this.readAtMs < REFRESH_MS) {
+      this.assertRoom(this.freeBytes);
+      if (this.admittedBytes + bytes <= (this.freeBytes - this.minFreeBytes) / 2) {
+        this.admittedBytes += bytes;
+        return undefined;
+      }
+    }
+    return this.read().then((free) => {
+      this.assertRoom(free);
+      this.admittedBytes += bytes;
+    });
+  }
+
+  /** The free bytes now (a fresh reading unless the last one is younger than {@link REFRESH_MS}). */
+  async currentFreeBytes(): Promise<number> {
+    return this.clock() - this.readAtMs < REFRESH_MS ? this.freeBytes : this.read();
+  }
+
+  /** Forgets the last reading: the next check reads the disk again (after a commit failed for lack of space). */
+  invalidate(): void {
+    this.readAtMs = -Infinity;
+  }
+
+  private read(): Promise<number> {
+    this.reading ??= this.readFree(this.path).then(
+      (free) => {
+        this.freeBytes = free;
+        this.readAtMs = this.clock();
+        this.admittedBytes = 0;
+        this.reading = undefined;
+        return free;
+      },
+      (error: unknown) => {
+        this.reading = undefined;
+        throw error;
+      },
+    );
+    return this.reading;
+  }
+
+  private assertRoom(free: number): void {
+    if (free >= this.minFreeBytes) return;
+    throw new DiskFullError(
+      `the broker's disk is nearly full: ${free} bytes free in ${this.path}, below the reserve of ${this.minFreeBytes} bytes ` +
+        '(--min-free-bytes) kept for finishing tasks already taken; new tasks are refused until space is freed',
+      free,
+    );
+  }
+}

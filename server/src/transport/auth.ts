@@ -1,0 +1,84 @@
+/**
+ * Bearer-token authentication and scope checks: one server middleware, attached to the
+ * BrokerService and to server reflection, never to health (load balancers and orchestrators probe
+ * health without credentials). It runs before the handler, so a refused call changes nothing.
+ *
+ * Refusals are typed errors, turned into UNAUTHENTICATED / PERMISSION_DENIED by the error mapping
+ * like every other broker error. Neither the refusal nor any log line ever holds a token.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ServerMiddleware } from 'nice-grpc';
+import { PermissionDeniedError, UnauthenticatedError } from '../domain/errors.js';
+
+/**
+ * What a token may do: `producer` enqueues and reads tasks (Enqueue, GetTask, WatchResult,
+ * CancelTask, ListTasks); `worker` runs them (Lease, Heartbeat, Complete, ReportProgress); `all`
+ * does both.
+ */
+export type AuthScope = 'producer' | 'worker' | 'all';
+
+/** The scopes a token may have, as written in a tokens file. */
+export const AUTH_SCOPES: readonly AuthScope[] = ['producer', 'worker', 'all'];
+
+/** A token the broker accepts, and what it may do. */
+export interface AuthToken {
+  /** The secret clients send as `authorization: Bearer TOKEN`: printable ASCII, no spaces. */
+  token: string;
+  /** What the token may do. @defaultValue `all` in a tokens file */
+  scope: AuthScope;
+}
+
+const SERVICE = '/qtasks.broker.v1.BrokerService/';
+
+/**
+ * The scope each BrokerService method needs. A method missing here (one added later and not yet
+ * classified) needs an `all` token: new RPCs are closed until someone decides who may call them.
+ */
+const METHOD_SCOPES: ReadonlyMap<string, Exclude<AuthScope, 'all'>> = new Map([
+  ...['Enqueue', 'GetTask', 'WatchResult', 'CancelTask', 'ListTasks'].map((m) => [SERVICE + m, 'producer'] as const),
+  ...['Lease', 'Heartbeat', 'Complete', 'ReportProgress'].map((m) => [SERVICE + m, 'worker'] as const),
+]);
+
+/** True when a token string can travel as a gRPC metadata value after `Bearer `. */
+export function isValidToken(token: string): boolean {
+  return /^[\x21-\x7e]+$/.test(token);
+}
+
+/** SHA-256 first, so that timingSafeEqual compares equal lengths and the time says nothing about the token's length. */
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/**
+ * The middleware that checks every call's `authorization` metadata against `tokens`.
+ * Calls to BrokerService methods also need the method's scope; any valid token may use other
+ * services it is attached to (server reflection).
+ */
+export function authMiddleware(tokens: readonly AuthToken[]): ServerMiddleware {
+  const known = tokens.map(({ token, scope }) => ({ digest: digest(token), scope }));
+  const scopeOf = (presented: string): AuthScope | undefined => {
+    const given = digest(presented);
+    let found: AuthScope | undefined;
+    // No early exit: every call costs the same comparisons, whichever token (if any) matches.
+    for (const entry of known) {
+      if (timingSafeEqual(entry.digest, given) && found === undefined) found = entry.scope;
+    }
+    return found;
+  };
+  return async function* auth(call, context) {
+    const headers = context.metadata.getAll('authorization');
+    if (headers.length === 0) {
+      throw new UnauthenticatedError('this broker requires a token: send metadata "authorization: Bearer TOKEN"');
+    }
+    const match = headers.length === 1 && typeof headers[0] === 'string' ? /^Bearer +(\S+) *$/i.exec(headers[0]) : null;
+    if (!match) throw new UnauthenticatedError('the authorization metadata must be a single "Bearer TOKEN"');
+    const scope = scopeOf(match[1]!);
+    if (scope === undefined) throw new UnauthenticatedError('invalid token');
+    const path = call.method.path;
+    if (path.startsWith(SERVICE) && scope !== 'all' && METHOD_SCOPES.get(path) !== scope) {
+      const method = path.slice(SERVICE.length);
+      throw new PermissionDeniedError(`a ${scope} token may not call ${method}`);
+    }
+    return yield* call.next(call.request, context);
+  };
+}
