@@ -3,6 +3,7 @@
  * that are made many at a time (Enqueue, Complete, ReportProgress). Every error leaves here as a
  * {@link BrokerCallError}.
  */
+import { setMaxListeners } from 'node:events';
 import {
   BrokerServiceDefinition,
   type Completion,
@@ -58,6 +59,8 @@ export class BrokerConnection {
     this.channel = createChannel(address, security.credentials, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 5000 });
     const factory = security.token === undefined ? createClientFactory() : createClientFactory().use(bearerTokenMiddleware(security.token));
     this.client = factory.create(BrokerServiceDefinition, this.channel);
+    // Every open watch listens to `closing`: no warning past Node's default of 10 listeners.
+    setMaxListeners(0, this.closing.signal);
     this.enqueues = new Batcher({
       maxBatch: batchSize,
       send: async (tasks) => (await this.call('Enqueue', (signal, onTrailer) => this.client.enqueue({ tasks }, { signal, onTrailer }))).tasks,

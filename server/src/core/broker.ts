@@ -3,6 +3,7 @@
  * that is derived from it and lives in memory only: parked `Lease` calls, `WatchResult`
  * subscribers, and the timer for due work. It knows nothing of gRPC.
  */
+import { setMaxListeners } from 'node:events';
 import { OverloadedError, ResourceExhaustedError, ShuttingDownError, TaskNotFoundError } from '../domain/errors.js';
 import {
   isFinalStatus,
@@ -74,7 +75,8 @@ export class Broker {
   private readonly waiters = new LeaseWaiters();
   private readonly events = new TaskEvents();
   private readonly dueTimer: DueTimer;
-  private readonly closing = new AbortController();
+  /** Aborted by shutdown(); every open watch listens to it, hence no listener limit. */
+  private readonly closing = withoutListenerLimit(new AbortController());
   private readonly clock: () => number;
   private readonly logError: (message: string, error: unknown) => void;
   private readonly maxPendingWrites: number;
@@ -235,7 +237,10 @@ export class Broker {
    */
   async *watch(taskId: string, signal: AbortSignal): AsyncGenerator<TaskRecord, void, undefined> {
     this.assertOpen();
-    const stop = AbortSignal.any([signal, this.closing.signal]);
+    // Listeners on both signals rather than AbortSignal.any: on Node 20, `any` leaves an entry on
+    // the long-lived closing signal for every watch ever made.
+    const stop = { get aborted(): boolean { return signal.aborted || closing.aborted; } };
+    const closing = this.closing.signal;
     const pending: TaskRecord[] = [];
     let wake: (() => void) | undefined;
     /** When the last state was handed to the client, while it has not asked for the next one. */
@@ -251,7 +256,8 @@ export class Broker {
       if (dropped === 0) pending.push(task);
       wake?.();
     });
-    stop.addEventListener('abort', onStop);
+    signal.addEventListener('abort', onStop);
+    closing.addEventListener('abort', onStop);
     const hand = (task: TaskRecord): TaskRecord => {
       handedAtMs = this.clock();
       return task;
@@ -285,7 +291,8 @@ export class Broker {
       }
     } finally {
       unsubscribe();
-      stop.removeEventListener('abort', onStop);
+      signal.removeEventListener('abort', onStop);
+      closing.removeEventListener('abort', onStop);
     }
   }
 
@@ -345,4 +352,10 @@ export class Broker {
   private assertOpen(): void {
     if (this.closing.signal.aborted) throw new ShuttingDownError();
   }
+}
+
+/** Lifts Node's warning threshold of 10 listeners from a signal that many calls listen to. */
+function withoutListenerLimit(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
