@@ -17,7 +17,8 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { TaskStatus } from '@qtasks/proto';
 import { BROKER_BIN, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
-import { checkDataDir, intFromEnv, listQueue, seededRandom, sleep } from '../helpers/crash.js';
+import { checkDataDir, intFromEnv, seededRandom, sleep } from '../helpers/crash.js';
+import { listAllTasks } from '../helpers/tasks.js';
 import { json, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
 
 const run = promisify(execFile);
@@ -94,7 +95,7 @@ describe('backups under load', () => {
       expect(check.exitCode).toBe(0);
       const restored = await startBrokerProcess({ dataDir: dir });
       brokers.push(restored);
-      const stored = new Set((await listQueue(restored.client, load.queue)).map((task) => task.id));
+      const stored = new Set((await listAllTasks(restored.client, load.queue)).map((task) => task.id));
       expect(before.filter((id) => !stored.has(id))).toEqual([]);
       // It serves the copy: the tasks left in it can be leased and finished.
       const { tasks } = await restored.client.lease({ workerId: workerId(), queues: [load.queue], maxTasks: 5, waitMs: 2000 });
@@ -137,7 +138,7 @@ describe('backups under load', () => {
       }
       const restored = await startBrokerProcess({ dataDir: dir });
       brokers.push(restored);
-      const stored = new Set((await listQueue(restored.client, load.queue)).map((task) => task.id));
+      const stored = new Set((await listAllTasks(restored.client, load.queue)).map((task) => task.id));
       expect(before.filter((id) => !stored.has(id))).toEqual([]);
       await restored.dispose();
     }

@@ -25,7 +25,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { TaskStatus, type Completion, type DeepPartial, type Task, type TaskSpec } from '@qtasks/proto';
 import { startBrokerProcess, type BrokerClient, type BrokerProcess } from '../helpers/broker-process.js';
 import { TaskStore } from '@qtasks/broker';
-import { checkDataDir, intFromEnv, listQueue, seededRandom, sleep, type Random } from '../helpers/crash.js';
+import { checkDataDir, intFromEnv, seededRandom, sleep, type Random } from '../helpers/crash.js';
+import { listAllTasks } from '../helpers/tasks.js';
 import { json, parseJson, uniqueQueue } from '../helpers/tasks.js';
 
 const CYCLES = intFromEnv('QTASKS_CRASH_CYCLES', 20);
@@ -217,7 +218,7 @@ describe.each([['strict'], ['commit']] as const)('SIGKILL at random moments unde
     nextGeneration.resolve();
     await Promise.all(workers);
     // Listed once nothing changes any more (a listing pages status by status).
-    const tasks = await listQueue(broker.client, queue);
+    const tasks = await listAllTasks(broker.client, queue);
 
     // --- every acknowledged task exists; every Enqueue stored all of its batch or none of it ----
     const stored = new Map(tasks.map((task) => [task.id, task]));

@@ -15,7 +15,8 @@ import { afterEach, describe, expect, test, type TestContext } from 'vitest';
 import { TaskStatus } from '@qtasks/proto';
 import { Status } from 'nice-grpc';
 import { startBrokerProcess, type BrokerClient, type BrokerProcess } from '../helpers/broker-process.js';
-import { checkDataDir, listQueue, sleep } from '../helpers/crash.js';
+import { checkDataDir, sleep } from '../helpers/crash.js';
+import { listAllTasks } from '../helpers/tasks.js';
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 import { json, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
 
@@ -82,7 +83,7 @@ describe('the free-space reserve', () => {
     const refused = await outcome(enqueue(broker.client, queue, 1));
     expect(refused.code).toBe(Status.RESOURCE_EXHAUSTED);
     expect(refused.details).toMatch(/disk is nearly full: \d+ bytes free in .*, below the reserve of 4503599627370496 bytes/);
-    expect((await listQueue(broker.client, queue)).length).toBe(0);
+    expect((await listAllTasks(broker.client, queue)).length).toBe(0);
     expect((await broker.client.lease({ workerId: workerId(), queues: [queue], maxTasks: 1 })).tasks).toEqual([]);
   });
 });
@@ -103,7 +104,7 @@ describe('a full disk', () => {
 
     // Everything but new work goes on: reads, heartbeats, completions, leases of held tasks.
     expect((await broker.client.getTask({ taskId: acked[0]! })).task!.id).toBe(acked[0]);
-    expect((await listQueue(broker.client, queue)).length).toBe(acked.length);
+    expect((await listAllTasks(broker.client, queue)).length).toBe(acked.length);
     const beat = await broker.client.heartbeat({ items: held.map((t) => ({ taskId: t.task!.id, leaseToken: t.leaseToken })) });
     expect(beat.results.every((r) => r.ok)).toBe(true);
     const done = await broker.client.complete({
@@ -119,7 +120,7 @@ describe('a full disk', () => {
     const reopened = await enqueueUntil(broker.client, queue, (r) => r.code === 'OK', acked, REFRESH_MS * 4);
     expect(reopened.code).toBe('OK');
 
-    const stored = new Set((await listQueue(broker.client, queue)).map((t) => t.id));
+    const stored = new Set((await listAllTasks(broker.client, queue)).map((t) => t.id));
     expect(acked.filter((id) => !stored.has(id))).toEqual([]);
     for (const t of held) expect((await broker.client.getTask({ taskId: t.task!.id })).task!.status).toBe(TaskStatus.TASK_STATUS_SUCCESS);
     expect(await broker.stop('SIGTERM')).toBe(0);
@@ -154,7 +155,7 @@ describe('a full disk', () => {
     expect(done.results.every((r) => r.accepted)).toBe(true);
     acked.push(...(await enqueue(broker.client, queue, 20, 50_000)));
 
-    const stored = new Set((await listQueue(broker.client, queue)).map((t) => t.id));
+    const stored = new Set((await listAllTasks(broker.client, queue)).map((t) => t.id));
     expect(acked.filter((id) => !stored.has(id))).toEqual([]);
     expect(await broker.stop('SIGTERM')).toBe(0);
     const check = await checkDataDir(`${disk.dir}/data`);

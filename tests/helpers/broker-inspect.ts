@@ -6,22 +6,10 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { Task } from '@qtasks/proto';
-import { BROKER_BIN, type BrokerClient, type BrokerProcess } from './broker-process.js';
+import { BROKER_BIN, type BrokerProcess } from './broker-process.js';
 
 const run = promisify(execFile);
 
-/** Every task, read with ListTasks page by page (in id order). */
-export async function allTasks(client: BrokerClient): Promise<Task[]> {
-  const tasks: Task[] = [];
-  let pageToken = '';
-  do {
-    const page = await client.listTasks({ pageSize: 1000, pageToken });
-    tasks.push(...page.tasks);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return tasks;
-}
 
 /** Resident memory of a process in KiB (`VmRSS` of /proc/PID/status). */
 export function residentKiB(pid: number): number {

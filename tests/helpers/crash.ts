@@ -3,8 +3,7 @@
  * can be repeated), settings from the environment, `qtasks-broker --check`, and listing a queue.
  */
 import { execFile } from 'node:child_process';
-import type { Task } from '@qtasks/proto';
-import { BROKER_BIN, type BrokerClient } from './broker-process.js';
+import { BROKER_BIN } from './broker-process.js';
 
 /** A positive integer from the environment variable `name`, or `fallback`. */
 export function intFromEnv(name: string, fallback: number): number {
@@ -59,17 +58,6 @@ export function checkDataDir(dataDir: string): Promise<CheckResult> {
   });
 }
 
-/** Every task of `queue`, page by page. */
-export async function listQueue(client: BrokerClient, queue: string): Promise<Task[]> {
-  const tasks: Task[] = [];
-  let pageToken = '';
-  do {
-    const page = await client.listTasks({ queue, pageSize: 1000, pageToken });
-    tasks.push(...page.tasks);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return tasks;
-}
 
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 /** Small builders shared by the integration tests. */
 import { randomUUID } from 'node:crypto';
-import type { DeepPartial, TaskSpec } from '@qtasks/proto';
+import type { DeepPartial, Task, TaskSpec } from '@qtasks/proto';
+import type { BrokerClient } from './broker-process.js';
 
 /** A queue name no other test uses. */
 export function uniqueQueue(label = 'q'): string {
@@ -25,4 +26,16 @@ export function spec(queue: string, overrides: DeepPartial<TaskSpec> = {}): Deep
 /** A worker id no other test uses. */
 export function workerId(label = 'worker'): string {
   return `${label}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Every task (of `queue`, when given), read with ListTasks page by page. */
+export async function listAllTasks(client: BrokerClient, queue?: string): Promise<Task[]> {
+  const tasks: Task[] = [];
+  let pageToken = '';
+  do {
+    const page = await client.listTasks({ ...(queue === undefined ? {} : { queue }), pageSize: 1000, pageToken });
+    tasks.push(...page.tasks);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return tasks;
 }

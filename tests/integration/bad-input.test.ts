@@ -32,10 +32,10 @@ import {
 } from '@qtasks/proto';
 import { ClientError, Status } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { allTasks, brokerStats, checkDataDir, median, residentKiB, timed } from '../helpers/broker-inspect.js';
+import { brokerStats, checkDataDir, median, residentKiB, timed } from '../helpers/broker-inspect.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { INVALID_UTF8_MARK, RawBrokerClient, withInvalidUtf8, type BrokerMethod } from '../helpers/raw-grpc.js';
-import { json, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
+import { json, listAllTasks, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
 
 const MAX_PAYLOAD = 4096;
 const MAX_BATCH = 50;
@@ -88,7 +88,7 @@ function field(path: string): string {
 
 /** `call` must fail with `code` and a message matching `message`, and leave every task as it was. */
 async function expectRefused(call: () => Promise<unknown>, code: Status, message: RegExp): Promise<void> {
-  const before = await allTasks(broker.client);
+  const before = await listAllTasks(broker.client);
   const outcome = await call().then(
     (reply) => ({ reply }),
     (error: unknown) => ({ error }),
@@ -97,17 +97,17 @@ async function expectRefused(call: () => Promise<unknown>, code: Status, message
   const error = (outcome as { error: unknown }).error;
   expect(error).toBeInstanceOf(ClientError);
   expect({ code: Status[(error as ClientError).code], details: (error as ClientError).details }).toEqual({ code: Status[code], details: expect.stringMatching(message) });
-  expect(await allTasks(broker.client)).toEqual(before);
+  expect(await listAllTasks(broker.client)).toEqual(before);
 }
 
 /** A raw call must fail with `code` and a message matching `message`, and leave every task as it was. */
 async function expectRawRefused(method: BrokerMethod, bytes: Uint8Array, code: Status, message: RegExp): Promise<void> {
-  const before = await allTasks(broker.client);
+  const before = await listAllTasks(broker.client);
   const reply = method === 'WatchResult' ? await raw.watchToEnd(bytes).then((r) => ({ ok: r.code === 0, ...r })) : await raw.unary(method, bytes);
   expect(reply.ok, `expected ${Status[code]}`).toBe(false);
   const failed = reply as { code: number; details: string };
   expect({ code: Status[failed.code], details: failed.details }).toEqual({ code: Status[code], details: expect.stringMatching(message) });
-  expect(await allTasks(broker.client)).toEqual(before);
+  expect(await listAllTasks(broker.client)).toEqual(before);
 }
 
 const longName = 'n'.repeat(256);
@@ -736,7 +736,7 @@ describe('batches of many items naming one large task', () => {
 
 describe('after all of it', () => {
   test('the broker stops cleanly, and --check finds every acknowledged task and nothing else', async () => {
-    const before = await allTasks(broker.client);
+    const before = await listAllTasks(broker.client);
     expect(new Set(before.map((t) => t.id))).toEqual(acknowledged);
     expect(await broker.stop('SIGTERM')).toBe(0);
     const report = await checkDataDir(broker.dataDir);

@@ -36,7 +36,8 @@ import {
 import fc from 'fast-check';
 import { ClientError, Status } from 'nice-grpc';
 import { describe, expect, test } from 'vitest';
-import { allTasks, checkDataDir } from '../helpers/broker-inspect.js';
+import { checkDataDir } from '../helpers/broker-inspect.js';
+import { listAllTasks } from '../helpers/tasks.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { RawBrokerClient, type BrokerMethod } from '../helpers/raw-grpc.js';
 
@@ -641,7 +642,7 @@ describe('fuzz', () => {
         try {
           await fc.asyncModelRun(() => ({ model, real: { broker, raw } }), cmds);
           // Every task, read back: exactly the acknowledged ids, each in the status the model expects.
-          const tasks = await allTasks(broker.client);
+          const tasks = await listAllTasks(broker.client);
           expect(tasks.map((t) => t.id).sort()).toEqual([...model.tasks.keys()].sort());
           for (const task of tasks) expectTask(task, model.tasks.get(task.id)!, 'at the end');
           raw.close();

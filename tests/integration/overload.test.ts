@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ClientError, Status, type Metadata } from 'nice-grpc';
 import { QTasks } from '@qtasks/sdk';
 import { BROKER_BIN, startBrokerProcess, type BrokerClient, type BrokerProcess } from '../helpers/broker-process.js';
-import { json, spec, uniqueQueue } from '../helpers/tasks.js';
+import { json, listAllTasks, spec, uniqueQueue } from '../helpers/tasks.js';
 
 /** A tiny limit, so that a burst from one test client certainly piles up. */
 const MAX_PENDING_WRITES = 50;
@@ -50,17 +50,6 @@ async function burst(client: BrokerClient, queue: string, round: number): Promis
   );
 }
 
-/** Every task of the queue, by ListTasks pages. */
-async function listAll(client: BrokerClient, queue: string): Promise<{ metadata: Record<string, string> }[]> {
-  const tasks: { metadata: Record<string, string> }[] = [];
-  let pageToken = '';
-  do {
-    const page = await client.listTasks({ queue, pageSize: 1000, pageToken });
-    tasks.push(...page.tasks);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return tasks;
-}
 
 describe('backpressure on Enqueue', () => {
   test('a burst gets RESOURCE_EXHAUSTED with a retry-after-ms trailer, other calls still answer, and nothing refused is stored', async () => {
@@ -91,7 +80,7 @@ describe('backpressure on Enqueue', () => {
     }
     // Exactly the accepted requests are stored, each whole; no task of a refused one is.
     const stored = new Map<string, number>();
-    for (const task of await listAll(broker.client, queue)) stored.set(task.metadata.request!, (stored.get(task.metadata.request!) ?? 0) + 1);
+    for (const task of await listAllTasks(broker.client, queue)) stored.set(task.metadata.request!, (stored.get(task.metadata.request!) ?? 0) + 1);
     expect([...stored.keys()].sort()).toEqual(accepted.map((o) => String(o.request)).sort());
     for (const count of stored.values()) expect(count).toBe(BATCH);
   });
@@ -105,7 +94,7 @@ describe('backpressure on Enqueue', () => {
       expect(created.every((task) => task.status === 'new')).toBe(true);
       expect(new Set(created.map((task) => task.uuid)).size).toBe(BURST * BATCH);
       expect(app.connection().enqueues.retryCount).toBeGreaterThan(0);
-      expect(await listAll(broker.client, name)).toHaveLength(BURST * BATCH);
+      expect(await listAllTasks(broker.client, name)).toHaveLength(BURST * BATCH);
     } finally {
       await app.close();
     }

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { TaskStatus, type Task } from '@qtasks/proto';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
-import { json, parseJson, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
+import { json, listAllTasks, parseJson, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
 
 const brokers: BrokerProcess[] = [];
 afterEach(async () => {
@@ -84,13 +84,7 @@ test('SIGKILL in the middle of a stream of enqueues loses no acknowledged task',
   await Promise.all(producers);
   expect(refused).toBe(40);
 
-  const listed = new Set<string>();
-  let pageToken = '';
-  do {
-    const page = await broker.client.listTasks({ queue, pageSize: 1000, pageToken });
-    for (const task of page.tasks) listed.add(task.id);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
+  const listed = new Set((await listAllTasks(broker.client, queue)).map((task) => task.id));
   const lost = acknowledged.filter((id) => !listed.has(id));
   expect(lost).toEqual([]);
   expect(listed.size).toBeGreaterThanOrEqual(acknowledged.length);
