@@ -138,7 +138,7 @@ export class QTasks implements ResultWaiter, WorkerHost {
       priority: options.priority ?? schema?.priority ?? this.config.taskDefaultPriority,
       args: encodeJson(args, `the args of ${taskName}`),
       kwargs: encodeJson(options.kwargs ?? {}, `the kwargs of ${taskName}`),
-      maxRetries: schema?.retry ?? 0,
+      maxRetries: options.retry ?? schema?.retry ?? 0,
       // Fields left out take the documented defaults (the broker reads a 0 as "at once"/"no cap").
       retryBackoff: schema?.retryBackoff && { ...DEFAULT_RETRY_BACKOFF, ...schema.retryBackoff },
       maxTimeMs: schema?.maxTime === undefined ? 0 : Math.ceil(schema.maxTime * 1000) + BROKER_TIME_LIMIT_GRACE_MS,

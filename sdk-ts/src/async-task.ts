@@ -13,6 +13,11 @@ export interface AddTaskOptions {
   kwargs?: Record<string, unknown>;
   /** Lower runs first. @defaultValue the task's priority */
   priority?: number;
+  /**
+   * Retries for this run after a retryable failure. Mostly for tasks that only a worker in
+   * another language implements, which have no local `retry`. @defaultValue the task's `retry`, else 0
+   */
+  retry?: number;
   /** Run no earlier than this many seconds from now. */
   delay?: number;
   /** Run no earlier than this time. */

@@ -196,6 +196,23 @@ function listAllPages(filter: { queue?: string; status?: TaskStatus }, limit: nu
 // enqueue
 // ---------------------------------------------------------------------------------------------
 
+describe('opening', () => {
+  it('opens an existing data directory whose name has a dot in it (`mktemp -d`), and keeps what it stored', async () => {
+    // lmdb-js takes a path with an extension for a database file unless told otherwise.
+    const dotted = await mkdtemp(path.join(os.tmpdir(), 'qtasks-store.data-'));
+    try {
+      let dottedStore = await TaskStore.open({ path: dotted, durability: 'commit', clock: () => now });
+      const [task] = (await dottedStore.enqueue([newTask()])).value;
+      await dottedStore.close();
+      dottedStore = await TaskStore.open({ path: dotted, durability: 'commit', clock: () => now });
+      expect(dottedStore.get(task!.id)?.status).toBe('new');
+      await dottedStore.close();
+    } finally {
+      await rm(dotted, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('enqueue', () => {
   it('stores every task of a batch as NEW, attempt 0, readable with get', async () => {
     const { value, changed } = await store.enqueue([newTask({ name: 'a' }), newTask({ name: 'b' }), newTask({ name: 'c' })]);

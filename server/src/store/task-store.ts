@@ -179,7 +179,9 @@ export class TaskStore {
 
   /** Opens (or creates) the store in `options.path`. */
   static async open(options: TaskStoreOptions): Promise<TaskStore> {
-    const env = open({ path: options.path, maxDbs: 16, eventTurnBatching: false, ...(options.readOnly ? { readOnly: true } : {}) });
+    // `noSubdir: false`: the data directory is always a directory (lmdb-js would otherwise take a
+    // name with a dot, such as `/var/lib/qtasks.data`, for the path of a single database file).
+    const env = open({ path: options.path, noSubdir: false, maxDbs: 16, eventTurnBatching: false, ...(options.readOnly ? { readOnly: true } : {}) });
     let store: TaskStore;
     try {
       store = new TaskStore(env, options.durability ?? 'strict', options.clock ?? Date.now);
@@ -205,7 +207,7 @@ export class TaskStore {
   static async backup(path: string, destination: string): Promise<void> {
     await mkdir(destination, { recursive: true });
     if ((await readdir(destination)).length > 0) throw new Error(`${destination} is not empty; a backup goes into a new or empty directory`);
-    const env = open({ path, readOnly: true, maxDbs: 16 });
+    const env = open({ path, noSubdir: false, readOnly: true, maxDbs: 16 });
     try {
       await env.backup(destination, false);
     } finally {
