@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: our broker and BullMQ side by side, in one run, on the same machine, with the
+ * same workload and payload (~200 bytes of args: a JSON array holding one 196-character string).
+ *
+ * Ours is the real `qtasks-broker` process (fresh data directory, `--durability commit` and then
+ * `strict`, a fresh broker per run and mode) driven through `@qtasks/sdk`; BullMQ 6.7.0 runs on a
+ * `redis-server` this script starts on a free loopback port with `appendonly yes`, `appendfsync
+ * everysec`, `--save ''` and a temporary `--dir` (SIGTERM at the end, SIGKILL on a crash). Redis
+ * `everysec` acknowledges before its fsync, so `commit` (acknowledged once committed, fsynced
+ * shortly after) is the like-for-like column; `strict` acknowledges after the fsync. Producer and
+ * worker live in this process on both sides; the broker and redis-server are their own processes.
+ *
+ * The figures (N = 20,000 tasks unless said; `--quick` uses N = 5,000 and fewer samples):
+ *  1. bulk enqueue (tasks/s): N `addTask` calls fired at once (the SDK coalesces them into
+ *     batched Enqueue RPCs) vs one `queue.addBulk` of N. Row 1b: the raw batched Enqueue RPC
+ *     (1000 tasks per call, all calls concurrent, no SDK) for reference.
+ *  2. single enqueue (tasks/s): `await addTask()` one after another vs `await queue.add()`.
+ *  3. drain (completed/s) of a pre-filled queue at concurrency 1 and 50, trivial handler: the SDK
+ *     worker (`maxTasksProcess` = c) vs a BullMQ Worker (`concurrency` = c); "completed" = the
+ *     outcome acknowledged by the broker / the Worker's `completed` event.
+ *  4. end-to-end (completed/s): a c=50 worker runs while tasks are added in chunks of 1000, each
+ *     chunk awaited; the clock stops when all N completed.
+ *  5. idle latency (ms, p50/p99): 1000 sequential tasks, worker c=1 idle-waiting; the time from
+ *     the `addTask`/`add` call to the handler's start (same process, performance.now()), 2 ms
+ *     pause between tasks, 20 warm-up tasks dropped.
+ *  6. round trip (ms, p50/p99): `addTask(args, { timeout })` (enqueue, run, result back) vs
+ *     `queue.add` + `job.waitUntilFinished(queueEvents)`, sequential, worker c=1.
+ *  7. (`--with-1m`; on in a full run, off with --quick) 1,000,000 queued tasks: our broker's V8
+ *     heap (SIGUSR2 stats line) and RSS (/proc) vs redis-server's `used_memory` and RSS; and
+ *     the latency of taking one task (Lease, no wait / `worker.getNextJob`), each followed by
+ *     its Complete / `moveToCompleted`, with 1M queued vs an almost empty queue. Measured once.
+ * Each throughput or latency figure is the median of `--runs` runs (default 3); the runs go
+ * BullMQ, commit, strict in turn, so that drift on the shared machine hits all columns alike.
+ *
+ * It is a benchmark, never a test: it asserts nothing. Options:
+ *   --runs N            runs per figure (default 3)
+ *   --quick             N = 5,000, fewer latency samples, no 1M figure unless --with-1m
+ *   --with-1m / --without-1m   force figure 7 on or off
+ *   --sides a,b,c       any of bullmq,commit,strict (default all three)
+ *   --figures a,b       only these figures: bulk,raw,single,drain1,drain50,e2e,idle,rtt,1m
+ *   --broker-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"   extra node flags for the broker
+ *   --json FILE         write the raw results as JSON
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { startBroker } from './lib/broker.mjs';
+import * as bull from './lib/bullmq.mjs';
+import * as ours from './lib/ours.mjs';
+import { redisInstalled, startRedis } from './lib/redis.mjs';
+import { environment, median } from './lib/util.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    quick: { type: 'boolean', default: false },
+    'with-1m': { type: 'boolean' },
+    'without-1m': { type: 'boolean' },
+    sides: { type: 'string', default: 'bullmq,commit,strict' },
+    figures: { type: 'string' },
+    'broker-node-args': { type: 'string', default: '' },
+    json: { type: 'string' },
+  },
+});
+const RUNS = Number(opts.runs);
+const N = opts.quick ? 5_000 : 20_000;
+const N_SINGLE = opts.quick ? 2_000 : 5_000;
+const N_LATENCY = opts.quick ? 300 : 1_000;
+const N_MILLION = 1_000_000;
+const WITH_1M = opts['without-1m'] ? false : (opts['with-1m'] ?? !opts.quick);
+const SIDES = opts.sides.split(',');
+const FIGURES = new Set(opts.figures ? opts.figures.split(',') : ['bulk', 'raw', 'single', 'drain1', 'drain50', 'e2e', 'idle', 'rtt', ...(WITH_1M ? ['1m'] : [])]);
+const HAS_REDIS = redisInstalled();
+
+/** Figure key → how one side measures it. `raw` has no BullMQ counterpart. */
+const FIGURE_RUNNERS = {
+  bulk: { bullmq: (r) => bull.bulkEnqueue(r, N), ours: (b) => ours.bulkEnqueue(b, N) },
+  raw: { ours: (b) => ours.rawEnqueue(b, N) },
+  single: { bullmq: (r) => bull.singleEnqueue(r, N_SINGLE), ours: (b) => ours.singleEnqueue(b, N_SINGLE) },
+  drain1: { bullmq: (r) => bull.drain(r, N, 1), ours: (b) => ours.drain(b, N, 1) },
+  drain50: { bullmq: (r) => bull.drain(r, N, 50), ours: (b) => ours.drain(b, N, 50) },
+  e2e: { bullmq: (r) => bull.endToEnd(r, N), ours: (b) => ours.endToEnd(b, N) },
+  idle: { bullmq: (r) => bull.idleLatency(r, N_LATENCY), ours: (b) => ours.idleLatency(b, N_LATENCY) },
+  rtt: { bullmq: (r) => bull.roundTrip(r, N_LATENCY), ours: (b) => ours.roundTrip(b, N_LATENCY) },
+};
+
+/** Processes to kill if the benchmark crashes. */
+const live = new Set();
+const cleanupOnCrash = () => {
+  for (const proc of live) proc.kill();
+};
+process.on('exit', cleanupOnCrash);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
+
+async function withProcess(start, fn) {
+  const proc = await start();
+  live.add(proc);
+  try {
+    return await fn(proc);
+  } finally {
+    live.delete(proc);
+    await proc.stop();
+  }
+}
+
+/** One run of every selected figure on one side: `bullmq`, `commit` or `strict`. */
+async function runSide(side, figures) {
+  const brokerArgs = opts['broker-node-args'].split(' ').filter(Boolean);
+  const start = side === 'bullmq' ? startRedis : () => startBroker(side, brokerArgs);
+  return withProcess(start, async (target) => {
+    const results = {};
+    for (const figure of figures) {
+      const runner = FIGURE_RUNNERS[figure]?.[side === 'bullmq' ? 'bullmq' : 'ours'];
+      if (!runner) continue;
+      results[figure] = await runner(target);
+      process.stdout.write(`  ${side.padEnd(6)} ${figure.padEnd(8)} ${brief(results[figure])}\n`);
+    }
+    return results;
+  });
+}
+
+const brief = (r) => (r.rate !== undefined ? `${Math.round(r.rate)}/s` : `p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
+
+/** Figure 7, once per side, each on a fresh broker / redis-server. */
+async function runMillion(side) {
+  if (side === 'bullmq') return withProcess(startRedis, (redis) => bull.million(redis, N_MILLION));
+  return withProcess(() => startBroker(side), (broker) => ours.million(broker, N_MILLION));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table.
+
+const fmt = (n, digits = 0) => (n === undefined ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const ms = (n) => (n === undefined ? '—' : `${n.toFixed(2)} ms`);
+const mib = (n) => (n === undefined ? '—' : `${(n / 1024 / 1024).toFixed(0)} MiB`);
+const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? '—' : `${(a / b).toFixed(2)}×`);
+
+/** Median over runs of `pick(result)`. */
+const med = (runs, figure, pick) => median(runs.map((r) => r?.[figure]).filter(Boolean).map(pick));
+
+function rows(results) {
+  const rate = (figure) => (side) => med(results[side] ?? [], figure, (r) => r.rate);
+  const p = (figure, key) => (side) => med(results[side] ?? [], figure, (r) => r[key]);
+  const m = (side) => results.million?.[side];
+  return [
+    ['1. bulk enqueue, tasks/s (addTask ×N concurrent vs addBulk)', rate('bulk'), fmt],
+    ['1b. raw batched Enqueue RPC, 1000/call (vs addBulk)', (side) => (side === 'bullmq' ? rate('bulk')(side) : rate('raw')(side)), fmt],
+    ['2. awaited single addTask / add, tasks/s', rate('single'), fmt],
+    ['3a. drain c=1, completed/s', rate('drain1'), fmt],
+    ['3b. drain c=50, completed/s', rate('drain50'), fmt],
+    ['4. produce+consume (chunks of 1000, c=50), completed/s', rate('e2e'), fmt],
+    ['5. idle latency add → handler start, p50 (lower is better)', p('idle', 'p50'), ms],
+    ['5. idle latency add → handler start, p99', p('idle', 'p99'), ms],
+    ['6. addTask(…, {timeout}) round trip, p50 (lower is better)', p('rtt', 'p50'), ms],
+    ['6. addTask(…, {timeout}) round trip, p99', p('rtt', 'p99'), ms],
+    ['7. 1M queued: broker heapUsed / redis used_memory', (s) => m(s)?.heapUsed ?? m(s)?.usedMemory, mib],
+    ['7. 1M queued: RSS of broker / redis-server', (s) => m(s)?.rss, mib],
+    ['7. take one task (Lease / getNextJob), p50, near-empty queue', (s) => m(s)?.emptyLease.p50, ms],
+    ['7. take one task, p50, 1M queued', (s) => m(s)?.fullLease.p50, ms],
+    ['7. take one task, p99, near-empty queue', (s) => m(s)?.emptyLease.p99, ms],
+    ['7. take one task, p99, 1M queued', (s) => m(s)?.fullLease.p99, ms],
+    ['7. fill to 1M (16×1000 Enqueue lanes / 4×5000 addBulk), tasks/s', (s) => m(s)?.fillRate, fmt],
+  ];
+}
+
+function printTable(results) {
+  const bullCell = (v, format) => (HAS_REDIS ? format(v) : 'redis-server not installed');
+  console.log('\n| figure | BullMQ | ours commit | ratio | ours strict | ratio |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [label, value, format] of rows(results)) {
+    const [b, c, s] = ['bullmq', 'commit', 'strict'].map(value);
+    if (b === undefined && c === undefined && s === undefined) continue;
+    console.log(`| ${label} | ${bullCell(b, format)} | ${format(c)} | ${ratio(c, b)} | ${format(s)} | ${ratio(s, b)} |`);
+  }
+  console.log('\nratio = ours / BullMQ (for latencies and memory, below 1× is better).');
+  console.log('Redis `appendfsync everysec` acknowledges before its fsync; `commit` acknowledges once committed (fsync follows), so it is the like-for-like column; `strict` acknowledges after the fsync.');
+  for (const side of ['commit', 'strict']) {
+    const runs = results[side] ?? [];
+    const per = (figure) => {
+      const r = runs.map((x) => x?.[figure]).find((x) => x?.rpcsPerTask);
+      return r ? Object.entries(r.rpcsPerTask).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ') : undefined;
+    };
+    const notes = ['drain1', 'drain50', 'e2e'].map((f) => per(f) && `${f}: ${per(f)}`).filter(Boolean);
+    const bulk = runs.find((x) => x?.bulk)?.bulk;
+    if (bulk) notes.unshift(`bulk: ${bulk.enqueueRpcs} Enqueue RPCs for ${N} addTasks`);
+    if (notes.length) console.log(`RPCs per task, ours ${side} (first run): ${notes.join('; ')}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const env = await environment();
+console.log('qtasks vs BullMQ benchmark');
+console.log(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`.trimEnd());
+console.log(`machine: ${env.cpus}, ${env.ramGiB} GiB RAM, load average ${env.loadAverage}`);
+console.log(`versions: node ${env.node}, lmdb ${env.lmdb}, @grpc/grpc-js ${env.grpcJs}, nice-grpc ${env.niceGrpc}, bullmq ${env.bullmq}, ioredis ${env.ioredis}, ${env.redisServer}`);
+console.log(`workload: N = ${N} (single enqueue ${N_SINGLE}, latency samples ${N_LATENCY}), ${RUNS} runs, figure 7 ${FIGURES.has('1m') ? 'on' : 'off'}`);
+if (!HAS_REDIS) console.log('redis-server not installed (apt-get install -y redis-server): the BullMQ column is skipped.');
+
+const sides = SIDES.filter((side) => side !== 'bullmq' || HAS_REDIS);
+const results = { million: {} };
+const perRunFigures = [...FIGURES].filter((f) => f !== '1m');
+for (let run = 1; run <= RUNS && perRunFigures.length; run++) {
+  console.log(`\nrun ${run}/${RUNS}`);
+  for (const side of sides) (results[side] ??= []).push(await runSide(side, perRunFigures));
+}
+if (FIGURES.has('1m')) {
+  console.log(`\nfigure 7: ${N_MILLION.toLocaleString('en-US')} queued tasks`);
+  for (const side of sides) {
+    results.million[side] = await runMillion(side);
+    console.log(`  ${side}: ${JSON.stringify(results.million[side])}`);
+  }
+}
+console.log(`\nload average at the end: ${(await environment()).loadAverage}`);
+printTable(results);
+if (opts.json) await writeFile(opts.json, JSON.stringify({ env, options: opts, N, N_SINGLE, N_LATENCY, results }, null, 2));
