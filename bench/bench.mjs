@@ -38,7 +38,8 @@
  *   --quick             N = 5,000, fewer latency samples, no 1M figure unless --with-1m
  *   --with-1m / --without-1m   force figure 7 on or off
  *   --sides a,b,c       any of bullmq,commit,strict (default all three)
- *   --figures a,b       only these figures: bulk,raw,single,drain1,drain50,e2e,idle,rtt,1m
+ *   --figures a,b       only these figures: bulk,raw,single,drain1,drain50,e2e,idle,rtt,1m, and
+ *                       layers (the raw layers: LMDB commit, gRPC call, store without gRPC, Redis PING)
  *   --broker-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"   extra node flags for the broker
  *   --json FILE         write the raw results as JSON
  */
@@ -46,6 +47,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startBroker } from './lib/broker.mjs';
 import * as bull from './lib/bullmq.mjs';
+import * as layer from './lib/layers.mjs';
 import * as ours from './lib/ours.mjs';
 import { redisInstalled, startRedis } from './lib/redis.mjs';
 import { environment, median } from './lib/util.mjs';
@@ -69,7 +71,7 @@ const N_LATENCY = opts.quick ? 300 : 1_000;
 const N_MILLION = 1_000_000;
 const WITH_1M = opts['without-1m'] ? false : (opts['with-1m'] ?? !opts.quick);
 const SIDES = opts.sides.split(',');
-const FIGURES = new Set(opts.figures ? opts.figures.split(',') : ['bulk', 'raw', 'single', 'drain1', 'drain50', 'e2e', 'idle', 'rtt', ...(WITH_1M ? ['1m'] : [])]);
+const FIGURES = new Set(opts.figures ? opts.figures.split(',') : ['bulk', 'raw', 'single', 'drain1', 'drain50', 'e2e', 'idle', 'rtt', 'layers', ...(WITH_1M ? ['1m'] : [])]);
 const HAS_REDIS = redisInstalled();
 
 /** Figure key → how one side measures it. `raw` has no BullMQ counterpart. */
@@ -125,6 +127,32 @@ const brief = (r) => (r.rate !== undefined ? `${Math.round(r.rate)}/s` : `p50 ${
 async function runMillion(side) {
   if (side === 'bullmq') return withProcess(startRedis, (redis) => bull.million(redis, N_MILLION));
   return withProcess(() => startBroker(side), (broker) => ours.million(broker, N_MILLION));
+}
+
+/** The raw layers (bench/lib/layers.mjs), once per benchmark run. */
+async function measureLayers() {
+  const layers = { lmdb: await layer.lmdbCommits() };
+  layers.grpc = await withProcess(() => startBroker('commit'), (broker) => layer.grpcRoundTrip(broker));
+  for (const mode of ['commit', 'strict']) layers[`store-${mode}`] = await layer.storeOnly(mode, N);
+  if (HAS_REDIS) layers.redis = await withProcess(startRedis, (redis) => layer.redisRoundTrip(redis));
+  process.stdout.write(`  ${JSON.stringify(layers)}\n`);
+  return layers;
+}
+
+function printLayers(layers) {
+  const { lmdb, grpc, redis } = layers;
+  console.log('\nRaw layers, same run (what the figures above are made of):\n');
+  console.log('| layer | p50 | p99 | one after another |');
+  console.log('| --- | ---: | ---: | ---: |');
+  console.log(`| LMDB commit of one put (lmdb-js childTransaction), idle | ${ms(lmdb.idleCommit.p50)} | ${ms(lmdb.idleCommit.p99)} | ${fmt(lmdb.sequentialRate)}/s |`);
+  console.log(`| LMDB puts issued 1,000 at a time (one commit each), record-sized values | | | ${fmt(lmdb.batchedPutRate)}/s |`);
+  console.log(`| gRPC unary call to the broker (health Check, nice-grpc) | ${ms(grpc.p50)} | ${ms(grpc.p99)} | ${fmt(grpc.rate)}/s |`);
+  if (redis) console.log(`| Redis round trip (PING, ioredis) | ${ms(redis.p50)} | ${ms(redis.p99)} | ${fmt(redis.rate)}/s |`);
+  console.log('\n| store only, no gRPC (server/src/store) | commit | strict |');
+  console.log('| --- | ---: | ---: |');
+  const store = (key) => ['commit', 'strict'].map((mode) => `${fmt(layers[`store-${mode}`]?.[key])}/s`).join(' | ');
+  console.log(`| enqueue, ${fmt(N)} tasks in 1,000-task batches, all in flight | ${store('enqueueRate')} |`);
+  console.log(`| drain, lease+complete batches of 50, 4 lanes | ${store('drainRate')} |`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,7 +227,7 @@ if (!HAS_REDIS) console.log('redis-server not installed (apt-get install -y redi
 
 const sides = SIDES.filter((side) => side !== 'bullmq' || HAS_REDIS);
 const results = { million: {} };
-const perRunFigures = [...FIGURES].filter((f) => f !== '1m');
+const perRunFigures = [...FIGURES].filter((f) => f !== '1m' && f !== 'layers');
 for (let run = 1; run <= RUNS && perRunFigures.length; run++) {
   console.log(`\nrun ${run}/${RUNS}`);
   for (const side of sides) (results[side] ??= []).push(await runSide(side, perRunFigures));
@@ -211,6 +239,11 @@ if (FIGURES.has('1m')) {
     console.log(`  ${side}: ${JSON.stringify(results.million[side])}`);
   }
 }
+if (FIGURES.has('layers')) {
+  console.log('\nraw layers');
+  results.layers = await measureLayers();
+}
 console.log(`\nload average at the end: ${(await environment()).loadAverage}`);
 printTable(results);
+if (results.layers) printLayers(results.layers);
 if (opts.json) await writeFile(opts.json, JSON.stringify({ env, options: opts, N, N_SINGLE, N_LATENCY, results }, null, 2));

@@ -37,6 +37,23 @@ const newTask = (queue: string): NewTask => ({
 });
 
 describe('Broker.lease', () => {
+  test('a parked Lease takes a new task in the same commit as its Enqueue', async () => {
+    const leasing = broker.lease({ workerId: 'w', queues: ['handoff'], maxTasks: 1, leaseMs: 30_000 }, 10_000, new AbortController().signal);
+    // Parked: its first attempt committed (a write issued after it commits after it) and found
+    // the queue empty.
+    await store.enqueue([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    const commitsBefore = store.stats().lastTxnId;
+
+    const [enqueued] = await broker.enqueue([newTask('handoff')]);
+    const [leased] = await leasing;
+
+    expect(leased?.id).toBe(enqueued?.id);
+    expect(leased?.status).toBe('process');
+    // One commit wrote both the new task and its lease.
+    expect(store.stats().lastTxnId - commitsBefore).toBe(1);
+  });
+
   test('tasks leased for a caller that has gone away are given back at once', async () => {
     const [task] = await broker.enqueue([newTask('q')]);
     const gone = AbortSignal.abort();

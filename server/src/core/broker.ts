@@ -104,8 +104,13 @@ export class Broker {
   async enqueue(tasks: readonly NewTask[]): Promise<TaskRecord[]> {
     this.assertOpen();
     this.admitEnqueue(tasks.length);
-    const { value, changed } = await this.store.enqueue(tasks);
-    this.afterCommit(changed);
+    // Parked Lease calls of these queues are woken as soon as the enqueue is queued, not after it
+    // commits: their lease then runs right after it in the same transaction, so a waiting worker
+    // gets a new task in one commit instead of two (the enqueue's, then its own). A woken lease
+    // that runs first or finds nothing sees the generation change and tries again, as always.
+    const readyQueues = readyQueuesOf(tasks, this.clock());
+    const { value, changed } = await this.store.enqueue(tasks, () => this.waiters.signal(readyQueues));
+    this.afterCommit(changed, readyQueues);
     await this.store.durable();
     return value;
   }
@@ -307,15 +312,18 @@ export class Broker {
     this.dueTimer.stop();
   }
 
-  /** Tells waiters, watchers and the due timer what a commit changed. */
-  private afterCommit(changed: readonly TaskRecord[]): void {
+  /**
+   * Tells waiters, watchers and the due timer what a commit changed. Waiters of
+   * `signalledQueues` were woken when the write was issued already.
+   */
+  private afterCommit(changed: readonly TaskRecord[], signalledQueues?: ReadonlySet<string>): void {
     if (changed.length === 0) return;
     const readyQueues = new Set<string>();
     let nextDueMs = Infinity;
     for (const task of changed) {
       this.events.publish(task);
       if (task.status === 'new' || task.status === 'retry') {
-        if (!task.delayed) readyQueues.add(task.queue);
+        if (!task.delayed && !signalledQueues?.has(task.queue)) readyQueues.add(task.queue);
         else nextDueMs = Math.min(nextDueMs, task.runAtMs ?? 0);
       } else if (task.lease) {
         nextDueMs = Math.min(nextDueMs, task.lease.deadlineMs);
@@ -352,6 +360,15 @@ export class Broker {
   private assertOpen(): void {
     if (this.closing.signal.aborted) throw new ShuttingDownError();
   }
+}
+
+/** The queues in which some of these new tasks will be ready at once (no eta or delay ahead). */
+function readyQueuesOf(tasks: readonly NewTask[], nowMs: number): Set<string> {
+  const queues = new Set<string>();
+  for (const task of tasks) {
+    if ((task.runAtMs ?? nowMs + task.delayMs) <= nowMs) queues.add(task.queue);
+  }
+  return queues;
 }
 
 /** Lifts Node's warning threshold of 10 listeners from a signal that many calls listen to. */

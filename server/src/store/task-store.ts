@@ -20,11 +20,9 @@
  * failed commit rejected with no handler, which would end the process; the verbs still share
  * commits, since every `childTransaction` queued before a commit starts joins it.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { v7 as uuidv7 } from 'uuid';
 import { retryDelayMs } from '../domain/backoff.js';
 import { FailedPreconditionError, TaskNotFoundError } from '../domain/errors.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
@@ -55,6 +53,7 @@ import {
   type Key,
   type StatusIndexName,
 } from './keys.js';
+import { newLeaseToken, newTaskId } from './ids.js';
 import { checkStore, type StoreReport } from './invariants.js';
 import { mergeReadyQueues } from './ready-merge.js';
 
@@ -122,6 +121,8 @@ export interface StoreStats {
   pendingWrites: number;
   /** Bytes of the data file in use (up to the last page written). */
   dataBytes: number;
+  /** LMDB's id of the last commit: it grows by one per commit that changed something. */
+  lastTxnId: number;
 }
 
 /** Weight of the newest sample in {@link TaskStore.recentCommitLatencyMs}. */
@@ -219,9 +220,11 @@ export class TaskStore {
    * Stores new tasks atomically. A task whose idempotency key is already taken in its queue is
    * not stored; the task that holds the key is returned in its place.
    *
+   * @param onIssued - called once the write is queued, before it commits: writes issued from it
+   *   (a parked Lease woken at once) run after it in the same transaction and share its commit
    * @returns one record per input, in input order
    */
-  async enqueue(newTasks: readonly NewTask[]): Promise<WriteResult<TaskRecord[]>> {
+  async enqueue(newTasks: readonly NewTask[], onIssued?: () => void): Promise<WriteResult<TaskRecord[]>> {
     const spaceChecked = this.space.check(estimatedBytes(newTasks));
     if (spaceChecked) {
       // Counted as pending while the disk is read, so that calls admitted meanwhile see them.
@@ -242,7 +245,7 @@ export class TaskStore {
           const runAtMs = spec.runAtMs ?? now + spec.delayMs;
           const delayed = runAtMs > now;
           const task: TaskRecord = {
-            id: uuidv7(),
+            id: newTaskId(),
             name: spec.name,
             queue: spec.queue,
             priority: spec.priority,
@@ -270,6 +273,7 @@ export class TaskStore {
           this.transition(undefined, task, changed);
           return task;
         }),
+      onIssued,
     );
   }
 
@@ -532,7 +536,7 @@ export class TaskStore {
   /** Entry counts of the databases and the size of the data file; O(1), for operators. */
   stats(): StoreStats {
     const entries = (db: { getStats(): object }): number => (db.getStats() as { entryCount: number }).entryCount;
-    const env = this.env.getStats() as { pageSize: number; lastPageNumber: number };
+    const env = this.env.getStats() as { pageSize: number; lastPageNumber: number; lastTxnId: number };
     return {
       tasks: entries(this.tasks),
       ready: entries(this.indexes.ready),
@@ -540,6 +544,7 @@ export class TaskStore {
       leased: entries(this.indexes.leases),
       pendingWrites: this.pending,
       dataBytes: (env.lastPageNumber + 1) * env.pageSize,
+      lastTxnId: env.lastTxnId,
     };
   }
 
@@ -552,19 +557,22 @@ export class TaskStore {
   /**
    * Runs `body` as one atomic transaction, batched with the other writes of the event turn.
    * `units` (the most records `body` may write) counts in {@link pendingWrites} until it commits.
+   * `onIssued` runs right after the transaction is queued (see {@link enqueue}).
    */
-  private async write<T>(units: number, body: (nowMs: number, changed: TaskRecord[]) => T): Promise<WriteResult<T>> {
+  private async write<T>(units: number, body: (nowMs: number, changed: TaskRecord[]) => T, onIssued?: () => void): Promise<WriteResult<T>> {
     const changed: TaskRecord[] = [];
     const issuedMs = performance.now();
     const failuresAtIssue = this.commitFailures;
     this.pending += units;
     try {
-      const value = await this.env.childTransaction(() => {
+      const committed = this.env.childTransaction(() => {
         const seqBefore = this.seq;
         const result = body(this.clock(), changed);
         if (this.seq !== seqBefore) this.meta.put('seq', this.seq);
         return result;
       });
+      onIssued?.();
+      const value = await committed;
       if (failuresAtIssue === this.commitFailures) this.flushTrusted = true;
       return { value, changed };
     } catch (error) {
@@ -772,11 +780,6 @@ function estimatedBytes(tasks: readonly NewTask[]): number {
   let bytes = 0;
   for (const task of tasks) bytes += 2 * (task.args.byteLength + task.kwargs.byteLength) + 1024;
   return bytes;
-}
-
-/** A fresh, unguessable lease token. */
-function newLeaseToken(): string {
-  return randomBytes(12).toString('base64url');
 }
 
 /** True if two tuple keys are equal element by element. */
