@@ -32,6 +32,9 @@ import { Worker, type WorkerHost } from './worker.js';
  */
 const BROKER_TIME_LIMIT_GRACE_MS = 2000;
 
+/** The encoded kwargs of a call without any, shared (never written to) rather than encoded per call. */
+const NO_KWARGS = encodeJson({}, 'no kwargs');
+
 /** Options of `new QTasks(...)`. */
 export interface QTasksOptions {
   /** The app's name, used in logs. @defaultValue `"QTasks"` */
@@ -137,7 +140,7 @@ export class QTasks implements ResultWaiter, WorkerHost {
       queue: options.queue ?? schema?.queue ?? taskName,
       priority: options.priority ?? schema?.priority ?? this.config.taskDefaultPriority,
       args: encodeJson(args, `the args of ${taskName}`),
-      kwargs: encodeJson(options.kwargs ?? {}, `the kwargs of ${taskName}`),
+      kwargs: options.kwargs === undefined ? NO_KWARGS : encodeJson(options.kwargs, `the kwargs of ${taskName}`),
       maxRetries: options.retry ?? schema?.retry ?? 0,
       // Fields left out take the documented defaults (the broker reads a 0 as "at once"/"no cap").
       retryBackoff: schema?.retryBackoff && { ...DEFAULT_RETRY_BACKOFF, ...schema.retryBackoff },

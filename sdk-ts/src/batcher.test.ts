@@ -72,3 +72,58 @@ describe('overloadRetryDelayMs', () => {
     expect(overloadRetryDelayMs(new Error('x'), 0)).toBeUndefined();
   });
 });
+
+describe('maxInFlight', () => {
+  test('items added while the cap is reached wait, then go together in one batch', async () => {
+    const sent: number[][] = [];
+    const answers: Array<() => void> = [];
+    const batcher = new Batcher<number, number>({
+      maxBatch: 100,
+      maxInFlight: 1,
+      send: (items) => {
+        sent.push(items);
+        return new Promise((resolve) => answers.push(() => resolve(items.map((item) => item * 2))));
+      },
+    });
+    const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    const first = batcher.add(1);
+    await turn();
+    expect(sent).toEqual([[1]]);
+    // Three more, in three turns, while the first RPC is unanswered: none goes out yet.
+    const later = [batcher.add(2)];
+    await turn();
+    later.push(batcher.add(3));
+    await turn();
+    later.push(batcher.add(4));
+    await turn();
+    expect(sent).toEqual([[1]]);
+    answers.shift()!();
+    expect(await first).toBe(2);
+    await turn();
+    expect(sent).toEqual([[1], [2, 3, 4]]);
+    answers.shift()!();
+    expect(await Promise.all(later)).toEqual([4, 6, 8]);
+    await batcher.drained();
+    expect(batcher.rpcCount).toBe(2);
+  });
+
+  test('one flush of more than maxInFlight × maxBatch items sends the rest as RPCs finish', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const batcher = new Batcher<number, number>({
+      maxBatch: 10,
+      maxInFlight: 2,
+      send: async (items) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+        return items;
+      },
+    });
+    const items = Array.from({ length: 95 }, (_, i) => i);
+    expect(await Promise.all(items.map((item) => batcher.add(item)))).toEqual(items);
+    await batcher.drained();
+    expect(most).toBe(2);
+    expect(batcher.rpcCount).toBeLessThanOrEqual(10);
+  });
+});

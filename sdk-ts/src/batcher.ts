@@ -10,6 +10,10 @@
  * A batch the broker refused as a whole without storing any of it (an overloaded broker's
  * RESOURCE_EXHAUSTED with a retry hint) is sent again after the wait `retryDelayMs` names, up to
  * `maxRetries` times, so that backpressure slows the callers down instead of failing them.
+ *
+ * With `maxInFlight`, at most that many RPCs are in flight at once: items added meanwhile wait
+ * for one to finish and then go together ("group commit"), so that a steady stream of calls makes
+ * few full batches rather than many small ones.
  */
 import { sleep } from './backoff.js';
 
@@ -38,6 +42,8 @@ export interface BatcherOptions<I, O> {
   retryDelayMs?(error: unknown, retry: number): number | undefined;
   /** Most times one batch is sent again after {@link retryDelayMs} asked for it. @defaultValue 0 */
   maxRetries?: number;
+  /** Most RPCs in flight at once; later items wait and coalesce. @defaultValue no limit */
+  maxInFlight?: number;
 }
 
 /** A coalescing batcher of one RPC. */
@@ -67,15 +73,21 @@ export class Batcher<I, O> {
 
   private flush(): void {
     this.scheduled = false;
-    const pending = this.queue;
-    this.queue = [];
+    const maxInFlight = this.options.maxInFlight ?? Infinity;
+    let start = 0;
     // Chunks of one flush go out together: calls made at the same moment have no order among
     // them to keep (a resend after a refused item may land after a later chunk).
-    for (let start = 0; start < pending.length; start += this.options.maxBatch) {
-      const sending = this.sendBatch(pending.slice(start, start + this.options.maxBatch));
+    while (start < this.queue.length && this.inFlight.size < maxInFlight) {
+      const sending = this.sendBatch(this.queue.slice(start, start + this.options.maxBatch));
+      start += this.options.maxBatch;
       this.inFlight.add(sending);
-      void sending.finally(() => this.inFlight.delete(sending));
+      void sending.finally(() => {
+        this.inFlight.delete(sending);
+        // Items held back by maxInFlight go now, together with all that came meanwhile.
+        if (this.queue.length > 0 && !this.scheduled) this.flush();
+      });
     }
+    this.queue = start === 0 ? this.queue : this.queue.slice(start);
   }
 
   /** Resolves once every item added so far has been sent and answered. */

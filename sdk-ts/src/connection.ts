@@ -26,6 +26,15 @@ import { bearerTokenMiddleware, type ConnectionSecurity } from './security.js';
 
 
 
+/**
+ * Most RPCs one batcher keeps in flight. Under a sustained stream of calls, later items wait for
+ * one to finish and travel together, in fuller batches ("group commit"). Four batches of the
+ * default 1000 tasks also stay under the broker's default limit of 5000 task writes in flight,
+ * above which it refuses Enqueues: 20,000 concurrent `addTask`s no longer draw overload refusals
+ * and their backoff waits.
+ */
+const MAX_IN_FLIGHT = 4;
+
 /** A gRPC connection to a broker. */
 export class BrokerConnection {
   private readonly channel: Channel;
@@ -63,6 +72,7 @@ export class BrokerConnection {
     setMaxListeners(0, this.closing.signal);
     this.enqueues = new Batcher({
       maxBatch: batchSize,
+      maxInFlight: MAX_IN_FLIGHT,
       send: async (tasks) => (await this.call('Enqueue', (signal, onTrailer) => this.client.enqueue({ tasks }, { signal, onTrailer }))).tasks,
       failedItemIndex: (error) => itemIndexOf(error, 'tasks'),
       // An overloaded broker refuses an Enqueue before storing any of it: resending is safe.
@@ -71,11 +81,13 @@ export class BrokerConnection {
     });
     this.completions = new Batcher({
       maxBatch: batchSize,
+      maxInFlight: MAX_IN_FLIGHT,
       send: async (completions) => (await this.call('Complete', (signal) => this.client.complete({ completions }, { signal }))).results,
       failedItemIndex: (error) => itemIndexOf(error, 'completions'),
     });
     this.progress = new Batcher({
       maxBatch: batchSize,
+      maxInFlight: MAX_IN_FLIGHT,
       send: async (items) => (await this.call('ReportProgress', (signal) => this.client.reportProgress({ items }, { signal }))).results,
       failedItemIndex: (error) => itemIndexOf(error, 'items'),
     });

@@ -1,5 +1,6 @@
 /** `Task`: what a producer gets back, a task's state as the broker recorded it. */
 import { TaskStatus, type Task as ProtoTask } from '@qtasks/proto';
+import type { InspectOptions } from 'node:util';
 import { decodeJson } from './json.js';
 
 /** QTasks' status names. */
@@ -30,7 +31,18 @@ export interface ResultWaiter {
   waitForResult<R>(uuid: string, timeoutSeconds: number): Promise<Task<R> | null>;
 }
 
-/** A task's state. `returning` is the decoded result of a `success` task. */
+/** Marks a lazily decoded field that has not been read yet (`undefined` is a decoded value). */
+const NOT_DECODED: unique symbol = Symbol('not decoded');
+type Lazy<T> = T | typeof NOT_DECODED;
+
+/**
+ * A task's state. `returning` is the decoded result of a `success` task.
+ *
+ * `args`, `kwargs`, `returning` and `progress` are decoded from JSON on first read (then cached):
+ * a producer that enqueues thousands of tasks, or a worker that never reads a field, does not pay
+ * for parsing it. They are accessors rather than own properties; `JSON.stringify(task)` and
+ * `console.log(task)` still show them.
+ */
 export class Task<R = unknown> {
   /** The task's id (a time-ordered UUID). */
   readonly uuid: string;
@@ -42,10 +54,6 @@ export class Task<R = unknown> {
   readonly taskName: string;
   /** The queue it waits in. */
   readonly queue: string;
-  /** Positional arguments. */
-  readonly args: unknown[];
-  /** Keyword arguments. */
-  readonly kwargs: Record<string, unknown>;
   /** When it was stored. */
   readonly createdAt: Date;
   /** When it last changed. */
@@ -56,10 +64,6 @@ export class Task<R = unknown> {
   readonly finishedAt: Date | undefined;
   /** When it becomes (or became) ready to run. */
   readonly eta: Date | undefined;
-  /** The decoded result, once `success`. */
-  readonly returning: R | undefined;
-  /** The last progress item a generator task published, decoded. */
-  readonly progress: unknown;
   /** The last failure, once an attempt failed. */
   readonly error: TaskErrorInfo | undefined;
   /** The traceback of the failure of an `error` or `retry` task (QTasks' field), else `undefined`. */
@@ -81,24 +85,28 @@ export class Task<R = unknown> {
   /** The idempotency key it was enqueued with. */
   readonly idempotencyKey: string | undefined;
 
-  constructor(
-    task: ProtoTask,
-    private readonly waiter?: ResultWaiter,
-  ) {
+  // Private fields (#) are neither enumerable nor shown: the record's own properties stay its fields.
+  readonly #waiter: ResultWaiter | undefined;
+  /** The record as received: the JSON bytes of the lazily decoded fields. */
+  readonly #raw: ProtoTask;
+  #args: Lazy<unknown[]> = NOT_DECODED;
+  #kwargs: Lazy<Record<string, unknown>> = NOT_DECODED;
+  #returning: Lazy<R | undefined> = NOT_DECODED;
+  #progress: Lazy<unknown> = NOT_DECODED;
+
+  constructor(task: ProtoTask, waiter?: ResultWaiter) {
+    this.#waiter = waiter;
+    this.#raw = task;
     this.uuid = task.id;
     this.status = STATUS_NAMES[task.status] ?? 'new';
     this.priority = task.priority;
     this.taskName = task.name;
     this.queue = task.queue;
-    this.args = decodeJson<unknown[]>(task.args, []);
-    this.kwargs = decodeJson<Record<string, unknown>>(task.kwargs, {});
     this.createdAt = task.createdAt ?? new Date(0);
     this.updatedAt = task.updatedAt ?? this.createdAt;
     this.startedAt = task.startedAt;
     this.finishedAt = task.finishedAt;
     this.eta = task.eta;
-    this.returning = this.status === 'success' ? decodeJson<R | undefined>(task.result, undefined) : undefined;
-    this.progress = decodeJson<unknown>(task.progress, undefined);
     this.error = task.error ? { ...task.error } : undefined;
     // QTasks shows a traceback on failed and retrying tasks only; `error` keeps the last failure.
     const failed = this.status === 'error' || this.status === 'retry';
@@ -111,7 +119,43 @@ export class Task<R = unknown> {
     this.tags = task.tags;
     this.metadata = task.metadata;
     this.idempotencyKey = task.idempotencyKey || undefined;
-    Object.defineProperty(this, 'waiter', { enumerable: false });
+  }
+
+  /** Positional arguments. */
+  get args(): unknown[] {
+    if (this.#args === NOT_DECODED) this.#args = decodeJson<unknown[]>(this.#raw.args, []);
+    return this.#args;
+  }
+
+  /** Keyword arguments. */
+  get kwargs(): Record<string, unknown> {
+    if (this.#kwargs === NOT_DECODED) this.#kwargs = decodeJson<Record<string, unknown>>(this.#raw.kwargs, {});
+    return this.#kwargs;
+  }
+
+  /** The decoded result, once `success`. */
+  get returning(): R | undefined {
+    if (this.#returning === NOT_DECODED) this.#returning = this.status === 'success' ? decodeJson<R | undefined>(this.#raw.result, undefined) : undefined;
+    return this.#returning;
+  }
+
+  /** The last progress item a generator task published, decoded. */
+  get progress(): unknown {
+    if (this.#progress === NOT_DECODED) this.#progress = decodeJson<unknown>(this.#raw.progress, undefined);
+    return this.#progress;
+  }
+
+  /** The task as a plain object with every field (what `JSON.stringify` writes). */
+  toJSON(): Record<string, unknown> {
+    const { uuid, status, priority, taskName, queue, args, kwargs, createdAt, updatedAt, startedAt, finishedAt, eta, returning, progress } = this;
+    const { error, traceback, attempt, maxRetries, cancelReason, cancelRequested, workerId, tags, metadata, idempotencyKey } = this;
+    return { uuid, status, priority, taskName, queue, args, kwargs, createdAt, updatedAt, startedAt, finishedAt, eta, returning, progress, error, traceback, attempt, maxRetries, cancelReason, cancelRequested, workerId, tags, metadata, idempotencyKey };
+  }
+
+  /** `console.log(task)` and `util.inspect` show every field, the decoded ones included. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: InspectOptions, inspect: (value: unknown, options: InspectOptions) => string): string {
+    // The plain object is one level deeper than this Task: keep the caller's depth for its fields.
+    return `Task ${inspect(this.toJSON(), { ...options, depth: typeof options.depth === 'number' ? options.depth - 1 : options.depth })}`;
   }
 
   /** True for `success`, `error` and `cancel`: the task will not change again. */
@@ -124,7 +168,7 @@ export class Task<R = unknown> {
    * `resultStatusesEnd`; resolves to the task then, or `null` when `timeout` seconds run out.
    */
   async waitResult(timeout = 100): Promise<Task<R> | null> {
-    if (!this.waiter) throw new Error('this Task is not bound to an app');
-    return this.waiter.waitForResult<R>(this.uuid, timeout);
+    if (!this.#waiter) throw new Error('this Task is not bound to an app');
+    return this.#waiter.waitForResult<R>(this.uuid, timeout);
   }
 }

@@ -2,10 +2,14 @@
  * The worker: leases the app's tasks from the broker and runs them.
  *
  * One lease loop asks for as many tasks as there are free slots (`maxTasksProcess`), long-polling
- * so that an idle worker costs nothing and a new task starts the moment it is enqueued. Running
- * tasks share one heartbeat call every third of the lease; outcomes and progress travel through
- * the connection's coalescing batchers. A task that throws only fails its own run; a broker that
- * goes away is retried with backoff.
+ * so that an idle worker costs nothing and a new task starts the moment it is enqueued. A slot is
+ * held by a running handler only: once the handler has finished and its outcome is handed to the
+ * completions batcher, the slot is free and the next Lease goes out while that Complete is still
+ * in flight (the broker commits writes that arrive together as one). The task itself stays
+ * tracked until the broker acknowledges its outcome: heartbeats keep its lease alive meanwhile,
+ * and a graceful stop waits for it. Tracked tasks share one heartbeat call every third of the
+ * lease; outcomes and progress travel through the connection's coalescing batchers. A task that
+ * throws only fails its own run; a broker that goes away is retried with backoff.
  */
 import { randomUUID } from 'node:crypto';
 import { Status } from 'nice-grpc';
@@ -48,11 +52,17 @@ class WorkerStoppingError extends QTasksError {}
 
 type Outcome = NonNullable<Completion['outcome']>;
 
-interface RunningTask {
-  taskId: string;
-  leaseToken: string;
-  controller: AbortController;
-  progress: ProgressPublisher;
+/** One leased task, from its lease until the broker has acknowledged its outcome. */
+interface LeasedRun {
+  readonly taskId: string;
+  readonly leaseToken: string;
+  /** Aborts the handler's `ctx.signal`: cancel, time limit, lease lost, stop past the grace. */
+  readonly controller: AbortController;
+  /** Made on the first progress item: most tasks publish none. */
+  progress: ProgressPublisher | undefined;
+  /** True while the handler runs (it holds a slot); false once its outcome is decided. */
+  running: boolean;
+  /** Settles once the outcome is acknowledged by the broker, dropped, or given up on. */
   done: Promise<void>;
 }
 
@@ -61,7 +71,19 @@ export class Worker {
   /** This worker's id, as the broker records it in `worker_id`. */
   readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   private currentState: WorkerState = 'idle';
-  private readonly running = new Map<string, RunningTask>();
+  /**
+   * The current lease of each task held here, by task id: running, or awaiting the broker's
+   * acknowledgement of its outcome. Heartbeats renew these leases.
+   */
+  private readonly leases = new Map<string, LeasedRun>();
+  /**
+   * Every run whose outcome is not settled yet. Usually the same runs as {@link leases}, plus a
+   * run whose task the broker has leased again (same id, new token) while its outcome was still
+   * being reported: stop() waits for that report too.
+   */
+  private readonly unsettled = new Set<LeasedRun>();
+  /** Handlers running now: each holds one of the `maxTasksProcess` slots. */
+  private busySlots = 0;
   private stopLeasing = new AbortController();
   private leaseLoop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -88,9 +110,9 @@ export class Worker {
     return this.currentState;
   }
 
-  /** How many tasks are running now. */
+  /** How many task handlers are running now (tasks whose outcome is being reported do not count). */
   get runningCount(): number {
-    return this.running.size;
+    return this.busySlots;
   }
 
   /**
@@ -111,7 +133,8 @@ export class Worker {
 
   /**
    * Stops: no more leases; running tasks get `graceMs` to finish, then are aborted and given
-   * back to the broker (ready at once for another worker, the attempt not counted).
+   * back to the broker (ready at once for another worker, the attempt not counted). Resolves
+   * once every outcome has been acknowledged by the broker (or given up on).
    */
   stop(graceMs = this.host.config.shutdownGraceMs): Promise<void> {
     if (this.currentState === 'idle' || this.currentState === 'stopped') return Promise.resolve();
@@ -122,15 +145,17 @@ export class Worker {
     this.currentState = 'stopping';
     this.stopLeasing.abort();
     await this.leaseLoop;
-    const allDone = Promise.all([...this.running.values()].map((task) => task.done));
+    // No lease is made from here on, so the set of unsettled runs can only shrink.
+    const allDone = Promise.all([...this.unsettled].map((run) => run.done));
     const graceCancel = new AbortController();
     const graceOver = sleep(graceMs, graceCancel.signal).then(() => false, () => true);
     const finishedInTime = await Promise.race([allDone.then(() => true), graceOver]);
     graceCancel.abort(); // a ref'd timer left running would hold the process for the rest of the grace
     if (!finishedInTime) {
-      for (const task of this.running.values()) task.controller.abort(new WorkerStoppingError('the worker is stopping'));
+      // Handlers still running are given back; outcomes already decided are still reported.
+      for (const run of this.unsettled) if (run.running) run.controller.abort(new WorkerStoppingError('the worker is stopping'));
     }
-    await Promise.all([...this.running.values()].map((task) => task.done));
+    await allDone;
     this.stopHeartbeats();
     this.currentState = 'stopped';
     this.markStopped();
@@ -140,14 +165,17 @@ export class Worker {
     const { config, logger } = this.host;
     const backoff = new Backoff();
     while (!signal.aborted) {
-      if (this.running.size >= config.maxTasksProcess) {
+      if (this.busySlots >= config.maxTasksProcess) {
         await abortable(new Promise<void>((resolve) => (this.slotFreed = resolve)), signal).catch(() => undefined);
+        // Handlers that finish together (a leased batch of quick tasks) free their slots in the
+        // same turn: wait for the turn to end, so that one Lease asks for all of them.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
       let leased: LeasedTask[];
       try {
         const response = await this.host.connection().lease(
-          { workerId: this.id, queues, maxTasks: Math.min(MAX_LEASE_TASKS, config.maxTasksProcess - this.running.size), waitMs: config.leaseWaitMs, leaseMs: config.leaseMs },
+          { workerId: this.id, queues, maxTasks: Math.min(MAX_LEASE_TASKS, config.maxTasksProcess - this.busySlots), waitMs: config.leaseWaitMs, leaseMs: config.leaseMs },
           signal,
         );
         leased = response.tasks;
@@ -165,68 +193,95 @@ export class Worker {
 
   private launch(leased: LeasedTask): void {
     const task = new Task(leased.task!, this.host);
-    const controller = new AbortController();
-    const entry: RunningTask = {
+    const run: LeasedRun = {
       taskId: task.uuid,
       leaseToken: leased.leaseToken,
-      controller,
-      progress: new ProgressPublisher(this.host.connection(), task.uuid, leased.leaseToken),
+      controller: new AbortController(),
+      progress: undefined,
+      running: true,
       done: Promise.resolve(),
     };
-    // The broker handed this task out again: a run of it still here has lost its lease.
-    this.running.get(task.uuid)?.controller.abort(new LeaseLostError('the broker handed the task out again'));
-    this.running.set(task.uuid, entry);
+    // The broker handed this task out again. A handler of it still running here has lost its
+    // lease; a run whose outcome is still being reported is left to finish (its Complete was
+    // committed or will be refused) but no longer heartbeated: the new lease replaces it.
+    const previous = this.leases.get(task.uuid);
+    if (previous?.running) previous.controller.abort(new LeaseLostError('the broker handed the task out again'));
+    this.leases.set(task.uuid, run);
+    this.unsettled.add(run);
+    this.busySlots++;
     this.startHeartbeats();
-    entry.done = this.run(task, entry).finally(() => {
-      if (this.running.get(task.uuid) === entry) this.running.delete(task.uuid);
-      if (this.running.size === 0) this.stopHeartbeats();
-      this.slotFreed?.();
-      this.slotFreed = undefined;
-    });
+    run.done = this.run(task, run).finally(() => this.settle(run));
   }
 
-  /** Runs one task and reports its outcome; never throws. */
-  private async run(task: Task, entry: RunningTask): Promise<void> {
-    const schema = this.tasks.get(task.taskName);
+  /** Forgets a run whose outcome is settled. */
+  private settle(run: LeasedRun): void {
+    this.unsettled.delete(run);
+    if (this.leases.get(run.taskId) === run) this.leases.delete(run.taskId);
+    if (this.leases.size === 0) this.stopHeartbeats();
+  }
+
+  /** Frees a slot held by a handler, and wakes the lease loop if it waits for one. */
+  private freeSlot(run: LeasedRun): void {
+    run.running = false;
+    this.busySlots--;
+    this.slotFreed?.();
+    this.slotFreed = undefined;
+  }
+
+  /**
+   * Runs one task and reports its outcome; never throws. The slot is freed as soon as the
+   * outcome is decided; the returned promise settles once the broker has acknowledged it.
+   */
+  private async run(task: Task, run: LeasedRun): Promise<void> {
     const logger = prefixedLogger(this.host.logger, `${task.taskName}:${task.uuid}`);
     let outcome: Outcome;
-    if (!schema) {
-      // failure() reads name/message only from an Error; a plain object would be reported as "Object".
-      outcome = failure(Object.assign(new Error(`no task named "${task.taskName}" is registered in this worker`), { name: 'TaskNotRegistered', stack: '' }), false);
-    } else {
-      const timeLimit = schema.maxTime === undefined ? undefined : setTimeout(() => entry.controller.abort(new TaskTimeLimitError(schema.name, schema.maxTime!)), schema.maxTime * 1000);
-      try {
-        const ctx = new TaskContext(this.host, task.uuid, task.taskName, task.attempt, entry.controller.signal, logger);
-        const Executor = schema.executor ?? AsyncTaskExecutor;
-        const executor = new Executor(schema, task, ctx, {
-          createEcho: () => this.host.echoOf(schema, ctx),
-          publishProgress: (item) => entry.progress.publish(item),
-        });
-        const value = await abortable(executor.execute(), entry.controller.signal);
-        await entry.progress.flushed();
-        outcome = { $case: 'success', value: { result: encodeJson(value, `the result of task ${schema.name}`) } };
-      } catch (error) {
-        outcome = outcomeOf(error, schema);
-      } finally {
-        clearTimeout(timeLimit);
-      }
+    try {
+      outcome = await this.execute(task, run, logger);
+    } finally {
+      this.freeSlot(run);
     }
-    if (entry.controller.signal.reason instanceof LeaseLostError) {
-      logger.warn(`lease lost (${entry.controller.signal.reason.message}); the outcome is dropped`);
+    if (run.controller.signal.reason instanceof LeaseLostError) {
+      logger.warn(`lease lost (${run.controller.signal.reason.message}); the outcome is dropped`);
       return;
     }
     if (outcome.$case === 'failure') logger.error(`failed: ${outcome.value.error?.type}: ${outcome.value.error?.message}`);
-    await this.report(entry, outcome, logger);
+    await this.report(run, outcome, logger);
+  }
+
+  /** Runs the handler of one task; resolves to its outcome, never rejects. */
+  private async execute(task: Task, run: LeasedRun, logger: Logger): Promise<Outcome> {
+    const schema = this.tasks.get(task.taskName);
+    if (!schema) {
+      // failure() reads name/message only from an Error; a plain object would be reported as "Object".
+      return failure(Object.assign(new Error(`no task named "${task.taskName}" is registered in this worker`), { name: 'TaskNotRegistered', stack: '' }), false);
+    }
+    const { controller } = run;
+    const timeLimit = schema.maxTime === undefined ? undefined : setTimeout(() => controller.abort(new TaskTimeLimitError(schema.name, schema.maxTime!)), schema.maxTime * 1000);
+    try {
+      const ctx = new TaskContext(this.host, task.uuid, task.taskName, task.attempt, controller.signal, logger);
+      const Executor = schema.executor ?? AsyncTaskExecutor;
+      const executor = new Executor(schema, task, ctx, {
+        createEcho: () => this.host.echoOf(schema, ctx),
+        publishProgress: (item) => (run.progress ??= new ProgressPublisher(this.host.connection(), run.taskId, run.leaseToken)).publish(item),
+      });
+      const value = await abortable(executor.execute(), controller.signal);
+      if (run.progress) await run.progress.flushed();
+      return { $case: 'success', value: { result: encodeJson(value, `the result of task ${schema.name}`) } };
+    } catch (error) {
+      return outcomeOf(error, schema);
+    } finally {
+      clearTimeout(timeLimit);
+    }
   }
 
   /** Sends an outcome, retrying while the broker is unreachable and the lease may still hold. */
-  private async report(entry: RunningTask, outcome: Outcome, logger: Logger): Promise<void> {
-    const backoff = new Backoff();
+  private async report(run: LeasedRun, outcome: Outcome, logger: Logger): Promise<void> {
+    let backoff: Backoff | undefined; // made on the first failure: most reports need none
     const giveUpAt = Date.now() + this.host.config.leaseMs;
     let replaced = false;
     for (;;) {
       try {
-        const result = await this.host.connection().completions.add({ taskId: entry.taskId, leaseToken: entry.leaseToken, outcome });
+        const result = await this.host.connection().completions.add({ taskId: run.taskId, leaseToken: run.leaseToken, outcome });
         if (!result.accepted) logger.warn(`the broker refused the outcome: ${result.reason}`);
         return;
       } catch (error) {
@@ -244,7 +299,7 @@ export class Worker {
           logger.error('could not report the outcome; the broker will end or re-run the task when its lease runs out', error);
           return;
         }
-        await sleep(backoff.next());
+        await sleep((backoff ??= new Backoff()).next());
       }
     }
   }
@@ -252,7 +307,8 @@ export class Worker {
   private startHeartbeats(): void {
     if (this.heartbeatTimer) return;
     // Heartbeats are the one periodic call: a lease is kept alive by renewing it, not by an event.
-    // Ref'd: while tasks run, the worker's process must stay up even if they await nothing else.
+    // Ref'd: while tasks run (or their outcomes are being reported), the worker's process must
+    // stay up even if they await nothing else.
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.floor(this.host.config.leaseMs / 3));
   }
 
@@ -262,19 +318,24 @@ export class Worker {
   }
 
   private async heartbeat(): Promise<void> {
-    const entries = [...this.running.values()];
+    // Tasks awaiting the acknowledgement of their outcome are renewed too: a Complete that is
+    // being retried must not find the lease expired.
+    const runs = [...this.leases.values()];
     // A beat still waiting on a slow broker is not joined by another: they would pile up.
-    if (entries.length === 0 || this.heartbeatInFlight) return;
+    if (runs.length === 0 || this.heartbeatInFlight) return;
     this.heartbeatInFlight = true;
     try {
       const { results } = await this.host.connection().heartbeat({
-        items: entries.map((entry) => ({ taskId: entry.taskId, leaseToken: entry.leaseToken })),
+        items: runs.map((run) => ({ taskId: run.taskId, leaseToken: run.leaseToken })),
         extendMs: this.host.config.leaseMs,
       });
       results.forEach((result, i) => {
-        const entry = entries[i]!;
-        if (!result.ok) entry.controller.abort(new LeaseLostError(result.reason));
-        else if (result.cancelRequested) entry.controller.abort(new TaskCancelError());
+        const run = runs[i]!;
+        // Once the outcome is decided there is no handler left to stop: a refusal then usually
+        // means that the Complete has just been committed.
+        if (!run.running) return;
+        if (!result.ok) run.controller.abort(new LeaseLostError(result.reason));
+        else if (result.cancelRequested) run.controller.abort(new TaskCancelError());
       });
     } catch (error) {
       this.host.logger.warn(`[qtasks worker ${this.id}] heartbeat failed; retrying at the next beat`, error);
