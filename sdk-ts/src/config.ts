@@ -12,6 +12,14 @@ export interface QTasksConfig {
   taskDefaultPriority: number;
   /** How many tasks one worker runs at once. @defaultValue 10 */
   maxTasksProcess: number;
+  /**
+   * How many tasks a worker leases ahead of its free slots, to start the moment a slot frees
+   * (heartbeated like running tasks; given back at once on stop). Keeps a busy worker's next batch
+   * on its way while the current one runs. 0 leases only for free slots: the choice for long
+   * tasks shared by several workers, where a task held here would wait while another worker idles.
+   * @defaultValue 10
+   */
+  prefetchTasks: number;
   /** Statuses that end a result wait (`addTask(..., { timeout })`, `AsyncResult.result`). @defaultValue `["success", "error", "cancel"]` */
   resultStatusesEnd: TaskStatusName[];
   /** Lease length a worker asks for, in ms; heartbeats renew it every third of it. @defaultValue 30000 */
@@ -30,6 +38,7 @@ export interface QTasksConfig {
 export const DEFAULT_CONFIG: Readonly<QTasksConfig> = Object.freeze<QTasksConfig>({
   taskDefaultPriority: 0,
   maxTasksProcess: 10,
+  prefetchTasks: 10,
   resultStatusesEnd: ['success', 'error', 'cancel'],
   leaseMs: 30_000,
   leaseWaitMs: 30_000,
@@ -107,6 +116,9 @@ function check(config: QTasksConfig, sources: Sources): void {
   }
   for (const field of ['leaseWaitMs', 'shutdownGraceMs', 'taskDefaultPriority'] as const) {
     if (!Number.isInteger(config[field])) throw new QTasksConfigError(`${source(field)}: must be an integer, got ${String(config[field])}`);
+  }
+  if (!Number.isInteger(config.prefetchTasks) || config.prefetchTasks < 0) {
+    throw new QTasksConfigError(`${source('prefetchTasks')}: must be a non-negative integer, got ${String(config.prefetchTasks)}`);
   }
   // The broker's own limits: a value outside them would make every Lease fail.
   if (config.leaseMs < 1000 || config.leaseMs > 3_600_000) {

@@ -1,8 +1,10 @@
 /**
  * The worker: leases the app's tasks from the broker and runs them.
  *
- * One lease loop asks for as many tasks as there are free slots (`maxTasksProcess`), long-polling
- * so that an idle worker costs nothing and a new task starts the moment it is enqueued. A slot is
+ * One lease loop asks for as many tasks as there are free slots (`maxTasksProcess`) plus
+ * `prefetchTasks` to hold in hand, long-polling so that an idle worker costs nothing and a new
+ * task starts the moment it is enqueued. Tasks held in hand start, in lease order, as slots free
+ * up, so a busy worker's next batch is on its way while the current one runs. A slot is
  * held by a running handler only: once the handler has finished and its outcome is handed to the
  * completions batcher, the slot is free and the next Lease goes out while that Complete is still
  * in flight (the broker commits writes that arrive together as one). The task itself stays
@@ -60,7 +62,7 @@ interface LeasedRun {
   readonly controller: AbortController;
   /** Made on the first progress item: most tasks publish none. */
   progress: ProgressPublisher | undefined;
-  /** True while the handler runs (it holds a slot); false once its outcome is decided. */
+  /** True while the handler runs (it holds a slot); false before it starts and once its outcome is decided. */
   running: boolean;
   /** Settles once the outcome is acknowledged by the broker, dropped, or given up on. */
   done: Promise<void>;
@@ -84,6 +86,11 @@ export class Worker {
   private readonly unsettled = new Set<LeasedRun>();
   /** Handlers running now: each holds one of the `maxTasksProcess` slots. */
   private busySlots = 0;
+  /**
+   * Leased tasks held in hand until a slot frees (at most `prefetchTasks` beyond the free slots),
+   * in lease order, each with the function that starts it (true) or gives it up (false).
+   */
+  private readonly waiting = new Map<LeasedRun, (start: boolean) => void>();
   private stopLeasing = new AbortController();
   private leaseLoop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -145,6 +152,8 @@ export class Worker {
     this.currentState = 'stopping';
     this.stopLeasing.abort();
     await this.leaseLoop;
+    // Tasks held in hand go back at once: no handler of theirs has started.
+    for (const run of [...this.waiting.keys()]) this.giveUpWaiting(run, new WorkerStoppingError('the worker is stopping'));
     // No lease is made from here on, so the set of unsettled runs can only shrink.
     const allDone = Promise.all([...this.unsettled].map((run) => run.done));
     const graceCancel = new AbortController();
@@ -165,7 +174,8 @@ export class Worker {
     const { config, logger } = this.host;
     const backoff = new Backoff();
     while (!signal.aborted) {
-      if (this.busySlots >= config.maxTasksProcess) {
+      const wanted = config.maxTasksProcess + config.prefetchTasks - this.busySlots - this.waiting.size;
+      if (wanted <= 0) {
         await abortable(new Promise<void>((resolve) => (this.slotFreed = resolve)), signal).catch(() => undefined);
         // Handlers that finish together (a leased batch of quick tasks) free their slots in the
         // same turn: wait for the turn to end, so that one Lease asks for all of them.
@@ -175,7 +185,7 @@ export class Worker {
       let leased: LeasedTask[];
       try {
         const response = await this.host.connection().lease(
-          { workerId: this.id, queues, maxTasks: Math.min(MAX_LEASE_TASKS, config.maxTasksProcess - this.busySlots), waitMs: config.leaseWaitMs, leaseMs: config.leaseMs },
+          { workerId: this.id, queues, maxTasks: Math.min(MAX_LEASE_TASKS, wanted), waitMs: config.leaseWaitMs, leaseMs: config.leaseMs },
           signal,
         );
         leased = response.tasks;
@@ -198,7 +208,7 @@ export class Worker {
       leaseToken: leased.leaseToken,
       controller: new AbortController(),
       progress: undefined,
-      running: true,
+      running: false,
       done: Promise.resolve(),
     };
     // The broker handed this task out again. A handler of it still running here has lost its
@@ -206,11 +216,42 @@ export class Worker {
     // committed or will be refused) but no longer heartbeated: the new lease replaces it.
     const previous = this.leases.get(task.uuid);
     if (previous?.running) previous.controller.abort(new LeaseLostError('the broker handed the task out again'));
+    else if (previous) this.giveUpWaiting(previous, new LeaseLostError('the broker handed the task out again'));
     this.leases.set(task.uuid, run);
     this.unsettled.add(run);
-    this.busySlots++;
     this.startHeartbeats();
-    run.done = this.run(task, run).finally(() => this.settle(run));
+    run.done = this.takeSlot(run)
+      .then((start) => (start ? this.run(task, run) : this.reportUnstarted(task, run)))
+      .finally(() => this.settle(run));
+  }
+
+  /** Resolves true once `run` holds a slot, or false if it was given up while it waited for one. */
+  private takeSlot(run: LeasedRun): Promise<boolean> {
+    if (this.busySlots < this.host.config.maxTasksProcess) {
+      this.busySlots++;
+      run.running = true;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => this.waiting.set(run, resolve));
+  }
+
+  /** Gives up a task held in hand before it started: `reason` says what to report (see {@link reportUnstarted}). */
+  private giveUpWaiting(run: LeasedRun, reason: Error): void {
+    const resolve = this.waiting.get(run);
+    if (!resolve) return;
+    this.waiting.delete(run);
+    run.controller.abort(reason);
+    resolve(false);
+    this.wakeLeaseLoop();
+  }
+
+  /** The outcome of a task given up before it started: released, cancelled, or nothing if its lease is lost. */
+  private async reportUnstarted(task: Task, run: LeasedRun): Promise<void> {
+    const reason: unknown = run.controller.signal.reason;
+    if (reason instanceof LeaseLostError) return;
+    const logger = prefixedLogger(this.host.logger, `${task.taskName}:${task.uuid}`);
+    const outcome: Outcome = reason instanceof TaskCancelError ? { $case: 'cancelled', value: { reason: reason.reason } } : { $case: 'released', value: {} };
+    await this.report(run, outcome, logger);
   }
 
   /** Forgets a run whose outcome is settled. */
@@ -220,10 +261,22 @@ export class Worker {
     if (this.leases.size === 0) this.stopHeartbeats();
   }
 
-  /** Frees a slot held by a handler, and wakes the lease loop if it waits for one. */
+  /** Frees a slot held by a handler: the first task held in hand takes it, else the lease loop may lease. */
   private freeSlot(run: LeasedRun): void {
     run.running = false;
-    this.busySlots--;
+    const next = this.waiting.entries().next();
+    if (next.done) {
+      this.busySlots--;
+    } else {
+      const [nextRun, start] = next.value;
+      this.waiting.delete(nextRun);
+      nextRun.running = true;
+      start(true);
+    }
+    this.wakeLeaseLoop();
+  }
+
+  private wakeLeaseLoop(): void {
     this.slotFreed?.();
     this.slotFreed = undefined;
   }
@@ -331,6 +384,11 @@ export class Worker {
       });
       results.forEach((result, i) => {
         const run = runs[i]!;
+        if (this.waiting.has(run)) {
+          if (!result.ok) this.giveUpWaiting(run, new LeaseLostError(result.reason));
+          else if (result.cancelRequested) this.giveUpWaiting(run, new TaskCancelError());
+          return;
+        }
         // Once the outcome is decided there is no handler left to stop: a refusal then usually
         // means that the Complete has just been committed.
         if (!run.running) return;

@@ -480,7 +480,7 @@ describe('middlewares and executors', () => {
 
 describe('scheduling', () => {
   test('maxTasksProcess bounds how many tasks run at once', async () => {
-    const { app } = newApp({ maxTasksProcess: 2 });
+    const { app } = newApp({ maxTasksProcess: 2, prefetchTasks: 0 });
     const name = uname('conc');
     const release = gate();
     let running = 0;
@@ -514,6 +514,84 @@ describe('scheduling', () => {
     expect(results.map((t) => t?.returning)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(maxRunning).toBe(2);
     expect([...started].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  test('prefetchTasks: tasks leased ahead wait in hand, start as slots free, and never exceed the slots', async () => {
+    const { app } = newApp({ maxTasksProcess: 2, prefetchTasks: 2 });
+    const name = uname('prefetch');
+    const release = gate();
+    let running = 0;
+    let maxRunning = 0;
+    const started: number[] = [];
+    const twoRunning = gate();
+    const held = app.task({ name }, async (i: number) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      started.push(i);
+      if (running === 2) twoRunning.open();
+      await release.promise;
+      running--;
+      return i;
+    });
+    const created = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => held.addTask([i])));
+    app.worker.start();
+
+    await within(twoRunning.promise, 'two tasks to run');
+    // Two run and two more are held in hand (leased, not started); the rest wait in the broker.
+    await within(
+      (async () => {
+        while ((await broker.client.listTasks({ queue: name, status: TaskStatus.TASK_STATUS_PROCESS })).tasks.length < 4) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      'four tasks to be leased',
+    );
+    const stillNew = await broker.client.listTasks({ queue: name, status: TaskStatus.TASK_STATUS_NEW });
+    expect(stillNew.tasks).toHaveLength(2);
+    expect(started).toEqual([0, 1]);
+    expect(app.worker.runningCount).toBe(2);
+
+    release.open();
+    const results = await Promise.all(created.map((t) => t.waitResult(10)));
+    expect(results.map((t) => t?.status)).toEqual(Array(6).fill('success'));
+    expect(maxRunning).toBe(2);
+    // Held tasks start in lease order: priority, then FIFO.
+    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  test('prefetchTasks: on stop, tasks held in hand go back to the queue at once, their attempt not counted', async () => {
+    const { app } = newApp({ maxTasksProcess: 1, prefetchTasks: 2, shutdownGraceMs: 5000 });
+    const name = uname('prefetch-stop');
+    const release = gate();
+    const started: number[] = [];
+    const held = app.task({ name }, async (i: number) => {
+      started.push(i);
+      await release.promise;
+      return i;
+    });
+    const created = await Promise.all([0, 1, 2].map((i) => held.addTask([i])));
+    app.worker.start();
+    await within(
+      (async () => {
+        while ((await broker.client.listTasks({ queue: name, status: TaskStatus.TASK_STATUS_PROCESS })).tasks.length < 3) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      'three tasks to be leased',
+    );
+
+    const stopping = app.worker.stop();
+    // The two held tasks are released while the running one still has its grace period.
+    await within(
+      (async () => {
+        while ((await broker.client.listTasks({ queue: name, status: TaskStatus.TASK_STATUS_NEW })).tasks.length < 2) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      'the held tasks to go back',
+    );
+    const [first, second, third] = await Promise.all(created.map((t) => app.get(t.uuid)));
+    expect(first?.status).toBe('process');
+    expect([second?.status, third?.status]).toEqual(['new', 'new']);
+    expect([second?.attempt, third?.attempt]).toEqual([0, 0]);
+    release.open();
+    await stopping;
+    expect(started).toEqual([0]);
+    expect((await app.get(created[0]!.uuid))?.status).toBe('success');
   });
 
   test('tasks run in priority order, lowest first', async () => {
