@@ -45,11 +45,11 @@ import {
 } from '../domain/task.js';
 import {
   dueRange,
-  entryId,
   idempotencyKey,
   indexEntriesOf,
   prefixRange,
   statusIndex,
+  type IndexEntry,
   type Key,
   type StatusIndexName,
 } from './keys.js';
@@ -638,13 +638,12 @@ export class TaskStore {
   private transition(before: TaskRecord | undefined, after: TaskRecord, changed?: TaskRecord[]): void {
     const previous = before ? indexEntriesOf(before) : [];
     const next = indexEntriesOf(after);
-    const previousIds = new Set(previous.map(entryId));
-    const nextIds = new Set(next.map(entryId));
+    // A record owns at most two entries: comparing them pairwise beats building sets of ids.
     for (const entry of previous) {
-      if (!nextIds.has(entryId(entry))) this.indexes[entry.index].remove(entry.key);
+      if (!next.some((kept) => sameEntry(kept, entry))) this.indexes[entry.index].remove(entry.key);
     }
     for (const entry of next) {
-      if (!previousIds.has(entryId(entry))) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : after.id);
+      if (!previous.some((had) => sameEntry(had, entry))) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : after.id);
     }
     this.tasks.put(after.id, after);
     changed?.push(after);
@@ -780,6 +779,11 @@ function estimatedBytes(tasks: readonly NewTask[]): number {
   let bytes = 0;
   for (const task of tasks) bytes += 2 * (task.args.byteLength + task.kwargs.byteLength) + 1024;
   return bytes;
+}
+
+/** True if two index entries are the same entry: same index, same key. */
+function sameEntry(a: IndexEntry, b: IndexEntry): boolean {
+  return a.index === b.index && sameKey(a.key, b.key);
 }
 
 /** True if two tuple keys are equal element by element. */
