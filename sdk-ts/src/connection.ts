@@ -82,7 +82,8 @@ export class BrokerConnection {
     this.completions = new Batcher({
       maxBatch: batchSize,
       maxInFlight: MAX_IN_FLIGHT,
-      send: async (completions) => (await this.call('Complete', (signal) => this.client.complete({ completions }, { signal }))).results,
+      // The worker acts on `accepted` and `reason` only: the tasks would be encoded and decoded for nothing.
+      send: async (completions) => (await this.call('Complete', (signal) => this.client.complete({ completions, omitTasks: true }, { signal }))).results,
       failedItemIndex: (error) => itemIndexOf(error, 'completions'),
     });
     this.progress = new Batcher({

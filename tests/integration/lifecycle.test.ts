@@ -78,6 +78,23 @@ describe('full lifecycle', () => {
     expect(results[0]!.task!.cancelReason).toBe('user gave up');
   });
 
+  test('omit_tasks leaves the tasks out of Complete results, accepted or refused, and records the outcome all the same', async () => {
+    const queue = uniqueQueue();
+    const [created] = (await broker.client.enqueue({ tasks: [spec(queue)] })).tasks;
+    const leased = await leaseOne(queue);
+    const success = { $case: 'success' as const, value: { result: json('done') } };
+
+    const accepted = await broker.client.complete({ completions: [{ taskId: created!.id, leaseToken: leased.leaseToken, outcome: success }], omitTasks: true });
+    const refused = await broker.client.complete({ completions: [{ taskId: created!.id, leaseToken: leased.leaseToken, outcome: success }], omitTasks: true });
+
+    expect(accepted.results).toEqual([{ taskId: created!.id, accepted: true, task: undefined, reason: '' }]);
+    expect(refused.results[0]).toMatchObject({ taskId: created!.id, accepted: false, task: undefined });
+    expect(refused.results[0]!.reason).toMatch(/already ended in success/);
+    const { task } = await broker.client.getTask({ taskId: created!.id });
+    expect(task!.status).toBe(TaskStatus.TASK_STATUS_SUCCESS);
+    expect(parseJson(task!.result)).toBe('done');
+  });
+
   test('queue defaults to the task name', async () => {
     const name = uniqueQueue('named');
     const [created] = (await broker.client.enqueue({ tasks: [{ name }] })).tasks;

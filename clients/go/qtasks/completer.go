@@ -80,7 +80,8 @@ func (c *completer) send(batch []*pendingCompletion) {
 		for i, p := range batch {
 			completions[i] = p.completion
 		}
-		resp, err := unary(context.Background(), c.client, "Complete", 0, c.client.rpc.Complete, &brokerv1.CompleteRequest{Completions: completions})
+		// OmitTasks: the worker reads only Accepted and Reason.
+		resp, err := unary(context.Background(), c.client, "Complete", 0, c.client.rpc.Complete, &brokerv1.CompleteRequest{Completions: completions, OmitTasks: true})
 		if err == nil {
 			for i, result := range resp.GetResults() {
 				if !result.GetAccepted() && i < len(batch) {

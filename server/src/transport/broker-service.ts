@@ -101,7 +101,7 @@ export function createBrokerService(
         results: results.map((result) => ({
           taskId: result.taskId,
           accepted: result.accepted,
-          task: result.task && withTask(result.task) ? toProtoTask(result.task) : undefined,
+          task: !request.omitTasks && result.task && withTask(result.task) ? toProtoTask(result.task) : undefined,
           reason: result.reason ?? '',
         })),
       };

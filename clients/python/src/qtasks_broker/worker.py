@@ -186,7 +186,9 @@ class _CompletionBatcher:
     def _send(self, batch: List[Tuple[broker_pb2.Completion, Future]]) -> None:
         while batch:
             try:
-                response = self._conn.call("Complete", broker_pb2.CompleteRequest(completions=[c for c, _ in batch]))
+                # omit_tasks: the worker reads only `accepted` and `reason`.
+                request = broker_pb2.CompleteRequest(completions=[c for c, _ in batch], omit_tasks=True)
+                response = self._conn.call("Complete", request)
             except BrokerError as error:
                 index = error.item_index("completions")
                 if index is None or index >= len(batch) or len(batch) == 1:

@@ -1924,7 +1924,11 @@ func (*Completion_Released) isCompletion_Outcome() {}
 type CompleteRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Outcomes, 1–10000 of them.
-	Completions   []*Completion `protobuf:"bytes,1,rep,name=completions,proto3" json:"completions,omitempty"`
+	Completions []*Completion `protobuf:"bytes,1,rep,name=completions,proto3" json:"completions,omitempty"`
+	// Leave `task` out of every result. For workers that act only on `accepted` and `reason`: the
+	// reply is then a few bytes per item instead of a whole task (args and result included), which
+	// saves encoding and decoding on both sides.
+	OmitTasks     bool `protobuf:"varint,2,opt,name=omit_tasks,json=omitTasks,proto3" json:"omit_tasks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1966,6 +1970,13 @@ func (x *CompleteRequest) GetCompletions() []*Completion {
 	return nil
 }
 
+func (x *CompleteRequest) GetOmitTasks() bool {
+	if x != nil {
+		return x.OmitTasks
+	}
+	return false
+}
+
 // CompletionResult answers one Completion.
 type CompletionResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1974,8 +1985,8 @@ type CompletionResult struct {
 	// True if the outcome was recorded; false if the lease was stale, expired or unknown.
 	Accepted bool `protobuf:"varint,2,opt,name=accepted,proto3" json:"accepted,omitempty"`
 	// The task after the outcome (when accepted), or its current state (when refused and known).
-	// Left out when the reply would grow past the broker's message size limit (large payloads in a
-	// large batch): read it with GetTask if needed.
+	// Left out when the request set `omit_tasks`, or when the reply would grow past the broker's
+	// message size limit (large payloads in a large batch): read it with GetTask if needed.
 	Task *Task `protobuf:"bytes,3,opt,name=task,proto3" json:"task,omitempty"`
 	// Why the item was refused (when not accepted).
 	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
@@ -2449,9 +2460,11 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\afailure\x18\x04 \x01(\v2\x19.qtasks.broker.v1.FailureH\x00R\afailure\x12;\n" +
 	"\tcancelled\x18\x05 \x01(\v2\x1b.qtasks.broker.v1.CancelledH\x00R\tcancelled\x128\n" +
 	"\breleased\x18\x06 \x01(\v2\x1a.qtasks.broker.v1.ReleasedH\x00R\breleasedB\t\n" +
-	"\aoutcome\"Q\n" +
+	"\aoutcome\"p\n" +
 	"\x0fCompleteRequest\x12>\n" +
-	"\vcompletions\x18\x01 \x03(\v2\x1c.qtasks.broker.v1.CompletionR\vcompletions\"\x8b\x01\n" +
+	"\vcompletions\x18\x01 \x03(\v2\x1c.qtasks.broker.v1.CompletionR\vcompletions\x12\x1d\n" +
+	"\n" +
+	"omit_tasks\x18\x02 \x01(\bR\tomitTasks\"\x8b\x01\n" +
 	"\x10CompletionResult\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x1a\n" +
 	"\baccepted\x18\x02 \x01(\bR\baccepted\x12*\n" +

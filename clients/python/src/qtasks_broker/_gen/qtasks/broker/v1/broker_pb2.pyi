@@ -320,10 +320,12 @@ class Completion(_message.Message):
     def __init__(self, task_id: _Optional[str] = ..., lease_token: _Optional[str] = ..., success: _Optional[_Union[Success, _Mapping]] = ..., failure: _Optional[_Union[Failure, _Mapping]] = ..., cancelled: _Optional[_Union[Cancelled, _Mapping]] = ..., released: _Optional[_Union[Released, _Mapping]] = ...) -> None: ...
 
 class CompleteRequest(_message.Message):
-    __slots__ = ("completions",)
+    __slots__ = ("completions", "omit_tasks")
     COMPLETIONS_FIELD_NUMBER: _ClassVar[int]
+    OMIT_TASKS_FIELD_NUMBER: _ClassVar[int]
     completions: _containers.RepeatedCompositeFieldContainer[Completion]
-    def __init__(self, completions: _Optional[_Iterable[_Union[Completion, _Mapping]]] = ...) -> None: ...
+    omit_tasks: bool
+    def __init__(self, completions: _Optional[_Iterable[_Union[Completion, _Mapping]]] = ..., omit_tasks: _Optional[bool] = ...) -> None: ...
 
 class CompletionResult(_message.Message):
     __slots__ = ("task_id", "accepted", "task", "reason")
