@@ -206,7 +206,9 @@ def test_completions_made_together_share_one_complete_call(producer: Producer, m
     finals = [producer.wait(t.id, timeout=15) for t in tasks]
     assert all(f.status == "success" for f in finals)
     assert sum(interceptor.complete_sizes) == 5
-    assert len(interceptor.complete_sizes) <= 2 and max(interceptor.complete_sizes) >= 4
+    # Five outcomes in at most two calls (one each would be five), however the first call was cut:
+    # [1, 4] when one outcome came first, [3, 2] when three did.
+    assert len(interceptor.complete_sizes) <= 2
 
 
 def test_a_refused_outcome_does_not_stop_the_worker(broker: BrokerProcess, producer: Producer, make_worker: Callable[..., Worker], name: str) -> None:
