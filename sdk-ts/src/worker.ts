@@ -91,6 +91,12 @@ export class Worker {
    * in lease order, each with the function that starts it (true) or gives it up (false).
    */
   private readonly waiting = new Map<LeasedRun, (start: boolean) => void>();
+  /**
+   * False after a task with a time limit came while no slot was free: the broker counts that
+   * limit from the lease, so such a task must not wait in hand (it was given back at once), and
+   * the worker leases for free slots only until a Lease brings tasks without a limit again.
+   */
+  private leaseAhead = true;
   private stopLeasing = new AbortController();
   private leaseLoop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -174,7 +180,7 @@ export class Worker {
     const { config, logger } = this.host;
     const backoff = new Backoff();
     while (!signal.aborted) {
-      const wanted = config.maxTasksProcess + config.prefetchTasks - this.busySlots - this.waiting.size;
+      const wanted = config.maxTasksProcess + (this.leaseAhead ? config.prefetchTasks : 0) - this.busySlots - this.waiting.size;
       if (wanted <= 0) {
         await abortable(new Promise<void>((resolve) => (this.slotFreed = resolve)), signal).catch(() => undefined);
         // Handlers that finish together (a leased batch of quick tasks) free their slots in the
@@ -197,6 +203,7 @@ export class Worker {
         await sleep(delayMs, signal).catch(() => undefined);
         continue;
       }
+      if (leased.length > 0 && leased.every((task) => !task.task?.maxTimeMs)) this.leaseAhead = true;
       for (const task of leased) this.launch(task);
     }
   }
@@ -220,6 +227,13 @@ export class Worker {
     this.leases.set(task.uuid, run);
     this.unsettled.add(run);
     this.startHeartbeats();
+    if (leased.task!.maxTimeMs > 0 && this.busySlots >= this.host.config.maxTasksProcess) {
+      // Its time limit runs from the lease: held in hand it could run out before the task starts.
+      this.leaseAhead = false;
+      run.controller.abort(new WorkerStoppingError('a task with a time limit is not held in hand'));
+      run.done = this.reportUnstarted(task, run).finally(() => this.settle(run));
+      return;
+    }
     run.done = this.takeSlot(run)
       .then((start) => (start ? this.run(task, run) : this.reportUnstarted(task, run)))
       .finally(() => this.settle(run));

@@ -594,6 +594,35 @@ describe('scheduling', () => {
     expect((await app.get(created[0]!.uuid))?.status).toBe('success');
   });
 
+  test('prefetchTasks: a task with a time limit is never held in hand (its limit runs from the lease)', async () => {
+    const { app } = newApp({ maxTasksProcess: 1, prefetchTasks: 2 });
+    const name = uname('prefetch-maxtime');
+    const release = gate();
+    const firstRunning = gate();
+    const limited = app.task({ name, maxTime: 30 }, async (i: number) => {
+      firstRunning.open();
+      await release.promise;
+      return i;
+    });
+    const created = await Promise.all([0, 1, 2].map((i) => limited.addTask([i])));
+    app.worker.start();
+    await within(firstRunning.promise, 'the first task to run');
+    // The worker leased all three (two to hold in hand) and gave the two back at once.
+    await within(
+      (async () => {
+        while ((await broker.client.listTasks({ queue: name, status: TaskStatus.TASK_STATUS_PROCESS })).tasks.length > 1) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      'tasks leased ahead to go back',
+    );
+    const waiting = (await broker.client.listTasks({ queue: name, status: TaskStatus.TASK_STATUS_NEW })).tasks;
+    expect(waiting.map((t) => t.attempt)).toEqual([0, 0]);
+
+    release.open();
+    const results = await Promise.all(created.map((t) => t.waitResult(10)));
+    expect(results.map((t) => t?.status)).toEqual(['success', 'success', 'success']);
+    expect(results.map((t) => t?.attempt)).toEqual([1, 1, 1]);
+  });
+
   test('tasks run in priority order, lowest first', async () => {
     const { app } = newApp({ maxTasksProcess: 1 });
     const order: number[] = [];
