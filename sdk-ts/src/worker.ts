@@ -64,6 +64,8 @@ interface LeasedRun {
   progress: ProgressPublisher | undefined;
   /** True while the handler runs (it holds a slot); false before it starts and once its outcome is decided. */
   running: boolean;
+  /** When the lease runs out unless renewed (epoch ms): from the Lease reply, then each heartbeat. */
+  leaseDeadlineMs: number;
   /** Settles once the outcome is acknowledged by the broker, dropped, or given up on. */
   done: Promise<void>;
 }
@@ -216,6 +218,7 @@ export class Worker {
       controller: new AbortController(),
       progress: undefined,
       running: false,
+      leaseDeadlineMs: leased.leaseDeadline?.getTime() ?? Date.now() + this.host.config.leaseMs,
       done: Promise.resolve(),
     };
     // The broker handed this task out again. A handler of it still running here has lost its
@@ -278,6 +281,13 @@ export class Worker {
   /** Frees a slot held by a handler: the first task held in hand takes it, else the lease loop may lease. */
   private freeSlot(run: LeasedRun): void {
     run.running = false;
+    // A task held in hand whose lease ran out (heartbeats failed meanwhile) may already be another
+    // worker's: it is dropped, not started.
+    const now = Date.now();
+    for (const [held] of this.waiting) {
+      if (held.leaseDeadlineMs > now) break;
+      this.giveUpWaiting(held, new LeaseLostError('the lease ran out while the task was held in hand'));
+    }
     const next = this.waiting.entries().next();
     if (next.done) {
       this.busySlots--;
@@ -323,6 +333,8 @@ export class Worker {
       return failure(Object.assign(new Error(`no task named "${task.taskName}" is registered in this worker`), { name: 'TaskNotRegistered', stack: '' }), false);
     }
     const { controller } = run;
+    // Aborted between taking its slot and getting here (a cancel, a lost lease): do not start it.
+    if (controller.signal.aborted) return outcomeOf(controller.signal.reason, schema);
     const timeLimit = schema.maxTime === undefined ? undefined : setTimeout(() => controller.abort(new TaskTimeLimitError(schema.name, schema.maxTime!)), schema.maxTime * 1000);
     try {
       const ctx = new TaskContext(this.host, task.uuid, task.taskName, task.attempt, controller.signal, logger);
@@ -398,6 +410,7 @@ export class Worker {
       });
       results.forEach((result, i) => {
         const run = runs[i]!;
+        if (result.ok && result.leaseDeadline) run.leaseDeadlineMs = result.leaseDeadline.getTime();
         if (this.waiting.has(run)) {
           if (!result.ok) this.giveUpWaiting(run, new LeaseLostError(result.reason));
           else if (result.cancelRequested) this.giveUpWaiting(run, new TaskCancelError());
