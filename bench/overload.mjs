@@ -22,17 +22,13 @@
  *   --max-pending-writes N   passed to the broker (default: the broker's default)
  *   --json FILE        also write the raw results as JSON
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { BrokerServiceDefinition } from '@qtasks/proto';
-import { ClientError, Status, createChannel, createClient } from 'nice-grpc';
+import { ClientError, Status } from 'nice-grpc';
+import { startBroker } from './lib/broker.mjs';
+import { environment, procMemory, sleep } from './lib/util.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BROKER_BIN = join(ROOT, 'server/bin/qtasks-broker.js');
 
 const { values: opts } = parseArgs({
   options: {
@@ -55,64 +51,8 @@ const QUEUE = 'bench-overload';
 const ARGS = Buffer.from(JSON.stringify(['x'.repeat(196)]));
 const KWARGS = Buffer.from('{}');
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const mib = (bytes) => (bytes / 1024 / 1024).toFixed(0);
 const fmt = (n) => n.toLocaleString('en-US');
-
-/** Starts the broker; resolves once it listens. */
-async function startBroker(mode) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'qtasks-bench-overload-'));
-  const args = [BROKER_BIN, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--durability', mode];
-  if (opts['max-pending-writes']) args.push('--max-pending-writes', opts['max-pending-writes']);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const statsWaiters = [];
-  let errBuffer = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => {
-    errBuffer += chunk;
-    let newline;
-    while ((newline = errBuffer.indexOf('\n')) >= 0) {
-      const line = errBuffer.slice(0, newline);
-      errBuffer = errBuffer.slice(newline + 1);
-      if (line.startsWith('{"qtasksBrokerStats"')) statsWaiters.shift()?.(JSON.parse(line).qtasksBrokerStats);
-      else if (line.trim()) process.stderr.write(`  [broker] ${line}\n`);
-    }
-  });
-  const address = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      out += chunk;
-      const match = /listening on (\S+)/.exec(out);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited (${code}) before listening`)));
-  });
-  const channel = createChannel(address, undefined, { 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-  return {
-    child,
-    dataDir,
-    client: createClient(BrokerServiceDefinition, channel),
-    /** The broker's SIGUSR2 line: memory and store counts. */
-    stats: () =>
-      new Promise((resolve) => {
-        statsWaiters.push(resolve);
-        child.kill('SIGUSR2');
-      }),
-    async stop() {
-      channel.close();
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** VmRSS, RssAnon, RssFile and VmHWM of a process, in bytes. */
-async function procMemory(pid) {
-  const text = await readFile(`/proc/${pid}/status`, 'utf8');
-  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
-  return { rss: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile'), hwm: field('VmHWM') };
-}
 
 /** Samples RSS every 200 ms until stopped; keeps the peaks. */
 function rssSampler(pid) {
@@ -202,8 +142,8 @@ async function probeAtDepth(client) {
 
 async function runMode(mode) {
   console.log(`\n== durability ${mode}: filling to ${fmt(TOTAL)} tasks (${LANES} lanes × ${BATCH}-task Enqueues) ==`);
-  const broker = await startBroker(mode);
-  const pid = broker.child.pid;
+  const broker = await startBroker(mode, [], opts['max-pending-writes'] ? ['--max-pending-writes', opts['max-pending-writes']] : []);
+  const pid = broker.pid;
   const sampler = rssSampler(pid);
   const counters = { enqueued: 0, rpcs: 0, refused: 0, maxHintMs: 0 };
   const rows = [];
@@ -287,21 +227,7 @@ function report(results) {
   }
 }
 
-async function versions() {
-  const version = async (pkg) => JSON.parse(await readFile(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
-  return {
-    date: new Date().toISOString(),
-    node: process.version,
-    lmdb: await version('lmdb'),
-    grpcJs: await version('@grpc/grpc-js'),
-    niceGrpc: await version('nice-grpc'),
-    cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
-    ramGiB: Math.round(totalmem() / 1024 ** 3),
-    loadAverage: loadavg().map((n) => n.toFixed(2)).join(' '),
-  };
-}
-
-const env = await versions();
+const env = await environment();
 console.log(`qtasks overload benchmark: ${JSON.stringify(env)}`);
 console.log(`command: npm run bench:overload -- ${process.argv.slice(2).join(' ')}`.trimEnd());
 const results = [];

@@ -12,10 +12,11 @@ const BROKER_BIN = join(ROOT, 'server/bin/qtasks-broker.js');
 /**
  * @param mode - `strict` or `commit`
  * @param nodeArgs - extra node flags for the broker (e.g. `--cpu-prof`)
+ * @param brokerArgs - extra broker flags (e.g. `--max-pending-writes 1000`)
  */
-export async function startBroker(mode, nodeArgs = []) {
+export async function startBroker(mode, nodeArgs = [], brokerArgs = []) {
   const dataDir = await mkdtemp(join(tmpdir(), 'qtasks-bench-'));
-  const args = [...nodeArgs, BROKER_BIN, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--durability', mode];
+  const args = [...nodeArgs, BROKER_BIN, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--durability', mode, ...brokerArgs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const statsWaiters = [];
   let errBuffer = '';
