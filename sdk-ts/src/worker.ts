@@ -230,24 +230,26 @@ export class Worker {
     this.leases.set(task.uuid, run);
     this.unsettled.add(run);
     this.startHeartbeats();
-    if (leased.task!.maxTimeMs > 0 && this.busySlots >= this.host.config.maxTasksProcess) {
-      // Its time limit runs from the lease: held in hand it could run out before the task starts.
-      this.leaseAhead = false;
-      run.controller.abort(new WorkerStoppingError('a task with a time limit is not held in hand'));
-      run.done = this.reportUnstarted(task, run).finally(() => this.settle(run));
-      return;
-    }
-    run.done = this.takeSlot(run)
+    run.done = this.takeSlot(run, leased.task!.maxTimeMs > 0)
       .then((start) => (start ? this.run(task, run) : this.reportUnstarted(task, run)))
       .finally(() => this.settle(run));
   }
 
-  /** Resolves true once `run` holds a slot, or false if it was given up while it waited for one. */
-  private takeSlot(run: LeasedRun): Promise<boolean> {
+  /**
+   * Resolves true once `run` holds a slot, or false if it was given up: while it waited for one,
+   * or at once for a task with a time limit and no free slot, since that limit runs from the lease
+   * and could run out while the task is held in hand.
+   */
+  private takeSlot(run: LeasedRun, timeLimited: boolean): Promise<boolean> {
     if (this.busySlots < this.host.config.maxTasksProcess) {
       this.busySlots++;
       run.running = true;
       return Promise.resolve(true);
+    }
+    if (timeLimited) {
+      this.leaseAhead = false;
+      run.controller.abort(new WorkerStoppingError('a task with a time limit is not held in hand'));
+      return Promise.resolve(false);
     }
     return new Promise((resolve) => this.waiting.set(run, resolve));
   }
