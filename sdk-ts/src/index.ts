@@ -32,6 +32,6 @@ export {
 export type { Logger } from './logger.js';
 export { TaskMiddleware, type TaskMiddlewareClass } from './middleware.js';
 export type { AuthOptions, TlsOptions } from './security.js';
-export { Task, type TaskErrorInfo, type TaskStatusName } from './task.js';
+export { Task, statusName, type TaskErrorInfo, type TaskStatusName } from './task.js';
 export type { GenerateHandler, RetryBackoffOptions, TaskExecSchema, TaskOptions } from './task-exec-schema.js';
 export { Worker, type WorkerState } from './worker.js';

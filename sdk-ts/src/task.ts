@@ -15,6 +15,11 @@ const STATUS_NAMES: Record<number, TaskStatusName> = {
   [TaskStatus.TASK_STATUS_CANCEL]: 'cancel',
 };
 
+/** QTasks' name of a contract status (`TASK_STATUS_PROCESS` → `process`), or undefined for `TASK_STATUS_UNSPECIFIED`. */
+export function statusName(status: TaskStatus): TaskStatusName | undefined {
+  return STATUS_NAMES[status];
+}
+
 /** Why an attempt failed, as the worker reported it (in any language). */
 export interface TaskErrorInfo {
   /** Error class name, e.g. `TypeError`, `ValueError`, `TimeLimitExceeded`. */
@@ -98,7 +103,7 @@ export class Task<R = unknown> {
     this.#waiter = waiter;
     this.#raw = task;
     this.uuid = task.id;
-    this.status = STATUS_NAMES[task.status] ?? 'new';
+    this.status = statusName(task.status) ?? 'new';
     this.priority = task.priority;
     this.taskName = task.name;
     this.queue = task.queue;

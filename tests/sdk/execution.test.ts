@@ -478,24 +478,47 @@ describe('middlewares and executors', () => {
   });
 });
 
+/**
+ * A handler that holds every run until `release` opens, counting how many run at once; `twoRunning`
+ * opens when two do.
+ */
+function holdingHandler() {
+  const hold = {
+    release: gate(),
+    twoRunning: gate(),
+    started: [] as number[],
+    running: 0,
+    maxRunning: 0,
+    handler: async (i: number): Promise<number> => {
+      hold.running++;
+      hold.maxRunning = Math.max(hold.maxRunning, hold.running);
+      hold.started.push(i);
+      if (hold.running === 2) hold.twoRunning.open();
+      await hold.release.promise;
+      hold.running--;
+      return i;
+    },
+  };
+  return hold;
+}
+
+/** Resolves once the count of `queue`'s tasks in `status` satisfies `wanted` (the broker is asked every 20 ms). */
+function untilTaskCount(queue: string, status: TaskStatus, wanted: (count: number) => boolean, what: string): Promise<void> {
+  return within(
+    (async () => {
+      while (!wanted((await broker.client.listTasks({ queue, status })).tasks.length)) await new Promise((r) => setTimeout(r, 20));
+    })(),
+    what,
+  );
+}
+
 describe('scheduling', () => {
   test('maxTasksProcess bounds how many tasks run at once', async () => {
     const { app } = newApp({ maxTasksProcess: 2, prefetchTasks: 0 });
     const name = uname('conc');
-    const release = gate();
-    let running = 0;
-    let maxRunning = 0;
-    const started: number[] = [];
-    const twoRunning = gate();
-    const held = app.task({ name }, async (i: number) => {
-      running++;
-      maxRunning = Math.max(maxRunning, running);
-      started.push(i);
-      if (running === 2) twoRunning.open();
-      await release.promise;
-      running--;
-      return i;
-    });
+    const hold = holdingHandler();
+    const { release, started, twoRunning } = hold;
+    const held = app.task({ name }, hold.handler);
     app.worker.start();
     const created = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => held.addTask([i])));
 
@@ -512,38 +535,22 @@ describe('scheduling', () => {
     const results = await Promise.all(created.map((t) => t.waitResult(10)));
     expect(results.map((t) => t?.status)).toEqual(Array(6).fill('success'));
     expect(results.map((t) => t?.returning)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(maxRunning).toBe(2);
+    expect(hold.maxRunning).toBe(2);
     expect([...started].sort()).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   test('prefetchTasks: tasks leased ahead wait in hand, start as slots free, and never exceed the slots', async () => {
     const { app } = newApp({ maxTasksProcess: 2, prefetchTasks: 2 });
     const name = uname('prefetch');
-    const release = gate();
-    let running = 0;
-    let maxRunning = 0;
-    const started: number[] = [];
-    const twoRunning = gate();
-    const held = app.task({ name }, async (i: number) => {
-      running++;
-      maxRunning = Math.max(maxRunning, running);
-      started.push(i);
-      if (running === 2) twoRunning.open();
-      await release.promise;
-      running--;
-      return i;
-    });
+    const hold = holdingHandler();
+    const { release, started, twoRunning } = hold;
+    const held = app.task({ name }, hold.handler);
     const created = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => held.addTask([i])));
     app.worker.start();
 
     await within(twoRunning.promise, 'two tasks to run');
     // Two run and two more are held in hand (leased, not started); the rest wait in the broker.
-    await within(
-      (async () => {
-        while ((await broker.client.listTasks({ queue: name, status: TaskStatus.TASK_STATUS_PROCESS })).tasks.length < 4) await new Promise((r) => setTimeout(r, 20));
-      })(),
-      'four tasks to be leased',
-    );
+    await untilTaskCount(name, TaskStatus.TASK_STATUS_PROCESS, (n) => n >= 4, 'four tasks to be leased');
     const stillNew = await broker.client.listTasks({ queue: name, status: TaskStatus.TASK_STATUS_NEW });
     expect(stillNew.tasks).toHaveLength(2);
     expect(started).toEqual([0, 1]);
@@ -552,7 +559,7 @@ describe('scheduling', () => {
     release.open();
     const results = await Promise.all(created.map((t) => t.waitResult(10)));
     expect(results.map((t) => t?.status)).toEqual(Array(6).fill('success'));
-    expect(maxRunning).toBe(2);
+    expect(hold.maxRunning).toBe(2);
     // Held tasks start in lease order: priority, then FIFO.
     expect(started).toEqual([0, 1, 2, 3, 4, 5]);
   });
@@ -569,21 +576,11 @@ describe('scheduling', () => {
     });
     const created = await Promise.all([0, 1, 2].map((i) => held.addTask([i])));
     app.worker.start();
-    await within(
-      (async () => {
-        while ((await broker.client.listTasks({ queue: name, status: TaskStatus.TASK_STATUS_PROCESS })).tasks.length < 3) await new Promise((r) => setTimeout(r, 20));
-      })(),
-      'three tasks to be leased',
-    );
+    await untilTaskCount(name, TaskStatus.TASK_STATUS_PROCESS, (n) => n >= 3, 'three tasks to be leased');
 
     const stopping = app.worker.stop();
     // The two held tasks are released while the running one still has its grace period.
-    await within(
-      (async () => {
-        while ((await broker.client.listTasks({ queue: name, status: TaskStatus.TASK_STATUS_NEW })).tasks.length < 2) await new Promise((r) => setTimeout(r, 20));
-      })(),
-      'the held tasks to go back',
-    );
+    await untilTaskCount(name, TaskStatus.TASK_STATUS_NEW, (n) => n >= 2, 'the held tasks to go back');
     const [first, second, third] = await Promise.all(created.map((t) => app.get(t.uuid)));
     expect(first?.status).toBe('process');
     expect([second?.status, third?.status]).toEqual(['new', 'new']);
@@ -608,12 +605,7 @@ describe('scheduling', () => {
     app.worker.start();
     await within(firstRunning.promise, 'the first task to run');
     // The worker leased all three (two to hold in hand) and gave the two back at once.
-    await within(
-      (async () => {
-        while ((await broker.client.listTasks({ queue: name, status: TaskStatus.TASK_STATUS_PROCESS })).tasks.length > 1) await new Promise((r) => setTimeout(r, 20));
-      })(),
-      'tasks leased ahead to go back',
-    );
+    await untilTaskCount(name, TaskStatus.TASK_STATUS_PROCESS, (n) => n <= 1, 'tasks leased ahead to go back');
     const waiting = (await broker.client.listTasks({ queue: name, status: TaskStatus.TASK_STATUS_NEW })).tasks;
     expect(waiting.map((t) => t.attempt)).toEqual([0, 0]);
 

@@ -15,6 +15,7 @@ import {
   QTasks,
   TaskCancelError,
   TaskTimeLimitError,
+  statusName,
   type AsyncTask,
   type Logger,
   type QTasksConfig,
@@ -90,15 +91,6 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-const STATUS_NAMES: Record<number, string> = {
-  [TaskStatus.TASK_STATUS_NEW]: 'new',
-  [TaskStatus.TASK_STATUS_PROCESS]: 'process',
-  [TaskStatus.TASK_STATUS_RETRY]: 'retry',
-  [TaskStatus.TASK_STATUS_SUCCESS]: 'success',
-  [TaskStatus.TASK_STATUS_ERROR]: 'error',
-  [TaskStatus.TASK_STATUS_CANCEL]: 'cancel',
-};
-
 /**
  * Opens a raw WatchResult stream and waits for its first message (the current state), so that
  * every later transition is known to be seen. `done` resolves to every state, in order.
@@ -157,7 +149,7 @@ describe('retries', () => {
     expect(seen).toEqual([1, 2, 3].map((attempt) => ({ attempt, args: [...args, { k: 'v' }] })));
 
     const states = await within(watcher.done, 5000, 'the watch stream to end');
-    expect(states.map((s) => STATUS_NAMES[s.status])).toEqual(['new', 'process', 'retry', 'process', 'retry', 'process', 'success']);
+    expect(states.map((s) => statusName(s.status))).toEqual(['new', 'process', 'retry', 'process', 'retry', 'process', 'success']);
     const retries = states.filter((s) => s.status === TaskStatus.TASK_STATUS_RETRY);
     expect(retries.map((s) => [s.attempt, s.error?.message])).toEqual([
       [1, 'attempt 1 fails'],
@@ -361,7 +353,7 @@ describe('crashes and stops', () => {
     // Heartbeats keep the lease alive past leaseMs (1 s) while the worker lives.
     await delay(1500);
     const alive = await brokerTask(shared.client, created.uuid);
-    expect([STATUS_NAMES[alive.status], alive.attempt, alive.workerId]).toEqual(['process', 1, deadWorkerId]);
+    expect([statusName(alive.status), alive.attempt, alive.workerId]).toEqual(['process', 1, deadWorkerId]);
 
     const watcher = await watch(shared.client, created.uuid);
     child.kill('SIGKILL');
@@ -485,7 +477,7 @@ describe('crashes and stops', () => {
     const warnings = logs.filter((l) => l.level === 'warn').map((l) => l.message);
     expect(warnings.some((m) => /lease failed; retrying/.test(m)), warnings.join('\n')).toBe(true);
     // And the restarted broker is the one that holds them all.
-    for (const t of finals) expect(STATUS_NAMES[(await brokerTask(restarted.client, t.uuid)).status]).toBe('success');
+    for (const t of finals) expect(statusName((await brokerTask(restarted.client, t.uuid)).status)).toBe('success');
   });
 
   test('runForever in its own process: SIGTERM stops it cleanly and gives the running task back', async () => {

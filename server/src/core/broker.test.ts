@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { OverloadedError } from '../domain/errors.js';
-import type { NewTask } from '../domain/task.js';
 import { TaskStore } from '../store/task-store.js';
 import { Broker } from './broker.js';
+import { newTask } from './new-task.fixture.js';
 
 let dir: string;
 let store: TaskStore;
@@ -20,20 +20,6 @@ afterEach(async () => {
   broker.shutdown();
   await store.close();
   await rm(dir, { recursive: true, force: true });
-});
-
-const newTask = (queue: string): NewTask => ({
-  name: 'job',
-  queue,
-  priority: 0,
-  args: Buffer.from('[]'),
-  kwargs: Buffer.from('{}'),
-  maxRetries: 0,
-  backoff: { initialMs: 1000, multiplier: 2, maxMs: 100_000 },
-  maxTimeMs: 0,
-  delayMs: 0,
-  tags: [],
-  metadata: {},
 });
 
 describe('Broker.lease', () => {

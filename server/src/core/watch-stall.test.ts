@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { ResourceExhaustedError } from '../domain/errors.js';
-import type { NewTask, TaskRecord } from '../domain/task.js';
+import type { TaskRecord } from '../domain/task.js';
 import { TaskStore } from '../store/task-store.js';
 import { Broker } from './broker.js';
+import { newTask } from './new-task.fixture.js';
 
 let dir: string;
 let store: TaskStore;
@@ -23,23 +24,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const newTask: NewTask = {
-  name: 'job',
-  queue: 'q',
-  priority: 0,
-  args: Buffer.from('[]'),
-  kwargs: Buffer.from('{}'),
-  maxRetries: 0,
-  backoff: { initialMs: 1000, multiplier: 2, maxMs: 100_000 },
-  maxTimeMs: 0,
-  delayMs: 0,
-  tags: [],
-  metadata: {},
-};
-
 /** A leased task, and a way to publish progress transitions on it. */
 async function runningTask(): Promise<{ task: TaskRecord; progress: (n: number) => Promise<void> }> {
-  const [task] = await broker.enqueue([newTask]);
+  const [task] = await broker.enqueue([newTask()]);
   const [leased] = await broker.lease({ workerId: 'w', queues: ['q'], maxTasks: 1, leaseMs: 3_600_000 }, 0, new AbortController().signal);
   const progress = async (n: number): Promise<void> => {
     await broker.reportProgress([{ taskId: task!.id, leaseToken: leased!.lease!.token, progress: Buffer.from(String(n)) }]);
