@@ -64,7 +64,11 @@ interface LeasedRun {
   progress: ProgressPublisher | undefined;
   /** True while the handler runs (it holds a slot); false before it starts and once its outcome is decided. */
   running: boolean;
-  /** When the lease runs out unless renewed (epoch ms): from the Lease reply, then each heartbeat. */
+  /**
+   * When the lease runs out unless renewed, on the monotonic clock (`performance.now()`): from
+   * the Lease reply, then each heartbeat. Monotonic, so that a step of this machine's wall clock
+   * neither drops a held task whose lease is alive nor keeps one whose lease ran out.
+   */
   leaseDeadlineMs: number;
   /** Settles once the outcome is acknowledged by the broker, dropped, or given up on. */
   done: Promise<void>;
@@ -218,7 +222,7 @@ export class Worker {
       controller: new AbortController(),
       progress: undefined,
       running: false,
-      leaseDeadlineMs: leased.leaseDeadline?.getTime() ?? Date.now() + this.host.config.leaseMs,
+      leaseDeadlineMs: monotonicDeadline(leased.leaseDeadline, this.host.config.leaseMs),
       done: Promise.resolve(),
     };
     // The broker handed this task out again. A handler of it still running here has lost its
@@ -285,7 +289,7 @@ export class Worker {
     run.running = false;
     // A task held in hand whose lease ran out (heartbeats failed meanwhile) may already be another
     // worker's: it is dropped, not started.
-    const now = Date.now();
+    const now = performance.now();
     for (const [held] of this.waiting) {
       if (held.leaseDeadlineMs > now) break;
       this.giveUpWaiting(held, new LeaseLostError('the lease ran out while the task was held in hand'));
@@ -358,7 +362,7 @@ export class Worker {
   /** Sends an outcome, retrying while the broker is unreachable and the lease may still hold. */
   private async report(run: LeasedRun, outcome: Outcome, logger: Logger): Promise<void> {
     let backoff: Backoff | undefined; // made on the first failure: most reports need none
-    const giveUpAt = Date.now() + this.host.config.leaseMs;
+    const giveUpAt = performance.now() + this.host.config.leaseMs;
     let replaced = false;
     for (;;) {
       try {
@@ -376,7 +380,7 @@ export class Worker {
           outcome = failure(Object.assign(new Error(refusal.slice(0, 2000)), { name: 'OutcomeRefused', stack: '' }), false);
           continue;
         }
-        if (refusal || Date.now() > giveUpAt) {
+        if (refusal || performance.now() > giveUpAt) {
           logger.error('could not report the outcome; the broker will end or re-run the task when its lease runs out', error);
           return;
         }
@@ -412,7 +416,7 @@ export class Worker {
       });
       results.forEach((result, i) => {
         const run = runs[i]!;
-        if (result.ok && result.leaseDeadline) run.leaseDeadlineMs = result.leaseDeadline.getTime();
+        if (result.ok && result.leaseDeadline) run.leaseDeadlineMs = monotonicDeadline(result.leaseDeadline, this.host.config.leaseMs);
         if (this.waiting.has(run)) {
           if (!result.ok) this.giveUpWaiting(run, new LeaseLostError(result.reason));
           else if (result.cancelRequested) this.giveUpWaiting(run, new TaskCancelError());
@@ -466,4 +470,12 @@ function errorType(error: unknown): string {
     return setsOwnName ? error.name : className || error.name;
   }
   return className || 'Error';
+}
+
+/**
+ * A lease deadline from the broker (a wall-clock time) as a time on this process's monotonic
+ * clock: the time left, read once on arrival, counted from now. Absent: `leaseMs` from now.
+ */
+function monotonicDeadline(deadline: Date | undefined, leaseMs: number): number {
+  return performance.now() + (deadline === undefined ? leaseMs : deadline.getTime() - Date.now());
 }

@@ -10,6 +10,7 @@ import { HealthDefinition, HealthServiceImpl, HealthState } from 'nice-grpc-serv
 import { ServerReflection, ServerReflectionService } from 'nice-grpc-server-reflection';
 import { ConfigError, DEFAULT_CONFIG, parseListenAddress, type BrokerConfig } from './config.js';
 import { Broker, type BrokerStats } from './core/broker.js';
+import { systemClock } from './domain/clock.js';
 import { TaskStore } from './store/task-store.js';
 import { authMiddleware } from './transport/auth.js';
 import { createBrokerService } from './transport/broker-service.js';
@@ -39,8 +40,10 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   const { host } = parseListenAddress(config.listen);
   if (config.authTokens?.length === 0) throw new ConfigError('authTokens: must hold at least one token (leave it out to turn authentication off)');
   await mkdir(config.dataDir, { recursive: true });
-  const store = await TaskStore.open({ path: config.dataDir, durability: config.durability, minFreeBytes: config.minFreeBytes });
-  const broker = new Broker(store, { maxPendingWrites: config.maxPendingWrites });
+  // One clock for both, so that the core and the store read the same steady time.
+  const clock = systemClock();
+  const store = await TaskStore.open({ path: config.dataDir, durability: config.durability, minFreeBytes: config.minFreeBytes, clock });
+  const broker = new Broker(store, { maxPendingWrites: config.maxPendingWrites, clock });
   const health = HealthState();
   const server = createServer({
     'grpc.max_receive_message_length': config.maxMessageBytes,

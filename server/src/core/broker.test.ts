@@ -1,11 +1,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { OverloadedError } from '../domain/errors.js';
 import { TaskStore } from '../store/task-store.js';
 import { Broker } from './broker.js';
 import { newTask } from './new-task.fixture.js';
+
+const stay = (): AbortSignal => new AbortController().signal;
+/** A Lease of up to `maxTasks` from `queues` that waits up to 10 s. */
+const parkLease = (on: Broker, queues: string[], maxTasks = 1): Promise<unknown[]> =>
+  on.lease({ workerId: 'w', queues, maxTasks, leaseMs: 30_000 }, 10_000, stay());
+/** Lets every parked Lease make its first attempt and park. */
+const settle = async (): Promise<void> => {
+  await store.enqueue([]);
+  await new Promise((resolve) => setImmediate(resolve));
+};
 
 let dir: string;
 let store: TaskStore;
@@ -87,5 +97,70 @@ describe('Broker.enqueue under overload', () => {
     expect(store.stats()).toMatchObject({ tasks: 4, ready: 3, leased: 1, pendingWrites: 0 });
     await expect(limited.enqueue([newTask('o'), newTask('o')])).resolves.toHaveLength(2);
     limited.shutdown();
+  });
+});
+
+describe('Broker: idle workers never block producers', () => {
+  test('parked Leases of max_tasks 1000 count for nothing against Enqueue admission', async () => {
+    const limited = new Broker(store, { maxPendingWrites: 500 });
+    const stop = new AbortController();
+    let leased = 0;
+    let allLeased!: () => void;
+    const everyTaskLeased = new Promise<void>((resolve) => (allLeased = resolve));
+    // Ten idle workers, each leasing again as soon as its Lease returns, as the SDK does.
+    const workers = Array.from({ length: 10 }, async () => {
+      while (!stop.signal.aborted) {
+        const tasks = await limited.lease({ workerId: 'w', queues: ['idle'], maxTasks: 1000, leaseMs: 30_000 }, 10_000, stop.signal);
+        leased += tasks.length;
+        if (leased === 200) allLeased();
+      }
+    });
+    await settle();
+    const refused: unknown[] = [];
+    for (let wave = 0; wave < 20; wave++) {
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => limited.enqueue([newTask('idle')])));
+      refused.push(...results.filter((result) => result.status === 'rejected'));
+    }
+    expect(refused).toEqual([]);
+    await everyTaskLeased;
+    stop.abort();
+    await Promise.all(workers);
+    limited.shutdown();
+  });
+
+  test('an Enqueue of one task wakes one of 50 parked Leases, not all of them', async () => {
+    const parked = Array.from({ length: 50 }, () => parkLease(broker, ['many']));
+    await settle();
+    const leaseCalls = vi.spyOn(store, 'lease');
+    await broker.enqueue([newTask('many')]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(leaseCalls.mock.calls.length).toBeLessThanOrEqual(2);
+    broker.shutdown();
+    expect((await Promise.all(parked)).flat()).toHaveLength(1);
+  });
+
+  test('a woken Lease that took another queue\'s task passes the wake on, so no task is stranded', async () => {
+    // W waits on [a, b] and is woken for a's task, but takes b's (older) task: V, parked on a
+    // only and woken by no signal, must still get a's.
+    const w = parkLease(broker, ['a', 'b']);
+    const v = parkLease(broker, ['a']);
+    await settle();
+    const [forB, forA] = await broker.enqueue([{ ...newTask('b') }, { ...newTask('a') }]);
+    expect((await w).map((task) => (task as { id: string }).id)).toEqual([forB!.id]);
+    expect((await v).map((task) => (task as { id: string }).id)).toEqual([forA!.id]);
+  });
+
+  test('an Enqueue of ready tasks runs no due work', async () => {
+    const [task] = await broker.enqueue([newTask('due')]);
+    await broker.lease({ workerId: 'w', queues: ['due'], maxTasks: 1, leaseMs: 30_000 }, 0, stay());
+    expect(store.get(task!.id)?.status).toBe('process');
+    const promote = vi.spyOn(store, 'promoteDue');
+    const reap = vi.spyOn(store, 'reapExpiredLeases');
+    const parked = parkLease(broker, ['due']);
+    for (let i = 0; i < 100; i++) await broker.enqueue([newTask('due')]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(promote).not.toHaveBeenCalled();
+    expect(reap).not.toHaveBeenCalled();
+    await parked;
   });
 });

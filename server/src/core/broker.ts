@@ -4,6 +4,7 @@
  * subscribers, and the timer for due work. It knows nothing of gRPC.
  */
 import { setMaxListeners } from 'node:events';
+import { toClock, wallTimeOf, type Clock } from '../domain/clock.js';
 import { OverloadedError, ResourceExhaustedError, ShuttingDownError, TaskNotFoundError } from '../domain/errors.js';
 import {
   isFinalStatus,
@@ -17,7 +18,7 @@ import {
   type ProgressResult,
   type TaskRecord,
 } from '../domain/task.js';
-import type { ListFilter, ListPage, StoreStats, TaskStore } from '../store/task-store.js';
+import type { ListFilter, ListPage, NextDue, StoreStats, TaskStore } from '../store/task-store.js';
 import { DueTimer } from './due-timer.js';
 import { LeaseWaiters } from './lease-waiters.js';
 import { TaskEvents } from './task-events.js';
@@ -44,8 +45,12 @@ const MAX_RETRY_AFTER_MS = 2000;
 
 /** Options of {@link Broker}. */
 export interface BrokerOptions {
-  /** Epoch milliseconds; tests pass a fake clock. Default `Date.now`. */
-  clock?: () => number;
+  /**
+   * Wall and steady time (see `domain/clock.ts`): pass the store's own clock, so that both read
+   * the same steady time. A single function drives both (a fake clock in tests). Default: the
+   * system's clocks.
+   */
+  clock?: Clock | (() => number);
   /** Where unexpected background errors are reported. Default: `console.error`. */
   logError?: (message: string, error: unknown) => void;
   /**
@@ -77,7 +82,7 @@ export class Broker {
   private readonly dueTimer: DueTimer;
   /** Aborted by shutdown(); every open watch listens to it, hence no listener limit. */
   private readonly closing = withoutListenerLimit(new AbortController());
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly logError: (message: string, error: unknown) => void;
   private readonly maxPendingWrites: number;
   private readonly watchStallMs: number;
@@ -87,13 +92,13 @@ export class Broker {
     private readonly store: TaskStore,
     options: BrokerOptions = {},
   ) {
-    this.clock = options.clock ?? Date.now;
+    this.clock = toClock(options.clock);
     this.logError = options.logError ?? ((message, error) => console.error(message, error));
     this.maxPendingWrites = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
     this.watchStallMs = options.watchStallMs ?? DEFAULT_WATCH_STALL_MS;
-    this.dueTimer = new DueTimer(() => void this.runDueWork(), this.clock);
+    this.dueTimer = new DueTimer(() => void this.runDueWork(), () => this.clock.steadyMs());
     // Work that fell due while the broker was down is picked up at once.
-    this.dueTimer.aim(store.nextDueAtMs());
+    this.dueTimer.aim(this.steadyTimeOf(store.nextDue()));
   }
 
   /**
@@ -108,9 +113,9 @@ export class Broker {
     // commits: their lease then runs right after it in the same transaction, so a waiting worker
     // gets a new task in one commit instead of two (the enqueue's, then its own). A woken lease
     // that runs first or finds nothing sees the generation change and tries again, as always.
-    const readyQueues = readyQueuesOf(tasks, this.clock());
-    const { value, changed } = await this.store.enqueue(tasks, () => this.waiters.signal(readyQueues));
-    this.afterCommit(changed, readyQueues);
+    const readyCounts = readyCountsOf(tasks, this.clock.wallMs());
+    const { value, changed } = await this.store.enqueue(tasks, () => this.waiters.signal(readyCounts));
+    this.afterCommit(changed, readyCounts);
     await this.store.durable();
     return value;
   }
@@ -141,21 +146,32 @@ export class Broker {
    * got (possibly nothing) when the wait runs out, `signal` aborts or the broker shuts down.
    */
   async lease(options: LeaseOptions, waitMs: number, signal: AbortSignal): Promise<TaskRecord[]> {
-    const deadlineMs = this.clock() + waitMs;
+    const deadlineMs = this.clock.steadyMs() + waitMs;
     for (;;) {
       this.assertOpen();
       const generation = this.waiters.generation(options.queues);
       const { value, changed } = await this.store.lease(options);
       this.afterCommit(changed);
+      // Parked callers wake only as many as the ready tasks need: one that took a full load may
+      // have left some behind, for callers still asleep (see LeaseWaiters).
+      if (value.length === options.maxTasks) this.waiters.passOn(options.queues);
       // The caller went away while the lease committed: no one will ever see these tasks, so give
       // them back now rather than leave them to their lease deadline (and an attempt lost).
       if (signal.aborted && value.length > 0) return this.releaseUndelivered(value);
-      const remainingMs = deadlineMs - this.clock();
+      const remainingMs = deadlineMs - this.clock.steadyMs();
       if (value.length > 0 || remainingMs <= 0 || signal.aborted) return value;
       // A task became ready while the attempt was in flight: try again instead of sleeping.
       if (this.waiters.generation(options.queues) !== generation) continue;
-      if ((await this.waiters.wait(options.queues, remainingMs, signal)) !== 'ready') return [];
+      if ((await this.waiters.wait(options.queues, options.maxTasks, remainingMs, signal)) !== 'ready') return [];
     }
+  }
+
+  /**
+   * The wall time a steady time of this broker (a lease deadline) falls at, as the wall clock
+   * reads now: what clients, which know only wall clocks, are told.
+   */
+  wallTimeOf(steadyMs: number): number {
+    return wallTimeOf(this.clock, steadyMs);
   }
 
   private async releaseUndelivered(tasks: readonly TaskRecord[]): Promise<TaskRecord[]> {
@@ -171,6 +187,7 @@ export class Broker {
     this.assertOpen();
     const results = await this.store.heartbeat(items, extendMs);
     // A short `extendMs` can bring a deadline forward; the timer must not sleep past it.
+    // Deadlines are steady times, like the timer's.
     // (A deadline moved later only makes the timer wake early, find nothing, and sleep again.)
     for (const result of results) {
       if (result.leaseDeadlineMs !== undefined) this.dueTimer.aimNoLaterThan(result.leaseDeadlineMs);
@@ -253,7 +270,7 @@ export class Broker {
     let dropped = 0;
     const onStop = (): void => wake?.();
     const unsubscribe = this.events.subscribe(taskId, (task) => {
-      if (pending.length > 0 && handedAtMs !== undefined && this.clock() - handedAtMs > this.watchStallMs) {
+      if (pending.length > 0 && handedAtMs !== undefined && this.clock.steadyMs() - handedAtMs > this.watchStallMs) {
         dropped = pending.length + 1;
         pending.length = 0;
         unsubscribe();
@@ -264,7 +281,7 @@ export class Broker {
     signal.addEventListener('abort', onStop);
     closing.addEventListener('abort', onStop);
     const hand = (task: TaskRecord): TaskRecord => {
-      handedAtMs = this.clock();
+      handedAtMs = this.clock.steadyMs();
       return task;
     };
     const fellBehind = (): ResourceExhaustedError =>
@@ -313,24 +330,39 @@ export class Broker {
   }
 
   /**
-   * Tells waiters, watchers and the due timer what a commit changed. Waiters of
-   * `signalledQueues` were woken when the write was issued already.
+   * Tells waiters, watchers and the due timer what a commit changed. Waiters of the queues in
+   * `signalled` were woken when the write was issued already.
    */
-  private afterCommit(changed: readonly TaskRecord[], signalledQueues?: ReadonlySet<string>): void {
+  private afterCommit(changed: readonly TaskRecord[], signalled?: ReadonlyMap<string, number>): void {
     if (changed.length === 0) return;
-    const readyQueues = new Set<string>();
-    let nextDueMs = Infinity;
+    const readyCounts = new Map<string, number>();
+    let delayedUntilMs = Infinity;
+    let leaseDeadlineMs = Infinity;
     for (const task of changed) {
       this.events.publish(task);
       if (task.status === 'new' || task.status === 'retry') {
-        if (!task.delayed && !signalledQueues?.has(task.queue)) readyQueues.add(task.queue);
-        else nextDueMs = Math.min(nextDueMs, task.runAtMs ?? 0);
+        // A task ready now is for the waiters, never for the due timer: aiming the timer at it
+        // ran the due work (promote, reap) on every Enqueue.
+        if (task.delayed) delayedUntilMs = Math.min(delayedUntilMs, task.runAtMs ?? 0);
+        else if (!signalled?.has(task.queue)) readyCounts.set(task.queue, (readyCounts.get(task.queue) ?? 0) + 1);
       } else if (task.lease) {
-        nextDueMs = Math.min(nextDueMs, task.lease.deadlineMs);
+        leaseDeadlineMs = Math.min(leaseDeadlineMs, task.lease.deadlineMs);
       }
     }
-    if (readyQueues.size > 0) this.waiters.signal(readyQueues);
-    if (nextDueMs < Infinity) this.dueTimer.aimNoLaterThan(nextDueMs);
+    if (readyCounts.size > 0) this.waiters.signal(readyCounts);
+    const dueMs = this.steadyTimeOf({ wallMs: delayedUntilMs, steadyMs: leaseDeadlineMs });
+    if (dueMs !== undefined) this.dueTimer.aimNoLaterThan(dueMs);
+  }
+
+  /**
+   * The steady time at which the earlier of a wall time (an eta) and a steady time (a lease
+   * deadline) falls, as the clocks read now. A wall clock stepped later does not move the timer
+   * aimed by this; the due work itself reads both clocks afresh (see docs/decisions.md).
+   */
+  private steadyTimeOf(due: NextDue): number | undefined {
+    const fromWall = due.wallMs === undefined ? Infinity : due.wallMs - this.clock.wallMs() + this.clock.steadyMs();
+    const earliest = Math.min(fromWall, due.steadyMs ?? Infinity);
+    return earliest === Infinity ? undefined : earliest;
   }
 
   /** Promotes due tasks and reaps expired leases, batch by batch, then re-aims the timer. */
@@ -346,11 +378,11 @@ export class Broker {
         this.afterCommit(reaped.changed);
         if (promoted.value < DUE_BATCH && reaped.value < DUE_BATCH) break;
       }
-      nextAtMs = this.store.nextDueAtMs();
+      nextAtMs = this.steadyTimeOf(this.store.nextDue());
     } catch (error) {
       if (this.closing.signal.aborted) return;
       this.logError('qtasks-broker: due work failed; retrying', error);
-      nextAtMs = this.clock() + DUE_RETRY_MS;
+      nextAtMs = this.clock.steadyMs() + DUE_RETRY_MS;
     } finally {
       this.dueWorkRunning = false;
     }
@@ -362,13 +394,13 @@ export class Broker {
   }
 }
 
-/** The queues in which some of these new tasks will be ready at once (no eta or delay ahead). */
-function readyQueuesOf(tasks: readonly NewTask[], nowMs: number): Set<string> {
-  const queues = new Set<string>();
+/** How many of these new tasks each queue will have ready at once (no eta or delay ahead). */
+function readyCountsOf(tasks: readonly NewTask[], nowMs: number): Map<string, number> {
+  const counts = new Map<string, number>();
   for (const task of tasks) {
-    if ((task.runAtMs ?? nowMs + task.delayMs) <= nowMs) queues.add(task.queue);
+    if ((task.runAtMs ?? nowMs + task.delayMs) <= nowMs) counts.set(task.queue, (counts.get(task.queue) ?? 0) + 1);
   }
-  return queues;
+  return counts;
 }
 
 /** Lifts Node's warning threshold of 10 listeners from a signal that many calls listen to. */

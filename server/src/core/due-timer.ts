@@ -1,7 +1,8 @@
 /**
  * One timer for the next moment the broker has work due: a delayed task's eta or backoff, or a
  * lease deadline. It sleeps until then (never polls), and is pulled earlier when a write
- * schedules something sooner.
+ * schedules something sooner. Its times are steady times (`domain/clock.ts`), so a step of the
+ * wall clock neither fires it early nor holds it back.
  */
 
 /** setTimeout cannot sleep longer than this; a longer wait is done in several sleeps. */
@@ -16,7 +17,7 @@ export class DueTimer {
   /**
    * @param onDue - runs when the target time arrives; it does the due work and then calls
    *   {@link aim} with the next due time it finds
-   * @param clock - epoch milliseconds
+   * @param clock - steady milliseconds
    */
   constructor(
     private readonly onDue: () => void,

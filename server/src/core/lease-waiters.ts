@@ -2,9 +2,20 @@
  * Long-polling `Lease` calls, parked until a task becomes ready in one of their queues.
  *
  * There is no polling loop: the broker calls {@link LeaseWaiters.signal} after each commit that
- * made tasks ready, and every waiter of those queues wakes and tries to lease. A per-queue
- * generation counter closes the race between "I found nothing" and "I am parked": a caller reads
- * {@link LeaseWaiters.generation} before its lease attempt and parks only if it is unchanged after.
+ * made tasks ready, with how many, and only as many waiters wake as those tasks can keep busy, the
+ * longest-parked first. With thousands of idle workers parked, an enqueue of one task wakes one
+ * of them, not all: waking every waiter cost each Enqueue a lease attempt per parked caller.
+ *
+ * Waking fewer than all needs a hand-over, or a task could stay ready while workers sleep:
+ * - a woken caller always makes its lease attempt (one that has gone away gives what it got back,
+ *   and that release signals the tasks ready again);
+ * - a woken caller whose lease came back full may have left tasks behind (more than it could
+ *   take, or tasks of a queue it was not woken for), so the broker passes the wake on
+ *   ({@link LeaseWaiters.passOn}).
+ *
+ * A per-queue generation counter closes the race between "I found nothing" and "I am parked": a
+ * caller reads {@link LeaseWaiters.generation} before its lease attempt and parks only if it is
+ * unchanged after.
  */
 
 /** How a wait ended. */
@@ -12,11 +23,14 @@ export type WaitOutcome = 'ready' | 'timeout' | 'aborted' | 'closed';
 
 interface Waiter {
   queues: readonly string[];
+  /** The most tasks its lease takes: how much of a signal's count waking it covers. */
+  maxTasks: number;
   wake(outcome: WaitOutcome): void;
 }
 
 /** The parked lease calls of one broker. */
 export class LeaseWaiters {
+  /** Each queue's waiters, in the order they parked (a Set iterates in insertion order). */
   private readonly byQueue = new Map<string, Set<Waiter>>();
   private readonly generations = new Map<string, number>();
   private closed = false;
@@ -28,21 +42,41 @@ export class LeaseWaiters {
     return sum;
   }
 
-  /** Tells the waiters of these queues that tasks became ready there. */
-  signal(queues: Iterable<string>): void {
-    for (const queue of queues) {
+  /**
+   * Tells the waiters of each queue that this many tasks became ready there: waiters wake, the
+   * longest-parked first, until their `maxTasks` add up to the count. O(woken), whatever the
+   * number parked.
+   */
+  signal(readyCounts: ReadonlyMap<string, number>): void {
+    for (const [queue, count] of readyCounts) {
       this.generations.set(queue, (this.generations.get(queue) ?? 0) + 1);
       const waiters = this.byQueue.get(queue);
       if (!waiters) continue;
-      for (const waiter of [...waiters]) waiter.wake('ready');
+      let uncovered = count;
+      // Waking removes the waiter from the set; deleting the current entry keeps a Set iterating.
+      for (const waiter of waiters) {
+        if (uncovered <= 0) break;
+        uncovered -= waiter.maxTasks;
+        waiter.wake('ready');
+      }
     }
   }
 
   /**
-   * Parks until one of `queues` is signalled, `timeoutMs` passes, `signal` aborts or
-   * {@link close} is called.
+   * A lease on `queues` came back full: tasks may be left there, so one more waiter of each queue
+   * wakes to look. A woken caller that finds nothing parks again.
    */
-  wait(queues: readonly string[], timeoutMs: number, signal: AbortSignal): Promise<WaitOutcome> {
+  passOn(queues: readonly string[]): void {
+    this.signal(new Map(queues.map((queue) => [queue, 1])));
+  }
+
+  /**
+   * Parks until one of `queues` is signalled and this caller is among those woken, `timeoutMs`
+   * passes, `signal` aborts or {@link close} is called.
+   *
+   * @param maxTasks - the most tasks the caller's lease takes (see {@link signal})
+   */
+  wait(queues: readonly string[], maxTasks: number, timeoutMs: number, signal: AbortSignal): Promise<WaitOutcome> {
     if (this.closed) return Promise.resolve('closed');
     if (signal.aborted) return Promise.resolve('aborted');
     return new Promise((resolve) => {
@@ -50,6 +84,7 @@ export class LeaseWaiters {
       const timer = setTimeout(() => waiter.wake('timeout'), timeoutMs);
       const waiter: Waiter = {
         queues,
+        maxTasks: Math.max(1, maxTasks),
         wake: (outcome) => {
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
@@ -70,11 +105,20 @@ export class LeaseWaiters {
     });
   }
 
+  /** Number of parked callers (for tests; O(parked)). */
+  get parked(): number {
+    return this.all().size;
+  }
+
   /** Wakes every waiter with `closed` and refuses new waits: the broker is shutting down. */
   close(): void {
     this.closed = true;
+    for (const waiter of this.all()) waiter.wake('closed');
+  }
+
+  private all(): Set<Waiter> {
     const all = new Set<Waiter>();
     for (const set of this.byQueue.values()) for (const waiter of set) all.add(waiter);
-    for (const waiter of all) waiter.wake('closed');
+    return all;
   }
 }

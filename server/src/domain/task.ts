@@ -42,11 +42,14 @@ export const DEFAULT_RETRY_BACKOFF: Readonly<RetryBackoff> = { initialMs: 1000, 
 export interface TaskLease {
   /** Opaque token; an outcome or heartbeat carrying another token is refused. */
   token: string;
-  /** The lease runs out at this time unless a heartbeat extends it. */
+  /**
+   * The lease runs out at this time unless a heartbeat extends it. Steady time (see
+   * `domain/clock.ts`): a step of the wall clock neither expires nor prolongs a lease.
+   */
   deadlineMs: number;
   /** Length of the lease as asked for; a heartbeat without `extendMs` extends by this much. */
   leaseMs: number;
-  /** When the attempt's `maxTimeMs` runs out; the deadline never passes it. */
+  /** When the attempt's `maxTimeMs` runs out (steady time); the deadline never passes it. */
   timeLimitAtMs?: number;
 }
 
@@ -190,7 +193,7 @@ export interface HeartbeatResult {
   ok: boolean;
   /** True if the task was asked to cancel. */
   cancelRequested: boolean;
-  /** The new deadline, when `ok`. */
+  /** The new deadline, when `ok` (steady time, like {@link TaskLease.deadlineMs}). */
   leaseDeadlineMs?: number;
   /** Why the item was refused. */
   reason?: string;

@@ -93,6 +93,11 @@ async function leaseOne(options: Partial<LeaseOptions> = {}): Promise<TaskRecord
 
 const ids = (tasks: readonly TaskRecord[]): string[] => tasks.map((task) => task.id);
 const names = (tasks: readonly TaskRecord[]): string[] => tasks.map((task) => task.name);
+/** The earliest due time of either kind (one fake clock drives wall and steady time here). */
+const earliestDue = (of: TaskStore): number | undefined => {
+  const { wallMs = Infinity, steadyMs = Infinity } = of.nextDue();
+  return Math.min(wallMs, steadyMs) === Infinity ? undefined : Math.min(wallMs, steadyMs);
+};
 
 const boom: TaskError = { type: 'ValueError', message: 'boom', traceback: 'Traceback…' };
 
@@ -504,7 +509,7 @@ describe('lease', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// delayed tasks: delayMs, runAtMs, promoteDue, nextDueAtMs
+// delayed tasks: delayMs, runAtMs, promoteDue, nextDue
 // ---------------------------------------------------------------------------------------------
 
 describe('delayed tasks', () => {
@@ -571,36 +576,37 @@ describe('delayed tasks', () => {
     expect(names(await lease())).toEqual(['urgent-later', 'normal-1', 'normal-2']);
   });
 
-  it('nextDueAtMs reports the earliest delayed runAt or lease deadline', async () => {
-    expect(store.nextDueAtMs()).toBeUndefined();
+  it('nextDue reports the earliest delayed runAt or lease deadline', async () => {
+    expect(earliestDue(store)).toBeUndefined();
 
     await enqueueOne({ name: 'delayed', delayMs: 10_000 });
-    expect(store.nextDueAtMs()).toBe(T0 + 10_000);
+    expect(earliestDue(store)).toBe(T0 + 10_000);
 
     await enqueueOne({ name: 'ready' });
     const leased = await leaseOne({ leaseMs: 3000 });
-    expect(store.nextDueAtMs()).toBe(T0 + 3000);
+    expect(earliestDue(store)).toBe(T0 + 3000);
 
     await enqueueOne({ name: 'sooner', delayMs: 2000 });
-    expect(store.nextDueAtMs()).toBe(T0 + 2000);
+    expect(earliestDue(store)).toBe(T0 + 2000);
+    expect(store.nextDue()).toEqual({ wallMs: T0 + 2000, steadyMs: T0 + 3000 });
 
     now = T0 + 2000;
     await store.promoteDue(100);
-    expect(store.nextDueAtMs()).toBe(T0 + 3000);
+    expect(earliestDue(store)).toBe(T0 + 3000);
 
     await completeOne(leased, outcomes.success());
-    expect(store.nextDueAtMs()).toBe(T0 + 10_000);
+    expect(earliestDue(store)).toBe(T0 + 10_000);
 
     now = T0 + 10_000;
     await store.promoteDue(100);
-    expect(store.nextDueAtMs()).toBeUndefined();
+    expect(earliestDue(store)).toBeUndefined();
   });
 
-  it('nextDueAtMs follows a heartbeat that moves the only deadline', async () => {
+  it('nextDue follows a heartbeat that moves the only deadline', async () => {
     await enqueueOne();
     const task = await leaseOne({ leaseMs: 3000 });
     await store.heartbeat([{ taskId: task.id, leaseToken: task.lease!.token }], 50_000);
-    expect(store.nextDueAtMs()).toBe(T0 + 50_000);
+    expect(earliestDue(store)).toBe(T0 + 50_000);
   });
 });
 
@@ -639,7 +645,7 @@ describe('heartbeat', () => {
     const [result] = await store.heartbeat([{ taskId: task.id, leaseToken: task.lease!.token }], 5000);
 
     expect(result!.leaseDeadlineMs).toBe(T0 + 6000);
-    expect(store.nextDueAtMs()).toBe(T0 + 6000);
+    expect(earliestDue(store)).toBe(T0 + 6000);
     expectIndexesConsistent();
   });
 
@@ -958,7 +964,7 @@ describe('cancel', () => {
 
     expect((await store.promoteDue(100)).value).toBe(0);
     expect(await lease()).toEqual([]);
-    expect(store.nextDueAtMs()).toBeUndefined();
+    expect(earliestDue(store)).toBeUndefined();
     expectIndexesConsistent();
   });
 
@@ -1359,7 +1365,7 @@ describe('reopen', () => {
 
     expect(allTasks().map(comparable)).toEqual(before);
     expect(mustGet(running.id).lease!.token).toBe(running.lease!.token);
-    expect(store.nextDueAtMs()).toBe(T0 + 5000);
+    expect(earliestDue(store)).toBe(T0 + 5000);
     expectIndexesConsistent();
 
     // The lease taken before the reopen is still good.

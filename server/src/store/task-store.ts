@@ -24,6 +24,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { retryDelayMs } from '../domain/backoff.js';
+import { toClock, type Clock } from '../domain/clock.js';
 import { FailedPreconditionError, TaskNotFoundError } from '../domain/errors.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import {
@@ -66,8 +67,11 @@ export interface TaskStoreOptions {
   path: string;
   /** `strict` (default): acknowledge after fsync. `commit`: acknowledge after commit. */
   durability?: Durability;
-  /** Clock in epoch milliseconds; tests pass a fake one. Default `Date.now`. */
-  clock?: () => number;
+  /**
+   * Wall time for calendar times, steady time for lease deadlines (see `domain/clock.ts`); a
+   * single function drives both (a fake clock in tests). Default: the system's clocks.
+   */
+  clock?: Clock | (() => number);
   /**
    * `enqueue` is refused with {@link DiskFullError} while the filesystem of `path` has fewer free
    * bytes than this (read at most every 500 ms). Default 0: no reserve.
@@ -84,6 +88,14 @@ export interface WriteResult<T> {
   value: T;
   /** The records after the change, in commit order. */
   changed: TaskRecord[];
+}
+
+/** See {@link TaskStore.nextDue}. */
+export interface NextDue {
+  /** The earliest eta or backoff of a delayed task, in wall time. */
+  wallMs?: number;
+  /** The earliest lease deadline, in steady time. */
+  steadyMs?: number;
 }
 
 /** A filter and cursor for {@link TaskStore.list}. */
@@ -145,7 +157,7 @@ export class TaskStore {
   private readonly indexes: Record<StatusIndexName, Database<unknown, Key>>;
   private readonly idempotency: Database<string, Key>;
   private readonly meta: Database<number, string>;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private seq: number;
   private pending = 0;
   private space!: DiskSpaceGuard;
@@ -159,7 +171,7 @@ export class TaskStore {
     private readonly env: RootDatabase,
     /** How acknowledgements relate to the disk. */
     readonly durability: Durability,
-    clock: () => number,
+    clock: Clock,
   ) {
     this.clock = clock;
     this.tasks = env.openDB<TaskRecord, string>('tasks', {});
@@ -185,12 +197,12 @@ export class TaskStore {
     const env = open({ path: options.path, noSubdir: false, maxDbs: 16, eventTurnBatching: false, ...(options.readOnly ? { readOnly: true } : {}) });
     let store: TaskStore;
     try {
-      store = new TaskStore(env, options.durability ?? 'strict', options.clock ?? Date.now);
+      store = new TaskStore(env, options.durability ?? 'strict', toClock(options.clock));
     } catch (error) {
       await env.close();
       throw error;
     }
-    store.space = new DiskSpaceGuard(options.path, options.minFreeBytes ?? 0, options.readFreeBytes, options.clock);
+    store.space = new DiskSpaceGuard(options.path, options.minFreeBytes ?? 0, options.readFreeBytes, () => store.clock.steadyMs());
     // Written only when missing, so that a broker can start on a full disk and serve what it holds.
     if (!options.readOnly && store.meta.get('schemaVersion') !== SCHEMA_VERSION) {
       await store.write(0, () => store.meta.put('schemaVersion', SCHEMA_VERSION));
@@ -281,15 +293,19 @@ export class TaskStore {
    * Leases up to `maxTasks` ready tasks across `queues`: lowest priority number first, FIFO
    * within a priority. Each becomes PROCESS with `attempt` incremented and a fresh lease token.
    * Not flushed: a lease lost in a power cut only means the task runs again.
+   *
+   * A lease counts for nothing in {@link pendingWrites}: what it writes is bounded by the ready
+   * tasks, each admitted (and counted) when it was enqueued. Counting its whole `maxTasks` made
+   * idle workers, woken by an enqueue of one task, refuse the producers they were waiting for.
    */
   lease(options: LeaseOptions): Promise<WriteResult<TaskRecord[]>> {
-    return this.write(options.maxTasks, (now, changed) => {
+    return this.write(0, (now, changed, steady) => {
       const picked = mergeReadyQueues(this.indexes.ready, options.queues, options.maxTasks);
       const fits = replyMeter(options.replyBudget);
       const leased: TaskRecord[] = [];
       for (const taskId of picked) {
         const before = this.mustGet(taskId);
-        const timeLimitAtMs = before.maxTimeMs > 0 ? now + before.maxTimeMs : undefined;
+        const timeLimitAtMs = before.maxTimeMs > 0 ? steady + before.maxTimeMs : undefined;
         const { progress: _progress, ...rest } = before;
         const after: TaskRecord = {
           ...rest,
@@ -300,7 +316,7 @@ export class TaskStore {
           workerId: options.workerId,
           lease: {
             token: newLeaseToken(),
-            deadlineMs: Math.min(now + options.leaseMs, timeLimitAtMs ?? Infinity),
+            deadlineMs: Math.min(steady + options.leaseMs, timeLimitAtMs ?? Infinity),
             leaseMs: options.leaseMs,
             ...(timeLimitAtMs === undefined ? {} : { timeLimitAtMs }),
           },
@@ -323,16 +339,16 @@ export class TaskStore {
    * transitions: the records keep their version and watchers hear nothing.
    */
   heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
-    return this.write(items.length, (now) => {
+    return this.write(items.length, (_now, _changed, steady) => {
       const batch = new BatchRecords((id) => this.tasks.get(id));
       const results = items.map((item): HeartbeatResult => {
         const current = batch.get(item.taskId);
-        const refusal = leaseRefusal(current, item.leaseToken, now);
+        const refusal = leaseRefusal(current, item.leaseToken, steady);
         if (refusal || !current?.lease) {
           return { taskId: item.taskId, ok: false, cancelRequested: false, reason: refusal };
         }
         const lease = current.lease;
-        const deadlineMs = Math.min(now + (extendMs || lease.leaseMs), lease.timeLimitAtMs ?? Infinity);
+        const deadlineMs = Math.min(steady + (extendMs || lease.leaseMs), lease.timeLimitAtMs ?? Infinity);
         batch.update({ ...current, lease: { ...lease, deadlineMs } });
         return { taskId: item.taskId, ok: true, cancelRequested: current.cancelRequested, leaseDeadlineMs: deadlineMs };
       });
@@ -346,11 +362,11 @@ export class TaskStore {
    * or unknown lease is refused for that item and changes nothing, and the other items proceed.
    */
   complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
-    return this.write(completions.length, (now, changed) => {
+    return this.write(completions.length, (now, changed, steady) => {
       const batch = new BatchRecords((id) => this.tasks.get(id));
       const results = completions.map((completion): CompletionResult => {
         const before = batch.get(completion.taskId);
-        const refusal = leaseRefusal(before, completion.leaseToken, now);
+        const refusal = leaseRefusal(before, completion.leaseToken, steady);
         if (refusal || !before) {
           return { taskId: completion.taskId, accepted: false, reason: refusal, ...(before ? { task: before } : {}) };
         }
@@ -370,11 +386,11 @@ export class TaskStore {
    * of a batch is stored (see {@link BatchRecords}).
    */
   reportProgress(items: readonly ProgressItem[]): Promise<WriteResult<ProgressResult[]>> {
-    return this.write(items.length, (now, changed) => {
+    return this.write(items.length, (now, changed, steady) => {
       const batch = new BatchRecords((id) => this.tasks.get(id));
       const results = items.map((item): ProgressResult => {
         const before = batch.get(item.taskId);
-        const refusal = leaseRefusal(before, item.leaseToken, now);
+        const refusal = leaseRefusal(before, item.leaseToken, steady);
         if (refusal || !before) return { taskId: item.taskId, ok: false, reason: refusal };
         const after = { ...before, progress: item.progress, updatedAtMs: now, version: before.version + 1 };
         batch.update(after);
@@ -438,8 +454,8 @@ export class TaskStore {
    * task asked to cancel becomes CANCEL.
    */
   reapExpiredLeases(limit: number): Promise<WriteResult<number>> {
-    return this.write(limit, (now, changed) => {
-      const expired = Array.from(this.indexes.leases.getRange({ ...dueRange(now), limit }));
+    return this.write(limit, (now, changed, steady) => {
+      const expired = Array.from(this.indexes.leases.getRange({ ...dueRange(steady), limit }));
       for (const { value: taskId } of expired) {
         const before = this.mustGet(taskId as string);
         const lease = before.lease!;
@@ -507,17 +523,22 @@ export class TaskStore {
     return checkStore({ tasks: this.tasks, indexes: this.indexes, idempotency: this.idempotency, seq: this.meta.get('seq') ?? 0 });
   }
 
-  /** The earliest time a delayed task becomes due or a lease runs out, if any. */
-  nextDueAtMs(): number | undefined {
-    const times = [this.firstKey(this.indexes.delayed), this.firstKey(this.indexes.leases)]
-      .filter((key): key is Key => key !== undefined)
-      .map((key) => key[0] as number);
-    return times.length ? Math.min(...times) : undefined;
+  /**
+   * When work next falls due: the earliest eta or backoff of a delayed task (wall time), and the
+   * earliest lease deadline (steady time; see `domain/clock.ts`). Either is absent when none.
+   */
+  nextDue(): NextDue {
+    const delayed = this.firstKey(this.indexes.delayed);
+    const lease = this.firstKey(this.indexes.leases);
+    return {
+      ...(delayed === undefined ? {} : { wallMs: delayed[0] as number }),
+      ...(lease === undefined ? {} : { steadyMs: lease[0] as number }),
+    };
   }
 
   /**
    * Task writes issued to the store and not yet committed: the sum, over the verbs in flight, of
-   * the most records each may write (a lease counts its `maxTasks`). Every one of them runs on the
+   * the most records each may write (a lease counts none: see {@link lease}). Every one of them runs on the
    * main thread in the next commit's callback pass (12–35 µs per task on the reference
    * machine), so this number also says how long the event loop will stall.
    */
@@ -555,11 +576,16 @@ export class TaskStore {
   }
 
   /**
-   * Runs `body` as one atomic transaction, batched with the other writes of the event turn.
+   * Runs `body` as one atomic transaction, batched with the other writes of the event turn. It
+   * gets the wall time (calendar times) and the steady time (lease deadlines) of the commit.
    * `units` (the most records `body` may write) counts in {@link pendingWrites} until it commits.
    * `onIssued` runs right after the transaction is queued (see {@link enqueue}).
    */
-  private async write<T>(units: number, body: (nowMs: number, changed: TaskRecord[]) => T, onIssued?: () => void): Promise<WriteResult<T>> {
+  private async write<T>(
+    units: number,
+    body: (nowMs: number, changed: TaskRecord[], steadyMs: number) => T,
+    onIssued?: () => void,
+  ): Promise<WriteResult<T>> {
     const changed: TaskRecord[] = [];
     const issuedMs = performance.now();
     const failuresAtIssue = this.commitFailures;
@@ -567,7 +593,7 @@ export class TaskStore {
     try {
       const committed = this.env.childTransaction(() => {
         const seqBefore = this.seq;
-        const result = body(this.clock(), changed);
+        const result = body(this.clock.wallMs(), changed, this.clock.steadyMs());
         if (this.seq !== seqBefore) this.meta.put('seq', this.seq);
         return result;
       });
@@ -760,7 +786,7 @@ function finish(before: TaskRecord, status: TaskStatus, now: number, changes: Pa
   return { ...rest, ...changes, status, delayed: false, updatedAtMs: now, finishedAtMs: now, version: before.version + 1 };
 }
 
-/** Why a lease token is not (or no longer) good for this task, or undefined if it is. */
+/** Why a lease token is not (or no longer) good for this task at steady time `now`, or undefined if it is. */
 function leaseRefusal(task: TaskRecord | undefined, token: string, now: number): string | undefined {
   if (!task) return 'task not found';
   if (task.status !== 'process' || !task.lease) {

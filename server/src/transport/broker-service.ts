@@ -66,7 +66,7 @@ export function createBrokerService(
         tasks: tasks.map((task) => ({
           task: toProtoTask(task),
           leaseToken: task.lease!.token,
-          leaseDeadline: new Date(task.lease!.deadlineMs),
+          leaseDeadline: new Date(broker.wallTimeOf(task.lease!.deadlineMs)),
         })),
       };
     },
@@ -79,7 +79,7 @@ export function createBrokerService(
           taskId: result.taskId,
           ok: result.ok,
           cancelRequested: result.cancelRequested,
-          leaseDeadline: result.leaseDeadlineMs === undefined ? undefined : new Date(result.leaseDeadlineMs),
+          leaseDeadline: result.leaseDeadlineMs === undefined ? undefined : new Date(broker.wallTimeOf(result.leaseDeadlineMs)),
           reason: result.reason ?? '',
         })),
       };
