@@ -28,7 +28,6 @@ import { FailedPreconditionError, TaskNotFoundError } from '../domain/errors.js'
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import {
   TASK_STATUSES,
-  isFinalStatus,
   replyMeter,
   type Completion,
   type CompletionResult,
@@ -760,13 +759,15 @@ function finish(before: TaskRecord, status: TaskStatus, now: number, changes: Pa
   return { ...rest, ...changes, status, delayed: false, updatedAtMs: now, finishedAtMs: now, version: before.version + 1 };
 }
 
+/** The refusal of a lease token that does not hold the task's current lease. */
+const STALE_LEASE = 'stale lease: this token does not hold a lease on the task (unknown task, task no longer running, or leased again)';
+
 /** Why a lease token is not (or no longer) good for this task, or undefined if it is. */
 function leaseRefusal(task: TaskRecord | undefined, token: string, now: number): string | undefined {
-  if (!task) return 'task not found';
-  if (task.status !== 'process' || !task.lease) {
-    return isFinalStatus(task.status) ? `stale lease: the task already ended in ${task.status}` : `stale lease: the task is ${task.status}`;
-  }
-  if (task.lease.token !== token) return `stale lease: attempt ${task.attempt} holds another lease token`;
+  // One reason for an unknown task, an ended one and another attempt's lease: a refusal tells the
+  // caller nothing about a task it does not hold (its existence, status or attempt), which a
+  // worker token could not read with GetTask.
+  if (!task || task.status !== 'process' || !task.lease || task.lease.token !== token) return STALE_LEASE;
   if (task.lease.deadlineMs <= now) return 'lease expired';
   return undefined;
 }

@@ -1,0 +1,115 @@
+/**
+ * Hostile and careless clients against the real `qtasks-broker` (issue 10, findings 4 and 5):
+ * replies that would show a caller what its scope may not read, crafted page tokens, names that
+ * differ only by Unicode normalization or invisible characters, a reused idempotency key, deeply
+ * nested JSON, bad TLS files at start, and an open listener without authentication.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ClientError, Status, type Channel } from 'nice-grpc';
+import { BrokerServiceDefinition, TaskStatus } from '@qtasks/proto';
+import { BROKER_BIN, connectClient, startBrokerProcess, type BrokerClient, type BrokerProcess } from '../helpers/broker-process.js';
+import { createTestPki, type TestPki } from '../helpers/certs.js';
+import { json, listAllTasks, parseJson, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
+
+const ALL = 'all-4e1b7c9d02f3';
+const PRODUCER = 'producer-8a3f5d1e6c20';
+const WORKER = 'worker-2d9c7b4a1e58';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'qtasks-hostile-'));
+});
+afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+/** The error a call fails with (the test fails if it succeeds). */
+async function refusal(call: Promise<unknown>): Promise<ClientError> {
+  const error = await call.then(
+    (reply) => new Error(`expected a refusal, got ${JSON.stringify(reply)?.slice(0, 300)}`),
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ClientError);
+  return error as ClientError;
+}
+
+/** Runs `qtasks-broker` to its exit, for configurations that must be refused at start. */
+function run(args: string[]): { status: number | null; stderr: string } {
+  const result = spawnSync(process.execPath, [BROKER_BIN, '--listen', '127.0.0.1:0', '--data-dir', join(tmp, 'never'), ...args], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { status: result.status, stderr: result.stderr };
+}
+
+/** A JSON array nested `depth` levels deep. */
+const nested = (depth: number): Buffer => Buffer.from('['.repeat(depth) + ']'.repeat(depth));
+
+const success = (result: unknown) => ({ $case: 'success' as const, value: { result: json(result) } });
+
+describe('scopes: no reply shows a caller what its scope could not read with GetTask', () => {
+  let broker: BrokerProcess;
+  let worker: BrokerClient;
+  let producer: BrokerClient;
+  const channels: Channel[] = [];
+  beforeAll(async () => {
+    const tokens = join(tmp, 'tokens');
+    await writeFile(tokens, `${ALL} all\n${PRODUCER} producer\n${WORKER} worker\n`);
+    broker = await startBrokerProcess({ args: ['--auth-tokens-file', tokens], client: { token: ALL } });
+    const clientOf = (token: string): BrokerClient => {
+      const { client, channel } = connectClient(BrokerServiceDefinition, broker.address, { token });
+      channels.push(channel);
+      return client;
+    };
+    worker = clientOf(WORKER);
+    producer = clientOf(PRODUCER);
+  });
+  afterAll(async () => {
+    for (const channel of channels) channel.close();
+    await broker.dispose();
+  });
+
+  const UNKNOWN_ID = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+
+  test('a worker token guessing a lease token gets no task back, and learns nothing a guess at an unknown id would not', async () => {
+    const queue = uniqueQueue();
+    const secret = { card: '4111 1111 1111 1111' };
+    const [task] = (await producer.enqueue({ tasks: [spec(queue, { args: json([secret]), kwargs: json({ secret }) })] })).tasks;
+    await expect(worker.getTask({ taskId: task!.id })).rejects.toMatchObject({ code: Status.PERMISSION_DENIED });
+
+    const guess = (taskId: string) => ({ taskId, leaseToken: 'guess', outcome: success('forged') });
+    const { results } = await worker.complete({ completions: [guess(task!.id), guess(UNKNOWN_ID)] });
+    expect(results.map((r) => [r.accepted, r.task])).toEqual([[false, undefined], [false, undefined]]);
+    // The same reason for a task that exists and one that does not: no existence, status or attempt.
+    expect(results[0]!.reason).toBe(results[1]!.reason);
+    expect(JSON.stringify(results)).not.toContain('4111');
+
+    const beats = await worker.heartbeat({ items: [{ taskId: task!.id, leaseToken: 'guess' }, { taskId: UNKNOWN_ID, leaseToken: 'guess' }] });
+    expect(beats.results.map((r) => [r.ok, r.cancelRequested, r.leaseDeadline])).toEqual([[false, false, undefined], [false, false, undefined]]);
+    expect(beats.results[0]!.reason).toBe(beats.results[1]!.reason);
+    const progress = await worker.reportProgress({ items: [{ taskId: task!.id, leaseToken: 'guess', progress: json(1) }, { taskId: UNKNOWN_ID, leaseToken: 'guess', progress: json(1) }] });
+    expect(progress.results.map((r) => r.ok)).toEqual([false, false]);
+    expect(progress.results[0]!.reason).toBe(progress.results[1]!.reason);
+
+    // Nothing changed: still new, attempt 0.
+    const { task: after } = await broker.client.getTask({ taskId: task!.id });
+    expect([after!.status, after!.attempt, after!.progress.length]).toEqual([TaskStatus.TASK_STATUS_NEW, 0, 0]);
+  });
+
+  test('a finished task\'s result is not handed to a worker that completes it again with a guessed or an old token', async () => {
+    const queue = uniqueQueue();
+    const [task] = (await producer.enqueue({ tasks: [spec(queue)] })).tasks;
+    const [leased] = (await worker.lease({ workerId: workerId(), queues: [queue], maxTasks: 1 })).tasks;
+    const done = await worker.complete({ completions: [{ taskId: task!.id, leaseToken: leased!.leaseToken, outcome: success({ token: 'the-result' }) }] });
+    // The worker that holds the lease gets its own task back, as before.
+    expect(parseJson(done.results[0]!.task!.result)).toEqual({ token: 'the-result' });
+
+    for (const leaseToken of ['guess', leased!.leaseToken]) {
+      const { results } = await worker.complete({ completions: [{ taskId: task!.id, leaseToken, outcome: success('again') }] });
+      expect(results[0]).toMatchObject({ accepted: false, task: undefined });
+      expect(results[0]!.reason).not.toMatch(/success|attempt/);
+    }
+  });
+});
