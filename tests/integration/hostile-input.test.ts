@@ -113,3 +113,45 @@ describe('scopes: no reply shows a caller what its scope could not read with Get
     }
   });
 });
+
+describe('bad input on a default broker', () => {
+  let broker: BrokerProcess;
+  beforeAll(async () => {
+    broker = await startBrokerProcess();
+  });
+  afterAll(() => broker.dispose());
+
+  /** Expects INVALID_ARGUMENT (or `code`) with a message matching `message`, and no task stored or changed. */
+  async function expectRefused(call: () => Promise<unknown>, message: RegExp, code = Status.INVALID_ARGUMENT): Promise<void> {
+    const before = await listAllTasks(broker.client);
+    const error = await refusal(call());
+    expect({ code: Status[error.code], details: error.details }).toEqual({ code: Status[code], details: expect.stringMatching(message) });
+    expect(await listAllTasks(broker.client)).toEqual(before);
+  }
+
+  describe('page_token', () => {
+    const token = (cursor: unknown): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+
+    test.each([
+      ['a 5,000-character task id', [`x${'a'.repeat(5000)}`]],
+      ['a 5,000-character queue in a status cursor', [0, 'q'.repeat(5000), 'id']],
+      ['a status out of range', [99, 'q', 'id']],
+      ['a two-part cursor', ['a', 'b']],
+      ['an empty key', ['']],
+    ])('%s is INVALID_ARGUMENT naming page_token, with nothing logged', async (_label, cursor) => {
+      await expectRefused(() => broker.client.listTasks({ pageToken: token(cursor) }), /^page_token: /);
+      await expectRefused(() => broker.client.listTasks({ queue: 'q', pageToken: token(cursor) }), /^page_token: /);
+      expect(broker.stderr()).not.toMatch(/unexpected error|\n\s+at /);
+    });
+
+    test('the tokens ListTasks hands out still page through every task', async () => {
+      const queue = uniqueQueue();
+      await broker.client.enqueue({ tasks: [spec(queue), spec(queue), spec(queue)] });
+      const first = await broker.client.listTasks({ queue, pageSize: 2 });
+      const second = await broker.client.listTasks({ queue, pageSize: 2, pageToken: first.nextPageToken });
+      expect(first.tasks.length + second.tasks.length).toBe(3);
+      const all = await broker.client.listTasks({ pageSize: 1 });
+      await broker.client.listTasks({ pageSize: 1, pageToken: all.nextPageToken });
+    });
+  });
+});
