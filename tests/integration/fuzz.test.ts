@@ -163,7 +163,7 @@ const payload = (shape: 'array' | 'object' | 'any'): fc.Arbitrary<Buffer> => {
   );
 };
 
-const VALID_NAMES = ['add', 'report.build', 'ünïcödé', 'caf\ufffd', 'x'.repeat(255), 'mail\u0085send'];
+const VALID_NAMES = ['add', 'report.build', 'ünïcödé', 'caf\ufffd', 'x'.repeat(255), 'mail\u00a0send'];
 type SpecFault = 'none' | 'emptyName' | 'longName' | 'ctrlName' | 'ctrlQueue' | 'negativeRetries' | 'badMultiplier' | 'tooManyTags' | 'oversizeArgs' | 'etaAndDelay' | 'longKey';
 
 interface SpecPlan {

@@ -154,4 +154,60 @@ describe('bad input on a default broker', () => {
       await broker.client.listTasks({ pageSize: 1, pageToken: all.nextPageToken });
     });
   });
+
+  describe('Unicode names', () => {
+    const nfc = (label: string): string => `caf\u00e9-${uniqueQueue(label)}`;
+    const nfd = (name: string): string => name.normalize('NFD');
+
+    test('an NFD producer and an NFC worker meet in one queue, and the task carries the NFC names', async () => {
+      const queue = nfc('q');
+      const name = nfc('task');
+      expect(nfd(queue)).not.toBe(queue);
+      const [task] = (await broker.client.enqueue({ tasks: [{ name: nfd(name), queue: nfd(queue), tags: [nfd('r\u00e9sum\u00e9')] }] })).tasks;
+      expect([task!.queue, task!.name, task!.tags]).toEqual([queue, name, ['r\u00e9sum\u00e9']]);
+      const { tasks } = await broker.client.lease({ workerId: workerId(), queues: [queue], maxTasks: 1 });
+      expect(tasks.map((t) => t.task!.id)).toEqual([task!.id]);
+    });
+
+    test('an NFC producer and an NFD worker meet too, and a queue defaulted from an NFD name is NFC', async () => {
+      const name = nfc('named');
+      const [task] = (await broker.client.enqueue({ tasks: [{ name }] })).tasks;
+      const { tasks } = await broker.client.lease({ workerId: nfd(workerId('w\u00e9')), queues: [nfd(name)], maxTasks: 1 });
+      expect(tasks.map((t) => [t.task!.id, t.task!.queue])).toEqual([[task!.id, name]]);
+      expect(tasks[0]!.task!.workerId).toBe(tasks[0]!.task!.workerId.normalize('NFC'));
+      expect(await broker.client.listTasks({ queue: nfd(name) })).toMatchObject({ tasks: [{ id: task!.id }] });
+    });
+
+    test('idempotency keys are normalized too: the NFD and NFC spellings of a key are one key', async () => {
+      const queue = uniqueQueue();
+      const key = 'order-\u00e9-1';
+      const [first] = (await broker.client.enqueue({ tasks: [spec(queue, { idempotencyKey: key })] })).tasks;
+      const [again] = (await broker.client.enqueue({ tasks: [spec(queue, { idempotencyKey: nfd(key) })] })).tasks;
+      expect(again!.id).toBe(first!.id);
+    });
+
+    test('fullwidth names stay distinct (NFC, not NFKC): a fullwidth queue is not the ASCII one', async () => {
+      const queue = uniqueQueue('fw');
+      const fullwidth = `\uff51${queue}`;
+      const [task] = (await broker.client.enqueue({ tasks: [spec(fullwidth)] })).tasks;
+      expect(task!.queue).toBe(fullwidth);
+      expect((await broker.client.lease({ workerId: workerId(), queues: [`q${queue}`], maxTasks: 1 })).tasks).toEqual([]);
+    });
+
+    test.each([
+      ['a zero-width space in a queue', () => ({ tasks: [spec('a\u200bb')] }), /^tasks\[0\]\.queue: must not contain invisible.*U\+200B/],
+      ['a right-to-left override in a name', () => ({ tasks: [{ name: 'invoice\u202efdp.exe' }] }), /^tasks\[0\]\.name: .*U\+202E/],
+      ['a bidi isolate in a tag', () => ({ tasks: [spec('q', { tags: ['ok', 'a\u2067b'] })] }), /^tasks\[0\]\.tags\[1\]: .*U\+2067/],
+      ['a zero-width joiner in an idempotency key', () => ({ tasks: [spec('q', { idempotencyKey: 'k\u200d1' })] }), /^tasks\[0\]\.idempotency_key: .*U\+200D/],
+      ['a byte-order mark in a metadata key', () => ({ tasks: [spec('q', { metadata: { '\ufeffk': 'v' } })] }), /^tasks\[0\]\.metadata\[.*\]: .*U\+FEFF/],
+    ])('Enqueue refuses %s, naming the field', async (_label, request, message) => {
+      await expectRefused(() => broker.client.enqueue(request()), message);
+    });
+
+    test('Lease refuses invisible characters in worker_id and queues, naming the field', async () => {
+      await expectRefused(() => broker.client.lease({ workerId: 'w\u200b', queues: ['q'], maxTasks: 1 }), /^worker_id: .*U\+200B/);
+      await expectRefused(() => broker.client.lease({ workerId: 'w', queues: ['q', '\u2066q'], maxTasks: 1 }), /^queues\[1\]: .*U\+2066/);
+      await expectRefused(() => broker.client.listTasks({ queue: 'q\u200e' }), /^queue: .*U\+200E/);
+    });
+  });
 });

@@ -18,6 +18,7 @@ import {
   type TaskStatus,
 } from '../domain/task.js';
 import type { ListCursor } from '../store/task-store.js';
+import { normalizeName } from './names.js';
 import { repeatedTaskBytesBound } from './task-mapping.js';
 import type {
   CancelTaskRequest,
@@ -293,17 +294,24 @@ function checkBatch(field: string, size: number, limits: RequestLimits): void {
 }
 
 /**
- * Names: non-empty, at most 255 bytes, no control characters (they cannot be part of an LMDB key).
+ * Names: non-empty, no control characters (C0 cannot be part of an LMDB key; C1, like NEL, breaks
+ * lines in logs), no invisible or
+ * bidi control characters, normalized to NFC (`names.ts`), and at most 255 bytes once normalized.
  * Invalid UTF-8 never gets here: `request-decoding.ts` refuses it from the raw bytes (U+FFFD sent
  * as valid UTF-8 is an ordinary character, so it is not refused here).
  */
 function checkName(field: string, value: string): string {
   if (value === '') throw new InvalidArgumentError(field, 'must not be empty');
-  if (Buffer.byteLength(value) > MAX_NAME_BYTES) {
-    throw new InvalidArgumentError(field, `must be at most ${MAX_NAME_BYTES} bytes, got ${Buffer.byteLength(value)}`);
-  }
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw new InvalidArgumentError(field, 'must not contain control characters');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) throw new InvalidArgumentError(field, 'must not contain control characters');
+  checkNameBytes(field, value);
+  // Checked again once normalized: NFC may lengthen a few characters (U+0344 becomes two).
+  return checkNameBytes(field, normalizeName(field, value));
+}
+
+function checkNameBytes(field: string, value: string): string {
+  const bytes = Buffer.byteLength(value);
+  if (bytes > MAX_NAME_BYTES) throw new InvalidArgumentError(field, `must be at most ${MAX_NAME_BYTES} bytes, got ${bytes}`);
   return value;
 }
 
@@ -359,9 +367,12 @@ function checkMetadata(field: string, metadata: Record<string, string>): Record<
   if (entries.length > MAX_METADATA_ENTRIES) {
     throw new InvalidArgumentError(field, `at most ${MAX_METADATA_ENTRIES} entries, got ${entries.length}`);
   }
+  const normalized: Record<string, string> = {};
   for (const [key, value] of entries) {
-    checkName(`${field}[${JSON.stringify(key)}]`, key);
-    checkText(`${field}[${JSON.stringify(key)}]`, value);
+    const name = checkName(`${field}[${JSON.stringify(key)}]`, key);
+    // Two keys that differ only by normalization would silently overwrite one another.
+    if (Object.hasOwn(normalized, name)) throw new InvalidArgumentError(`${field}[${JSON.stringify(key)}]`, 'is the same key as another once normalized to NFC');
+    normalized[name] = checkText(`${field}[${JSON.stringify(key)}]`, value);
   }
-  return metadata;
+  return normalized;
 }
