@@ -210,4 +210,43 @@ describe('bad input on a default broker', () => {
       await expectRefused(() => broker.client.listTasks({ queue: 'q\u200e' }), /^queue: .*U\+200E/);
     });
   });
+
+  describe('idempotency keys', () => {
+    test('the same key with the same task returns the first task', async () => {
+      const queue = uniqueQueue();
+      const [first] = (await broker.client.enqueue({ tasks: [spec(queue, { idempotencyKey: 'k', args: json([1]) })] })).tasks;
+      const [again] = (await broker.client.enqueue({ tasks: [spec(queue, { idempotencyKey: 'k', args: json([1]), delayMs: 5 })] })).tasks;
+      expect(again!.id).toBe(first!.id);
+    });
+
+    test.each([
+      ['args', { args: json([2]) }],
+      ['kwargs', { kwargs: json({ a: 1 }) }],
+      ['name', { name: 'other.task' }],
+      ['priority', { priority: 3 }],
+      ['tags', { tags: ['t'] }],
+    ])('the same key with other %s is ALREADY_EXISTS naming tasks[i].idempotency_key, and nothing of the batch is stored', async (field, change) => {
+      const queue = uniqueQueue();
+      const [first] = (await broker.client.enqueue({ tasks: [spec(queue, { idempotencyKey: 'k', args: json([1]) })] })).tasks;
+      const batch = [spec(queue, { idempotencyKey: 'fresh' }), spec(queue), spec(queue, { idempotencyKey: 'k', args: json([1]), ...change })];
+      await expectRefused(
+        () => broker.client.enqueue({ tasks: batch }),
+        new RegExp(`^tasks\\[2\\]\\.idempotency_key: "k" is already used .*${first!.id}.* another ${field}\\b`),
+        Status.ALREADY_EXISTS,
+      );
+      expect((await listAllTasks(broker.client, queue)).map((t) => t.id)).toEqual([first!.id]);
+      // The fresh key was not taken by the refused batch.
+      const [fresh] = (await broker.client.enqueue({ tasks: [spec(queue, { idempotencyKey: 'fresh', args: json([9]) })] })).tasks;
+      expect(parseJson(fresh!.args)).toEqual([9]);
+    });
+
+    test('two tasks of one batch with the same key and different args are refused the same way', async () => {
+      const queue = uniqueQueue();
+      await expectRefused(
+        () => broker.client.enqueue({ tasks: [spec(queue, { idempotencyKey: 'k', args: json([1]) }), spec(queue, { idempotencyKey: 'k', args: json([2]) })] }),
+        /^tasks\[1\]\.idempotency_key: .* another args/,
+        Status.ALREADY_EXISTS,
+      );
+    });
+  });
 });
