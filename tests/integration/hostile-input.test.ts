@@ -249,4 +249,63 @@ describe('bad input on a default broker', () => {
       );
     });
   });
+
+  describe('JSON depth (default 512)', () => {
+    test('512 levels are accepted; 513 and 100,000 are refused in args and kwargs, naming the field', async () => {
+      const queue = uniqueQueue();
+      const [task] = (await broker.client.enqueue({ tasks: [spec(queue, { args: nested(512) })] })).tasks;
+      expect(Buffer.from(task!.args).equals(nested(512))).toBe(true);
+      await expectRefused(() => broker.client.enqueue({ tasks: [spec(queue, { args: nested(513) })] }), /^tasks\[0\]\.args: nests .* more than 512 levels/);
+      await expectRefused(() => broker.client.enqueue({ tasks: [spec(queue, { args: nested(100_000) })] }), /^tasks\[0\]\.args: nests/);
+      const kwargs = Buffer.from(`{"a":${nested(512).toString()}}`);
+      await expectRefused(() => broker.client.enqueue({ tasks: [spec(queue), spec(queue, { kwargs })] }), /^tasks\[1\]\.kwargs: nests/);
+    });
+
+    test('the deepest args accepted decode in Python\'s json.loads, even 100 frames down a worker\'s stack', async () => {
+      const queue = uniqueQueue();
+      await broker.client.enqueue({ tasks: [spec(queue, { args: nested(512) })] });
+      const [leased] = (await broker.client.lease({ workerId: workerId(), queues: [queue], maxTasks: 1 })).tasks;
+      const script = 'import json, sys\ndata = sys.stdin.buffer.read()\ndef down(n):\n    return json.loads(data) if n == 0 else down(n - 1)\ndown(100)\nprint("decoded")';
+      const python = spawnSync(process.env.PYTHON ?? 'python3', ['-c', script], { input: Buffer.from(leased!.task!.args), encoding: 'utf8', timeout: 20_000 });
+      expect(python.stderr).toBe('');
+      expect(python.stdout.trim()).toBe('decoded');
+    });
+
+    test('a result or a progress report nested too deep is refused, naming the field, and the lease stays', async () => {
+      const queue = uniqueQueue();
+      const [task] = (await broker.client.enqueue({ tasks: [spec(queue)] })).tasks;
+      const [leased] = (await broker.client.lease({ workerId: workerId(), queues: [queue], maxTasks: 1 })).tasks;
+      const leaseToken = leased!.leaseToken;
+      await expectRefused(
+        () => broker.client.reportProgress({ items: [{ taskId: task!.id, leaseToken, progress: nested(600) }] }),
+        /^items\[0\]\.progress: nests/,
+      );
+      await expectRefused(
+        () => broker.client.complete({ completions: [{ taskId: task!.id, leaseToken, outcome: { $case: 'success', value: { result: nested(600) } } }] }),
+        /^completions\[0\]\.success\.result: nests/,
+      );
+      const { results } = await broker.client.complete({ completions: [{ taskId: task!.id, leaseToken, outcome: { $case: 'success', value: { result: nested(512) } } }] });
+      expect(results[0]!.accepted).toBe(true);
+    });
+  });
+});
+
+describe('--max-json-depth', () => {
+  test('sets the limit', async () => {
+    const broker = await startBrokerProcess({ args: ['--max-json-depth', '3'] });
+    try {
+      const queue = uniqueQueue();
+      await broker.client.enqueue({ tasks: [spec(queue, { args: json([[[1]]]) })] });
+      const error = await refusal(broker.client.enqueue({ tasks: [spec(queue, { args: json([[[[1]]]]) })] }));
+      expect([error.code, error.details]).toEqual([Status.INVALID_ARGUMENT, expect.stringMatching(/^tasks\[0\]\.args: .* more than 3 levels/)]);
+    } finally {
+      await broker.dispose();
+    }
+  });
+
+  test.each([['0'], ['10001'], ['deep']])('refuses %s at start, naming the flag', (value) => {
+    const { status, stderr } = run(['--max-json-depth', value]);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/^qtasks-broker: --max-json-depth: must be/);
+  });
 });

@@ -18,6 +18,7 @@ import {
   type TaskStatus,
 } from '../domain/task.js';
 import type { ListCursor } from '../store/task-store.js';
+import { DEFAULT_MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth.js';
 import { normalizeName } from './names.js';
 import { repeatedTaskBytesBound } from './task-mapping.js';
 import type {
@@ -39,6 +40,8 @@ export interface RequestLimits {
   maxBatchSize: number;
   /** Largest gRPC message the broker sends; when set, an Enqueue whose reply could not fit is refused. */
   maxMessageBytes?: number;
+  /** Deepest nesting of arrays and objects in any JSON field. @defaultValue {@link DEFAULT_MAX_JSON_DEPTH} */
+  maxJsonDepth?: number;
 }
 
 /** Longest name (task, queue, worker, tag, key) in UTF-8 bytes. */
@@ -101,8 +104,8 @@ function checkEnqueueReplySize(tasks: readonly NewTask[], limits: RequestLimits)
 function parseTaskSpec(spec: TaskSpec, path: string, limits: RequestLimits): NewTask {
   const name = checkName(`${path}.name`, spec.name);
   const queue = spec.queue === '' ? name : checkName(`${path}.queue`, spec.queue);
-  const args = spec.args.length === 0 ? EMPTY_ARRAY_JSON : checkJson(`${path}.args`, spec.args, 'array');
-  const kwargs = spec.kwargs.length === 0 ? EMPTY_OBJECT_JSON : checkJson(`${path}.kwargs`, spec.kwargs, 'object');
+  const args = spec.args.length === 0 ? EMPTY_ARRAY_JSON : checkJson(`${path}.args`, spec.args, 'array', limits);
+  const kwargs = spec.kwargs.length === 0 ? EMPTY_OBJECT_JSON : checkJson(`${path}.kwargs`, spec.kwargs, 'object', limits);
   checkPayloadSize(`${path}.args`, args.length + kwargs.length, limits, 'args and kwargs together are');
   checkRange(`${path}.max_retries`, spec.maxRetries, 0, MAX_RETRIES);
   checkRange(`${path}.max_time_ms`, spec.maxTimeMs, 0, 2 ** 31 - 1);
@@ -186,7 +189,7 @@ function parseOutcome(path: string, outcome: CompleteRequest['completions'][numb
   switch (outcome?.$case) {
     case 'success': {
       const raw = outcome.value.result;
-      const result = raw.length === 0 ? NULL_JSON : checkJson(`${path}.success.result`, raw, 'any');
+      const result = raw.length === 0 ? NULL_JSON : checkJson(`${path}.success.result`, raw, 'any', limits);
       checkPayloadSize(`${path}.success.result`, result.length, limits, 'the result is');
       return { kind: 'success', result };
     }
@@ -210,7 +213,7 @@ export function parseReportProgressRequest(request: ReportProgressRequest, limit
   return request.items.map((item, i) => {
     const path = `items[${i}]`;
     if (item.progress.length === 0) throw new InvalidArgumentError(`${path}.progress`, 'must not be empty');
-    const progress = checkJson(`${path}.progress`, item.progress, 'any');
+    const progress = checkJson(`${path}.progress`, item.progress, 'any', limits);
     checkPayloadSize(`${path}.progress`, progress.length, limits, 'the progress is');
     return { taskId: checkTaskId(`${path}.task_id`, item.taskId), leaseToken: checkName(`${path}.lease_token`, item.leaseToken), progress };
   });
@@ -333,8 +336,15 @@ function checkPayloadSize(field: string, bytes: number, limits: RequestLimits, w
   }
 }
 
-/** Checks that bytes are UTF-8 JSON of the expected shape; returns them unchanged (as a Buffer). */
-function checkJson(field: string, bytes: Uint8Array, shape: 'array' | 'object' | 'any'): Buffer {
+/**
+ * Checks that bytes are UTF-8 JSON of the expected shape, nested no deeper than the limit; returns
+ * them unchanged (as a Buffer). The depth is scanned first: a refusal then costs no parse.
+ */
+function checkJson(field: string, bytes: Uint8Array, shape: 'array' | 'object' | 'any', limits: RequestLimits): Buffer {
+  const maxDepth = limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  if (jsonNestsDeeperThan(bytes, maxDepth)) {
+    throw new InvalidArgumentError(field, `nests arrays and objects more than ${maxDepth} levels deep (the broker's --max-json-depth), which workers' JSON decoders may refuse`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(strictUtf8.decode(bytes));
