@@ -2,10 +2,11 @@
  * The broker's configuration: defaults, then environment variables `QTASKS_BROKER_*`, then
  * command-line flags, each later one winning.
  */
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_PENDING_WRITES } from './core/broker.js';
+import { readPemCertificates, type PemCertificate } from './pem-certificates.js';
 import { DEFAULT_MAX_JSON_DEPTH } from './transport/json-depth.js';
 import type { Durability } from './store/task-store.js';
 import { AUTH_SCOPES, isValidToken, type AuthScope, type AuthToken } from './transport/auth.js';
@@ -287,12 +288,7 @@ function loadTls(cert: Setting | undefined, key: Setting | undefined, clientCa: 
   if (key && !cert) throw new ConfigError(`${key.source}: needs a certificate too (--tls-cert or QTASKS_BROKER_TLS_CERT)`);
   if (!cert || !key) throw new ConfigError(`${clientCa!.source}: mutual TLS needs the server's --tls-cert and --tls-key too`);
   const tls: TlsConfig = { cert: readSettingFile(cert), key: readSettingFile(key) };
-  let leaf: X509Certificate;
-  try {
-    leaf = new X509Certificate(tls.cert);
-  } catch {
-    throw new ConfigError(`${cert.source}: ${cert.value} is not a PEM certificate`);
-  }
+  const leaf = checkedCertificates(tls.cert, cert, 'chain')[0]!.certificate;
   try {
     if (!leaf.checkPrivateKey(createPrivateKey(tls.key))) throw new ConfigError(`${key.source}: ${key.value} is not the key of ${cert.value}`);
   } catch (error) {
@@ -301,13 +297,18 @@ function loadTls(cert: Setting | undefined, key: Setting | undefined, clientCa: 
   }
   if (clientCa) {
     tls.clientCa = readSettingFile(clientCa);
-    try {
-      new X509Certificate(tls.clientCa);
-    } catch {
-      throw new ConfigError(`${clientCa.source}: ${clientCa.value} is not a PEM certificate`);
-    }
+    checkedCertificates(tls.clientCa, clientCa, 'ca');
   }
   return tls;
+}
+
+/** Every certificate of a setting's PEM file, each checked (see `pem-certificates.ts`). @throws ConfigError */
+function checkedCertificates(pem: Buffer, setting: Setting, role: 'chain' | 'ca'): PemCertificate[] {
+  try {
+    return readPemCertificates(pem, `${setting.source}: ${setting.value}`, role, Date.now());
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function readSettingFile(setting: Setting): Buffer {

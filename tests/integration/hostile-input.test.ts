@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ClientError, Status, type Channel } from 'nice-grpc';
 import { BrokerServiceDefinition, TaskStatus } from '@qtasks/proto';
 import { BROKER_BIN, connectClient, startBrokerProcess, type BrokerClient, type BrokerProcess } from '../helpers/broker-process.js';
-import { createTestPki, type TestPki } from '../helpers/certs.js';
+import { createTestPki, issueDatedCertificate, type TestPki } from '../helpers/certs.js';
 import { json, listAllTasks, parseJson, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
 
 const ALL = 'all-4e1b7c9d02f3';
@@ -307,5 +307,59 @@ describe('--max-json-depth', () => {
     const { status, stderr } = run(['--max-json-depth', value]);
     expect(status).toBe(2);
     expect(stderr).toMatch(/^qtasks-broker: --max-json-depth: must be/);
+  });
+});
+
+describe('TLS files are checked at start', () => {
+  let pki: TestPki;
+  beforeAll(async () => {
+    pki = await createTestPki();
+  });
+  afterAll(() => pki.dispose());
+
+  /** Expects `args` to stop the broker with exit code 2 and one clear line (no stack trace) matching `message`. */
+  function expectRefusedAtStart(args: string[], message: RegExp): void {
+    const { status, stderr } = run(args);
+    expect(status).toBe(2);
+    const firstLine = stderr.split('\n')[0]!;
+    expect(firstLine).toMatch(message);
+    expect(stderr).not.toMatch(/\n\s+at |Error:/);
+  }
+
+  test('an expired server certificate', async () => {
+    const expired = await issueDatedCertificate(pki, 'expired', '20200101000000Z', '20200102000000Z');
+    expectRefusedAtStart(['--tls-cert', expired.cert, '--tls-key', expired.key], /^qtasks-broker: --tls-cert: .*expired\.pem: certificate 1 \(CN=expired\) expired on /);
+  });
+
+  test('a server certificate not valid yet', async () => {
+    const future = await issueDatedCertificate(pki, 'future', '20990101000000Z', '20990102000000Z');
+    expectRefusedAtStart(['--tls-cert', future.cert, '--tls-key', future.key], /^qtasks-broker: --tls-cert: .*future\.pem: .* is not valid before /);
+  });
+
+  test('a leaf certificate given as --tls-client-ca', () => {
+    expectRefusedAtStart(
+      ['--tls-cert', pki.paths.serverCert, '--tls-key', pki.paths.serverKey, '--tls-client-ca', pki.paths.clientCert],
+      /^qtasks-broker: --tls-client-ca: .*client\.pem: certificate 1 \(CN=qtasks-test-client\) is not a CA certificate/,
+    );
+  });
+
+  test.each([
+    ['truncated', (pem: string) => `${pem}-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n`, /block 2 \(CERTIFICATE\) has no END line/],
+    ['corrupt', (pem: string) => `${pem}-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU!!!!\n-----END CERTIFICATE-----\n`, /block 2 is not a valid certificate/],
+  ])('a certificate file with a %s trailing block', async (label, corrupt, message) => {
+    const path = join(tmp, `${label}.pem`);
+    await writeFile(path, corrupt(await readFile(pki.paths.serverCert, 'utf8')));
+    expectRefusedAtStart(['--tls-cert', path, '--tls-key', pki.paths.serverKey], new RegExp(`^qtasks-broker: --tls-cert: ${path}: ${message.source}`));
+    const ca = join(tmp, `${label}-ca.pem`);
+    await writeFile(ca, corrupt(pki.ca.toString('utf8')));
+    expectRefusedAtStart(
+      ['--tls-cert', pki.paths.serverCert, '--tls-key', pki.paths.serverKey, '--tls-client-ca', ca],
+      new RegExp(`^qtasks-broker: --tls-client-ca: ${ca}: ${message.source}`),
+    );
+  });
+
+  test('a good chain and CA still serve', async () => {
+    const broker = await startBrokerProcess({ args: ['--tls-cert', pki.paths.serverCert, '--tls-key', pki.paths.serverKey, '--tls-client-ca', pki.paths.ca] });
+    await broker.dispose();
   });
 });
