@@ -363,3 +363,38 @@ describe('TLS files are checked at start', () => {
     await broker.dispose();
   });
 });
+
+describe('an open listener', () => {
+  /** Waits until the broker's stderr matches `pattern` (the warning follows the ready line). */
+  async function stderrMatching(broker: BrokerProcess, pattern: RegExp): Promise<string> {
+    if (pattern.test(broker.stderr())) return broker.stderr();
+    return new Promise((resolve) => {
+      const onData = (): void => {
+        if (!pattern.test(broker.stderr())) return;
+        broker.child.stderr!.off('data', onData);
+        resolve(broker.stderr());
+      };
+      broker.child.stderr!.on('data', onData);
+    });
+  }
+
+  test('--listen 0.0.0.0 without a token warns on stderr, saying TLS is off', async () => {
+    const broker = await startBrokerProcess({ listen: '0.0.0.0:0' });
+    try {
+      const stderr = await stderrMatching(broker, /warning/);
+      expect(stderr).toMatch(/^qtasks-broker: warning: listening on 0\.0\.0\.0, reachable from other machines, without authentication \(TLS off\)/m);
+    } finally {
+      await broker.dispose();
+    }
+  });
+
+  test('a loopback listener does not warn', async () => {
+    const broker = await startBrokerProcess();
+    try {
+      await broker.client.listTasks({ pageSize: 1 });
+      expect(broker.stderr()).not.toMatch(/warning/);
+    } finally {
+      await broker.dispose();
+    }
+  });
+});
