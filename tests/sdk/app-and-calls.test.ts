@@ -468,6 +468,17 @@ describe('addTask', () => {
     expect(a.uuid).toBe(b.uuid);
   });
 
+  test('a task registered under an NFD name runs: the broker hands it back in NFC, and the worker finds it', async () => {
+    const app = newApp();
+    const nfd = unique('cafe\u0301');
+    const add = app.task({ name: nfd }, async (a: number) => a + 1);
+    app.worker.start();
+    const done = await add.addTask([1], { timeout: 10 });
+    expect(done?.taskName).toBe(nfd.normalize('NFC'));
+    expect([done?.status, done?.returning]).toEqual(['success', 2]);
+    expect((await app.addTask(nfd, [2], { timeout: 10 }))?.returning).toBe(3);
+  });
+
   test('idempotencyKey reused with other args rejects that call only, not the others of its batch', async () => {
     const app = newApp();
     const add = app.task({ name: unique('idem') }, async (a: number) => a);
