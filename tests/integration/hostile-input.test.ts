@@ -365,12 +365,20 @@ describe('TLS files are checked at start', () => {
 });
 
 describe('an open listener', () => {
-  /** Waits until the broker's stderr matches `pattern` (the warning follows the ready line). */
+  /**
+   * Waits until the broker's stderr matches `pattern` (the warning follows the ready line), or
+   * fails after 10 s: bounded, so that a broker that never warns is still stopped by the test.
+   */
   async function stderrMatching(broker: BrokerProcess, pattern: RegExp): Promise<string> {
     if (pattern.test(broker.stderr())) return broker.stderr();
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        broker.child.stderr!.off('data', onData);
+        reject(new Error(`no stderr line matched ${pattern} within 10 s; stderr: ${broker.stderr()}`));
+      }, 10_000);
       const onData = (): void => {
         if (!pattern.test(broker.stderr())) return;
+        clearTimeout(timer);
         broker.child.stderr!.off('data', onData);
         resolve(broker.stderr());
       };
