@@ -186,6 +186,18 @@ describe('bad input on a default broker', () => {
       expect(again!.id).toBe(first!.id);
     });
 
+    test('the 255-byte limit counts the NFC form, and metadata keys are normalized', async () => {
+      const hangulNfd = '\u1100\u1161\u11a8'.repeat(30); // 270 bytes as jamo, 90 as syllables
+      expect(Buffer.byteLength(hangulNfd)).toBeGreaterThan(255);
+      const [task] = (await broker.client.enqueue({ tasks: [spec(uniqueQueue(), { name: hangulNfd, metadata: { 'cafe\u0301': '1', plain: '2' } })] })).tasks;
+      expect(task!.name).toBe(hangulNfd.normalize('NFC'));
+      expect(task!.metadata).toEqual({ 'caf\u00e9': '1', plain: '2' });
+      await expectRefused(
+        () => broker.client.enqueue({ tasks: [spec('q', { metadata: { 'cafe\u0301': '1', 'caf\u00e9': '2' } })] }),
+        /^tasks\[0\]\.metadata\[.*\]: is the same key as another once normalized to NFC$/,
+      );
+    });
+
     test('fullwidth names stay distinct (NFC, not NFKC): a fullwidth queue is not the ASCII one', async () => {
       const queue = uniqueQueue('fw');
       const fullwidth = `\uff51${queue}`;

@@ -298,8 +298,8 @@ function checkBatch(field: string, size: number, limits: RequestLimits): void {
 
 /**
  * Names: non-empty, no control characters (C0 cannot be part of an LMDB key; C1, like NEL, breaks
- * lines in logs), no invisible or
- * bidi control characters, normalized to NFC (`names.ts`), and at most 255 bytes once normalized.
+ * lines in logs), no invisible or bidi control characters, normalized to NFC (`names.ts`), and at
+ * most 255 bytes once normalized.
  * Invalid UTF-8 never gets here: `request-decoding.ts` refuses it from the raw bytes (U+FFFD sent
  * as valid UTF-8 is an ordinary character, so it is not refused here).
  */
@@ -307,14 +307,15 @@ function checkName(field: string, value: string): string {
   if (value === '') throw new InvalidArgumentError(field, 'must not be empty');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) throw new InvalidArgumentError(field, 'must not contain control characters');
-  checkNameBytes(field, value);
-  // Checked again once normalized: NFC may lengthen a few characters (U+0344 becomes two).
-  return checkNameBytes(field, normalizeName(field, value));
+  // A bound before normalizing, so that a huge string is refused without being normalized: NFC
+  // shrinks UTF-8 at most threefold (three Hangul jamo, 9 bytes, become one 3-byte syllable).
+  checkNameBytes(field, value, 4 * MAX_NAME_BYTES);
+  return checkNameBytes(field, normalizeName(field, value), MAX_NAME_BYTES);
 }
 
-function checkNameBytes(field: string, value: string): string {
+function checkNameBytes(field: string, value: string, limit: number): string {
   const bytes = Buffer.byteLength(value);
-  if (bytes > MAX_NAME_BYTES) throw new InvalidArgumentError(field, `must be at most ${MAX_NAME_BYTES} bytes, got ${bytes}`);
+  if (bytes > limit) throw new InvalidArgumentError(field, `must be at most ${MAX_NAME_BYTES} bytes, got ${bytes}`);
   return value;
 }
 
@@ -377,12 +378,13 @@ function checkMetadata(field: string, metadata: Record<string, string>): Record<
   if (entries.length > MAX_METADATA_ENTRIES) {
     throw new InvalidArgumentError(field, `at most ${MAX_METADATA_ENTRIES} entries, got ${entries.length}`);
   }
-  const normalized: Record<string, string> = {};
+  const normalized = new Map<string, string>();
   for (const [key, value] of entries) {
     const name = checkName(`${field}[${JSON.stringify(key)}]`, key);
     // Two keys that differ only by normalization would silently overwrite one another.
-    if (Object.hasOwn(normalized, name)) throw new InvalidArgumentError(`${field}[${JSON.stringify(key)}]`, 'is the same key as another once normalized to NFC');
-    normalized[name] = checkText(`${field}[${JSON.stringify(key)}]`, value);
+    if (normalized.has(name)) throw new InvalidArgumentError(`${field}[${JSON.stringify(key)}]`, 'is the same key as another once normalized to NFC');
+    normalized.set(name, checkText(`${field}[${JSON.stringify(key)}]`, value));
   }
-  return normalized;
+  // fromEntries defines own properties, where assignment would hit the __proto__ setter.
+  return Object.fromEntries(normalized);
 }
