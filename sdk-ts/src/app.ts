@@ -134,7 +134,7 @@ export class QTasks implements ResultWaiter, WorkerHost {
   async addTask<R = unknown>(taskName: string, args: unknown[] = [], options: AddTaskOptions = {}): Promise<Task<R> | null> {
     if (!taskName) throw new TaskUsageError('Task name is not specified.');
     if (!Array.isArray(args)) throw new TaskUsageError(`addTask(${taskName}): args must be an array`);
-    const schema = this.tasks.get(taskName);
+    const schema = this.tasks.get(taskName.normalize('NFC'));
     const spec: DeepPartial<TaskSpec> = {
       name: taskName,
       queue: options.queue ?? schema?.queue ?? taskName,

@@ -195,7 +195,9 @@ export function overloadRetryDelayMs(error: unknown, retry: number): number | un
 function itemIndexOf(error: unknown, field: string): number | undefined {
   const cause = (error as { cause?: unknown }).cause;
   if (!(cause instanceof ClientError)) return undefined;
-  if (cause.code !== Status.INVALID_ARGUMENT && cause.code !== Status.RESOURCE_EXHAUSTED) return undefined;
+  // ALREADY_EXISTS too: an idempotency key reused for another task is that one call's fault, not
+  // the fault of the other calls that share its Enqueue.
+  if (cause.code !== Status.INVALID_ARGUMENT && cause.code !== Status.RESOURCE_EXHAUSTED && cause.code !== Status.ALREADY_EXISTS) return undefined;
   const match = new RegExp(`^${field}\\[(\\d+)\\]`).exec(cause.details);
   return match ? Number(match[1]) : undefined;
 }

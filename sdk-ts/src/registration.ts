@@ -14,7 +14,9 @@ import {
 /** Builds the definition of a task. */
 export function buildTaskExecSchema(func: TaskFunction, options: TaskOptions, defaultPriority: number): TaskExecSchema {
   if (typeof func !== 'function') throw new TaskUsageError(`a task needs a function, got ${typeof func}`);
-  const name = options.name ?? func.name;
+  // NFC, as the broker normalizes every name: a task it hands back (always NFC) must find the
+  // handler registered under an NFD spelling of the same name.
+  const name = (options.name ?? func.name)?.normalize('NFC');
   if (!name) throw new TaskUsageError('a task needs a name: pass { name } for an anonymous function');
   const extra = Object.fromEntries(Object.entries(options).filter(([key]) => !(KNOWN_TASK_OPTIONS as readonly string[]).includes(key)));
   if (options.maxTime !== undefined && !(options.maxTime > 0)) throw new TaskUsageError(`task ${name}: maxTime must be a positive number of seconds`);

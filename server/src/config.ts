@@ -2,10 +2,12 @@
  * The broker's configuration: defaults, then environment variables `QTASKS_BROKER_*`, then
  * command-line flags, each later one winning.
  */
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_PENDING_WRITES } from './core/broker.js';
+import { readPemCertificates, type PemCertificate } from './pem-certificates.js';
+import { DEFAULT_MAX_JSON_DEPTH } from './transport/json-depth.js';
 import type { Durability } from './store/task-store.js';
 import { AUTH_SCOPES, isValidToken, type AuthScope, type AuthToken } from './transport/auth.js';
 
@@ -34,6 +36,12 @@ export interface BrokerConfig {
    * the guard off. @defaultValue 64 MiB
    */
   minFreeBytes: number;
+  /**
+   * Deepest nesting of arrays and objects accepted in a JSON field (args, kwargs, result,
+   * progress), so that every worker's decoder can read what the broker stores (Python's stops near
+   * 1000, Go's at 10000). @defaultValue 512
+   */
+  maxJsonDepth: number;
   /** Check the data directory's consistency, print a report and exit instead of serving. */
   check?: boolean;
   /** Copy the data directory (even while a broker serves it) into this new directory and exit. */
@@ -67,7 +75,11 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = {
   maxMessageBytes: 64 * 1024 * 1024,
   maxPendingWrites: DEFAULT_MAX_PENDING_WRITES,
   minFreeBytes: 64 * 1024 * 1024,
+  maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
 };
+
+/** Highest `--max-json-depth`: Go's `encoding/json` refuses deeper JSON. */
+const MAX_JSON_DEPTH_LIMIT = 10_000;
 
 /** A configuration value that cannot be used; the message says which and why. */
 export class ConfigError extends Error {
@@ -109,6 +121,9 @@ Options (each also settable by the environment variable in brackets):
   --min-free-bytes N         refuse Enqueue (RESOURCE_EXHAUSTED) while the data directory's
                              disk has less free space than this; 0 turns it off
                              [QTASKS_BROKER_MIN_FREE_BYTES] (default ${DEFAULT_CONFIG.minFreeBytes})
+  --max-json-depth N         deepest nesting of arrays and objects accepted in args, kwargs,
+                             result and progress (1-${MAX_JSON_DEPTH_LIMIT}; Python workers need < ~900)
+                             [QTASKS_BROKER_MAX_JSON_DEPTH] (default ${DEFAULT_CONFIG.maxJsonDepth})
   --check                    check the data directory (e.g. a backup copy), print a
                              report and exit: 0 if consistent, 1 if not
   --backup DIR               copy the data directory into DIR (new or empty), safely even
@@ -141,6 +156,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
         'tls-key': { type: 'string' },
         'tls-client-ca': { type: 'string' },
         'min-free-bytes': { type: 'string' },
+        'max-json-depth': { type: 'string' },
         check: { type: 'boolean' },
         backup: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -167,6 +183,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
   }
   if (listen) parseListenAddress(listen.value, listen.source);
   const authTokens = loadAuthTokens(pick('auth-token', 'QTASKS_BROKER_AUTH_TOKEN'), pick('auth-tokens-file', 'QTASKS_BROKER_AUTH_TOKENS_FILE'));
+  const jsonDepth = pick('max-json-depth', 'QTASKS_BROKER_MAX_JSON_DEPTH');
   const tls = loadTls(pick('tls-cert', 'QTASKS_BROKER_TLS_CERT'), pick('tls-key', 'QTASKS_BROKER_TLS_KEY'), pick('tls-client-ca', 'QTASKS_BROKER_TLS_CLIENT_CA'));
   return {
     listen: listen?.value ?? DEFAULT_CONFIG.listen,
@@ -177,6 +194,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
     maxMessageBytes: positiveInteger(pick('max-message-bytes', 'QTASKS_BROKER_MAX_MESSAGE_BYTES')) ?? DEFAULT_CONFIG.maxMessageBytes,
     maxPendingWrites: positiveInteger(pick('max-pending-writes', 'QTASKS_BROKER_MAX_PENDING_WRITES')) ?? DEFAULT_CONFIG.maxPendingWrites,
     minFreeBytes: nonNegativeInteger(pick('min-free-bytes', 'QTASKS_BROKER_MIN_FREE_BYTES')) ?? DEFAULT_CONFIG.minFreeBytes,
+    maxJsonDepth: atMost(positiveInteger(jsonDepth), MAX_JSON_DEPTH_LIMIT, jsonDepth) ?? DEFAULT_CONFIG.maxJsonDepth,
     ...(flags.check ? { check: true } : {}),
     ...(typeof flags.backup === 'string' ? { backup: flags.backup } : {}),
     ...(authTokens ? { authTokens } : {}),
@@ -198,6 +216,12 @@ function nonNegativeInteger(setting: { value: string; source: string } | undefin
   if (!/^\d+$/.test(setting.value) || !Number.isSafeInteger(value)) {
     throw new ConfigError(`${setting.source}: must be a non-negative integer, got "${setting.value}"`);
   }
+  return value;
+}
+
+/** `value`, refused when over `max`. @throws ConfigError naming the setting */
+function atMost(value: number | undefined, max: number, setting: Setting | undefined): number | undefined {
+  if (value !== undefined && value > max) throw new ConfigError(`${setting!.source}: must be at most ${max}, got ${value}`);
   return value;
 }
 
@@ -264,12 +288,7 @@ function loadTls(cert: Setting | undefined, key: Setting | undefined, clientCa: 
   if (key && !cert) throw new ConfigError(`${key.source}: needs a certificate too (--tls-cert or QTASKS_BROKER_TLS_CERT)`);
   if (!cert || !key) throw new ConfigError(`${clientCa!.source}: mutual TLS needs the server's --tls-cert and --tls-key too`);
   const tls: TlsConfig = { cert: readSettingFile(cert), key: readSettingFile(key) };
-  let leaf: X509Certificate;
-  try {
-    leaf = new X509Certificate(tls.cert);
-  } catch {
-    throw new ConfigError(`${cert.source}: ${cert.value} is not a PEM certificate`);
-  }
+  const leaf = checkedCertificates(tls.cert, cert, 'chain')[0]!.certificate;
   try {
     if (!leaf.checkPrivateKey(createPrivateKey(tls.key))) throw new ConfigError(`${key.source}: ${key.value} is not the key of ${cert.value}`);
   } catch (error) {
@@ -278,13 +297,18 @@ function loadTls(cert: Setting | undefined, key: Setting | undefined, clientCa: 
   }
   if (clientCa) {
     tls.clientCa = readSettingFile(clientCa);
-    try {
-      new X509Certificate(tls.clientCa);
-    } catch {
-      throw new ConfigError(`${clientCa.source}: ${clientCa.value} is not a PEM certificate`);
-    }
+    checkedCertificates(tls.clientCa, clientCa, 'ca');
   }
   return tls;
+}
+
+/** Every certificate of a setting's PEM file, each checked (see `pem-certificates.ts`). @throws ConfigError */
+function checkedCertificates(pem: Buffer, setting: Setting, role: 'chain' | 'ca'): PemCertificate[] {
+  try {
+    return readPemCertificates(pem, `${setting.source}: ${setting.value}`, role, Date.now());
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function readSettingFile(setting: Setting): Buffer {

@@ -4,6 +4,7 @@
  */
 import { ConfigError, USAGE, loadConfig } from './config.js';
 import { startBroker } from './broker-server.js';
+import { exposureWarnings } from './exposure-warnings.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoreReport } from './store/invariants.js';
@@ -32,8 +33,8 @@ async function main(): Promise<number> {
     process.stderr.write(`${JSON.stringify({ qtasksBrokerStats: { atMs: Date.now(), memory: process.memoryUsage(), ...broker.stats() } })}\n`);
   });
   process.stdout.write(`qtasks-broker listening on ${broker.address}\n`);
-  if (config.authTokens && !config.tls && !/^(127\.|localhost$|\[::1\]$)/.test(broker.host)) {
-    process.stderr.write('qtasks-broker: warning: tokens travel in plaintext off this machine; serve TLS (--tls-cert, --tls-key)\n');
+  for (const warning of exposureWarnings(broker.host, { tokens: config.authTokens !== undefined, tls: config.tls !== undefined })) {
+    process.stderr.write(`qtasks-broker: warning: ${warning}\n`);
   }
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {

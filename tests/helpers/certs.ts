@@ -80,3 +80,24 @@ export async function createTestPki(): Promise<TestPki> {
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
 }
+
+/**
+ * A certificate for 127.0.0.1 signed by `pki`'s CA with the validity period given (OpenSSL
+ * `YYYYMMDDHHMMSSZ` times, past or future: `openssl ca` sets them as told), and its key.
+ * Returns the paths of the PEM files, written into {@link TestPki.dir}.
+ */
+export async function issueDatedCertificate(pki: TestPki, name: string, startDate: string, endDate: string): Promise<{ cert: string; key: string }> {
+  const file = (suffix: string): string => join(pki.dir, `${name}${suffix}`);
+  const openssl = (...args: string[]): void => void execFileSync(OPENSSL, args, { cwd: pki.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  await writeFile(file('.db'), '');
+  await writeFile(
+    file('.cnf'),
+    `[ca]\ndefault_ca = dated\n[dated]\ndatabase = ${file('.db')}\nnew_certs_dir = ${pki.dir}\nserial = ${file('.serial')}\n` +
+      'default_md = sha256\npolicy = any\nunique_subject = no\ncopy_extensions = copy\n[any]\ncommonName = supplied\n',
+  );
+  await writeFile(file('.serial'), `${Date.now().toString(16).padStart(16, '0')}\n`);
+  openssl('req', '-new', ...NEW_KEY, '-keyout', file('.key'), '-out', file('.csr'), '-subj', `/CN=${name}`);
+  openssl('ca', '-batch', '-notext', '-config', file('.cnf'), '-cert', pki.paths.ca, '-keyfile', join(pki.dir, 'ca.key'),
+    '-startdate', startDate, '-enddate', endDate, '-in', file('.csr'), '-out', file('.pem'));
+  return { cert: file('.pem'), key: file('.key') };
+}

@@ -91,6 +91,8 @@ class Model {
   /** Ids in acknowledgement order, for commands to pick from. */
   readonly order: string[] = [];
   readonly keys = new Map<string, string>();
+  /** What each idempotency key was first used for ({@link requestSignature}): the same key for another task is refused. */
+  readonly keyRequests = new Map<string, string>();
   seq = 0;
   constructor(readonly queues: string[]) {}
 
@@ -163,7 +165,7 @@ const payload = (shape: 'array' | 'object' | 'any'): fc.Arbitrary<Buffer> => {
   );
 };
 
-const VALID_NAMES = ['add', 'report.build', 'ünïcödé', 'caf\ufffd', 'x'.repeat(255), 'mail\u0085send'];
+const VALID_NAMES = ['add', 'report.build', 'ünïcödé', 'caf\ufffd', 'x'.repeat(255), 'mail\u00a0send'];
 type SpecFault = 'none' | 'emptyName' | 'longName' | 'ctrlName' | 'ctrlQueue' | 'negativeRetries' | 'badMultiplier' | 'tooManyTags' | 'oversizeArgs' | 'etaAndDelay' | 'longKey';
 
 interface SpecPlan {
@@ -226,6 +228,28 @@ function specRequest(plan: SpecPlan, model: Model): DeepPartial<TaskSpec> {
 }
 
 /** The refusal the broker owes a spec, in its order of checks; undefined when the spec is good. */
+/** The fields the broker compares when an idempotency key is used again (eta and delay are not). */
+function requestSignature(spec: DeepPartial<TaskSpec>, plan: SpecPlan): string {
+  const args = spec.args?.length ? (spec.args as Buffer) : Buffer.from('[]');
+  const kwargs = spec.kwargs?.length ? (spec.kwargs as Buffer) : Buffer.from('{}');
+  return JSON.stringify([spec.name?.normalize('NFC'), args.toString('hex'), kwargs.toString('hex'), plan.priority, plan.maxRetries, plan.slowBackoff]);
+}
+
+/** ALREADY_EXISTS for the first task of a batch whose idempotency key is in use (or used earlier in the batch) for another task. */
+function keyReuseRefusal(plans: readonly SpecPlan[], specs: readonly DeepPartial<TaskSpec>[], model: Model): Refusal | undefined {
+  const seen = new Map(model.keyRequests);
+  for (let i = 0; i < plans.length; i++) {
+    const plan = plans[i]!;
+    if (plan.key === undefined) continue;
+    const keyId = `${model.queues[plan.queue]}\u0000${plan.key}`;
+    const signature = requestSignature(specs[i]!, plan);
+    const first = seen.get(keyId);
+    if (first !== undefined && first !== signature) return { code: Status.ALREADY_EXISTS, message: new RegExp(`^tasks\\[${i}\\]\\.idempotency_key: `) };
+    seen.set(keyId, signature);
+  }
+  return undefined;
+}
+
 function specRefusal(spec: DeepPartial<TaskSpec>, plan: SpecPlan): Status | undefined {
   if (plan.fault === 'emptyName' || plan.fault === 'longName' || plan.fault === 'ctrlName' || plan.fault === 'ctrlQueue') return Status.INVALID_ARGUMENT;
   const args = spec.args?.length ? (spec.args as Buffer) : Buffer.from('[]');
@@ -305,10 +329,11 @@ class EnqueueCommand implements FuzzCommand {
   check = () => true;
   async run(model: Model, real: Real): Promise<void> {
     const specs = this.specs.map((plan) => specRequest(plan, model));
-    const refusal = batchRefusal('tasks', this.specs, (plan, i) => {
-      const code = specRefusal(specs[i]!, plan);
-      return code === undefined ? undefined : { code, message: new RegExp(`^tasks\\[${i}\\]\\.`) };
-    });
+    const refusal =
+      batchRefusal('tasks', this.specs, (plan, i) => {
+        const code = specRefusal(specs[i]!, plan);
+        return code === undefined ? undefined : { code, message: new RegExp(`^tasks\\[${i}\\]\\.`) };
+      }) ?? keyReuseRefusal(this.specs, specs, model);
     const reply = await expectOutcome(() => real.broker.client.enqueue({ tasks: specs }), refusal, this.toString());
     if (!reply) return;
     expect(reply.tasks).toHaveLength(specs.length);
@@ -338,7 +363,10 @@ class EnqueueCommand implements FuzzCommand {
       expectTask(returned, task, 'enqueued');
       model.tasks.set(task.id, task);
       model.order.push(task.id);
-      if (plan.key !== undefined) model.keys.set(keyId, task.id);
+      if (plan.key !== undefined) {
+        model.keys.set(keyId, task.id);
+        model.keyRequests.set(keyId, requestSignature(specs[i]!, plan));
+      }
     });
   }
   toString(): string {

@@ -89,7 +89,7 @@ describe('full lifecycle', () => {
 
     expect(accepted.results).toEqual([{ taskId: created!.id, accepted: true, task: undefined, reason: '' }]);
     expect(refused.results[0]).toMatchObject({ taskId: created!.id, accepted: false, task: undefined });
-    expect(refused.results[0]!.reason).toMatch(/already ended in success/);
+    expect(refused.results[0]!.reason).toMatch(/stale lease/);
     const { task } = await broker.client.getTask({ taskId: created!.id });
     expect(task!.status).toBe(TaskStatus.TASK_STATUS_SUCCESS);
     expect(parseJson(task!.result)).toBe('done');
@@ -298,7 +298,8 @@ describe('lease expiry and fencing', () => {
       ],
     });
     expect(results.map((r) => r.accepted)).toEqual([false, true, false]);
-    expect(results[2]!.reason).toBe('task not found');
+    // An unknown task is refused like any stale token: a refusal says nothing of other tasks.
+    expect(results[2]!.reason).toBe(results[0]!.reason);
     expect(results[1]!.task!.status).toBe(TaskStatus.TASK_STATUS_SUCCESS);
     expect(parseJson(results[1]!.task!.result)).toBeNull();
     const { task } = await broker.client.getTask({ taskId: created[0]!.id });

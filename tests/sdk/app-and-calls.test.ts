@@ -460,13 +460,35 @@ describe('addTask', () => {
     const add = app.task({ name: unique('idem') }, async (a: number) => a);
     const key = unique('key');
     const first = await add.addTask([1], { idempotencyKey: key });
-    const second = await add.addTask([2], { idempotencyKey: key });
+    const second = await add.addTask([1], { idempotencyKey: key });
     expect(second.uuid).toBe(first.uuid);
-    expect(second.args).toEqual([1]); // the first task, not a new one
     expect((await add.addTask([3], { idempotencyKey: unique('key') })).uuid).not.toBe(first.uuid);
     const other = unique('key');
-    const [a, b] = await Promise.all([add.addTask([4], { idempotencyKey: other }), add.addTask([5], { idempotencyKey: other })]);
+    const [a, b] = await Promise.all([add.addTask([4], { idempotencyKey: other }), add.addTask([4], { idempotencyKey: other })]);
     expect(a.uuid).toBe(b.uuid);
+  });
+
+  test('a task registered under an NFD name runs: the broker hands it back in NFC, and the worker finds it', async () => {
+    const app = newApp();
+    const nfd = unique('cafe\u0301');
+    const add = app.task({ name: nfd }, async (a: number) => a + 1);
+    app.worker.start();
+    const done = await add.addTask([1], { timeout: 10 });
+    expect(done?.taskName).toBe(nfd.normalize('NFC'));
+    expect([done?.status, done?.returning]).toEqual(['success', 2]);
+    expect((await app.addTask(nfd, [2], { timeout: 10 }))?.returning).toBe(3);
+  });
+
+  test('idempotencyKey reused with other args rejects that call only, not the others of its batch', async () => {
+    const app = newApp();
+    const add = app.task({ name: unique('idem') }, async (a: number) => a);
+    const key = unique('key');
+    const first = await add.addTask([1], { idempotencyKey: key });
+    const [reused, fresh] = await Promise.allSettled([add.addTask([2], { idempotencyKey: key }), add.addTask([3], { idempotencyKey: unique('key') })]);
+    expect(reused.status).toBe('rejected');
+    expect(String((reused as PromiseRejectedResult).reason)).toMatch(/idempotency_key.*already used/);
+    expect(fresh.status).toBe('fulfilled');
+    expect((await app.get(first.uuid))?.args).toEqual([1]);
   });
 
   test('args that are not an array reject with TaskUsageError, and nothing is sent', async () => {

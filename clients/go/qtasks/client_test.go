@@ -153,9 +153,15 @@ func TestGetCancelAndWatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := client.Enqueue(ctx, qtasks.Spec{Name: name, IdempotencyKey: "once"})
+	spec := qtasks.Spec{Name: name, Priority: 3, Tags: []string{"a"}, Metadata: map[string]string{"k": "v"}, IdempotencyKey: "once"}
+	again, err := client.Enqueue(ctx, spec)
 	if err != nil || again[0].ID != tasks[0].ID {
 		t.Fatalf("a repeated idempotency key gave %v, %v; want task %s", again, err, tasks[0].ID)
+	}
+	// The same key for another task (here, another priority) is refused, and names the field.
+	spec.Priority = 4
+	if _, err := client.Enqueue(ctx, spec); status.Code(err) != codes.AlreadyExists || !strings.Contains(err.Error(), "tasks[0].idempotency_key") {
+		t.Fatalf("the same key for another task gave %v; want ALREADY_EXISTS naming tasks[0].idempotency_key", err)
 	}
 	got, err := client.Get(ctx, tasks[0].ID)
 	if err != nil || got.Status != qtasks.StatusNew || got.Priority != 3 || got.Metadata["k"] != "v" || got.Tags[0] != "a" || got.CreatedAt.IsZero() {

@@ -90,3 +90,13 @@ func TestErrorFieldShift(t *testing.T) {
 		t.Fatalf("shifted to %q / %q", e.Field, e.Message)
 	}
 }
+
+// The broker hands tasks back with NFC names: a handler registered under an NFD spelling must be
+// found under the NFC one.
+func TestHandleNormalizesNamesToNFC(t *testing.T) {
+	w := &Worker{handlers: map[string]HandlerFunc{}}
+	w.Handle("cafe\u0301", func(context.Context, *Call) (any, error) { return nil, nil })
+	if _, ok := w.handlers["caf\u00e9"]; !ok {
+		t.Fatalf("no handler under the NFC name; registered: %v", w.handlers)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	brokerv1 "github.com/qtasks/qtasks-broker/clients/go/gen/qtasks/broker/v1"
+	"golang.org/x/text/unicode/norm"
 )
 
 // HandlerFunc runs one task. Its result is JSON-encoded as the task's result; an error fails the
@@ -114,10 +115,12 @@ func NewWorker(client *Client, opts WorkerOptions) *Worker {
 func (w *Worker) ID() string { return w.opts.WorkerID }
 
 // Handle registers the handler of the tasks named name. Register every handler before Run.
+// The name is normalized to Unicode NFC, as the broker normalizes every name: the tasks it hands
+// back carry the NFC name, and must find a handler registered under another spelling of it.
 func (w *Worker) Handle(name string, fn HandlerFunc) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.handlers[name] = fn
+	w.handlers[norm.NFC.String(name)] = fn
 }
 
 // Running is the number of tasks running now.

@@ -48,6 +48,16 @@ def test_args_and_kwargs_round_trip_and_result_is_json(producer: Producer, make_
     assert final.attempt == 1 and final.error is None and final.finished
 
 
+def test_a_handler_registered_under_an_nfd_name_runs(producer: Producer, make_worker: Callable[..., Worker], name: str) -> None:
+    nfd = f"cafe\u0301-{name}"
+    worker = make_worker()
+    worker.register(nfd, lambda x: x + 1)
+    running(worker)
+    final = producer.wait(producer.enqueue(nfd, 1).id, timeout=10)
+    assert final.name == f"caf\u00e9-{name}"  # the broker's NFC form
+    assert (final.status, final.result) == ("success", 2)
+
+
 def test_exception_becomes_error_with_type_message_and_traceback(producer: Producer, make_worker: Callable[..., Worker], name: str) -> None:
     def explode(x: int) -> None:
         raise ValueError(f"bad value {x}")

@@ -49,6 +49,14 @@ export class FailedPreconditionError extends BrokerError {
   readonly reason = 'FAILED_PRECONDITION';
 }
 
+/**
+ * What the caller asked to create exists already and is not what it describes: an idempotency key
+ * reused for a different task. The message starts with the field's path.
+ */
+export class AlreadyExistsError extends BrokerError {
+  readonly reason = 'ALREADY_EXISTS';
+}
+
 /** The broker is shutting down and takes no new work. */
 export class ShuttingDownError extends BrokerError {
   readonly reason = 'SHUTTING_DOWN';

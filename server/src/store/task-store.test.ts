@@ -53,6 +53,9 @@ const parse = (data: Uint8Array | undefined): unknown =>
 let taskCounter = 0;
 
 /** A valid NewTask: ready at once, no retries, no time limit. */
+/** What a retry of one enqueue sends again: newTask makes every task different, and a key reused for another task is refused. */
+const SAME = { name: 'same', args: bytes(['same']), kwargs: bytes({}) } as const;
+
 function newTask(overrides: Partial<NewTask> = {}): NewTask {
   taskCounter += 1;
   return {
@@ -276,11 +279,11 @@ describe('enqueue', () => {
   });
 
   it('returns the task already holding an idempotency key in the same queue', async () => {
-    const first = await enqueueOne({ idempotencyKey: 'order-42', name: 'first' });
-    const { value, changed } = await store.enqueue([newTask({ idempotencyKey: 'order-42', name: 'second' })]);
+    const first = await enqueueOne({ idempotencyKey: 'order-42', ...SAME });
+    const { value, changed } = await store.enqueue([newTask({ idempotencyKey: 'order-42', ...SAME, delayMs: 5000 })]);
 
     expect(value[0]!.id).toBe(first.id);
-    expect(value[0]!.name).toBe('first');
+    expect(value[0]!.delayed).toBe(false);
     expect(changed).toEqual([]);
     expect(allTasks()).toHaveLength(1);
     expectIndexesConsistent();
@@ -288,9 +291,9 @@ describe('enqueue', () => {
 
   it('returns the first task for a key repeated within one batch', async () => {
     const { value, changed } = await store.enqueue([
-      newTask({ idempotencyKey: 'k', name: 'first' }),
+      newTask({ idempotencyKey: 'k', ...SAME, name: 'first' }),
       newTask({ name: 'other' }),
-      newTask({ idempotencyKey: 'k', name: 'duplicate' }),
+      newTask({ idempotencyKey: 'k', ...SAME, name: 'first' }),
     ]);
 
     expect(names(value)).toEqual(['first', 'other', 'first']);
@@ -301,10 +304,10 @@ describe('enqueue', () => {
   });
 
   it('returns the key holder even after it has finished', async () => {
-    const first = await enqueueOne({ idempotencyKey: 'k' });
+    const first = await enqueueOne({ idempotencyKey: 'k', ...SAME });
     await completeOne(await leaseOne(), outcomes.success());
 
-    const again = await enqueueOne({ idempotencyKey: 'k' });
+    const again = await enqueueOne({ idempotencyKey: 'k', ...SAME });
     expect(again.id).toBe(first.id);
     expect(again.status).toBe('success');
     expect(await lease()).toEqual([]);
@@ -312,11 +315,23 @@ describe('enqueue', () => {
 
   it('returns the first task for a key sent by two enqueues sharing one commit', async () => {
     const [a, b] = await Promise.all([
-      store.enqueue([newTask({ idempotencyKey: 'k', name: 'first' })]),
-      store.enqueue([newTask({ idempotencyKey: 'k', name: 'second' })]),
+      store.enqueue([newTask({ idempotencyKey: 'k', ...SAME })]),
+      store.enqueue([newTask({ idempotencyKey: 'k', ...SAME })]),
     ]);
     expect(b.value[0]!.id).toBe(a.value[0]!.id);
     expect(allTasks()).toHaveLength(1);
+    expectIndexesConsistent();
+  });
+
+  it('refuses the same key with other args, and stores nothing of the batch', async () => {
+    const first = await enqueueOne({ idempotencyKey: 'k', ...SAME });
+    const batch = [newTask({ idempotencyKey: 'fresh' }), newTask({ idempotencyKey: 'k', ...SAME, args: bytes(['other']) })];
+
+    await expect(store.enqueue(batch)).rejects.toThrow(/^tasks\[1\]\.idempotency_key: "k" is already used .* another args/);
+    expect(allTasks().map((t) => t.id)).toEqual([first.id]);
+    // The key of the refused batch's first task was rolled back with it.
+    expect((await enqueueOne({ idempotencyKey: 'fresh' })).id).not.toBe(first.id);
+    expect(allTasks()).toHaveLength(2);
     expectIndexesConsistent();
   });
 
@@ -1315,8 +1330,8 @@ describe('index invariants', () => {
       { queue: 'q1', priority: 1, maxRetries: 0 },
       { queue: 'q2', priority: 1, delayMs: 2000 },
       { queue: 'q2', priority: 3, maxTimeMs: 4000, maxRetries: 1 },
-      { queue: 'q2', priority: 0, idempotencyKey: 'once' },
-      { queue: 'q2', priority: 0, idempotencyKey: 'once' },
+      { queue: 'q2', priority: 0, idempotencyKey: 'once', ...SAME },
+      { queue: 'q2', priority: 0, idempotencyKey: 'once', ...SAME },
     );
     expectIndexesConsistent();
 
@@ -1406,8 +1421,8 @@ describe('reopen', () => {
   });
 
   it('keeps idempotency keys across a reopen', async () => {
-    const first = await enqueueOne({ idempotencyKey: 'k' });
+    const first = await enqueueOne({ idempotencyKey: 'k', ...SAME });
     await reopen();
-    expect((await enqueueOne({ idempotencyKey: 'k' })).id).toBe(first.id);
+    expect((await enqueueOne({ idempotencyKey: 'k', ...SAME })).id).toBe(first.id);
   });
 });

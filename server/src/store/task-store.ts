@@ -25,11 +25,11 @@ import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { retryDelayMs } from '../domain/backoff.js';
 import { toClock, type Clock } from '../domain/clock.js';
-import { FailedPreconditionError, TaskNotFoundError } from '../domain/errors.js';
+import { AlreadyExistsError, FailedPreconditionError, TaskNotFoundError } from '../domain/errors.js';
+import { idempotencyMismatch } from '../domain/idempotency.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import {
   TASK_STATUSES,
-  isFinalStatus,
   replyMeter,
   type Completion,
   type CompletionResult,
@@ -230,7 +230,8 @@ export class TaskStore {
 
   /**
    * Stores new tasks atomically. A task whose idempotency key is already taken in its queue is
-   * not stored; the task that holds the key is returned in its place.
+   * not stored; the task that holds the key is returned in its place, if it is the same task
+   * (see `domain/idempotency.ts`); if not, the whole batch is refused and nothing is stored.
    *
    * @param onIssued - called once the write is queued, before it commits: writes issued from it
    *   (a parked Lease woken at once) run after it in the same transaction and share its commit
@@ -248,11 +249,12 @@ export class TaskStore {
       }
     }
     return this.write(newTasks.length, (now, changed) =>
-        newTasks.map((spec) => {
+        newTasks.map((spec, i) => {
           if (spec.idempotencyKey) {
             const existingId = this.idempotency.get(idempotencyKey(spec.queue, spec.idempotencyKey));
             const existing = existingId === undefined ? undefined : this.tasks.get(existingId);
-            if (existing) return existing;
+            // Thrown inside the transaction: the tasks of the batch written before it roll back too.
+            if (existing) return sameRequestOrThrow(existing, spec, `tasks[${i}].idempotency_key`);
           }
           const runAtMs = spec.runAtMs ?? now + spec.delayMs;
           const delayed = runAtMs > now;
@@ -786,13 +788,27 @@ function finish(before: TaskRecord, status: TaskStatus, now: number, changes: Pa
   return { ...rest, ...changes, status, delayed: false, updatedAtMs: now, finishedAtMs: now, version: before.version + 1 };
 }
 
+/**
+ * The task that holds an idempotency key, if `spec` describes the same task.
+ * @throws AlreadyExistsError naming `field` and the first field that differs
+ */
+function sameRequestOrThrow(existing: TaskRecord, spec: NewTask, field: string): TaskRecord {
+  const differs = idempotencyMismatch(existing, spec);
+  if (differs === undefined) return existing;
+  throw new AlreadyExistsError(
+    `${field}: ${JSON.stringify(spec.idempotencyKey)} is already used in queue ${JSON.stringify(spec.queue)} by task ${existing.id}, with another ${differs}; nothing was stored (use a new key for a new task)`,
+  );
+}
+
+/** The refusal of a lease token that does not hold the task's current lease. */
+const STALE_LEASE = 'stale lease: this token does not hold a lease on the task (unknown task, task no longer running, or leased again)';
+
 /** Why a lease token is not (or no longer) good for this task at steady time `now`, or undefined if it is. */
 function leaseRefusal(task: TaskRecord | undefined, token: string, now: number): string | undefined {
-  if (!task) return 'task not found';
-  if (task.status !== 'process' || !task.lease) {
-    return isFinalStatus(task.status) ? `stale lease: the task already ended in ${task.status}` : `stale lease: the task is ${task.status}`;
-  }
-  if (task.lease.token !== token) return `stale lease: attempt ${task.attempt} holds another lease token`;
+  // One reason for an unknown task, an ended one and another attempt's lease: a refusal tells the
+  // caller nothing about a task it does not hold (its existence, status or attempt), which a
+  // worker token could not read with GetTask.
+  if (!task || task.status !== 'process' || !task.lease || task.lease.token !== token) return STALE_LEASE;
   if (task.lease.deadlineMs <= now) return 'lease expired';
   return undefined;
 }

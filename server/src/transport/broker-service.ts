@@ -101,7 +101,10 @@ export function createBrokerService(
         results: results.map((result) => ({
           taskId: result.taskId,
           accepted: result.accepted,
-          task: !request.omitTasks && result.task && withTask(result.task) ? toProtoTask(result.task) : undefined,
+          // A refused item carries no task, whatever the caller's scope: the caller does not hold
+          // the lease, and a worker token could otherwise read any task (args, result and all) by
+          // guessing a lease token for its id, where GetTask would deny it.
+          task: result.accepted && !request.omitTasks && result.task && withTask(result.task) ? toProtoTask(result.task) : undefined,
           reason: result.reason ?? '',
         })),
       };

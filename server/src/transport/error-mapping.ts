@@ -5,6 +5,7 @@
  */
 import { ServerError, Status, type ServerMiddleware } from 'nice-grpc';
 import {
+  AlreadyExistsError,
   BrokerError,
   FailedPreconditionError,
   InvalidArgumentError,
@@ -21,6 +22,7 @@ export function statusOf(error: BrokerError): Status {
   if (error instanceof InvalidArgumentError) return Status.INVALID_ARGUMENT;
   if (error instanceof TaskNotFoundError) return Status.NOT_FOUND;
   if (error instanceof FailedPreconditionError) return Status.FAILED_PRECONDITION;
+  if (error instanceof AlreadyExistsError) return Status.ALREADY_EXISTS;
   if (error instanceof ResourceExhaustedError) return Status.RESOURCE_EXHAUSTED;
   if (error instanceof ShuttingDownError) return Status.UNAVAILABLE;
   if (error instanceof UnauthenticatedError) return Status.UNAUTHENTICATED;

@@ -18,6 +18,8 @@ import {
   type TaskStatus,
 } from '../domain/task.js';
 import type { ListCursor } from '../store/task-store.js';
+import { DEFAULT_MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth.js';
+import { normalizeName } from './names.js';
 import { repeatedTaskBytesBound } from './task-mapping.js';
 import type {
   CancelTaskRequest,
@@ -38,6 +40,8 @@ export interface RequestLimits {
   maxBatchSize: number;
   /** Largest gRPC message the broker sends; when set, an Enqueue whose reply could not fit is refused. */
   maxMessageBytes?: number;
+  /** Deepest nesting of arrays and objects in any JSON field. @defaultValue {@link DEFAULT_MAX_JSON_DEPTH} */
+  maxJsonDepth?: number;
 }
 
 /** Longest name (task, queue, worker, tag, key) in UTF-8 bytes. */
@@ -100,8 +104,8 @@ function checkEnqueueReplySize(tasks: readonly NewTask[], limits: RequestLimits)
 function parseTaskSpec(spec: TaskSpec, path: string, limits: RequestLimits): NewTask {
   const name = checkName(`${path}.name`, spec.name);
   const queue = spec.queue === '' ? name : checkName(`${path}.queue`, spec.queue);
-  const args = spec.args.length === 0 ? EMPTY_ARRAY_JSON : checkJson(`${path}.args`, spec.args, 'array');
-  const kwargs = spec.kwargs.length === 0 ? EMPTY_OBJECT_JSON : checkJson(`${path}.kwargs`, spec.kwargs, 'object');
+  const args = spec.args.length === 0 ? EMPTY_ARRAY_JSON : checkJson(`${path}.args`, spec.args, 'array', limits);
+  const kwargs = spec.kwargs.length === 0 ? EMPTY_OBJECT_JSON : checkJson(`${path}.kwargs`, spec.kwargs, 'object', limits);
   checkPayloadSize(`${path}.args`, args.length + kwargs.length, limits, 'args and kwargs together are');
   checkRange(`${path}.max_retries`, spec.maxRetries, 0, MAX_RETRIES);
   checkRange(`${path}.max_time_ms`, spec.maxTimeMs, 0, 2 ** 31 - 1);
@@ -185,7 +189,7 @@ function parseOutcome(path: string, outcome: CompleteRequest['completions'][numb
   switch (outcome?.$case) {
     case 'success': {
       const raw = outcome.value.result;
-      const result = raw.length === 0 ? NULL_JSON : checkJson(`${path}.success.result`, raw, 'any');
+      const result = raw.length === 0 ? NULL_JSON : checkJson(`${path}.success.result`, raw, 'any', limits);
       checkPayloadSize(`${path}.success.result`, result.length, limits, 'the result is');
       return { kind: 'success', result };
     }
@@ -209,7 +213,7 @@ export function parseReportProgressRequest(request: ReportProgressRequest, limit
   return request.items.map((item, i) => {
     const path = `items[${i}]`;
     if (item.progress.length === 0) throw new InvalidArgumentError(`${path}.progress`, 'must not be empty');
-    const progress = checkJson(`${path}.progress`, item.progress, 'any');
+    const progress = checkJson(`${path}.progress`, item.progress, 'any', limits);
     checkPayloadSize(`${path}.progress`, progress.length, limits, 'the progress is');
     return { taskId: checkTaskId(`${path}.task_id`, item.taskId), leaseToken: checkName(`${path}.lease_token`, item.leaseToken), progress };
   });
@@ -267,12 +271,22 @@ function decodePageToken(token: string): ListCursor {
   } catch {
     cursor = undefined;
   }
-  const valid =
-    Array.isArray(cursor) &&
-    (cursor.length === 1 || cursor.length === 2 || cursor.length === 3) &&
-    cursor.every((part) => typeof part === 'string' || typeof part === 'number');
-  if (!valid) throw new InvalidArgumentError('page_token', 'is not a token returned by ListTasks');
-  return cursor as ListCursor;
+  if (!isListCursor(cursor)) throw new InvalidArgumentError('page_token', 'is not a token returned by ListTasks');
+  return cursor;
+}
+
+/**
+ * The two cursors ListTasks hands out: `[taskId]` (no filter) and `[statusIndex, queue, taskId]`
+ * (the status index). Anything else, a key longer than a name above all, would reach LMDB as a
+ * key it cannot hold (over its 511-byte limit) and fail there as INTERNAL.
+ */
+function isListCursor(cursor: unknown): cursor is ListCursor {
+  if (!Array.isArray(cursor)) return false;
+  const isKeyPart = (part: unknown): boolean => typeof part === 'string' && part !== '' && Buffer.byteLength(part) <= MAX_NAME_BYTES;
+  if (cursor.length === 1) return isKeyPart(cursor[0]);
+  if (cursor.length !== 3) return false;
+  const [status, queue, taskId] = cursor as unknown[];
+  return Number.isInteger(status) && (status as number) >= 0 && (status as number) < TASK_STATUSES.length && isKeyPart(queue) && isKeyPart(taskId);
 }
 
 function checkBatch(field: string, size: number, limits: RequestLimits): void {
@@ -283,17 +297,25 @@ function checkBatch(field: string, size: number, limits: RequestLimits): void {
 }
 
 /**
- * Names: non-empty, at most 255 bytes, no control characters (they cannot be part of an LMDB key).
+ * Names: non-empty, no control characters (C0 cannot be part of an LMDB key; C1, like NEL, breaks
+ * lines in logs), no invisible or bidi control characters, normalized to NFC (`names.ts`), and at
+ * most 255 bytes once normalized.
  * Invalid UTF-8 never gets here: `request-decoding.ts` refuses it from the raw bytes (U+FFFD sent
  * as valid UTF-8 is an ordinary character, so it is not refused here).
  */
 function checkName(field: string, value: string): string {
   if (value === '') throw new InvalidArgumentError(field, 'must not be empty');
-  if (Buffer.byteLength(value) > MAX_NAME_BYTES) {
-    throw new InvalidArgumentError(field, `must be at most ${MAX_NAME_BYTES} bytes, got ${Buffer.byteLength(value)}`);
-  }
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw new InvalidArgumentError(field, 'must not contain control characters');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) throw new InvalidArgumentError(field, 'must not contain control characters');
+  // A bound before normalizing, so that a huge string is refused without being normalized: NFC
+  // shrinks UTF-8 at most threefold (three Hangul jamo, 9 bytes, become one 3-byte syllable).
+  checkNameBytes(field, value, 4 * MAX_NAME_BYTES);
+  return checkNameBytes(field, normalizeName(field, value), MAX_NAME_BYTES);
+}
+
+function checkNameBytes(field: string, value: string, limit: number): string {
+  const bytes = Buffer.byteLength(value);
+  if (bytes > limit) throw new InvalidArgumentError(field, `must be at most ${MAX_NAME_BYTES} bytes, got ${bytes}`);
   return value;
 }
 
@@ -315,8 +337,15 @@ function checkPayloadSize(field: string, bytes: number, limits: RequestLimits, w
   }
 }
 
-/** Checks that bytes are UTF-8 JSON of the expected shape; returns them unchanged (as a Buffer). */
-function checkJson(field: string, bytes: Uint8Array, shape: 'array' | 'object' | 'any'): Buffer {
+/**
+ * Checks that bytes are UTF-8 JSON of the expected shape, nested no deeper than the limit; returns
+ * them unchanged (as a Buffer). The depth is scanned first: a refusal then costs no parse.
+ */
+function checkJson(field: string, bytes: Uint8Array, shape: 'array' | 'object' | 'any', limits: RequestLimits): Buffer {
+  const maxDepth = limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  if (jsonNestsDeeperThan(bytes, maxDepth)) {
+    throw new InvalidArgumentError(field, `nests arrays and objects more than ${maxDepth} levels deep (the broker's --max-json-depth), which workers' JSON decoders may refuse`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(strictUtf8.decode(bytes));
@@ -349,9 +378,13 @@ function checkMetadata(field: string, metadata: Record<string, string>): Record<
   if (entries.length > MAX_METADATA_ENTRIES) {
     throw new InvalidArgumentError(field, `at most ${MAX_METADATA_ENTRIES} entries, got ${entries.length}`);
   }
+  const normalized = new Map<string, string>();
   for (const [key, value] of entries) {
-    checkName(`${field}[${JSON.stringify(key)}]`, key);
-    checkText(`${field}[${JSON.stringify(key)}]`, value);
+    const name = checkName(`${field}[${JSON.stringify(key)}]`, key);
+    // Two keys that differ only by normalization would silently overwrite one another.
+    if (normalized.has(name)) throw new InvalidArgumentError(`${field}[${JSON.stringify(key)}]`, 'is the same key as another once normalized to NFC');
+    normalized.set(name, checkText(`${field}[${JSON.stringify(key)}]`, value));
   }
-  return metadata;
+  // fromEntries defines own properties, where assignment would hit the __proto__ setter.
+  return Object.fromEntries(normalized);
 }

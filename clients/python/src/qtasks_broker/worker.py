@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 import traceback as traceback_module
+import unicodedata
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -281,6 +282,9 @@ class Worker:
                 while the task has ``max_retries`` left, which its producer sets.
             echo: pass the :class:`TaskContext` as the first argument (QTasks' ``echo=True``).
         """
+        # NFC, as the broker normalizes every name: the tasks it hands back carry the NFC name, and
+        # must find a handler registered under another spelling of it.
+        name = unicodedata.normalize("NFC", name) if isinstance(name, str) else name
         if not name or "\0" in name or len(name.encode("utf-8")) > 255:
             raise ValueError(f"task name {name!r}: must be 1-255 UTF-8 bytes without NUL")
         if name in self._tasks:

@@ -25,6 +25,9 @@ export const protobufFileName = "qtasks/broker/v1/broker.proto";
  * - INVALID_ARGUMENT: a field is missing or malformed; the message starts with the field's path,
  *   e.g. `tasks[2].name: must not be empty`. Nothing was changed. Do not retry unchanged.
  * - NOT_FOUND: the task id is unknown. Do not retry.
+ * - ALREADY_EXISTS (Enqueue only): an `idempotency_key` is already used in its queue by a task
+ *   that differs from the one sent (other args, name, …); the message names
+ *   `tasks[i].idempotency_key`. Nothing of the batch was stored. Use a new key for a new task.
  * - FAILED_PRECONDITION: the task's status forbids the operation (e.g. cancelling a finished
  *   task). Nothing was changed. Do not retry unchanged.
  * - RESOURCE_EXHAUSTED: a payload or a batch is over the broker's limit, or the disk is full, or
@@ -42,6 +45,15 @@ export const protobufFileName = "qtasks/broker/v1/broker.proto";
  *   Nothing was changed. Do not retry with the same token.
  * Per-item outcomes inside a batch (a stale lease token in `Complete` or `Heartbeat`) are not RPC
  * errors: the item is refused with `accepted`/`ok` false and a reason, and the other items proceed.
+ * A refusal tells nothing about a task the caller does not hold: one reason for an unknown task,
+ * an ended one and another attempt's lease, and a refused Complete item carries no task.
+ *
+ * Names (task name, queue, lease queues, idempotency key, tags, worker id, metadata keys, error
+ * type) are normalized to Unicode NFC, so that both spellings of `café` are one queue; a name with
+ * a control, invisible (zero-width, soft hyphen, variation selector, …) or bidi control character
+ * is INVALID_ARGUMENT. NFKC is not applied: fullwidth letters stay distinct names.
+ * JSON fields (args, kwargs, result, progress) nested deeper than the broker's `--max-json-depth`
+ * (arrays and objects inside one another; default 512) are INVALID_ARGUMENT.
  */
 
 /** TaskStatus is where a task is in its lifecycle. The names are QTasks' statuses. */
@@ -136,15 +148,18 @@ export interface RetryBackoff {
 
 /** TaskSpec is what a producer sends to create a task. */
 export interface TaskSpec {
-  /** Task name: the handler a worker runs. Required, 1–255 UTF-8 bytes, no NUL character. */
+  /**
+   * Task name: the handler a worker runs. Required, 1–255 UTF-8 bytes once normalized to NFC, no
+   * control, invisible or bidi control character (see the top of this file).
+   */
   name: string;
   /** Queue the task waits in; workers lease by queue. Default: `name`. Same limits as `name`. */
   queue: string;
   /** Priority: lower runs first; equal priorities run in FIFO order. Default 0. */
   priority: number;
-  /** Positional arguments: UTF-8 JSON array. Empty means `[]`. */
+  /** Positional arguments: UTF-8 JSON array, nested at most `--max-json-depth` deep. Empty means `[]`. */
   args: Buffer;
-  /** Keyword arguments: UTF-8 JSON object. Empty means `{}`. */
+  /** Keyword arguments: UTF-8 JSON object, nested at most `--max-json-depth` deep. Empty means `{}`. */
   kwargs: Buffer;
   /** Further attempts after a retryable failure. 0 (default) runs once. At most 1000. */
   maxRetries: number;
@@ -164,8 +179,11 @@ export interface TaskSpec {
   /** Run no earlier than this many milliseconds from now. Mutually exclusive with `eta`. */
   delayMs: number;
   /**
-   * A second Enqueue with the same key in the same queue returns the first task instead of a new
-   * one (whatever that task's status). Up to 255 UTF-8 bytes, no NUL character; empty means none.
+   * A second Enqueue of the same task with the same key in the same queue returns the first task
+   * instead of a new one (whatever that task's status); the same key with another task (other
+   * name, args, kwargs, priority, max_retries, retry_backoff, max_time_ms, tags or metadata; eta
+   * and delay_ms are not compared) is ALREADY_EXISTS. Up to 255 UTF-8 bytes, a name like `name`
+   * (NFC-normalized); empty means none.
    */
   idempotencyKey: string;
   /** Free-form labels, up to 64, each 1–255 UTF-8 bytes. */
@@ -403,7 +421,7 @@ export interface HeartbeatResponse {
 
 /** Success is a task's successful outcome. */
 export interface Success {
-  /** The result: UTF-8 JSON (any value). Empty means `null`. */
+  /** The result: UTF-8 JSON (any value), nested at most `--max-json-depth` deep. Empty means `null`. */
   result: Buffer;
 }
 
@@ -472,9 +490,10 @@ export interface CompletionResult {
   /** True if the outcome was recorded; false if the lease was stale, expired or unknown. */
   accepted: boolean;
   /**
-   * The task after the outcome (when accepted), or its current state (when refused and known).
-   * Left out when the request set `omit_tasks`, or when the reply would grow past the broker's
-   * message size limit (large payloads in a large batch): read it with GetTask if needed.
+   * The task after the outcome, when accepted. A refused item never carries a task: the caller
+   * does not hold it (a worker token may not read tasks it does not hold). Also left out when the
+   * request set `omit_tasks`, or when the reply would grow past the broker's message size limit
+   * (large payloads in a large batch): read it with GetTask if needed.
    */
   task?:
     | Task
@@ -495,7 +514,7 @@ export interface ProgressItem {
   taskId: string;
   /** The token from its LeasedTask. */
   leaseToken: string;
-  /** The progress: UTF-8 JSON (any value). Required. */
+  /** The progress: UTF-8 JSON (any value), nested at most `--max-json-depth` deep. Required. */
   progress: Buffer;
 }
 
@@ -4378,9 +4397,11 @@ export const BrokerServiceDefinition = {
      * Enqueue stores a batch of tasks atomically: either every task of the request is stored, or none
      * is. The reply is sent only once the tasks are durable (on disk in `strict` durability, committed
      * in `commit` durability). A task whose `idempotency_key` was already used in its queue is not
-     * stored again: the first task is returned in its place.
+     * stored again: the first task is returned in its place, if it is the same task; if not, the
+     * whole batch is refused with ALREADY_EXISTS.
      *
-     * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
+     * Errors: INVALID_ARGUMENT (a bad field, named in the message), ALREADY_EXISTS (an idempotency
+     * key already used for another task, named as `tasks[i].idempotency_key`), RESOURCE_EXHAUSTED (a payload or
      * the batch over the limit, or the disk full; or the broker overloaded, with the trailer
      * `retry-after-ms`: nothing was stored, resend after that many milliseconds), UNAVAILABLE
      * (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or
@@ -4544,9 +4565,11 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
    * Enqueue stores a batch of tasks atomically: either every task of the request is stored, or none
    * is. The reply is sent only once the tasks are durable (on disk in `strict` durability, committed
    * in `commit` durability). A task whose `idempotency_key` was already used in its queue is not
-   * stored again: the first task is returned in its place.
+   * stored again: the first task is returned in its place, if it is the same task; if not, the
+   * whole batch is refused with ALREADY_EXISTS.
    *
-   * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
+   * Errors: INVALID_ARGUMENT (a bad field, named in the message), ALREADY_EXISTS (an idempotency
+   * key already used for another task, named as `tasks[i].idempotency_key`), RESOURCE_EXHAUSTED (a payload or
    * the batch over the limit, or the disk full; or the broker overloaded, with the trailer
    * `retry-after-ms`: nothing was stored, resend after that many milliseconds), UNAVAILABLE
    * (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or
@@ -4655,9 +4678,11 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
    * Enqueue stores a batch of tasks atomically: either every task of the request is stored, or none
    * is. The reply is sent only once the tasks are durable (on disk in `strict` durability, committed
    * in `commit` durability). A task whose `idempotency_key` was already used in its queue is not
-   * stored again: the first task is returned in its place.
+   * stored again: the first task is returned in its place, if it is the same task; if not, the
+   * whole batch is refused with ALREADY_EXISTS.
    *
-   * Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
+   * Errors: INVALID_ARGUMENT (a bad field, named in the message), ALREADY_EXISTS (an idempotency
+   * key already used for another task, named as `tasks[i].idempotency_key`), RESOURCE_EXHAUSTED (a payload or
    * the batch over the limit, or the disk full; or the broker overloaded, with the trailer
    * `retry-after-ms`: nothing was stored, resend after that many milliseconds), UNAVAILABLE
    * (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or

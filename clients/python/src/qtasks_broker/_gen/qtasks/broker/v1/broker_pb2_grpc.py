@@ -90,9 +90,11 @@ class BrokerServiceServicer:
         """Enqueue stores a batch of tasks atomically: either every task of the request is stored, or none
         is. The reply is sent only once the tasks are durable (on disk in `strict` durability, committed
         in `commit` durability). A task whose `idempotency_key` was already used in its queue is not
-        stored again: the first task is returned in its place.
+        stored again: the first task is returned in its place, if it is the same task; if not, the
+        whole batch is refused with ALREADY_EXISTS.
 
-        Errors: INVALID_ARGUMENT (a bad field, named in the message), RESOURCE_EXHAUSTED (a payload or
+        Errors: INVALID_ARGUMENT (a bad field, named in the message), ALREADY_EXISTS (an idempotency
+        key already used for another task, named as `tasks[i].idempotency_key`), RESOURCE_EXHAUSTED (a payload or
         the batch over the limit, or the disk full; or the broker overloaded, with the trailer
         `retry-after-ms`: nothing was stored, resend after that many milliseconds), UNAVAILABLE
         (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or
