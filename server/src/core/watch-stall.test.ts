@@ -16,7 +16,7 @@ let now = Date.UTC(2030, 0, 1);
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'qtasks-watch-'));
   store = await TaskStore.open({ path: dir, durability: 'commit', clock: () => now });
-  broker = new Broker(store, { clock: () => now, watchStallMs: 1000 });
+  broker = new Broker(store, { clock: () => now, monotonicClock: () => now, watchStallMs: 1000 });
 });
 afterEach(async () => {
   broker.shutdown();
