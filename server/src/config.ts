@@ -6,6 +6,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_PENDING_WRITES } from './core/broker.js';
+import { DEFAULT_MAX_WATCHERS, DEFAULT_MAX_WATCHERS_PER_TASK } from './core/task-watchers.js';
 import type { Durability } from './store/task-store.js';
 import { AUTH_SCOPES, isValidToken, type AuthScope, type AuthToken } from './transport/auth.js';
 
@@ -34,6 +35,26 @@ export interface BrokerConfig {
    * the guard off. @defaultValue 64 MiB
    */
   minFreeBytes: number;
+  /**
+   * Most calls open at once on the whole broker, health included; one more is refused with
+   * RESOURCE_EXHAUSTED on its headers. @defaultValue 10000
+   */
+  maxCalls: number;
+  /** Most concurrent calls (HTTP/2 streams) on one connection. @defaultValue 100 */
+  maxConcurrentStreams: number;
+  /** A connection with no call open for this long is closed. @defaultValue 300000 (5 minutes) */
+  idleTimeoutMs: number;
+  /** Most `WatchResult` streams open at once. @defaultValue 10000 */
+  maxWatchers: number;
+  /** Most `WatchResult` streams open at once on one task. @defaultValue 100 */
+  maxWatchersPerTask: number;
+  /**
+   * Reply bytes written but not yet taken by their clients above which a connection that has
+   * some unsent already gets no more replies until it reads. @defaultValue 64 MiB
+   */
+  maxUnsentReplyBytes: number;
+  /** Largest `ListTasks` page, in bytes of tasks (a page holds at least one task). @defaultValue 4 MiB */
+  maxPageBytes: number;
   /** Check the data directory's consistency, print a report and exit instead of serving. */
   check?: boolean;
   /** Copy the data directory (even while a broker serves it) into this new directory and exit. */
@@ -67,6 +88,13 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = {
   maxMessageBytes: 64 * 1024 * 1024,
   maxPendingWrites: DEFAULT_MAX_PENDING_WRITES,
   minFreeBytes: 64 * 1024 * 1024,
+  maxCalls: 10_000,
+  maxConcurrentStreams: 100,
+  idleTimeoutMs: 300_000,
+  maxWatchers: DEFAULT_MAX_WATCHERS,
+  maxWatchersPerTask: DEFAULT_MAX_WATCHERS_PER_TASK,
+  maxUnsentReplyBytes: 64 * 1024 * 1024,
+  maxPageBytes: 4 * 1024 * 1024,
 };
 
 /** A configuration value that cannot be used; the message says which and why. */
@@ -93,6 +121,21 @@ Options (each also settable by the environment variable in brackets):
   --max-pending-writes N     task writes in flight (not yet committed) above which
                              Enqueue is refused with RESOURCE_EXHAUSTED and a retry hint
                              [QTASKS_BROKER_MAX_PENDING_WRITES] (default ${DEFAULT_CONFIG.maxPendingWrites})
+  --max-calls N              calls open at once, health included; one more is refused
+                             with RESOURCE_EXHAUSTED [QTASKS_BROKER_MAX_CALLS] (default ${DEFAULT_CONFIG.maxCalls})
+  --max-concurrent-streams N calls at once on one connection (HTTP/2 streams)
+                             [QTASKS_BROKER_MAX_CONCURRENT_STREAMS] (default ${DEFAULT_CONFIG.maxConcurrentStreams})
+  --idle-timeout-ms N        close a connection with no call open for this long
+                             [QTASKS_BROKER_IDLE_TIMEOUT_MS] (default ${DEFAULT_CONFIG.idleTimeoutMs})
+  --max-watchers N           WatchResult streams open at once
+                             [QTASKS_BROKER_MAX_WATCHERS] (default ${DEFAULT_CONFIG.maxWatchers})
+  --max-watchers-per-task N  WatchResult streams open at once on one task
+                             [QTASKS_BROKER_MAX_WATCHERS_PER_TASK] (default ${DEFAULT_CONFIG.maxWatchersPerTask})
+  --max-unsent-reply-bytes N reply bytes not yet taken by clients above which a client
+                             that does not read gets no more until it does
+                             [QTASKS_BROKER_MAX_UNSENT_REPLY_BYTES] (default ${DEFAULT_CONFIG.maxUnsentReplyBytes})
+  --max-page-bytes N         largest ListTasks page, in bytes of tasks
+                             [QTASKS_BROKER_MAX_PAGE_BYTES] (default ${DEFAULT_CONFIG.maxPageBytes})
   --auth-token TOKEN         require this token (scope all) on every call but health;
                              prefer the variable or a file: flags show in \`ps\`
                              [QTASKS_BROKER_AUTH_TOKEN] (default: no authentication)
@@ -141,6 +184,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
         'tls-key': { type: 'string' },
         'tls-client-ca': { type: 'string' },
         'min-free-bytes': { type: 'string' },
+        'max-calls': { type: 'string' },
+        'max-concurrent-streams': { type: 'string' },
+        'idle-timeout-ms': { type: 'string' },
+        'max-watchers': { type: 'string' },
+        'max-watchers-per-task': { type: 'string' },
+        'max-unsent-reply-bytes': { type: 'string' },
+        'max-page-bytes': { type: 'string' },
         check: { type: 'boolean' },
         backup: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -177,6 +227,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
     maxMessageBytes: positiveInteger(pick('max-message-bytes', 'QTASKS_BROKER_MAX_MESSAGE_BYTES')) ?? DEFAULT_CONFIG.maxMessageBytes,
     maxPendingWrites: positiveInteger(pick('max-pending-writes', 'QTASKS_BROKER_MAX_PENDING_WRITES')) ?? DEFAULT_CONFIG.maxPendingWrites,
     minFreeBytes: nonNegativeInteger(pick('min-free-bytes', 'QTASKS_BROKER_MIN_FREE_BYTES')) ?? DEFAULT_CONFIG.minFreeBytes,
+    maxCalls: positiveInteger(pick('max-calls', 'QTASKS_BROKER_MAX_CALLS')) ?? DEFAULT_CONFIG.maxCalls,
+    maxConcurrentStreams: positiveInteger(pick('max-concurrent-streams', 'QTASKS_BROKER_MAX_CONCURRENT_STREAMS')) ?? DEFAULT_CONFIG.maxConcurrentStreams,
+    idleTimeoutMs: positiveInteger(pick('idle-timeout-ms', 'QTASKS_BROKER_IDLE_TIMEOUT_MS')) ?? DEFAULT_CONFIG.idleTimeoutMs,
+    maxWatchers: positiveInteger(pick('max-watchers', 'QTASKS_BROKER_MAX_WATCHERS')) ?? DEFAULT_CONFIG.maxWatchers,
+    maxWatchersPerTask: positiveInteger(pick('max-watchers-per-task', 'QTASKS_BROKER_MAX_WATCHERS_PER_TASK')) ?? DEFAULT_CONFIG.maxWatchersPerTask,
+    maxUnsentReplyBytes: positiveInteger(pick('max-unsent-reply-bytes', 'QTASKS_BROKER_MAX_UNSENT_REPLY_BYTES')) ?? DEFAULT_CONFIG.maxUnsentReplyBytes,
+    maxPageBytes: positiveInteger(pick('max-page-bytes', 'QTASKS_BROKER_MAX_PAGE_BYTES')) ?? DEFAULT_CONFIG.maxPageBytes,
     ...(flags.check ? { check: true } : {}),
     ...(typeof flags.backup === 'string' ? { backup: flags.backup } : {}),
     ...(authTokens ? { authTokens } : {}),
