@@ -14,6 +14,7 @@ import { TaskStore } from './store/task-store.js';
 import { tokenCheck } from './transport/auth.js';
 import { createBrokerService } from './transport/broker-service.js';
 import { callGuard } from './transport/call-guard.js';
+import { listenWithConnectionLimit, type LimitedListener } from './transport/connection-limit.js';
 import { errorMappingMiddleware } from './transport/error-mapping.js';
 import { replyFlow } from './transport/reply-flow.js';
 import { rejectUndecodableRequests, strictRequestDecoding } from './transport/request-decoding.js';
@@ -47,7 +48,7 @@ export interface RunningBroker {
 /** Opens the store in `config.dataDir` and serves the broker on `config.listen`. */
 export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<RunningBroker> {
   const config: BrokerConfig = { ...DEFAULT_CONFIG, ...options };
-  const { host } = parseListenAddress(config.listen);
+  const { host, port: askedPort } = parseListenAddress(config.listen);
   if (config.authTokens?.length === 0) throw new ConfigError('authTokens: must hold at least one token (leave it out to turn authentication off)');
   await mkdir(config.dataDir, { recursive: true });
   const store = await TaskStore.open({ path: config.dataDir, durability: config.durability, minFreeBytes: config.minFreeBytes });
@@ -85,14 +86,21 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
     ServerReflectionService,
     ServerReflection(descriptorSet, [BrokerServiceDefinition.fullName]),
   );
-  let port: number;
+  let listener: LimitedListener;
   try {
-    port = await server.listen(config.listen, serverCredentials(config));
+    listener = await listenWithConnectionLimit(
+      (address, credentials) => server.listen(address, credentials),
+      host,
+      askedPort,
+      serverCredentials(config),
+      config.maxConnections,
+    );
   } catch (error) {
     await store.close();
     throw error;
   }
   health.setStatus('healthy');
+  const port = listener.port;
   let closing: Promise<void> | undefined;
   return {
     host,
@@ -103,6 +111,7 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
       (closing ??= (async () => {
         health.setStatus('unhealthy');
         broker.shutdown();
+        listener.close();
         await shutdownWithin(server, SHUTDOWN_GRACE_MS);
         await store.close();
       })()),

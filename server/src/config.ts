@@ -40,6 +40,8 @@ export interface BrokerConfig {
    * RESOURCE_EXHAUSTED on its headers. @defaultValue 10000
    */
   maxCalls: number;
+  /** Most client connections open at once; one more is closed as soon as it is accepted. @defaultValue 1000 */
+  maxConnections: number;
   /** Most concurrent calls (HTTP/2 streams) on one connection. @defaultValue 100 */
   maxConcurrentStreams: number;
   /** A connection with no call open for this long is closed. @defaultValue 300000 (5 minutes) */
@@ -89,6 +91,7 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = {
   maxPendingWrites: DEFAULT_MAX_PENDING_WRITES,
   minFreeBytes: 64 * 1024 * 1024,
   maxCalls: 10_000,
+  maxConnections: 1000,
   maxConcurrentStreams: 100,
   idleTimeoutMs: 300_000,
   maxWatchers: DEFAULT_MAX_WATCHERS,
@@ -123,6 +126,8 @@ Options (each also settable by the environment variable in brackets):
                              [QTASKS_BROKER_MAX_PENDING_WRITES] (default ${DEFAULT_CONFIG.maxPendingWrites})
   --max-calls N              calls open at once, health included; one more is refused
                              with RESOURCE_EXHAUSTED [QTASKS_BROKER_MAX_CALLS] (default ${DEFAULT_CONFIG.maxCalls})
+  --max-connections N        client connections open at once; one more is closed at once
+                             [QTASKS_BROKER_MAX_CONNECTIONS] (default ${DEFAULT_CONFIG.maxConnections})
   --max-concurrent-streams N calls at once on one connection (HTTP/2 streams)
                              [QTASKS_BROKER_MAX_CONCURRENT_STREAMS] (default ${DEFAULT_CONFIG.maxConcurrentStreams})
   --idle-timeout-ms N        close a connection with no call open for this long
@@ -185,6 +190,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
         'tls-client-ca': { type: 'string' },
         'min-free-bytes': { type: 'string' },
         'max-calls': { type: 'string' },
+        'max-connections': { type: 'string' },
         'max-concurrent-streams': { type: 'string' },
         'idle-timeout-ms': { type: 'string' },
         'max-watchers': { type: 'string' },
@@ -228,6 +234,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
     maxPendingWrites: positiveInteger(pick('max-pending-writes', 'QTASKS_BROKER_MAX_PENDING_WRITES')) ?? DEFAULT_CONFIG.maxPendingWrites,
     minFreeBytes: nonNegativeInteger(pick('min-free-bytes', 'QTASKS_BROKER_MIN_FREE_BYTES')) ?? DEFAULT_CONFIG.minFreeBytes,
     maxCalls: positiveInteger(pick('max-calls', 'QTASKS_BROKER_MAX_CALLS')) ?? DEFAULT_CONFIG.maxCalls,
+    maxConnections: positiveInteger(pick('max-connections', 'QTASKS_BROKER_MAX_CONNECTIONS')) ?? DEFAULT_CONFIG.maxConnections,
     maxConcurrentStreams: positiveInteger(pick('max-concurrent-streams', 'QTASKS_BROKER_MAX_CONCURRENT_STREAMS')) ?? DEFAULT_CONFIG.maxConcurrentStreams,
     idleTimeoutMs: positiveInteger(pick('idle-timeout-ms', 'QTASKS_BROKER_IDLE_TIMEOUT_MS')) ?? DEFAULT_CONFIG.idleTimeoutMs,
     maxWatchers: positiveInteger(pick('max-watchers', 'QTASKS_BROKER_MAX_WATCHERS')) ?? DEFAULT_CONFIG.maxWatchers,

@@ -18,6 +18,7 @@ export async function openSession(address: string, options: SessionOptions = {})
   await new Promise<void>((resolve, reject) => {
     session.once('remoteSettings', () => resolve());
     session.once('error', reject);
+    session.once('close', () => reject(new Error('the broker closed the connection before its settings')));
   });
   return session;
 }

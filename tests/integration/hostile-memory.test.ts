@@ -131,6 +131,15 @@ describe('a client without a token', () => {
 });
 
 describe('connections', () => {
+  test('past --max-connections, a new connection is closed at once, and those open are still served', async () => {
+    const { broker, producer } = await start(['--max-connections', '3']);
+    const [task] = (await producer.enqueue({ tasks: [spec(uniqueQueue())] })).tasks;
+    await session(broker);
+    await session(broker);
+    await expect(session(broker)).rejects.toThrow();
+    expect((await producer.getTask({ taskId: task!.id })).task!.id).toBe(task!.id);
+  });
+
   test('advertise the per-connection stream limit, and an idle connection is closed after --idle-timeout-ms', async () => {
     const { broker } = await start(['--idle-timeout-ms', '300']);
     const s = await session(broker);
