@@ -177,7 +177,11 @@ export class TaskWatchers {
   }
 }
 
-/** The bytes of a state's payloads, the parts of a record that can be large. */
+/**
+ * The bytes of a state's payloads, the parts of a record that can be large, plus a little for the
+ * rest, so that countless tiny states are bounded too. Kept small on purpose: a burst of 10,000
+ * small progress reports for a watcher that is reading must all reach it (bad-input.test.ts).
+ */
 function payloadBytes(task: TaskRecord): number {
-  return task.args.length + task.kwargs.length + (task.result?.length ?? 0) + (task.progress?.length ?? 0) + 256;
+  return task.args.length + task.kwargs.length + (task.result?.length ?? 0) + (task.progress?.length ?? 0) + 32;
 }
