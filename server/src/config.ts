@@ -52,7 +52,7 @@ export interface BrokerConfig {
   maxWatchersPerTask: number;
   /**
    * Reply bytes written but not yet taken by their clients above which a connection that has
-   * some unsent already gets no more replies until it reads. @defaultValue 64 MiB
+   * some unsent already gets no more replies until it reads. @defaultValue 32 MiB
    */
   maxUnsentReplyBytes: number;
   /** Largest `ListTasks` page, in bytes of tasks (a page holds at least one task). @defaultValue 4 MiB */
@@ -96,7 +96,7 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = {
   idleTimeoutMs: 300_000,
   maxWatchers: DEFAULT_MAX_WATCHERS,
   maxWatchersPerTask: DEFAULT_MAX_WATCHERS_PER_TASK,
-  maxUnsentReplyBytes: 64 * 1024 * 1024,
+  maxUnsentReplyBytes: 32 * 1024 * 1024,
   maxPageBytes: 4 * 1024 * 1024,
 };
 

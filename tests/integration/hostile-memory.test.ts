@@ -172,7 +172,7 @@ describe('a producer whose connection never reads (HTTP/2 window 0)', () => {
     expect(added).toBeLessThan(MAX_ADDED_RSS_MIB);
     expect(getMs).toBeLessThan(100);
     // What is held back is bounded by the budget plus one reply per connection.
-    expect(stats.unsentReplyBytes).toBeLessThanOrEqual(64 * 1024 * 1024 + 3 * 1.1 * 1024 * 1024);
+    expect(stats.unsentReplyBytes).toBeLessThanOrEqual(32 * 1024 * 1024 + 3 * 1.1 * 1024 * 1024);
   });
 
   test('a task takes at most --max-watchers-per-task streams; one more is refused, saying what to do', async () => {
