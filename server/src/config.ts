@@ -42,7 +42,11 @@ export interface BrokerConfig {
   maxCalls: number;
   /** Most client connections open at once; one more is closed as soon as it is accepted. @defaultValue 1000 */
   maxConnections: number;
-  /** Most concurrent calls (HTTP/2 streams) on one connection. @defaultValue 100 */
+  /**
+   * Most concurrent calls (HTTP/2 streams) on one connection. A client queues calls past it, so an
+   * SDK app that waits on many results while its worker shares the connection must not hit it:
+   * hence far above a hundred; `maxCalls` bounds the whole broker. @defaultValue 1000
+   */
   maxConcurrentStreams: number;
   /** A connection with no call open for this long is closed. @defaultValue 300000 (5 minutes) */
   idleTimeoutMs: number;
@@ -92,7 +96,7 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = {
   minFreeBytes: 64 * 1024 * 1024,
   maxCalls: 10_000,
   maxConnections: 1000,
-  maxConcurrentStreams: 100,
+  maxConcurrentStreams: 1000,
   idleTimeoutMs: 300_000,
   maxWatchers: DEFAULT_MAX_WATCHERS,
   maxWatchersPerTask: DEFAULT_MAX_WATCHERS_PER_TASK,

@@ -109,7 +109,7 @@ describe('a client without a token', () => {
     const { broker, producer } = await start(['--max-calls', String(maxCalls)]);
     const [task] = (await producer.enqueue({ tasks: [spec(uniqueQueue())] })).tasks;
     const before = rssMiB(broker);
-    // 15 connections × 100 streams (the default per-connection limit): 1,500 health watches.
+    // 15 connections × 100 streams: 1,500 health watches.
     const watch = grpcFrame(Buffer.alloc(0));
     const ended: { code: number; details: string }[] = [];
     const connections: ClientHttp2Session[] = [];
@@ -143,7 +143,7 @@ describe('connections', () => {
   test('advertise the per-connection stream limit, and an idle connection is closed after --idle-timeout-ms', async () => {
     const { broker } = await start(['--idle-timeout-ms', '300']);
     const s = await session(broker);
-    expect(s.remoteSettings.maxConcurrentStreams).toBe(100);
+    expect(s.remoteSettings.maxConcurrentStreams).toBe(1000);
     const closed = new Promise<string>((resolve) => {
       s.once('goaway', () => resolve('goaway'));
       s.once('close', () => resolve('close'));
