@@ -66,7 +66,7 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
     isOpen: (path) => path.startsWith('/grpc.health.v1.Health/'),
     maxCalls: config.maxCalls,
   });
-  const unsent = new UnsentReplies(config.maxUnsentReplyBytes);
+  const unsent = new UnsentReplies({ maxBytes: config.maxUnsentReplyBytes });
   const server = createServer({
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_send_message_length': config.maxMessageBytes,

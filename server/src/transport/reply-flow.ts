@@ -4,8 +4,8 @@
  * message at a time; this bounds the sum over calls and connections.
  *
  * Two gates, both waiting without a timer:
- * - a call's request reaches its handler only when its connection may be sent a reply: the reply
- *   is read from the store by the handler, and a reply held back afterwards would hold its memory
+ * - a call's request reaches its handler only when its connection may start a reply: the reply is
+ *   read from the store by the handler, and a reply held back afterwards would hold its memory
  *   just the same (a fresh copy of a 1 MiB task per WatchResult stream);
  * - each message is serialized and written only when its connection may be sent it; a WatchResult
  *   stream waiting here takes no further states, and the core keeps only the latest for it.
@@ -22,7 +22,9 @@ export function replyFlow(unsent: UnsentReplies): ServerInterceptor {
 class FlowControlledCall extends ServerInterceptingCall {
   private readonly connection: string;
   private readonly waits = new Set<CancelWait>();
+  /** What this call counts against the budget now: its admission, then its messages in flight. */
   private readonly releases = new Set<() => void>();
+  private releaseAdmission: (() => void) | undefined;
   private ended = false;
 
   constructor(
@@ -32,7 +34,14 @@ class FlowControlledCall extends ServerInterceptingCall {
     super(call, {
       start: (next) =>
         next({
-          onReceiveMessage: (message, pass) => this.whenRoom(() => pass(message)),
+          onReceiveMessage: (message, pass) =>
+            this.gate((proceed) =>
+              this.unsent.admit(this.connection, (release) => {
+                this.releaseAdmission = this.hold(release);
+                proceed();
+                pass(message);
+              }),
+            ),
           onCancel: () => this.end(),
         }),
     });
@@ -41,37 +50,50 @@ class FlowControlledCall extends ServerInterceptingCall {
   }
 
   override sendMessage(message: unknown, callback: () => void): void {
-    this.whenRoom(() => {
-      const release = this.unsent.charge(this.connection, approximateBytes(message));
-      this.releases.add(release);
-      super.sendMessage(message, () => {
-        this.releases.delete(release);
-        release();
-        callback();
-      });
-    });
+    // Replying: the call no longer counts as one let through, whatever its reply waits for.
+    this.releaseAdmission?.();
+    this.releaseAdmission = undefined;
+    this.gate((proceed) =>
+      this.unsent.send(this.connection, approximateBytes(message), (release) => {
+        const held = this.hold(release);
+        proceed();
+        super.sendMessage(message, () => {
+          held();
+          callback();
+        });
+      }),
+    );
   }
 
-  private whenRoom(proceed: () => void): void {
+  /** Registers `release` to run when the call ends, unless run before; returns the run-once release. */
+  private hold(release: () => void): () => void {
+    const once = (): void => {
+      this.releases.delete(once);
+      release();
+    };
+    this.releases.add(once);
+    return once;
+  }
+
+  /** Runs `wait`, keeping its cancel until it proceeds, so that the end of the call drops it. */
+  private gate(wait: (proceed: () => void) => CancelWait): void {
     if (this.ended) return;
     let done = false;
     let cancel: CancelWait | undefined;
-    cancel = this.unsent.whenRoom(this.connection, () => {
+    cancel = wait(() => {
       done = true;
       if (cancel) this.waits.delete(cancel);
-      proceed();
     });
-    // Room at once: `proceed` has run already and there is nothing to cancel.
+    // Room at once: it has proceeded already and there is nothing to cancel.
     if (!done) this.waits.add(cancel);
   }
 
-  /** Every end of the call: what it waited for is dropped, what it wrote no longer counts. */
+  /** Every end of the call: what it waited for is dropped, what it held no longer counts. */
   private end(): void {
     this.ended = true;
     for (const cancel of this.waits) cancel();
     this.waits.clear();
-    for (const release of this.releases) release();
-    this.releases.clear();
+    for (const release of [...this.releases]) release();
   }
 }
 

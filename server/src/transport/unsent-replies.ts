@@ -3,72 +3,162 @@
  * connection. A client that does not read (an HTTP/2 window of 0) leaves every reply it is sent in
  * the broker's memory; 2,000 WatchResult streams of a 1 MiB task on such a connection held 3.7 GB.
  *
- * The rule: a reply to a connection may be produced while the broker holds fewer than `maxBytes`
- * unsent bytes in all, or when that connection has nothing unsent (a client that reads is never
- * held up by one that does not). Otherwise it waits, without a timer, until bytes are taken or
- * their call ends. So the unsent bytes stay below `maxBytes` plus at most one reply per
- * connection.
+ * Two things count against the budget of `maxBytes`:
+ * - bytes written and not yet taken (`charge`);
+ * - calls let through to produce a reply and that have not written one yet (`admit`), at
+ *   `provisionalBytes` each: the handler reads its reply from the store as soon as it runs, so a
+ *   burst of calls let through at once would each hold a copy before any of them counted.
+ *
+ * The rule: a reply may be produced, or a call let through, while the budget is not used up; or,
+ * whatever the budget, for a connection with no bytes unsent and fewer than `exemptCalls` calls
+ * let through that have not replied yet. So a client that reads is never held up by one that does
+ * not (a worker's parked Lease and its Heartbeats stay well under `exemptCalls`), and memory stays
+ * below the budget plus a few replies per connection. What may not proceed waits, without a timer,
+ * for bytes to be taken or calls to end, in arrival order.
  */
 
-/** A wait for room, as returned by {@link UnsentReplies.whenRoom}: call it to give up the wait. */
+/** A wait for room: call it to give up the wait. */
 export type CancelWait = () => void;
 
-/** Unsent reply bytes, in all and by connection, and the replies waiting for room. */
+/** Options of {@link UnsentReplies}. */
+export interface UnsentRepliesOptions {
+  /** Bytes (unsent, plus the provisional bytes of calls let through) past which only exempt connections proceed. */
+  maxBytes: number;
+  /** What a call let through counts until it writes its first reply. @defaultValue 1 MiB */
+  provisionalBytes?: number;
+  /** Calls let through and not yet replied under which a connection without unsent bytes always proceeds. @defaultValue 8 */
+  exemptCalls?: number;
+}
+
+interface Connection {
+  unsentBytes: number;
+  admittedCalls: number;
+  /** Replies waiting, in order; they go before calls, as they end calls instead of starting them. */
+  sends: Set<Waiter>;
+  /** Calls waiting to be let through, in order. */
+  calls: Set<Waiter>;
+}
+
+interface Waiter {
+  connection: string;
+  kind: 'call' | 'bytes';
+  proceed: (release: () => void) => void;
+  bytes: number;
+}
+
+/** Unsent reply bytes and calls let through, in all and by connection, and what waits for room. */
 export class UnsentReplies {
   private totalBytes = 0;
-  private readonly byConnection = new Map<string, number>();
-  private readonly waiting = new Set<{ connection: string; proceed: () => void }>();
+  private readonly connections = new Map<string, Connection>();
+  /** Every waiter in arrival order, for wake-ups when the budget frees. */
+  private readonly waiting = new Set<Waiter>();
+  readonly maxBytes: number;
+  private readonly provisionalBytes: number;
+  private readonly exemptCalls: number;
 
-  /** @param maxBytes - unsent bytes above which a connection that has some unsent already waits */
-  constructor(readonly maxBytes: number) {}
+  constructor(options: UnsentRepliesOptions) {
+    this.maxBytes = options.maxBytes;
+    this.provisionalBytes = options.provisionalBytes ?? 1024 * 1024;
+    this.exemptCalls = options.exemptCalls ?? 8;
+  }
 
-  /** Bytes written and not yet taken, in all. */
+  /** Bytes counted now: unsent, plus the provisional bytes of calls let through. */
   get bytes(): number {
     return this.totalBytes;
   }
 
-  /** Replies waiting for room. */
+  /** Calls and replies waiting for room. */
   get waitingReplies(): number {
     return this.waiting.size;
   }
 
-  /** Runs `proceed` now if a reply to `connection` may be produced, or as soon as it may. */
-  whenRoom(connection: string, proceed: () => void): CancelWait {
-    if (this.hasRoom(connection)) {
-      proceed();
-      return () => undefined;
-    }
-    const entry = { connection, proceed };
-    this.waiting.add(entry);
-    return () => this.waiting.delete(entry);
+  /**
+   * Lets a call of `connection` through to its handler now or as soon as there is room; `proceed`
+   * gets the function to call when the call writes its first reply or ends (once is enough).
+   */
+  admit(connection: string, proceed: (release: () => void) => void): CancelWait {
+    return this.whenRoom({ connection, kind: 'call', proceed, bytes: this.provisionalBytes });
   }
 
-  /** Counts `bytes` written to `connection`; returns the function that uncounts them, once. */
-  charge(connection: string, bytes: number): () => void {
-    this.totalBytes += bytes;
-    this.byConnection.set(connection, (this.byConnection.get(connection) ?? 0) + bytes);
-    let released = false;
+  /**
+   * Writes `bytes` to `connection` now or as soon as there is room; `proceed` gets the function to
+   * call when the bytes are taken or their call ends (once is enough).
+   */
+  send(connection: string, bytes: number, proceed: (release: () => void) => void): CancelWait {
+    return this.whenRoom({ connection, kind: 'bytes', proceed, bytes });
+  }
+
+  private whenRoom(waiter: Waiter): CancelWait {
+    const connection = this.connectionOf(waiter.connection);
+    const queue = waiter.kind === 'bytes' ? connection.sends : connection.calls;
+    const ahead = waiter.kind === 'bytes' ? queue.size : queue.size + connection.sends.size;
+    if (ahead === 0 && this.hasRoom(connection)) {
+      this.start(waiter, connection);
+      return () => undefined;
+    }
+    queue.add(waiter);
+    this.waiting.add(waiter);
     return () => {
-      if (released) return;
-      released = true;
-      this.totalBytes -= bytes;
-      const left = this.byConnection.get(connection)! - bytes;
-      if (left === 0) this.byConnection.delete(connection);
-      else this.byConnection.set(connection, left);
-      this.wakeWaiting();
+      queue.delete(waiter);
+      this.waiting.delete(waiter);
+      this.forgetIfIdle(waiter.connection, connection);
     };
   }
 
-  private hasRoom(connection: string): boolean {
-    return this.totalBytes < this.maxBytes || !this.byConnection.has(connection);
+  private start(waiter: Waiter, connection: Connection): void {
+    this.totalBytes += waiter.bytes;
+    if (waiter.kind === 'call') connection.admittedCalls++;
+    else connection.unsentBytes += waiter.bytes;
+    let released = false;
+    waiter.proceed(() => {
+      if (released) return;
+      released = true;
+      this.totalBytes -= waiter.bytes;
+      if (waiter.kind === 'call') connection.admittedCalls--;
+      else connection.unsentBytes -= waiter.bytes;
+      this.wake(waiter.connection, connection);
+    });
   }
 
-  /** In arrival order; a woken reply charges its bytes at once, so later ones see them. */
-  private wakeWaiting(): void {
-    for (const entry of this.waiting) {
-      if (!this.hasRoom(entry.connection)) continue;
-      this.waiting.delete(entry);
-      entry.proceed();
+  private hasRoom(connection: Connection): boolean {
+    return this.totalBytes < this.maxBytes || (connection.unsentBytes === 0 && connection.admittedCalls < this.exemptCalls);
+  }
+
+  /** After a release on `name`: its own waiters first (it may be exempt now), then anyone's, in order, while the budget has room. */
+  private wake(name: string, connection: Connection): void {
+    while (this.hasRoom(connection)) {
+      const next = this.nextOf(connection);
+      if (!next) break;
+      this.startWaiting(next, connection);
+    }
+    for (const waiter of this.waiting) {
+      if (this.totalBytes >= this.maxBytes) break;
+      const owner = this.connections.get(waiter.connection)!;
+      // In order within a connection too: only its next waiter may go.
+      if (this.nextOf(owner) === waiter) this.startWaiting(waiter, owner);
+    }
+    this.forgetIfIdle(name, connection);
+  }
+
+  private nextOf(connection: Connection): Waiter | undefined {
+    return connection.sends.values().next().value ?? connection.calls.values().next().value;
+  }
+
+  private startWaiting(waiter: Waiter, connection: Connection): void {
+    (waiter.kind === 'bytes' ? connection.sends : connection.calls).delete(waiter);
+    this.waiting.delete(waiter);
+    this.start(waiter, connection);
+  }
+
+  private connectionOf(name: string): Connection {
+    let connection = this.connections.get(name);
+    if (!connection) this.connections.set(name, (connection = { unsentBytes: 0, admittedCalls: 0, sends: new Set(), calls: new Set() }));
+    return connection;
+  }
+
+  private forgetIfIdle(name: string, connection: Connection): void {
+    if (connection.unsentBytes === 0 && connection.admittedCalls === 0 && connection.sends.size === 0 && connection.calls.size === 0) {
+      this.connections.delete(name);
     }
   }
 }
