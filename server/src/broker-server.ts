@@ -57,6 +57,9 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
     watchLimits: { maxWatchers: config.maxWatchers, maxWatchersPerTask: config.maxWatchersPerTask },
   });
   const health = HealthState();
+  // Each health Watch stream listens to the state; the call guard bounds how many there are (a
+  // tenth of --max-calls), so Node's leak warning past 10 listeners is only noise.
+  health.setMaxListeners(0);
   // Health stays open (probes carry no credentials); reflection describes the API, so it is
   // as closed as the API itself. Tokens and the call limit are checked on the headers, before
   // grpc-js reads a request's body (call-guard.ts); replies wait for clients that do not read
