@@ -5,6 +5,7 @@
  * RSS (from /proc) grows by less than 256 MiB, and that a GetTask from another client answers
  * within 100 ms meanwhile.
  */
+import { spawnSync } from 'node:child_process';
 import type { ClientHttp2Session } from 'node:http2';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Status, type Channel } from 'nice-grpc';
 import { BrokerServiceDefinition, ListTasksRequest, WatchResultRequest } from '@qtasks/proto';
-import { connectClient, startBrokerProcess, type BrokerClient, type BrokerProcess } from '../helpers/broker-process.js';
+import { BROKER_BIN, connectClient, startBrokerProcess, type BrokerClient, type BrokerProcess } from '../helpers/broker-process.js';
 import { brokerStats, residentKiB, timed } from '../helpers/broker-inspect.js';
 import { grpcFrame, flushed, openSession, startCall } from '../helpers/raw-http2.js';
 import { json, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
@@ -127,6 +128,39 @@ describe('a client without a token', () => {
     expect(stats.openCalls).toBe(maxCalls / 10);
     expect(added).toBeLessThan(MAX_ADDED_RSS_MIB);
     expect(getMs).toBeLessThan(100);
+  });
+});
+
+describe('the limits as settings', () => {
+  const LIMIT_FLAGS = [
+    ['--max-calls', 'QTASKS_BROKER_MAX_CALLS'],
+    ['--max-connections', 'QTASKS_BROKER_MAX_CONNECTIONS'],
+    ['--max-concurrent-streams', 'QTASKS_BROKER_MAX_CONCURRENT_STREAMS'],
+    ['--idle-timeout-ms', 'QTASKS_BROKER_IDLE_TIMEOUT_MS'],
+    ['--max-watchers', 'QTASKS_BROKER_MAX_WATCHERS'],
+    ['--max-watchers-per-task', 'QTASKS_BROKER_MAX_WATCHERS_PER_TASK'],
+    ['--max-unsent-reply-bytes', 'QTASKS_BROKER_MAX_UNSENT_REPLY_BYTES'],
+    ['--max-page-bytes', 'QTASKS_BROKER_MAX_PAGE_BYTES'],
+  ] as const;
+
+  test('--help lists each limit with its variable; a bad value stops the broker naming the flag or variable', () => {
+    const help = spawnSync(process.execPath, [BROKER_BIN, '--help'], { encoding: 'utf8' });
+    for (const [flag, variable] of LIMIT_FLAGS) {
+      expect(help.stdout).toContain(flag);
+      expect(help.stdout).toContain(variable);
+    }
+    const badFlag = spawnSync(process.execPath, [BROKER_BIN, '--max-calls', '0'], { encoding: 'utf8' });
+    expect(badFlag.status).toBe(2);
+    expect(badFlag.stderr).toContain('--max-calls: must be a positive integer, got "0"');
+    const badEnv = spawnSync(process.execPath, [BROKER_BIN], { encoding: 'utf8', env: { ...process.env, QTASKS_BROKER_MAX_UNSENT_REPLY_BYTES: '32M' } });
+    expect(badEnv.status).toBe(2);
+    expect(badEnv.stderr).toContain('QTASKS_BROKER_MAX_UNSENT_REPLY_BYTES: must be a positive integer, got "32M"');
+  });
+
+  test('a limit is read from its variable', async () => {
+    const broker = await startBrokerProcess({ env: { QTASKS_BROKER_MAX_CONCURRENT_STREAMS: '7' } });
+    brokers.push(broker);
+    expect((await session(broker)).remoteSettings.maxConcurrentStreams).toBe(7);
   });
 });
 
