@@ -12,10 +12,22 @@ import { ConfigError, DEFAULT_CONFIG, parseListenAddress, type BrokerConfig } fr
 import { Broker, type BrokerStats } from './core/broker.js';
 import { systemClock } from './domain/clock.js';
 import { TaskStore } from './store/task-store.js';
-import { authMiddleware } from './transport/auth.js';
+import { tokenCheck } from './transport/auth.js';
 import { createBrokerService } from './transport/broker-service.js';
+import { callGuard } from './transport/call-guard.js';
+import { listenWithConnectionLimit, type LimitedListener } from './transport/connection-limit.js';
 import { errorMappingMiddleware } from './transport/error-mapping.js';
+import { replyFlow } from './transport/reply-flow.js';
 import { rejectUndecodableRequests, strictRequestDecoding } from './transport/request-decoding.js';
+import { UnsentReplies } from './transport/unsent-replies.js';
+
+/** {@link BrokerStats} and the transport's own counts. */
+export interface ServerStats extends BrokerStats {
+  /** Calls open now, health included. */
+  openCalls: number;
+  /** Reply bytes written and not yet taken by their clients. */
+  unsentReplyBytes: number;
+}
 
 /** A broker serving gRPC. */
 export interface RunningBroker {
@@ -25,8 +37,8 @@ export interface RunningBroker {
   port: number;
   /** `HOST:PORT` with the real port. */
   address: string;
-  /** The broker's counts (tasks, ready, leased, writes in flight, …); O(1). */
-  stats(): BrokerStats;
+  /** The broker's counts (tasks, ready, leased, writes in flight, calls open, …); O(1). */
+  stats(): ServerStats;
   /**
    * Shuts down gracefully: refuses new calls, returns parked leases empty, ends watch streams,
    * waits for calls in flight, then flushes and closes LMDB.
@@ -37,50 +49,76 @@ export interface RunningBroker {
 /** Opens the store in `config.dataDir` and serves the broker on `config.listen`. */
 export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<RunningBroker> {
   const config: BrokerConfig = { ...DEFAULT_CONFIG, ...options };
-  const { host } = parseListenAddress(config.listen);
+  const { host, port: askedPort } = parseListenAddress(config.listen);
   if (config.authTokens?.length === 0) throw new ConfigError('authTokens: must hold at least one token (leave it out to turn authentication off)');
   await mkdir(config.dataDir, { recursive: true });
   // One clock for both, so that the core and the store read the same steady time.
   const clock = systemClock();
   const store = await TaskStore.open({ path: config.dataDir, durability: config.durability, minFreeBytes: config.minFreeBytes, clock });
-  const broker = new Broker(store, { maxPendingWrites: config.maxPendingWrites, clock });
+  const broker = new Broker(store, {
+    maxPendingWrites: config.maxPendingWrites,
+    clock,
+    watchLimits: { maxWatchers: config.maxWatchers, maxWatchersPerTask: config.maxWatchersPerTask },
+  });
   const health = HealthState();
+  // Each health Watch stream listens to the state; the call guard bounds how many there are (a
+  // tenth of --max-calls), so Node's leak warning past 10 listeners is only noise.
+  health.setMaxListeners(0);
+  // Health stays open (probes carry no credentials); reflection describes the API, so it is
+  // as closed as the API itself. Tokens and the call limit are checked on the headers, before
+  // grpc-js reads a request's body (call-guard.ts); replies wait for clients that do not read
+  // (reply-flow.ts).
+  const guard = callGuard({
+    ...(config.authTokens ? { checkToken: tokenCheck(config.authTokens) } : {}),
+    isOpen: (path) => path.startsWith('/grpc.health.v1.Health/'),
+    maxCalls: config.maxCalls,
+  });
+  const unsent = new UnsentReplies({ maxBytes: config.maxUnsentReplyBytes });
   const server = createServer({
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_send_message_length': config.maxMessageBytes,
+    'grpc.max_concurrent_streams': config.maxConcurrentStreams,
+    'grpc.max_connection_idle_ms': config.idleTimeoutMs,
+    // Not in nice-grpc's option type, but handed to grpc-js's Server as is; the guard comes first.
+    ...({ interceptors: [guard.interceptor, replyFlow(unsent)] } as object),
   }).use(errorMappingMiddleware);
-  // Health stays open (probes carry no credentials); reflection describes the API, so it is
-  // as closed as the API itself.
-  const secured: Pick<Server, 'add' | 'with'> = config.authTokens ? server.with(authMiddleware(config.authTokens)) : server;
   const descriptorSet = await readFile(descriptorSetPath);
   // Requests are decoded strictly: invalid UTF-8 in a string field, or bytes that are no message
   // at all, are INVALID_ARGUMENT naming the field, not silently replaced or INTERNAL.
-  secured
+  server
     .with(rejectUndecodableRequests)
     .add(strictRequestDecoding(BrokerServiceDefinition, descriptorSet), createBrokerService(broker, config));
   server.add(HealthDefinition, HealthServiceImpl(health));
-  secured.add(
+  server.add(
     ServerReflectionService,
     ServerReflection(descriptorSet, [BrokerServiceDefinition.fullName]),
   );
-  let port: number;
+  let listener: LimitedListener;
   try {
-    port = await server.listen(config.listen, serverCredentials(config));
+    listener = await listenWithConnectionLimit(
+      (address, credentials) => server.listen(address, credentials),
+      host,
+      askedPort,
+      serverCredentials(config),
+      config.maxConnections,
+    );
   } catch (error) {
     await store.close();
     throw error;
   }
   health.setStatus('healthy');
+  const port = listener.port;
   let closing: Promise<void> | undefined;
   return {
     host,
     port,
     address: `${host}:${port}`,
-    stats: () => broker.stats(),
+    stats: () => ({ ...broker.stats(), openCalls: guard.openCalls, unsentReplyBytes: unsent.bytes }),
     close: () =>
       (closing ??= (async () => {
         health.setStatus('unhealthy');
         broker.shutdown();
+        listener.close();
         await shutdownWithin(server, SHUTDOWN_GRACE_MS);
         await store.close();
       })()),

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_PENDING_WRITES } from './core/broker.js';
 import { readPemCertificates, type PemCertificate } from './pem-certificates.js';
 import { DEFAULT_MAX_JSON_DEPTH } from './transport/json-depth.js';
+import { DEFAULT_MAX_WATCHERS, DEFAULT_MAX_WATCHERS_PER_TASK } from './core/task-watchers.js';
 import type { Durability } from './store/task-store.js';
 import { AUTH_SCOPES, isValidToken, type AuthScope, type AuthToken } from './transport/auth.js';
 
@@ -42,6 +43,32 @@ export interface BrokerConfig {
    * 1000, Go's at 10000). @defaultValue 512
    */
   maxJsonDepth: number;
+  /**
+   * Most calls open at once on the whole broker, health included; one more is refused with
+   * RESOURCE_EXHAUSTED on its headers. @defaultValue 10000
+   */
+  maxCalls: number;
+  /** Most client connections open at once; one more is closed as soon as it is accepted. @defaultValue 1000 */
+  maxConnections: number;
+  /**
+   * Most concurrent calls (HTTP/2 streams) on one connection. A client queues calls past it, so an
+   * SDK app that waits on many results while its worker shares the connection must not hit it:
+   * hence far above a hundred; `maxCalls` bounds the whole broker. @defaultValue 1000
+   */
+  maxConcurrentStreams: number;
+  /** A connection with no call open for this long is closed. @defaultValue 300000 (5 minutes) */
+  idleTimeoutMs: number;
+  /** Most `WatchResult` streams open at once. @defaultValue 10000 */
+  maxWatchers: number;
+  /** Most `WatchResult` streams open at once on one task. @defaultValue 100 */
+  maxWatchersPerTask: number;
+  /**
+   * Reply bytes written but not yet taken by their clients above which a connection that has
+   * some unsent already gets no more replies until it reads. @defaultValue 32 MiB
+   */
+  maxUnsentReplyBytes: number;
+  /** Largest `ListTasks` page, in bytes of tasks (a page holds at least one task). @defaultValue 4 MiB */
+  maxPageBytes: number;
   /** Check the data directory's consistency, print a report and exit instead of serving. */
   check?: boolean;
   /** Copy the data directory (even while a broker serves it) into this new directory and exit. */
@@ -76,6 +103,14 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = {
   maxPendingWrites: DEFAULT_MAX_PENDING_WRITES,
   minFreeBytes: 64 * 1024 * 1024,
   maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
+  maxCalls: 10_000,
+  maxConnections: 1000,
+  maxConcurrentStreams: 1000,
+  idleTimeoutMs: 300_000,
+  maxWatchers: DEFAULT_MAX_WATCHERS,
+  maxWatchersPerTask: DEFAULT_MAX_WATCHERS_PER_TASK,
+  maxUnsentReplyBytes: 32 * 1024 * 1024,
+  maxPageBytes: 4 * 1024 * 1024,
 };
 
 /** Highest `--max-json-depth`: Go's `encoding/json` refuses deeper JSON. */
@@ -105,6 +140,23 @@ Options (each also settable by the environment variable in brackets):
   --max-pending-writes N     task writes in flight (not yet committed) above which
                              Enqueue is refused with RESOURCE_EXHAUSTED and a retry hint
                              [QTASKS_BROKER_MAX_PENDING_WRITES] (default ${DEFAULT_CONFIG.maxPendingWrites})
+  --max-calls N              calls open at once, health included; one more is refused
+                             with RESOURCE_EXHAUSTED [QTASKS_BROKER_MAX_CALLS] (default ${DEFAULT_CONFIG.maxCalls})
+  --max-connections N        client connections open at once; one more is closed at once
+                             [QTASKS_BROKER_MAX_CONNECTIONS] (default ${DEFAULT_CONFIG.maxConnections})
+  --max-concurrent-streams N calls at once on one connection (HTTP/2 streams)
+                             [QTASKS_BROKER_MAX_CONCURRENT_STREAMS] (default ${DEFAULT_CONFIG.maxConcurrentStreams})
+  --idle-timeout-ms N        close a connection with no call open for this long
+                             [QTASKS_BROKER_IDLE_TIMEOUT_MS] (default ${DEFAULT_CONFIG.idleTimeoutMs})
+  --max-watchers N           WatchResult streams open at once
+                             [QTASKS_BROKER_MAX_WATCHERS] (default ${DEFAULT_CONFIG.maxWatchers})
+  --max-watchers-per-task N  WatchResult streams open at once on one task
+                             [QTASKS_BROKER_MAX_WATCHERS_PER_TASK] (default ${DEFAULT_CONFIG.maxWatchersPerTask})
+  --max-unsent-reply-bytes N reply bytes not yet taken by clients above which a client
+                             that does not read gets no more until it does
+                             [QTASKS_BROKER_MAX_UNSENT_REPLY_BYTES] (default ${DEFAULT_CONFIG.maxUnsentReplyBytes})
+  --max-page-bytes N         largest ListTasks page, in bytes of tasks
+                             [QTASKS_BROKER_MAX_PAGE_BYTES] (default ${DEFAULT_CONFIG.maxPageBytes})
   --auth-token TOKEN         require this token (scope all) on every call but health;
                              prefer the variable or a file: flags show in \`ps\`
                              [QTASKS_BROKER_AUTH_TOKEN] (default: no authentication)
@@ -157,6 +209,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
         'tls-client-ca': { type: 'string' },
         'min-free-bytes': { type: 'string' },
         'max-json-depth': { type: 'string' },
+        'max-calls': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'max-concurrent-streams': { type: 'string' },
+        'idle-timeout-ms': { type: 'string' },
+        'max-watchers': { type: 'string' },
+        'max-watchers-per-task': { type: 'string' },
+        'max-unsent-reply-bytes': { type: 'string' },
+        'max-page-bytes': { type: 'string' },
         check: { type: 'boolean' },
         backup: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -195,6 +255,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
     maxPendingWrites: positiveInteger(pick('max-pending-writes', 'QTASKS_BROKER_MAX_PENDING_WRITES')) ?? DEFAULT_CONFIG.maxPendingWrites,
     minFreeBytes: nonNegativeInteger(pick('min-free-bytes', 'QTASKS_BROKER_MIN_FREE_BYTES')) ?? DEFAULT_CONFIG.minFreeBytes,
     maxJsonDepth: atMost(positiveInteger(jsonDepth), MAX_JSON_DEPTH_LIMIT, jsonDepth) ?? DEFAULT_CONFIG.maxJsonDepth,
+    maxCalls: positiveInteger(pick('max-calls', 'QTASKS_BROKER_MAX_CALLS')) ?? DEFAULT_CONFIG.maxCalls,
+    maxConnections: positiveInteger(pick('max-connections', 'QTASKS_BROKER_MAX_CONNECTIONS')) ?? DEFAULT_CONFIG.maxConnections,
+    maxConcurrentStreams: positiveInteger(pick('max-concurrent-streams', 'QTASKS_BROKER_MAX_CONCURRENT_STREAMS')) ?? DEFAULT_CONFIG.maxConcurrentStreams,
+    idleTimeoutMs: positiveInteger(pick('idle-timeout-ms', 'QTASKS_BROKER_IDLE_TIMEOUT_MS')) ?? DEFAULT_CONFIG.idleTimeoutMs,
+    maxWatchers: positiveInteger(pick('max-watchers', 'QTASKS_BROKER_MAX_WATCHERS')) ?? DEFAULT_CONFIG.maxWatchers,
+    maxWatchersPerTask: positiveInteger(pick('max-watchers-per-task', 'QTASKS_BROKER_MAX_WATCHERS_PER_TASK')) ?? DEFAULT_CONFIG.maxWatchersPerTask,
+    maxUnsentReplyBytes: positiveInteger(pick('max-unsent-reply-bytes', 'QTASKS_BROKER_MAX_UNSENT_REPLY_BYTES')) ?? DEFAULT_CONFIG.maxUnsentReplyBytes,
+    maxPageBytes: positiveInteger(pick('max-page-bytes', 'QTASKS_BROKER_MAX_PAGE_BYTES')) ?? DEFAULT_CONFIG.maxPageBytes,
     ...(flags.check ? { check: true } : {}),
     ...(typeof flags.backup === 'string' ? { backup: flags.backup } : {}),
     ...(authTokens ? { authTokens } : {}),

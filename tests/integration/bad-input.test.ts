@@ -602,7 +602,7 @@ describe('a flood of WatchResult streams that are never read', () => {
     const peaks: number[] = [];
 
     for (let round = 0; round < ROUNDS; round++) {
-      const client = await startClientProcess(flooded.address, { watch: tasks.map((t) => t.id), streamsPerTask: STREAMS / TASKS, connections: 3 });
+      const client = await startClientProcess(flooded.address, { watch: tasks.map((t) => t.id), streamsPerTask: STREAMS / TASKS, connections: STREAMS / 500 }); // under the 1,000 streams per connection of --max-concurrent-streams
       clients.push(client);
       expect((await brokerStats(flooded)).watchedTasks).toBe(TASKS);
       // Transitions to push to every stream, whose client reads nothing: the broker must not
@@ -633,7 +633,7 @@ describe('a flood of WatchResult streams that are never read', () => {
   test('SIGTERM with unread streams still open: the broker exits cleanly and its data is consistent', { timeout: 60_000 }, async () => {
     const queue = uniqueQueue('term');
     const tasks = (await flooded.client.enqueue({ tasks: Array.from({ length: 20 }, () => spec(queue, { args: json(['w'.repeat(2000)]) })) })).tasks;
-    const client = await startClientProcess(flooded.address, { watch: tasks.map((t) => t.id), streamsPerTask: 50 });
+    const client = await startClientProcess(flooded.address, { watch: tasks.map((t) => t.id), streamsPerTask: 50, connections: 2 });
     clients.push(client);
     const started = Date.now();
     expect(await flooded.stop('SIGTERM')).toBe(0);

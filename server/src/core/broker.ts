@@ -5,7 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { toClock, wallTimeOf, type Clock } from '../domain/clock.js';
-import { OverloadedError, ResourceExhaustedError, ShuttingDownError, TaskNotFoundError } from '../domain/errors.js';
+import { OverloadedError, ShuttingDownError, TaskNotFoundError } from '../domain/errors.js';
 import {
   isFinalStatus,
   type Completion,
@@ -22,6 +22,9 @@ import type { ListFilter, ListPage, NextDue, StoreStats, TaskStore } from '../st
 import { DueTimer } from './due-timer.js';
 import { LeaseWaiters } from './lease-waiters.js';
 import { TaskEvents } from './task-events.js';
+import { TaskWatchers, type TaskWatchersOptions } from './task-watchers.js';
+
+export { DEFAULT_WATCH_STALL_MS } from './task-watchers.js';
 
 /** Due tasks and expired leases are handled in batches of this size, one commit each. */
 const DUE_BATCH = 1000;
@@ -61,31 +64,32 @@ export interface BrokerOptions {
   maxPendingWrites?: number;
   /**
    * How long a `WatchResult` client may take no state while later ones wait for it, before the
-   * broker drops them (see {@link Broker.watch}). @defaultValue {@link DEFAULT_WATCH_STALL_MS}
+   * broker drops them (see {@link TaskWatchers}). @defaultValue {@link DEFAULT_WATCH_STALL_MS}
    */
   watchStallMs?: number;
+  /** Bounds of `WatchResult` streams (see {@link TaskWatchers}); each has its default there. */
+  watchLimits?: Pick<TaskWatchersOptions, 'maxWatchers' | 'maxWatchersPerTask' | 'maxQueuedBytes'>;
 }
-
-/** Default of {@link BrokerOptions.watchStallMs}. */
-export const DEFAULT_WATCH_STALL_MS = 30_000;
 
 /** What {@link Broker.stats} reports: the store's counts and the core's in-memory state. */
 export interface BrokerStats extends StoreStats {
   /** Tasks with at least one `WatchResult` stream open. */
   watchedTasks: number;
+  /** `WatchResult` streams open. */
+  watchers: number;
 }
 
 /** The broker's operations, one per RPC, on domain types. */
 export class Broker {
   private readonly waiters = new LeaseWaiters();
   private readonly events = new TaskEvents();
+  private readonly watchers: TaskWatchers;
   private readonly dueTimer: DueTimer;
   /** Aborted by shutdown(); every open watch listens to it, hence no listener limit. */
   private readonly closing = withoutListenerLimit(new AbortController());
   private readonly clock: Clock;
   private readonly logError: (message: string, error: unknown) => void;
   private readonly maxPendingWrites: number;
-  private readonly watchStallMs: number;
   private dueWorkRunning = false;
 
   constructor(
@@ -95,7 +99,14 @@ export class Broker {
     this.clock = toClock(options.clock);
     this.logError = options.logError ?? ((message, error) => console.error(message, error));
     this.maxPendingWrites = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
-    this.watchStallMs = options.watchStallMs ?? DEFAULT_WATCH_STALL_MS;
+    this.watchers = new TaskWatchers({
+      read: (taskId) => this.store.get(taskId),
+      events: this.events,
+      closing: this.closing.signal,
+      stallMs: options.watchStallMs,
+      monotonicClock: () => this.clock.steadyMs(),
+      ...options.watchLimits,
+    });
     this.dueTimer = new DueTimer(() => void this.runDueWork(), () => this.clock.steadyMs());
     // Work that fell due while the broker was down is picked up at once.
     this.dueTimer.aim(this.steadyTimeOf(store.nextDue()));
@@ -231,7 +242,7 @@ export class Broker {
 
   /** Counts for operators; O(1), safe to call on a loaded broker. */
   stats(): BrokerStats {
-    return { ...this.store.stats(), watchedTasks: this.events.watchedTasks };
+    return { ...this.store.stats(), watchedTasks: this.events.watchedTasks, watchers: this.watchers.open };
   }
 
   /** A page of tasks. */
@@ -241,81 +252,16 @@ export class Broker {
   }
 
   /**
-   * The task's current state, then each committed transition, ending after a final status.
-   *
-   * The subscription is made before the first read, and each state carries a version, so a
-   * transition committed between the two is neither missed nor sent twice.
-   *
-   * A client that stops reading but keeps its stream open would make the broker keep every later
-   * transition of the task for it, without bound (the transport stops pulling states once its
-   * buffer is full, so they wait here). So when a state arrives for a client that has taken none
-   * for `watchStallMs` while others waited, the waiting states are dropped at once and the
-   * stream ends with RESOURCE_EXHAUSTED when the client reads again: it may watch anew, and gets
-   * the current state first. A client that reads, however slowly, is never dropped.
+   * The task's current state, then each committed transition, ending after a final status; with
+   * the bounds of {@link TaskWatchers}, which does the work.
    *
    * @throws TaskNotFoundError for an unknown id
    * @throws ShuttingDownError when the broker shuts down before the task ends
-   * @throws ResourceExhaustedError when the client fell behind as above
+   * @throws ResourceExhaustedError past a watcher limit, or when the client fell behind
    */
-  async *watch(taskId: string, signal: AbortSignal): AsyncGenerator<TaskRecord, void, undefined> {
+  watch(taskId: string, signal: AbortSignal): AsyncGenerator<TaskRecord, void, undefined> {
     this.assertOpen();
-    // Listeners on both signals rather than AbortSignal.any: on Node 20, `any` leaves an entry on
-    // the long-lived closing signal for every watch ever made.
-    const stop = { get aborted(): boolean { return signal.aborted || closing.aborted; } };
-    const closing = this.closing.signal;
-    const pending: TaskRecord[] = [];
-    let wake: (() => void) | undefined;
-    /** When the last state was handed to the client, while it has not asked for the next one. */
-    let handedAtMs: number | undefined;
-    let dropped = 0;
-    const onStop = (): void => wake?.();
-    const unsubscribe = this.events.subscribe(taskId, (task) => {
-      if (pending.length > 0 && handedAtMs !== undefined && this.clock.steadyMs() - handedAtMs > this.watchStallMs) {
-        dropped = pending.length + 1;
-        pending.length = 0;
-        unsubscribe();
-      }
-      if (dropped === 0) pending.push(task);
-      wake?.();
-    });
-    signal.addEventListener('abort', onStop);
-    closing.addEventListener('abort', onStop);
-    const hand = (task: TaskRecord): TaskRecord => {
-      handedAtMs = this.clock.steadyMs();
-      return task;
-    };
-    const fellBehind = (): ResourceExhaustedError =>
-      new ResourceExhaustedError(
-        `this stream took no state for over ${this.watchStallMs} ms while ${dropped} more waited; they were dropped: watch the task again (its current state comes first)`,
-      );
-    try {
-      const current = this.store.get(taskId);
-      if (!current) throw new TaskNotFoundError(taskId);
-      let sentVersion = current.version;
-      yield hand(current);
-      handedAtMs = undefined;
-      if (isFinalStatus(current.status)) return;
-      for (;;) {
-        if (dropped > 0) throw fellBehind();
-        while (pending.length === 0) {
-          if (dropped > 0) throw fellBehind();
-          if (this.closing.signal.aborted) throw new ShuttingDownError();
-          if (stop.aborted) return;
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
-        const next = pending.shift()!;
-        if (next.version <= sentVersion) continue;
-        sentVersion = next.version;
-        yield hand(next);
-        handedAtMs = undefined;
-        if (isFinalStatus(next.status)) return;
-      }
-    } finally {
-      unsubscribe();
-      signal.removeEventListener('abort', onStop);
-      closing.removeEventListener('abort', onStop);
-    }
+    return this.watchers.watch(taskId, signal);
   }
 
   /**

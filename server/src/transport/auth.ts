@@ -1,13 +1,13 @@
 /**
- * Bearer-token authentication and scope checks: one server middleware, attached to the
- * BrokerService and to server reflection, never to health (load balancers and orchestrators probe
- * health without credentials). It runs before the handler, so a refused call changes nothing.
+ * Bearer-token authentication and scope checks, for the BrokerService and server reflection, never
+ * for health (load balancers and orchestrators probe health without credentials). The transport
+ * runs the check on the request headers, before the body is read, so a refused call changes
+ * nothing and costs no memory for its body.
  *
  * Refusals are typed errors, turned into UNAUTHENTICATED / PERMISSION_DENIED by the error mapping
  * like every other broker error. Neither the refusal nor any log line ever holds a token.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ServerMiddleware } from 'nice-grpc';
 import { PermissionDeniedError, UnauthenticatedError } from '../domain/errors.js';
 
 /**
@@ -50,11 +50,20 @@ function digest(token: string): Buffer {
 }
 
 /**
- * The middleware that checks every call's `authorization` metadata against `tokens`.
- * Calls to BrokerService methods also need the method's scope; any valid token may use other
- * services it is attached to (server reflection).
+ * Checks one call's credentials: `authorization` is every value of the call's `authorization`
+ * metadata, `path` the method's path. Calls to BrokerService methods also need the method's scope;
+ * any valid token may call the other services it guards (server reflection).
  */
-export function authMiddleware(tokens: readonly AuthToken[]): ServerMiddleware {
+export type TokenCheck = (authorization: readonly (string | Buffer)[], path: string) => void;
+
+/**
+ * The check of every call's `authorization` metadata against `tokens`. It needs the headers only,
+ * so the transport runs it before it reads the request's body (see call-guard.ts).
+ *
+ * @throws UnauthenticatedError for a missing, malformed or unknown token
+ * @throws PermissionDeniedError for a token whose scope does not cover the method
+ */
+export function tokenCheck(tokens: readonly AuthToken[]): TokenCheck {
   const known = tokens.map(({ token, scope }) => ({ digest: digest(token), scope }));
   const scopeOf = (presented: string): AuthScope | undefined => {
     const given = digest(presented);
@@ -65,8 +74,7 @@ export function authMiddleware(tokens: readonly AuthToken[]): ServerMiddleware {
     }
     return found;
   };
-  return async function* auth(call, context) {
-    const headers = context.metadata.getAll('authorization');
+  return (headers, path) => {
     if (headers.length === 0) {
       throw new UnauthenticatedError('this broker requires a token: send metadata "authorization: Bearer TOKEN"');
     }
@@ -74,11 +82,9 @@ export function authMiddleware(tokens: readonly AuthToken[]): ServerMiddleware {
     if (!match) throw new UnauthenticatedError('the authorization metadata must be a single "Bearer TOKEN"');
     const scope = scopeOf(match[1]!);
     if (scope === undefined) throw new UnauthenticatedError('invalid token');
-    const path = call.method.path;
     if (path.startsWith(SERVICE) && scope !== 'all' && METHOD_SCOPES.get(path) !== scope) {
       const method = path.slice(SERVICE.length);
       throw new PermissionDeniedError(`a ${scope} token may not call ${method}`);
     }
-    return yield* call.next(call.request, context);
   };
 }

@@ -68,3 +68,14 @@ export const errorMappingMiddleware: ServerMiddleware = async function* (call, c
     throw toServerError(error, call.method.path);
   }
 };
+
+/**
+ * The status of a call refused by a grpc-js interceptor, before nice-grpc and its middleware see
+ * it (see call-guard.ts): the same mapping as {@link errorMappingMiddleware}, so a refusal reads
+ * the same wherever it is made.
+ */
+export function statusObjectOf(error: unknown, path: string): { code: Status; details: string } {
+  const mapped = toServerError(error, path);
+  if (mapped instanceof ServerError) return { code: mapped.code, details: mapped.details };
+  return { code: Status.CANCELLED, details: 'the call was cancelled' };
+}
