@@ -240,6 +240,15 @@ export class Broker {
     return task;
   }
 
+  /**
+   * Calls `listener` with each committed state of the task from now on; returns the unsubscribe.
+   * For a worker session's cancel pushes: unlike {@link watch}, no limits apply, so the caller
+   * bounds its subscriptions by the tasks it holds.
+   */
+  onTransition(taskId: string, listener: (task: TaskRecord) => void): () => void {
+    return this.events.subscribe(taskId, listener);
+  }
+
   /** Counts for operators; O(1), safe to call on a loaded broker. */
   stats(): BrokerStats {
     return { ...this.store.stats(), watchedTasks: this.events.watchedTasks, watchers: this.watchers.open };

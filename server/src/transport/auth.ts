@@ -12,7 +12,7 @@ import { PermissionDeniedError, UnauthenticatedError } from '../domain/errors.js
 
 /**
  * What a token may do: `producer` enqueues and reads tasks (Enqueue, GetTask, WatchResult,
- * CancelTask, ListTasks); `worker` runs them (Lease, Heartbeat, Complete, ReportProgress); `all`
+ * CancelTask, ListTasks); `worker` runs them (Lease, Heartbeat, Complete, ReportProgress, Work); `all`
  * does both.
  */
 export type AuthScope = 'producer' | 'worker' | 'all';
@@ -36,7 +36,7 @@ const SERVICE = '/qtasks.broker.v1.BrokerService/';
  */
 const METHOD_SCOPES: ReadonlyMap<string, Exclude<AuthScope, 'all'>> = new Map([
   ...['Enqueue', 'GetTask', 'WatchResult', 'CancelTask', 'ListTasks'].map((m) => [SERVICE + m, 'producer'] as const),
-  ...['Lease', 'Heartbeat', 'Complete', 'ReportProgress'].map((m) => [SERVICE + m, 'worker'] as const),
+  ...['Lease', 'Heartbeat', 'Complete', 'ReportProgress', 'Work'].map((m) => [SERVICE + m, 'worker'] as const),
 ]);
 
 /** True when a token string can travel as a gRPC metadata value after `Bearer `. */

@@ -5,31 +5,21 @@
 import type { BrokerServiceDefinition } from '@qtasks/proto';
 import type { ServiceImplementation } from 'nice-grpc';
 import type { Broker } from '../core/broker.js';
-import { replyMeter, type ReplyBudget } from '../domain/task.js';
-import {
-  checkTaskId,
-  encodePageToken,
-  parseCancelRequest,
-  parseCompleteRequest,
-  parseEnqueueRequest,
-  parseHeartbeatRequest,
-  parseLeaseRequest,
-  parseListRequest,
-  parseReportProgressRequest,
-  type RequestLimits,
-} from './validation.js';
-import { leasedTaskBytesBound, repeatedTaskBytesBound, toProtoTask } from './task-mapping.js';
+import type { ReplyBudget } from '../domain/task.js';
+import { repeatedTaskBytesBound, toProtoTask } from './task-mapping.js';
+import { checkTaskId, encodePageToken, parseCancelRequest, parseEnqueueRequest, parseLeaseRequest, parseListRequest, type RequestLimits } from './validation.js';
+import { workerCalls } from './worker-calls.js';
+import { workSession } from './work-session.js';
 
 /** Builds the service implementation over a broker core. */
 export function createBrokerService(
   broker: Broker,
   limits: RequestLimits & { maxPageBytes?: number },
 ): ServiceImplementation<typeof BrokerServiceDefinition> {
-  // Replies that carry many tasks stop short of the max message size: a Lease reply over it would
-  // not be sent, and its tasks would stay leased to no one until their deadline (see ReplyBudget).
-  // A page keeps room for its next_page_token (a cursor of at most ~300 bytes, in base64).
+  // Pages stop short of the max message size (see ReplyBudget), keeping room for their
+  // next_page_token (a cursor of at most ~300 bytes, in base64).
   const maxBytes = limits.maxMessageBytes;
-  const leaseBudget: ReplyBudget | undefined = maxBytes === undefined ? undefined : { maxBytes, sizeOf: leasedTaskBytesBound };
+  const worker = workerCalls(broker, limits);
   // A page is also bounded by `maxPageBytes`, far below the message size: 20 pages of 60 MiB held
   // for clients that read slowly took 1.2 GB.
   const pageBytes = Math.min(maxBytes === undefined ? Infinity : maxBytes - 1024, limits.maxPageBytes ?? Infinity);
@@ -64,53 +54,12 @@ export function createBrokerService(
 
     async lease(request, context) {
       const { options, waitMs } = parseLeaseRequest(request);
-      const tasks = await broker.lease({ ...options, replyBudget: leaseBudget }, waitMs, context.signal);
-      return {
-        tasks: tasks.map((task) => ({
-          task: toProtoTask(task),
-          leaseToken: task.lease!.token,
-          leaseDeadline: new Date(broker.wallTimeOf(task.lease!.deadlineMs)),
-        })),
-      };
+      return worker.leased(await broker.lease({ ...options, replyBudget: worker.leaseBudget }, waitMs, context.signal));
     },
 
-    async heartbeat(request) {
-      const { items, extendMs } = parseHeartbeatRequest(request, limits);
-      const results = await broker.heartbeat(items, extendMs);
-      return {
-        results: results.map((result) => ({
-          taskId: result.taskId,
-          ok: result.ok,
-          cancelRequested: result.cancelRequested,
-          leaseDeadline: result.leaseDeadlineMs === undefined ? undefined : new Date(broker.wallTimeOf(result.leaseDeadlineMs)),
-          reason: result.reason ?? '',
-        })),
-      };
-    },
-
-    async reportProgress(request) {
-      const results = await broker.reportProgress(parseReportProgressRequest(request, limits));
-      return { results: results.map((result) => ({ taskId: result.taskId, ok: result.ok, reason: result.reason ?? '' })) };
-    },
-
-    async complete(request) {
-      const results = await broker.complete(parseCompleteRequest(request, limits));
-      // Each result carries its whole task (args, result and all), so a batch of large tasks can
-      // make the reply larger than the max message size, and such a reply is not sent at all: the
-      // worker would see RESOURCE_EXHAUSTED for outcomes that were recorded. Past the budget,
-      // results go without their task; `accepted` and `reason` are what a worker acts on.
-      const withTask = replyMeter(maxBytes === undefined ? undefined : { maxBytes: maxBytes - results.length * 512, sizeOf: repeatedTaskBytesBound });
-      return {
-        results: results.map((result) => ({
-          taskId: result.taskId,
-          accepted: result.accepted,
-          // A refused item carries no task, whatever the caller's scope: the caller does not hold
-          // the lease, and a worker token could otherwise read any task (args, result and all) by
-          // guessing a lease token for its id, where GetTask would deny it.
-          task: result.accepted && !request.omitTasks && result.task && withTask(result.task) ? toProtoTask(result.task) : undefined,
-          reason: result.reason ?? '',
-        })),
-      };
-    },
+    heartbeat: (request) => worker.heartbeat(request),
+    reportProgress: (request) => worker.reportProgress(request),
+    complete: (request) => worker.complete(request),
+    work: (requests, context) => workSession(broker, worker, requests, context.signal),
   };
 }

@@ -70,12 +70,28 @@ export function strictRequestDecoding<D extends TsProtoServiceDefinition>(defini
   return { ...definition, methods } as D;
 }
 
-/** Refuses a call whose request {@link strictRequestDecoding} found wrong, before the service sees it. */
+/**
+ * Refuses a call whose request {@link strictRequestDecoding} found wrong, before the service sees
+ * it. On a client stream, the stream fails at the first such message, before the service reads it.
+ */
 export const rejectUndecodableRequests: ServerMiddleware = async function* (call, context) {
-  const problem = call.request !== null && typeof call.request === 'object' ? problems.get(call.request) : undefined;
+  if (call.requestStream) return yield* call.next(refuseUndecodable(call.request as AsyncIterable<unknown>) as never, context);
+  const problem = problemOf(call.request);
   if (problem) throw problem;
   return yield* call.next(call.request, context);
 };
+
+async function* refuseUndecodable<T>(messages: AsyncIterable<T>): AsyncGenerator<T> {
+  for await (const message of messages) {
+    const problem = problemOf(message);
+    if (problem) throw problem;
+    yield message;
+  }
+}
+
+function problemOf(message: unknown): InvalidArgumentError | undefined {
+  return message !== null && typeof message === 'object' ? problems.get(message) : undefined;
+}
 
 const lenientUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 

@@ -30,6 +30,7 @@ import type {
   ListTasksRequest,
   ReportProgressRequest,
   TaskSpec,
+  WorkStart,
 } from '@qtasks/proto';
 
 /** Limits the broker enforces on requests. */
@@ -53,6 +54,8 @@ const MAX_METADATA_ENTRIES = 64;
 const MAX_RETRIES = 1000;
 const MAX_LEASE_QUEUES = 100;
 const MAX_LEASE_TASKS = 1000;
+/** Most credit one Work request may grant (as many as one Enqueue may add). */
+const MAX_WORK_CREDIT = 10_000;
 const MAX_WAIT_MS = 300_000;
 const DEFAULT_LEASE_MS = 30_000;
 const MIN_LEASE_MS = 1000;
@@ -143,19 +146,37 @@ function parseBackoff(path: string, backoff: RetryBackoff): RetryBackoff {
 
 /** Validates a LeaseRequest. */
 export function parseLeaseRequest(request: LeaseRequest): { options: LeaseOptions; waitMs: number } {
-  const workerId = checkName('worker_id', request.workerId);
-  if (request.queues.length === 0) throw new InvalidArgumentError('queues', 'must name at least one queue');
-  if (request.queues.length > MAX_LEASE_QUEUES) {
-    throw new InvalidArgumentError('queues', `at most ${MAX_LEASE_QUEUES} queues, got ${request.queues.length}`);
-  }
-  const queues = [...new Set(request.queues.map((queue, i) => checkName(`queues[${i}]`, queue)))];
+  const worker = parseWorker('', request);
   checkRange('max_tasks', request.maxTasks, 0, MAX_LEASE_TASKS);
   checkRange('wait_ms', request.waitMs, 0, MAX_WAIT_MS);
-  if (request.leaseMs !== 0) checkRange('lease_ms', request.leaseMs, MIN_LEASE_MS, MAX_LEASE_MS);
-  return {
-    options: { workerId, queues, maxTasks: request.maxTasks || 1, leaseMs: request.leaseMs || DEFAULT_LEASE_MS },
-    waitMs: request.waitMs,
-  };
+  return { options: { ...worker, maxTasks: request.maxTasks || 1 }, waitMs: request.waitMs };
+}
+
+/** Validates the `start` message of a Work stream: who leases, from which queues, for how long. */
+export function parseWorkStart(start: WorkStart | undefined): Omit<LeaseOptions, 'maxTasks'> {
+  if (!start) throw new InvalidArgumentError('start', 'the first message of a Work stream must be start, and only the first');
+  return parseWorker('start.', start);
+}
+
+/** Validates the credit a Work request grants: 0 to {@link MAX_WORK_CREDIT}. */
+export function checkWorkCredit(credit: number): number {
+  checkRange('credit', credit, 0, MAX_WORK_CREDIT);
+  return credit;
+}
+
+/** The worker, queues and lease length shared by Lease and Work's `start`, their fields under `prefix`. */
+function parseWorker(
+  prefix: string,
+  request: Pick<LeaseRequest, 'workerId' | 'queues' | 'leaseMs'>,
+): Omit<LeaseOptions, 'maxTasks'> {
+  const workerId = checkName(`${prefix}worker_id`, request.workerId);
+  if (request.queues.length === 0) throw new InvalidArgumentError(`${prefix}queues`, 'must name at least one queue');
+  if (request.queues.length > MAX_LEASE_QUEUES) {
+    throw new InvalidArgumentError(`${prefix}queues`, `at most ${MAX_LEASE_QUEUES} queues, got ${request.queues.length}`);
+  }
+  const queues = [...new Set(request.queues.map((queue, i) => checkName(`${prefix}queues[${i}]`, queue)))];
+  if (request.leaseMs !== 0) checkRange(`${prefix}lease_ms`, request.leaseMs, MIN_LEASE_MS, MAX_LEASE_MS);
+  return { workerId, queues, leaseMs: request.leaseMs || DEFAULT_LEASE_MS };
 }
 
 /** Validates a HeartbeatRequest. */

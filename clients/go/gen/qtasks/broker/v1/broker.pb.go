@@ -2335,6 +2335,459 @@ func (x *ReportProgressResponse) GetResults() []*ProgressResult {
 	return nil
 }
 
+// WorkStart opens a Work session.
+type WorkStart struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Who the worker is (shown on its tasks), 1–255 bytes. Required.
+	WorkerId string `protobuf:"bytes,1,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	// The queues to take tasks from, 1–100 of them. Required.
+	Queues []string `protobuf:"bytes,2,rep,name=queues,proto3" json:"queues,omitempty"`
+	// Lease length of each task pushed, 1000–86400000 ms; 0 means the default (30 s).
+	LeaseMs       int32 `protobuf:"varint,3,opt,name=lease_ms,json=leaseMs,proto3" json:"lease_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkStart) Reset() {
+	*x = WorkStart{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkStart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkStart) ProtoMessage() {}
+
+func (x *WorkStart) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkStart.ProtoReflect.Descriptor instead.
+func (*WorkStart) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *WorkStart) GetWorkerId() string {
+	if x != nil {
+		return x.WorkerId
+	}
+	return ""
+}
+
+func (x *WorkStart) GetQueues() []string {
+	if x != nil {
+		return x.Queues
+	}
+	return nil
+}
+
+func (x *WorkStart) GetLeaseMs() int32 {
+	if x != nil {
+		return x.LeaseMs
+	}
+	return 0
+}
+
+// WorkRequest is one message from a worker on its Work stream.
+type WorkRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the message carries; at most one of these (none: a pure credit grant).
+	//
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*WorkRequest_Start
+	//	*WorkRequest_Heartbeat
+	//	*WorkRequest_Progress
+	//	*WorkRequest_Complete
+	Kind isWorkRequest_Kind `protobuf_oneof:"kind"`
+	// More tasks the worker can take, added to what it granted before (0–10000).
+	Credit int32 `protobuf:"varint,5,opt,name=credit,proto3" json:"credit,omitempty"`
+	// The worker's own number for this message, echoed in its answer so that answers can be matched
+	// to requests (they may come in another order: an outcome waits for its fsync, a heartbeat
+	// does not).
+	RequestId     uint32 `protobuf:"varint,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkRequest) Reset() {
+	*x = WorkRequest{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkRequest) ProtoMessage() {}
+
+func (x *WorkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkRequest.ProtoReflect.Descriptor instead.
+func (*WorkRequest) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *WorkRequest) GetKind() isWorkRequest_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *WorkRequest) GetStart() *WorkStart {
+	if x != nil {
+		if x, ok := x.Kind.(*WorkRequest_Start); ok {
+			return x.Start
+		}
+	}
+	return nil
+}
+
+func (x *WorkRequest) GetHeartbeat() *HeartbeatRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*WorkRequest_Heartbeat); ok {
+			return x.Heartbeat
+		}
+	}
+	return nil
+}
+
+func (x *WorkRequest) GetProgress() *ReportProgressRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*WorkRequest_Progress); ok {
+			return x.Progress
+		}
+	}
+	return nil
+}
+
+func (x *WorkRequest) GetComplete() *CompleteRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*WorkRequest_Complete); ok {
+			return x.Complete
+		}
+	}
+	return nil
+}
+
+func (x *WorkRequest) GetCredit() int32 {
+	if x != nil {
+		return x.Credit
+	}
+	return 0
+}
+
+func (x *WorkRequest) GetRequestId() uint32 {
+	if x != nil {
+		return x.RequestId
+	}
+	return 0
+}
+
+type isWorkRequest_Kind interface {
+	isWorkRequest_Kind()
+}
+
+type WorkRequest_Start struct {
+	// The first message of the stream, and only the first.
+	Start *WorkStart `protobuf:"bytes,1,opt,name=start,proto3,oneof"`
+}
+
+type WorkRequest_Heartbeat struct {
+	// Keep these leases alive (see Heartbeat); answered with `heartbeat`.
+	Heartbeat *HeartbeatRequest `protobuf:"bytes,2,opt,name=heartbeat,proto3,oneof"`
+}
+
+type WorkRequest_Progress struct {
+	// Progress of running tasks (see ReportProgress); answered with `progress`.
+	Progress *ReportProgressRequest `protobuf:"bytes,3,opt,name=progress,proto3,oneof"`
+}
+
+type WorkRequest_Complete struct {
+	// Outcomes of leased tasks (see Complete); answered with `complete` once durable.
+	Complete *CompleteRequest `protobuf:"bytes,4,opt,name=complete,proto3,oneof"`
+}
+
+func (*WorkRequest_Start) isWorkRequest_Kind() {}
+
+func (*WorkRequest_Heartbeat) isWorkRequest_Kind() {}
+
+func (*WorkRequest_Progress) isWorkRequest_Kind() {}
+
+func (*WorkRequest_Complete) isWorkRequest_Kind() {}
+
+// CancelRequests tells a worker that tasks it holds were asked to cancel.
+type CancelRequests struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tasks asked to cancel.
+	Tasks         []*CancelRequest `protobuf:"bytes,1,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRequests) Reset() {
+	*x = CancelRequests{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRequests) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRequests) ProtoMessage() {}
+
+func (x *CancelRequests) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRequests.ProtoReflect.Descriptor instead.
+func (*CancelRequests) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *CancelRequests) GetTasks() []*CancelRequest {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
+// CancelRequest is one task asked to cancel.
+type CancelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task's id.
+	TaskId string `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// Why, as given to CancelTask.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRequest) Reset() {
+	*x = CancelRequest{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRequest) ProtoMessage() {}
+
+func (x *CancelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
+func (*CancelRequest) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *CancelRequest) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *CancelRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// WorkResponse is one message from the broker on a Work stream.
+type WorkResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the message carries.
+	//
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*WorkResponse_Tasks
+	//	*WorkResponse_Heartbeat
+	//	*WorkResponse_Progress
+	//	*WorkResponse_Complete
+	//	*WorkResponse_Cancel
+	Kind isWorkResponse_Kind `protobuf_oneof:"kind"`
+	// The `request_id` of the request answered; 0 for what the broker pushes on its own.
+	RequestId     uint32 `protobuf:"varint,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkResponse) Reset() {
+	*x = WorkResponse{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkResponse) ProtoMessage() {}
+
+func (x *WorkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkResponse.ProtoReflect.Descriptor instead.
+func (*WorkResponse) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *WorkResponse) GetKind() isWorkResponse_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *WorkResponse) GetTasks() *LeaseResponse {
+	if x != nil {
+		if x, ok := x.Kind.(*WorkResponse_Tasks); ok {
+			return x.Tasks
+		}
+	}
+	return nil
+}
+
+func (x *WorkResponse) GetHeartbeat() *HeartbeatResponse {
+	if x != nil {
+		if x, ok := x.Kind.(*WorkResponse_Heartbeat); ok {
+			return x.Heartbeat
+		}
+	}
+	return nil
+}
+
+func (x *WorkResponse) GetProgress() *ReportProgressResponse {
+	if x != nil {
+		if x, ok := x.Kind.(*WorkResponse_Progress); ok {
+			return x.Progress
+		}
+	}
+	return nil
+}
+
+func (x *WorkResponse) GetComplete() *CompleteResponse {
+	if x != nil {
+		if x, ok := x.Kind.(*WorkResponse_Complete); ok {
+			return x.Complete
+		}
+	}
+	return nil
+}
+
+func (x *WorkResponse) GetCancel() *CancelRequests {
+	if x != nil {
+		if x, ok := x.Kind.(*WorkResponse_Cancel); ok {
+			return x.Cancel
+		}
+	}
+	return nil
+}
+
+func (x *WorkResponse) GetRequestId() uint32 {
+	if x != nil {
+		return x.RequestId
+	}
+	return 0
+}
+
+type isWorkResponse_Kind interface {
+	isWorkResponse_Kind()
+}
+
+type WorkResponse_Tasks struct {
+	// Tasks leased to this worker, each using one credit.
+	Tasks *LeaseResponse `protobuf:"bytes,1,opt,name=tasks,proto3,oneof"`
+}
+
+type WorkResponse_Heartbeat struct {
+	// The answer to a `heartbeat`.
+	Heartbeat *HeartbeatResponse `protobuf:"bytes,2,opt,name=heartbeat,proto3,oneof"`
+}
+
+type WorkResponse_Progress struct {
+	// The answer to a `progress`.
+	Progress *ReportProgressResponse `protobuf:"bytes,3,opt,name=progress,proto3,oneof"`
+}
+
+type WorkResponse_Complete struct {
+	// The answer to a `complete`, once the accepted outcomes are durable.
+	Complete *CompleteResponse `protobuf:"bytes,4,opt,name=complete,proto3,oneof"`
+}
+
+type WorkResponse_Cancel struct {
+	// Tasks of this worker that were asked to cancel.
+	Cancel *CancelRequests `protobuf:"bytes,5,opt,name=cancel,proto3,oneof"`
+}
+
+func (*WorkResponse_Tasks) isWorkResponse_Kind() {}
+
+func (*WorkResponse_Heartbeat) isWorkResponse_Kind() {}
+
+func (*WorkResponse_Progress) isWorkResponse_Kind() {}
+
+func (*WorkResponse_Complete) isWorkResponse_Kind() {}
+
+func (*WorkResponse_Cancel) isWorkResponse_Kind() {}
+
 var File_qtasks_broker_v1_broker_proto protoreflect.FileDescriptor
 
 const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
@@ -2501,7 +2954,34 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\x02ok\x18\x02 \x01(\bR\x02ok\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\"T\n" +
 	"\x16ReportProgressResponse\x12:\n" +
-	"\aresults\x18\x01 \x03(\v2 .qtasks.broker.v1.ProgressResultR\aresults*\xb6\x01\n" +
+	"\aresults\x18\x01 \x03(\v2 .qtasks.broker.v1.ProgressResultR\aresults\"[\n" +
+	"\tWorkStart\x12\x1b\n" +
+	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12\x16\n" +
+	"\x06queues\x18\x02 \x03(\tR\x06queues\x12\x19\n" +
+	"\blease_ms\x18\x03 \x01(\x05R\aleaseMs\"\xcd\x02\n" +
+	"\vWorkRequest\x123\n" +
+	"\x05start\x18\x01 \x01(\v2\x1b.qtasks.broker.v1.WorkStartH\x00R\x05start\x12B\n" +
+	"\theartbeat\x18\x02 \x01(\v2\".qtasks.broker.v1.HeartbeatRequestH\x00R\theartbeat\x12E\n" +
+	"\bprogress\x18\x03 \x01(\v2'.qtasks.broker.v1.ReportProgressRequestH\x00R\bprogress\x12?\n" +
+	"\bcomplete\x18\x04 \x01(\v2!.qtasks.broker.v1.CompleteRequestH\x00R\bcomplete\x12\x16\n" +
+	"\x06credit\x18\x05 \x01(\x05R\x06credit\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\rR\trequestIdB\x06\n" +
+	"\x04kind\"G\n" +
+	"\x0eCancelRequests\x125\n" +
+	"\x05tasks\x18\x01 \x03(\v2\x1f.qtasks.broker.v1.CancelRequestR\x05tasks\"@\n" +
+	"\rCancelRequest\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xf9\x02\n" +
+	"\fWorkResponse\x127\n" +
+	"\x05tasks\x18\x01 \x01(\v2\x1f.qtasks.broker.v1.LeaseResponseH\x00R\x05tasks\x12C\n" +
+	"\theartbeat\x18\x02 \x01(\v2#.qtasks.broker.v1.HeartbeatResponseH\x00R\theartbeat\x12F\n" +
+	"\bprogress\x18\x03 \x01(\v2(.qtasks.broker.v1.ReportProgressResponseH\x00R\bprogress\x12@\n" +
+	"\bcomplete\x18\x04 \x01(\v2\".qtasks.broker.v1.CompleteResponseH\x00R\bcomplete\x12:\n" +
+	"\x06cancel\x18\x05 \x01(\v2 .qtasks.broker.v1.CancelRequestsH\x00R\x06cancel\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\rR\trequestIdB\x06\n" +
+	"\x04kind*\xb6\x01\n" +
 	"\n" +
 	"TaskStatus\x12\x1b\n" +
 	"\x17TASK_STATUS_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -2510,7 +2990,7 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\x11TASK_STATUS_RETRY\x10\x03\x12\x17\n" +
 	"\x13TASK_STATUS_SUCCESS\x10\x04\x12\x15\n" +
 	"\x11TASK_STATUS_ERROR\x10\x05\x12\x16\n" +
-	"\x12TASK_STATUS_CANCEL\x10\x062\xb2\x06\n" +
+	"\x12TASK_STATUS_CANCEL\x10\x062\xfd\x06\n" +
 	"\rBrokerService\x12N\n" +
 	"\aEnqueue\x12 .qtasks.broker.v1.EnqueueRequest\x1a!.qtasks.broker.v1.EnqueueResponse\x12S\n" +
 	"\aGetTask\x12 .qtasks.broker.v1.GetTaskRequest\x1a!.qtasks.broker.v1.GetTaskResponse\"\x03\x90\x02\x01\x12\\\n" +
@@ -2521,7 +3001,8 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\x05Lease\x12\x1e.qtasks.broker.v1.LeaseRequest\x1a\x1f.qtasks.broker.v1.LeaseResponse\x12Y\n" +
 	"\tHeartbeat\x12\".qtasks.broker.v1.HeartbeatRequest\x1a#.qtasks.broker.v1.HeartbeatResponse\"\x03\x90\x02\x02\x12V\n" +
 	"\bComplete\x12!.qtasks.broker.v1.CompleteRequest\x1a\".qtasks.broker.v1.CompleteResponse\"\x03\x90\x02\x02\x12c\n" +
-	"\x0eReportProgress\x12'.qtasks.broker.v1.ReportProgressRequest\x1a(.qtasks.broker.v1.ReportProgressResponseB\xcf\x01\n" +
+	"\x0eReportProgress\x12'.qtasks.broker.v1.ReportProgressRequest\x1a(.qtasks.broker.v1.ReportProgressResponse\x12I\n" +
+	"\x04Work\x12\x1d.qtasks.broker.v1.WorkRequest\x1a\x1e.qtasks.broker.v1.WorkResponse(\x010\x01B\xcf\x01\n" +
 	"\x14com.qtasks.broker.v1B\vBrokerProtoP\x01ZHgithub.com/qtasks/qtasks-broker/clients/go/gen/qtasks/broker/v1;brokerv1\xa2\x02\x03QBX\xaa\x02\x10Qtasks.Broker.V1\xca\x02\x10Qtasks\\Broker\\V1\xe2\x02\x1cQtasks\\Broker\\V1\\GPBMetadata\xea\x02\x12Qtasks::Broker::V1b\x06proto3"
 
 var (
@@ -2537,7 +3018,7 @@ func file_qtasks_broker_v1_broker_proto_rawDescGZIP() []byte {
 }
 
 var file_qtasks_broker_v1_broker_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_qtasks_broker_v1_broker_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_qtasks_broker_v1_broker_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_qtasks_broker_v1_broker_proto_goTypes = []any{
 	(TaskStatus)(0),                // 0: qtasks.broker.v1.TaskStatus
 	(*RetryBackoff)(nil),           // 1: qtasks.broker.v1.RetryBackoff
@@ -2573,22 +3054,27 @@ var file_qtasks_broker_v1_broker_proto_goTypes = []any{
 	(*ReportProgressRequest)(nil),  // 31: qtasks.broker.v1.ReportProgressRequest
 	(*ProgressResult)(nil),         // 32: qtasks.broker.v1.ProgressResult
 	(*ReportProgressResponse)(nil), // 33: qtasks.broker.v1.ReportProgressResponse
-	nil,                            // 34: qtasks.broker.v1.TaskSpec.MetadataEntry
-	nil,                            // 35: qtasks.broker.v1.Task.MetadataEntry
-	(*timestamppb.Timestamp)(nil),  // 36: google.protobuf.Timestamp
+	(*WorkStart)(nil),              // 34: qtasks.broker.v1.WorkStart
+	(*WorkRequest)(nil),            // 35: qtasks.broker.v1.WorkRequest
+	(*CancelRequests)(nil),         // 36: qtasks.broker.v1.CancelRequests
+	(*CancelRequest)(nil),          // 37: qtasks.broker.v1.CancelRequest
+	(*WorkResponse)(nil),           // 38: qtasks.broker.v1.WorkResponse
+	nil,                            // 39: qtasks.broker.v1.TaskSpec.MetadataEntry
+	nil,                            // 40: qtasks.broker.v1.Task.MetadataEntry
+	(*timestamppb.Timestamp)(nil),  // 41: google.protobuf.Timestamp
 }
 var file_qtasks_broker_v1_broker_proto_depIdxs = []int32{
 	1,  // 0: qtasks.broker.v1.TaskSpec.retry_backoff:type_name -> qtasks.broker.v1.RetryBackoff
-	36, // 1: qtasks.broker.v1.TaskSpec.eta:type_name -> google.protobuf.Timestamp
-	34, // 2: qtasks.broker.v1.TaskSpec.metadata:type_name -> qtasks.broker.v1.TaskSpec.MetadataEntry
+	41, // 1: qtasks.broker.v1.TaskSpec.eta:type_name -> google.protobuf.Timestamp
+	39, // 2: qtasks.broker.v1.TaskSpec.metadata:type_name -> qtasks.broker.v1.TaskSpec.MetadataEntry
 	0,  // 3: qtasks.broker.v1.Task.status:type_name -> qtasks.broker.v1.TaskStatus
-	36, // 4: qtasks.broker.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	36, // 5: qtasks.broker.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	36, // 6: qtasks.broker.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	36, // 7: qtasks.broker.v1.Task.finished_at:type_name -> google.protobuf.Timestamp
-	36, // 8: qtasks.broker.v1.Task.eta:type_name -> google.protobuf.Timestamp
+	41, // 4: qtasks.broker.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	41, // 5: qtasks.broker.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	41, // 6: qtasks.broker.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	41, // 7: qtasks.broker.v1.Task.finished_at:type_name -> google.protobuf.Timestamp
+	41, // 8: qtasks.broker.v1.Task.eta:type_name -> google.protobuf.Timestamp
 	3,  // 9: qtasks.broker.v1.Task.error:type_name -> qtasks.broker.v1.TaskError
-	35, // 10: qtasks.broker.v1.Task.metadata:type_name -> qtasks.broker.v1.Task.MetadataEntry
+	40, // 10: qtasks.broker.v1.Task.metadata:type_name -> qtasks.broker.v1.Task.MetadataEntry
 	2,  // 11: qtasks.broker.v1.EnqueueRequest.tasks:type_name -> qtasks.broker.v1.TaskSpec
 	4,  // 12: qtasks.broker.v1.EnqueueResponse.tasks:type_name -> qtasks.broker.v1.Task
 	4,  // 13: qtasks.broker.v1.GetTaskResponse.task:type_name -> qtasks.broker.v1.Task
@@ -2598,9 +3084,9 @@ var file_qtasks_broker_v1_broker_proto_depIdxs = []int32{
 	4,  // 17: qtasks.broker.v1.WatchResultResponse.task:type_name -> qtasks.broker.v1.Task
 	17, // 18: qtasks.broker.v1.LeaseResponse.tasks:type_name -> qtasks.broker.v1.LeasedTask
 	4,  // 19: qtasks.broker.v1.LeasedTask.task:type_name -> qtasks.broker.v1.Task
-	36, // 20: qtasks.broker.v1.LeasedTask.lease_deadline:type_name -> google.protobuf.Timestamp
+	41, // 20: qtasks.broker.v1.LeasedTask.lease_deadline:type_name -> google.protobuf.Timestamp
 	18, // 21: qtasks.broker.v1.HeartbeatRequest.items:type_name -> qtasks.broker.v1.HeartbeatItem
-	36, // 22: qtasks.broker.v1.HeartbeatResult.lease_deadline:type_name -> google.protobuf.Timestamp
+	41, // 22: qtasks.broker.v1.HeartbeatResult.lease_deadline:type_name -> google.protobuf.Timestamp
 	20, // 23: qtasks.broker.v1.HeartbeatResponse.results:type_name -> qtasks.broker.v1.HeartbeatResult
 	3,  // 24: qtasks.broker.v1.Failure.error:type_name -> qtasks.broker.v1.TaskError
 	22, // 25: qtasks.broker.v1.Completion.success:type_name -> qtasks.broker.v1.Success
@@ -2612,29 +3098,41 @@ var file_qtasks_broker_v1_broker_proto_depIdxs = []int32{
 	28, // 31: qtasks.broker.v1.CompleteResponse.results:type_name -> qtasks.broker.v1.CompletionResult
 	30, // 32: qtasks.broker.v1.ReportProgressRequest.items:type_name -> qtasks.broker.v1.ProgressItem
 	32, // 33: qtasks.broker.v1.ReportProgressResponse.results:type_name -> qtasks.broker.v1.ProgressResult
-	5,  // 34: qtasks.broker.v1.BrokerService.Enqueue:input_type -> qtasks.broker.v1.EnqueueRequest
-	7,  // 35: qtasks.broker.v1.BrokerService.GetTask:input_type -> qtasks.broker.v1.GetTaskRequest
-	9,  // 36: qtasks.broker.v1.BrokerService.CancelTask:input_type -> qtasks.broker.v1.CancelTaskRequest
-	11, // 37: qtasks.broker.v1.BrokerService.ListTasks:input_type -> qtasks.broker.v1.ListTasksRequest
-	13, // 38: qtasks.broker.v1.BrokerService.WatchResult:input_type -> qtasks.broker.v1.WatchResultRequest
-	15, // 39: qtasks.broker.v1.BrokerService.Lease:input_type -> qtasks.broker.v1.LeaseRequest
-	19, // 40: qtasks.broker.v1.BrokerService.Heartbeat:input_type -> qtasks.broker.v1.HeartbeatRequest
-	27, // 41: qtasks.broker.v1.BrokerService.Complete:input_type -> qtasks.broker.v1.CompleteRequest
-	31, // 42: qtasks.broker.v1.BrokerService.ReportProgress:input_type -> qtasks.broker.v1.ReportProgressRequest
-	6,  // 43: qtasks.broker.v1.BrokerService.Enqueue:output_type -> qtasks.broker.v1.EnqueueResponse
-	8,  // 44: qtasks.broker.v1.BrokerService.GetTask:output_type -> qtasks.broker.v1.GetTaskResponse
-	10, // 45: qtasks.broker.v1.BrokerService.CancelTask:output_type -> qtasks.broker.v1.CancelTaskResponse
-	12, // 46: qtasks.broker.v1.BrokerService.ListTasks:output_type -> qtasks.broker.v1.ListTasksResponse
-	14, // 47: qtasks.broker.v1.BrokerService.WatchResult:output_type -> qtasks.broker.v1.WatchResultResponse
-	16, // 48: qtasks.broker.v1.BrokerService.Lease:output_type -> qtasks.broker.v1.LeaseResponse
-	21, // 49: qtasks.broker.v1.BrokerService.Heartbeat:output_type -> qtasks.broker.v1.HeartbeatResponse
-	29, // 50: qtasks.broker.v1.BrokerService.Complete:output_type -> qtasks.broker.v1.CompleteResponse
-	33, // 51: qtasks.broker.v1.BrokerService.ReportProgress:output_type -> qtasks.broker.v1.ReportProgressResponse
-	43, // [43:52] is the sub-list for method output_type
-	34, // [34:43] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	34, // 34: qtasks.broker.v1.WorkRequest.start:type_name -> qtasks.broker.v1.WorkStart
+	19, // 35: qtasks.broker.v1.WorkRequest.heartbeat:type_name -> qtasks.broker.v1.HeartbeatRequest
+	31, // 36: qtasks.broker.v1.WorkRequest.progress:type_name -> qtasks.broker.v1.ReportProgressRequest
+	27, // 37: qtasks.broker.v1.WorkRequest.complete:type_name -> qtasks.broker.v1.CompleteRequest
+	37, // 38: qtasks.broker.v1.CancelRequests.tasks:type_name -> qtasks.broker.v1.CancelRequest
+	16, // 39: qtasks.broker.v1.WorkResponse.tasks:type_name -> qtasks.broker.v1.LeaseResponse
+	21, // 40: qtasks.broker.v1.WorkResponse.heartbeat:type_name -> qtasks.broker.v1.HeartbeatResponse
+	33, // 41: qtasks.broker.v1.WorkResponse.progress:type_name -> qtasks.broker.v1.ReportProgressResponse
+	29, // 42: qtasks.broker.v1.WorkResponse.complete:type_name -> qtasks.broker.v1.CompleteResponse
+	36, // 43: qtasks.broker.v1.WorkResponse.cancel:type_name -> qtasks.broker.v1.CancelRequests
+	5,  // 44: qtasks.broker.v1.BrokerService.Enqueue:input_type -> qtasks.broker.v1.EnqueueRequest
+	7,  // 45: qtasks.broker.v1.BrokerService.GetTask:input_type -> qtasks.broker.v1.GetTaskRequest
+	9,  // 46: qtasks.broker.v1.BrokerService.CancelTask:input_type -> qtasks.broker.v1.CancelTaskRequest
+	11, // 47: qtasks.broker.v1.BrokerService.ListTasks:input_type -> qtasks.broker.v1.ListTasksRequest
+	13, // 48: qtasks.broker.v1.BrokerService.WatchResult:input_type -> qtasks.broker.v1.WatchResultRequest
+	15, // 49: qtasks.broker.v1.BrokerService.Lease:input_type -> qtasks.broker.v1.LeaseRequest
+	19, // 50: qtasks.broker.v1.BrokerService.Heartbeat:input_type -> qtasks.broker.v1.HeartbeatRequest
+	27, // 51: qtasks.broker.v1.BrokerService.Complete:input_type -> qtasks.broker.v1.CompleteRequest
+	31, // 52: qtasks.broker.v1.BrokerService.ReportProgress:input_type -> qtasks.broker.v1.ReportProgressRequest
+	35, // 53: qtasks.broker.v1.BrokerService.Work:input_type -> qtasks.broker.v1.WorkRequest
+	6,  // 54: qtasks.broker.v1.BrokerService.Enqueue:output_type -> qtasks.broker.v1.EnqueueResponse
+	8,  // 55: qtasks.broker.v1.BrokerService.GetTask:output_type -> qtasks.broker.v1.GetTaskResponse
+	10, // 56: qtasks.broker.v1.BrokerService.CancelTask:output_type -> qtasks.broker.v1.CancelTaskResponse
+	12, // 57: qtasks.broker.v1.BrokerService.ListTasks:output_type -> qtasks.broker.v1.ListTasksResponse
+	14, // 58: qtasks.broker.v1.BrokerService.WatchResult:output_type -> qtasks.broker.v1.WatchResultResponse
+	16, // 59: qtasks.broker.v1.BrokerService.Lease:output_type -> qtasks.broker.v1.LeaseResponse
+	21, // 60: qtasks.broker.v1.BrokerService.Heartbeat:output_type -> qtasks.broker.v1.HeartbeatResponse
+	29, // 61: qtasks.broker.v1.BrokerService.Complete:output_type -> qtasks.broker.v1.CompleteResponse
+	33, // 62: qtasks.broker.v1.BrokerService.ReportProgress:output_type -> qtasks.broker.v1.ReportProgressResponse
+	38, // 63: qtasks.broker.v1.BrokerService.Work:output_type -> qtasks.broker.v1.WorkResponse
+	54, // [54:64] is the sub-list for method output_type
+	44, // [44:54] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_qtasks_broker_v1_broker_proto_init() }
@@ -2648,13 +3146,26 @@ func file_qtasks_broker_v1_broker_proto_init() {
 		(*Completion_Cancelled)(nil),
 		(*Completion_Released)(nil),
 	}
+	file_qtasks_broker_v1_broker_proto_msgTypes[34].OneofWrappers = []any{
+		(*WorkRequest_Start)(nil),
+		(*WorkRequest_Heartbeat)(nil),
+		(*WorkRequest_Progress)(nil),
+		(*WorkRequest_Complete)(nil),
+	}
+	file_qtasks_broker_v1_broker_proto_msgTypes[37].OneofWrappers = []any{
+		(*WorkResponse_Tasks)(nil),
+		(*WorkResponse_Heartbeat)(nil),
+		(*WorkResponse_Progress)(nil),
+		(*WorkResponse_Complete)(nil),
+		(*WorkResponse_Cancel)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_qtasks_broker_v1_broker_proto_rawDesc), len(file_qtasks_broker_v1_broker_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   35,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

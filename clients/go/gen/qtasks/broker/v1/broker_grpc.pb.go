@@ -69,6 +69,7 @@ const (
 	BrokerService_Heartbeat_FullMethodName      = "/qtasks.broker.v1.BrokerService/Heartbeat"
 	BrokerService_Complete_FullMethodName       = "/qtasks.broker.v1.BrokerService/Complete"
 	BrokerService_ReportProgress_FullMethodName = "/qtasks.broker.v1.BrokerService/ReportProgress"
+	BrokerService_Work_FullMethodName           = "/qtasks.broker.v1.BrokerService/Work"
 )
 
 // BrokerServiceClient is the client API for BrokerService service.
@@ -160,6 +161,25 @@ type BrokerServiceClient interface {
 	// the batch over the limit), UNAVAILABLE, UNAUTHENTICATED,
 	// PERMISSION_DENIED (the token's scope is not `worker` or `all`).
 	ReportProgress(ctx context.Context, in *ReportProgressRequest, opts ...grpc.CallOption) (*ReportProgressResponse, error)
+	// Work is a worker's session: one stream that carries what Lease, Heartbeat, ReportProgress and
+	// Complete carry, without a round trip per task. The worker opens it with `start` (its id, its
+	// queues, its lease length and how many tasks it can take now: its credit). The broker pushes
+	// ready tasks as they come, never more than the credit granted so far and not yet used; each
+	// task pushed uses one credit. The worker grants more with `credit` on any message, typically
+	// with the outcome that freed a slot, so the next task needs no Lease call. Heartbeats,
+	// progress and outcomes go up in batches, each answered with its `request_id`, with the same
+	// per-item fencing and results as the unary calls (outcomes are answered once durable). A task
+	// of this session that is asked to cancel is pushed as `cancel` at once.
+	//
+	// Leases are the same as Lease's: ending the stream does not end them (a worker may reconnect
+	// and report with its lease tokens); tasks it did not finish come back when their leases run
+	// out, or at once if it gives them back with a `released` outcome.
+	//
+	// Errors (ending the stream): INVALID_ARGUMENT (a bad field, named in the message; or a first
+	// message that is not `start`, or a second `start`), RESOURCE_EXHAUSTED (a batch over the
+	// limit), UNAVAILABLE (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is
+	// not `worker` or `all`).
+	Work(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[WorkRequest, WorkResponse], error)
 }
 
 type brokerServiceClient struct {
@@ -269,6 +289,19 @@ func (c *brokerServiceClient) ReportProgress(ctx context.Context, in *ReportProg
 	return out, nil
 }
 
+func (c *brokerServiceClient) Work(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[WorkRequest, WorkResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &BrokerService_ServiceDesc.Streams[1], BrokerService_Work_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WorkRequest, WorkResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BrokerService_WorkClient = grpc.BidiStreamingClient[WorkRequest, WorkResponse]
+
 // BrokerServiceServer is the server API for BrokerService service.
 // All implementations must embed UnimplementedBrokerServiceServer
 // for forward compatibility.
@@ -358,6 +391,25 @@ type BrokerServiceServer interface {
 	// the batch over the limit), UNAVAILABLE, UNAUTHENTICATED,
 	// PERMISSION_DENIED (the token's scope is not `worker` or `all`).
 	ReportProgress(context.Context, *ReportProgressRequest) (*ReportProgressResponse, error)
+	// Work is a worker's session: one stream that carries what Lease, Heartbeat, ReportProgress and
+	// Complete carry, without a round trip per task. The worker opens it with `start` (its id, its
+	// queues, its lease length and how many tasks it can take now: its credit). The broker pushes
+	// ready tasks as they come, never more than the credit granted so far and not yet used; each
+	// task pushed uses one credit. The worker grants more with `credit` on any message, typically
+	// with the outcome that freed a slot, so the next task needs no Lease call. Heartbeats,
+	// progress and outcomes go up in batches, each answered with its `request_id`, with the same
+	// per-item fencing and results as the unary calls (outcomes are answered once durable). A task
+	// of this session that is asked to cancel is pushed as `cancel` at once.
+	//
+	// Leases are the same as Lease's: ending the stream does not end them (a worker may reconnect
+	// and report with its lease tokens); tasks it did not finish come back when their leases run
+	// out, or at once if it gives them back with a `released` outcome.
+	//
+	// Errors (ending the stream): INVALID_ARGUMENT (a bad field, named in the message; or a first
+	// message that is not `start`, or a second `start`), RESOURCE_EXHAUSTED (a batch over the
+	// limit), UNAVAILABLE (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is
+	// not `worker` or `all`).
+	Work(grpc.BidiStreamingServer[WorkRequest, WorkResponse]) error
 	mustEmbedUnimplementedBrokerServiceServer()
 }
 
@@ -394,6 +446,9 @@ func (UnimplementedBrokerServiceServer) Complete(context.Context, *CompleteReque
 }
 func (UnimplementedBrokerServiceServer) ReportProgress(context.Context, *ReportProgressRequest) (*ReportProgressResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReportProgress not implemented")
+}
+func (UnimplementedBrokerServiceServer) Work(grpc.BidiStreamingServer[WorkRequest, WorkResponse]) error {
+	return status.Error(codes.Unimplemented, "method Work not implemented")
 }
 func (UnimplementedBrokerServiceServer) mustEmbedUnimplementedBrokerServiceServer() {}
 func (UnimplementedBrokerServiceServer) testEmbeddedByValue()                       {}
@@ -571,6 +626,13 @@ func _BrokerService_ReportProgress_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BrokerService_Work_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(BrokerServiceServer).Work(&grpc.GenericServerStream[WorkRequest, WorkResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BrokerService_WorkServer = grpc.BidiStreamingServer[WorkRequest, WorkResponse]
+
 // BrokerService_ServiceDesc is the grpc.ServiceDesc for BrokerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -616,6 +678,12 @@ var BrokerService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "WatchResult",
 			Handler:       _BrokerService_WatchResult_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "Work",
+			Handler:       _BrokerService_Work_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "qtasks/broker/v1/broker.proto",

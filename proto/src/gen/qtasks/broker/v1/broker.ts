@@ -540,6 +540,81 @@ export interface ReportProgressResponse {
   results: ProgressResult[];
 }
 
+/** WorkStart opens a Work session. */
+export interface WorkStart {
+  /** Who the worker is (shown on its tasks), 1–255 bytes. Required. */
+  workerId: string;
+  /** The queues to take tasks from, 1–100 of them. Required. */
+  queues: string[];
+  /** Lease length of each task pushed, 1000–86400000 ms; 0 means the default (30 s). */
+  leaseMs: number;
+}
+
+/** WorkRequest is one message from a worker on its Work stream. */
+export interface WorkRequest {
+  /** What the message carries; at most one of these (none: a pure credit grant). */
+  kind?:
+    | //
+    /** The first message of the stream, and only the first. */
+    { $case: "start"; value: WorkStart }
+    | //
+    /** Keep these leases alive (see Heartbeat); answered with `heartbeat`. */
+    { $case: "heartbeat"; value: HeartbeatRequest }
+    | //
+    /** Progress of running tasks (see ReportProgress); answered with `progress`. */
+    { $case: "progress"; value: ReportProgressRequest }
+    | //
+    /** Outcomes of leased tasks (see Complete); answered with `complete` once durable. */
+    { $case: "complete"; value: CompleteRequest }
+    | undefined;
+  /** More tasks the worker can take, added to what it granted before (0–10000). */
+  credit: number;
+  /**
+   * The worker's own number for this message, echoed in its answer so that answers can be matched
+   * to requests (they may come in another order: an outcome waits for its fsync, a heartbeat
+   * does not).
+   */
+  requestId: number;
+}
+
+/** CancelRequests tells a worker that tasks it holds were asked to cancel. */
+export interface CancelRequests {
+  /** The tasks asked to cancel. */
+  tasks: CancelRequest[];
+}
+
+/** CancelRequest is one task asked to cancel. */
+export interface CancelRequest {
+  /** The task's id. */
+  taskId: string;
+  /** Why, as given to CancelTask. */
+  reason: string;
+}
+
+/** WorkResponse is one message from the broker on a Work stream. */
+export interface WorkResponse {
+  /** What the message carries. */
+  kind?:
+    | //
+    /** Tasks leased to this worker, each using one credit. */
+    { $case: "tasks"; value: LeaseResponse }
+    | //
+    /** The answer to a `heartbeat`. */
+    { $case: "heartbeat"; value: HeartbeatResponse }
+    | //
+    /** The answer to a `progress`. */
+    { $case: "progress"; value: ReportProgressResponse }
+    | //
+    /** The answer to a `complete`, once the accepted outcomes are durable. */
+    { $case: "complete"; value: CompleteResponse }
+    | //
+    /** Tasks of this worker that were asked to cancel. */
+    { $case: "cancel"; value: CancelRequests }
+    | undefined;
+  /** The `request_id` of the request answered; 0 for what the broker pushes on its own. */
+  requestId: number;
+}
+
 function createBaseRetryBackoff(): RetryBackoff {
   return { initialMs: 0, multiplier: 0, maxMs: 0 };
 }
@@ -4387,6 +4462,636 @@ export const ReportProgressResponse: MessageFns<ReportProgressResponse> = {
   },
 };
 
+function createBaseWorkStart(): WorkStart {
+  return { workerId: "", queues: [], leaseMs: 0 };
+}
+
+export const WorkStart: MessageFns<WorkStart> = {
+  encode(message: WorkStart, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.workerId !== "") {
+      writer.uint32(10).string(message.workerId);
+    }
+    for (const v of message.queues) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.leaseMs !== 0) {
+      writer.uint32(24).int32(message.leaseMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WorkStart {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWorkStart();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.queues.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.leaseMs = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WorkStart {
+    return {
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
+      queues: globalThis.Array.isArray(object?.queues) ? object.queues.map((e: any) => globalThis.String(e)) : [],
+      leaseMs: isSet(object.leaseMs)
+        ? globalThis.Number(object.leaseMs)
+        : isSet(object.lease_ms)
+        ? globalThis.Number(object.lease_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: WorkStart): unknown {
+    const obj: any = {};
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
+    if (message.queues?.length) {
+      obj.queues = message.queues;
+    }
+    if (message.leaseMs !== 0) {
+      obj.leaseMs = Math.round(message.leaseMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WorkStart>): WorkStart {
+    return WorkStart.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WorkStart>): WorkStart {
+    const message = createBaseWorkStart();
+    message.workerId = object.workerId ?? "";
+    message.queues = object.queues?.map((e) => e) || [];
+    message.leaseMs = object.leaseMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseWorkRequest(): WorkRequest {
+  return { kind: undefined, credit: 0, requestId: 0 };
+}
+
+export const WorkRequest: MessageFns<WorkRequest> = {
+  encode(message: WorkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.kind?.$case) {
+      case "start":
+        WorkStart.encode(message.kind.value, writer.uint32(10).fork()).join();
+        break;
+      case "heartbeat":
+        HeartbeatRequest.encode(message.kind.value, writer.uint32(18).fork()).join();
+        break;
+      case "progress":
+        ReportProgressRequest.encode(message.kind.value, writer.uint32(26).fork()).join();
+        break;
+      case "complete":
+        CompleteRequest.encode(message.kind.value, writer.uint32(34).fork()).join();
+        break;
+    }
+    if (message.credit !== 0) {
+      writer.uint32(40).int32(message.credit);
+    }
+    if (message.requestId !== 0) {
+      writer.uint32(48).uint32(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WorkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWorkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = { $case: "start", value: WorkStart.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = { $case: "heartbeat", value: HeartbeatRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = { $case: "progress", value: ReportProgressRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.kind = { $case: "complete", value: CompleteRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.credit = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.requestId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WorkRequest {
+    return {
+      kind: isSet(object.start)
+        ? { $case: "start", value: WorkStart.fromJSON(object.start) }
+        : isSet(object.heartbeat)
+        ? { $case: "heartbeat", value: HeartbeatRequest.fromJSON(object.heartbeat) }
+        : isSet(object.progress)
+        ? { $case: "progress", value: ReportProgressRequest.fromJSON(object.progress) }
+        : isSet(object.complete)
+        ? { $case: "complete", value: CompleteRequest.fromJSON(object.complete) }
+        : undefined,
+      credit: isSet(object.credit) ? globalThis.Number(object.credit) : 0,
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: WorkRequest): unknown {
+    const obj: any = {};
+    if (message.kind?.$case === "start") {
+      obj.start = WorkStart.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "heartbeat") {
+      obj.heartbeat = HeartbeatRequest.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "progress") {
+      obj.progress = ReportProgressRequest.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "complete") {
+      obj.complete = CompleteRequest.toJSON(message.kind.value);
+    }
+    if (message.credit !== 0) {
+      obj.credit = Math.round(message.credit);
+    }
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WorkRequest>): WorkRequest {
+    return WorkRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WorkRequest>): WorkRequest {
+    const message = createBaseWorkRequest();
+    switch (object.kind?.$case) {
+      case "start": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "start", value: WorkStart.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "heartbeat": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "heartbeat", value: HeartbeatRequest.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "progress": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "progress", value: ReportProgressRequest.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "complete": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "complete", value: CompleteRequest.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+    }
+    message.credit = object.credit ?? 0;
+    message.requestId = object.requestId ?? 0;
+    return message;
+  },
+};
+
+function createBaseCancelRequests(): CancelRequests {
+  return { tasks: [] };
+}
+
+export const CancelRequests: MessageFns<CancelRequests> = {
+  encode(message: CancelRequests, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tasks) {
+      CancelRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelRequests {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelRequests();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tasks.push(CancelRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelRequests {
+    return {
+      tasks: globalThis.Array.isArray(object?.tasks) ? object.tasks.map((e: any) => CancelRequest.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: CancelRequests): unknown {
+    const obj: any = {};
+    if (message.tasks?.length) {
+      obj.tasks = message.tasks.map((e) => CancelRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelRequests>): CancelRequests {
+    return CancelRequests.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelRequests>): CancelRequests {
+    const message = createBaseCancelRequests();
+    message.tasks = object.tasks?.map((e) => CancelRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCancelRequest(): CancelRequest {
+  return { taskId: "", reason: "" };
+}
+
+export const CancelRequest: MessageFns<CancelRequest> = {
+  encode(message: CancelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelRequest {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: CancelRequest): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelRequest>): CancelRequest {
+    return CancelRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelRequest>): CancelRequest {
+    const message = createBaseCancelRequest();
+    message.taskId = object.taskId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseWorkResponse(): WorkResponse {
+  return { kind: undefined, requestId: 0 };
+}
+
+export const WorkResponse: MessageFns<WorkResponse> = {
+  encode(message: WorkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.kind?.$case) {
+      case "tasks":
+        LeaseResponse.encode(message.kind.value, writer.uint32(10).fork()).join();
+        break;
+      case "heartbeat":
+        HeartbeatResponse.encode(message.kind.value, writer.uint32(18).fork()).join();
+        break;
+      case "progress":
+        ReportProgressResponse.encode(message.kind.value, writer.uint32(26).fork()).join();
+        break;
+      case "complete":
+        CompleteResponse.encode(message.kind.value, writer.uint32(34).fork()).join();
+        break;
+      case "cancel":
+        CancelRequests.encode(message.kind.value, writer.uint32(42).fork()).join();
+        break;
+    }
+    if (message.requestId !== 0) {
+      writer.uint32(48).uint32(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WorkResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWorkResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = { $case: "tasks", value: LeaseResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = { $case: "heartbeat", value: HeartbeatResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = { $case: "progress", value: ReportProgressResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.kind = { $case: "complete", value: CompleteResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kind = { $case: "cancel", value: CancelRequests.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.requestId = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WorkResponse {
+    return {
+      kind: isSet(object.tasks)
+        ? { $case: "tasks", value: LeaseResponse.fromJSON(object.tasks) }
+        : isSet(object.heartbeat)
+        ? { $case: "heartbeat", value: HeartbeatResponse.fromJSON(object.heartbeat) }
+        : isSet(object.progress)
+        ? { $case: "progress", value: ReportProgressResponse.fromJSON(object.progress) }
+        : isSet(object.complete)
+        ? { $case: "complete", value: CompleteResponse.fromJSON(object.complete) }
+        : isSet(object.cancel)
+        ? { $case: "cancel", value: CancelRequests.fromJSON(object.cancel) }
+        : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: WorkResponse): unknown {
+    const obj: any = {};
+    if (message.kind?.$case === "tasks") {
+      obj.tasks = LeaseResponse.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "heartbeat") {
+      obj.heartbeat = HeartbeatResponse.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "progress") {
+      obj.progress = ReportProgressResponse.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "complete") {
+      obj.complete = CompleteResponse.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "cancel") {
+      obj.cancel = CancelRequests.toJSON(message.kind.value);
+    }
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WorkResponse>): WorkResponse {
+    return WorkResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WorkResponse>): WorkResponse {
+    const message = createBaseWorkResponse();
+    switch (object.kind?.$case) {
+      case "tasks": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "tasks", value: LeaseResponse.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "heartbeat": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "heartbeat", value: HeartbeatResponse.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "progress": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "progress", value: ReportProgressResponse.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "complete": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "complete", value: CompleteResponse.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "cancel": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "cancel", value: CancelRequests.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+    }
+    message.requestId = object.requestId ?? 0;
+    return message;
+  },
+};
+
 /** BrokerService is the whole broker: producers, workers and watchers all talk to it. */
 export type BrokerServiceDefinition = typeof BrokerServiceDefinition;
 export const BrokerServiceDefinition = {
@@ -4557,6 +5262,34 @@ export const BrokerServiceDefinition = {
       responseStream: false,
       options: {},
     },
+    /**
+     * Work is a worker's session: one stream that carries what Lease, Heartbeat, ReportProgress and
+     * Complete carry, without a round trip per task. The worker opens it with `start` (its id, its
+     * queues, its lease length and how many tasks it can take now: its credit). The broker pushes
+     * ready tasks as they come, never more than the credit granted so far and not yet used; each
+     * task pushed uses one credit. The worker grants more with `credit` on any message, typically
+     * with the outcome that freed a slot, so the next task needs no Lease call. Heartbeats,
+     * progress and outcomes go up in batches, each answered with its `request_id`, with the same
+     * per-item fencing and results as the unary calls (outcomes are answered once durable). A task
+     * of this session that is asked to cancel is pushed as `cancel` at once.
+     *
+     * Leases are the same as Lease's: ending the stream does not end them (a worker may reconnect
+     * and report with its lease tokens); tasks it did not finish come back when their leases run
+     * out, or at once if it gives them back with a `released` outcome.
+     *
+     * Errors (ending the stream): INVALID_ARGUMENT (a bad field, named in the message; or a first
+     * message that is not `start`, or a second `start`), RESOURCE_EXHAUSTED (a batch over the
+     * limit), UNAVAILABLE (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is
+     * not `worker` or `all`).
+     */
+    work: {
+      name: "Work",
+      requestType: WorkRequest as typeof WorkRequest,
+      requestStream: true,
+      responseType: WorkResponse as typeof WorkResponse,
+      responseStream: true,
+      options: {},
+    },
   },
 } as const;
 
@@ -4671,6 +5404,30 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
     request: ReportProgressRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<ReportProgressResponse>>;
+  /**
+   * Work is a worker's session: one stream that carries what Lease, Heartbeat, ReportProgress and
+   * Complete carry, without a round trip per task. The worker opens it with `start` (its id, its
+   * queues, its lease length and how many tasks it can take now: its credit). The broker pushes
+   * ready tasks as they come, never more than the credit granted so far and not yet used; each
+   * task pushed uses one credit. The worker grants more with `credit` on any message, typically
+   * with the outcome that freed a slot, so the next task needs no Lease call. Heartbeats,
+   * progress and outcomes go up in batches, each answered with its `request_id`, with the same
+   * per-item fencing and results as the unary calls (outcomes are answered once durable). A task
+   * of this session that is asked to cancel is pushed as `cancel` at once.
+   *
+   * Leases are the same as Lease's: ending the stream does not end them (a worker may reconnect
+   * and report with its lease tokens); tasks it did not finish come back when their leases run
+   * out, or at once if it gives them back with a `released` outcome.
+   *
+   * Errors (ending the stream): INVALID_ARGUMENT (a bad field, named in the message; or a first
+   * message that is not `start`, or a second `start`), RESOURCE_EXHAUSTED (a batch over the
+   * limit), UNAVAILABLE (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is
+   * not `worker` or `all`).
+   */
+  work(
+    request: AsyncIterable<WorkRequest>,
+    context: CallContext & CallContextExt,
+  ): ServerStreamingMethodResult<DeepPartial<WorkResponse>>;
 }
 
 export interface BrokerServiceClient<CallOptionsExt = {}> {
@@ -4784,6 +5541,30 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<ReportProgressRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<ReportProgressResponse>;
+  /**
+   * Work is a worker's session: one stream that carries what Lease, Heartbeat, ReportProgress and
+   * Complete carry, without a round trip per task. The worker opens it with `start` (its id, its
+   * queues, its lease length and how many tasks it can take now: its credit). The broker pushes
+   * ready tasks as they come, never more than the credit granted so far and not yet used; each
+   * task pushed uses one credit. The worker grants more with `credit` on any message, typically
+   * with the outcome that freed a slot, so the next task needs no Lease call. Heartbeats,
+   * progress and outcomes go up in batches, each answered with its `request_id`, with the same
+   * per-item fencing and results as the unary calls (outcomes are answered once durable). A task
+   * of this session that is asked to cancel is pushed as `cancel` at once.
+   *
+   * Leases are the same as Lease's: ending the stream does not end them (a worker may reconnect
+   * and report with its lease tokens); tasks it did not finish come back when their leases run
+   * out, or at once if it gives them back with a `released` outcome.
+   *
+   * Errors (ending the stream): INVALID_ARGUMENT (a bad field, named in the message; or a first
+   * message that is not `start`, or a second `start`), RESOURCE_EXHAUSTED (a batch over the
+   * limit), UNAVAILABLE (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is
+   * not `worker` or `all`).
+   */
+  work(
+    request: AsyncIterable<DeepPartial<WorkRequest>>,
+    options?: CallOptions & CallOptionsExt,
+  ): AsyncIterable<WorkResponse>;
 }
 
 function bytesFromBase64(b64: string): Uint8Array {

@@ -80,6 +80,11 @@ class BrokerServiceStub:
                 request_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ReportProgressRequest.SerializeToString,
                 response_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ReportProgressResponse.FromString,
                 _registered_method=True)
+        self.Work = channel.stream_stream(
+                '/qtasks.broker.v1.BrokerService/Work',
+                request_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.WorkRequest.SerializeToString,
+                response_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.WorkResponse.FromString,
+                _registered_method=True)
 
 
 class BrokerServiceServicer:
@@ -214,6 +219,30 @@ class BrokerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Work(self, request_iterator, context):
+        """Work is a worker's session: one stream that carries what Lease, Heartbeat, ReportProgress and
+        Complete carry, without a round trip per task. The worker opens it with `start` (its id, its
+        queues, its lease length and how many tasks it can take now: its credit). The broker pushes
+        ready tasks as they come, never more than the credit granted so far and not yet used; each
+        task pushed uses one credit. The worker grants more with `credit` on any message, typically
+        with the outcome that freed a slot, so the next task needs no Lease call. Heartbeats,
+        progress and outcomes go up in batches, each answered with its `request_id`, with the same
+        per-item fencing and results as the unary calls (outcomes are answered once durable). A task
+        of this session that is asked to cancel is pushed as `cancel` at once.
+
+        Leases are the same as Lease's: ending the stream does not end them (a worker may reconnect
+        and report with its lease tokens); tasks it did not finish come back when their leases run
+        out, or at once if it gives them back with a `released` outcome.
+
+        Errors (ending the stream): INVALID_ARGUMENT (a bad field, named in the message; or a first
+        message that is not `start`, or a second `start`), RESOURCE_EXHAUSTED (a batch over the
+        limit), UNAVAILABLE (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is
+        not `worker` or `all`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BrokerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -261,6 +290,11 @@ def add_BrokerServiceServicer_to_server(servicer, server):
                     servicer.ReportProgress,
                     request_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ReportProgressRequest.FromString,
                     response_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ReportProgressResponse.SerializeToString,
+            ),
+            'Work': grpc.stream_stream_rpc_method_handler(
+                    servicer.Work,
+                    request_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.WorkRequest.FromString,
+                    response_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.WorkResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -507,6 +541,33 @@ class BrokerService:
             '/qtasks.broker.v1.BrokerService/ReportProgress',
             qtasks_dot_broker_dot_v1_dot_broker__pb2.ReportProgressRequest.SerializeToString,
             qtasks_dot_broker_dot_v1_dot_broker__pb2.ReportProgressResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Work(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/qtasks.broker.v1.BrokerService/Work',
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.WorkRequest.SerializeToString,
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.WorkResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,193 @@
+/**
+ * The Work stream: one worker's session. Three things run at once and write to one outbox:
+ *
+ * - the request reader: `start` first (who, which queues, lease length), then credit grants and
+ *   batches of heartbeats, progress and outcomes, each answered with its `request_id` as soon as
+ *   it is done (an outcome after its fsync, a heartbeat at once, so they may pass each other);
+ * - the lease loop: while credit is left, one parked Lease for as many tasks as the credit allows,
+ *   pushed the moment it returns;
+ * - cancel pushes: each task pushed is followed (core `onTransition`) until it leaves this
+ *   worker's lease, and a cancel request on it is pushed at once.
+ *
+ * The session holds no lease state of its own: leases are the core's, as for the unary calls, so
+ * the end of a stream ends nothing but the waiting (a lease taken as it ends is given back).
+ */
+import type { DeepPartial, WorkRequest, WorkResponse } from '@qtasks/proto';
+import type { Broker } from '../core/broker.js';
+import { InvalidArgumentError } from '../domain/errors.js';
+import type { LeaseOptions, TaskRecord } from '../domain/task.js';
+import { Outbox } from './outbox.js';
+import { checkWorkCredit, parseWorkStart } from './validation.js';
+import type { WorkerCalls } from './worker-calls.js';
+
+/** Messages queued for a client that reads slowly before the session stops reading its requests. */
+const OUTBOX_CAPACITY = 64;
+/** Requests being worked on at once (heartbeats, progress, outcomes) before reading waits. */
+const MAX_REQUESTS_IN_FLIGHT = 16;
+/** Most tasks one push carries, like one Lease call. */
+const MAX_PUSH = 1000;
+/** How long one parked Lease of the loop waits before it parks again: any value works. */
+const PARK_MS = 60_000;
+
+type Reply = DeepPartial<WorkResponse>;
+
+/** Serves one Work stream (see the module comment) until the client ends it or it fails. */
+export async function* workSession(
+  broker: Broker,
+  calls: WorkerCalls,
+  requests: AsyncIterable<WorkRequest>,
+  signal: AbortSignal,
+): AsyncGenerator<Reply, void, undefined> {
+  const session = new Session(broker, calls);
+  const onAbort = (): void => session.stop();
+  signal.addEventListener('abort', onAbort, { once: true });
+  void session.read(requests);
+  try {
+    yield* session.outbox.drain();
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    session.stop();
+  }
+}
+
+/** The state of one Work stream. */
+class Session {
+  readonly outbox = new Outbox<Reply>(OUTBOX_CAPACITY);
+  /** Aborted when the session ends, for whatever reason: the parked Lease returns. */
+  private readonly ending = new AbortController();
+  private readonly credit = new Credit();
+  private readonly held = new Map<string, () => void>();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly calls: WorkerCalls,
+  ) {}
+
+  /** Reads the worker's requests to their end, then lets the answers in flight finish. */
+  async read(requests: AsyncIterable<WorkRequest>): Promise<void> {
+    let leasing: Promise<void> | undefined;
+    try {
+      for await (const request of requests) {
+        if (this.ending.signal.aborted) break;
+        if (request.kind?.$case === 'start') {
+          if (leasing) throw new InvalidArgumentError('start', 'was sent twice: only the first message of a Work stream is start');
+          const worker = parseWorkStart(request.kind.value);
+          leasing = this.lease(worker);
+        } else if (!leasing) {
+          parseWorkStart(undefined); // throws: a Work stream begins with start
+        }
+        this.credit.grant(checkWorkCredit(request.credit));
+        const answering = this.answer(request);
+        if (answering) await this.track(answering);
+        await this.outbox.space();
+      }
+      await Promise.all(this.inFlight);
+      this.finish();
+    } catch (error) {
+      this.finish(error);
+    }
+    await leasing;
+  }
+
+  /** Ends the session: no more leases, no more cancel pushes. */
+  stop(): void {
+    this.ending.abort();
+    this.credit.close();
+    for (const unsubscribe of this.held.values()) unsubscribe();
+    this.held.clear();
+  }
+
+  private finish(error?: unknown): void {
+    this.stop();
+    this.outbox.end(error);
+  }
+
+  /** The answer to a heartbeat, progress or outcome batch, pushed with the request's id. */
+  private answer(request: WorkRequest): Promise<void> | undefined {
+    const requestId = request.requestId;
+    const kind = request.kind;
+    switch (kind?.$case) {
+      case 'heartbeat':
+        return this.calls.heartbeat(kind.value).then((value) => this.outbox.push({ kind: { $case: 'heartbeat', value }, requestId }));
+      case 'progress':
+        return this.calls.reportProgress(kind.value).then((value) => this.outbox.push({ kind: { $case: 'progress', value }, requestId }));
+      case 'complete':
+        return this.calls.complete(kind.value).then((value) => this.outbox.push({ kind: { $case: 'complete', value }, requestId }));
+      default:
+        return undefined;
+    }
+  }
+
+  /** Keeps at most {@link MAX_REQUESTS_IN_FLIGHT} answers in the works; a failed one ends the session. */
+  private async track(answering: Promise<void>): Promise<void> {
+    const tracked = answering.catch((error: unknown) => this.finish(error)).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    if (this.inFlight.size >= MAX_REQUESTS_IN_FLIGHT) await Promise.race(this.inFlight);
+  }
+
+  /** The lease loop: while credit is left, one parked Lease for up to that many tasks. */
+  private async lease(worker: Omit<LeaseOptions, 'maxTasks'>): Promise<void> {
+    try {
+      while (!this.ending.signal.aborted) {
+        if (!(await this.credit.available())) continue;
+        const options = { ...worker, maxTasks: Math.min(this.credit.left, MAX_PUSH), replyBudget: this.calls.leaseBudget };
+        const tasks = await this.broker.lease(options, PARK_MS, this.ending.signal);
+        if (tasks.length === 0) continue;
+        this.credit.use(tasks.length);
+        for (const task of tasks) this.follow(task);
+        this.outbox.push({ kind: { $case: 'tasks', value: this.calls.leased(tasks) }, requestId: 0 });
+      }
+    } catch (error) {
+      this.finish(error);
+    }
+  }
+
+  /** Pushes a cancel request for a task this worker holds, until the task leaves its lease. */
+  private follow(leased: TaskRecord): void {
+    const token = leased.lease!.token;
+    let told = false;
+    const unsubscribe = this.broker.onTransition(leased.id, (task) => {
+      if (task.status !== 'process' || task.lease?.token !== token) {
+        unsubscribe();
+        this.held.delete(leased.id);
+      } else if (task.cancelRequested && !told) {
+        told = true;
+        this.outbox.push({ kind: { $case: 'cancel', value: { tasks: [{ taskId: task.id, reason: task.cancelReason ?? '' }] } }, requestId: 0 });
+      }
+    });
+    this.held.set(leased.id, unsubscribe);
+  }
+}
+
+/** The tasks a worker can still take: granted, less pushed. */
+class Credit {
+  left = 0;
+  private wake: (() => void) | undefined;
+  private closed = false;
+
+  /** Adds `count` to the credit left. */
+  grant(count: number): void {
+    if (count === 0) return;
+    this.left += count;
+    this.wake?.();
+  }
+
+  /** Takes `count` off the credit left. */
+  use(count: number): void {
+    this.left -= count;
+  }
+
+  /** Resolves true at once if credit is left, else once some is granted; false once closed. */
+  async available(): Promise<boolean> {
+    while (this.left <= 0 && !this.closed) await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = undefined;
+    return !this.closed;
+  }
+
+  /** Wakes the waiter for good: the session ended. */
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+}
