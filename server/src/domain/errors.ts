@@ -50,6 +50,23 @@ export class FailedPreconditionError extends BrokerError {
 }
 
 /**
+ * A transition the state machine (`domain/transitions/table.ts`) does not allow from the task's
+ * status: cancelling a task that already ended, or, from the store, a record whose status its
+ * index entry contradicts. A FAILED_PRECONDITION, since the task's state forbids the operation.
+ */
+export class IllegalTransitionError extends FailedPreconditionError {
+  constructor(
+    /** The transition refused (a name in the table). */
+    readonly transition: string,
+    /** The task's status, or undefined where there is no task yet. */
+    readonly from: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * What the caller asked to create exists already and is not what it describes: an idempotency key
  * reused for a different task. The message starts with the field's path.
  */
