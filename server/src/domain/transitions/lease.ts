@@ -1,3 +1,4 @@
+import { IllegalTransitionError } from '../errors.js';
 import type { TaskRecord } from '../task.js';
 import type { TransitionContext } from './context.js';
 import { mayMove } from './guard.js';
@@ -17,10 +18,12 @@ export interface LeaseGrant {
  * fresh token, and a deadline in steady time that never passes the attempt's time limit
  * (`maxTimeMs` from now). The previous attempt's progress is dropped.
  *
- * @throws IllegalTransitionError for a task that is not NEW or RETRY
+ * @throws IllegalTransitionError for a task that is not NEW or RETRY, or still waits for its eta
+ *   or backoff (the store leases only from the ready index, so this is a broken store)
  */
 export function leaseTask(before: TaskRecord, grant: LeaseGrant, at: TransitionContext): TaskRecord {
   mayMove('lease', before);
+  if (before.delayed) throw new IllegalTransitionError('lease', before.status, `task ${before.id} waits for its eta or backoff; it cannot be leased yet`);
   const timeLimitAtMs = before.maxTimeMs > 0 ? at.steadyMs + before.maxTimeMs : undefined;
   const { progress: _progress, ...rest } = before;
   return {
