@@ -1,6 +1,8 @@
 /**
  * The task store: the only code that knows LMDB. It exposes verbs (enqueue, lease, heartbeat,
- * complete, cancel, promoteDue, reapExpiredLeases, get, list), never transactions.
+ * complete, cancel, promoteDue, reapExpiredLeases, get, list), never transactions. What a verb
+ * does to a record is a pure transition of `domain/transitions/` (one table lists them all);
+ * this file finds the records, calls the transition, and writes the record and its index entries.
  *
  * Every verb is one atomic `childTransaction`: lmdb-js runs the callbacks issued in one event turn
  * in one shared write transaction (one commit, one fsync), and a callback that throws rolls back
