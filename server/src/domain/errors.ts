@@ -2,6 +2,7 @@
  * The broker's typed errors. Every layer throws these; the transport maps them to gRPC status codes
  * in exactly one place (`transport/error-mapping.ts`).
  */
+import type { TaskStatus } from './task.js';
 
 /** Base class of every error the broker means to report to a client. */
 export abstract class BrokerError extends Error {
@@ -59,7 +60,7 @@ export class IllegalTransitionError extends FailedPreconditionError {
     /** The transition refused (a name in the table). */
     readonly transition: string,
     /** The task's status, or undefined where there is no task yet. */
-    readonly from: string | undefined,
+    readonly from: TaskStatus | undefined,
     message: string,
   ) {
     super(message);
