@@ -2,6 +2,7 @@
  * The broker's typed errors. Every layer throws these; the transport maps them to gRPC status codes
  * in exactly one place (`transport/error-mapping.ts`).
  */
+import type { TaskStatus } from './task.js';
 
 /** Base class of every error the broker means to report to a client. */
 export abstract class BrokerError extends Error {
@@ -47,6 +48,23 @@ export class TaskNotFoundError extends BrokerError {
 /** The task's status forbids the operation. */
 export class FailedPreconditionError extends BrokerError {
   readonly reason = 'FAILED_PRECONDITION';
+}
+
+/**
+ * A transition the state machine (`domain/transitions/table.ts`) does not allow from the task's
+ * status: cancelling a task that already ended, or, from the store, a record whose status its
+ * index entry contradicts. A FAILED_PRECONDITION, since the task's state forbids the operation.
+ */
+export class IllegalTransitionError extends FailedPreconditionError {
+  constructor(
+    /** The transition refused (a name in the table). */
+    readonly transition: string,
+    /** The task's status, or undefined where there is no task yet. */
+    readonly from: TaskStatus | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * The task store: the only code that knows LMDB. It exposes verbs (enqueue, lease, heartbeat,
- * complete, cancel, promoteDue, reapExpiredLeases, get, list), never transactions.
+ * complete, cancel, promoteDue, reapExpiredLeases, get, list), never transactions. What a verb
+ * does to a record is a pure transition of `domain/transitions/` (one table lists them all);
+ * this file finds the records, calls the transition, and writes the record and its index entries.
  *
  * Every verb is one atomic `childTransaction`: lmdb-js runs the callbacks issued in one event turn
  * in one shared write transaction (one commit, one fsync), and a callback that throws rolls back
@@ -23,10 +25,19 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { retryDelayMs } from '../domain/backoff.js';
 import { toClock, type Clock } from '../domain/clock.js';
-import { AlreadyExistsError, FailedPreconditionError, TaskNotFoundError } from '../domain/errors.js';
+import { AlreadyExistsError, TaskNotFoundError } from '../domain/errors.js';
 import { idempotencyMismatch } from '../domain/idempotency.js';
+import { cancelTask } from '../domain/transitions/cancel.js';
+import { settle } from '../domain/transitions/complete.js';
+import type { TransitionContext } from '../domain/transitions/context.js';
+import { enqueueTask } from '../domain/transitions/enqueue.js';
+import { expireLease } from '../domain/transitions/expire.js';
+import { extendLease } from '../domain/transitions/heartbeat.js';
+import { leaseRefusal } from '../domain/transitions/lease-fence.js';
+import { leaseTask } from '../domain/transitions/lease.js';
+import { recordProgress } from '../domain/transitions/progress.js';
+import { promoteTask } from '../domain/transitions/promote.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import {
   TASK_STATUSES,
@@ -40,7 +51,6 @@ import {
   type ProgressItem,
   type ProgressResult,
   type ReplyBudget,
-  type TaskError,
   type TaskRecord,
   type TaskStatus,
 } from '../domain/task.js';
@@ -248,7 +258,7 @@ export class TaskStore {
         this.pending -= newTasks.length;
       }
     }
-    return this.write(newTasks.length, (now, changed) =>
+    return this.write(newTasks.length, (now, changed, steady) =>
         newTasks.map((spec, i) => {
           if (spec.idempotencyKey) {
             const existingId = this.idempotency.get(idempotencyKey(spec.queue, spec.idempotencyKey));
@@ -256,34 +266,8 @@ export class TaskStore {
             // Thrown inside the transaction: the tasks of the batch written before it roll back too.
             if (existing) return sameRequestOrThrow(existing, spec, `tasks[${i}].idempotency_key`);
           }
-          const runAtMs = spec.runAtMs ?? now + spec.delayMs;
-          const delayed = runAtMs > now;
-          const task: TaskRecord = {
-            id: newTaskId(),
-            name: spec.name,
-            queue: spec.queue,
-            priority: spec.priority,
-            args: spec.args,
-            kwargs: spec.kwargs,
-            status: 'new',
-            attempt: 0,
-            maxRetries: spec.maxRetries,
-            backoff: spec.backoff,
-            maxTimeMs: spec.maxTimeMs,
-            createdAtMs: now,
-            updatedAtMs: now,
-            runAtMs,
-            delayed,
-            seq: this.nextSeq(),
-            cancelRequested: false,
-            tags: spec.tags,
-            metadata: spec.metadata,
-            version: 1,
-          };
-          if (spec.idempotencyKey) {
-            task.idempotencyKey = spec.idempotencyKey;
-            this.idempotency.put(idempotencyKey(spec.queue, spec.idempotencyKey), task.id);
-          }
+          const task = enqueueTask(spec, newTaskId(), this.at(now, steady));
+          if (spec.idempotencyKey) this.idempotency.put(idempotencyKey(spec.queue, spec.idempotencyKey), task.id);
           this.transition(undefined, task, changed);
           return task;
         }),
@@ -302,28 +286,13 @@ export class TaskStore {
    */
   lease(options: LeaseOptions): Promise<WriteResult<TaskRecord[]>> {
     return this.write(0, (now, changed, steady) => {
+      const at = this.at(now, steady);
       const picked = mergeReadyQueues(this.indexes.ready, options.queues, options.maxTasks);
       const fits = replyMeter(options.replyBudget);
       const leased: TaskRecord[] = [];
       for (const taskId of picked) {
         const before = this.mustGet(taskId);
-        const timeLimitAtMs = before.maxTimeMs > 0 ? steady + before.maxTimeMs : undefined;
-        const { progress: _progress, ...rest } = before;
-        const after: TaskRecord = {
-          ...rest,
-          status: 'process',
-          attempt: before.attempt + 1,
-          startedAtMs: now,
-          updatedAtMs: now,
-          workerId: options.workerId,
-          lease: {
-            token: newLeaseToken(),
-            deadlineMs: Math.min(steady + options.leaseMs, timeLimitAtMs ?? Infinity),
-            leaseMs: options.leaseMs,
-            ...(timeLimitAtMs === undefined ? {} : { timeLimitAtMs }),
-          },
-          version: before.version + 1,
-        };
+        const after = leaseTask(before, { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at);
         // A task that would take the reply over the max message size stays ready (first in line
         // for the next call): leased, it would be lost with a reply that cannot be sent, and its
         // attempt with it.
@@ -341,7 +310,8 @@ export class TaskStore {
    * transitions: the records keep their version and watchers hear nothing.
    */
   heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
-    return this.write(items.length, (_now, _changed, steady) => {
+    return this.write(items.length, (now, _changed, steady) => {
+      const at = this.at(now, steady);
       const batch = new BatchRecords((id) => this.tasks.get(id));
       const results = items.map((item): HeartbeatResult => {
         const current = batch.get(item.taskId);
@@ -349,10 +319,9 @@ export class TaskStore {
         if (refusal || !current?.lease) {
           return { taskId: item.taskId, ok: false, cancelRequested: false, reason: refusal };
         }
-        const lease = current.lease;
-        const deadlineMs = Math.min(steady + (extendMs || lease.leaseMs), lease.timeLimitAtMs ?? Infinity);
-        batch.update({ ...current, lease: { ...lease, deadlineMs } });
-        return { taskId: item.taskId, ok: true, cancelRequested: current.cancelRequested, leaseDeadlineMs: deadlineMs };
+        const after = extendLease(current, extendMs, at);
+        batch.update(after);
+        return { taskId: item.taskId, ok: true, cancelRequested: current.cancelRequested, leaseDeadlineMs: after.lease!.deadlineMs };
       });
       batch.store((before, after) => this.transition(before, after));
       return results;
@@ -365,6 +334,7 @@ export class TaskStore {
    */
   complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
     return this.write(completions.length, (now, changed, steady) => {
+      const at = this.at(now, steady);
       const batch = new BatchRecords((id) => this.tasks.get(id));
       const results = completions.map((completion): CompletionResult => {
         const before = batch.get(completion.taskId);
@@ -372,7 +342,7 @@ export class TaskStore {
         if (refusal || !before) {
           return { taskId: completion.taskId, accepted: false, reason: refusal, ...(before ? { task: before } : {}) };
         }
-        const after = this.settle(before, completion, now);
+        const after = settle(before, completion.outcome, at);
         batch.update(after);
         changed.push(after);
         return { taskId: completion.taskId, accepted: true, task: after };
@@ -389,12 +359,13 @@ export class TaskStore {
    */
   reportProgress(items: readonly ProgressItem[]): Promise<WriteResult<ProgressResult[]>> {
     return this.write(items.length, (now, changed, steady) => {
+      const at = this.at(now, steady);
       const batch = new BatchRecords((id) => this.tasks.get(id));
       const results = items.map((item): ProgressResult => {
         const before = batch.get(item.taskId);
         const refusal = leaseRefusal(before, item.leaseToken, steady);
         if (refusal || !before) return { taskId: item.taskId, ok: false, reason: refusal };
-        const after = { ...before, progress: item.progress, updatedAtMs: now, version: before.version + 1 };
+        const after = recordProgress(before, item.progress, at);
         batch.update(after);
         changed.push(after);
         return { taskId: item.taskId, ok: true };
@@ -409,41 +380,27 @@ export class TaskStore {
    * `cancelRequested` for its worker to see; a CANCEL task is returned unchanged.
    *
    * @throws TaskNotFoundError for an unknown id
-   * @throws FailedPreconditionError for a task that ended in SUCCESS or ERROR
+   * @throws IllegalTransitionError (a FailedPreconditionError) for a task that ended in SUCCESS or ERROR
    */
   cancel(taskId: string, reason: string): Promise<WriteResult<TaskRecord>> {
-    return this.write(1, (now, changed) => {
-        const before = this.mustGet(taskId);
-        switch (before.status) {
-          case 'cancel':
-            return before;
-          case 'success':
-          case 'error':
-            throw new FailedPreconditionError(`task ${taskId} already ended in ${before.status}; it cannot be cancelled`);
-          case 'process': {
-            if (before.cancelRequested) return before;
-            const after = { ...before, cancelRequested: true, cancelReason: reason, updatedAtMs: now, version: before.version + 1 };
-            this.transition(before, after, changed);
-            return after;
-          }
-          case 'new':
-          case 'retry': {
-            const after = finish(before, 'cancel', now, { cancelReason: reason });
-            this.transition(before, after, changed);
-            return after;
-          }
-        }
-      });
+    return this.write(1, (now, changed, steady) => {
+      const before = this.mustGet(taskId);
+      const after = cancelTask(before, reason, this.at(now, steady));
+      // The same record back means there was nothing to change (asked again).
+      if (after !== before) this.transition(before, after, changed);
+      return after;
+    });
   }
 
   /** Moves up to `limit` tasks whose eta or backoff has passed from the delayed to the ready index. */
   promoteDue(limit: number): Promise<WriteResult<number>> {
-    return this.write(limit, (now, changed) => {
+    return this.write(limit, (now, changed, steady) => {
+      const at = this.at(now, steady);
       const due = Array.from(this.indexes.delayed.getRange({ ...dueRange(now), limit }));
       for (const { value: taskId } of due) {
         const before = this.mustGet(taskId as string);
         // Listed in `changed` so that waiting leases wake; the version stays, so watchers skip it.
-        this.transition(before, { ...before, delayed: false, seq: this.nextSeq() }, changed);
+        this.transition(before, promoteTask(before, at), changed);
       }
       return due.length;
     });
@@ -457,15 +414,11 @@ export class TaskStore {
    */
   reapExpiredLeases(limit: number): Promise<WriteResult<number>> {
     return this.write(limit, (now, changed, steady) => {
+      const at = this.at(now, steady);
       const expired = Array.from(this.indexes.leases.getRange({ ...dueRange(steady), limit }));
       for (const { value: taskId } of expired) {
         const before = this.mustGet(taskId as string);
-        const lease = before.lease!;
-        const timedOut = lease.timeLimitAtMs !== undefined && lease.deadlineMs >= lease.timeLimitAtMs;
-        const error: TaskError = timedOut
-          ? { type: 'TimeLimitExceeded', message: `attempt ${before.attempt} ran longer than max_time_ms (${before.maxTimeMs} ms)`, traceback: '' }
-          : { type: 'LeaseExpired', message: `the lease of worker "${before.workerId}" on attempt ${before.attempt} ran out without a heartbeat or an outcome`, traceback: '' };
-        this.transition(before, this.afterFailure(before, error, true, now, 0), changed);
+        this.transition(before, expireLease(before, at), changed);
       }
       return expired.length;
     });
@@ -677,53 +630,9 @@ export class TaskStore {
     changed?.push(after);
   }
 
-  /** The record after an accepted outcome. */
-  private settle(before: TaskRecord, completion: Completion, now: number): TaskRecord {
-    const outcome = completion.outcome;
-    switch (outcome.kind) {
-      case 'success':
-        return finish(before, 'success', now, { result: outcome.result });
-      case 'cancelled':
-        return finish(before, 'cancel', now, { cancelReason: outcome.reason || before.cancelReason || 'cancelled by the worker' });
-      case 'failure':
-        return this.afterFailure(before, outcome.error, outcome.retryable, now, retryDelayMs(before.backoff, before.attempt));
-      case 'released':
-        return this.afterRelease(before, now);
-    }
-  }
-
-  /** The record of a task given back unfinished: ready at once, as if the attempt never started. */
-  private afterRelease(before: TaskRecord, now: number): TaskRecord {
-    if (before.cancelRequested) return finish(before, 'cancel', now, {});
-    const { lease: _lease, progress: _progress, ...rest } = before;
-    const attempt = before.attempt - 1;
-    return {
-      ...rest,
-      status: attempt === 0 ? 'new' : 'retry',
-      attempt,
-      updatedAtMs: now,
-      runAtMs: now,
-      delayed: false,
-      seq: this.nextSeq(),
-      version: before.version + 1,
-    };
-  }
-
-  /** The record after a failed attempt: CANCEL if asked to, RETRY if allowed, otherwise ERROR. */
-  private afterFailure(before: TaskRecord, error: TaskError, retryable: boolean, now: number, delayMs: number): TaskRecord {
-    if (before.cancelRequested) return finish(before, 'cancel', now, { error });
-    if (!retryable || before.attempt > before.maxRetries) return finish(before, 'error', now, { error });
-    const { lease: _lease, ...rest } = before;
-    return {
-      ...rest,
-      status: 'retry',
-      error,
-      updatedAtMs: now,
-      runAtMs: now + delayMs,
-      delayed: delayMs > 0,
-      seq: this.nextSeq(),
-      version: before.version + 1,
-    };
+  /** What the pure transitions (`domain/transitions/`) may know of the commit they run in. */
+  private at(nowMs: number, steadyMs: number): TransitionContext {
+    return { nowMs, steadyMs, nextSeq: () => this.nextSeq() };
   }
 
   private mustGet(taskId: string): TaskRecord {
@@ -782,12 +691,6 @@ class BatchRecords {
   }
 }
 
-/** The record of a task that reached a final status. */
-function finish(before: TaskRecord, status: TaskStatus, now: number, changes: Partial<TaskRecord>): TaskRecord {
-  const { lease: _lease, ...rest } = before;
-  return { ...rest, ...changes, status, delayed: false, updatedAtMs: now, finishedAtMs: now, version: before.version + 1 };
-}
-
 /**
  * The task that holds an idempotency key, if `spec` describes the same task.
  * @throws AlreadyExistsError naming `field` and the first field that differs
@@ -798,19 +701,6 @@ function sameRequestOrThrow(existing: TaskRecord, spec: NewTask, field: string):
   throw new AlreadyExistsError(
     `${field}: ${JSON.stringify(spec.idempotencyKey)} is already used in queue ${JSON.stringify(spec.queue)} by task ${existing.id}, with another ${differs}; nothing was stored (use a new key for a new task)`,
   );
-}
-
-/** The refusal of a lease token that does not hold the task's current lease. */
-const STALE_LEASE = 'stale lease: this token does not hold a lease on the task (unknown task, task no longer running, or leased again)';
-
-/** Why a lease token is not (or no longer) good for this task at steady time `now`, or undefined if it is. */
-function leaseRefusal(task: TaskRecord | undefined, token: string, now: number): string | undefined {
-  // One reason for an unknown task, an ended one and another attempt's lease: a refusal tells the
-  // caller nothing about a task it does not hold (its existence, status or attempt), which a
-  // worker token could not read with GetTask.
-  if (!task || task.status !== 'process' || !task.lease || task.lease.token !== token) return STALE_LEASE;
-  if (task.lease.deadlineMs <= now) return 'lease expired';
-  return undefined;
 }
 
 /**

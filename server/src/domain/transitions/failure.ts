@@ -1,0 +1,25 @@
+import type { TaskError, TaskRecord } from '../task.js';
+import type { TransitionContext } from './context.js';
+import { finish } from './finish.js';
+
+/**
+ * The record after a failed attempt, shared by rows `fail` and `expire` (process → cancel |
+ * error | retry), whose callers have passed their own guard: CANCEL if a cancel was requested
+ * (the failure is usually the cancellation itself), ERROR if not retryable or no retry is left,
+ * otherwise RETRY, delayed by `delayMs` (a wall-clock run-at time, like an eta).
+ */
+export function afterFailure(before: TaskRecord, error: TaskError, retryable: boolean, delayMs: number, at: TransitionContext): TaskRecord {
+  if (before.cancelRequested) return finish(before, 'cancel', at.nowMs, { error });
+  if (!retryable || before.attempt > before.maxRetries) return finish(before, 'error', at.nowMs, { error });
+  const { lease: _lease, ...rest } = before;
+  return {
+    ...rest,
+    status: 'retry',
+    error,
+    updatedAtMs: at.nowMs,
+    runAtMs: at.nowMs + delayMs,
+    delayed: delayMs > 0,
+    seq: at.nextSeq(),
+    version: before.version + 1,
+  };
+}

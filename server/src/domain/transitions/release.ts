@@ -1,0 +1,28 @@
+import type { TaskRecord } from '../task.js';
+import type { TransitionContext } from './context.js';
+import { finish } from './finish.js';
+import { mayMove } from './guard.js';
+
+/**
+ * The record of a task given back unfinished (row `release`: process → new | retry | cancel):
+ * ready at once, as if the attempt never started (NEW again if it was the first), or CANCEL if a
+ * cancel was requested meanwhile.
+ *
+ * @throws IllegalTransitionError for a task that is not PROCESS
+ */
+export function releaseTask(before: TaskRecord, at: TransitionContext): TaskRecord {
+  mayMove('release', before);
+  if (before.cancelRequested) return finish(before, 'cancel', at.nowMs, {});
+  const { lease: _lease, progress: _progress, ...rest } = before;
+  const attempt = before.attempt - 1;
+  return {
+    ...rest,
+    status: attempt === 0 ? 'new' : 'retry',
+    attempt,
+    updatedAtMs: at.nowMs,
+    runAtMs: at.nowMs,
+    delayed: false,
+    seq: at.nextSeq(),
+    version: before.version + 1,
+  };
+}
