@@ -54,6 +54,19 @@ describe('Work stream', () => {
     expect((await broker.client.getTask({ taskId: done!.task!.id })).task?.status).toBe(TaskStatus.TASK_STATUS_SUCCESS);
   });
 
+  test('many small credit grants on one stream keep tasks coming (no message counts as a reply to come)', async () => {
+    const queue = uniqueQueue('grants');
+    await broker.client.enqueue({ tasks: Array.from({ length: 60 }, () => spec(queue)) });
+    const work = openWork(broker.client);
+    work.send(start(queue, 0));
+    for (let i = 0; i < 60; i++) work.send({ credit: 1 });
+    let received = 0;
+    while (received < 60) received += pushed(await work.next()).length;
+    expect(received).toBe(60);
+    work.end();
+    await work.closed;
+  });
+
   test('a task enqueued while the worker has credit is pushed to it', async () => {
     const queue = uniqueQueue('push');
     const work = openWork(broker.client);

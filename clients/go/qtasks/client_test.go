@@ -45,6 +45,12 @@ func TestEnqueueBatchAndWaitAll(t *testing.T) {
 	if calls, _ := rpcs.count("Enqueue"); calls != 3 {
 		t.Errorf("Enqueue of %d tasks with max batch 100 made %d RPCs, want 3", n, calls)
 	}
+	defer func() {
+		// Tasks come over the Work stream, pushed: the worker never calls Lease.
+		if calls, _ := rpcs.count("Lease"); calls != 0 {
+			t.Errorf("the worker made %d Lease calls, want 0 (tasks come over the Work stream)", calls)
+		}
+	}()
 	ids := make([]string, n)
 	for i, task := range tasks {
 		ids[i] = task.ID

@@ -31,8 +31,10 @@ type WorkerOptions struct {
 	// LeaseDuration is the lease asked for each task, renewed by a heartbeat every third of it.
 	// 1 s to 1 h; default 30 s.
 	LeaseDuration time.Duration
-	// LeaseWait is how long one Lease call waits for a task when none is ready (a long poll).
-	// 0 to 300 s; default 30 s.
+	// LeaseWait was how long one Lease call waited for a task. The worker now takes tasks over
+	// one Work stream, pushed the moment they are ready, so it is only checked (0 to 300 s).
+	//
+	// Deprecated: ignored since the worker uses the Work stream.
 	LeaseWait time.Duration
 	// ShutdownGrace is how long running tasks may go on once Run's context ends; the others are
 	// then given back to the broker. Default 10 s; negative means no grace.
@@ -52,9 +54,10 @@ type WorkerOptions struct {
 
 // Worker leases tasks from the broker and runs their handlers, each in its own goroutine.
 //
-// One loop leases as many tasks as there are free slots, long-polling so that an idle worker costs
-// nothing and a task starts the moment it is ready. Running tasks share one Heartbeat call every
-// third of the lease; one that the broker says was asked to cancel has its context cancelled.
+// The worker holds one Work stream: it grants the broker as much credit as it has free slots, and
+// the broker pushes tasks the moment they are ready, and cancel requests at once (the task's
+// context is cancelled). Each freed slot grants one more credit, so no task waits on a Lease
+// round trip. Running tasks share one Heartbeat call every third of the lease.
 // Outcomes are sent in batches: a handler's result becomes Success (its JSON), an error becomes
 // a Failure whose type is the error's type (see [TypedError], [WithType]; a Go error type's name
 // otherwise, "Error" for plain errors.New errors, "Panic" for a panic) and which is retryable
@@ -156,7 +159,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.heartbeatLoop(stopHeartbeats)
 	}()
 
-	w.leaseLoop(ctx, taskParent, queues)
+	w.workLoop(ctx, taskParent, queues)
 
 	allDone := make(chan struct{})
 	go func() {
@@ -203,42 +206,6 @@ func (w *Worker) start() ([]string, error) {
 	}
 	w.active = true
 	return queues, nil
-}
-
-// leaseLoop leases tasks for the free slots until ctx ends.
-func (w *Worker) leaseLoop(ctx context.Context, taskParent context.Context, queues []string) {
-	failures := 0
-	for ctx.Err() == nil {
-		free := w.opts.Concurrency - w.Running()
-		if free <= 0 {
-			select {
-			case <-w.slotFreed:
-			case <-ctx.Done():
-			}
-			continue
-		}
-		resp, err := unary(ctx, w.client, "Lease", w.opts.LeaseWait, w.client.rpc.Lease, &brokerv1.LeaseRequest{
-			WorkerId: w.opts.WorkerID,
-			Queues:   queues,
-			MaxTasks: int32(min(free, 1000)),
-			WaitMs:   millis(w.opts.LeaseWait),
-			LeaseMs:  millis(w.opts.LeaseDuration),
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			delay := min(100*time.Millisecond<<min(failures, 6), 5*time.Second)
-			failures++
-			w.opts.Logger.Warn("qtasks worker: Lease failed; retrying", "worker", w.opts.WorkerID, "retry_in", delay, "error", err)
-			_ = sleep(ctx, delay)
-			continue
-		}
-		failures = 0
-		for _, leased := range resp.GetTasks() {
-			w.launch(taskParent, leased)
-		}
-	}
 }
 
 // launch starts running one leased task.

@@ -25,6 +25,9 @@ class FlowControlledCall extends ServerInterceptingCall {
   /** What this call counts against the budget now: its admission, then its messages in flight. */
   private readonly releases = new Set<() => void>();
   private releaseAdmission: (() => void) | undefined;
+  /** Whether the call's first message was let through; later ones wait behind it, then pass. */
+  private admission: 'none' | 'waiting' | 'done' = 'none';
+  private readonly queued: (() => void)[] = [];
   private ended = false;
 
   constructor(
@@ -34,14 +37,25 @@ class FlowControlledCall extends ServerInterceptingCall {
     super(call, {
       start: (next) =>
         next({
-          onReceiveMessage: (message, pass) =>
+          onReceiveMessage: (message, pass) => {
+            // Only a call's first message waits to be let through: the later messages of a client
+            // stream (a Work session's credit and outcomes) belong to a call already admitted, and
+            // admitting each anew counted every one as a reply to come, until the stream's own
+            // pushes waited for room that only its end would free.
+            if (this.admission === 'done') return pass(message);
+            // Later messages keep their order behind a first one still waiting.
+            if (this.admission === 'waiting') return void this.queued.push(() => pass(message));
+            this.admission = 'waiting';
             this.gate((proceed) =>
               this.unsent.admit(this.connection, (release) => {
                 this.releaseAdmission = this.hold(release);
+                this.admission = 'done';
                 proceed();
                 pass(message);
+                for (const passQueued of this.queued.splice(0)) passQueued();
               }),
-            ),
+            );
+          },
           onCancel: () => this.end(),
         }),
     });

@@ -1,0 +1,144 @@
+package qtasks
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	brokerv1 "github.com/qtasks/qtasks-broker/clients/go/gen/qtasks/broker/v1"
+)
+
+// workLoop takes tasks over Work streams until ctx ends: the broker pushes tasks against the
+// credit this worker grants (its free slots) and pushes cancel requests at once. A stream that
+// fails is opened again after a backoff; leases outlive streams, so running tasks are unaffected.
+func (w *Worker) workLoop(ctx context.Context, taskParent context.Context, queues []string) {
+	failures := 0
+	for ctx.Err() == nil {
+		startedAt := time.Now()
+		err := w.session(ctx, taskParent, queues)
+		if ctx.Err() != nil {
+			return
+		}
+		// A stream that lived a while was healthy: its end starts the backoff afresh.
+		if time.Since(startedAt) > 10*time.Second {
+			failures = 0
+		}
+		delay := min(100*time.Millisecond<<min(failures, 6), 5*time.Second)
+		failures++
+		w.opts.Logger.Warn("qtasks worker: the Work stream ended; opening another", "worker", w.opts.WorkerID, "retry_in", delay, "error", err)
+		_ = sleep(ctx, delay)
+	}
+}
+
+// pushed is what the receiving goroutine hands to the session: tasks, cancel requests or the end.
+type pushed struct {
+	tasks   []*brokerv1.LeasedTask
+	cancels []*brokerv1.CancelRequest
+	err     error
+}
+
+// session runs one Work stream until ctx ends (then it closes its side, gives back what the
+// broker still pushes, and returns nil) or the stream fails (it returns the error).
+func (w *Worker) session(ctx context.Context, taskParent context.Context, queues []string) error {
+	// The stream outlives ctx: on a stop, the worker half-closes it and reads it to its end, so
+	// that no task pushed meanwhile is left leased to no one.
+	streamCtx, cancelStream := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelStream()
+	stream, err := w.client.rpc.Work(streamCtx)
+	if err != nil {
+		return err
+	}
+	incoming := make(chan pushed, 16)
+	go receive(streamCtx, stream, incoming)
+
+	// granted is the credit given and not yet used: the free slots already promised to the broker.
+	granted := w.opts.Concurrency - w.Running()
+	err = stream.Send(&brokerv1.WorkRequest{
+		Kind:   &brokerv1.WorkRequest_Start{Start: &brokerv1.WorkStart{WorkerId: w.opts.WorkerID, Queues: queues, LeaseMs: millis(w.opts.LeaseDuration)}},
+		Credit: int32(granted),
+	})
+	if err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-w.slotFreed:
+			if free := w.opts.Concurrency - w.Running() - granted; free > 0 {
+				granted += free
+				if err := stream.Send(&brokerv1.WorkRequest{Credit: int32(free)}); err != nil {
+					return err
+				}
+			}
+		case msg := <-incoming:
+			if msg.err != nil {
+				return msg.err
+			}
+			granted -= len(msg.tasks)
+			for _, leased := range msg.tasks {
+				w.launch(taskParent, leased)
+			}
+			w.cancelRuns(msg.cancels)
+		case <-ctx.Done():
+			_ = stream.CloseSend()
+			for msg := range incoming {
+				w.giveBack(msg.tasks)
+				w.cancelRuns(msg.cancels)
+			}
+			return nil
+		}
+	}
+}
+
+// receive hands every message of the stream to incoming, then its end, and closes incoming
+// (io.EOF, a clean end, is passed on as an error: the session did not end it). It gives up when
+// ctx ends, so that it never blocks on a session that has returned.
+func receive(ctx context.Context, stream brokerv1.BrokerService_WorkClient, incoming chan<- pushed) {
+	defer close(incoming)
+	for {
+		msg := pushed{}
+		resp, err := stream.Recv()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = errors.New("the broker ended the Work stream")
+			}
+			msg.err = err
+		} else {
+			msg.tasks, msg.cancels = resp.GetTasks().GetTasks(), resp.GetCancel().GetTasks()
+		}
+		select {
+		case incoming <- msg:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// cancelRuns cancels the runs of the tasks the broker says were asked to cancel.
+func (w *Worker) cancelRuns(requests []*brokerv1.CancelRequest) {
+	if len(requests) == 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, request := range requests {
+		if run := w.running[request.GetTaskId()]; run != nil {
+			run.cancel(ErrCancelRequested)
+		}
+	}
+}
+
+// giveBack releases tasks pushed after the worker began to stop: ready again at once, the
+// attempt not counted.
+func (w *Worker) giveBack(tasks []*brokerv1.LeasedTask) {
+	for _, leased := range tasks {
+		w.outcomes.report(&brokerv1.Completion{
+			TaskId:     leased.GetTask().GetId(),
+			LeaseToken: leased.GetLeaseToken(),
+			Outcome:    &brokerv1.Completion_Released{Released: &brokerv1.Released{}},
+		}, w.opts.LeaseDuration)
+	}
+}
