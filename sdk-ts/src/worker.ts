@@ -17,33 +17,24 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { HeartbeatResult, LeasedTask } from '@qtasks/proto';
-import type { AsyncTask } from './async-task.js';
 import { Backoff, abortable, sleep } from './backoff.js';
 import type { QTasksConfig } from './config.js';
-import type { BrokerConnection } from './connection.js';
-import { TaskContext, type ContextHost } from './context.js';
-import { QTasksError, TaskCancelError, TaskTimeLimitError } from './errors.js';
-import { AsyncTaskExecutor } from './executor.js';
+import { QTasksError, TaskCancelError } from './errors.js';
 import { Heartbeats, monotonicDeadline } from './heartbeats.js';
-import { encodeJson } from './json.js';
 import { prefixedLogger, type Logger } from './logger.js';
-import { ProgressPublisher } from './progress-publisher.js';
 import { reportOutcome } from './report-outcome.js';
 import { RunBook, type LeasedRun } from './run-book.js';
-import { LeaseLostError, WorkerStoppingError, outcomeOf, unstartedOutcome, workerFailure, type Outcome } from './run-outcome.js';
+import { runHandler, type HandlerHost } from './run-handler.js';
+import { LeaseLostError, WorkerStoppingError, unstartedOutcome, type Outcome } from './run-outcome.js';
 import { HELD, type StopReason } from './run-state.js';
 import { Task, type ResultWaiter } from './task.js';
 import type { TaskExecSchema } from './task-exec-schema.js';
 
 /** What the worker needs from its app. */
-export interface WorkerHost extends ContextHost, ResultWaiter {
+export interface WorkerHost extends HandlerHost, ResultWaiter {
   readonly name: string;
   readonly config: QTasksConfig;
-  readonly tasks: Map<string, TaskExecSchema>;
   readonly logger: Logger;
-  connection(): BrokerConnection;
-  /** The `AsyncTask` an echo task receives. */
-  echoOf(schema: TaskExecSchema, ctx: TaskContext): AsyncTask;
 }
 
 /** The broker leases at most this many tasks per call. */
@@ -278,7 +269,7 @@ export class Worker {
   /** Runs one task's handler, frees its slot as soon as the outcome is decided, then reports it; never throws. */
   private async run(run: LeasedRun): Promise<void> {
     const logger = this.loggerOf(run);
-    const outcome = await this.execute(run, logger);
+    const outcome = await runHandler(this.host, run, logger);
     const lost: unknown = run.controller.signal.reason;
     if (lost instanceof LeaseLostError) {
       this.settle(run, 'lease-lost');
@@ -290,31 +281,6 @@ export class Worker {
     this.freeSlot();
     if (outcome.$case === 'failure') logger.error(`failed: ${outcome.value.error?.type}: ${outcome.value.error?.message}`);
     await this.report(run, outcome, logger);
-  }
-
-  /** Runs the handler of one task; resolves to its outcome, never rejects. */
-  private async execute(run: LeasedRun, logger: Logger): Promise<Outcome> {
-    const { task, controller } = run;
-    const schema = this.tasks.get(task.taskName);
-    if (!schema) return workerFailure('TaskNotRegistered', `no task named "${task.taskName}" is registered in this worker`);
-    // Aborted between taking its slot and getting here (a cancel, a lost lease): do not start it.
-    if (controller.signal.aborted) return outcomeOf(controller.signal.reason, schema);
-    const timeLimit = schema.maxTime === undefined ? undefined : setTimeout(() => controller.abort(new TaskTimeLimitError(schema.name, schema.maxTime!)), schema.maxTime * 1000);
-    try {
-      const ctx = new TaskContext(this.host, task.uuid, task.taskName, task.attempt, controller.signal, logger);
-      const Executor = schema.executor ?? AsyncTaskExecutor;
-      const executor = new Executor(schema, task, ctx, {
-        createEcho: () => this.host.echoOf(schema, ctx),
-        publishProgress: (item) => (run.progress ??= new ProgressPublisher(this.host.connection(), run.taskId, run.leaseToken)).publish(item),
-      });
-      const value = await abortable(executor.execute(), controller.signal);
-      if (run.progress) await run.progress.flushed();
-      return { $case: 'success', value: { result: encodeJson(value, `the result of task ${schema.name}`) } };
-    } catch (error) {
-      return outcomeOf(error, schema);
-    } finally {
-      clearTimeout(timeLimit);
-    }
   }
 
   /** Reports `run`'s decided outcome, then settles it with what became of the report. */
