@@ -42,7 +42,7 @@ export function workerFailure(name: string, message: string): Outcome {
 }
 
 /** A `failure` outcome for a thrown value. */
-export function failure(error: unknown, retryable: boolean): Outcome {
+function failure(error: unknown, retryable: boolean): Outcome {
   const message = error instanceof Error ? error.message : String(error);
   const traceback = error instanceof Error ? (error.stack ?? '') : '';
   return { $case: 'failure', value: { error: { type: errorType(error), message, traceback }, retryable } };

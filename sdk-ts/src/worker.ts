@@ -144,6 +144,7 @@ export class Worker {
     this.markStopped();
   }
 
+  /** The lease loop: asks for free slots plus the tasks to hold in hand, and waits while there are none. */
   private async leaseForever(queues: string[], signal: AbortSignal): Promise<void> {
     const { config, logger } = this.host;
     const backoff = new Backoff();
@@ -176,6 +177,7 @@ export class Worker {
     }
   }
 
+  /** Books a task just leased as a `held` run, then starts it, leaves it held, or gives it back (see {@link takeSlot}). */
   private launch(leased: LeasedTask): void {
     const task = new Task(leased.task!, this.host);
     const run: LeasedRun = {
@@ -294,6 +296,7 @@ export class Worker {
     if (!this.runs.hasLeases()) this.heartbeats.stop();
   }
 
+  /** The app's logger, its lines prefixed with the run's task name and id. */
   private loggerOf(run: LeasedRun): Logger {
     return prefixedLogger(this.host.logger, `${run.task.taskName}:${run.taskId}`);
   }
