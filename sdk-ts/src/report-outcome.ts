@@ -1,0 +1,59 @@
+/**
+ * Reporting a run's outcome: through the connection's completions batcher, retried while the
+ * broker is unreachable and the lease may still hold.
+ */
+import { Status } from 'nice-grpc';
+import { Backoff, sleep } from './backoff.js';
+import type { BrokerConnection } from './connection.js';
+import { BrokerCallError } from './errors.js';
+import type { Logger } from './logger.js';
+import { workerFailure, type Outcome } from './run-outcome.js';
+import type { StopReason } from './run-state.js';
+
+/** The lease a report is made under. */
+export interface ReportedLease {
+  readonly taskId: string;
+  readonly leaseToken: string;
+}
+
+/**
+ * Sends `outcome` and resolves to what became of it; never rejects. Retries with backoff for up
+ * to `leaseMs` (past that the lease has run out and the broker decides): the outcome kind the
+ * broker accepted, `refused` when it answered no, `unreported` when it could not be told.
+ */
+export async function reportOutcome(connection: () => BrokerConnection, lease: ReportedLease, outcome: Outcome, leaseMs: number, logger: Logger): Promise<StopReason> {
+  let backoff: Backoff | undefined; // made on the first failure: most reports need none
+  const giveUpAt = performance.now() + leaseMs;
+  let replaced = false;
+  for (;;) {
+    try {
+      const result = await connection().completions.add({ taskId: lease.taskId, leaseToken: lease.leaseToken, outcome });
+      if (result.accepted) return outcome.$case;
+      logger.warn(`the broker refused the outcome: ${result.reason}`);
+      return 'refused';
+    } catch (error) {
+      const refusal = refusedOutcome(error);
+      if (refusal && !replaced) {
+        // The broker refused this outcome itself (a result or traceback over its size limit,
+        // say): resending it cannot help, and waiting out the lease would hide the cause behind
+        // LeaseExpired. Report that refusal instead, once, as a failure that is not retried.
+        logger.error(`the broker refused the outcome: ${refusal}`);
+        replaced = true;
+        outcome = workerFailure('OutcomeRefused', refusal.slice(0, 2000));
+        continue;
+      }
+      if (refusal || performance.now() > giveUpAt) {
+        logger.error('could not report the outcome; the broker will end or re-run the task when its lease runs out', error);
+        return 'unreported';
+      }
+      await sleep((backoff ??= new Backoff()).next());
+    }
+  }
+}
+
+/** The broker's message when it refused this one outcome as invalid or too large, else undefined. */
+function refusedOutcome(error: unknown): string | undefined {
+  if (!(error instanceof BrokerCallError)) return undefined;
+  if (error.code !== Status.INVALID_ARGUMENT && error.code !== Status.RESOURCE_EXHAUSTED) return undefined;
+  return /^completions\[\d+\]/.test(error.details) ? error.details : undefined;
+}

@@ -1,0 +1,49 @@
+/**
+ * Running one leased task's handler to an outcome: the task's context and executor, its time
+ * limit, its progress channel, and the outcome made from whatever it returned or threw.
+ */
+import type { AsyncTask } from './async-task.js';
+import { abortable } from './backoff.js';
+import type { BrokerConnection } from './connection.js';
+import { TaskContext, type ContextHost } from './context.js';
+import { TaskTimeLimitError } from './errors.js';
+import { AsyncTaskExecutor } from './executor.js';
+import { encodeJson } from './json.js';
+import type { Logger } from './logger.js';
+import { ProgressPublisher } from './progress-publisher.js';
+import type { LeasedRun } from './run-book.js';
+import { outcomeOf, workerFailure, type Outcome } from './run-outcome.js';
+import type { TaskExecSchema } from './task-exec-schema.js';
+
+/** What a handler's run needs from the worker's app. */
+export interface HandlerHost extends ContextHost {
+  readonly tasks: Map<string, TaskExecSchema>;
+  connection(): BrokerConnection;
+  /** The `AsyncTask` an echo task receives. */
+  echoOf(schema: TaskExecSchema, ctx: TaskContext): AsyncTask;
+}
+
+/** Runs the handler of `run`'s task; resolves to its outcome, never rejects. */
+export async function runHandler(host: HandlerHost, run: LeasedRun, logger: Logger): Promise<Outcome> {
+  const { task, controller } = run;
+  const schema = host.tasks.get(task.taskName);
+  if (!schema) return workerFailure('TaskNotRegistered', `no task named "${task.taskName}" is registered in this worker`);
+  // Aborted between taking its slot and getting here (a cancel, a lost lease): do not start it.
+  if (controller.signal.aborted) return outcomeOf(controller.signal.reason, schema);
+  const timeLimit = schema.maxTime === undefined ? undefined : setTimeout(() => controller.abort(new TaskTimeLimitError(schema.name, schema.maxTime!)), schema.maxTime * 1000);
+  try {
+    const ctx = new TaskContext(host, task.uuid, task.taskName, task.attempt, controller.signal, logger);
+    const Executor = schema.executor ?? AsyncTaskExecutor;
+    const executor = new Executor(schema, task, ctx, {
+      createEcho: () => host.echoOf(schema, ctx),
+      publishProgress: (item) => (run.progress ??= new ProgressPublisher(host.connection(), run.taskId, run.leaseToken)).publish(item),
+    });
+    const value = await abortable(executor.execute(), controller.signal);
+    if (run.progress) await run.progress.flushed();
+    return { $case: 'success', value: { result: encodeJson(value, `the result of task ${schema.name}`) } };
+  } catch (error) {
+    return outcomeOf(error, schema);
+  } finally {
+    clearTimeout(timeLimit);
+  }
+}
