@@ -24,7 +24,11 @@ export interface QTasksConfig {
   resultStatusesEnd: TaskStatusName[];
   /** Lease length a worker asks for, in ms; heartbeats renew it every third of it. @defaultValue 30000 */
   leaseMs: number;
-  /** How long one `Lease` call waits for work, in ms. @defaultValue 30000 */
+  /**
+   * How long one `Lease` call waits for work, in ms. @defaultValue 30000
+   * @deprecated The worker takes its tasks over one Work stream, pushed as they become ready; this
+   * is only checked (0–300000).
+   */
   leaseWaitMs: number;
   /** On stop, how long running tasks may take to finish before they are given back, in ms. @defaultValue 10000 */
   shutdownGraceMs: number;

@@ -17,12 +17,16 @@ import {
   type ProgressResult,
   type Task as ProtoTask,
   type TaskSpec,
+  type WorkRequest,
+  type WorkResponse,
+  type WorkStart,
 } from '@qtasks/proto';
 import { ClientError, Status, createChannel, createClientFactory, type Channel, type Client, type Metadata } from 'nice-grpc';
 import { Batcher } from './batcher.js';
 import { linkedSignal } from './backoff.js';
 import { BrokerCallError, toBrokerCallError } from './errors.js';
 import { bearerTokenMiddleware, type ConnectionSecurity } from './security.js';
+import { WorkSession } from './work-session.js';
 
 
 
@@ -97,6 +101,22 @@ export class BrokerConnection {
   /** Leases tasks (a long poll); `signal` ends the wait early. */
   lease(request: DeepPartial<LeaseRequest>, signal?: AbortSignal): Promise<LeaseResponse> {
     return this.call('Lease', (callSignal) => this.client.lease(request, { signal: callSignal }), (request.waitMs ?? 0) + this.callTimeoutMs, signal);
+  }
+
+  /**
+   * Opens a Work stream (see `work-session.ts`) with `start` and an initial `credit`. It has no
+   * deadline: it lives as long as the worker, or until close() cuts it.
+   */
+  work(start: DeepPartial<WorkStart>, credit: number): WorkSession {
+    return new WorkSession((requests) => this.workStream(requests), start, credit);
+  }
+
+  private async *workStream(requests: AsyncIterable<DeepPartial<WorkRequest>>): AsyncGenerator<WorkResponse> {
+    try {
+      yield* this.client.work(requests, { signal: this.closing.signal });
+    } catch (error) {
+      throw toBrokerCallError(error, 'Work');
+    }
   }
 
   /** Extends leases and reads cancel requests. */

@@ -78,6 +78,11 @@ export class RunBook {
     for (const run of this.unsettled) if (run.state.phase === 'held') yield run;
   }
 
+  /** The run that holds `taskId`'s current lease, if any. */
+  currentRun(taskId: string): LeasedRun | undefined {
+    return this.current.get(taskId);
+  }
+
   /** The runs that hold their task's current lease: the leases to renew. */
   leases(): LeasedRun[] {
     return [...this.current.values()];

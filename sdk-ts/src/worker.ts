@@ -1,13 +1,14 @@
 /**
- * The worker: leases the app's tasks from the broker and runs them.
+ * The worker: takes the app's tasks from the broker and runs them.
  *
- * One lease loop asks for as many tasks as there are free slots (`maxTasksProcess`) plus
- * `prefetchTasks` to hold in hand, long-polling so that an idle worker costs nothing and a new
- * task starts the moment it is enqueued. Each leased task is a run with one state in the
+ * The worker holds one Work stream (`work-session.ts`) and grants the broker credit for as many
+ * tasks as it has free slots (`maxTasksProcess`) plus `prefetchTasks` to hold in hand; the broker
+ * pushes tasks the moment they are ready, and cancel requests at once. Each slot that frees grants
+ * one more credit, so no task waits on a Lease round trip. Each leased task is a run with one state in the
  * worker's {@link RunBook} (`run-state.ts` has the moves): `held` in hand until a slot frees (in
  * lease order), `running` while its handler holds a slot, `reporting` once its outcome is decided
  * and handed to the completions batcher, `settled` once the broker has acknowledged it or there is
- * nothing left to report. A slot is freed as soon as the outcome is decided, so the next Lease goes
+ * nothing left to report. A slot is freed as soon as the outcome is decided, so its credit goes
  * out while that Complete is still in flight (the broker commits writes that arrive together as
  * one). Every run that holds its task's current lease, in any phase but settled, is renewed by one
  * heartbeat call every third of the lease (`heartbeats.ts`), and a graceful stop waits for every
@@ -16,8 +17,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { HeartbeatResult, LeasedTask } from '@qtasks/proto';
-import { Backoff, abortable, sleep } from './backoff.js';
+import type { HeartbeatResult, LeasedTask, WorkResponse } from '@qtasks/proto';
+import { Backoff, sleep } from './backoff.js';
 import type { QTasksConfig } from './config.js';
 import { QTasksError, TaskCancelError } from './errors.js';
 import { Heartbeats, monotonicDeadline } from './heartbeats.js';
@@ -29,6 +30,7 @@ import { LeaseLostError, WorkerStoppingError, unstartedOutcome, type Outcome } f
 import { HELD, type StopReason } from './run-state.js';
 import { Task, type ResultWaiter } from './task.js';
 import type { TaskExecSchema } from './task-exec-schema.js';
+import type { WorkSession } from './work-session.js';
 
 /** What the worker needs from its app. */
 export interface WorkerHost extends HandlerHost, ResultWaiter {
@@ -36,9 +38,6 @@ export interface WorkerHost extends HandlerHost, ResultWaiter {
   readonly config: QTasksConfig;
   readonly logger: Logger;
 }
-
-/** The broker leases at most this many tasks per call. */
-const MAX_LEASE_TASKS = 1000;
 
 /** Where a worker is in its life. */
 export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -54,13 +53,15 @@ export class Worker {
   /**
    * False after a task with a time limit came while no slot was free: the broker counts that
    * limit from the lease, so such a task must not wait in hand (it was given back at once), and
-   * the worker leases for free slots only until a Lease brings tasks without a limit again.
+   * the worker grants credit for free slots only until a push brings tasks without a limit again.
    */
   private leaseAhead = true;
   private stopLeasing = new AbortController();
-  private leaseLoop: Promise<void> | undefined;
+  private workLoop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  private slotFreed: (() => void) | undefined;
+  /** The open Work stream, if any, and the credit granted on it that no pushed task has used yet. */
+  private session: WorkSession | undefined;
+  private granted = 0;
   private markStopped: () => void = () => undefined;
   private stoppedPromise: Promise<void> = Promise.resolve();
 
@@ -109,7 +110,7 @@ export class Worker {
     this.stoppedPromise = new Promise((resolve) => (this.markStopped = resolve));
     this.stopLeasing = new AbortController();
     this.stopping = undefined;
-    this.leaseLoop = this.leaseForever(queues, this.stopLeasing.signal);
+    this.workLoop = this.workForever(queues, this.stopLeasing.signal);
   }
 
   /**
@@ -125,7 +126,7 @@ export class Worker {
   private async shutdown(graceMs: number): Promise<void> {
     this.currentState = 'stopping';
     this.stopLeasing.abort();
-    await this.leaseLoop;
+    await this.workLoop;
     // Tasks held in hand go back at once: no handler of theirs has started.
     for (const run of [...this.runs.held()]) this.giveUp(run, new WorkerStoppingError('the worker is stopping'));
     // No lease is made from here on, so the runs can only settle.
@@ -144,41 +145,80 @@ export class Worker {
     this.markStopped();
   }
 
-  /** The lease loop: asks for free slots plus the tasks to hold in hand, and waits while there are none. */
-  private async leaseForever(queues: string[], signal: AbortSignal): Promise<void> {
-    const { config, logger } = this.host;
+  /** Keeps a Work stream open until `signal` aborts, opening another after a backoff when one fails. */
+  private async workForever(queues: string[], signal: AbortSignal): Promise<void> {
     const backoff = new Backoff();
     while (!signal.aborted) {
-      const wanted = config.maxTasksProcess + (this.leaseAhead ? config.prefetchTasks : 0) - this.runs.count('running') - this.runs.count('held');
-      if (wanted <= 0) {
-        await abortable(new Promise<void>((resolve) => (this.slotFreed = resolve)), signal).catch(() => undefined);
-        // Handlers that finish together (a leased batch of quick tasks) free their slots in the
-        // same turn: wait for the turn to end, so that one Lease asks for all of them.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        continue;
-      }
-      let leased: LeasedTask[];
       try {
-        const response = await this.host.connection().lease(
-          { workerId: this.id, queues, maxTasks: Math.min(MAX_LEASE_TASKS, wanted), waitMs: config.leaseWaitMs, leaseMs: config.leaseMs },
-          signal,
-        );
-        leased = response.tasks;
-        backoff.reset();
+        await this.work(queues, signal, () => backoff.reset());
       } catch (error) {
         if (signal.aborted) break;
         const delayMs = backoff.next();
-        logger.warn(`[qtasks worker ${this.id}] lease failed; retrying in ${delayMs} ms`, error);
+        this.host.logger.warn(`[qtasks worker ${this.id}] the Work stream failed; opening another in ${delayMs} ms`, error);
         await sleep(delayMs, signal).catch(() => undefined);
-        continue;
       }
-      if (leased.length > 0 && leased.every((task) => !task.task?.maxTimeMs)) this.leaseAhead = true;
-      for (const task of leased) this.launch(task);
     }
   }
 
-  /** Books a task just leased as a `held` run, then starts it, leaves it held, or gives it back (see {@link takeSlot}). */
-  private launch(leased: LeasedTask): void {
+  /**
+   * One Work stream: grants what the worker can take, launches what the broker pushes, stops what
+   * it says was cancelled. When `signal` aborts, it ends its side and reads the stream to its end,
+   * giving back what is pushed meanwhile. @throws when the stream fails or the broker ends it
+   */
+  private async work(queues: string[], signal: AbortSignal, healthy: () => void): Promise<void> {
+    const { config } = this.host;
+    // The stream outlives `signal` until its end is read (only close() of the connection cuts it),
+    // so that nothing pushed as the worker stops is left leased to no one.
+    const session = this.host.connection().work({ workerId: this.id, queues, leaseMs: config.leaseMs }, 0);
+    this.session = session;
+    this.granted = 0;
+    this.topUpCredit();
+    const onStop = (): void => session.end();
+    signal.addEventListener('abort', onStop, { once: true });
+    try {
+      for await (const push of session.pushes) {
+        healthy();
+        this.received(push, signal.aborted);
+      }
+    } finally {
+      signal.removeEventListener('abort', onStop);
+      this.session = undefined;
+    }
+    if (!signal.aborted) throw new QTasksError('the broker ended the Work stream');
+  }
+
+  /** Acts on one push: tasks to run (or to give back, once stopping), or cancel requests. */
+  private received(push: WorkResponse, stopping: boolean): void {
+    const kind = push.kind;
+    if (kind?.$case === 'tasks') {
+      const leased = kind.value.tasks;
+      this.granted -= leased.length;
+      if (leased.length > 0 && leased.every((task) => !task.task?.maxTimeMs)) this.leaseAhead = true;
+      for (const task of leased) this.launch(task, stopping);
+      this.topUpCredit();
+    } else if (kind?.$case === 'cancel') {
+      for (const { taskId } of kind.value.tasks) {
+        const run = this.runs.currentRun(taskId);
+        if (run) this.stopRun(run, new TaskCancelError());
+      }
+    }
+  }
+
+  /** Grants the broker credit for what the worker can take now and has not been granted yet. */
+  private topUpCredit(): void {
+    const { config } = this.host;
+    if (!this.session || this.stopLeasing.signal.aborted) return;
+    const wanted = config.maxTasksProcess + (this.leaseAhead ? config.prefetchTasks : 0) - this.runs.count('running') - this.runs.count('held') - this.granted;
+    if (wanted <= 0) return;
+    this.granted += wanted;
+    this.session.grant(wanted);
+  }
+
+  /**
+   * Books a task just leased as a `held` run, then starts it, leaves it held, or gives it back (see
+   * {@link takeSlot}); while `stopping`, gives it back at once.
+   */
+  private launch(leased: LeasedTask, stopping = false): void {
     const task = new Task(leased.task!, this.host);
     const run: LeasedRun = {
       task,
@@ -196,7 +236,8 @@ export class Worker {
     const replaced = this.runs.add(run);
     if (replaced) this.stopRun(replaced, new LeaseLostError('the broker handed the task out again'));
     this.heartbeats.start();
-    this.takeSlot(run);
+    if (stopping) this.giveUp(run, new WorkerStoppingError('the worker is stopping'));
+    else this.takeSlot(run);
   }
 
   /**
@@ -213,7 +254,7 @@ export class Worker {
     }
   }
 
-  /** A slot was freed: the first task held in hand takes it, and the lease loop may lease. */
+  /** A slot was freed: the first task held in hand takes it, and the broker gets the credit. */
   private freeSlot(): void {
     // A task held in hand whose lease ran out (heartbeats failed meanwhile) may already be another
     // worker's: it is dropped, not started.
@@ -225,12 +266,7 @@ export class Worker {
       }
       this.giveUp(held, new LeaseLostError('the lease ran out while the task was held in hand'));
     }
-    this.wakeLeaseLoop();
-  }
-
-  private wakeLeaseLoop(): void {
-    this.slotFreed?.();
-    this.slotFreed = undefined;
+    this.topUpCredit();
   }
 
   /** What a heartbeat said of `run`: its lease is lost, or the task is to be cancelled. */
@@ -259,10 +295,10 @@ export class Worker {
     } else {
       this.settle(run, 'lease-lost');
     }
-    this.wakeLeaseLoop();
+    this.topUpCredit();
   }
 
-  /** Gives `run` a slot; its handler starts on the next microtask, after the rest of its Lease batch is launched. */
+  /** Gives `run` a slot; its handler starts on the next microtask, after the rest of its pushed batch is launched. */
   private begin(run: LeasedRun): void {
     this.runs.move(run, { phase: 'running' });
     queueMicrotask(() => void this.run(run));

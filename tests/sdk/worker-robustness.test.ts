@@ -236,6 +236,25 @@ describe('time limits and cancellation', () => {
     expect(abortedAt - startedAt).toBeLessThan(1000);
   });
 
+  test('a cancel is pushed over the Work stream: it reaches the handler long before the next heartbeat', async () => {
+    // A 60 s lease: the first heartbeat goes out after 20 s, so only a push can be this quick.
+    const { app } = newApp(shared, { leaseMs: 60_000 });
+    const started = deferred();
+    const aborted = deferred();
+    const waiter = app.task({ name: unique('pushed-cancel'), echo: true }, async (self: AsyncTask) => {
+      self.ctx!.signal.addEventListener('abort', () => aborted.resolve(), { once: true });
+      started.resolve();
+      await aborted.promise;
+      return 'should not be kept';
+    });
+    app.worker.start();
+    const created = await waiter.addTask([]);
+    await within(started.promise, 5000, 'the task to start');
+    await app.cancel(created.uuid, 'pushed');
+    await within(aborted.promise, 5000, 'the cancel to reach the handler');
+    expect((await finalOf(created, 5)).status).toBe('cancel');
+  });
+
   test('cancel of a running task aborts its signal within a heartbeat and ends it in cancel', async () => {
     const { app } = newApp(shared);
     const started = deferred();
@@ -475,7 +494,7 @@ describe('crashes and stops', () => {
     for (const t of finals) expect(runsPerArg.get(t.args[0] as number)).toBeGreaterThanOrEqual(1);
     expect(app.worker.state).toBe('running');
     const warnings = logs.filter((l) => l.level === 'warn').map((l) => l.message);
-    expect(warnings.some((m) => /lease failed; retrying/.test(m)), warnings.join('\n')).toBe(true);
+    expect(warnings.some((m) => /the Work stream failed; opening another/.test(m)), warnings.join('\n')).toBe(true);
     // And the restarted broker is the one that holds them all.
     for (const t of finals) expect(statusName((await brokerTask(restarted.client, t.uuid)).status)).toBe('success');
   });
