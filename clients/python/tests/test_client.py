@@ -142,6 +142,29 @@ def test_cancel_of_a_running_task_sets_its_cancel_event(producer: Producer, make
     assert final.status == "cancel" and final.cancel_reason == "the user gave up"
 
 
+def test_a_cancel_is_pushed_over_the_work_stream_long_before_the_next_heartbeat(producer: Producer, make_worker: Callable[..., Worker], name: str) -> None:
+    # A 60 s lease: the first heartbeat goes out after 20 s, so only a push can wake the task in 5 s.
+    started = threading.Event()
+    seen: Dict[str, Any] = {}
+
+    def wait_for_cancel() -> str:
+        ctx = current_task()
+        started.set()
+        seen["woken"] = ctx.cancel_event.wait(5)
+        ctx.cancel()
+        return "not reached"
+
+    worker = make_worker(lease_ms=60_000)
+    worker.register(name, wait_for_cancel)
+    running(worker)
+    task = producer.enqueue(name)
+    assert started.wait(10)
+    producer.cancel(task.id, "pushed")
+    final = producer.wait(task.id, timeout=10)
+    assert seen == {"woken": True}
+    assert final.status == "cancel"
+
+
 def test_graceful_stop_releases_a_running_task(producer: Producer, make_worker: Callable[..., Worker], name: str) -> None:
     started = threading.Event()
     seen: Dict[str, Any] = {}

@@ -1,8 +1,9 @@
-"""The worker: leases tasks from the broker and runs plain Python functions on a thread pool.
+"""The worker: takes tasks from the broker and runs plain Python functions on a thread pool.
 
-One lease loop asks for as many tasks as there are free threads, long-polling (``wait_ms``) so an
-idle worker costs nothing and a new task starts the moment it is enqueued. Running tasks share
-one Heartbeat call every third of the lease; outcomes finishing together share one Complete call.
+The worker holds one Work stream and grants the broker credit for its free threads; the broker
+pushes tasks the moment they are ready, and cancel requests at once. Each thread that frees grants
+one more credit, so no task waits on a Lease round trip. Running tasks share one Heartbeat call
+every third of the lease; outcomes finishing together share one Complete call.
 Python cannot stop a thread from outside, so cancellation is cooperative: each running task has a
 :class:`TaskContext` whose ``cancel_event`` is set when it should stop.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
+import queue
 import signal
 import socket
 import threading
@@ -34,7 +36,6 @@ log = logging.getLogger("qtasks_broker.worker")
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The broker leases at most this many tasks per call.
-MAX_LEASE_TASKS = 1000
 #: Longest error type the broker accepts, in UTF-8 bytes.
 MAX_TYPE_BYTES = 255
 
@@ -214,7 +215,8 @@ class Worker:
         worker_id: recorded as the task's ``worker_id``; default ``host-pid-random``.
         queues: queues to lease from; default the registered tasks' queues.
         lease_ms: lease length; running tasks are heartbeat every third of it.
-        wait_ms: how long one Lease long-polls when nothing is ready.
+        wait_ms: how long one Lease long-polled when nothing was ready; tasks now come over the
+            Work stream, so it is only checked (deprecated).
         grace: seconds :meth:`stop` lets running tasks finish before giving them back.
         token, tls, call_timeout, interceptors: as for :class:`~qtasks_broker.Producer`
             (the token needs a ``worker`` or ``all`` scope).
@@ -259,7 +261,10 @@ class Worker:
         self._stopped.set()
         self._state = "idle"
         self._fatal: Optional[BaseException] = None
-        self._lease_future: Optional[grpc.Future] = None
+        #: The open Work stream's request queue (None ends the worker's side), and the credit granted
+        #: on it that no pushed task has used yet; both under ``_lock``.
+        self._outgoing: Optional["queue.Queue[Optional[broker_pb2.WorkRequest]]"] = None
+        self._granted = 0
 
     # -- registration ------------------------------------------------------------------------
 
@@ -324,7 +329,7 @@ class Worker:
         return self._fatal
 
     def wait_ready(self, timeout: Optional[float] = None) -> bool:
-        """Blocks until the worker is connected and its first Lease is in flight; False on timeout."""
+        """Blocks until the worker is connected and its Work stream is open; False on timeout."""
         return self._ready.wait(timeout)
 
     def start(self) -> None:
@@ -367,9 +372,11 @@ class Worker:
             return
         grace = self.grace if grace is None else grace
         self._stop_leasing.set()
-        future = self._lease_future
-        if future is not None:
-            future.cancel()  # the broker gives back anything it leased to a cancelled call
+        with self._lock:
+            if self._outgoing is not None:
+                # Ends the worker's side: the broker answers, then ends the stream; what it pushes
+                # meanwhile is given back.
+                self._outgoing.put(None)
         self._lease_thread.join()
         deadline = time.monotonic() + grace
         with self._lock:
@@ -425,32 +432,20 @@ class Worker:
     # -- leasing -----------------------------------------------------------------------------
 
     def _lease_loop(self, queues: List[str]) -> None:
+        """Keeps a Work stream open until stop(), opening another after a backoff when one fails."""
         backoff = Backoff()
         if not self._conn.wait_connected(self._stop_leasing):
             return
         while not self._stop_leasing.is_set():
-            with self._lock:
-                self._lock.wait_for(lambda: len(self._running) < self.concurrency or self._stop_leasing.is_set())
-                free = self.concurrency - len(self._running)
-            if self._stop_leasing.is_set():
-                return
-            request = broker_pb2.LeaseRequest(worker_id=self.id, queues=queues, max_tasks=min(MAX_LEASE_TASKS, free),
-                                              wait_ms=self.wait_ms, lease_ms=self.lease_ms)
-            future = self._conn.stub.Lease.future(request, timeout=self.wait_ms / 1000 + self._conn.call_timeout,
-                                                  metadata=self._conn.metadata)
-            self._lease_future = future
-            self._ready.set()
-            if self._stop_leasing.is_set():
-                future.cancel()  # stop() may have looked before this future existed
             try:
-                response = future.result()
-                backoff.reset()
-            except grpc.FutureCancelledError:
-                return
+                self._work(queues, backoff)
+                if self._stop_leasing.is_set():
+                    return
+                log.warning("worker %s: the broker ended the Work stream; opening another", self.id)
             except grpc.RpcError as rpc_error:
                 if self._stop_leasing.is_set():
                     return
-                error = from_rpc_error(rpc_error, "Lease")
+                error = from_rpc_error(rpc_error, "Work")
                 if isinstance(error, (AuthError, InvalidArgumentError)):
                     # Retrying cannot help: end the worker and let run_forever raise it.
                     log.error("worker %s: the broker refused to lease: %s", self.id, error)
@@ -458,11 +453,69 @@ class Worker:
                     self._stop_leasing.set()
                     return
                 delay = backoff.next()
-                log.warning("worker %s: lease failed (%s); retrying in %.2f s", self.id, error, delay)
+                log.warning("worker %s: the Work stream failed (%s); opening another in %.2f s", self.id, error, delay)
                 self._stop_leasing.wait(delay)
-                continue
-            for leased in response.tasks:
-                self._launch(leased)
+
+    def _work(self, queues: List[str], backoff: Backoff) -> None:
+        """One Work stream: grants the free threads as credit, launches what the broker pushes,
+        stops what it says was cancelled; after stop(), gives back what it still pushes."""
+        outgoing: "queue.Queue[Optional[broker_pb2.WorkRequest]]" = queue.Queue()
+
+        def requests():
+            while True:
+                request = outgoing.get()
+                if request is None:
+                    return
+                yield request
+
+        with self._lock:
+            self._granted = max(0, self.concurrency - len(self._running))
+            outgoing.put(broker_pb2.WorkRequest(
+                start=broker_pb2.WorkStart(worker_id=self.id, queues=queues, lease_ms=self.lease_ms), credit=self._granted))
+            self._outgoing = outgoing
+        if self._stop_leasing.is_set():
+            outgoing.put(None)  # stop() may have looked before this stream existed
+        try:
+            responses = self._conn.stub.Work(requests(), metadata=self._conn.metadata)
+            self._ready.set()
+            for response in responses:
+                backoff.reset()
+                kind = response.WhichOneof("kind")
+                if kind == "tasks":
+                    with self._lock:
+                        self._granted -= len(response.tasks.tasks)
+                    for leased in response.tasks.tasks:
+                        if self._stop_leasing.is_set():
+                            self._give_back(leased)
+                        else:
+                            self._launch(leased)
+                elif kind == "cancel":
+                    with self._lock:
+                        entries = [self._running.get(c.task_id) for c in response.cancel.tasks]
+                    for entry in entries:
+                        if entry is not None:
+                            entry.ctx._stop(TaskContext.CANCEL_REQUESTED)
+        finally:
+            with self._lock:
+                self._outgoing = None
+            outgoing.put(None)
+
+    def _grant_credit(self) -> None:
+        """Grants the broker the threads free now and not granted yet (call with ``_lock`` held)."""
+        if self._outgoing is None or self._stop_leasing.is_set():
+            return
+        wanted = self.concurrency - len(self._running) - self._granted
+        if wanted > 0:
+            self._granted += wanted
+            self._outgoing.put(broker_pb2.WorkRequest(credit=wanted))
+
+    def _give_back(self, leased: broker_pb2.LeasedTask) -> None:
+        """Releases a task pushed after stop(): ready again at once, the attempt not counted."""
+        completion = broker_pb2.Completion(task_id=leased.task.id, lease_token=leased.lease_token, released=broker_pb2.Released())
+        try:
+            self._completions.submit(completion).result(timeout=self._conn.call_timeout * 2)
+        except Exception as error:  # noqa: BLE001 - the lease will run out instead
+            log.warning("could not give back task %s: %s", leased.task.id, error)
 
     def _launch(self, leased: broker_pb2.LeasedTask) -> None:
         entry = _Running(leased, TaskContext(leased.task, self.id))
@@ -532,6 +585,7 @@ class Worker:
         with self._lock:
             if self._running.get(entry.task_id) is entry:
                 del self._running[entry.task_id]
+            self._grant_credit()
             self._lock.notify_all()
         entry.done.set()
 
