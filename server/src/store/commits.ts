@@ -1,0 +1,170 @@
+/**
+ * Commit and flush bookkeeping of the store: how a verb's writes become one atomic LMDB
+ * transaction, when it counts as durable, how many writes are in flight and how long they take,
+ * and what a failed commit (a full disk) is reported as. `task-store.ts` keeps the verbs; this file
+ * is the only one that commits.
+ *
+ * Every write is one `childTransaction`: lmdb-js runs the callbacks queued before a commit starts in
+ * one shared write transaction (one commit, one fsync: group commit), and a callback that throws
+ * rolls back its own writes (a throw inside a plain `transaction()` would not).
+ *
+ * Durability: a resolved commit is visible to readers; with lmdb-js's default `overlappingSync` it
+ * is fsynced a little later, reported by `env.flushed`. {@link Committer.durable} waits for that
+ * fsync in `strict` mode, and not at all in `commit` mode.
+ *
+ * A commit that fails fails every write batched with it; each of them rejects with
+ * {@link DiskFullError} (or the I/O error), nothing of the batch is stored, and the environment stays
+ * usable: the next commit that fits succeeds.
+ */
+import type { RootDatabase } from 'lmdb';
+import { DiskFullError, type DiskSpaceGuard } from './disk-space.js';
+
+/** How acknowledgements relate to the disk. */
+export type Durability = 'strict' | 'commit';
+
+/** Weight of the newest sample in {@link Committer.recentCommitLatencyMs}. */
+const COMMIT_LATENCY_WEIGHT = 0.2;
+
+/** Linux errno values and the LMDB code a failed commit carries when space runs out. */
+const EIO = 5;
+const ENOSPC = 28;
+const EDQUOT = 122;
+const MDB_MAP_FULL = -30792;
+/** An EIO (LMDB's report of a short write) counts as a full disk below this much free space. */
+const EIO_FULL_BELOW_BYTES = 1024 * 1024;
+
+/** Commits the store's writes and tells when they are durable. */
+export class Committer {
+  private pending = 0;
+  /** Commits seen failing, and whether `env.flushed` can be trusted since (see {@link flushed}). */
+  private commitFailures = 0;
+  private flushTrusted = true;
+  private readonly flushWaiters = new Set<() => void>();
+  private commitLatency = 0;
+
+  /**
+   * @param env - the store's environment (opened with `eventTurnBatching: false`: see task-store.ts)
+   * @param durability - what {@link durable} waits for
+   * @param space - told when a commit fails (its cached free space is stale), and asked how full the disk is
+   */
+  constructor(
+    private readonly env: RootDatabase,
+    readonly durability: Durability,
+    private readonly space: DiskSpaceGuard,
+  ) {}
+
+  /**
+   * Runs `body` as one atomic transaction, batched with the other writes issued before the commit
+   * starts; a throw in `body` rolls back its writes only. `units` (the most records `body` may
+   * write) counts in {@link pendingWrites} until it commits. `onIssued` runs right after the
+   * transaction is queued: writes it issues run after `body` and share its commit.
+   *
+   * @returns what `body` returned, once committed
+   * @throws DiskFullError if the commit failed for want of space; a commit's I/O error; or what `body` threw
+   */
+  async write<T>(units: number, body: () => T, onIssued?: () => void): Promise<T> {
+    const issuedMs = performance.now();
+    const failuresAtIssue = this.commitFailures;
+    this.pending += units;
+    try {
+      const committed = this.env.childTransaction(body);
+      onIssued?.();
+      const value = await committed;
+      if (failuresAtIssue === this.commitFailures) this.flushTrusted = true;
+      return value;
+    } catch (error) {
+      throw await this.commitFailure(error);
+    } finally {
+      this.pending -= units;
+      this.commitLatency += (performance.now() - issuedMs - this.commitLatency) * COMMIT_LATENCY_WEIGHT;
+    }
+  }
+
+  /**
+   * Counts `units` in {@link pendingWrites} until `until` settles: for a write that must wait for
+   * something (the disk's free space) before it is issued, so that calls admitted meanwhile see it.
+   */
+  async holding<T>(units: number, until: Promise<T>): Promise<T> {
+    this.pending += units;
+    try {
+      return await until;
+    } finally {
+      this.pending -= units;
+    }
+  }
+
+  /**
+   * Resolves once every write committed so far is as durable as the durability mode promises:
+   * fsynced in `strict` mode, at once in `commit` mode.
+   */
+  async durable(): Promise<void> {
+    if (this.durability === 'strict') await this.flushed();
+  }
+
+  /**
+   * Task writes issued and not yet committed: the sum, over the writes in flight, of their `units`.
+   * Every one of them runs on the main thread in the next commit's callback pass, so this number
+   * also says how long the event loop will stall.
+   */
+  get pendingWrites(): number {
+    return this.pending;
+  }
+
+  /**
+   * How long a write has recently taken from being issued to being committed, in ms (a moving
+   * average): about how long the writes pending now need to clear.
+   */
+  get recentCommitLatencyMs(): number {
+    return this.commitLatency;
+  }
+
+  /**
+   * Resolves once everything committed so far is on disk: `env.flushed`, except that lmdb-js
+   * never resolves the flush of a batch whose commit failed, so after a failure (or if one happens
+   * while waiting) an explicit fsync of the environment (`mdb_env_sync`) stands in.
+   */
+  async flushed(): Promise<void> {
+    if (this.flushTrusted) {
+      let wake!: () => void;
+      const failed = new Promise<boolean>((resolve) => (wake = () => resolve(false)));
+      this.flushWaiters.add(wake);
+      try {
+        const flushed = Promise.resolve(this.env.flushed).then(() => true, () => false);
+        if (await Promise.race([flushed, failed])) return;
+      } finally {
+        this.flushWaiters.delete(wake);
+      }
+    }
+    await new Promise<void>((resolve, reject) =>
+      (this.env as unknown as { sync(callback: (error?: unknown) => void): void }).sync((error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  /**
+   * The error a write should reject with. lmdb-js rejects every write of a failed commit with
+   * "Commit failed" and the cause in `commitError`, a promise no one else handles: awaited here
+   * (otherwise its rejection would end the process). A full disk becomes {@link DiskFullError}:
+   * ENOSPC, EDQUOT, MDB_MAP_FULL, or EIO with the disk (nearly) full, since LMDB reports a short
+   * write, which is how a full disk usually shows, as EIO. A callback's own error passes as is.
+   */
+  private async commitFailure(error: unknown): Promise<unknown> {
+    const commitError = (error as { commitError?: unknown } | undefined)?.commitError;
+    if (!(commitError instanceof Promise)) return error;
+    const cause: unknown = await commitError.then(() => error, (reason: unknown) => reason);
+    this.commitFailures++;
+    this.flushTrusted = false;
+    for (const wake of this.flushWaiters) wake();
+    this.space.invalidate();
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const outOfSpace = code === ENOSPC || code === EDQUOT || code === MDB_MAP_FULL || /No space left|MDB_MAP_FULL|quota exceeded/i.test(message);
+    const free = outOfSpace || code === EIO ? await this.space.currentFreeBytes().catch(() => Infinity) : Infinity;
+    if (outOfSpace || free < Math.max(this.space.minFreeBytes, EIO_FULL_BELOW_BYTES)) {
+      return new DiskFullError(
+        `the broker's disk is full (${free} bytes free in ${this.space.path}): the write was not stored (${message}); retry after space is freed`,
+        free,
+      );
+    }
+    return cause;
+  }
+}
