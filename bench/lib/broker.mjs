@@ -7,7 +7,11 @@ import { BrokerServiceDefinition } from '@qtasks/proto';
 import { createChannel, createClient } from 'nice-grpc';
 import { ROOT } from './util.mjs';
 
-const BROKER_BIN = join(ROOT, 'server/bin/qtasks-broker.js');
+/**
+ * The broker binary; `QTASKS_BROKER_BIN` points an A/B run at another build (for example an older
+ * commit's `server/`, compiled into a directory under the repository so its imports resolve).
+ */
+const BROKER_BIN = process.env.QTASKS_BROKER_BIN ?? join(ROOT, 'server/bin/qtasks-broker.js');
 
 /**
  * @param mode - `strict` or `commit`
