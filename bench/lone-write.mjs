@@ -1,12 +1,17 @@
 /**
  * The broker-level effect of how a lone write commits (issue 11, item 3), without Redis: against the
- * real `qtasks-broker` process, in each durability mode, one after another:
+ * real `qtasks-broker` process, in each durability mode:
  * - a unary `Enqueue` of one task from a raw nice-grpc client (no SDK), p50/p99, and a health
  *   Check from the same client (the gRPC floor under it);
  * - awaited single `addTask` (the SDK), tasks/s;
  * - idle latency, `addTask` → handler start, SDK worker c=1 (the figure `npm run bench` prints).
  *
  *   npm run build && node bench/lone-write.mjs            (MODES=commit,strict  N=1000  LAT=300)
+ *
+ * Paired A/B: `AB_BIN=/path/to/other/server/bin/qtasks-broker.js node bench/lone-write.mjs` starts
+ * that broker next to this checkout's and alternates every sequential call between the two (A, B,
+ * A, B, …), so that load from other jobs on a shared machine hits both alike; it prints the unary
+ * Enqueue and health Check figures of each (the SDK figures need one broker at a time).
  */
 import { createChannel, createClient } from 'nice-grpc';
 import { HealthDefinition } from 'nice-grpc-server-health';
@@ -17,32 +22,61 @@ import { ARGS, latency } from './lib/util.mjs';
 const MODES = (process.env.MODES ?? 'commit,strict').split(',');
 const N = Number(process.env.N ?? 1000);
 const LAT = Number(process.env.LAT ?? 300);
+const AB_BIN = process.env.AB_BIN;
 const ARGS_BYTES = Buffer.from(JSON.stringify(ARGS));
 const fmt = ({ p50, p99 }) => `p50 ${p50.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms`;
 
-/** `count` sequential calls of `call`, after 100 of warm-up; their latency. */
-async function sequential(count, call) {
-  for (let i = 0; i < 100; i++) await call(i);
-  const samples = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await call(i);
-    samples.push(performance.now() - t0);
+/** The raw calls measured against one broker. */
+function calls(broker, mode) {
+  const channel = createChannel(broker.address);
+  const health = createClient(HealthDefinition, channel);
+  const queue = `lone.${process.pid}.${mode}`;
+  return {
+    check: () => health.check({ service: '' }),
+    enqueue: () => broker.client.enqueue({ tasks: [{ name: 'lone', queue, args: ARGS_BYTES, kwargs: Buffer.from('{}') }] }),
+    close: () => channel.close(),
+  };
+}
+
+/**
+ * `count` rounds after 100 of warm-up; in each round every function of `sides` is called once, in
+ * turn, one after another. The latency of each side.
+ */
+async function alternating(count, sides) {
+  const samples = sides.map(() => []);
+  for (let i = 0; i < count + 100; i++) {
+    for (let s = 0; s < sides.length; s++) {
+      const t0 = performance.now();
+      await sides[s]();
+      if (i >= 100) samples[s].push(performance.now() - t0);
+    }
   }
-  return latency(samples);
+  return samples.map(latency);
 }
 
 for (const mode of MODES) {
+  if (AB_BIN) {
+    const here = await startBroker(mode);
+    const other = await startBroker(mode, [], [], AB_BIN);
+    try {
+      const [a, b] = [calls(other, mode), calls(here, mode)];
+      const [checkA, checkB] = await alternating(N, [a.check, b.check]);
+      const [enqueueA, enqueueB] = await alternating(N, [a.enqueue, b.enqueue]);
+      a.close();
+      b.close();
+      console.log(`${mode} A (AB_BIN): health Check ${fmt(checkA)} | unary Enqueue(1) ${fmt(enqueueA)}`);
+      console.log(`${mode} B (this checkout): health Check ${fmt(checkB)} | unary Enqueue(1) ${fmt(enqueueB)}`);
+    } finally {
+      await Promise.all([here.stop(), other.stop()]);
+    }
+    continue;
+  }
   const broker = await startBroker(mode);
   try {
-    const channel = createChannel(broker.address);
-    const health = createClient(HealthDefinition, channel);
-    const check = await sequential(N, () => health.check({ service: '' }));
-    const queue = `lone.${process.pid}.${mode}`;
-    const enqueue = await sequential(N, () =>
-      broker.client.enqueue({ tasks: [{ name: 'lone', queue, args: ARGS_BYTES, kwargs: Buffer.from('{}') }] }),
-    );
-    channel.close();
+    const raw = calls(broker, mode);
+    const [check] = await alternating(N, [raw.check]);
+    const [enqueue] = await alternating(N, [raw.enqueue]);
+    raw.close();
     const single = await singleEnqueue(broker, N);
     const idle = await idleLatency(broker, LAT);
     console.log(`${mode}: health Check ${fmt(check)} | unary Enqueue(1) ${fmt(enqueue)} | awaited addTask ${Math.round(single.rate)}/s | idle add→start ${fmt(idle)}`);

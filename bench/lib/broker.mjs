@@ -17,10 +17,11 @@ const BROKER_BIN = process.env.QTASKS_BROKER_BIN ?? join(ROOT, 'server/bin/qtask
  * @param mode - `strict` or `commit`
  * @param nodeArgs - extra node flags for the broker (e.g. `--cpu-prof`)
  * @param brokerArgs - extra broker flags (e.g. `--max-pending-writes 1000`)
+ * @param bin - the broker binary (default: this checkout's, or `QTASKS_BROKER_BIN`)
  */
-export async function startBroker(mode, nodeArgs = [], brokerArgs = []) {
+export async function startBroker(mode, nodeArgs = [], brokerArgs = [], bin = BROKER_BIN) {
   const dataDir = await mkdtemp(join(tmpdir(), 'qtasks-bench-'));
-  const args = [...nodeArgs, BROKER_BIN, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--durability', mode, ...brokerArgs];
+  const args = [...nodeArgs, bin, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--durability', mode, ...brokerArgs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const statsWaiters = [];
   let errBuffer = '';
