@@ -214,7 +214,9 @@ export class TaskStore {
    * (see `domain/idempotency.ts`); if not, the whole batch is refused and nothing is stored.
    *
    * @param onIssued - called once the write is queued, before it commits: writes issued from it
-   *   (a parked Lease woken at once) run after it in the same transaction and share its commit
+   *   (a parked Lease woken at once) run after it in the same transaction and share its commit.
+   *   Pass it only when such writes may follow: with it, the enqueue never takes the synchronous
+   *   commit of a lone write (see `commits.ts`)
    * @returns one record per input, in input order
    */
   async enqueue(newTasks: readonly NewTask[], onIssued?: () => void): Promise<WriteResult<TaskRecord[]>> {
@@ -551,8 +553,9 @@ export class TaskStore {
   }
 
   /**
-   * Runs `body` as one atomic transaction, batched with the other writes of the event turn. It
-   * gets the wall time (calendar times) and the steady time (lease deadlines) of the commit.
+   * Runs `body` as one atomic transaction (committed alone at once, or batched with others: see
+   * {@link Committer.write}). It gets the wall time (calendar times) and the steady time (lease
+   * deadlines) of the commit.
    * `units` (the most records `body` may write) counts in {@link pendingWrites} until it commits.
    * `onIssued` runs right after the transaction is queued (see {@link enqueue}).
    */
