@@ -83,6 +83,10 @@ describe('Broker.watch', () => {
 describe('Broker.enqueue under overload', () => {
   test('refuses at once, with a retry hint, while the writes in flight would pass the limit', async () => {
     const limited = new Broker(store, { maxPendingWrites: 3 });
+    // The first write of a turn commits at once, synchronously (store/commits.ts): the next ones
+    // are the writes in flight.
+    const lone = limited.enqueue([newTask('o')]);
+    expect(store.pendingWrites).toBe(0);
     // A batch over the limit is admitted when nothing is in flight, so it can always go through.
     const big = limited.enqueue([newTask('o'), newTask('o'), newTask('o'), newTask('o')]);
     expect(store.pendingWrites).toBe(4);
@@ -91,10 +95,11 @@ describe('Broker.enqueue under overload', () => {
     await expect(refused).rejects.toMatchObject({ retryAfterMs: expect.any(Number), message: expect.stringMatching(/overloaded.*retry in \d+ ms/) });
     // Leases are never refused: they drain the queue.
     const leasing = limited.lease({ workerId: 'w', queues: ['o'], maxTasks: 1, leaseMs: 30_000 }, 0, new AbortController().signal);
+    expect(await lone).toHaveLength(1);
     expect(await big).toHaveLength(4);
     expect(await leasing).toHaveLength(1);
     expect(store.pendingWrites).toBe(0);
-    expect(store.stats()).toMatchObject({ tasks: 4, ready: 3, leased: 1, pendingWrites: 0 });
+    expect(store.stats()).toMatchObject({ tasks: 5, ready: 4, leased: 1, pendingWrites: 0 });
     await expect(limited.enqueue([newTask('o'), newTask('o')])).resolves.toHaveLength(2);
     limited.shutdown();
   });

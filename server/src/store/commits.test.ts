@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Committer, type Durability } from './commits.js';
+import { Committer, LONE_WRITE_MAX_BYTES, type Durability } from './commits.js';
 import { DiskSpaceGuard } from './disk-space.js';
 
 let dir: string;
@@ -26,6 +26,9 @@ function committer(durability: Durability = 'commit'): Committer {
   return new Committer(env, durability, new DiskSpaceGuard(dir, 0, undefined, () => performance.now()));
 }
 
+/** A small write: it may commit synchronously. */
+const small = { bytes: 100 };
+
 /** Counts the synchronous commits (`transactionSync`) made from now on. */
 const syncCommits = (): { readonly calls: unknown[] } => vi.spyOn(env, 'transactionSync').mock;
 
@@ -36,7 +39,7 @@ describe('Committer', () => {
   it.each(['commit', 'strict'] as const)('commits a lone write before write() returns, on disk (%s)', async (durability) => {
     const commits = committer(durability);
     const sync = syncCommits();
-    const written = commits.write(1, () => db.put('a', '1'));
+    const written = commits.write(1, () => db.put('a', '1'), small);
     // Committed synchronously: no hop to the writer thread, visible at once.
     expect(sync.calls).toHaveLength(1);
     expect(db.get('a')).toBe('1');
@@ -44,10 +47,23 @@ describe('Committer', () => {
     expect(commits.pendingWrites).toBe(0);
   });
 
+  it.each([
+    ['of unknown size', {}],
+    ['over the size limit', { bytes: LONE_WRITE_MAX_BYTES + 1 }],
+  ])('batches a lone write %s (a big synchronous commit would block the event loop)', async (_, options) => {
+    const commits = committer();
+    const sync = syncCommits();
+    const written = commits.write(1, () => db.put('a', '1'), options);
+    expect(db.get('a')).toBeUndefined();
+    await written;
+    expect(sync.calls).toHaveLength(0);
+    expect(db.get('a')).toBe('1');
+  });
+
   it('writes issued in the same turn after a lone write share one commit (group commit)', async () => {
     const commits = committer();
     const sync = syncCommits();
-    const writes = Array.from({ length: 50 }, (_, i) => commits.write(1, () => db.put(`k${i}`, String(i))));
+    const writes = Array.from({ length: 50 }, (_, i) => commits.write(1, () => db.put(`k${i}`, String(i)), small));
     // The first committed alone; the other 49 are queued for lmdb-js's writer thread together.
     expect(sync.calls).toHaveLength(1);
     expect(db.get('k0')).toBe('0');
@@ -61,21 +77,21 @@ describe('Committer', () => {
 
   it('commits a lone write synchronously again once the turn is over', async () => {
     const commits = committer();
-    await Promise.all([commits.write(1, () => db.put('a', '1')), commits.write(1, () => db.put('b', '2'))]);
+    await Promise.all([commits.write(1, () => db.put('a', '1'), small), commits.write(1, () => db.put('b', '2'), small)]);
     await nextTurn();
     const sync = syncCommits();
-    await commits.write(1, () => db.put('c', '3'));
+    await commits.write(1, () => db.put('c', '3'), small);
     expect(sync.calls).toHaveLength(1);
   });
 
   it('joins the async batch while one is in flight, even in a new turn', async () => {
     const commits = committer();
-    await commits.write(1, () => db.put('a', '1'));
+    await commits.write(1, () => db.put('a', '1'), small);
     await nextTurn();
-    const issued = commits.write(1, () => db.put('b', '2'), () => undefined); // onIssued: batched path
+    const issued = commits.write(1, () => db.put('b', '2'), { ...small, onIssued: () => undefined }); // batched path
     expect(db.get('b')).toBeUndefined();
     await nextTurn();
-    const joined = commits.write(1, () => db.put('c', '3'));
+    const joined = commits.write(1, () => db.put('c', '3'), small);
     expect(db.get('c')).toBeUndefined();
     await Promise.all([issued, joined]);
     expect(db.get('c')).toBe('3');
@@ -85,8 +101,11 @@ describe('Committer', () => {
     const commits = committer();
     const sync = syncCommits();
     let follower: Promise<unknown> | undefined;
-    const first = commits.write(1, () => db.put('a', '1'), () => {
-      follower = commits.write(1, () => db.put('b', '2'));
+    const first = commits.write(1, () => db.put('a', '1'), {
+      ...small,
+      onIssued: () => {
+        follower = commits.write(1, () => db.put('b', '2'), small);
+      },
     });
     expect(db.get('a')).toBeUndefined();
     await Promise.all([first, follower]);
@@ -96,31 +115,39 @@ describe('Committer', () => {
 
   it('rolls back only the writes of a body that throws, on the synchronous path', async () => {
     const commits = committer();
-    await commits.write(1, () => db.put('kept', 'yes'));
+    await commits.write(1, () => db.put('kept', 'yes'), small);
     await nextTurn();
     await expect(
-      commits.write(2, () => {
-        db.put('lost', 'no');
-        throw new Error('refused');
-      }),
+      commits.write(
+        2,
+        () => {
+          db.put('lost', 'no');
+          throw new Error('refused');
+        },
+        small,
+      ),
     ).rejects.toThrow('refused');
     expect(db.get('lost')).toBeUndefined();
     expect(db.get('kept')).toBe('yes');
     expect(commits.pendingWrites).toBe(0);
     // The environment takes the next write.
     await nextTurn();
-    await commits.write(1, () => db.put('next', 'ok'));
+    await commits.write(1, () => db.put('next', 'ok'), small);
     expect(db.get('next')).toBe('ok');
   });
 
   it('rolls back only the writes of a body that throws, on the batched path', async () => {
     const commits = committer();
-    void commits.write(1, () => db.put('first', '1')); // the lone write; the next two batch
-    const good = commits.write(1, () => db.put('good', '1'));
-    const bad = commits.write(1, () => {
-      db.put('bad', '1');
-      throw new Error('refused');
-    });
+    void commits.write(1, () => db.put('first', '1'), small); // the lone write; the next two batch
+    const good = commits.write(1, () => db.put('good', '1'), small);
+    const bad = commits.write(
+      1,
+      () => {
+        db.put('bad', '1');
+        throw new Error('refused');
+      },
+      small,
+    );
     await expect(bad).rejects.toThrow('refused');
     await good;
     expect(db.get('good')).toBe('1');
@@ -129,7 +156,7 @@ describe('Committer', () => {
 
   it('durable() resolves after a synchronous commit in strict mode, and the write survives a reopen', async () => {
     const commits = committer('strict');
-    await commits.write(1, () => db.put('a', '1'));
+    await commits.write(1, () => db.put('a', '1'), small);
     await commits.durable();
     await env.close();
     env = open({ path: dir, noSubdir: false, maxDbs: 2, eventTurnBatching: false });

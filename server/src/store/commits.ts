@@ -5,7 +5,7 @@
  * is the only one that commits.
  *
  * Two ways to commit, chosen per write (docs/decisions.md, "Commit latency"):
- * - A lone write, issued while no write is in flight and no other write has committed
+ * - A lone, small write, issued while no write is in flight and no other write has committed
  *   synchronously in this turn of the event loop, commits at once on the main thread
  *   (`transactionSync`, default flags: its fsync is inside the call). It pays no hop to lmdb-js's
  *   writer thread: ~0.3 ms here, against ~0.4–0.56 ms for an async commit, and it is on disk when
@@ -31,6 +31,25 @@ import { DiskFullError, type DiskSpaceGuard } from './disk-space.js';
 
 /** How acknowledgements relate to the disk. */
 export type Durability = 'strict' | 'commit';
+
+/** Options of {@link Committer.write}. */
+export interface WriteOptions {
+  /**
+   * Runs right after the transaction is queued; the write then always takes the batched path, so
+   * that writes issued from it run after the body and share its commit (one commit instead of two).
+   */
+  onIssued?: () => void;
+  /**
+   * About how many bytes the write stores (payloads included). Only a write that gives this, at most
+   * {@link LONE_WRITE_MAX_BYTES}, may commit synchronously: a synchronous commit writes its pages
+   * and fsyncs on the main thread, which for 16 MiB blocked the event loop 64 ms here (1 MiB:
+   * 2.6 ms). Absent: unknown, always batched.
+   */
+  bytes?: number;
+}
+
+/** The most bytes a write may store and still commit synchronously (see {@link WriteOptions.bytes}). */
+export const LONE_WRITE_MAX_BYTES = 256 * 1024;
 
 /** Weight of the newest sample in {@link Committer.recentCommitLatencyMs}. */
 const COMMIT_LATENCY_WEIGHT = 0.2;
@@ -71,21 +90,21 @@ export class Committer {
   ) {}
 
   /**
-   * Runs `body` as one atomic transaction; a throw in `body` rolls back its writes only. A lone
-   * write commits synchronously, any other is batched with the writes issued before the commit
-   * starts (see the file's comment). `units` (the most records `body` may write) counts in {@link
-   * pendingWrites} until it commits. `onIssued`, if given, runs right after the transaction is
-   * queued, and the write always takes the batched path: writes issued from `onIssued` run after
-   * `body` and share its commit (one commit instead of two).
+   * Runs `body` as one atomic transaction; a throw in `body` rolls back its writes only. A lone,
+   * small write commits synchronously, any other is batched with the writes issued before the
+   * commit starts (see the file's comment and {@link WriteOptions}). `units` (the most records
+   * `body` may write) counts in {@link pendingWrites} until it commits.
    *
    * @returns what `body` returned, once committed
    * @throws DiskFullError if the commit failed for want of space; a commit's I/O error; or what `body` threw
    */
-  async write<T>(units: number, body: () => T, onIssued?: () => void): Promise<T> {
+  async write<T>(units: number, body: () => T, options: WriteOptions = {}): Promise<T> {
+    const { onIssued, bytes } = options;
     // After a failed commit, writes take the async path until one succeeds: lmdb-js never settles
     // the failed batch's flush promise, and only a new async commit replaces it (otherwise
     // `env.flushed` and `env.close()` would wait for it forever).
-    if (this.asyncInFlight === 0 && !this.syncThisTurn && this.flushTrusted && !onIssued) return this.writeNow(body);
+    const lone = this.asyncInFlight === 0 && !this.syncThisTurn && this.flushTrusted;
+    if (lone && !onIssued && bytes !== undefined && bytes <= LONE_WRITE_MAX_BYTES) return this.writeNow(body);
     const issuedMs = performance.now();
     const failuresAtIssue = this.commitFailures;
     this.pending += units;

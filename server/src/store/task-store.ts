@@ -22,7 +22,7 @@ import { retryDelayMs } from '../domain/backoff.js';
 import { toClock, type Clock } from '../domain/clock.js';
 import { AlreadyExistsError, FailedPreconditionError, TaskNotFoundError } from '../domain/errors.js';
 import { idempotencyMismatch } from '../domain/idempotency.js';
-import { Committer, type Durability } from './commits.js';
+import { Committer, type Durability, type WriteOptions } from './commits.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import {
   TASK_STATUSES,
@@ -220,7 +220,8 @@ export class TaskStore {
    * @returns one record per input, in input order
    */
   async enqueue(newTasks: readonly NewTask[], onIssued?: () => void): Promise<WriteResult<TaskRecord[]>> {
-    const spaceChecked = this.space.check(estimatedBytes(newTasks));
+    const bytes = estimatedBytes(newTasks);
+    const spaceChecked = this.space.check(bytes);
     // Counted as pending while the disk is read, so that calls admitted meanwhile see them.
     if (spaceChecked) await this.commits.holding(newTasks.length, spaceChecked);
     return this.write(newTasks.length, (now, changed) =>
@@ -262,7 +263,7 @@ export class TaskStore {
           this.transition(undefined, task, changed);
           return task;
         }),
-      onIssued,
+      { onIssued, bytes },
     );
   }
 
@@ -557,12 +558,12 @@ export class TaskStore {
    * {@link Committer.write}). It gets the wall time (calendar times) and the steady time (lease
    * deadlines) of the commit.
    * `units` (the most records `body` may write) counts in {@link pendingWrites} until it commits.
-   * `onIssued` runs right after the transaction is queued (see {@link enqueue}).
+   * `options` says whether writes follow it into its commit, and how big it is (see {@link WriteOptions}).
    */
   private async write<T>(
     units: number,
     body: (nowMs: number, changed: TaskRecord[], steadyMs: number) => T,
-    onIssued?: () => void,
+    options?: WriteOptions,
   ): Promise<WriteResult<T>> {
     const changed: TaskRecord[] = [];
     const value = await this.commits.write(
@@ -573,7 +574,7 @@ export class TaskStore {
         if (this.seq !== seqBefore) this.meta.put('seq', this.seq);
         return result;
       },
-      onIssued,
+      options,
     );
     return { value, changed };
   }
