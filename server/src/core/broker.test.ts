@@ -50,6 +50,21 @@ describe('Broker.lease', () => {
     expect(store.stats().lastTxnId - commitsBefore).toBe(1);
   });
 
+  test('with no Lease parked on its queue, an Enqueue commits at once, before the call returns', async () => {
+    const enqueued = broker.enqueue([newTask('solo')]);
+    // Committed synchronously (store/commits.ts): no hop to lmdb-js's writer thread.
+    expect(store.stats().tasks).toBe(1);
+    const [task] = await enqueued;
+    expect(store.get(task!.id)?.status).toBe('new');
+  });
+
+  test('a Lease whose attempt is in flight (not yet parked) when an Enqueue commits gets the task', async () => {
+    const leasing = parkLease(broker, ['race']);
+    const [enqueued] = await broker.enqueue([newTask('race')]);
+    const [leased] = await leasing;
+    expect(leased).toMatchObject({ id: enqueued!.id });
+  });
+
   test('tasks leased for a caller that has gone away are given back at once', async () => {
     const [task] = await broker.enqueue([newTask('q')]);
     const gone = AbortSignal.abort();
