@@ -58,6 +58,21 @@ describe('Broker.lease', () => {
     expect(store.get(task!.id)?.status).toBe('new');
   });
 
+  test('a lone, small Complete commits before the call returns; one with a result over 256 KiB is batched', async () => {
+    await broker.enqueue([newTask('done'), newTask('done')]);
+    const [small, big] = await broker.lease({ workerId: 'w', queues: ['done'], maxTasks: 2, leaseMs: 30_000 }, 0, stay());
+    await new Promise((resolve) => setImmediate(resolve)); // a new turn: the next write may commit alone
+    const completing = broker.complete([{ taskId: small!.id, leaseToken: small!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
+    expect(store.get(small!.id)?.status).toBe('success');
+    await completing;
+    await new Promise((resolve) => setImmediate(resolve));
+    const result = Buffer.alloc(300 * 1024, 0x31);
+    const completingBig = broker.complete([{ taskId: big!.id, leaseToken: big!.lease!.token, outcome: { kind: 'success', result } }]);
+    expect(store.get(big!.id)?.status).toBe('process');
+    await completingBig;
+    expect(store.get(big!.id)?.status).toBe('success');
+  });
+
   test('a Lease whose attempt is in flight (not yet parked) when an Enqueue commits gets the task', async () => {
     const leasing = parkLease(broker, ['race']);
     const [enqueued] = await broker.enqueue([newTask('race')]);

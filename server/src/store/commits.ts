@@ -43,9 +43,10 @@ export interface WriteOptions {
    * About how many bytes the write stores (payloads included). Only a write that gives this, at most
    * {@link LONE_WRITE_MAX_BYTES}, may commit synchronously: a synchronous commit writes its pages
    * and fsyncs on the main thread, which for 16 MiB blocked the event loop 64 ms here (1 MiB:
-   * 2.6 ms). Absent: unknown, always batched.
+   * 2.6 ms). Absent: unknown, always batched. A function is called only when the write could
+   * commit synchronously, so that an estimate which reads the store costs nothing under load.
    */
-  bytes?: number;
+  bytes?: number | (() => number);
 }
 
 /** The most bytes a write may store and still commit synchronously (see {@link WriteOptions.bytes}). */
@@ -104,7 +105,9 @@ export class Committer {
     // the failed batch's flush promise, and only a new async commit replaces it (otherwise
     // `env.flushed` and `env.close()` would wait for it forever).
     const lone = this.asyncInFlight === 0 && !this.syncThisTurn && this.flushTrusted;
-    if (lone && !onIssued && bytes !== undefined && bytes <= LONE_WRITE_MAX_BYTES) return this.writeNow(body);
+    if (lone && !onIssued && bytes !== undefined && (typeof bytes === 'number' ? bytes : bytes()) <= LONE_WRITE_MAX_BYTES) {
+      return this.writeNow(body);
+    }
     const issuedMs = performance.now();
     const failuresAtIssue = this.commitFailures;
     this.pending += units;

@@ -22,7 +22,7 @@ import { retryDelayMs } from '../domain/backoff.js';
 import { toClock, type Clock } from '../domain/clock.js';
 import { AlreadyExistsError, FailedPreconditionError, TaskNotFoundError } from '../domain/errors.js';
 import { idempotencyMismatch } from '../domain/idempotency.js';
-import { Committer, type Durability, type WriteOptions } from './commits.js';
+import { Committer, LONE_WRITE_MAX_BYTES, type Durability, type WriteOptions } from './commits.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import {
   TASK_STATUSES,
@@ -37,6 +37,7 @@ import {
   type ProgressResult,
   type ReplyBudget,
   type TaskError,
+  type TaskOutcome,
   type TaskRecord,
   type TaskStatus,
 } from '../domain/task.js';
@@ -355,7 +356,7 @@ export class TaskStore {
       });
       batch.store((before, after) => this.transition(before, after));
       return results;
-    });
+    }, { bytes: () => this.rewriteBytes(completions.map((c) => c.taskId), completions.reduce((sum, c) => sum + outcomeBytes(c.outcome), 0)) });
   }
 
   /**
@@ -409,7 +410,7 @@ export class TaskStore {
             return after;
           }
         }
-      });
+      }, { bytes: () => this.rewriteBytes([taskId], reason.length) });
   }
 
   /** Moves up to `limit` tasks whose eta or backoff has passed from the delayed to the ready index. */
@@ -643,6 +644,22 @@ export class TaskStore {
     };
   }
 
+  /**
+   * About how many bytes a write that rewrites these tasks stores: each stored record's encoded
+   * size (read without decoding it), `extraBytes` (new results, errors, reasons), and a kilobyte a
+   * task for its index entries. Asked only of a write that could commit synchronously (see
+   * `commits.ts`), since it reads every record.
+   */
+  private rewriteBytes(taskIds: readonly string[], extraBytes = 0): number {
+    let bytes = extraBytes;
+    for (const taskId of taskIds) {
+      // Past the limit the answer is known: a big batch reads no more records.
+      if (bytes > LONE_WRITE_MAX_BYTES) break;
+      bytes += (this.tasks.getBinaryFast(taskId)?.length ?? 0) + 1024;
+    }
+    return bytes;
+  }
+
   private mustGet(taskId: string): TaskRecord {
     const task = this.tasks.get(taskId);
     if (!task) throw new TaskNotFoundError(taskId);
@@ -728,6 +745,20 @@ function leaseRefusal(task: TaskRecord | undefined, token: string, now: number):
   if (!task || task.status !== 'process' || !task.lease || task.lease.token !== token) return STALE_LEASE;
   if (task.lease.deadlineMs <= now) return 'lease expired';
   return undefined;
+}
+
+/** The bytes an outcome adds to its task's record. */
+function outcomeBytes(outcome: TaskOutcome): number {
+  switch (outcome.kind) {
+    case 'success':
+      return outcome.result.byteLength;
+    case 'failure':
+      return outcome.error.type.length + outcome.error.message.length + outcome.error.traceback.length;
+    case 'cancelled':
+      return outcome.reason.length;
+    case 'released':
+      return 0;
+  }
 }
 
 /**
