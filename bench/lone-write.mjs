@@ -3,6 +3,7 @@
  * real `qtasks-broker` process, in each durability mode:
  * - a unary `Enqueue` of one task from a raw nice-grpc client (no SDK), p50/p99, and a health
  *   Check from the same client (the gRPC floor under it);
+ * - a unary `Complete` of one task (its Enqueue and Lease before it are not timed);
  * - awaited single `addTask` (the SDK), tasks/s;
  * - idle latency, `addTask` → handler start, SDK worker c=1 (the figure `npm run bench` prints).
  *
@@ -11,7 +12,7 @@
  * Paired A/B: `AB_BIN=/path/to/other/server/bin/qtasks-broker.js node bench/lone-write.mjs` starts
  * that broker next to this checkout's and alternates every sequential call between the two (A, B,
  * A, B, …), so that load from other jobs on a shared machine hits both alike; it prints the unary
- * Enqueue and health Check figures of each (the SDK figures need one broker at a time).
+ * figures of each (the SDK figures need one broker at a time).
  */
 import { createChannel, createClient } from 'nice-grpc';
 import { HealthDefinition } from 'nice-grpc-server-health';
@@ -31,24 +32,34 @@ function calls(broker, mode) {
   const channel = createChannel(broker.address);
   const health = createClient(HealthDefinition, channel);
   const queue = `lone.${process.pid}.${mode}`;
+  const enqueue = () => broker.client.enqueue({ tasks: [{ name: 'lone', queue, args: ARGS_BYTES, kwargs: Buffer.from('{}') }] });
   return {
     check: () => health.check({ service: '' }),
-    enqueue: () => broker.client.enqueue({ tasks: [{ name: 'lone', queue, args: ARGS_BYTES, kwargs: Buffer.from('{}') }] }),
+    enqueue,
+    /** Enqueues and leases one task, then times its Complete alone (returns that time). */
+    async complete() {
+      await enqueue();
+      const { tasks } = await broker.client.lease({ workerId: 'lone', queues: [queue], maxTasks: 1, waitMs: 0, leaseMs: 30_000 });
+      const t0 = performance.now();
+      await broker.client.complete({ completions: [{ taskId: tasks[0].task.id, leaseToken: tasks[0].leaseToken, outcome: { $case: 'success', value: { result: Buffer.from('1') } } }] });
+      return performance.now() - t0;
+    },
     close: () => channel.close(),
   };
 }
 
 /**
  * `count` rounds after 100 of warm-up; in each round every function of `sides` is called once, in
- * turn, one after another. The latency of each side.
+ * turn, one after another. The latency of each side (a function that returns a number has timed
+ * itself).
  */
 async function alternating(count, sides) {
   const samples = sides.map(() => []);
   for (let i = 0; i < count + 100; i++) {
     for (let s = 0; s < sides.length; s++) {
       const t0 = performance.now();
-      await sides[s]();
-      if (i >= 100) samples[s].push(performance.now() - t0);
+      const timed = await sides[s]();
+      if (i >= 100) samples[s].push(typeof timed === 'number' ? timed : performance.now() - t0);
     }
   }
   return samples.map(latency);
@@ -62,10 +73,11 @@ for (const mode of MODES) {
       const [a, b] = [calls(other, mode), calls(here, mode)];
       const [checkA, checkB] = await alternating(N, [a.check, b.check]);
       const [enqueueA, enqueueB] = await alternating(N, [a.enqueue, b.enqueue]);
+      const [completeA, completeB] = await alternating(N, [a.complete, b.complete]);
       a.close();
       b.close();
-      console.log(`${mode} A (AB_BIN): health Check ${fmt(checkA)} | unary Enqueue(1) ${fmt(enqueueA)}`);
-      console.log(`${mode} B (this checkout): health Check ${fmt(checkB)} | unary Enqueue(1) ${fmt(enqueueB)}`);
+      console.log(`${mode} A (AB_BIN): health Check ${fmt(checkA)} | unary Enqueue(1) ${fmt(enqueueA)} | unary Complete(1) ${fmt(completeA)}`);
+      console.log(`${mode} B (this checkout): health Check ${fmt(checkB)} | unary Enqueue(1) ${fmt(enqueueB)} | unary Complete(1) ${fmt(completeB)}`);
     } finally {
       await Promise.all([here.stop(), other.stop()]);
     }
@@ -76,10 +88,11 @@ for (const mode of MODES) {
     const raw = calls(broker, mode);
     const [check] = await alternating(N, [raw.check]);
     const [enqueue] = await alternating(N, [raw.enqueue]);
+    const [complete] = await alternating(N, [raw.complete]);
     raw.close();
     const single = await singleEnqueue(broker, N);
     const idle = await idleLatency(broker, LAT);
-    console.log(`${mode}: health Check ${fmt(check)} | unary Enqueue(1) ${fmt(enqueue)} | awaited addTask ${Math.round(single.rate)}/s | idle add→start ${fmt(idle)}`);
+    console.log(`${mode}: health Check ${fmt(check)} | unary Enqueue(1) ${fmt(enqueue)} | unary Complete(1) ${fmt(complete)} | awaited addTask ${Math.round(single.rate)}/s | idle add→start ${fmt(idle)}`);
   } finally {
     await broker.stop();
   }
