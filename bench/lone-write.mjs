@@ -12,7 +12,13 @@
  * Paired A/B: `AB_BIN=/path/to/other/server/bin/qtasks-broker.js node bench/lone-write.mjs` starts
  * that broker next to this checkout's and alternates every sequential call between the two (A, B,
  * A, B, …), so that load from other jobs on a shared machine hits both alike; it prints the unary
- * figures of each (the SDK figures need one broker at a time).
+ * figures of each (the SDK figures need one broker at a time). An old commit's broker, built
+ * where its imports resolve to this checkout's node_modules:
+ *
+ *   mkdir -p node_modules/.ab-before && git archive <commit> server | tar -x -C node_modules/.ab-before
+ *   echo '{"extends":"../../../tsconfig.base.json","compilerOptions":{"rootDir":"src","outDir":"dist","composite":false,"incremental":false},"include":["src"]}' > node_modules/.ab-before/server/tsconfig.ab.json
+ *   npx tsc -p node_modules/.ab-before/server/tsconfig.ab.json
+ *   AB_BIN=node_modules/.ab-before/server/bin/qtasks-broker.js node bench/lone-write.mjs
  */
 import { createChannel, createClient } from 'nice-grpc';
 import { HealthDefinition } from 'nice-grpc-server-health';
