@@ -7,16 +7,21 @@ import { BrokerServiceDefinition } from '@qtasks/proto';
 import { createChannel, createClient } from 'nice-grpc';
 import { ROOT } from './util.mjs';
 
-const BROKER_BIN = join(ROOT, 'server/bin/qtasks-broker.js');
+/**
+ * The broker binary; `QTASKS_BROKER_BIN` points an A/B run at another build (for example an older
+ * commit's `server/`, compiled into a directory under the repository so its imports resolve).
+ */
+const BROKER_BIN = process.env.QTASKS_BROKER_BIN ?? join(ROOT, 'server/bin/qtasks-broker.js');
 
 /**
  * @param mode - `strict` or `commit`
  * @param nodeArgs - extra node flags for the broker (e.g. `--cpu-prof`)
  * @param brokerArgs - extra broker flags (e.g. `--max-pending-writes 1000`)
+ * @param bin - the broker binary (default: this checkout's, or `QTASKS_BROKER_BIN`)
  */
-export async function startBroker(mode, nodeArgs = [], brokerArgs = []) {
+export async function startBroker(mode, nodeArgs = [], brokerArgs = [], bin = BROKER_BIN) {
   const dataDir = await mkdtemp(join(tmpdir(), 'qtasks-bench-'));
-  const args = [...nodeArgs, BROKER_BIN, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--durability', mode, ...brokerArgs];
+  const args = [...nodeArgs, bin, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--durability', mode, ...brokerArgs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const statsWaiters = [];
   let errBuffer = '';

@@ -50,6 +50,36 @@ describe('Broker.lease', () => {
     expect(store.stats().lastTxnId - commitsBefore).toBe(1);
   });
 
+  test('with no Lease parked on its queue, an Enqueue commits at once, before the call returns', async () => {
+    const enqueued = broker.enqueue([newTask('solo')]);
+    // Committed synchronously (store/commits.ts): no hop to lmdb-js's writer thread.
+    expect(store.stats().tasks).toBe(1);
+    const [task] = await enqueued;
+    expect(store.get(task!.id)?.status).toBe('new');
+  });
+
+  test('a lone, small Complete commits before the call returns; one with a result over 256 KiB is batched', async () => {
+    await broker.enqueue([newTask('done'), newTask('done')]);
+    const [small, big] = await broker.lease({ workerId: 'w', queues: ['done'], maxTasks: 2, leaseMs: 30_000 }, 0, stay());
+    await new Promise((resolve) => setImmediate(resolve)); // a new turn: the next write may commit alone
+    const completing = broker.complete([{ taskId: small!.id, leaseToken: small!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
+    expect(store.get(small!.id)?.status).toBe('success');
+    await completing;
+    await new Promise((resolve) => setImmediate(resolve));
+    const result = Buffer.alloc(300 * 1024, 0x31);
+    const completingBig = broker.complete([{ taskId: big!.id, leaseToken: big!.lease!.token, outcome: { kind: 'success', result } }]);
+    expect(store.get(big!.id)?.status).toBe('process');
+    await completingBig;
+    expect(store.get(big!.id)?.status).toBe('success');
+  });
+
+  test('a Lease whose attempt is in flight (not yet parked) when an Enqueue commits gets the task', async () => {
+    const leasing = parkLease(broker, ['race']);
+    const [enqueued] = await broker.enqueue([newTask('race')]);
+    const [leased] = await leasing;
+    expect(leased).toMatchObject({ id: enqueued!.id });
+  });
+
   test('tasks leased for a caller that has gone away are given back at once', async () => {
     const [task] = await broker.enqueue([newTask('q')]);
     const gone = AbortSignal.abort();
@@ -83,6 +113,10 @@ describe('Broker.watch', () => {
 describe('Broker.enqueue under overload', () => {
   test('refuses at once, with a retry hint, while the writes in flight would pass the limit', async () => {
     const limited = new Broker(store, { maxPendingWrites: 3 });
+    // The first write of a turn commits at once, synchronously (store/commits.ts): the next ones
+    // are the writes in flight.
+    const lone = limited.enqueue([newTask('o')]);
+    expect(store.pendingWrites).toBe(0);
     // A batch over the limit is admitted when nothing is in flight, so it can always go through.
     const big = limited.enqueue([newTask('o'), newTask('o'), newTask('o'), newTask('o')]);
     expect(store.pendingWrites).toBe(4);
@@ -91,10 +125,11 @@ describe('Broker.enqueue under overload', () => {
     await expect(refused).rejects.toMatchObject({ retryAfterMs: expect.any(Number), message: expect.stringMatching(/overloaded.*retry in \d+ ms/) });
     // Leases are never refused: they drain the queue.
     const leasing = limited.lease({ workerId: 'w', queues: ['o'], maxTasks: 1, leaseMs: 30_000 }, 0, new AbortController().signal);
+    expect(await lone).toHaveLength(1);
     expect(await big).toHaveLength(4);
     expect(await leasing).toHaveLength(1);
     expect(store.pendingWrites).toBe(0);
-    expect(store.stats()).toMatchObject({ tasks: 4, ready: 3, leased: 1, pendingWrites: 0 });
+    expect(store.stats()).toMatchObject({ tasks: 5, ready: 4, leased: 1, pendingWrites: 0 });
     await expect(limited.enqueue([newTask('o'), newTask('o')])).resolves.toHaveLength(2);
     limited.shutdown();
   });

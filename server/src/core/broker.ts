@@ -124,9 +124,14 @@ export class Broker {
     // commits: their lease then runs right after it in the same transaction, so a waiting worker
     // gets a new task in one commit instead of two (the enqueue's, then its own). A woken lease
     // that runs first or finds nothing sees the generation change and tries again, as always.
+    // With no Lease parked on these queues, nothing would follow the enqueue into its commit, so
+    // none is asked for and the store may commit it alone, synchronously (no hop to lmdb-js's
+    // writer thread: see store/commits.ts); the queues are then signalled after the commit, which
+    // a lease attempt in flight meanwhile needs to see (the generation changes).
     const readyCounts = readyCountsOf(tasks, this.clock.wallMs());
-    const { value, changed } = await this.store.enqueue(tasks, () => this.waiters.signal(readyCounts));
-    this.afterCommit(changed, readyCounts);
+    const parked = this.waiters.anyParked(readyCounts.keys());
+    const { value, changed } = await this.store.enqueue(tasks, parked ? () => this.waiters.signal(readyCounts) : undefined);
+    this.afterCommit(changed, parked ? readyCounts : undefined);
     await this.store.durable();
     return value;
   }

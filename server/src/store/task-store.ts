@@ -4,23 +4,18 @@
  * does to a record is a pure transition of `domain/transitions/` (one table lists them all);
  * this file finds the records, calls the transition, and writes the record and its index entries.
  *
- * Every verb is one atomic `childTransaction`: lmdb-js runs the callbacks issued in one event turn
- * in one shared write transaction (one commit, one fsync), and a callback that throws rolls back
- * its own writes (a throw inside a plain `transaction()` would not). Callbacks never await and read
- * the clock themselves, because they run later than the call that queued them.
- *
- * Durability: a resolved commit is visible to readers; with lmdb-js's default `overlappingSync` it
- * is fsynced a little later, reported by `flushed`. The verbs resolve at commit; {@link
- * TaskStore.durable} then waits for the fsync in `strict` mode, and not at all in `commit` mode
- * (which survives a crash of the process, but not of the machine).
+ * Every verb is one atomic transaction, committed by `commits.ts` (group commit, rollback of a
+ * verb that throws, durability, the count of writes in flight, a full disk's error). Callbacks
+ * never await and read the clock themselves, because they run later than the call that queued them.
+ * The verbs resolve at commit; {@link TaskStore.durable} then waits for what the durability mode
+ * promises.
  *
  * A full disk: `enqueue` is refused while the free space is below a reserve (`disk-space.ts`), so
- * that the writes finishing work already taken on keep room. A commit that fails anyway fails
- * every write batched with it; each of them rejects with {@link DiskFullError} (or the I/O error),
- * nothing of the batch is stored, and the environment stays usable: the next commit that fits
- * succeeds. lmdb-js's `eventTurnBatching` is off because, on, it leaves one internal promise per
- * failed commit rejected with no handler, which would end the process; the verbs still share
- * commits, since every `childTransaction` queued before a commit starts joins it.
+ * that the writes finishing work already taken on keep room; a commit that fails anyway rejects
+ * with {@link DiskFullError} (see `commits.ts`). lmdb-js's `eventTurnBatching` is off because, on,
+ * it leaves one internal promise per failed commit rejected with no handler, which would end the
+ * process; the verbs still share commits, since every `childTransaction` queued before a commit
+ * starts joins it.
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,6 +33,7 @@ import { leaseRefusal } from '../domain/transitions/lease-fence.js';
 import { leaseTask } from '../domain/transitions/lease.js';
 import { recordProgress } from '../domain/transitions/progress.js';
 import { promoteTask } from '../domain/transitions/promote.js';
+import { Committer, LONE_WRITE_MAX_BYTES, type Durability, type WriteOptions } from './commits.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import {
   TASK_STATUSES,
@@ -51,6 +47,7 @@ import {
   type ProgressItem,
   type ProgressResult,
   type ReplyBudget,
+  type TaskOutcome,
   type TaskRecord,
   type TaskStatus,
 } from '../domain/task.js';
@@ -68,8 +65,7 @@ import { newLeaseToken, newTaskId } from './ids.js';
 import { checkStore, type StoreReport } from './invariants.js';
 import { mergeReadyQueues } from './ready-merge.js';
 
-/** How acknowledgements relate to the disk. */
-export type Durability = 'strict' | 'commit';
+export type { Durability } from './commits.js';
 
 /** Options of {@link TaskStore.open}. */
 export interface TaskStoreOptions {
@@ -147,17 +143,6 @@ export interface StoreStats {
   lastTxnId: number;
 }
 
-/** Weight of the newest sample in {@link TaskStore.recentCommitLatencyMs}. */
-const COMMIT_LATENCY_WEIGHT = 0.2;
-
-/** Linux errno values and the LMDB code a failed commit carries when space runs out. */
-const EIO = 5;
-const ENOSPC = 28;
-const EDQUOT = 122;
-const MDB_MAP_FULL = -30792;
-/** An EIO (LMDB's report of a short write) counts as a full disk below this much free space. */
-const EIO_FULL_BELOW_BYTES = 1024 * 1024;
-
 /** The store's on-disk layout version; a store written by a newer layout is refused. */
 const SCHEMA_VERSION = 1;
 
@@ -169,13 +154,8 @@ export class TaskStore {
   private readonly meta: Database<number, string>;
   private readonly clock: Clock;
   private seq: number;
-  private pending = 0;
   private space!: DiskSpaceGuard;
-  /** Commits seen failing, and whether `env.flushed` can be trusted since (see {@link flushed}). */
-  private commitFailures = 0;
-  private flushTrusted = true;
-  private readonly flushWaiters = new Set<() => void>();
-  private commitLatency = 0;
+  private commits!: Committer;
 
   private constructor(
     private readonly env: RootDatabase,
@@ -213,6 +193,7 @@ export class TaskStore {
       throw error;
     }
     store.space = new DiskSpaceGuard(options.path, options.minFreeBytes ?? 0, options.readFreeBytes, () => store.clock.steadyMs());
+    store.commits = new Committer(env, store.durability, store.space);
     // Written only when missing, so that a broker can start on a full disk and serve what it holds.
     if (!options.readOnly && store.meta.get('schemaVersion') !== SCHEMA_VERSION) {
       await store.write(0, () => store.meta.put('schemaVersion', SCHEMA_VERSION));
@@ -244,20 +225,16 @@ export class TaskStore {
    * (see `domain/idempotency.ts`); if not, the whole batch is refused and nothing is stored.
    *
    * @param onIssued - called once the write is queued, before it commits: writes issued from it
-   *   (a parked Lease woken at once) run after it in the same transaction and share its commit
+   *   (a parked Lease woken at once) run after it in the same transaction and share its commit.
+   *   Pass it only when such writes may follow: with it, the enqueue never takes the synchronous
+   *   commit of a lone write (see `commits.ts`)
    * @returns one record per input, in input order
    */
   async enqueue(newTasks: readonly NewTask[], onIssued?: () => void): Promise<WriteResult<TaskRecord[]>> {
-    const spaceChecked = this.space.check(estimatedBytes(newTasks));
-    if (spaceChecked) {
-      // Counted as pending while the disk is read, so that calls admitted meanwhile see them.
-      this.pending += newTasks.length;
-      try {
-        await spaceChecked;
-      } finally {
-        this.pending -= newTasks.length;
-      }
-    }
+    const bytes = estimatedBytes(newTasks);
+    const spaceChecked = this.space.check(bytes);
+    // Counted as pending while the disk is read, so that calls admitted meanwhile see them.
+    if (spaceChecked) await this.commits.holding(newTasks.length, spaceChecked);
     return this.write(newTasks.length, (now, changed, steady) =>
         newTasks.map((spec, i) => {
           if (spec.idempotencyKey) {
@@ -271,7 +248,7 @@ export class TaskStore {
           this.transition(undefined, task, changed);
           return task;
         }),
-      onIssued,
+      { onIssued, bytes },
     );
   }
 
@@ -349,7 +326,7 @@ export class TaskStore {
       });
       batch.store((before, after) => this.transition(before, after));
       return results;
-    });
+    }, { bytes: () => this.rewriteBytes(completions.map((c) => c.taskId), completions.reduce((sum, c) => sum + outcomeBytes(c.outcome), 0)) });
   }
 
   /**
@@ -389,7 +366,7 @@ export class TaskStore {
       // The same record back means there was nothing to change (asked again).
       if (after !== before) this.transition(before, after, changed);
       return after;
-    });
+    }, { bytes: () => this.rewriteBytes([taskId], reason.length) });
   }
 
   /** Moves up to `limit` tasks whose eta or backoff has passed from the delayed to the ready index. */
@@ -429,8 +406,8 @@ export class TaskStore {
    * fsynced in `strict` mode, at once in `commit` mode. Verbs resolve at commit, so the caller
    * can act on a commit (wake a waiting worker) before it acknowledges the write to a client.
    */
-  async durable(): Promise<void> {
-    if (this.durability === 'strict') await this.flushed();
+  durable(): Promise<void> {
+    return this.commits.durable();
   }
 
   /** The task with this id, or undefined. */
@@ -498,7 +475,7 @@ export class TaskStore {
    * machine), so this number also says how long the event loop will stall.
    */
   get pendingWrites(): number {
-    return this.pending;
+    return this.commits.pendingWrites;
   }
 
   /**
@@ -506,7 +483,7 @@ export class TaskStore {
    * average): about how long the writes pending now need to clear.
    */
   get recentCommitLatencyMs(): number {
-    return this.commitLatency;
+    return this.commits.recentCommitLatencyMs;
   }
 
   /** Entry counts of the databases and the size of the data file; O(1), for operators. */
@@ -518,7 +495,7 @@ export class TaskStore {
       ready: entries(this.indexes.ready),
       delayed: entries(this.indexes.delayed),
       leased: entries(this.indexes.leases),
-      pendingWrites: this.pending,
+      pendingWrites: this.commits.pendingWrites,
       dataBytes: (env.lastPageNumber + 1) * env.pageSize,
       lastTxnId: env.lastTxnId,
     };
@@ -526,93 +503,34 @@ export class TaskStore {
 
   /** Waits for pending writes and closes the environment. */
   async close(): Promise<void> {
-    await this.flushed();
+    await this.commits.flushed();
     await this.env.close();
   }
 
   /**
-   * Runs `body` as one atomic transaction, batched with the other writes of the event turn. It
-   * gets the wall time (calendar times) and the steady time (lease deadlines) of the commit.
+   * Runs `body` as one atomic transaction (committed alone at once, or batched with others: see
+   * {@link Committer.write}). It gets the wall time (calendar times) and the steady time (lease
+   * deadlines) of the commit.
    * `units` (the most records `body` may write) counts in {@link pendingWrites} until it commits.
-   * `onIssued` runs right after the transaction is queued (see {@link enqueue}).
+   * `options` says whether writes follow it into its commit, and how big it is (see {@link WriteOptions}).
    */
   private async write<T>(
     units: number,
     body: (nowMs: number, changed: TaskRecord[], steadyMs: number) => T,
-    onIssued?: () => void,
+    options?: WriteOptions,
   ): Promise<WriteResult<T>> {
     const changed: TaskRecord[] = [];
-    const issuedMs = performance.now();
-    const failuresAtIssue = this.commitFailures;
-    this.pending += units;
-    try {
-      const committed = this.env.childTransaction(() => {
+    const value = await this.commits.write(
+      units,
+      () => {
         const seqBefore = this.seq;
         const result = body(this.clock.wallMs(), changed, this.clock.steadyMs());
         if (this.seq !== seqBefore) this.meta.put('seq', this.seq);
         return result;
-      });
-      onIssued?.();
-      const value = await committed;
-      if (failuresAtIssue === this.commitFailures) this.flushTrusted = true;
-      return { value, changed };
-    } catch (error) {
-      throw await this.commitFailure(error);
-    } finally {
-      this.pending -= units;
-      this.commitLatency += (performance.now() - issuedMs - this.commitLatency) * COMMIT_LATENCY_WEIGHT;
-    }
-  }
-
-
-  /**
-   * The error a write should reject with. lmdb-js rejects every write of a failed commit with
-   * "Commit failed" and the cause in `commitError`, a promise no one else handles: awaited here
-   * (otherwise its rejection would end the process). A full disk becomes {@link DiskFullError}:
-   * ENOSPC, EDQUOT, MDB_MAP_FULL, or EIO with the disk (nearly) full, since LMDB reports a short
-   * write, which is how a full disk usually shows, as EIO. A callback's own error passes as is.
-   */
-  private async commitFailure(error: unknown): Promise<unknown> {
-    const commitError = (error as { commitError?: unknown } | undefined)?.commitError;
-    if (!(commitError instanceof Promise)) return error;
-    const cause: unknown = await commitError.then(() => error, (reason: unknown) => reason);
-    this.commitFailures++;
-    this.flushTrusted = false;
-    for (const wake of this.flushWaiters) wake();
-    this.space.invalidate();
-    const code = (cause as { code?: unknown } | undefined)?.code;
-    const message = cause instanceof Error ? cause.message : String(cause);
-    const outOfSpace = code === ENOSPC || code === EDQUOT || code === MDB_MAP_FULL || /No space left|MDB_MAP_FULL|quota exceeded/i.test(message);
-    const free = outOfSpace || code === EIO ? await this.space.currentFreeBytes().catch(() => Infinity) : Infinity;
-    if (outOfSpace || free < Math.max(this.space.minFreeBytes, EIO_FULL_BELOW_BYTES)) {
-      return new DiskFullError(
-        `the broker's disk is full (${free} bytes free in ${this.space.path}): the write was not stored (${message}); retry after space is freed`,
-        free,
-      );
-    }
-    return cause;
-  }
-
-  /**
-   * Resolves once everything committed so far is on disk: `env.flushed`, except that lmdb-js
-   * never resolves the flush of a batch whose commit failed, so after a failure (or if one happens
-   * while waiting) an explicit fsync of the environment (`mdb_env_sync`) stands in.
-   */
-  private async flushed(): Promise<void> {
-    if (this.flushTrusted) {
-      let wake!: () => void;
-      const failed = new Promise<boolean>((resolve) => (wake = () => resolve(false)));
-      this.flushWaiters.add(wake);
-      try {
-        const flushed = Promise.resolve(this.env.flushed).then(() => true, () => false);
-        if (await Promise.race([flushed, failed])) return;
-      } finally {
-        this.flushWaiters.delete(wake);
-      }
-    }
-    await new Promise<void>((resolve, reject) =>
-      (this.env as unknown as { sync(callback: (error?: unknown) => void): void }).sync((error) => (error ? reject(error) : resolve())),
+      },
+      options,
     );
+    return { value, changed };
   }
 
   /** Replaces a record, moving its index entries along; `changed` collects what watchers see. */
@@ -633,6 +551,22 @@ export class TaskStore {
   /** What the pure transitions (`domain/transitions/`) may know of the commit they run in. */
   private at(nowMs: number, steadyMs: number): TransitionContext {
     return { nowMs, steadyMs, nextSeq: () => this.nextSeq() };
+  }
+
+  /**
+   * About how many bytes a write that rewrites these tasks stores: each stored record's encoded
+   * size (read without decoding it), `extraBytes` (new results, errors, reasons), and a kilobyte a
+   * task for its index entries. Asked only of a write that could commit synchronously (see
+   * `commits.ts`), since it reads every record.
+   */
+  private rewriteBytes(taskIds: readonly string[], extraBytes = 0): number {
+    let bytes = extraBytes;
+    for (const taskId of taskIds) {
+      // Past the limit the answer is known: a big batch reads no more records.
+      if (bytes > LONE_WRITE_MAX_BYTES) break;
+      bytes += (this.tasks.getBinaryFast(taskId)?.length ?? 0) + 1024;
+    }
+    return bytes;
   }
 
   private mustGet(taskId: string): TaskRecord {
@@ -701,6 +635,20 @@ function sameRequestOrThrow(existing: TaskRecord, spec: NewTask, field: string):
   throw new AlreadyExistsError(
     `${field}: ${JSON.stringify(spec.idempotencyKey)} is already used in queue ${JSON.stringify(spec.queue)} by task ${existing.id}, with another ${differs}; nothing was stored (use a new key for a new task)`,
   );
+}
+
+/** The bytes an outcome adds to its task's record. */
+function outcomeBytes(outcome: TaskOutcome): number {
+  switch (outcome.kind) {
+    case 'success':
+      return outcome.result.byteLength;
+    case 'failure':
+      return outcome.error.type.length + outcome.error.message.length + outcome.error.traceback.length;
+    case 'cancelled':
+      return outcome.reason.length;
+    case 'released':
+      return 0;
+  }
 }
 
 /**

@@ -1,0 +1,166 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Committer, LONE_WRITE_MAX_BYTES, type Durability } from './commits.js';
+import { DiskSpaceGuard } from './disk-space.js';
+
+let dir: string;
+let env: RootDatabase;
+let db: Database<string, string>;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'qtasks-commits-'));
+  // As the store opens it (see task-store.ts).
+  env = open({ path: dir, noSubdir: false, maxDbs: 2, eventTurnBatching: false });
+  db = env.openDB<string, string>('t', {});
+});
+
+afterEach(async () => {
+  await env.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function committer(durability: Durability = 'commit'): Committer {
+  return new Committer(env, durability, new DiskSpaceGuard(dir, 0, undefined, () => performance.now()));
+}
+
+/** A small write: it may commit synchronously. */
+const small = { bytes: 100 };
+
+/** Counts the synchronous commits (`transactionSync`) made from now on. */
+const syncCommits = (): { readonly calls: unknown[] } => vi.spyOn(env, 'transactionSync').mock;
+
+/** Resolves after the current turn of the event loop (its immediates included). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+
+describe('Committer', () => {
+  it.each(['commit', 'strict'] as const)('commits a lone write before write() returns, on disk (%s)', async (durability) => {
+    const commits = committer(durability);
+    const sync = syncCommits();
+    const written = commits.write(1, () => db.put('a', '1'), small);
+    // Committed synchronously: no hop to the writer thread, visible at once.
+    expect(sync.calls).toHaveLength(1);
+    expect(db.get('a')).toBe('1');
+    await written;
+    expect(commits.pendingWrites).toBe(0);
+  });
+
+  it.each([
+    ['of unknown size', {}],
+    ['over the size limit', { bytes: LONE_WRITE_MAX_BYTES + 1 }],
+  ])('batches a lone write %s (a big synchronous commit would block the event loop)', async (_, options) => {
+    const commits = committer();
+    const sync = syncCommits();
+    const written = commits.write(1, () => db.put('a', '1'), options);
+    expect(db.get('a')).toBeUndefined();
+    await written;
+    expect(sync.calls).toHaveLength(0);
+    expect(db.get('a')).toBe('1');
+  });
+
+  it('writes issued in the same turn after a lone write share one commit (group commit)', async () => {
+    const commits = committer();
+    const sync = syncCommits();
+    const writes = Array.from({ length: 50 }, (_, i) => commits.write(1, () => db.put(`k${i}`, String(i)), small));
+    // The first committed alone; the other 49 are queued for lmdb-js's writer thread together.
+    expect(sync.calls).toHaveLength(1);
+    expect(db.get('k0')).toBe('0');
+    expect(db.get('k1')).toBeUndefined();
+    expect(commits.pendingWrites).toBe(49);
+    await Promise.all(writes);
+    expect(sync.calls).toHaveLength(1);
+    expect(db.get('k49')).toBe('49');
+    expect(commits.pendingWrites).toBe(0);
+  });
+
+  it('commits a lone write synchronously again once the turn is over', async () => {
+    const commits = committer();
+    await Promise.all([commits.write(1, () => db.put('a', '1'), small), commits.write(1, () => db.put('b', '2'), small)]);
+    await nextTurn();
+    const sync = syncCommits();
+    await commits.write(1, () => db.put('c', '3'), small);
+    expect(sync.calls).toHaveLength(1);
+  });
+
+  it('joins the async batch while one is in flight, even in a new turn', async () => {
+    const commits = committer();
+    await commits.write(1, () => db.put('a', '1'), small);
+    await nextTurn();
+    const issued = commits.write(1, () => db.put('b', '2'), { ...small, onIssued: () => undefined }); // batched path
+    expect(db.get('b')).toBeUndefined();
+    await nextTurn();
+    const joined = commits.write(1, () => db.put('c', '3'), small);
+    expect(db.get('c')).toBeUndefined();
+    await Promise.all([issued, joined]);
+    expect(db.get('c')).toBe('3');
+  });
+
+  it('with onIssued, queues the write and lets writes issued from onIssued share its commit', async () => {
+    const commits = committer();
+    const sync = syncCommits();
+    let follower: Promise<unknown> | undefined;
+    const first = commits.write(1, () => db.put('a', '1'), {
+      ...small,
+      onIssued: () => {
+        follower = commits.write(1, () => db.put('b', '2'), small);
+      },
+    });
+    expect(db.get('a')).toBeUndefined();
+    await Promise.all([first, follower]);
+    expect(sync.calls).toHaveLength(0);
+    expect(db.get('b')).toBe('2');
+  });
+
+  it('rolls back only the writes of a body that throws, on the synchronous path', async () => {
+    const commits = committer();
+    await commits.write(1, () => db.put('kept', 'yes'), small);
+    await nextTurn();
+    await expect(
+      commits.write(
+        2,
+        () => {
+          db.put('lost', 'no');
+          throw new Error('refused');
+        },
+        small,
+      ),
+    ).rejects.toThrow('refused');
+    expect(db.get('lost')).toBeUndefined();
+    expect(db.get('kept')).toBe('yes');
+    expect(commits.pendingWrites).toBe(0);
+    // The environment takes the next write.
+    await nextTurn();
+    await commits.write(1, () => db.put('next', 'ok'), small);
+    expect(db.get('next')).toBe('ok');
+  });
+
+  it('rolls back only the writes of a body that throws, on the batched path', async () => {
+    const commits = committer();
+    void commits.write(1, () => db.put('first', '1'), small); // the lone write; the next two batch
+    const good = commits.write(1, () => db.put('good', '1'), small);
+    const bad = commits.write(
+      1,
+      () => {
+        db.put('bad', '1');
+        throw new Error('refused');
+      },
+      small,
+    );
+    await expect(bad).rejects.toThrow('refused');
+    await good;
+    expect(db.get('good')).toBe('1');
+    expect(db.get('bad')).toBeUndefined();
+  });
+
+  it('durable() resolves after a synchronous commit in strict mode, and the write survives a reopen', async () => {
+    const commits = committer('strict');
+    await commits.write(1, () => db.put('a', '1'), small);
+    await commits.durable();
+    await env.close();
+    env = open({ path: dir, noSubdir: false, maxDbs: 2, eventTurnBatching: false });
+    db = env.openDB<string, string>('t', {});
+    expect(db.get('a')).toBe('1');
+  });
+});

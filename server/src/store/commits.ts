@@ -1,0 +1,258 @@
+/**
+ * Commit and flush bookkeeping of the store: how a verb's writes become one atomic LMDB
+ * transaction, when it counts as durable, how many writes are in flight and how long they take,
+ * and what a failed commit (a full disk) is reported as. `task-store.ts` keeps the verbs; this file
+ * is the only one that commits.
+ *
+ * Two ways to commit, chosen per write (docs/decisions.md, "Commit latency"):
+ * - A lone, small write, issued while no write is in flight and no other write has committed
+ *   synchronously in this turn of the event loop, commits at once on the main thread
+ *   (`transactionSync`, default flags: its fsync is inside the call). It pays no hop to lmdb-js's
+ *   writer thread: ~0.3 ms here, against ~0.4–0.56 ms for an async commit, and it is on disk when
+ *   it returns, in either durability mode.
+ * - Any other write is a `childTransaction`: lmdb-js runs the callbacks queued before a commit
+ *   starts in one shared write transaction on its writer thread (one commit, one fsync: group
+ *   commit). Under load, every write but the first of a turn goes this way, so load keeps sharing
+ *   commits and the event loop is blocked by at most one fsync per turn.
+ * Either way a write that throws rolls back its own writes only: a `transactionSync` holds just
+ * that write, and a `childTransaction` is a nested transaction (a throw inside a plain
+ * `transaction()` would roll back nothing).
+ *
+ * Durability: a resolved async commit is visible to readers; with lmdb-js's default
+ * `overlappingSync` it is fsynced a little later, reported by `env.flushed`. {@link
+ * Committer.durable} waits for that fsync in `strict` mode, and not at all in `commit` mode.
+ *
+ * A commit that fails fails every write batched with it; each of them rejects with
+ * {@link DiskFullError} (or the I/O error), nothing of the batch is stored, and the environment stays
+ * usable: the next commit that fits succeeds.
+ */
+import type { RootDatabase } from 'lmdb';
+import { DiskFullError, type DiskSpaceGuard } from './disk-space.js';
+
+/** How acknowledgements relate to the disk. */
+export type Durability = 'strict' | 'commit';
+
+/** Options of {@link Committer.write}. */
+export interface WriteOptions {
+  /**
+   * Runs right after the transaction is queued; the write then always takes the batched path, so
+   * that writes issued from it run after the body and share its commit (one commit instead of two).
+   */
+  onIssued?: () => void;
+  /**
+   * About how many bytes the write stores (payloads included). Only a write that gives this, at most
+   * {@link LONE_WRITE_MAX_BYTES}, may commit synchronously: a synchronous commit writes its pages
+   * and fsyncs on the main thread, which for 16 MiB blocked the event loop 64 ms here (1 MiB:
+   * 2.6 ms). Absent: unknown, always batched. A function is called only when the write could
+   * commit synchronously, so that an estimate which reads the store costs nothing under load.
+   */
+  bytes?: number | (() => number);
+}
+
+/** The most bytes a write may store and still commit synchronously (see {@link WriteOptions.bytes}). */
+export const LONE_WRITE_MAX_BYTES = 256 * 1024;
+
+/** Weight of the newest sample in {@link Committer.recentCommitLatencyMs}. */
+const COMMIT_LATENCY_WEIGHT = 0.2;
+
+/** Linux errno values and the LMDB code a failed commit carries when space runs out. */
+const EIO = 5;
+const ENOSPC = 28;
+const EDQUOT = 122;
+const MDB_MAP_FULL = -30792;
+/** An EIO (LMDB's report of a short write) counts as a full disk below this much free space. */
+const EIO_FULL_BELOW_BYTES = 1024 * 1024;
+
+/** Commits the store's writes and tells when they are durable. */
+export class Committer {
+  private pending = 0;
+  /** Commits seen failing, and whether `env.flushed` can be trusted since (see {@link flushed}). */
+  private commitFailures = 0;
+  private flushTrusted = true;
+  private readonly flushWaiters = new Set<() => void>();
+  private commitLatency = 0;
+  /** Async commits issued and not settled: while there are any, a write joins them. */
+  private asyncInFlight = 0;
+  /** A write committed synchronously in this turn of the event loop (cleared by `setImmediate`). */
+  private syncThisTurn = false;
+  private readonly endTurn = (): void => {
+    this.syncThisTurn = false;
+  };
+
+  /**
+   * @param env - the store's environment (opened with `eventTurnBatching: false`: see task-store.ts)
+   * @param durability - what {@link durable} waits for
+   * @param space - told when a commit fails (its cached free space is stale), and asked how full the disk is
+   */
+  constructor(
+    private readonly env: RootDatabase,
+    readonly durability: Durability,
+    private readonly space: DiskSpaceGuard,
+  ) {}
+
+  /**
+   * Runs `body` as one atomic transaction; a throw in `body` rolls back its writes only. A lone,
+   * small write commits synchronously, any other is batched with the writes issued before the
+   * commit starts (see the file's comment and {@link WriteOptions}). `units` (the most records
+   * `body` may write) counts in {@link pendingWrites} until it commits.
+   *
+   * @returns what `body` returned, once committed
+   * @throws DiskFullError if the commit failed for want of space; a commit's I/O error; or what `body` threw
+   */
+  async write<T>(units: number, body: () => T, options: WriteOptions = {}): Promise<T> {
+    const { onIssued, bytes } = options;
+    // After a failed commit, writes take the async path until one succeeds: lmdb-js never settles
+    // the failed batch's flush promise, and only a new async commit replaces it (otherwise
+    // `env.flushed` and `env.close()` would wait for it forever).
+    const lone = this.asyncInFlight === 0 && !this.syncThisTurn && this.flushTrusted;
+    if (lone && !onIssued && bytes !== undefined && (typeof bytes === 'number' ? bytes : bytes()) <= LONE_WRITE_MAX_BYTES) {
+      return this.writeNow(body);
+    }
+    const issuedMs = performance.now();
+    const failuresAtIssue = this.commitFailures;
+    this.pending += units;
+    this.asyncInFlight++;
+    try {
+      const committed = this.env.childTransaction(body);
+      onIssued?.();
+      const value = await committed;
+      if (failuresAtIssue === this.commitFailures) this.flushTrusted = true;
+      return value;
+    } catch (error) {
+      throw await this.commitFailure(error);
+    } finally {
+      this.asyncInFlight--;
+      this.pending -= units;
+      this.sampleLatency(performance.now() - issuedMs);
+    }
+  }
+
+  /**
+   * The lone write's commit: `transactionSync` on the main thread, fsynced before it returns. It
+   * blocks the event loop for one commit (~0.3 ms here), which is why only the first write of a
+   * turn may take it.
+   */
+  private async writeNow<T>(body: () => T): Promise<T> {
+    this.syncThisTurn = true;
+    setImmediate(this.endTurn);
+    const startMs = performance.now();
+    let bodyDone = false;
+    let value!: T;
+    try {
+      // The callback returns nothing: given a promise (a body that ends with a `put` returns
+      // one), transactionSync would keep the transaction open until it settles, and writes made
+      // meanwhile by other code would join it.
+      this.env.transactionSync(() => {
+        value = body();
+        bodyDone = true;
+      });
+    } catch (error) {
+      // The body's own error passes as is (its writes are rolled back); a failed commit is translated.
+      throw bodyDone ? await this.failedCommit(error) : error;
+    } finally {
+      this.sampleLatency(performance.now() - startMs);
+    }
+    return value;
+  }
+
+  private sampleLatency(ms: number): void {
+    this.commitLatency += (ms - this.commitLatency) * COMMIT_LATENCY_WEIGHT;
+  }
+
+  /**
+   * Counts `units` in {@link pendingWrites} until `until` settles: for a write that must wait for
+   * something (the disk's free space) before it is issued, so that calls admitted meanwhile see it.
+   */
+  async holding<T>(units: number, until: Promise<T>): Promise<T> {
+    this.pending += units;
+    try {
+      return await until;
+    } finally {
+      this.pending -= units;
+    }
+  }
+
+  /**
+   * Resolves once every write committed so far is as durable as the durability mode promises:
+   * fsynced in `strict` mode, at once in `commit` mode.
+   */
+  async durable(): Promise<void> {
+    if (this.durability === 'strict') await this.flushed();
+  }
+
+  /**
+   * Task writes issued and not yet committed: the sum, over the writes in flight, of their `units`.
+   * Every one of them runs on the main thread in the next commit's callback pass, so this number
+   * also says how long the event loop will stall.
+   */
+  get pendingWrites(): number {
+    return this.pending;
+  }
+
+  /**
+   * How long a write has recently taken from being issued to being committed, in ms (a moving
+   * average): about how long the writes pending now need to clear.
+   */
+  get recentCommitLatencyMs(): number {
+    return this.commitLatency;
+  }
+
+  /**
+   * Resolves once everything committed so far is on disk: `env.flushed`, except that lmdb-js
+   * never resolves the flush of a batch whose commit failed, so after a failure (or if one happens
+   * while waiting) an explicit fsync of the environment (`mdb_env_sync`) stands in.
+   */
+  async flushed(): Promise<void> {
+    if (this.flushTrusted) {
+      let wake!: () => void;
+      const failed = new Promise<boolean>((resolve) => (wake = () => resolve(false)));
+      this.flushWaiters.add(wake);
+      try {
+        const flushed = Promise.resolve(this.env.flushed).then(() => true, () => false);
+        if (await Promise.race([flushed, failed])) return;
+      } finally {
+        this.flushWaiters.delete(wake);
+      }
+    }
+    await new Promise<void>((resolve, reject) =>
+      (this.env as unknown as { sync(callback: (error?: unknown) => void): void }).sync((error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  /**
+   * The error a write should reject with. lmdb-js rejects every write of a failed commit with
+   * "Commit failed" and the cause in `commitError`, a promise no one else handles: awaited here
+   * (otherwise its rejection would end the process). A full disk becomes {@link DiskFullError}:
+   * ENOSPC, EDQUOT, MDB_MAP_FULL, or EIO with the disk (nearly) full, since LMDB reports a short
+   * write, which is how a full disk usually shows, as EIO. A callback's own error passes as is.
+   */
+  private async commitFailure(error: unknown): Promise<unknown> {
+    const commitError = (error as { commitError?: unknown } | undefined)?.commitError;
+    if (!(commitError instanceof Promise)) return error;
+    return this.failedCommit(await commitError.then(() => error, (reason: unknown) => reason));
+  }
+
+  /**
+   * What a failed commit, whose error is `cause`, is reported as (see {@link commitFailure}).
+   * `env.flushed` is no longer trusted: lmdb-js never resolves the flush of a failed batch, and a
+   * synchronous commit makes no new flush promise to replace it; the next async commit that
+   * succeeds restores it.
+   */
+  private async failedCommit(cause: unknown): Promise<unknown> {
+    this.commitFailures++;
+    this.flushTrusted = false;
+    for (const wake of this.flushWaiters) wake();
+    this.space.invalidate();
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const outOfSpace = code === ENOSPC || code === EDQUOT || code === MDB_MAP_FULL || /No space left|MDB_MAP_FULL|quota exceeded/i.test(message);
+    const free = outOfSpace || code === EIO ? await this.space.currentFreeBytes().catch(() => Infinity) : Infinity;
+    if (outOfSpace || free < Math.max(this.space.minFreeBytes, EIO_FULL_BELOW_BYTES)) {
+      return new DiskFullError(
+        `the broker's disk is full (${free} bytes free in ${this.space.path}): the write was not stored (${message}); retry after space is freed`,
+        free,
+      );
+    }
+    return cause;
+  }
+}
