@@ -67,6 +67,25 @@ describe('Work stream', () => {
     await work.closed;
   });
 
+  test('40 idle Work streams on one connection do not hold up its other calls', async () => {
+    // Each stream stays silent while its worker is idle; counted as replies to come, 32 of them
+    // filled the unsent-reply budget and stalled the connection's Enqueue.
+    const queue = uniqueQueue('idle');
+    const idle = Array.from({ length: 40 }, () => openWork(broker.client));
+    for (const work of idle) work.send(start(queue, 0));
+    const { tasks } = await broker.client.enqueue({ tasks: [spec(uniqueQueue('other'))] });
+    expect(tasks).toHaveLength(1);
+    for (const work of idle) work.end();
+    await Promise.all(idle.map((work) => work.closed));
+  });
+
+  test('credit granted and not used is capped at 10,000', async () => {
+    const work = openWork(broker.client);
+    work.send(start(uniqueQueue('cap'), 10_000));
+    work.send({ credit: 1 });
+    expect(await work.closed).toMatchObject({ code: Status.INVALID_ARGUMENT, details: expect.stringMatching(/^credit: .*over 10000/) });
+  });
+
   test('a task enqueued while the worker has credit is pushed to it', async () => {
     const queue = uniqueQueue('push');
     const work = openWork(broker.client);
@@ -140,6 +159,24 @@ describe('Work stream', () => {
     expect(await badCredit.closed).toMatchObject({ code: Status.INVALID_ARGUMENT, details: expect.stringMatching(/^credit: /) });
   });
 });
+
+test('a broker shutting down ends a Work stream waiting for credit with UNAVAILABLE, at once', async () => {
+  const own = await startBrokerProcess();
+  try {
+    const queue = uniqueQueue('shutdown');
+    await own.client.enqueue({ tasks: [spec(queue)] });
+    const work = openWork(own.client);
+    work.send(start(queue, 1));
+    // Its one credit used: the session waits for credit, with no Lease parked.
+    expect(pushed(await work.next())).toHaveLength(1);
+    const exited = own.stop('SIGTERM');
+    expect(await work.closed).toMatchObject({ code: Status.UNAVAILABLE });
+    // Well before the 10 s grace a stream that never ends would cost.
+    expect(await exited).toBe(0);
+  } finally {
+    await own.dispose();
+  }
+}, 8_000);
 
 describe('Work stream scopes', () => {
   let secured: BrokerProcess;

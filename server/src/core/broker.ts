@@ -237,6 +237,11 @@ export class Broker {
     return value;
   }
 
+  /** The task with this id, or undefined; unlike {@link getTask}, also while shutting down. */
+  peekTask(taskId: string): TaskRecord | undefined {
+    return this.store.get(taskId);
+  }
+
   /** The task with this id. @throws TaskNotFoundError */
   getTask(taskId: string): TaskRecord {
     this.assertOpen();
@@ -252,6 +257,11 @@ export class Broker {
    */
   onTransition(taskId: string, listener: (task: TaskRecord) => void): () => void {
     return this.events.subscribe(taskId, listener);
+  }
+
+  /** Aborted when the broker shuts down: long-lived sessions end on it. */
+  get closingSignal(): AbortSignal {
+    return this.closing.signal;
   }
 
   /** Counts for operators; O(1), safe to call on a loaded broker. */

@@ -38,6 +38,16 @@ export class Outbox<T> {
     this.releaseSpaceWaiters();
   }
 
+  /**
+   * Ends the outbox at once, for a stream no one will read any more: returns the messages that
+   * were never sent, so that the caller can undo what they carried.
+   */
+  discard(): T[] {
+    const unsent = this.items.splice(0);
+    this.end();
+    return unsent;
+  }
+
   /** True once {@link end} was called. */
   get isEnded(): boolean {
     return this.ended;

@@ -16,7 +16,7 @@ import type { CancelWait, UnsentReplies } from './unsent-replies.js';
 
 /** The interceptor that gates replies by `unsent`. */
 export function replyFlow(unsent: UnsentReplies): ServerInterceptor {
-  return (_method, call) => new FlowControlledCall(call, unsent);
+  return (method, call) => new FlowControlledCall(call, unsent, method.requestStream);
 }
 
 class FlowControlledCall extends ServerInterceptingCall {
@@ -33,6 +33,7 @@ class FlowControlledCall extends ServerInterceptingCall {
   constructor(
     call: ServerInterceptingCallInterface,
     private readonly unsent: UnsentReplies,
+    requestStream: boolean,
   ) {
     super(call, {
       start: (next) =>
@@ -53,6 +54,14 @@ class FlowControlledCall extends ServerInterceptingCall {
                 proceed();
                 pass(message);
                 for (const passQueued of this.queued.splice(0)) passQueued();
+                // A client stream (a Work session) may stay silent for as long as its worker is
+                // idle: counted as a reply to come all that time, 32 of them took the whole budget
+                // and stalled every other call of their connection. Its handler has started; each
+                // message it sends is gated on its own.
+                if (requestStream) {
+                  this.releaseAdmission?.();
+                  this.releaseAdmission = undefined;
+                }
               }),
             );
           },

@@ -10,11 +10,12 @@
  *   worker's lease, and a cancel request on it is pushed at once.
  *
  * The session holds no lease state of its own: leases are the core's, as for the unary calls, so
- * the end of a stream ends nothing but the waiting (a lease taken as it ends is given back).
+ * the end of a stream ends nothing but the waiting. Tasks that never reached the worker (leased as
+ * the stream ends, or still queued when it is cut) are given back at once.
  */
 import type { DeepPartial, WorkRequest, WorkResponse } from '@qtasks/proto';
 import type { Broker } from '../core/broker.js';
-import { InvalidArgumentError } from '../domain/errors.js';
+import { InvalidArgumentError, ShuttingDownError } from '../domain/errors.js';
 import type { LeaseOptions, TaskRecord } from '../domain/task.js';
 import { Outbox } from './outbox.js';
 import { checkWorkCredit, parseWorkStart } from './validation.js';
@@ -39,37 +40,42 @@ export async function* workSession(
   signal: AbortSignal,
 ): AsyncGenerator<Reply, void, undefined> {
   const session = new Session(broker, calls);
-  const onAbort = (): void => session.stop();
+  const onAbort = (): void => session.close();
   signal.addEventListener('abort', onAbort, { once: true });
   void session.read(requests);
   try {
     yield* session.outbox.drain();
   } finally {
     signal.removeEventListener('abort', onAbort);
-    session.stop();
+    // Ended, failed, or cut by the client: what was never sent goes back to the queue.
+    session.close();
   }
 }
 
 /** The state of one Work stream. */
 class Session {
   readonly outbox = new Outbox<Reply>(OUTBOX_CAPACITY);
-  /** Aborted when the session ends, for whatever reason: the parked Lease returns. */
+  /** Aborted when the session stops taking tasks, for whatever reason: the parked Lease returns. */
   private readonly ending = new AbortController();
   private readonly credit = new Credit();
   private readonly held = new Map<string, () => void>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly onShutdown = (): void => this.finish(new ShuttingDownError());
 
   constructor(
     private readonly broker: Broker,
     private readonly calls: WorkerCalls,
-  ) {}
+  ) {
+    // A session waiting for credit has no parked Lease to be woken by the shutdown: it listens.
+    broker.closingSignal.addEventListener('abort', this.onShutdown, { once: true });
+  }
 
   /** Reads the worker's requests to their end, then lets the answers in flight finish. */
   async read(requests: AsyncIterable<WorkRequest>): Promise<void> {
     let leasing: Promise<void> | undefined;
     try {
       for await (const request of requests) {
-        if (this.ending.signal.aborted) break;
+        if (this.outbox.isEnded) break;
         if (request.kind?.$case === 'start') {
           if (leasing) throw new InvalidArgumentError('start', 'was sent twice: only the first message of a Work stream is start');
           const worker = parseWorkStart(request.kind.value);
@@ -82,25 +88,41 @@ class Session {
         if (answering) await this.track(answering);
         await this.outbox.space();
       }
-      await Promise.all(this.inFlight);
+      // The worker ended its side: it is stopping, so it takes no more tasks; what it asked
+      // before is still answered.
+      this.stopLeasing();
+      await Promise.all([...this.inFlight, leasing]);
       this.finish();
     } catch (error) {
       this.finish(error);
     }
-    await leasing;
   }
 
-  /** Ends the session: no more leases, no more cancel pushes. */
-  stop(): void {
+  /** The stream is over (ended, failed or cut): stops everything and gives back what was never sent. */
+  close(): void {
+    this.stopLeasing();
+    const unsent = this.outbox.discard();
+    const tasks = unsent.flatMap((reply) => (reply.kind?.$case === 'tasks' ? (reply.kind.value?.tasks ?? []) : []));
+    if (tasks.length > 0) this.release(tasks.map((task) => ({ taskId: task.task?.id ?? '', leaseToken: task.leaseToken ?? '' })));
+    this.unfollowAll();
+  }
+
+  /** Ends the session after what is queued, failing with `error` if one is given. */
+  private finish(error?: unknown): void {
+    this.stopLeasing();
+    this.unfollowAll();
+    this.outbox.end(error);
+  }
+
+  private stopLeasing(): void {
     this.ending.abort();
     this.credit.close();
-    for (const unsubscribe of this.held.values()) unsubscribe();
-    this.held.clear();
+    this.broker.closingSignal.removeEventListener('abort', this.onShutdown);
   }
 
-  private finish(error?: unknown): void {
-    this.stop();
-    this.outbox.end(error);
+  private unfollowAll(): void {
+    for (const unsubscribe of this.held.values()) unsubscribe();
+    this.held.clear();
   }
 
   /** The answer to a heartbeat, progress or outcome batch, pushed with the request's id. */
@@ -126,14 +148,24 @@ class Session {
     if (this.inFlight.size >= MAX_REQUESTS_IN_FLIGHT) await Promise.race(this.inFlight);
   }
 
-  /** The lease loop: while credit is left, one parked Lease for up to that many tasks. */
+  /**
+   * The lease loop: while credit is left and the client takes what it is sent, one parked Lease
+   * for up to that many tasks. Tasks leased as the session ends are given back at once.
+   */
   private async lease(worker: Omit<LeaseOptions, 'maxTasks'>): Promise<void> {
     try {
       while (!this.ending.signal.aborted) {
+        // A client that does not read gets no more tasks: they would wait here, their leases
+        // running, and come back to someone else when they expire.
+        await this.outbox.space();
         if (!(await this.credit.available())) continue;
         const options = { ...worker, maxTasks: Math.min(this.credit.left, MAX_PUSH), replyBudget: this.calls.leaseBudget };
         const tasks = await this.broker.lease(options, PARK_MS, this.ending.signal);
         if (tasks.length === 0) continue;
+        if (this.outbox.isEnded) {
+          this.release(tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token })));
+          continue;
+        }
         this.credit.use(tasks.length);
         for (const task of tasks) this.follow(task);
         this.outbox.push({ kind: { $case: 'tasks', value: this.calls.leased(tasks) }, requestId: 0 });
@@ -143,22 +175,35 @@ class Session {
     }
   }
 
+  /** Gives leased tasks that never reached the worker back to the queue: ready at once, no attempt used. */
+  private release(leases: readonly { taskId: string; leaseToken: string }[]): void {
+    const completions = leases.map(({ taskId, leaseToken }) => ({ taskId, leaseToken, outcome: { kind: 'released' as const } }));
+    // A broker shutting down refuses it: the leases then come back when they run out.
+    this.broker.complete(completions).catch(() => undefined);
+  }
+
   /** Pushes a cancel request for a task this worker holds, until the task leaves its lease. */
   private follow(leased: TaskRecord): void {
     const token = leased.lease!.token;
     let told = false;
-    const unsubscribe = this.broker.onTransition(leased.id, (task) => {
+    const tell = (task: TaskRecord): void => {
       if (task.status !== 'process' || task.lease?.token !== token) {
-        unsubscribe();
+        this.held.get(leased.id)?.();
         this.held.delete(leased.id);
       } else if (task.cancelRequested && !told) {
         told = true;
         this.outbox.push({ kind: { $case: 'cancel', value: { tasks: [{ taskId: task.id, reason: task.cancelReason ?? '' }] } }, requestId: 0 });
       }
-    });
-    this.held.set(leased.id, unsubscribe);
+    };
+    this.held.set(leased.id, this.broker.onTransition(leased.id, tell));
+    // A cancel committed between the lease and the subscription has no transition left to come.
+    const current = this.broker.peekTask(leased.id);
+    if (current) tell(current);
   }
 }
+
+/** Most credit granted and not yet used, on one stream. */
+const MAX_OUTSTANDING_CREDIT = 10_000;
 
 /** The tasks a worker can still take: granted, less pushed. */
 class Credit {
@@ -166,9 +211,12 @@ class Credit {
   private wake: (() => void) | undefined;
   private closed = false;
 
-  /** Adds `count` to the credit left. */
+  /** Adds `count` to the credit left. @throws InvalidArgumentError past {@link MAX_OUTSTANDING_CREDIT} */
   grant(count: number): void {
     if (count === 0) return;
+    if (this.left + count > MAX_OUTSTANDING_CREDIT) {
+      throw new InvalidArgumentError('credit', `the credit granted and not yet used would be ${this.left + count}, over ${MAX_OUTSTANDING_CREDIT}`);
+    }
     this.left += count;
     this.wake?.();
   }
