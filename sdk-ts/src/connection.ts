@@ -105,17 +105,20 @@ export class BrokerConnection {
 
   /**
    * Opens a Work stream (see `work-session.ts`) with `start` and an initial `credit`. It has no
-   * deadline: it lives as long as the worker, or until close() cuts it.
+   * deadline: it lives as long as the worker, until the session or close() cuts it.
    */
   work(start: DeepPartial<WorkStart>, credit: number): WorkSession {
-    return new WorkSession((requests) => this.workStream(requests), start, credit);
+    return new WorkSession((requests, signal) => this.workStream(requests, signal), start, credit);
   }
 
-  private async *workStream(requests: AsyncIterable<DeepPartial<WorkRequest>>): AsyncGenerator<WorkResponse> {
+  private async *workStream(requests: AsyncIterable<DeepPartial<WorkRequest>>, signal: AbortSignal): AsyncGenerator<WorkResponse> {
+    const linked = linkedSignal(signal, this.closing.signal);
     try {
-      yield* this.client.work(requests, { signal: this.closing.signal });
+      yield* this.client.work(requests, { signal: linked.signal });
     } catch (error) {
       throw toBrokerCallError(error, 'Work');
+    } finally {
+      linked.dispose();
     }
   }
 

@@ -30,7 +30,7 @@ import { LeaseLostError, WorkerStoppingError, unstartedOutcome, type Outcome } f
 import { HELD, type StopReason } from './run-state.js';
 import { Task, type ResultWaiter } from './task.js';
 import type { TaskExecSchema } from './task-exec-schema.js';
-import type { WorkSession } from './work-session.js';
+import { MAX_OUTSTANDING_CREDIT, type WorkSession } from './work-session.js';
 
 /** What the worker needs from its app. */
 export interface WorkerHost extends HandlerHost, ResultWaiter {
@@ -173,14 +173,23 @@ export class Worker {
     this.session = session;
     this.granted = 0;
     this.topUpCredit();
-    const onStop = (): void => session.end();
+    // On a stop: end our side, and cut the stream if the broker has not ended it within a call's
+    // deadline (a broker that vanished without closing the connection would hold the stop forever).
+    let cutTimer: NodeJS.Timeout | undefined;
+    const onStop = (): void => {
+      session.end();
+      cutTimer = setTimeout(() => session.cut(), config.callTimeoutMs);
+    };
     signal.addEventListener('abort', onStop, { once: true });
     try {
       for await (const push of session.pushes) {
         healthy();
         this.received(push, signal.aborted);
       }
+    } catch (error) {
+      if (!signal.aborted) throw error;
     } finally {
+      clearTimeout(cutTimer);
       signal.removeEventListener('abort', onStop);
       this.session = undefined;
     }
@@ -208,7 +217,8 @@ export class Worker {
   private topUpCredit(): void {
     const { config } = this.host;
     if (!this.session || this.stopLeasing.signal.aborted) return;
-    const wanted = config.maxTasksProcess + (this.leaseAhead ? config.prefetchTasks : 0) - this.runs.count('running') - this.runs.count('held') - this.granted;
+    const free = config.maxTasksProcess + (this.leaseAhead ? config.prefetchTasks : 0) - this.runs.count('running') - this.runs.count('held');
+    const wanted = Math.min(free, MAX_OUTSTANDING_CREDIT) - this.granted;
     if (wanted <= 0) return;
     this.granted += wanted;
     this.session.grant(wanted);

@@ -53,7 +53,7 @@ func (w *Worker) session(ctx context.Context, taskParent context.Context, queues
 	go receive(streamCtx, stream, incoming)
 
 	// granted is the credit given and not yet used: the free slots already promised to the broker.
-	granted := w.opts.Concurrency - w.Running()
+	granted := min(w.opts.Concurrency-w.Running(), maxOutstandingCredit)
 	err = stream.Send(&brokerv1.WorkRequest{
 		Kind:   &brokerv1.WorkRequest_Start{Start: &brokerv1.WorkStart{WorkerId: w.opts.WorkerID, Queues: queues, LeaseMs: millis(w.opts.LeaseDuration)}},
 		Credit: int32(granted),
@@ -64,10 +64,11 @@ func (w *Worker) session(ctx context.Context, taskParent context.Context, queues
 	for {
 		select {
 		case <-w.slotFreed:
-			if free := w.opts.Concurrency - w.Running() - granted; free > 0 {
+			if free := min(w.opts.Concurrency-w.Running(), maxOutstandingCredit) - granted; free > 0 {
 				granted += free
 				if err := stream.Send(&brokerv1.WorkRequest{Credit: int32(free)}); err != nil {
-					return err
+					// The stream is over: what the broker pushed before its end still counts.
+					return w.drain(ctx, taskParent, incoming)
 				}
 			}
 		case msg := <-incoming:
@@ -75,19 +76,46 @@ func (w *Worker) session(ctx context.Context, taskParent context.Context, queues
 				return msg.err
 			}
 			granted -= len(msg.tasks)
-			for _, leased := range msg.tasks {
-				w.launch(taskParent, leased)
-			}
-			w.cancelRuns(msg.cancels)
+			w.take(ctx, taskParent, msg)
 		case <-ctx.Done():
 			_ = stream.CloseSend()
+			// A broker that vanished without closing the connection would hold the stop forever:
+			// past a call's deadline, the stream is cut (the broker gives back what it had not sent).
+			cut := time.AfterFunc(w.client.callTimeout, cancelStream)
+			defer cut.Stop()
 			for msg := range incoming {
-				w.giveBack(msg.tasks)
-				w.cancelRuns(msg.cancels)
+				w.take(ctx, taskParent, msg)
 			}
 			return nil
 		}
 	}
+}
+
+// maxOutstandingCredit is the most credit the broker accepts granted and not yet used.
+const maxOutstandingCredit = 10_000
+
+// take launches the pushed tasks (or gives them back once ctx has ended: the worker is stopping)
+// and cancels the runs the broker says were asked to cancel.
+func (w *Worker) take(ctx context.Context, taskParent context.Context, msg pushed) {
+	if ctx.Err() != nil {
+		w.giveBack(msg.tasks)
+	} else {
+		for _, leased := range msg.tasks {
+			w.launch(taskParent, leased)
+		}
+	}
+	w.cancelRuns(msg.cancels)
+}
+
+// drain takes what was pushed before the stream ended, then returns how it ended.
+func (w *Worker) drain(ctx context.Context, taskParent context.Context, incoming <-chan pushed) error {
+	for msg := range incoming {
+		if msg.err != nil {
+			return msg.err
+		}
+		w.take(ctx, taskParent, msg)
+	}
+	return errors.New("the Work stream ended")
 }
 
 // receive hands every message of the stream to incoming, then its end, and closes incoming

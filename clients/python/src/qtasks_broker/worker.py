@@ -35,9 +35,10 @@ log = logging.getLogger("qtasks_broker.worker")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: The broker leases at most this many tasks per call.
 #: Longest error type the broker accepts, in UTF-8 bytes.
 MAX_TYPE_BYTES = 255
+#: The most credit the broker accepts granted and not yet used, on one Work stream.
+MAX_OUTSTANDING_CREDIT = 10_000
 
 _current: contextvars.ContextVar[Optional["TaskContext"]] = contextvars.ContextVar("qtasks_current_task", default=None)
 
@@ -265,6 +266,7 @@ class Worker:
         #: on it that no pushed task has used yet; both under ``_lock``.
         self._outgoing: Optional["queue.Queue[Optional[broker_pb2.WorkRequest]]"] = None
         self._granted = 0
+        self._work_call: Optional[Any] = None
 
     # -- registration ------------------------------------------------------------------------
 
@@ -377,6 +379,12 @@ class Worker:
                 # Ends the worker's side: the broker answers, then ends the stream; what it pushes
                 # meanwhile is given back.
                 self._outgoing.put(None)
+        # A broker that vanished without closing the connection would hold the stop forever: past
+        # a call's deadline, the stream is cut (the broker gives back what it had not sent).
+        self._lease_thread.join(self._conn.call_timeout)
+        call = self._work_call
+        if self._lease_thread.is_alive() and call is not None:
+            call.cancel()
         self._lease_thread.join()
         deadline = time.monotonic() + grace
         with self._lock:
@@ -441,7 +449,9 @@ class Worker:
                 self._work(queues, backoff)
                 if self._stop_leasing.is_set():
                     return
-                log.warning("worker %s: the broker ended the Work stream; opening another", self.id)
+                delay = backoff.next()
+                log.warning("worker %s: the broker ended the Work stream; opening another in %.2f s", self.id, delay)
+                self._stop_leasing.wait(delay)
             except grpc.RpcError as rpc_error:
                 if self._stop_leasing.is_set():
                     return
@@ -469,7 +479,7 @@ class Worker:
                 yield request
 
         with self._lock:
-            self._granted = max(0, self.concurrency - len(self._running))
+            self._granted = max(0, min(self.concurrency - len(self._running), MAX_OUTSTANDING_CREDIT))
             outgoing.put(broker_pb2.WorkRequest(
                 start=broker_pb2.WorkStart(worker_id=self.id, queues=queues, lease_ms=self.lease_ms), credit=self._granted))
             self._outgoing = outgoing
@@ -477,6 +487,7 @@ class Worker:
             outgoing.put(None)  # stop() may have looked before this stream existed
         try:
             responses = self._conn.stub.Work(requests(), metadata=self._conn.metadata)
+            self._work_call = responses
             self._ready.set()
             for response in responses:
                 backoff.reset()
@@ -484,10 +495,10 @@ class Worker:
                 if kind == "tasks":
                     with self._lock:
                         self._granted -= len(response.tasks.tasks)
-                    for leased in response.tasks.tasks:
-                        if self._stop_leasing.is_set():
-                            self._give_back(leased)
-                        else:
+                    if self._stop_leasing.is_set():
+                        self._give_back(response.tasks.tasks)
+                    else:
+                        for leased in response.tasks.tasks:
                             self._launch(leased)
                 elif kind == "cancel":
                     with self._lock:
@@ -504,18 +515,21 @@ class Worker:
         """Grants the broker the threads free now and not granted yet (call with ``_lock`` held)."""
         if self._outgoing is None or self._stop_leasing.is_set():
             return
-        wanted = self.concurrency - len(self._running) - self._granted
+        wanted = min(self.concurrency - len(self._running), MAX_OUTSTANDING_CREDIT) - self._granted
         if wanted > 0:
             self._granted += wanted
             self._outgoing.put(broker_pb2.WorkRequest(credit=wanted))
 
-    def _give_back(self, leased: broker_pb2.LeasedTask) -> None:
-        """Releases a task pushed after stop(): ready again at once, the attempt not counted."""
-        completion = broker_pb2.Completion(task_id=leased.task.id, lease_token=leased.lease_token, released=broker_pb2.Released())
-        try:
-            self._completions.submit(completion).result(timeout=self._conn.call_timeout * 2)
-        except Exception as error:  # noqa: BLE001 - the lease will run out instead
-            log.warning("could not give back task %s: %s", leased.task.id, error)
+    def _give_back(self, tasks: Sequence[broker_pb2.LeasedTask]) -> None:
+        """Releases tasks pushed after stop(): ready again at once, the attempt not counted. All
+        are submitted first, so that they share one Complete call."""
+        futures = [(leased.task.id, self._completions.submit(broker_pb2.Completion(
+            task_id=leased.task.id, lease_token=leased.lease_token, released=broker_pb2.Released()))) for leased in tasks]
+        for task_id, future in futures:
+            try:
+                future.result(timeout=self._conn.call_timeout * 2)
+            except Exception as error:  # noqa: BLE001 - the lease will run out instead
+                log.warning("could not give back task %s: %s", task_id, error)
 
     def _launch(self, leased: broker_pb2.LeasedTask) -> None:
         entry = _Running(leased, TaskContext(leased.task, self.id))
