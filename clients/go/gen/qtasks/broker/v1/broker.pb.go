@@ -2411,7 +2411,8 @@ type WorkRequest struct {
 	//	*WorkRequest_Progress
 	//	*WorkRequest_Complete
 	Kind isWorkRequest_Kind `protobuf_oneof:"kind"`
-	// More tasks the worker can take, added to what it granted before (0–10000).
+	// More tasks the worker can take, added to what it granted before (0–10000; the credit granted
+	// and not yet used may not pass 10000).
 	Credit int32 `protobuf:"varint,5,opt,name=credit,proto3" json:"credit,omitempty"`
 	// The worker's own number for this message, echoed in its answer so that answers can be matched
 	// to requests (they may come in another order: an outcome waits for its fsync, a heartbeat

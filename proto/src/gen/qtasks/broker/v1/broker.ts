@@ -567,7 +567,10 @@ export interface WorkRequest {
     /** Outcomes of leased tasks (see Complete); answered with `complete` once durable. */
     { $case: "complete"; value: CompleteRequest }
     | undefined;
-  /** More tasks the worker can take, added to what it granted before (0–10000). */
+  /**
+   * More tasks the worker can take, added to what it granted before (0–10000; the credit granted
+   * and not yet used may not pass 10000).
+   */
   credit: number;
   /**
    * The worker's own number for this message, echoed in its answer so that answers can be matched
@@ -5275,7 +5278,9 @@ export const BrokerServiceDefinition = {
      *
      * Leases are the same as Lease's: ending the stream does not end them (a worker may reconnect
      * and report with its lease tokens); tasks it did not finish come back when their leases run
-     * out, or at once if it gives them back with a `released` outcome.
+     * out, or at once if it gives them back with a `released` outcome. Tasks leased for the stream
+     * but never sent on it (it was cut first) are given back at once. Once the worker ends its side,
+     * no more tasks are pushed.
      *
      * Errors (ending the stream): INVALID_ARGUMENT (a bad field, named in the message; or a first
      * message that is not `start`, or a second `start`), RESOURCE_EXHAUSTED (a batch over the
@@ -5417,7 +5422,9 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
    *
    * Leases are the same as Lease's: ending the stream does not end them (a worker may reconnect
    * and report with its lease tokens); tasks it did not finish come back when their leases run
-   * out, or at once if it gives them back with a `released` outcome.
+   * out, or at once if it gives them back with a `released` outcome. Tasks leased for the stream
+   * but never sent on it (it was cut first) are given back at once. Once the worker ends its side,
+   * no more tasks are pushed.
    *
    * Errors (ending the stream): INVALID_ARGUMENT (a bad field, named in the message; or a first
    * message that is not `start`, or a second `start`), RESOURCE_EXHAUSTED (a batch over the
@@ -5554,7 +5561,9 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
    *
    * Leases are the same as Lease's: ending the stream does not end them (a worker may reconnect
    * and report with its lease tokens); tasks it did not finish come back when their leases run
-   * out, or at once if it gives them back with a `released` outcome.
+   * out, or at once if it gives them back with a `released` outcome. Tasks leased for the stream
+   * but never sent on it (it was cut first) are given back at once. Once the worker ends its side,
+   * no more tasks are pushed.
    *
    * Errors (ending the stream): INVALID_ARGUMENT (a bad field, named in the message; or a first
    * message that is not `start`, or a second `start`), RESOURCE_EXHAUSTED (a batch over the

@@ -232,7 +232,9 @@ class BrokerServiceServicer:
 
         Leases are the same as Lease's: ending the stream does not end them (a worker may reconnect
         and report with its lease tokens); tasks it did not finish come back when their leases run
-        out, or at once if it gives them back with a `released` outcome.
+        out, or at once if it gives them back with a `released` outcome. Tasks leased for the stream
+        but never sent on it (it was cut first) are given back at once. Once the worker ends its side,
+        no more tasks are pushed.
 
         Errors (ending the stream): INVALID_ARGUMENT (a bad field, named in the message; or a first
         message that is not `start`, or a second `start`), RESOURCE_EXHAUSTED (a batch over the
