@@ -53,7 +53,7 @@ func (w *Worker) session(ctx context.Context, taskParent context.Context, queues
 	go receive(streamCtx, stream, incoming)
 
 	// granted is the credit given and not yet used: the free slots already promised to the broker.
-	granted := min(w.opts.Concurrency-w.Running(), maxOutstandingCredit)
+	granted := min(w.opts.Concurrency-w.busy(), maxOutstandingCredit)
 	err = stream.Send(&brokerv1.WorkRequest{
 		Kind:   &brokerv1.WorkRequest_Start{Start: &brokerv1.WorkStart{WorkerId: w.opts.WorkerID, Queues: queues, LeaseMs: millis(w.opts.LeaseDuration)}},
 		Credit: int32(granted),
@@ -64,7 +64,7 @@ func (w *Worker) session(ctx context.Context, taskParent context.Context, queues
 	for {
 		select {
 		case <-w.slotFreed:
-			if free := min(w.opts.Concurrency-w.Running(), maxOutstandingCredit) - granted; free > 0 {
+			if free := min(w.opts.Concurrency-w.busy(), maxOutstandingCredit) - granted; free > 0 {
 				granted += free
 				if err := stream.Send(&brokerv1.WorkRequest{Credit: int32(free)}); err != nil {
 					// The stream is over: what the broker pushed before its end still counts.

@@ -71,7 +71,10 @@ type Worker struct {
 
 	mu      sync.Mutex
 	running map[string]*runningTask
-	active  bool
+	// stale counts runs whose task the broker handed out again while they still run: out of
+	// running (their lease is another's) but still holding a slot until their goroutine ends.
+	stale  int
+	active bool
 	// slotFreed gets a value (without blocking) each time a task ends.
 	slotFreed chan struct{}
 	tasksDone sync.WaitGroup
@@ -131,6 +134,13 @@ func (w *Worker) Running() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.running)
+}
+
+// busy is the slots taken: running tasks, and runs that lost their lease but have not returned.
+func (w *Worker) busy() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.running) + w.stale
 }
 
 // Run leases and runs tasks until ctx ends, then stops gracefully: it leases no more, lets the
@@ -217,6 +227,7 @@ func (w *Worker) launch(parent context.Context, leased *brokerv1.LeasedTask) {
 	if earlier := w.running[task.ID]; earlier != nil {
 		// The broker handed this task out again: the run still here has lost its lease.
 		earlier.cancel(ErrLeaseLost)
+		w.stale++
 	}
 	w.running[task.ID] = run
 	handler := w.handlers[task.Name]
@@ -245,6 +256,8 @@ func (w *Worker) finished(run *runningTask) {
 	w.mu.Lock()
 	if w.running[run.taskID] == run {
 		delete(w.running, run.taskID)
+	} else {
+		w.stale--
 	}
 	w.mu.Unlock()
 	select {

@@ -266,6 +266,8 @@ class Worker:
         #: on it that no pushed task has used yet; both under ``_lock``.
         self._outgoing: Optional["queue.Queue[Optional[broker_pb2.WorkRequest]]"] = None
         self._granted = 0
+        #: Runs whose task was handed out again while they still run (their thread is busy).
+        self._stale = 0
         self._work_call: Optional[Any] = None
 
     # -- registration ------------------------------------------------------------------------
@@ -479,7 +481,7 @@ class Worker:
                 yield request
 
         with self._lock:
-            self._granted = max(0, min(self.concurrency - len(self._running), MAX_OUTSTANDING_CREDIT))
+            self._granted = max(0, min(self.concurrency - len(self._running) - self._stale, MAX_OUTSTANDING_CREDIT))
             outgoing.put(broker_pb2.WorkRequest(
                 start=broker_pb2.WorkStart(worker_id=self.id, queues=queues, lease_ms=self.lease_ms), credit=self._granted))
             self._outgoing = outgoing
@@ -515,7 +517,7 @@ class Worker:
         """Grants the broker the threads free now and not granted yet (call with ``_lock`` held)."""
         if self._outgoing is None or self._stop_leasing.is_set():
             return
-        wanted = min(self.concurrency - len(self._running), MAX_OUTSTANDING_CREDIT) - self._granted
+        wanted = min(self.concurrency - len(self._running) - self._stale, MAX_OUTSTANDING_CREDIT) - self._granted
         if wanted > 0:
             self._granted += wanted
             self._outgoing.put(broker_pb2.WorkRequest(credit=wanted))
@@ -536,8 +538,10 @@ class Worker:
         with self._lock:
             stale = self._running.get(entry.task_id)
             if stale is not None:
-                # The broker handed this task out again: the run still here has lost its lease.
+                # The broker handed this task out again: the run still here has lost its lease. Its
+                # thread stays busy until it returns: counted in _stale until then.
                 stale.ctx._stop(TaskContext.LEASE_LOST)
+                self._stale += 1
             self._running[entry.task_id] = entry
         self._pool.submit(self._run, entry)
 
@@ -597,11 +601,16 @@ class Worker:
 
     def _finish(self, entry: _Running) -> None:
         with self._lock:
+            # stop() finishes the runs it gives back, and their threads finish them again on return.
+            if entry.done.is_set():
+                return
             if self._running.get(entry.task_id) is entry:
                 del self._running[entry.task_id]
+            else:
+                self._stale -= 1
             self._grant_credit()
+            entry.done.set()
             self._lock.notify_all()
-        entry.done.set()
 
     def _report(self, entry: _Running, completion: broker_pb2.Completion) -> None:
         """Sends an outcome, retrying while the broker is unreachable and the lease may still hold."""
