@@ -191,11 +191,17 @@ export class Broker {
   }
 
   private async releaseUndelivered(tasks: readonly TaskRecord[]): Promise<TaskRecord[]> {
-    const { changed } = await this.store.complete(
-      tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token, outcome: { kind: 'released' as const } })),
-    );
-    this.afterCommit(changed);
+    await this.release(tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token })));
     return [];
+  }
+
+  /**
+   * Gives back leased tasks that never reached their worker: ready at once, the attempt not
+   * counted. Not flushed: a release lost in a crash only means the lease runs out instead.
+   */
+  async release(leases: readonly { taskId: string; leaseToken: string }[]): Promise<void> {
+    const { changed } = await this.store.complete(leases.map(({ taskId, leaseToken }) => ({ taskId, leaseToken, outcome: { kind: 'released' as const } })));
+    this.afterCommit(changed);
   }
 
   /** Extends valid leases and reports cancel requests; each item is answered on its own. */

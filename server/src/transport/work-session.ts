@@ -175,11 +175,10 @@ class Session {
     }
   }
 
-  /** Gives leased tasks that never reached the worker back to the queue: ready at once, no attempt used. */
+  /** Gives leased tasks that never reached the worker back to the queue (see Broker.release). */
   private release(leases: readonly { taskId: string; leaseToken: string }[]): void {
-    const completions = leases.map(({ taskId, leaseToken }) => ({ taskId, leaseToken, outcome: { kind: 'released' as const } }));
-    // A broker shutting down refuses it: the leases then come back when they run out.
-    this.broker.complete(completions).catch(() => undefined);
+    // A broker shutting down may refuse it: the leases then come back when they run out.
+    this.broker.release(leases).catch(() => undefined);
   }
 
   /** Pushes a cancel request for a task this worker holds, until the task leaves its lease. */

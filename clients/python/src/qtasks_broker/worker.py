@@ -356,8 +356,8 @@ class Worker:
         self._heartbeat_stop = threading.Event()
         self._heartbeat_thread = threading.Thread(target=self._heartbeat_loop, name="qtasks-heartbeat", daemon=True)
         self._heartbeat_thread.start()
-        self._lease_thread = threading.Thread(target=self._lease_loop, args=(queues,), name="qtasks-lease", daemon=True)
-        self._lease_thread.start()
+        self._work_thread = threading.Thread(target=self._work_loop, args=(queues,), name="qtasks-work", daemon=True)
+        self._work_thread.start()
 
     def stop(self, grace: Optional[float] = None) -> None:
         """Stops gracefully and returns once stopped: no more leases; running tasks get ``grace``
@@ -383,11 +383,11 @@ class Worker:
                 self._outgoing.put(None)
         # A broker that vanished without closing the connection would hold the stop forever: past
         # a call's deadline, the stream is cut (the broker gives back what it had not sent).
-        self._lease_thread.join(self._conn.call_timeout)
+        self._work_thread.join(self._conn.call_timeout)
         call = self._work_call
-        if self._lease_thread.is_alive() and call is not None:
+        if self._work_thread.is_alive() and call is not None:
             call.cancel()
-        self._lease_thread.join()
+        self._work_thread.join()
         deadline = time.monotonic() + grace
         with self._lock:
             self._lock.wait_for(lambda: not self._running, timeout=max(0.0, deadline - time.monotonic()))
@@ -441,7 +441,7 @@ class Worker:
 
     # -- leasing -----------------------------------------------------------------------------
 
-    def _lease_loop(self, queues: List[str]) -> None:
+    def _work_loop(self, queues: List[str]) -> None:
         """Keeps a Work stream open until stop(), opening another after a backoff when one fails."""
         backoff = Backoff()
         if not self._conn.wait_connected(self._stop_leasing):
