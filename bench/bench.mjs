@@ -29,7 +29,9 @@
  *  7. (`--with-1m`; on in a full run, off with --quick) 1,000,000 queued tasks: our broker's V8
  *     heap (SIGUSR2 stats line) and RSS (/proc) vs redis-server's `used_memory` and RSS; and
  *     the latency of taking one task (Lease, no wait / `worker.getNextJob`), each followed by
- *     its Complete / `moveToCompleted`, with 1M queued vs an almost empty queue. Measured once.
+ *     its Complete / `moveToCompleted`, with 1M queued vs an almost empty queue; then our broker is
+ *     SIGKILLed and started again on its data: the time from the spawn to the first task leased.
+ *     Measured once.
  * Each throughput or latency figure is the median of `--runs` runs (default 3); the runs go
  * BullMQ, commit, strict in turn, so that drift on the shared machine hits all columns alike.
  *
@@ -126,7 +128,20 @@ const brief = (r) => (r.rate !== undefined ? `${Math.round(r.rate)}/s` : `p50 ${
 /** Figure 7, once per side, each on a fresh broker / redis-server. */
 async function runMillion(side) {
   if (side === 'bullmq') return withProcess(startRedis, (redis) => bull.million(redis, N_MILLION));
-  return withProcess(() => startBroker(side), (broker) => ours.million(broker, N_MILLION));
+  const broker = await startBroker(side);
+  live.add(broker);
+  let restarted;
+  try {
+    const figures = await ours.million(broker, N_MILLION);
+    live.delete(broker);
+    restarted = await ours.restartToFirstTask(broker, (dataDir) => startBroker(side, [], [], undefined, dataDir));
+    live.add(restarted.broker);
+    return { ...figures, restartMs: restarted.ms };
+  } finally {
+    const last = restarted?.broker ?? broker;
+    live.delete(last);
+    await last.stop();
+  }
 }
 
 /** The raw layers (bench/lib/layers.mjs), once per benchmark run. */
@@ -188,6 +203,7 @@ function rows(results) {
     ['7. take one task, p99, near-empty queue', (s) => m(s)?.emptyLease.p99, ms],
     ['7. take one task, p99, 1M queued', (s) => m(s)?.fullLease.p99, ms],
     ['7. fill to 1M (16×1000 Enqueue lanes / 4×5000 addBulk), tasks/s', (s) => m(s)?.fillRate, fmt],
+    ['7. restart on 1M (SIGKILL; spawn → first task leased)', (s) => m(s)?.restartMs, ms],
   ];
 }
 

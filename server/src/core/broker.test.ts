@@ -62,12 +62,16 @@ describe('Broker.lease', () => {
     await broker.enqueue([newTask('done'), newTask('done')]);
     const [small, big] = await broker.lease({ workerId: 'w', queues: ['done'], maxTasks: 2, leaseMs: 30_000 }, 0, stay());
     await new Promise((resolve) => setImmediate(resolve)); // a new turn: the next write may commit alone
+    const commits = (): number => store.stats().lastTxnId;
+    const beforeSmall = commits();
     const completing = broker.complete([{ taskId: small!.id, leaseToken: small!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
-    expect(store.get(small!.id)?.status).toBe('success');
+    expect(commits(), 'committed before complete() returned').toBe(beforeSmall + 1);
     await completing;
     await new Promise((resolve) => setImmediate(resolve));
     const result = Buffer.alloc(300 * 1024, 0x31);
+    const beforeBig = commits();
     const completingBig = broker.complete([{ taskId: big!.id, leaseToken: big!.lease!.token, outcome: { kind: 'success', result } }]);
+    expect(commits(), 'not committed yet').toBe(beforeBig);
     expect(store.get(big!.id)?.status).toBe('process');
     await completingBig;
     expect(store.get(big!.id)?.status).toBe('success');

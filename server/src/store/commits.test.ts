@@ -88,29 +88,13 @@ describe('Committer', () => {
     const commits = committer();
     await commits.write(1, () => db.put('a', '1'), small);
     await nextTurn();
-    const issued = commits.write(1, () => db.put('b', '2'), { ...small, onIssued: () => undefined }); // batched path
+    const issued = commits.write(1, () => db.put('b', '2')); // size unknown: the batched path
     expect(db.get('b')).toBeUndefined();
     await nextTurn();
     const joined = commits.write(1, () => db.put('c', '3'), small);
     expect(db.get('c')).toBeUndefined();
     await Promise.all([issued, joined]);
     expect(db.get('c')).toBe('3');
-  });
-
-  it('with onIssued, queues the write and lets writes issued from onIssued share its commit', async () => {
-    const commits = committer();
-    const sync = syncCommits();
-    let follower: Promise<unknown> | undefined;
-    const first = commits.write(1, () => db.put('a', '1'), {
-      ...small,
-      onIssued: () => {
-        follower = commits.write(1, () => db.put('b', '2'), small);
-      },
-    });
-    expect(db.get('a')).toBeUndefined();
-    await Promise.all([first, follower]);
-    expect(sync.calls).toHaveLength(0);
-    expect(db.get('b')).toBe('2');
   });
 
   it('rolls back only the writes of a body that throws, on the synchronous path', async () => {

@@ -35,11 +35,6 @@ export type Durability = 'strict' | 'commit';
 /** Options of {@link Committer.write}. */
 export interface WriteOptions {
   /**
-   * Runs right after the transaction is queued; the write then always takes the batched path, so
-   * that writes issued from it run after the body and share its commit (one commit instead of two).
-   */
-  onIssued?: () => void;
-  /**
    * About how many bytes the write stores (payloads included). Only a write that gives this, at most
    * {@link LONE_WRITE_MAX_BYTES}, may commit synchronously: a synchronous commit writes its pages
    * and fsyncs on the main thread, which for 16 MiB blocked the event loop 64 ms here (1 MiB:
@@ -100,12 +95,12 @@ export class Committer {
    * @throws DiskFullError if the commit failed for want of space; a commit's I/O error; or what `body` threw
    */
   async write<T>(units: number, body: () => T, options: WriteOptions = {}): Promise<T> {
-    const { onIssued, bytes } = options;
+    const { bytes } = options;
     // After a failed commit, writes take the async path until one succeeds: lmdb-js never settles
     // the failed batch's flush promise, and only a new async commit replaces it (otherwise
     // `env.flushed` and `env.close()` would wait for it forever).
     const lone = this.asyncInFlight === 0 && !this.syncThisTurn && this.flushTrusted;
-    if (lone && !onIssued && bytes !== undefined && (typeof bytes === 'number' ? bytes : bytes()) <= LONE_WRITE_MAX_BYTES) {
+    if (lone && bytes !== undefined && (typeof bytes === 'number' ? bytes : bytes()) <= LONE_WRITE_MAX_BYTES) {
       return this.writeNow(body);
     }
     const issuedMs = performance.now();
@@ -114,7 +109,6 @@ export class Committer {
     this.asyncInFlight++;
     try {
       const committed = this.env.childTransaction(body);
-      onIssued?.();
       const value = await committed;
       if (failuresAtIssue === this.commitFailures) this.flushTrusted = true;
       return value;
