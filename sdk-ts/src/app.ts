@@ -201,6 +201,8 @@ export class QTasks implements ResultWaiter, WorkerHost {
         await sleep(backoff.next(), signal).catch(() => undefined);
       }
     }
+    // Pushed states never read (a timeout of 0): the stream stops watching the task.
+    watched?.stop();
     this.logger.warn(`[qtasks] task ${uuid} timed out after ${timeoutSeconds} seconds!`);
     return null;
   }

@@ -55,23 +55,23 @@ export class WatchedStates {
 
   /** The states in order until the last; rejects with the watch's error, or `signal`'s reason. */
   async *states(signal: AbortSignal): AsyncGenerator<ProtoTask> {
-    let finished = false;
     try {
       for (;;) {
         while (this.queue.length > 0) yield this.queue.shift()!;
-        if (this.ended) {
-          finished = true;
-          return;
-        }
-        if (this.failure) {
-          finished = true;
-          throw this.failure.error;
-        }
+        if (this.ended) return;
+        if (this.failure) throw this.failure.error;
         await abortable(new Promise<void>((resolve) => (this.wake = resolve)), signal);
         this.wake = undefined;
       }
     } finally {
-      if (!finished) this.onLeave();
+      this.stop();
     }
+  }
+
+  /** The consumer wants no more states (also when it never read any): the stream stops watching. */
+  stop(): void {
+    if (this.isOver) return;
+    this.failure = { error: new Error('the watch was stopped') };
+    this.onLeave();
   }
 }

@@ -8,6 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Status } from 'nice-grpc';
 import { BrokerCallError, QTasks } from '@qtasks/sdk';
+import { brokerStats } from '../helpers/broker-inspect.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { startProduceProxy, type ProduceProxy, type ProxyOptions } from '../helpers/produce-proxy.js';
 import { listAllTasks, uniqueQueue } from '../helpers/tasks.js';
@@ -104,7 +105,14 @@ describe('addTask on the Produce stream', () => {
       ['success', 3],
       ['success', 7],
     ]);
-    // Without a worker for it, the wait still ends with null at the timeout.
-    expect(await app.addTask(uniqueQueue('nobody'), [], { timeout: 0.3 })).toBeNull();
+  });
+
+  test('a wait that times out stops its watch, and the idle stream then ends: the broker holds no watcher or call for it', async () => {
+    const app = appOn(broker.address);
+    const [late, never] = await Promise.all([app.addTask(uniqueQueue('nobody'), [], { timeout: 0.3 }), app.addTask(uniqueQueue('nobody'), [], { timeout: 0 })]);
+    expect([late, never]).toEqual([null, null]);
+    // Had a watch been left on the broker, the stream (ended by the SDK) would stay open for it.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await brokerStats(broker)).toMatchObject({ watchers: 0, openCalls: 0 });
   });
 });
