@@ -1,11 +1,12 @@
 /**
  * The Produce stream (issue 11, item 4), on the real broker: enqueues answered by request id,
  * refusals that name the field and leave the stream open, overload refusals with the unary call's
- * retry hint, the states of watched tasks, and the end of a stream.
+ * retry hint, the states of watched tasks, a client that does not read, and the end of a stream.
  */
 import { TaskStatus, type ProduceResponse } from '@qtasks/proto';
 import { Status } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { brokerStats } from '../helpers/broker-inspect.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { json, listAllTasks, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
 import { openProduce, type ProduceStream } from '../helpers/work-stream.js';
@@ -119,6 +120,28 @@ describe('Produce stream', () => {
     stream.end();
     expect(await stream.closed).toBeUndefined();
     await expect(stream.next()).rejects.toThrow('the stream ended');
+  });
+
+  test('a client that does not read its answers is no longer read from: the broker stops storing its requests until it reads', async () => {
+    const queue = uniqueQueue('unread');
+    const REQUESTS = 3000;
+    const args = json(['x'.repeat(2000)]);
+    async function* requests() {
+      for (let id = 1; id <= REQUESTS; id++) yield enqueue(id, [spec(queue, { args })]);
+    }
+    const before = (await brokerStats(broker)).tasks as number;
+    const replies = broker.client.produce(requests())[Symbol.asyncIterator]();
+    // One reply taken, then none: grpc-js stops reading, and HTTP/2 flow control holds the broker.
+    expect((await replies.next()).value?.kind?.$case).toBe('enqueued');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const stalled = ((await brokerStats(broker)).tasks as number) - before;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(((await brokerStats(broker)).tasks as number) - before).toBe(stalled);
+    expect(stalled).toBeLessThan(500);
+    // Reading, the client gets every answer.
+    let answered = 1;
+    for await (const reply of { [Symbol.asyncIterator]: () => replies }) answered += reply.kind?.$case === 'enqueued' ? 1 : 0;
+    expect(answered).toBe(REQUESTS);
   });
 
   test('a broker shutting down ends an open Produce stream with UNAVAILABLE at once, not after its 10 s grace', async () => {
