@@ -2802,7 +2802,8 @@ type ProduceRequest struct {
 	//	*ProduceRequest_Enqueue
 	//	*ProduceRequest_StopWatching
 	Kind isProduceRequest_Kind `protobuf_oneof:"kind"`
-	// With `enqueue`: once the answer is sent, push the states of the stored tasks (see Produce).
+	// With `enqueue`: once the answer is sent, push the later states of the stored tasks, until each
+	// reaches a final status (see Produce). A task already final in the answer gets none.
 	Watch         bool `protobuf:"varint,4,opt,name=watch,proto3" json:"watch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

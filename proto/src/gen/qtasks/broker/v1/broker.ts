@@ -634,7 +634,10 @@ export interface ProduceRequest {
     /** Stop pushing the states of these tasks; not answered. Ids not watched on this stream are ignored. */
     { $case: "stopWatching"; value: StopWatching }
     | undefined;
-  /** With `enqueue`: once the answer is sent, push the states of the stored tasks (see Produce). */
+  /**
+   * With `enqueue`: once the answer is sent, push the later states of the stored tasks, until each
+   * reaches a final status (see Produce). A task already final in the answer gets none.
+   */
   watch: boolean;
 }
 
@@ -5955,14 +5958,15 @@ export const BrokerServiceDefinition = {
      * hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
      * not end the stream. Answers may come back in another order than the requests went.
      *
-     * With `watch` set, the broker then pushes each stored task's states, as WatchResult does (the
-     * current state first, then every committed transition, the last one a final status), with the
-     * request's `request_id`; `stop_watching` ends such watches early. Watches count against the
-     * broker's watcher limits like WatchResult streams.
+     * With `watch` set, the broker then pushes each stored task's later states with the request's
+     * `request_id`, as WatchResult does but for the state the answer already carried: every
+     * committed transition, none missed, the last one a final status. `stop_watching` ends such
+     * watches early. Watches count against the broker's watcher limits like WatchResult streams.
      *
      * The broker reads a few requests ahead of its answers; past that, and while the client does not
      * read its answers, it stops reading (HTTP/2 flow control then holds the client back). When the
-     * client ends its side, the broker answers what is in flight, then ends the stream.
+     * client ends its side, the broker answers what is in flight and pushes the watched states to
+     * their end, then ends the stream.
      *
      * Errors (ending the stream): INVALID_ARGUMENT (a message that is not a valid ProduceRequest, or
      * a string field that is not valid UTF-8, named in the message), UNAVAILABLE (shutting down,
@@ -6126,14 +6130,15 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
    * hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
    * not end the stream. Answers may come back in another order than the requests went.
    *
-   * With `watch` set, the broker then pushes each stored task's states, as WatchResult does (the
-   * current state first, then every committed transition, the last one a final status), with the
-   * request's `request_id`; `stop_watching` ends such watches early. Watches count against the
-   * broker's watcher limits like WatchResult streams.
+   * With `watch` set, the broker then pushes each stored task's later states with the request's
+   * `request_id`, as WatchResult does but for the state the answer already carried: every
+   * committed transition, none missed, the last one a final status. `stop_watching` ends such
+   * watches early. Watches count against the broker's watcher limits like WatchResult streams.
    *
    * The broker reads a few requests ahead of its answers; past that, and while the client does not
    * read its answers, it stops reading (HTTP/2 flow control then holds the client back). When the
-   * client ends its side, the broker answers what is in flight, then ends the stream.
+   * client ends its side, the broker answers what is in flight and pushes the watched states to
+   * their end, then ends the stream.
    *
    * Errors (ending the stream): INVALID_ARGUMENT (a message that is not a valid ProduceRequest, or
    * a string field that is not valid UTF-8, named in the message), UNAVAILABLE (shutting down,
@@ -6292,14 +6297,15 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
    * hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
    * not end the stream. Answers may come back in another order than the requests went.
    *
-   * With `watch` set, the broker then pushes each stored task's states, as WatchResult does (the
-   * current state first, then every committed transition, the last one a final status), with the
-   * request's `request_id`; `stop_watching` ends such watches early. Watches count against the
-   * broker's watcher limits like WatchResult streams.
+   * With `watch` set, the broker then pushes each stored task's later states with the request's
+   * `request_id`, as WatchResult does but for the state the answer already carried: every
+   * committed transition, none missed, the last one a final status. `stop_watching` ends such
+   * watches early. Watches count against the broker's watcher limits like WatchResult streams.
    *
    * The broker reads a few requests ahead of its answers; past that, and while the client does not
    * read its answers, it stops reading (HTTP/2 flow control then holds the client back). When the
-   * client ends its side, the broker answers what is in flight, then ends the stream.
+   * client ends its side, the broker answers what is in flight and pushes the watched states to
+   * their end, then ends the stream.
    *
    * Errors (ending the stream): INVALID_ARGUMENT (a message that is not a valid ProduceRequest, or
    * a string field that is not valid UTF-8, named in the message), UNAVAILABLE (shutting down,

@@ -259,14 +259,15 @@ class BrokerServiceServicer:
         hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
         not end the stream. Answers may come back in another order than the requests went.
 
-        With `watch` set, the broker then pushes each stored task's states, as WatchResult does (the
-        current state first, then every committed transition, the last one a final status), with the
-        request's `request_id`; `stop_watching` ends such watches early. Watches count against the
-        broker's watcher limits like WatchResult streams.
+        With `watch` set, the broker then pushes each stored task's later states with the request's
+        `request_id`, as WatchResult does but for the state the answer already carried: every
+        committed transition, none missed, the last one a final status. `stop_watching` ends such
+        watches early. Watches count against the broker's watcher limits like WatchResult streams.
 
         The broker reads a few requests ahead of its answers; past that, and while the client does not
         read its answers, it stops reading (HTTP/2 flow control then holds the client back). When the
-        client ends its side, the broker answers what is in flight, then ends the stream.
+        client ends its side, the broker answers what is in flight and pushes the watched states to
+        their end, then ends the stream.
 
         Errors (ending the stream): INVALID_ARGUMENT (a message that is not a valid ProduceRequest, or
         a string field that is not valid UTF-8, named in the message), UNAVAILABLE (shutting down,
