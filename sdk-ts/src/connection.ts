@@ -1,7 +1,8 @@
 /**
  * The SDK's one connection to the broker: a gRPC channel, and coalescing batchers for the calls
- * that are made many at a time (Enqueue, Complete, ReportProgress). Every error leaves here as a
- * {@link BrokerCallError}.
+ * that are made many at a time (Enqueue, Complete, ReportProgress). Enqueue batches travel as
+ * requests on one Produce stream where the broker has it (see `producer.ts`). Every error leaves
+ * here as a {@link BrokerCallError}.
  */
 import { setMaxListeners } from 'node:events';
 import {
