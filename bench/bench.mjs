@@ -41,7 +41,8 @@
  *   --with-1m / --without-1m   force figure 7 on or off
  *   --sides a,b,c       any of bullmq,commit,strict (default all three)
  *   --figures a,b       only these figures: bulk,raw,single,drain1,drain50,e2e,idle,rtt,1m, and
- *                       layers (the raw layers: LMDB commit, gRPC call, store without gRPC, Redis PING)
+ *                       layers (the raw layers: LMDB commit, gRPC call, a Produce stream message,
+ *                       store without gRPC, Redis PING)
  *   --broker-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"   extra node flags for the broker
  *   --json FILE         write the raw results as JSON
  */
@@ -148,6 +149,7 @@ async function runMillion(side) {
 async function measureLayers() {
   const layers = { lmdb: await layer.lmdbCommits() };
   layers.grpc = await withProcess(() => startBroker('commit'), (broker) => layer.grpcRoundTrip(broker));
+  layers.stream = await withProcess(() => startBroker('commit'), (broker) => layer.streamRoundTrip(broker));
   for (const mode of ['commit', 'strict']) layers[`store-${mode}`] = await layer.storeOnly(mode, N);
   if (HAS_REDIS) layers.redis = await withProcess(startRedis, (redis) => layer.redisRoundTrip(redis));
   process.stdout.write(`  ${JSON.stringify(layers)}\n`);
@@ -155,13 +157,14 @@ async function measureLayers() {
 }
 
 function printLayers(layers) {
-  const { lmdb, grpc, redis } = layers;
+  const { lmdb, grpc, stream, redis } = layers;
   console.log('\nRaw layers, same run (what the figures above are made of):\n');
   console.log('| layer | p50 | p99 | one after another |');
   console.log('| --- | ---: | ---: | ---: |');
   console.log(`| LMDB commit of one put (lmdb-js childTransaction), idle | ${ms(lmdb.idleCommit.p50)} | ${ms(lmdb.idleCommit.p99)} | ${fmt(lmdb.sequentialRate)}/s |`);
   console.log(`| LMDB puts issued 1,000 at a time (one commit each), record-sized values | | | ${fmt(lmdb.batchedPutRate)}/s |`);
   console.log(`| gRPC unary call to the broker (health Check, nice-grpc) | ${ms(grpc.p50)} | ${ms(grpc.p99)} | ${fmt(grpc.rate)}/s |`);
+  if (stream) console.log(`| a request on an open Produce stream, refused before the store (no commit) | ${ms(stream.p50)} | ${ms(stream.p99)} | ${fmt(stream.rate)}/s |`);
   if (redis) console.log(`| Redis round trip (PING, ioredis) | ${ms(redis.p50)} | ${ms(redis.p99)} | ${fmt(redis.rate)}/s |`);
   console.log('\n| store only, no gRPC (server/src/store) | commit | strict |');
   console.log('| --- | ---: | ---: |');
