@@ -108,7 +108,7 @@ export class BrokerConnection {
    * deadline: it lives as long as the worker, until the session or close() cuts it.
    */
   work(start: DeepPartial<WorkStart>, credit: number): WorkSession {
-    return new WorkSession((requests, signal) => this.workStream(requests, signal), start, credit, this.batchSize);
+    return new WorkSession((requests, signal) => this.workStream(requests, signal), start, credit, this.batchSize, this.callTimeoutMs);
   }
 
   private async *workStream(requests: AsyncIterable<DeepPartial<WorkRequest>>, signal: AbortSignal): AsyncGenerator<WorkResponse> {

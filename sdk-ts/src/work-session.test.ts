@@ -10,7 +10,7 @@ import { WorkerReports } from './worker-reports.js';
 import type { BrokerConnection } from './connection.js';
 
 /** A fake stream: what the worker sent, and the broker's side to answer, end or fail it with. */
-function fakeStream() {
+function fakeStream(answerTimeoutMs = 10_000) {
   const sent: DeepPartial<WorkRequest>[] = [];
   const replies: WorkResponse[] = [];
   let wake: (() => void) | undefined;
@@ -42,6 +42,7 @@ function fakeStream() {
     { workerId: 'w', queues: ['q'] },
     3,
     100,
+    answerTimeoutMs,
   );
   // The worker reads the pushes all along; this one keeps what is not an answer.
   const pushed: WorkResponse[] = [];
@@ -121,6 +122,12 @@ describe('a Work session', () => {
     expect(await stream.reading).toBeInstanceOf(Error);
     expect(stream.session.open).toBe(false);
     await expect(stream.session.heartbeat({ items: [] })).rejects.toBeInstanceOf(WorkStreamEndedError);
+  });
+
+  test('fails a request left unanswered past its deadline', async () => {
+    const stream = fakeStream(20);
+    await expect(stream.session.heartbeat({ items: [] })).rejects.toBeInstanceOf(WorkStreamEndedError);
+    expect(stream.session.open).toBe(true); // the stream itself goes on
   });
 });
 

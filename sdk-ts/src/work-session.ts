@@ -31,8 +31,9 @@ export const MAX_OUTSTANDING_CREDIT = 10_000;
 
 /**
  * A request on the stream that gets no answer: the stream ended or failed first, or had ended when
- * it was made. Whatever it carried may or may not have reached the broker; the caller sends it
- * again another way (outcomes and heartbeats are safe to repeat).
+ * it was made, or no answer came within a call's deadline. Whatever it carried may or may not have
+ * reached the broker; the caller sends it again another way (outcomes and heartbeats are safe to
+ * repeat).
  */
 export class WorkStreamEndedError extends BrokerCallError {
   constructor(cause?: unknown) {
@@ -69,8 +70,18 @@ export class WorkSession {
   /** Coalesces the progress items of one turn into one `progress` request. */
   readonly progress: Batcher<DeepPartial<ProgressItem>, ProgressResult>;
 
-  /** Opens the stream with `start` and an initial `credit`; `maxBatch` is the most items per request. */
-  constructor(open: OpenWorkStream, start: DeepPartial<WorkStart>, credit: number, maxBatch: number) {
+  /**
+   * Opens the stream with `start` and an initial `credit`; `maxBatch` is the most items per
+   * request, and a request not answered within `answerTimeoutMs` fails as if the stream had ended
+   * (the stream has no deadline, and a report must not wait forever on a broker that froze).
+   */
+  constructor(
+    open: OpenWorkStream,
+    start: DeepPartial<WorkStart>,
+    credit: number,
+    maxBatch: number,
+    private readonly answerTimeoutMs: number,
+  ) {
     this.outgoing.push({ kind: { $case: 'start', value: start }, credit });
     this.pushes = this.answered(open(this.requests(), this.cutter.signal));
     // No maxInFlight, unlike the unary batchers: holding outcomes back would hold back the credit
@@ -129,10 +140,15 @@ export class WorkSession {
     // request_id is a uint32 and 0 marks the broker's own pushes: wrap around past 0.
     this.lastRequestId = (this.lastRequestId % 0xffff_ffff) + 1;
     const requestId = this.lastRequestId;
+    let timer: NodeJS.Timeout | undefined;
     const reply = await new Promise<WorkResponse>((resolve, reject) => {
       this.waiting.set(requestId, { asked: kind.$case, resolve, reject });
       this.send({ kind: kind as DeepPartial<WorkRequest>['kind'], requestId });
-    });
+      timer = setTimeout(() => {
+        this.waiting.delete(requestId);
+        reject(new WorkStreamEndedError(new Error(`no answer within ${this.answerTimeoutMs} ms`)));
+      }, this.answerTimeoutMs);
+    }).finally(() => clearTimeout(timer));
     return reply.kind!.value as AnswerTo<C>;
   }
 

@@ -81,7 +81,7 @@ func (c *completer) sendOnStream(batch []*pendingCompletion) bool {
 	if ws == nil {
 		return false
 	}
-	results, err := ws.complete(completionsOf(batch))
+	results, err := ws.complete(completionsOf(batch), c.client.callTimeout)
 	if err != nil {
 		return false
 	}

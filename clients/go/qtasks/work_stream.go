@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	brokerv1 "github.com/qtasks/qtasks-broker/clients/go/gen/qtasks/broker/v1"
 )
 
 // errStreamEnded is what a request on a Work stream gets when the stream ended before answering
-// it (or had ended, or was closing, when it was made). Whatever it carried may or may not have
+// it (or had ended, or was closing, when it was made, or gave no answer in time). Whatever it carried may or may not have
 // reached the broker: the caller sends it again as a unary call, as after an UNAVAILABLE.
 var errStreamEnded = errors.New("qtasks: the Work stream ended before answering")
 
@@ -118,12 +119,16 @@ func (s *workStream) ask(ctx context.Context, req *brokerv1.WorkRequest) (*broke
 	}
 }
 
-// complete sends one batch of outcomes and returns the broker's answer to each.
-func (s *workStream) complete(completions []*brokerv1.Completion) ([]*brokerv1.CompletionResult, error) {
+// complete sends one batch of outcomes and returns the broker's answer to each. No answer within
+// timeout is errStreamEnded too: the stream has no deadline, and a broker that froze must not
+// hold the outcomes forever.
+func (s *workStream) complete(completions []*brokerv1.Completion, timeout time.Duration) ([]*brokerv1.CompletionResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
 	// OmitTasks: the worker reads only Accepted and Reason.
-	resp, err := s.ask(context.Background(), &brokerv1.WorkRequest{Kind: &brokerv1.WorkRequest_Complete{Complete: &brokerv1.CompleteRequest{Completions: completions, OmitTasks: true}}})
+	resp, err := s.ask(ctx, &brokerv1.WorkRequest{Kind: &brokerv1.WorkRequest_Complete{Complete: &brokerv1.CompleteRequest{Completions: completions, OmitTasks: true}}})
 	if err != nil {
-		return nil, err
+		return nil, errStreamEnded
 	}
 	return resp.GetComplete().GetResults(), nil
 }
