@@ -29,7 +29,9 @@
  *  7. (`--with-1m`; on in a full run, off with --quick) 1,000,000 queued tasks: our broker's V8
  *     heap (SIGUSR2 stats line) and RSS (/proc) vs redis-server's `used_memory` and RSS; and
  *     the latency of taking one task (Lease, no wait / `worker.getNextJob`), each followed by
- *     its Complete / `moveToCompleted`, with 1M queued vs an almost empty queue. Measured once.
+ *     its Complete / `moveToCompleted`, with 1M queued vs an almost empty queue; then our broker is
+ *     SIGKILLed and started again on its data: the time from the spawn to the first task leased.
+ *     Measured once.
  * Each throughput or latency figure is the median of `--runs` runs (default 3); the runs go
  * BullMQ, commit, strict in turn, so that drift on the shared machine hits all columns alike.
  *
@@ -39,7 +41,8 @@
  *   --with-1m / --without-1m   force figure 7 on or off
  *   --sides a,b,c       any of bullmq,commit,strict (default all three)
  *   --figures a,b       only these figures: bulk,raw,single,drain1,drain50,e2e,idle,rtt,1m, and
- *                       layers (the raw layers: LMDB commit, gRPC call, store without gRPC, Redis PING)
+ *                       layers (the raw layers: LMDB commit, gRPC call, a Produce stream message,
+ *                       store without gRPC, Redis PING)
  *   --broker-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"   extra node flags for the broker
  *   --json FILE         write the raw results as JSON
  */
@@ -126,13 +129,27 @@ const brief = (r) => (r.rate !== undefined ? `${Math.round(r.rate)}/s` : `p50 ${
 /** Figure 7, once per side, each on a fresh broker / redis-server. */
 async function runMillion(side) {
   if (side === 'bullmq') return withProcess(startRedis, (redis) => bull.million(redis, N_MILLION));
-  return withProcess(() => startBroker(side), (broker) => ours.million(broker, N_MILLION));
+  const broker = await startBroker(side);
+  live.add(broker);
+  let restarted;
+  try {
+    const figures = await ours.million(broker, N_MILLION);
+    live.delete(broker);
+    restarted = await ours.restartToFirstTask(broker, (dataDir) => startBroker(side, [], [], undefined, dataDir));
+    live.add(restarted.broker);
+    return { ...figures, restartMs: restarted.ms };
+  } finally {
+    const last = restarted?.broker ?? broker;
+    live.delete(last);
+    await last.stop();
+  }
 }
 
 /** The raw layers (bench/lib/layers.mjs), once per benchmark run. */
 async function measureLayers() {
   const layers = { lmdb: await layer.lmdbCommits() };
   layers.grpc = await withProcess(() => startBroker('commit'), (broker) => layer.grpcRoundTrip(broker));
+  layers.stream = await withProcess(() => startBroker('commit'), (broker) => layer.streamRoundTrip(broker));
   for (const mode of ['commit', 'strict']) layers[`store-${mode}`] = await layer.storeOnly(mode, N);
   if (HAS_REDIS) layers.redis = await withProcess(startRedis, (redis) => layer.redisRoundTrip(redis));
   process.stdout.write(`  ${JSON.stringify(layers)}\n`);
@@ -140,13 +157,14 @@ async function measureLayers() {
 }
 
 function printLayers(layers) {
-  const { lmdb, grpc, redis } = layers;
+  const { lmdb, grpc, stream, redis } = layers;
   console.log('\nRaw layers, same run (what the figures above are made of):\n');
   console.log('| layer | p50 | p99 | one after another |');
   console.log('| --- | ---: | ---: | ---: |');
   console.log(`| LMDB commit of one put (lmdb-js childTransaction), idle | ${ms(lmdb.idleCommit.p50)} | ${ms(lmdb.idleCommit.p99)} | ${fmt(lmdb.sequentialRate)}/s |`);
   console.log(`| LMDB puts issued 1,000 at a time (one commit each), record-sized values | | | ${fmt(lmdb.batchedPutRate)}/s |`);
   console.log(`| gRPC unary call to the broker (health Check, nice-grpc) | ${ms(grpc.p50)} | ${ms(grpc.p99)} | ${fmt(grpc.rate)}/s |`);
+  if (stream) console.log(`| a request on an open Produce stream, refused before the store (no commit) | ${ms(stream.p50)} | ${ms(stream.p99)} | ${fmt(stream.rate)}/s |`);
   if (redis) console.log(`| Redis round trip (PING, ioredis) | ${ms(redis.p50)} | ${ms(redis.p99)} | ${fmt(redis.rate)}/s |`);
   console.log('\n| store only, no gRPC (server/src/store) | commit | strict |');
   console.log('| --- | ---: | ---: |');
@@ -188,6 +206,7 @@ function rows(results) {
     ['7. take one task, p99, near-empty queue', (s) => m(s)?.emptyLease.p99, ms],
     ['7. take one task, p99, 1M queued', (s) => m(s)?.fullLease.p99, ms],
     ['7. fill to 1M (16×1000 Enqueue lanes / 4×5000 addBulk), tasks/s', (s) => m(s)?.fillRate, fmt],
+    ['7. restart on 1M (SIGKILL; spawn → first task leased)', (s) => m(s)?.restartMs, ms],
   ];
 }
 

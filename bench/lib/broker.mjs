@@ -18,9 +18,10 @@ const BROKER_BIN = process.env.QTASKS_BROKER_BIN ?? join(ROOT, 'server/bin/qtask
  * @param nodeArgs - extra node flags for the broker (e.g. `--cpu-prof`)
  * @param brokerArgs - extra broker flags (e.g. `--max-pending-writes 1000`)
  * @param bin - the broker binary (default: this checkout's, or `QTASKS_BROKER_BIN`)
+ * @param existingDataDir - start on this data directory (a restart) instead of a fresh one
  */
-export async function startBroker(mode, nodeArgs = [], brokerArgs = [], bin = BROKER_BIN) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'qtasks-bench-'));
+export async function startBroker(mode, nodeArgs = [], brokerArgs = [], bin = BROKER_BIN, existingDataDir = undefined) {
+  const dataDir = existingDataDir ?? (await mkdtemp(join(tmpdir(), 'qtasks-bench-')));
   const args = [...nodeArgs, bin, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--durability', mode, ...brokerArgs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const statsWaiters = [];
@@ -68,5 +69,12 @@ export async function startBroker(mode, nodeArgs = [], brokerArgs = [], bin = BR
     kill() {
       child.kill('SIGKILL');
     },
+    /** SIGKILL, wait for the exit, keep the data (for a restart on it). */
+    async crash() {
+      channel.close();
+      child.kill('SIGKILL');
+      await exited;
+    },
+    dataDir,
   };
 }

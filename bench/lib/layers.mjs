@@ -75,6 +75,46 @@ export async function grpcRoundTrip(broker) {
 }
 
 /**
+ * One message round trip on an open Produce stream, without a commit: a request the broker refuses
+ * at validation (an empty task name), answered on the stream. Against grpcRoundTrip, it is what a
+ * call's set-up costs.
+ */
+export async function streamRoundTrip(broker) {
+  const outgoing = [];
+  let wake;
+  let done = false;
+  async function* requests() {
+    while (!done) {
+      while (outgoing.length > 0) yield outgoing.shift();
+      await new Promise((resolve) => (wake = resolve));
+    }
+  }
+  const replies = broker.client.produce(requests())[Symbol.asyncIterator]();
+  const roundTrip = async (requestId) => {
+    outgoing.push({ requestId, kind: { $case: 'enqueue', value: { tasks: [{ name: '' }] } } });
+    wake?.();
+    const { value } = await replies.next();
+    if (value?.kind?.$case !== 'error') throw new Error(`expected a refusal, got ${value?.kind?.$case}`);
+  };
+  try {
+    for (let i = 0; i < 200; i++) await roundTrip(i + 1);
+    const samples = [];
+    const ms = await timed(async () => {
+      for (let i = 0; i < SAMPLES * 2; i++) {
+        const t0 = performance.now();
+        await roundTrip(i + 1);
+        samples.push(performance.now() - t0);
+      }
+    });
+    return { ...latency(samples), rate: rate(SAMPLES * 2, ms) };
+  } finally {
+    done = true;
+    wake?.();
+    await replies.return?.();
+  }
+}
+
+/**
  * The broker's store with no gRPC in front: enqueue `n` tasks in batches of 1,000 all in flight
  * (figure 1's shape), then drain them with lease+complete batches of 50 (figure 3b's shape), four
  * lanes at once.

@@ -199,9 +199,27 @@ async function leaseProbe(client, queue, samples) {
   return latency(times);
 }
 
+/** The queue figure 7 fills. */
+const MILLION_QUEUE = `bench.million.${process.pid}`;
+
+/**
+ * 7. A restart on the store figure 7 filled: the broker SIGKILLed, then the time from spawning a
+ * new one on the same data directory to its first Lease that returns a task. Returns the new broker
+ * (the caller stops it).
+ */
+export async function restartToFirstTask(broker, start) {
+  await broker.crash();
+  const t0 = performance.now();
+  const next = await start(broker.dataDir);
+  for (;;) {
+    const { tasks } = await next.client.lease({ workerId: 'bench-restart', queues: [MILLION_QUEUE], maxTasks: 1, waitMs: 0, leaseMs: 60_000 });
+    if (tasks.length === 1) return { ms: performance.now() - t0, broker: next };
+  }
+}
+
 /** 7. Broker heap and RSS with `n` queued tasks, and Lease latency then vs with an empty queue. */
 export async function million(broker, n, samples = 500) {
-  const queue = `bench.million.${process.pid}`;
+  const queue = MILLION_QUEUE;
   const emptyLease = await leaseProbe(broker.client, queue, samples);
   const fillMs = await timed(() => fill(broker.client, queue, n, 16, 1000));
   const fullLease = await leaseProbe(broker.client, queue, samples);

@@ -24,6 +24,7 @@ import { addSharedTask, defaultApp, registerApp, unregisterApp } from './state.j
 import { Task, type ResultWaiter } from './task.js';
 import type { TaskExecSchema, TaskFunction, TaskOptions } from './task-exec-schema.js';
 import { Worker, type WorkerHost } from './worker.js';
+import type { WatchedStates } from './watched-states.js';
 
 /**
  * Extra time the broker gives an attempt beyond `maxTime` before it fails the attempt itself:
@@ -151,8 +152,10 @@ export class QTasks implements ResultWaiter, WorkerHost {
       tags: options.tags ?? schema?.tags ?? [],
       metadata: options.metadata ?? {},
     };
-    const created = new Task<R>(await this.connection().enqueues.add(spec), this);
-    return options.timeout === undefined ? created : this.waitForResult<R>(created.uuid, options.timeout);
+    if (options.timeout === undefined) return new Task<R>(await this.connection().enqueues.add(spec), this);
+    // Enqueued with its states pushed on the same stream: no WatchResult call to set up.
+    const { task, watch } = await this.connection().watchedEnqueues.add(spec);
+    return this.waitForResult<R>(task.id, options.timeout, watch);
   }
 
   /** The task with this id, or `null`. */
@@ -169,15 +172,21 @@ export class QTasks implements ResultWaiter, WorkerHost {
     return new Task<R>(await this.connection().cancelTask(uuid, reason), this);
   }
 
-  /** Waits for an end status on one `WatchResult` stream (re-opened if the broker restarts). */
-  async waitForResult<R>(uuid: string, timeoutSeconds: number): Promise<Task<R> | null> {
+  /**
+   * Waits for an end status on one `WatchResult` stream (re-opened if the broker restarts), or
+   * first on the states `watched` that an enqueue's stream pushes, if given.
+   */
+  async waitForResult<R>(uuid: string, timeoutSeconds: number, watched?: WatchedStates): Promise<Task<R> | null> {
     // Timers hold at most 2^31-1 ms (~24.8 days); a longer timeout would fire at once.
     const signal = AbortSignal.timeout(Math.min(Math.max(0, timeoutSeconds * 1000), 2 ** 31 - 1));
     const ends = new Set<string>(this.config.resultStatusesEnd);
     const backoff = new Backoff();
     while (!signal.aborted) {
       try {
-        for await (const state of this.connection().watch(uuid, signal)) {
+        const states = watched?.states(signal) ?? this.connection().watch(uuid, signal);
+        // Should the pushed states fail (the stream broke), WatchResult takes over.
+        watched = undefined;
+        for await (const state of states) {
           backoff.reset();
           const task = new Task<R>(state, this);
           if (ends.has(task.status)) return task;
@@ -192,6 +201,8 @@ export class QTasks implements ResultWaiter, WorkerHost {
         await sleep(backoff.next(), signal).catch(() => undefined);
       }
     }
+    // Pushed states never read (a timeout of 0): the stream stops watching the task.
+    watched?.stop();
     this.logger.warn(`[qtasks] task ${uuid} timed out after ${timeoutSeconds} seconds!`);
     return null;
   }

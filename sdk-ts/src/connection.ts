@@ -1,7 +1,8 @@
 /**
  * The SDK's one connection to the broker: a gRPC channel, and coalescing batchers for the calls
- * that are made many at a time (Enqueue, Complete, ReportProgress). Every error leaves here as a
- * {@link BrokerCallError}.
+ * that are made many at a time (Enqueue, Complete, ReportProgress). Enqueue batches travel as
+ * requests on one Produce stream where the broker has it (see `producer.ts`). Every error leaves
+ * here as a {@link BrokerCallError}.
  */
 import { setMaxListeners } from 'node:events';
 import {
@@ -21,12 +22,14 @@ import {
   type WorkResponse,
   type WorkStart,
 } from '@qtasks/proto';
-import { ClientError, Status, createChannel, createClientFactory, type Channel, type Client, type Metadata } from 'nice-grpc';
+import { Status, createChannel, createClientFactory, type Channel, type Client, type Metadata } from 'nice-grpc';
 import { Batcher } from './batcher.js';
 import { linkedSignal } from './backoff.js';
 import { BrokerCallError, toBrokerCallError } from './errors.js';
 import { bearerTokenMiddleware, type ConnectionSecurity } from './security.js';
 import { WorkSession } from './work-session.js';
+import { Producer } from './producer.js';
+import type { EnqueuedTask } from './produce-stream.js';
 
 
 
@@ -47,6 +50,10 @@ export class BrokerConnection {
   private readonly closing = new AbortController();
   /** Coalesces concurrent enqueues. */
   readonly enqueues: Batcher<DeepPartial<TaskSpec>, ProtoTask>;
+  /** Coalesces concurrent enqueues whose callers wait for the result (`addTask(…, { timeout })`). */
+  readonly watchedEnqueues: Batcher<DeepPartial<TaskSpec>, EnqueuedTask>;
+  /** Where enqueues go: a Produce stream, or the unary Enqueue on a broker without one. */
+  private readonly producer: Producer;
   /** Coalesces concurrent completions. */
   readonly completions: Batcher<DeepPartial<Completion>, CompletionResult>;
   /** Coalesces concurrent progress reports. */
@@ -74,15 +81,23 @@ export class BrokerConnection {
     this.client = factory.create(BrokerServiceDefinition, this.channel);
     // Every open watch listens to `closing`: no warning past Node's default of 10 listeners.
     setMaxListeners(0, this.closing.signal);
-    this.enqueues = new Batcher({
-      maxBatch: batchSize,
-      maxInFlight: MAX_IN_FLIGHT,
-      send: async (tasks) => (await this.call('Enqueue', (signal, onTrailer) => this.client.enqueue({ tasks }, { signal, onTrailer }))).tasks,
-      failedItemIndex: (error) => itemIndexOf(error, 'tasks'),
-      // An overloaded broker refuses an Enqueue before storing any of it: resending is safe.
-      retryDelayMs: overloadRetryDelayMs,
-      maxRetries: MAX_OVERLOAD_RESENDS,
-    });
+    this.producer = new Producer(
+      (requests, signal) => this.stream('Produce', (linked) => this.client.produce(requests, { signal: linked }), signal),
+      async (tasks) => (await this.call('Enqueue', (signal, onTrailer) => this.client.enqueue({ tasks }, { signal, onTrailer }))).tasks,
+      callTimeoutMs,
+    );
+    const enqueueBatcher = <O>(send: (tasks: DeepPartial<TaskSpec>[]) => Promise<O[]>): Batcher<DeepPartial<TaskSpec>, O> =>
+      new Batcher({
+        maxBatch: batchSize,
+        maxInFlight: MAX_IN_FLIGHT,
+        send,
+        failedItemIndex: (error) => itemIndexOf(error, 'tasks'),
+        // An overloaded broker refuses an Enqueue before storing any of it: resending is safe.
+        retryDelayMs: overloadRetryDelayMs,
+        maxRetries: MAX_OVERLOAD_RESENDS,
+      });
+    this.enqueues = enqueueBatcher(async (tasks) => (await this.producer.enqueue(tasks)).map(({ task }) => task));
+    this.watchedEnqueues = enqueueBatcher((tasks) => this.producer.enqueue(tasks, true));
     this.completions = new Batcher({
       maxBatch: batchSize,
       maxInFlight: MAX_IN_FLIGHT,
@@ -117,6 +132,18 @@ export class BrokerConnection {
       yield* this.client.work(requests, { signal: linked.signal });
     } catch (error) {
       throw toBrokerCallError(error, 'Work');
+    } finally {
+      linked.dispose();
+    }
+  }
+
+  /** A stream call cut by `signal` or close(); its errors leave as BrokerCallError. */
+  private async *stream<T>(method: string, open: (signal: AbortSignal) => AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+    const linked = linkedSignal(signal, this.closing.signal);
+    try {
+      yield* open(linked.signal);
+    } catch (error) {
+      throw toBrokerCallError(error, method);
     } finally {
       linked.dispose();
     }
@@ -161,8 +188,10 @@ export class BrokerConnection {
    * waits fail), then closes the channel.
    */
   async close(): Promise<void> {
-    await Promise.all([this.enqueues.drained(), this.completions.drained(), this.progress.drained()]);
-    this.closing.abort(new BrokerCallError(Status.CANCELLED, 'the connection was closed', 'close'));
+    await Promise.all([this.enqueues.drained(), this.watchedEnqueues.drained(), this.completions.drained(), this.progress.drained()]);
+    const closed = new BrokerCallError(Status.CANCELLED, 'the connection was closed', 'close');
+    this.producer.close(closed);
+    this.closing.abort(closed);
     this.channel.close();
   }
 
@@ -216,11 +245,11 @@ export function overloadRetryDelayMs(error: unknown, retry: number): number | un
 
 /** For a refusal like `tasks[3].name: must not be empty`, the 3. */
 function itemIndexOf(error: unknown, field: string): number | undefined {
-  const cause = (error as { cause?: unknown }).cause;
-  if (!(cause instanceof ClientError)) return undefined;
+  // The broker's refusal, from a unary call or a stream's answer alike.
+  if (!(error instanceof BrokerCallError)) return undefined;
   // ALREADY_EXISTS too: an idempotency key reused for another task is that one call's fault, not
   // the fault of the other calls that share its Enqueue.
-  if (cause.code !== Status.INVALID_ARGUMENT && cause.code !== Status.RESOURCE_EXHAUSTED && cause.code !== Status.ALREADY_EXISTS) return undefined;
-  const match = new RegExp(`^${field}\\[(\\d+)\\]`).exec(cause.details);
+  if (error.code !== Status.INVALID_ARGUMENT && error.code !== Status.RESOURCE_EXHAUSTED && error.code !== Status.ALREADY_EXISTS) return undefined;
+  const match = new RegExp(`^${field}\\[(\\d+)\\]`).exec(error.details);
   return match ? Number(match[1]) : undefined;
 }

@@ -1,41 +1,55 @@
-/** A Work stream driven step by step from a test: send a request, take the next reply. */
-import type { DeepPartial, WorkRequest, WorkResponse } from '@qtasks/proto';
+/** A bidi stream (Work, Produce) driven step by step from a test: send a request, take the next reply. */
+import type { DeepPartial, ProduceRequest, ProduceResponse, WorkRequest, WorkResponse } from '@qtasks/proto';
 import type { BrokerClient } from './broker-process.js';
 
-/** One open Work stream. */
-export interface WorkStream {
+/** One open bidi stream. */
+export interface BidiStream<Request, Reply> {
   /** Sends a request on the stream. */
-  send(request: DeepPartial<WorkRequest>): void;
+  send(request: DeepPartial<Request>): void;
   /** The next reply the broker sent; rejects with the stream's error if it failed. */
-  next(): Promise<WorkResponse>;
-  /** Ends the worker's side of the stream. */
+  next(): Promise<Reply>;
+  /** Ends the client's side of the stream. */
   end(): void;
   /** Resolves when the broker ends the stream: `undefined`, or the error it ended with. */
   closed: Promise<unknown>;
 }
 
+/** One open Work stream. */
+export type WorkStream = BidiStream<WorkRequest, WorkResponse>;
+/** One open Produce stream. */
+export type ProduceStream = BidiStream<ProduceRequest, ProduceResponse>;
+
 /** Opens a Work stream on `client`. */
 export function openWork(client: BrokerClient, options: { signal?: AbortSignal } = {}): WorkStream {
-  const outgoing: DeepPartial<WorkRequest>[] = [];
+  return openBidi((requests) => client.work(requests, options));
+}
+
+/** Opens a Produce stream on `client`. */
+export function openProduce(client: BrokerClient, options: { signal?: AbortSignal } = {}): ProduceStream {
+  return openBidi((requests) => client.produce(requests, options));
+}
+
+function openBidi<Request, Reply>(call: (requests: AsyncIterable<DeepPartial<Request>>) => AsyncIterable<Reply>): BidiStream<Request, Reply> {
+  const outgoing: DeepPartial<Request>[] = [];
   let wakeSender: (() => void) | undefined;
   let ended = false;
-  async function* requests(): AsyncGenerator<DeepPartial<WorkRequest>> {
+  async function* requests(): AsyncGenerator<DeepPartial<Request>> {
     for (;;) {
       while (outgoing.length > 0) yield outgoing.shift()!;
       if (ended) return;
       await new Promise<void>((resolve) => (wakeSender = resolve));
     }
   }
-  const replies = client.work(requests(), options)[Symbol.asyncIterator]();
-  const received: WorkResponse[] = [];
-  const readers: { resolve(reply: WorkResponse): void; reject(error: unknown): void }[] = [];
+  const replies = call(requests())[Symbol.asyncIterator]();
+  const received: Reply[] = [];
+  const readers: { resolve(reply: Reply): void; reject(error: unknown): void }[] = [];
   let failure: { error: unknown } | undefined;
   const closed = (async (): Promise<unknown> => {
     try {
       for (;;) {
         const { value, done } = await replies.next();
         if (done) {
-          failure = { error: new Error('the Work stream ended') };
+          failure = { error: new Error('the stream ended') };
           for (const reader of readers.splice(0)) reader.reject(failure.error);
           return undefined;
         }
@@ -55,8 +69,7 @@ export function openWork(client: BrokerClient, options: { signal?: AbortSignal }
       wakeSender?.();
     },
     next() {
-      const ready = received.shift();
-      if (ready) return Promise.resolve(ready);
+      if (received.length > 0) return Promise.resolve(received.shift()!);
       if (failure) return Promise.reject(failure.error);
       return new Promise((resolve, reject) => readers.push({ resolve, reject }));
     },

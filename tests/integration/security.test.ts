@@ -15,6 +15,7 @@ import { BrokerServiceDefinition, TaskStatus } from '@qtasks/proto';
 import { BROKER_BIN, connectClient, startBrokerProcess, type BrokerClient, type BrokerProcess, type ClientSecurity } from '../helpers/broker-process.js';
 import { createTestPki, type TestPki } from '../helpers/certs.js';
 import { json, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
+import { openProduce } from '../helpers/work-stream.js';
 
 const ALL = 'all-9f2c41d7e8a3';
 const PRODUCER = 'producer-5b7e0c9a11f4';
@@ -139,10 +140,14 @@ describe('bearer tokens', () => {
     }
   });
 
-  test('a producer token enqueues, reads, watches, lists and cancels, but cannot run tasks', async () => {
+  test('a producer token enqueues (unary and on a Produce stream), reads, watches, lists and cancels, but cannot run tasks', async () => {
     const producer = clientOf(broker, { token: PRODUCER });
     const queue = uniqueQueue();
     const [first, second] = (await producer.enqueue({ tasks: [spec(queue), spec(queue)] })).tasks;
+    const produce = openProduce(producer);
+    produce.send({ requestId: 1, kind: { $case: 'enqueue', value: { tasks: [spec(uniqueQueue())] } } });
+    expect((await produce.next()).kind?.$case).toBe('enqueued');
+    produce.end();
     expect((await producer.getTask({ taskId: first!.id })).task!.status).toBe(TaskStatus.TASK_STATUS_NEW);
     expect((await producer.listTasks({ queue })).tasks).toHaveLength(2);
     const watch = producer.watchResult({ taskId: second!.id })[Symbol.asyncIterator]();
@@ -166,6 +171,9 @@ describe('bearer tokens', () => {
     const worker = clientOf(broker, { token: WORKER });
     const queue = uniqueQueue();
     await expect(worker.enqueue({ tasks: [spec(queue)] })).rejects.toMatchObject({ ...denied, details: 'a worker token may not call Enqueue' });
+    const produce = openProduce(worker);
+    produce.send({ requestId: 1, kind: { $case: 'enqueue', value: { tasks: [spec(queue)] } } });
+    expect(await produce.closed).toMatchObject({ ...denied, details: 'a worker token may not call Produce' });
     expect(await tasksIn(queue)).toEqual([]);
     const [task] = (await admin.enqueue({ tasks: [spec(queue)] })).tasks;
     await expect(worker.getTask({ taskId: task!.id })).rejects.toMatchObject(denied);

@@ -32,6 +32,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Resolves once the store may commit a lone write synchronously again (see store/commits.ts). */
+async function syncWindowOver(of: TaskStore): Promise<void> {
+  const until = (of as unknown as { commits: { syncAllowedFromMs: number } }).commits.syncAllowedFromMs;
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - performance.now()) + 1));
+}
+
 describe('Broker.lease', () => {
   test('a parked Lease takes a new task in the same commit as its Enqueue', async () => {
     const leasing = broker.lease({ workerId: 'w', queues: ['handoff'], maxTasks: 1, leaseMs: 30_000 }, 10_000, new AbortController().signal);
@@ -61,13 +67,17 @@ describe('Broker.lease', () => {
   test('a lone, small Complete commits before the call returns; one with a result over 256 KiB is batched', async () => {
     await broker.enqueue([newTask('done'), newTask('done')]);
     const [small, big] = await broker.lease({ workerId: 'w', queues: ['done'], maxTasks: 2, leaseMs: 30_000 }, 0, stay());
-    await new Promise((resolve) => setImmediate(resolve)); // a new turn: the next write may commit alone
+    await syncWindowOver(store); // the next write may commit alone
+    const commits = (): number => store.stats().lastTxnId;
+    const beforeSmall = commits();
     const completing = broker.complete([{ taskId: small!.id, leaseToken: small!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
-    expect(store.get(small!.id)?.status).toBe('success');
+    expect(commits(), 'committed before complete() returned').toBe(beforeSmall + 1);
     await completing;
-    await new Promise((resolve) => setImmediate(resolve));
+    await syncWindowOver(store);
     const result = Buffer.alloc(300 * 1024, 0x31);
+    const beforeBig = commits();
     const completingBig = broker.complete([{ taskId: big!.id, leaseToken: big!.lease!.token, outcome: { kind: 'success', result } }]);
+    expect(commits(), 'not committed yet').toBe(beforeBig);
     expect(store.get(big!.id)?.status).toBe('process');
     await completingBig;
     expect(store.get(big!.id)?.status).toBe('success');

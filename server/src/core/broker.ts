@@ -120,18 +120,11 @@ export class Broker {
   async enqueue(tasks: readonly NewTask[]): Promise<TaskRecord[]> {
     this.assertOpen();
     this.admitEnqueue(tasks.length);
-    // Parked Lease calls of these queues are woken as soon as the enqueue is queued, not after it
-    // commits: their lease then runs right after it in the same transaction, so a waiting worker
-    // gets a new task in one commit instead of two (the enqueue's, then its own). A woken lease
-    // that runs first or finds nothing sees the generation change and tries again, as always.
-    // With no Lease parked on these queues, nothing would follow the enqueue into its commit, so
-    // none is asked for and the store may commit it alone, synchronously (no hop to lmdb-js's
-    // writer thread: see store/commits.ts); the queues are then signalled after the commit, which
-    // a lease attempt in flight meanwhile needs to see (the generation changes).
-    const readyCounts = readyCountsOf(tasks, this.clock.wallMs());
-    const parked = this.waiters.anyParked(readyCounts.keys());
-    const { value, changed } = await this.store.enqueue(tasks, parked ? () => this.waiters.signal(readyCounts) : undefined);
-    this.afterCommit(changed, parked ? readyCounts : undefined);
+    // Once committed, the ready tasks are in their lines and parked Leases of their queues wake
+    // (afterCommit): a lease is taken in memory, so a waiting worker gets the task without a
+    // commit of its own, and the enqueue may commit alone, synchronously (store/commits.ts).
+    const { value, changed } = await this.store.enqueue(tasks);
+    this.afterCommit(changed);
     await this.store.durable();
     return value;
   }
@@ -166,13 +159,13 @@ export class Broker {
     for (;;) {
       this.assertOpen();
       const generation = this.waiters.generation(options.queues);
-      const { value, changed } = await this.store.lease(options);
+      const { value, changed } = this.store.lease(options);
       this.afterCommit(changed);
       // Parked callers wake only as many as the ready tasks need: one that took a full load may
       // have left some behind, for callers still asleep (see LeaseWaiters).
       if (value.length === options.maxTasks) this.waiters.passOn(options.queues);
-      // The caller went away while the lease committed: no one will ever see these tasks, so give
-      // them back now rather than leave them to their lease deadline (and an attempt lost).
+      // The caller went away: no one will ever see these tasks, so give them back now rather than
+      // leave them to their lease deadline (and an attempt lost).
       if (signal.aborted && value.length > 0) return this.releaseUndelivered(value);
       const remainingMs = deadlineMs - this.clock.steadyMs();
       if (value.length > 0 || remainingMs <= 0 || signal.aborted) return value;
@@ -207,7 +200,7 @@ export class Broker {
   /** Extends valid leases and reports cancel requests; each item is answered on its own. */
   async heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
     this.assertOpen();
-    const results = await this.store.heartbeat(items, extendMs);
+    const results = this.store.heartbeat(items, extendMs);
     // A short `extendMs` can bring a deadline forward; the timer must not sleep past it.
     // Deadlines are steady times, like the timer's.
     // (A deadline moved later only makes the timer wake early, find nothing, and sleep again.)
@@ -229,7 +222,7 @@ export class Broker {
   /** Records progress reports and streams each to the task's watchers. Not flushed: progress is not an outcome. */
   async reportProgress(items: readonly ProgressItem[]): Promise<ProgressResult[]> {
     this.assertOpen();
-    const { value, changed } = await this.store.reportProgress(items);
+    const { value, changed } = this.store.reportProgress(items);
     this.afterCommit(changed);
     return value;
   }
@@ -305,11 +298,8 @@ export class Broker {
     this.dueTimer.stop();
   }
 
-  /**
-   * Tells waiters, watchers and the due timer what a commit changed. Waiters of the queues in
-   * `signalled` were woken when the write was issued already.
-   */
-  private afterCommit(changed: readonly TaskRecord[], signalled?: ReadonlyMap<string, number>): void {
+  /** Tells waiters, watchers and the due timer what a commit (or a lease in memory) changed. */
+  private afterCommit(changed: readonly TaskRecord[]): void {
     if (changed.length === 0) return;
     const readyCounts = new Map<string, number>();
     let delayedUntilMs = Infinity;
@@ -320,7 +310,7 @@ export class Broker {
         // A task ready now is for the waiters, never for the due timer: aiming the timer at it
         // ran the due work (promote, reap) on every Enqueue.
         if (task.delayed) delayedUntilMs = Math.min(delayedUntilMs, task.runAtMs ?? 0);
-        else if (!signalled?.has(task.queue)) readyCounts.set(task.queue, (readyCounts.get(task.queue) ?? 0) + 1);
+        else readyCounts.set(task.queue, (readyCounts.get(task.queue) ?? 0) + 1);
       } else if (task.lease) {
         leaseDeadlineMs = Math.min(leaseDeadlineMs, task.lease.deadlineMs);
       }
@@ -368,15 +358,6 @@ export class Broker {
   private assertOpen(): void {
     if (this.closing.signal.aborted) throw new ShuttingDownError();
   }
-}
-
-/** How many of these new tasks each queue will have ready at once (no eta or delay ahead). */
-function readyCountsOf(tasks: readonly NewTask[], nowMs: number): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const task of tasks) {
-    if ((task.runAtMs ?? nowMs + task.delayMs) <= nowMs) counts.set(task.queue, (counts.get(task.queue) ?? 0) + 1);
-  }
-  return counts;
 }
 
 /** Lifts Node's warning threshold of 10 listeners from a signal that many calls listen to. */

@@ -27,17 +27,6 @@ describe('LeaseWaiters', () => {
     expect(await a).toBe('timeout');
   });
 
-  test('anyParked is true while a caller waits on one of the queues, false once it is woken', async () => {
-    const waiters = new LeaseWaiters();
-    expect(waiters.anyParked(['a'])).toBe(false);
-    const a = waiters.wait(['a', 'b'], 1, 10_000, never());
-    expect(waiters.anyParked(['x', 'b'])).toBe(true);
-    expect(waiters.anyParked(['x'])).toBe(false);
-    waiters.signal(ready('a'));
-    expect(await a).toBe('ready');
-    expect(waiters.anyParked(['a', 'b'])).toBe(false);
-  });
-
   test('the generation changes when any of the queues is signalled', () => {
     const waiters = new LeaseWaiters();
     const before = waiters.generation(['a', 'b']);

@@ -105,12 +105,6 @@ export class LeaseWaiters {
     });
   }
 
-  /** True if a caller is parked on any of `queues`; O(queues). */
-  anyParked(queues: Iterable<string>): boolean {
-    for (const queue of queues) if (this.byQueue.has(queue)) return true;
-    return false;
-  }
-
   /** Number of parked callers (for tests; O(parked)). */
   get parked(): number {
     return this.all().size;

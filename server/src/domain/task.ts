@@ -53,7 +53,12 @@ export interface TaskLease {
   timeLimitAtMs?: number;
 }
 
-/** The stored state of one task. */
+/**
+ * The stored state of one task. Every record object carries every field, the unset optional ones
+ * as `undefined` (the store drops those when it encodes a record, and puts them back when it reads
+ * one): V8 copies an object with a spread fast only when the copy adds no new keys, and every
+ * transition is such a copy (`store/record-shape.ts`).
+ */
 export interface TaskRecord {
   /** Time-ordered UUID (version 7). */
   id: string;

@@ -34,6 +34,12 @@ const syncCommits = (): { readonly calls: unknown[] } => vi.spyOn(env, 'transact
 
 /** Resolves after the current turn of the event loop (its immediates included). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+/** Resolves once `commits` may commit synchronously again: the duty window after its last synchronous commit is over. */
+const syncWindowOver = async (commits: Committer): Promise<void> => {
+  const until = (commits as unknown as { syncAllowedFromMs: number }).syncAllowedFromMs;
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - performance.now()) + 1));
+  await nextTurn();
+};
 
 describe('Committer', () => {
   it.each(['commit', 'strict'] as const)('commits a lone write before write() returns, on disk (%s)', async (durability) => {
@@ -75,10 +81,10 @@ describe('Committer', () => {
     expect(commits.pendingWrites).toBe(0);
   });
 
-  it('commits a lone write synchronously again once the turn is over', async () => {
+  it('commits a lone write synchronously again once the last synchronous commit is far enough behind', async () => {
     const commits = committer();
     await Promise.all([commits.write(1, () => db.put('a', '1'), small), commits.write(1, () => db.put('b', '2'), small)]);
-    await nextTurn();
+    await syncWindowOver(commits);
     const sync = syncCommits();
     await commits.write(1, () => db.put('c', '3'), small);
     expect(sync.calls).toHaveLength(1);
@@ -87,8 +93,8 @@ describe('Committer', () => {
   it('joins the async batch while one is in flight, even in a new turn', async () => {
     const commits = committer();
     await commits.write(1, () => db.put('a', '1'), small);
-    await nextTurn();
-    const issued = commits.write(1, () => db.put('b', '2'), { ...small, onIssued: () => undefined }); // batched path
+    await syncWindowOver(commits);
+    const issued = commits.write(1, () => db.put('b', '2')); // size unknown: the batched path
     expect(db.get('b')).toBeUndefined();
     await nextTurn();
     const joined = commits.write(1, () => db.put('c', '3'), small);
@@ -97,26 +103,10 @@ describe('Committer', () => {
     expect(db.get('c')).toBe('3');
   });
 
-  it('with onIssued, queues the write and lets writes issued from onIssued share its commit', async () => {
-    const commits = committer();
-    const sync = syncCommits();
-    let follower: Promise<unknown> | undefined;
-    const first = commits.write(1, () => db.put('a', '1'), {
-      ...small,
-      onIssued: () => {
-        follower = commits.write(1, () => db.put('b', '2'), small);
-      },
-    });
-    expect(db.get('a')).toBeUndefined();
-    await Promise.all([first, follower]);
-    expect(sync.calls).toHaveLength(0);
-    expect(db.get('b')).toBe('2');
-  });
-
   it('rolls back only the writes of a body that throws, on the synchronous path', async () => {
     const commits = committer();
     await commits.write(1, () => db.put('kept', 'yes'), small);
-    await nextTurn();
+    await syncWindowOver(commits);
     await expect(
       commits.write(
         2,
@@ -131,7 +121,7 @@ describe('Committer', () => {
     expect(db.get('kept')).toBe('yes');
     expect(commits.pendingWrites).toBe(0);
     // The environment takes the next write.
-    await nextTurn();
+    await syncWindowOver(commits);
     await commits.write(1, () => db.put('next', 'ok'), small);
     expect(db.get('next')).toBe('ok');
   });

@@ -5,15 +5,15 @@
  * is the only one that commits.
  *
  * Two ways to commit, chosen per write (docs/decisions.md, "Commit latency"):
- * - A lone, small write, issued while no write is in flight and no other write has committed
- *   synchronously in this turn of the event loop, commits at once on the main thread
+ * - A lone, small write, issued while no write is in flight and not right after another synchronous
+ *   commit (see {@link SYNC_DUTY_FACTOR}), commits at once on the main thread
  *   (`transactionSync`, default flags: its fsync is inside the call). It pays no hop to lmdb-js's
  *   writer thread: ~0.3 ms here, against ~0.4–0.56 ms for an async commit, and it is on disk when
  *   it returns, in either durability mode.
  * - Any other write is a `childTransaction`: lmdb-js runs the callbacks queued before a commit
  *   starts in one shared write transaction on its writer thread (one commit, one fsync: group
- *   commit). Under load, every write but the first of a turn goes this way, so load keeps sharing
- *   commits and the event loop is blocked by at most one fsync per turn.
+ *   commit). Under load, nearly every write goes this way, so load keeps sharing commits and
+ *   synchronous fsyncs take a bounded share of the event loop.
  * Either way a write that throws rolls back its own writes only: a `transactionSync` holds just
  * that write, and a `childTransaction` is a nested transaction (a throw inside a plain
  * `transaction()` would roll back nothing).
@@ -35,11 +35,6 @@ export type Durability = 'strict' | 'commit';
 /** Options of {@link Committer.write}. */
 export interface WriteOptions {
   /**
-   * Runs right after the transaction is queued; the write then always takes the batched path, so
-   * that writes issued from it run after the body and share its commit (one commit instead of two).
-   */
-  onIssued?: () => void;
-  /**
    * About how many bytes the write stores (payloads included). Only a write that gives this, at most
    * {@link LONE_WRITE_MAX_BYTES}, may commit synchronously: a synchronous commit writes its pages
    * and fsyncs on the main thread, which for 16 MiB blocked the event loop 64 ms here (1 MiB:
@@ -51,6 +46,15 @@ export interface WriteOptions {
 
 /** The most bytes a write may store and still commit synchronously (see {@link WriteOptions.bytes}). */
 export const LONE_WRITE_MAX_BYTES = 256 * 1024;
+
+/**
+ * After a synchronous commit of d ms, none follows for this many times d: synchronous commits then
+ * take at most 1 / (1 + this) of the main thread. One per turn of the event loop (the rule before)
+ * let a steady stream of Completes, each arriving in a turn of its own, pay one fsync each on the
+ * main thread: drain at 50 workers fell to ~1,500 tasks/s once leases stopped keeping an async
+ * commit in flight.
+ */
+const SYNC_DUTY_FACTOR = 4;
 
 /** Weight of the newest sample in {@link Committer.recentCommitLatencyMs}. */
 const COMMIT_LATENCY_WEIGHT = 0.2;
@@ -73,11 +77,12 @@ export class Committer {
   private commitLatency = 0;
   /** Async commits issued and not settled: while there are any, a write joins them. */
   private asyncInFlight = 0;
-  /** A write committed synchronously in this turn of the event loop (cleared by `setImmediate`). */
-  private syncThisTurn = false;
-  private readonly endTurn = (): void => {
-    this.syncThisTurn = false;
-  };
+  /**
+   * No write commits synchronously before this time (performance.now()): a synchronous commit
+   * blocks the event loop for its fsync, so after one that took d ms the next may come only
+   * {@link SYNC_DUTY_FACTOR} × d later. Under load, writes then share async commits.
+   */
+  private syncAllowedFromMs = 0;
 
   /**
    * @param env - the store's environment (opened with `eventTurnBatching: false`: see task-store.ts)
@@ -100,12 +105,12 @@ export class Committer {
    * @throws DiskFullError if the commit failed for want of space; a commit's I/O error; or what `body` threw
    */
   async write<T>(units: number, body: () => T, options: WriteOptions = {}): Promise<T> {
-    const { onIssued, bytes } = options;
+    const { bytes } = options;
     // After a failed commit, writes take the async path until one succeeds: lmdb-js never settles
     // the failed batch's flush promise, and only a new async commit replaces it (otherwise
     // `env.flushed` and `env.close()` would wait for it forever).
-    const lone = this.asyncInFlight === 0 && !this.syncThisTurn && this.flushTrusted;
-    if (lone && !onIssued && bytes !== undefined && (typeof bytes === 'number' ? bytes : bytes()) <= LONE_WRITE_MAX_BYTES) {
+    const lone = this.asyncInFlight === 0 && this.flushTrusted && performance.now() >= this.syncAllowedFromMs;
+    if (lone && bytes !== undefined && (typeof bytes === 'number' ? bytes : bytes()) <= LONE_WRITE_MAX_BYTES) {
       return this.writeNow(body);
     }
     const issuedMs = performance.now();
@@ -114,7 +119,6 @@ export class Committer {
     this.asyncInFlight++;
     try {
       const committed = this.env.childTransaction(body);
-      onIssued?.();
       const value = await committed;
       if (failuresAtIssue === this.commitFailures) this.flushTrusted = true;
       return value;
@@ -129,12 +133,10 @@ export class Committer {
 
   /**
    * The lone write's commit: `transactionSync` on the main thread, fsynced before it returns. It
-   * blocks the event loop for one commit (~0.3 ms here), which is why only the first write of a
-   * turn may take it.
+   * blocks the event loop for one commit (~0.3 ms idle here, several ms on a busy disk), which is
+   * why the next one must wait (see {@link syncAllowedFromMs}).
    */
   private async writeNow<T>(body: () => T): Promise<T> {
-    this.syncThisTurn = true;
-    setImmediate(this.endTurn);
     const startMs = performance.now();
     let bodyDone = false;
     let value!: T;
@@ -150,7 +152,9 @@ export class Committer {
       // The body's own error passes as is (its writes are rolled back); a failed commit is translated.
       throw bodyDone ? await this.failedCommit(error) : error;
     } finally {
-      this.sampleLatency(performance.now() - startMs);
+      const endMs = performance.now();
+      this.sampleLatency(endMs - startMs);
+      this.syncAllowedFromMs = endMs + SYNC_DUTY_FACTOR * (endMs - startMs);
     }
     return value;
   }

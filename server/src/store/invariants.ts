@@ -1,7 +1,7 @@
 /**
- * A full consistency check of a store: every task has exactly the index entries its status calls
- * for, no index holds an entry that no task calls for, leases exist exactly for PROCESS tasks,
- * idempotency keys point at their tasks, and the FIFO sequence is ahead of every `seq` in use.
+ * A full consistency check of a store on disk: every task has exactly the index entries its status
+ * calls for, no index holds an entry that no task calls for, no record is PROCESS or holds a lease
+ * (leases live in memory only), and idempotency keys point at their tasks.
  * Used by tests after crashes and random requests, and by `qtasks-broker --check` on a backup.
  */
 import type { Database } from 'lmdb';
@@ -23,8 +23,6 @@ export interface StoreDatabases {
   tasks: Database<TaskRecord, string>;
   indexes: Record<StatusIndexName, Database<unknown, Key>>;
   idempotency: Database<string, Key>;
-  /** The `seq` counter as stored. */
-  seq: number;
 }
 
 /** A check stops listing problems after this many. */
@@ -48,10 +46,9 @@ export function checkStore(dbs: StoreDatabases): StoreReport {
       continue;
     }
     byStatus[task.status]++;
-    if ((task.status === 'process') !== (task.lease !== undefined)) {
-      problem(`task ${id} is ${task.status} ${task.lease ? 'with' : 'without'} a lease`);
+    if (task.status === 'process' || task.lease !== undefined) {
+      problem(`task ${id} is stored ${task.status} ${task.lease ? 'with' : 'without'} a lease (leases live in memory only)`);
     }
-    if (task.seq > dbs.seq) problem(`task ${id} has seq ${task.seq}, ahead of the stored counter ${dbs.seq}`);
     if (task.idempotencyKey !== undefined && dbs.idempotency.get(idempotencyKey(task.queue, task.idempotencyKey)) === undefined) {
       problem(`task ${id} has idempotency key "${task.idempotencyKey}" but the key is not indexed`);
     }

@@ -8,14 +8,18 @@
  * | database      | key                              | value   | holds                                   |
  * | ------------- | -------------------------------- | ------- | --------------------------------------- |
  * | `tasks`       | `id`                             | record  | every task                              |
- * | `ready`       | `[queue, priority, seq]`         | id      | NEW/RETRY tasks that may run now        |
  * | `delayed`     | `[runAtMs, seq]`                 | id      | NEW/RETRY tasks waiting for eta/backoff |
- * | `leases`      | `[deadlineMs, id]`               | id      | PROCESS tasks, by lease deadline        |
- * | `by_status`   | `[statusIndex, queue, id]`       | `true`  | every task, for ListTasks               |
+ * | `by_status`   | `[statusIndex, queue, id]`       | `true`  | ended tasks (SUCCESS, ERROR, CANCEL)    |
  * | `idempotency` | `[queue, idempotencyKey]`        | id      | the first task of each key              |
- * | `meta`        | name                             | value   | `seq` counter, `schemaVersion`          |
+ * | `meta`        | name                             | value   | `schemaVersion`                         |
+ *
+ * Ready tasks and leases have no index on disk: they live in memory (`ready-lines.ts`,
+ * `lease-book.ts`), rebuilt from the records at start. A record on disk is never PROCESS: a leased
+ * task's record stays NEW or RETRY until its outcome. (Layout version 1 also had `ready`
+ * `[queue, priority, seq]`, `leases` `[deadlineMs, id]`, by_status entries of every status, and
+ * a `seq` counter in `meta`; `recovery.ts` removes them.)
  */
-import { TASK_STATUSES, type TaskRecord, type TaskStatus } from '../domain/task.js';
+import { TASK_STATUSES, isFinalStatus, type TaskRecord, type TaskStatus } from '../domain/task.js';
 
 /** A tuple key. */
 export type Key = (string | number)[];
@@ -44,19 +48,15 @@ export function statusIndex(status: TaskStatus): number {
   return TASK_STATUSES.indexOf(status);
 }
 
-/** Ready-index key: lower priority first, FIFO (by `seq`) within a priority. */
-export const readyKey = (queue: string, priority: number, seq: number): Key => [queue, priority, seq];
 /** Delayed-index key: earliest `runAtMs` first. */
 export const delayedKey = (runAtMs: number, seq: number): Key => [runAtMs, seq];
-/** Lease-index key: earliest deadline first. */
-export const leaseKey = (deadlineMs: number, id: string): Key => [deadlineMs, id];
 /** Status-index key. */
 export const statusKey = (status: TaskStatus, queue: string, id: string): Key => [statusIndex(status), queue, id];
 /** Idempotency-index key. */
 export const idempotencyKey = (queue: string, key: string): Key => [queue, key];
 
 /** The index databases that mirror a task's status. */
-export type StatusIndexName = 'ready' | 'delayed' | 'leases' | 'byStatus';
+export type StatusIndexName = 'delayed' | 'byStatus';
 
 /** One entry a task record owns in a status index. */
 export interface IndexEntry {
@@ -65,22 +65,15 @@ export interface IndexEntry {
 }
 
 /**
- * The status-index entries a record must have, derived from the record alone. Every transition
- * removes the entries of the old record and writes those of the new one, so the indexes cannot
- * drift from the records.
+ * The index entries a record must have, derived from the record alone: an ended task's by_status
+ * entry, a delayed task's delayed entry, nothing for a ready one. Every transition removes the
+ * entries of the old record and writes those of the new one, so the indexes cannot drift from the
+ * records.
  */
 export function indexEntriesOf(task: TaskRecord): IndexEntry[] {
-  const entries: IndexEntry[] = [{ index: 'byStatus', key: statusKey(task.status, task.queue, task.id) }];
-  if (task.status === 'new' || task.status === 'retry') {
-    entries.push(
-      task.delayed
-        ? { index: 'delayed', key: delayedKey(task.runAtMs ?? 0, task.seq) }
-        : { index: 'ready', key: readyKey(task.queue, task.priority, task.seq) },
-    );
-  } else if (task.status === 'process' && task.lease) {
-    entries.push({ index: 'leases', key: leaseKey(task.lease.deadlineMs, task.id) });
-  }
-  return entries;
+  if (isFinalStatus(task.status)) return [{ index: 'byStatus', key: statusKey(task.status, task.queue, task.id) }];
+  if (task.delayed && (task.status === 'new' || task.status === 'retry')) return [{ index: 'delayed', key: delayedKey(task.runAtMs ?? 0, task.seq) }];
+  return [];
 }
 
 /** Identity of an index entry, for telling which entries a transition keeps. */

@@ -131,8 +131,14 @@ function comparable(task: TaskRecord | undefined) {
   return { ...task, args: parse(task.args), kwargs: parse(task.kwargs), result: parse(task.result) };
 }
 
-function allTasks(): TaskRecord[] {
+/** Every record as stored on disk (a leased task's record there is as it was before its lease). */
+function storedTasks(): TaskRecord[] {
   return Array.from((store as any).tasks.getRange(), ({ value }: { value: TaskRecord }) => value);
+}
+
+/** Every task as readers see it (a leased task's record comes from memory). */
+function allTasks(): TaskRecord[] {
+  return storedTasks().map((task) => store.get(task.id)!);
 }
 
 type Entry = { key: (string | number)[]; value: unknown };
@@ -145,40 +151,39 @@ const byJson = (a: Entry, b: Entry): number => JSON.stringify(a).localeCompare(J
 
 /**
  * Checks that every task owns exactly the index entries its record calls for, and that no index
- * holds anything else. Written from the key layout table in keys.ts rather than with
- * `indexEntriesOf`, so a mistake there is caught too.
+ * holds anything else; that no record on disk is PROCESS or holds a lease (leases live in
+ * memory); and that the ready lines hold exactly the ready tasks no lease holds. Written from
+ * the key layout table in keys.ts rather than with `indexEntriesOf`, so a mistake there is
+ * caught too.
  */
 function expectIndexesConsistent(): void {
   const indexes = (store as any).indexes;
-  const expected: Record<'ready' | 'delayed' | 'leases' | 'byStatus', Entry[]> = {
-    ready: [],
-    delayed: [],
-    leases: [],
-    byStatus: [],
-  };
-  for (const task of allTasks()) {
-    expected.byStatus.push({ key: [TASK_STATUSES.indexOf(task.status), task.queue, task.id], value: true });
+  const leases = (store as any).leases;
+  const expected: Record<'delayed' | 'byStatus', Entry[]> = { delayed: [], byStatus: [] };
+  const ready: string[] = [];
+  for (const task of storedTasks()) {
+    expect(task.lease, `${task.name} (${task.status}) has no lease on disk`).toBeUndefined();
     switch (task.status) {
       case 'new':
       case 'retry':
-        expect(task.lease, `${task.name} (${task.status}) has no lease`).toBeUndefined();
         if (task.delayed) expected.delayed.push({ key: [task.runAtMs!, task.seq], value: task.id });
-        else expected.ready.push({ key: [task.queue, task.priority, task.seq], value: task.id });
+        else if (!leases.has(task.id)) ready.push(task.id);
         break;
       case 'process':
-        expect(task.lease, `${task.name} (process) has a lease`).toBeDefined();
-        expected.leases.push({ key: [task.lease!.deadlineMs, task.id], value: task.id });
-        break;
+        throw new Error(`${task.name} is stored PROCESS`);
       default:
-        expect(task.lease, `${task.name} (${task.status}) has no lease`).toBeUndefined();
+        expected.byStatus.push({ key: [TASK_STATUSES.indexOf(task.status), task.queue, task.id], value: true });
         expect(task.delayed).toBe(false);
         expect(task.finishedAtMs, `${task.name} (${task.status}) has finishedAtMs`).toBeTypeOf('number');
     }
   }
-  for (const name of ['ready', 'delayed', 'leases', 'byStatus'] as const) {
+  for (const name of ['delayed', 'byStatus'] as const) {
     expect(entriesOf(indexes[name]).sort(byJson), `index ${name}`).toEqual(expected[name].sort(byJson));
   }
-  const tasks = new Map(allTasks().map((task) => [task.id, task]));
+  const lines: string[] = [];
+  (store as any).ready.forEachAfter(undefined, undefined, (entry: { id: string }) => lines.push(entry.id) > 0);
+  expect(lines.sort(), 'ready lines').toEqual(ready.sort());
+  const tasks = new Map(storedTasks().map((task) => [task.id, task]));
   for (const { key, value } of entriesOf((store as any).idempotency)) {
     const task = tasks.get(value as string);
     expect(task, `idempotency ${JSON.stringify(key)}`).toBeDefined();
@@ -911,7 +916,8 @@ describe('complete', () => {
     const again = await completeOne(task, outcomes.failure(false));
 
     expect(again).toMatchObject({ accepted: false, reason: expect.any(String) });
-    expect(again.task?.status).toBe('success');
+    expect(again.task, 'a refusal carries no task').toBeUndefined();
+    expect(mustGet(task.id).status).toBe('success');
     expect(parse(mustGet(task.id).result)).toBe('first');
   });
 
@@ -1371,20 +1377,33 @@ describe('reopen', () => {
     store = await openStore();
   }
 
-  it('keeps every task, in every status, across a reopen', async () => {
+  it('keeps every stored task across a reopen; a lease does not survive it, nor count as an attempt', async () => {
     await enqueue({ name: 'waiting' }, { name: 'running' }, { name: 'later', delayMs: 5000 });
     const running = await leaseOne();
-    const before = allTasks().map(comparable);
+    const stored = storedTasks().map(comparable);
 
     await reopen();
 
-    expect(allTasks().map(comparable)).toEqual(before);
-    expect(mustGet(running.id).lease!.token).toBe(running.lease!.token);
+    expect(storedTasks().map(comparable)).toEqual(stored);
+    expect(mustGet(running.id)).toMatchObject({ status: 'new', attempt: 0 });
+    expect(mustGet(running.id).lease).toBeUndefined();
     expect(earliestDue(store)).toBe(T0 + 5000);
     expectIndexesConsistent();
+    // The lease taken before the reopen is gone: its outcome is refused, and the task runs again.
+    expect((await completeOne(running, outcomes.success())).accepted).toBe(false);
+    expect(names(await lease())).toEqual(['waiting', 'running']);
+  });
 
-    // The lease taken before the reopen is still good.
-    expect((await completeOne(running, outcomes.success())).accepted).toBe(true);
+  it('ends in CANCEL, at the reopen, a task asked to cancel while its lease was held', async () => {
+    await enqueueOne({ name: 'asked' });
+    const running = await leaseOne();
+    await store.cancel(running.id, 'stop it');
+
+    await reopen();
+
+    expect(mustGet(running.id)).toMatchObject({ status: 'cancel', cancelReason: 'stop it' });
+    expect(await lease()).toEqual([]);
+    expectIndexesConsistent();
   });
 
   it('continues the FIFO sequence: a task enqueued after a reopen runs after older ones', async () => {

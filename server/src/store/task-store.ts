@@ -4,7 +4,13 @@
  * does to a record is a pure transition of `domain/transitions/` (one table lists them all);
  * this file finds the records, calls the transition, and writes the record and its index entries.
  *
- * Every verb is one atomic transaction, committed by `commits.ts` (group commit, rollback of a
+ * What lives where (docs/decisions.md, "Leases in memory"): every record, and the indexes of ended
+ * and delayed tasks, in LMDB; the ready lines (`ready-lines.ts`) and the leases (`lease-book.ts`)
+ * in memory, rebuilt from the records when the store opens (`recovery.ts`). A task costs three
+ * writes from enqueue to success: its record at enqueue, its record and its ended-index entry at
+ * its outcome. A lease, a heartbeat and a progress report write nothing.
+ *
+ * Every writing verb is one atomic transaction, committed by `commits.ts` (group commit, rollback of a
  * verb that throws, durability, the count of writes in flight, a full disk's error). Callbacks
  * never await and read the clock themselves, because they run later than the call that queued them.
  * The verbs resolve at commit; {@link TaskStore.durable} then waits for what the durability mode
@@ -18,7 +24,6 @@
  * starts joins it.
  */
 import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { toClock, type Clock } from '../domain/clock.js';
 import { AlreadyExistsError, TaskNotFoundError } from '../domain/errors.js';
@@ -63,9 +68,15 @@ import {
 } from './keys.js';
 import { newLeaseToken, newTaskId } from './ids.js';
 import { checkStore, type StoreReport } from './invariants.js';
-import { mergeReadyQueues } from './ready-merge.js';
+import { LeaseBook } from './lease-book.js';
+import { ReadyLines, type PlacedEntry } from './ready-lines.js';
+import { PEEK_RECORDS, type RecordPeek } from './record-peek.js';
+import { shapeRecord } from './record-shape.js';
+import { dropVersion1Indexes, endAfterRestart, scanRecords } from './recovery.js';
+import { listTasks, type ListFilter, type ListPage } from './task-listing.js';
 
 export type { Durability } from './commits.js';
+export type { ListCursor, ListFilter, ListPage } from './task-listing.js';
 
 /** Options of {@link TaskStore.open}. */
 export interface TaskStoreOptions {
@@ -104,27 +115,6 @@ export interface NextDue {
   steadyMs?: number;
 }
 
-/** A filter and cursor for {@link TaskStore.list}. */
-export interface ListFilter {
-  queue?: string;
-  status?: TaskStatus;
-  limit: number;
-  /** Cursor returned by the previous page. */
-  after?: ListCursor;
-  /** A page ends early (with a cursor) where its tasks would no longer fit in one reply. */
-  replyBudget?: ReplyBudget;
-}
-
-/** Where a page ended: the last key read, in the index the filter uses. */
-export type ListCursor = (string | number)[];
-
-/** One page of {@link TaskStore.list}. */
-export interface ListPage {
-  tasks: TaskRecord[];
-  /** Cursor of the next page; absent on the last page. */
-  next?: ListCursor;
-}
-
 /** Counts of the store, for operators (see {@link TaskStore.stats}). */
 export interface StoreStats {
   /** Every task record, whatever its status. */
@@ -143,17 +133,49 @@ export interface StoreStats {
   lastTxnId: number;
 }
 
-/** The store's on-disk layout version; a store written by a newer layout is refused. */
-const SCHEMA_VERSION = 1;
+/**
+ * The store's on-disk layout version; a store written by a newer layout is refused. Version 2
+ * keeps leases and the ready order in memory (version 1 indexed both in LMDB: see `recovery.ts`,
+ * which upgrades a version 1 store when it opens).
+ */
+const SCHEMA_VERSION = 2;
 
-/** The LMDB store of tasks and their indexes. */
+/**
+ * What a write does besides its LMDB writes: records for watchers, and changes to the in-memory
+ * state, made once the write has committed (a ready task is leasable only once it is on disk) or
+ * undone if it fails.
+ */
+class WriteEffects {
+  readonly changed: TaskRecord[] = [];
+  private readonly committed: (() => void)[] = [];
+  private readonly failed: (() => void)[] = [];
+
+  /** Runs `action` once the write has committed. */
+  onCommit(action: () => void): void {
+    this.committed.push(action);
+  }
+
+  /** Runs `action` if the write fails (its body threw, or its commit failed). */
+  onFailure(action: () => void): void {
+    this.failed.push(action);
+  }
+
+  /** Runs what the outcome calls for. */
+  settle(committed: boolean): void {
+    for (const action of committed ? this.committed : this.failed) action();
+  }
+}
+
+/** The LMDB store of tasks and their indexes, with the ready lines and leases it keeps in memory. */
 export class TaskStore {
   private readonly tasks: Database<TaskRecord, string>;
   private readonly indexes: Record<StatusIndexName, Database<unknown, Key>>;
   private readonly idempotency: Database<string, Key>;
   private readonly meta: Database<number, string>;
+  private readonly ready = new ReadyLines();
+  private readonly leases = new LeaseBook();
   private readonly clock: Clock;
-  private seq: number;
+  private seq = 0;
   private space!: DiskSpaceGuard;
   private commits!: Committer;
 
@@ -164,40 +186,50 @@ export class TaskStore {
     clock: Clock,
   ) {
     this.clock = clock;
-    this.tasks = env.openDB<TaskRecord, string>('tasks', {});
-    this.indexes = {
-      ready: env.openDB('ready', {}),
-      delayed: env.openDB('delayed', {}),
-      leases: env.openDB('leases', {}),
-      byStatus: env.openDB('by_status', {}),
-    };
+    // Records as plain msgpack maps, undefined fields left out, read back into the one shape of
+    // a record (`record-shape.ts`): msgpackr's shared structures decoded into objects that took
+    // 5 µs to copy with a spread (every transition makes one), and encoded at half the speed
+    // (docs/decisions.md, "Leases in memory"). Records written with structures still read back.
+    this.tasks = env.openDB<TaskRecord, string>('tasks', { useRecords: false, encoder: { skipValues: [undefined] } } as object);
+    this.indexes = { delayed: env.openDB('delayed', {}), byStatus: env.openDB('by_status', {}) };
     this.idempotency = env.openDB<string, Key>('idempotency', {});
     this.meta = env.openDB<number, string>('meta', {});
     const schemaVersion = this.meta.get('schemaVersion');
     if (schemaVersion !== undefined && schemaVersion > SCHEMA_VERSION) {
       throw new Error(`the data directory was written by a newer broker (schema ${schemaVersion} > ${SCHEMA_VERSION})`);
     }
-    this.seq = this.meta.get('seq') ?? 0;
   }
 
-  /** Opens (or creates) the store in `options.path`. */
+  /**
+   * Opens (or creates) the store in `options.path`, and rebuilds its in-memory state from the
+   * records (`recovery.ts`): the ready lines, and the FIFO counter.
+   */
   static async open(options: TaskStoreOptions): Promise<TaskStore> {
     // `noSubdir: false`: the data directory is always a directory (lmdb-js would otherwise take a
     // name with a dot, such as `/var/lib/qtasks.data`, for the path of a single database file).
-    const env = open({ path: options.path, noSubdir: false, maxDbs: 16, eventTurnBatching: false, ...(options.readOnly ? { readOnly: true } : {}) });
+    // `noMetaSync` in `commit` mode: a commit fsyncs its data pages but not the meta page that
+    // points at them, one fsync instead of two (a lone write's synchronous commit: ~0.18 ms against
+    // ~0.30 ms here). A power cut may then undo the last commits, which is what `commit` mode
+    // promises; LMDB keeps the file consistent either way (docs/decisions.md, "Commit latency").
+    const durability = options.durability ?? 'strict';
+    const env = open({
+      path: options.path,
+      noSubdir: false,
+      maxDbs: 16,
+      eventTurnBatching: false,
+      ...(durability === 'commit' ? { noMetaSync: true } : {}),
+      ...(options.readOnly ? { readOnly: true } : {}),
+    });
     let store: TaskStore;
     try {
-      store = new TaskStore(env, options.durability ?? 'strict', toClock(options.clock));
+      store = new TaskStore(env, durability, toClock(options.clock));
     } catch (error) {
       await env.close();
       throw error;
     }
     store.space = new DiskSpaceGuard(options.path, options.minFreeBytes ?? 0, options.readFreeBytes, () => store.clock.steadyMs());
     store.commits = new Committer(env, store.durability, store.space);
-    // Written only when missing, so that a broker can start on a full disk and serve what it holds.
-    if (!options.readOnly && store.meta.get('schemaVersion') !== SCHEMA_VERSION) {
-      await store.write(0, () => store.meta.put('schemaVersion', SCHEMA_VERSION));
-    }
+    if (!options.readOnly) await store.recover();
     return store;
   }
 
@@ -220,164 +252,157 @@ export class TaskStore {
   }
 
   /**
-   * Stores new tasks atomically. A task whose idempotency key is already taken in its queue is
-   * not stored; the task that holds the key is returned in its place, if it is the same task
-   * (see `domain/idempotency.ts`); if not, the whole batch is refused and nothing is stored.
+   * Stores new tasks atomically: one record each (and its idempotency key, and a delayed entry
+   * for one with an eta ahead). A task whose idempotency key is already taken in its queue is not
+   * stored; the task that holds the key is returned in its place, if it is the same task (see
+   * `domain/idempotency.ts`); if not, the whole batch is refused and nothing is stored. The ready
+   * ones join their lines once committed.
    *
-   * @param onIssued - called once the write is queued, before it commits: writes issued from it
-   *   (a parked Lease woken at once) run after it in the same transaction and share its commit.
-   *   Pass it only when such writes may follow: with it, the enqueue never takes the synchronous
-   *   commit of a lone write (see `commits.ts`)
    * @returns one record per input, in input order
    */
-  async enqueue(newTasks: readonly NewTask[], onIssued?: () => void): Promise<WriteResult<TaskRecord[]>> {
+  async enqueue(newTasks: readonly NewTask[]): Promise<WriteResult<TaskRecord[]>> {
     const bytes = estimatedBytes(newTasks);
     const spaceChecked = this.space.check(bytes);
     // Counted as pending while the disk is read, so that calls admitted meanwhile see them.
     if (spaceChecked) await this.commits.holding(newTasks.length, spaceChecked);
-    return this.write(newTasks.length, (now, changed, steady) =>
+    return this.write(newTasks.length, (at, effects) =>
         newTasks.map((spec, i) => {
           if (spec.idempotencyKey) {
             const existingId = this.idempotency.get(idempotencyKey(spec.queue, spec.idempotencyKey));
-            const existing = existingId === undefined ? undefined : this.tasks.get(existingId);
+            const existing = existingId === undefined ? undefined : this.view(existingId);
             // Thrown inside the transaction: the tasks of the batch written before it roll back too.
             if (existing) return sameRequestOrThrow(existing, spec, `tasks[${i}].idempotency_key`);
           }
-          const task = enqueueTask(spec, newTaskId(), this.at(now, steady));
+          const task = enqueueTask(spec, newTaskId(), at);
           if (spec.idempotencyKey) this.idempotency.put(idempotencyKey(spec.queue, spec.idempotencyKey), task.id);
-          this.transition(undefined, task, changed);
+          this.transition(undefined, task, effects);
           return task;
         }),
-      { onIssued, bytes },
+      { bytes },
     );
   }
 
   /**
    * Leases up to `maxTasks` ready tasks across `queues`: lowest priority number first, FIFO
    * within a priority. Each becomes PROCESS with `attempt` incremented and a fresh lease token.
-   * Not flushed: a lease lost in a power cut only means the task runs again.
-   *
-   * A lease counts for nothing in {@link pendingWrites}: what it writes is bounded by the ready
-   * tasks, each admitted (and counted) when it was enqueued. Counting its whole `maxTasks` made
-   * idle workers, woken by an enqueue of one task, refuse the producers they were waiting for.
+   * In memory only, so synchronous and free of writes: on disk the task stays as it was, and a
+   * crash gives it back (docs/decisions.md, "Leases in memory").
    */
-  lease(options: LeaseOptions): Promise<WriteResult<TaskRecord[]>> {
-    return this.write(0, (now, changed, steady) => {
-      const at = this.at(now, steady);
-      const picked = mergeReadyQueues(this.indexes.ready, options.queues, options.maxTasks);
-      const fits = replyMeter(options.replyBudget);
-      const leased: TaskRecord[] = [];
-      for (const taskId of picked) {
-        const before = this.mustGet(taskId);
-        const after = leaseTask(before, { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at);
-        // A task that would take the reply over the max message size stays ready (first in line
-        // for the next call): leased, it would be lost with a reply that cannot be sent, and its
-        // attempt with it.
-        if (!fits(after)) break;
-        this.transition(before, after, changed);
-        leased.push(after);
+  lease(options: LeaseOptions): WriteResult<TaskRecord[]> {
+    const at = this.at();
+    const fits = replyMeter(options.replyBudget);
+    const leased: TaskRecord[] = [];
+    while (leased.length < options.maxTasks) {
+      const entry = this.ready.takeBest(options.queues);
+      if (!entry) break;
+      const before = this.read(entry.id);
+      // The record is the truth: an entry whose task was cancelled, or moved on, is dropped.
+      if (!before || (before.status !== 'new' && before.status !== 'retry') || before.delayed || before.seq !== entry.seq || this.leases.has(entry.id)) continue;
+      const after = leaseTask(before, { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at);
+      // A task that would take the reply over the max message size stays first in line: leased,
+      // it would be lost with a reply that cannot be sent, and its attempt with it.
+      if (!fits(after)) {
+        this.ready.add(entry);
+        break;
       }
-      return leased;
-    });
+      this.leases.set(after);
+      leased.push(after);
+    }
+    return { value: leased, changed: leased };
   }
 
   /**
    * Extends the leases that are still valid by `extendMs` from now (0: by each lease's own length),
-   * never past an attempt's time limit. Not flushed, like {@link lease}. Heartbeats are not
+   * never past an attempt's time limit. In memory only, like {@link lease}. Heartbeats are not
    * transitions: the records keep their version and watchers hear nothing.
    */
-  heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
-    return this.write(items.length, (now, _changed, steady) => {
-      const at = this.at(now, steady);
-      const batch = new BatchRecords((id) => this.tasks.get(id));
-      const results = items.map((item): HeartbeatResult => {
-        const current = batch.get(item.taskId);
-        const refusal = leaseRefusal(current, item.leaseToken, steady);
-        if (refusal || !current?.lease) {
-          return { taskId: item.taskId, ok: false, cancelRequested: false, reason: refusal };
-        }
-        const after = extendLease(current, extendMs, at);
-        batch.update(after);
-        return { taskId: item.taskId, ok: true, cancelRequested: current.cancelRequested, leaseDeadlineMs: after.lease!.deadlineMs };
-      });
-      batch.store((before, after) => this.transition(before, after));
-      return results;
-    }).then((result) => result.value);
-  }
-
-  /**
-   * Records the outcomes of leased tasks. Each item is fenced by its lease token: a stale, expired
-   * or unknown lease is refused for that item and changes nothing, and the other items proceed.
-   */
-  complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
-    return this.write(completions.length, (now, changed, steady) => {
-      const at = this.at(now, steady);
-      const batch = new BatchRecords((id) => this.tasks.get(id));
-      const results = completions.map((completion): CompletionResult => {
-        const before = batch.get(completion.taskId);
-        const refusal = leaseRefusal(before, completion.leaseToken, steady);
-        if (refusal || !before) {
-          return { taskId: completion.taskId, accepted: false, reason: refusal, ...(before ? { task: before } : {}) };
-        }
-        const after = settle(before, completion.outcome, at);
-        batch.update(after);
-        changed.push(after);
-        return { taskId: completion.taskId, accepted: true, task: after };
-      });
-      batch.store((before, after) => this.transition(before, after));
-      return results;
-    }, { bytes: () => this.rewriteBytes(completions.map((c) => c.taskId), completions.reduce((sum, c) => sum + outcomeBytes(c.outcome), 0)) });
-  }
-
-  /**
-   * Records progress reports, each fenced by its lease token like a heartbeat. Each accepted
-   * report is a transition of its own (a new version), so a watcher sees every one; only the last
-   * of a batch is stored (see {@link BatchRecords}).
-   */
-  reportProgress(items: readonly ProgressItem[]): Promise<WriteResult<ProgressResult[]>> {
-    return this.write(items.length, (now, changed, steady) => {
-      const at = this.at(now, steady);
-      const batch = new BatchRecords((id) => this.tasks.get(id));
-      const results = items.map((item): ProgressResult => {
-        const before = batch.get(item.taskId);
-        const refusal = leaseRefusal(before, item.leaseToken, steady);
-        if (refusal || !before) return { taskId: item.taskId, ok: false, reason: refusal };
-        const after = recordProgress(before, item.progress, at);
-        batch.update(after);
-        changed.push(after);
-        return { taskId: item.taskId, ok: true };
-      });
-      batch.store((before, after) => this.transition(before, after));
-      return results;
+  heartbeat(items: readonly HeartbeatItem[], extendMs: number): HeartbeatResult[] {
+    const at = this.at();
+    return items.map((item): HeartbeatResult => {
+      const current = this.leases.active(item.taskId);
+      const refusal = leaseRefusal(current, item.leaseToken, at.steadyMs);
+      if (refusal || !current) return { taskId: item.taskId, ok: false, cancelRequested: false, reason: refusal };
+      const after = extendLease(current, extendMs, at);
+      this.leases.set(after);
+      return { taskId: item.taskId, ok: true, cancelRequested: current.cancelRequested, leaseDeadlineMs: after.lease!.deadlineMs };
     });
   }
 
   /**
+   * Records the outcomes of leased tasks: one record write each (and the index entry of an ended
+   * task). Each item is fenced by its lease token: a stale, expired or unknown lease is refused
+   * for that item and changes nothing, and the other items proceed.
+   */
+  complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
+    return this.write(completions.length, (at, effects) =>
+        completions.map((completion): CompletionResult => {
+          const current = this.leases.active(completion.taskId);
+          const refusal = leaseRefusal(current, completion.leaseToken, at.steadyMs);
+          if (refusal || !current) return { taskId: completion.taskId, accepted: false, reason: refusal };
+          const after = settle(current, completion.outcome, at);
+          this.endLease(current, after, effects);
+          return { taskId: completion.taskId, accepted: true, task: after };
+        }),
+      { bytes: () => this.rewriteBytes(completions.map((c) => c.taskId), completions.reduce((sum, c) => sum + outcomeBytes(c.outcome), 0)) },
+    );
+  }
+
+  /**
+   * Records progress reports, each fenced by its lease token like a heartbeat. Each accepted
+   * report is a transition of its own (a new version), so a watcher sees every one. In memory
+   * only: progress belongs to an attempt, which a crash ends anyway.
+   */
+  reportProgress(items: readonly ProgressItem[]): WriteResult<ProgressResult[]> {
+    const at = this.at();
+    const changed: TaskRecord[] = [];
+    const value = items.map((item): ProgressResult => {
+      const current = this.leases.active(item.taskId);
+      const refusal = leaseRefusal(current, item.leaseToken, at.steadyMs);
+      if (refusal || !current) return { taskId: item.taskId, ok: false, reason: refusal };
+      const after = recordProgress(current, item.progress, at);
+      this.leases.set(after);
+      changed.push(after);
+      return { taskId: item.taskId, ok: true };
+    });
+    return { value, changed };
+  }
+
+  /**
    * Cancels a task: a NEW or RETRY task becomes CANCEL at once; a PROCESS task is marked
-   * `cancelRequested` for its worker to see; a CANCEL task is returned unchanged.
+   * `cancelRequested` for its worker to see (and on disk, so that a restart ends it in CANCEL);
+   * a CANCEL task is returned unchanged.
    *
    * @throws TaskNotFoundError for an unknown id
    * @throws IllegalTransitionError (a FailedPreconditionError) for a task that ended in SUCCESS or ERROR
    */
   cancel(taskId: string, reason: string): Promise<WriteResult<TaskRecord>> {
-    return this.write(1, (now, changed, steady) => {
-      const before = this.mustGet(taskId);
-      const after = cancelTask(before, reason, this.at(now, steady));
+    return this.write(1, (at, effects) => {
+      const leased = this.leases.active(taskId);
+      const stored = this.read(taskId);
+      if (!stored) throw new TaskNotFoundError(taskId);
+      const before = leased ?? stored;
+      const after = cancelTask(before, reason, at);
       // The same record back means there was nothing to change (asked again).
-      if (after !== before) this.transition(before, after, changed);
+      if (after === before) return after;
+      if (leased) {
+        this.leases.set(after);
+        effects.onFailure(() => this.leases.active(taskId) === after && this.leases.set(leased));
+        this.transition(stored, { ...stored, cancelRequested: true, cancelReason: reason }, effects, after);
+      } else {
+        this.transition(stored, after, effects);
+      }
       return after;
     }, { bytes: () => this.rewriteBytes([taskId], reason.length) });
   }
 
-  /** Moves up to `limit` tasks whose eta or backoff has passed from the delayed to the ready index. */
+  /** Moves up to `limit` tasks whose eta or backoff has passed from the delayed index to their ready lines. */
   promoteDue(limit: number): Promise<WriteResult<number>> {
-    return this.write(limit, (now, changed, steady) => {
-      const at = this.at(now, steady);
-      const due = Array.from(this.indexes.delayed.getRange({ ...dueRange(now), limit }));
+    return this.write(limit, (at, effects) => {
+      const due = Array.from(this.indexes.delayed.getRange({ ...dueRange(at.nowMs), limit }));
       for (const { value: taskId } of due) {
         const before = this.mustGet(taskId as string);
-        // Listed in `changed` so that waiting leases wake; the version stays, so watchers skip it.
-        this.transition(before, promoteTask(before, at), changed);
+        // Reported so that waiting leases wake; the version stays, so watchers skip it.
+        this.transition(before, promoteTask(before, at), effects);
       }
       return due.length;
     });
@@ -390,12 +415,13 @@ export class TaskStore {
    * task asked to cancel becomes CANCEL.
    */
   reapExpiredLeases(limit: number): Promise<WriteResult<number>> {
-    return this.write(limit, (now, changed, steady) => {
-      const at = this.at(now, steady);
-      const expired = Array.from(this.indexes.leases.getRange({ ...dueRange(steady), limit }));
-      for (const { value: taskId } of expired) {
-        const before = this.mustGet(taskId as string);
-        this.transition(before, expireLease(before, at), changed);
+    const expired = this.leases.expired(this.clock.steadyMs(), limit);
+    if (expired.length === 0) return Promise.resolve({ value: 0, changed: [] });
+    return this.write(expired.length, (at, effects) => {
+      for (const { id } of expired) {
+        // Settled meanwhile, or saved by a heartbeat: nothing to reap.
+        const current = this.leases.active(id);
+        if (current && current.lease!.deadlineMs <= at.steadyMs) this.endLease(current, expireLease(current, at), effects);
       }
       return expired.length;
     });
@@ -410,49 +436,22 @@ export class TaskStore {
     return this.commits.durable();
   }
 
-  /** The task with this id, or undefined. */
+  /** The task with this id as it stands (a leased task's record is in memory), or undefined. */
   get(taskId: string): TaskRecord | undefined {
-    return this.tasks.get(taskId);
+    return this.view(taskId);
   }
 
-  /**
-   * A page of tasks. Filtered by status, they come from the status index; without a filter, from
-   * the tasks database in id (creation) order; filtered by queue only, status by status.
-   */
+  /** A page of tasks (see {@link listTasks}). */
   list(filter: ListFilter): ListPage {
-    const tasks: TaskRecord[] = [];
-    const fits = replyMeter(filter.replyBudget);
-    if (filter.queue === undefined && filter.status === undefined) {
-      const after = filter.after?.[0];
-      const range = this.tasks.getRange(after === undefined ? {} : { start: after as string });
-      for (const { key, value } of range) {
-        if (key === after) continue;
-        if (tasks.length === filter.limit || !fits(value)) return { tasks, next: [tasks[tasks.length - 1]!.id] };
-        tasks.push(value);
-      }
-      return { tasks };
-    }
-    const after = filter.after;
-    const statuses = filter.status !== undefined ? [statusIndex(filter.status)] : TASK_STATUSES.map(statusIndex);
-    let lastKey: Key | undefined;
-    for (const status of statuses) {
-      if (after !== undefined && status < (after[0] as number)) continue;
-      const { start, end } = prefixRange(filter.queue === undefined ? [status] : [status, filter.queue]);
-      const resume = after !== undefined && after[0] === status;
-      for (const { key } of this.indexes.byStatus.getRange({ start: resume ? after : start, end })) {
-        if (resume && sameKey(key, after)) continue;
-        const task = this.mustGet(key[2] as string);
-        if (tasks.length === filter.limit || !fits(task)) return { tasks, next: lastKey! };
-        tasks.push(task);
-        lastKey = key;
-      }
-    }
-    return { tasks };
+    return listTasks(
+      { tasks: this.tasks, finished: this.indexes.byStatus, delayed: this.indexes.delayed, ready: this.ready, leases: this.leases, view: (id) => this.view(id) },
+      filter,
+    );
   }
 
   /** Checks every invariant of the store (see `invariants.ts`); reads the whole store. */
   checkInvariants(): StoreReport {
-    return checkStore({ tasks: this.tasks, indexes: this.indexes, idempotency: this.idempotency, seq: this.meta.get('seq') ?? 0 });
+    return checkStore({ tasks: this.tasks, indexes: this.indexes, idempotency: this.idempotency });
   }
 
   /**
@@ -460,19 +459,20 @@ export class TaskStore {
    * earliest lease deadline (steady time; see `domain/clock.ts`). Either is absent when none.
    */
   nextDue(): NextDue {
-    const delayed = this.firstKey(this.indexes.delayed);
-    const lease = this.firstKey(this.indexes.leases);
+    let delayed: Key | undefined;
+    for (const key of this.indexes.delayed.getKeys({ limit: 1 })) delayed = key;
+    const steadyMs = this.leases.nextDeadline();
     return {
       ...(delayed === undefined ? {} : { wallMs: delayed[0] as number }),
-      ...(lease === undefined ? {} : { steadyMs: lease[0] as number }),
+      ...(steadyMs === undefined ? {} : { steadyMs }),
     };
   }
 
   /**
    * Task writes issued to the store and not yet committed: the sum, over the verbs in flight, of
-   * the most records each may write (a lease counts none: see {@link lease}). Every one of them runs on the
-   * main thread in the next commit's callback pass (12–35 µs per task on the reference
-   * machine), so this number also says how long the event loop will stall.
+   * the most records each may write. Every one of them runs on the main thread in the next
+   * commit's callback pass (12–35 µs per task on the reference machine), so this number also
+   * says how long the event loop will stall.
    */
   get pendingWrites(): number {
     return this.commits.pendingWrites;
@@ -486,15 +486,15 @@ export class TaskStore {
     return this.commits.recentCommitLatencyMs;
   }
 
-  /** Entry counts of the databases and the size of the data file; O(1), for operators. */
+  /** Entry counts of the databases, the ready lines and leases, and the size of the data file; O(1). */
   stats(): StoreStats {
     const entries = (db: { getStats(): object }): number => (db.getStats() as { entryCount: number }).entryCount;
     const env = this.env.getStats() as { pageSize: number; lastPageNumber: number; lastTxnId: number };
     return {
       tasks: entries(this.tasks),
-      ready: entries(this.indexes.ready),
+      ready: this.ready.size,
       delayed: entries(this.indexes.delayed),
-      leased: entries(this.indexes.leases),
+      leased: this.leases.size,
       pendingWrites: this.commits.pendingWrites,
       dataBytes: (env.lastPageNumber + 1) * env.pageSize,
       lastTxnId: env.lastTxnId,
@@ -508,36 +508,73 @@ export class TaskStore {
   }
 
   /**
-   * Runs `body` as one atomic transaction (committed alone at once, or batched with others: see
-   * {@link Committer.write}). It gets the wall time (calendar times) and the steady time (lease
-   * deadlines) of the commit.
-   * `units` (the most records `body` may write) counts in {@link pendingWrites} until it commits.
-   * `options` says whether writes follow it into its commit, and how big it is (see {@link WriteOptions}).
+   * Rebuilds the in-memory state from the records (see `recovery.ts`), upgrading a version 1
+   * store, and ends in CANCEL the tasks that were asked to cancel while a lease, now gone, held them.
    */
-  private async write<T>(
-    units: number,
-    body: (nowMs: number, changed: TaskRecord[], steadyMs: number) => T,
-    options?: WriteOptions,
-  ): Promise<WriteResult<T>> {
-    const changed: TaskRecord[] = [];
-    const value = await this.commits.write(
-      units,
-      () => {
-        const seqBefore = this.seq;
-        const result = body(this.clock.wallMs(), changed, this.clock.steadyMs());
-        if (this.seq !== seqBefore) this.meta.put('seq', this.seq);
-        return result;
-      },
-      options,
-    );
-    return { value, changed };
+  private async recover(): Promise<void> {
+    const found = scanRecords(this.env.openDB<RecordPeek | undefined, string>('tasks', PEEK_RECORDS as object), this.tasks);
+    // A version 1 store kept its counter in `meta`.
+    this.seq = Math.max(found.maxSeq, this.meta.get('seq') ?? 0);
+    for (const entry of found.ready) this.ready.add(entry);
+    const upgrade = this.meta.get('schemaVersion') === 1;
+    if (!upgrade && found.toEnd.length === 0 && this.meta.get('schemaVersion') === SCHEMA_VERSION) return;
+    // Written only when something is to change, so that a broker can start on a full disk and serve what it holds.
+    await this.write(found.toEnd.length, (at, effects) => {
+      if (upgrade) dropVersion1Indexes(this.env, this.indexes.byStatus, this.meta);
+      for (const before of found.toEnd) this.transition(before, endAfterRestart(before, at), effects);
+      this.meta.put('schemaVersion', SCHEMA_VERSION);
+    });
   }
 
-  /** Replaces a record, moving its index entries along; `changed` collects what watchers see. */
-  private transition(before: TaskRecord | undefined, after: TaskRecord, changed?: TaskRecord[]): void {
+  /**
+   * Runs `body` as one atomic transaction (committed alone at once, or batched with others: see
+   * {@link Committer.write}), with the times of the commit. What it does in memory is made or
+   * undone with the outcome (see {@link WriteEffects}) before this resolves.
+   * `units` (the most records `body` may write) counts in {@link pendingWrites} until it commits.
+   */
+  private async write<T>(units: number, body: (at: TransitionContext, effects: WriteEffects) => T, options?: WriteOptions): Promise<WriteResult<T>> {
+    let effects = new WriteEffects();
+    let value: T;
+    try {
+      value = await this.commits.write(
+        units,
+        () => {
+          effects = new WriteEffects();
+          return body(this.at(), effects);
+        },
+        options,
+      );
+    } catch (error) {
+      effects.settle(false);
+      throw error;
+    }
+    effects.settle(true);
+    return { value, changed: effects.changed };
+  }
+
+  /**
+   * Writes the record that ends a lease (an outcome, an expiry or a give-back). The lease stays in
+   * the book, settling, until the write commits (reads keep seeing PROCESS until the new state is
+   * on disk), and is live again if the write fails.
+   */
+  private endLease(leased: TaskRecord, after: TaskRecord, effects: WriteEffects): void {
+    this.leases.markSettling(leased.id, true);
+    effects.onFailure(() => this.leases.markSettling(leased.id, false));
+    effects.onCommit(() => this.leases.delete(leased.id));
+    // On disk a leased task is as it was before its lease: ready, with no index entry to move
+    // (a lease is taken from a ready line only), so its record need not be read.
+    this.transition(undefined, after, effects);
+  }
+
+  /**
+   * Replaces a record on disk, moving its index entries along, and once committed puts a task that
+   * became ready in its line (or takes a cancelled one out). `seen` is what watchers are shown
+   * when it differs from what is stored (a cancel request on a leased task).
+   */
+  private transition(before: TaskRecord | undefined, after: TaskRecord, effects: WriteEffects, seen: TaskRecord = after): void {
     const previous = before ? indexEntriesOf(before) : [];
     const next = indexEntriesOf(after);
-    // A record owns at most two entries: comparing them pairwise beats building sets of ids.
+    // A record owns at most one entry: comparing them pairwise beats building sets.
     for (const entry of previous) {
       if (!next.some((kept) => sameEntry(kept, entry))) this.indexes[entry.index].remove(entry.key);
     }
@@ -545,12 +582,22 @@ export class TaskStore {
       if (!previous.some((had) => sameEntry(had, entry))) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : after.id);
     }
     this.tasks.put(after.id, after);
-    changed?.push(after);
+    const wasReady = before !== undefined && isReady(before) && !this.leases.has(before.id);
+    // Checked at commit: a lease ended by this write is gone by then (its task joins its line),
+    // one that stays (a cancel request) keeps its task out of line.
+    if (isReady(after)) effects.onCommit(() => !this.leases.has(after.id) && this.ready.add(readyEntryOf(after)));
+    else if (wasReady) effects.onCommit(() => this.ready.remove(before.queue, before.priority, before.seq));
+    effects.changed.push(seen);
   }
 
-  /** What the pure transitions (`domain/transitions/`) may know of the commit they run in. */
-  private at(nowMs: number, steadyMs: number): TransitionContext {
-    return { nowMs, steadyMs, nextSeq: () => this.nextSeq() };
+  /** The task as readers see it: a leased task's record is in memory, any other on disk. */
+  private view(taskId: string): TaskRecord | undefined {
+    return this.leases.get(taskId) ?? this.read(taskId);
+  }
+
+  /** What the pure transitions (`domain/transitions/`) may know: the times now, and the FIFO counter. */
+  private at(): TransitionContext {
+    return { nowMs: this.clock.wallMs(), steadyMs: this.clock.steadyMs(), nextSeq: () => ++this.seq };
   }
 
   /**
@@ -569,60 +616,27 @@ export class TaskStore {
     return bytes;
   }
 
+  /** A record from disk, in the shape transitions copy fast (see `record-shape.ts`). */
+  private read(taskId: string): TaskRecord | undefined {
+    const raw = this.tasks.get(taskId);
+    return raw && shapeRecord(raw);
+  }
+
   private mustGet(taskId: string): TaskRecord {
-    const task = this.tasks.get(taskId);
+    const task = this.read(taskId);
     if (!task) throw new TaskNotFoundError(taskId);
     return task;
   }
-
-  private nextSeq(): number {
-    return ++this.seq;
-  }
-
-  private firstKey(db: Database<unknown, Key>): Key | undefined {
-    for (const key of db.getKeys({ limit: 1 })) return key;
-    return undefined;
-  }
 }
 
-/**
- * The records one batch verb (Heartbeat, Complete, ReportProgress) works on. Each task is read
- * once, later items of the batch see the state the earlier ones left, and each changed task is
- * written once, in its last state, when the batch is done. Reading afresh for each item decoded
- * a whole copy of the record (args and all, up to the payload limit) per item, and writing for
- * each re-encoded it: one request of a few thousand items naming one task with 1 MiB of args took
- * gigabytes of memory and seconds of a blocked event loop (10,000 would exhaust the memory).
- */
-class BatchRecords {
-  /** As stored, before the batch. */
-  private readonly stored = new Map<string, TaskRecord | undefined>();
-  /** As the batch has left them so far. */
-  private readonly current = new Map<string, TaskRecord | undefined>();
-  private readonly changed = new Set<string>();
+/** True for a record that belongs in a ready line: NEW or RETRY, not waiting for an eta or backoff. */
+function isReady(task: TaskRecord): boolean {
+  return (task.status === 'new' || task.status === 'retry') && !task.delayed;
+}
 
-  constructor(private readonly read: (taskId: string) => TaskRecord | undefined) {}
-
-  /** The task as the batch has left it so far (read from the store the first time). */
-  get(taskId: string): TaskRecord | undefined {
-    if (!this.current.has(taskId)) {
-      const task = this.read(taskId);
-      this.stored.set(taskId, task);
-      this.current.set(taskId, task);
-    }
-    return this.current.get(taskId);
-  }
-
-  /** The task's new state, to be stored by {@link store}. */
-  update(after: TaskRecord): void {
-    this.get(after.id);
-    this.current.set(after.id, after);
-    this.changed.add(after.id);
-  }
-
-  /** Writes each changed task once: from its stored state to its last one. */
-  store(write: (before: TaskRecord | undefined, after: TaskRecord) => void): void {
-    for (const taskId of this.changed) write(this.stored.get(taskId), this.current.get(taskId)!);
-  }
+/** A ready record's entry in its line. */
+function readyEntryOf(task: TaskRecord): PlacedEntry {
+  return { id: task.id, seq: task.seq, retry: task.status === 'retry', queue: task.queue, priority: task.priority };
 }
 
 /**

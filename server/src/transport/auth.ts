@@ -11,7 +11,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { PermissionDeniedError, UnauthenticatedError } from '../domain/errors.js';
 
 /**
- * What a token may do: `producer` enqueues and reads tasks (Enqueue, GetTask, WatchResult,
+ * What a token may do: `producer` enqueues and reads tasks (Enqueue, Produce, GetTask, WatchResult,
  * CancelTask, ListTasks); `worker` runs them (Lease, Heartbeat, Complete, ReportProgress, Work); `all`
  * does both.
  */
@@ -35,7 +35,7 @@ const SERVICE = '/qtasks.broker.v1.BrokerService/';
  * classified) needs an `all` token: new RPCs are closed until someone decides who may call them.
  */
 const METHOD_SCOPES: ReadonlyMap<string, Exclude<AuthScope, 'all'>> = new Map([
-  ...['Enqueue', 'GetTask', 'WatchResult', 'CancelTask', 'ListTasks'].map((m) => [SERVICE + m, 'producer'] as const),
+  ...['Enqueue', 'Produce', 'GetTask', 'WatchResult', 'CancelTask', 'ListTasks'].map((m) => [SERVICE + m, 'producer'] as const),
   ...['Lease', 'Heartbeat', 'Complete', 'ReportProgress', 'Work'].map((m) => [SERVICE + m, 'worker'] as const),
 ]);
 

@@ -7,9 +7,11 @@ import type { ServiceImplementation } from 'nice-grpc';
 import type { Broker } from '../core/broker.js';
 import type { ReplyBudget } from '../domain/task.js';
 import { repeatedTaskBytesBound, toProtoTask } from './task-mapping.js';
-import { checkTaskId, encodePageToken, parseCancelRequest, parseEnqueueRequest, parseLeaseRequest, parseListRequest, type RequestLimits } from './validation.js';
+import { checkTaskId, encodePageToken, parseCancelRequest, parseLeaseRequest, parseListRequest, type RequestLimits } from './validation.js';
 import { workerCalls } from './worker-calls.js';
 import { workSession } from './work-session.js';
+import { produceSession } from './produce-session.js';
+import { producerCalls } from './producer-calls.js';
 
 /** Builds the service implementation over a broker core. */
 export function createBrokerService(
@@ -20,17 +22,13 @@ export function createBrokerService(
   // next_page_token (a cursor of at most ~300 bytes, in base64).
   const maxBytes = limits.maxMessageBytes;
   const worker = workerCalls(broker, limits);
+  const producer = producerCalls(broker, limits);
   // A page is also bounded by `maxPageBytes`, far below the message size: 20 pages of 60 MiB held
   // for clients that read slowly took 1.2 GB.
   const pageBytes = Math.min(maxBytes === undefined ? Infinity : maxBytes - 1024, limits.maxPageBytes ?? Infinity);
   const listBudget: ReplyBudget | undefined = pageBytes === Infinity ? undefined : { maxBytes: pageBytes, sizeOf: repeatedTaskBytesBound };
   return {
-    async enqueue(request) {
-      // Refused before validation when overloaded: a refusal should cost the broker nothing.
-      broker.admitEnqueue(request.tasks.length);
-      const tasks = await broker.enqueue(parseEnqueueRequest(request, limits));
-      return { tasks: tasks.map(toProtoTask) };
-    },
+    enqueue: async (request) => (await producer.enqueue(request)).reply,
 
     async getTask(request) {
       return { task: toProtoTask(broker.getTask(checkTaskId('task_id', request.taskId))) };
@@ -61,5 +59,6 @@ export function createBrokerService(
     reportProgress: (request) => worker.reportProgress(request),
     complete: (request) => worker.complete(request),
     work: (requests, context) => workSession(broker, worker, requests, context.signal),
+    produce: (requests, context) => produceSession(broker, producer, requests, context.signal),
   };
 }

@@ -79,3 +79,13 @@ export function statusObjectOf(error: unknown, path: string): { code: Status; de
   if (mapped instanceof ServerError) return { code: mapped.code, details: mapped.details };
   return { code: Status.CANCELLED, details: 'the call was cancelled' };
 }
+
+/**
+ * The answer to one request of a stream that was refused (a Produce stream's `error`): the code
+ * and message the unary call would have failed with, and an overload refusal's retry hint, the
+ * same mapping as {@link errorMappingMiddleware}, so a refusal reads the same on either path.
+ */
+export function requestErrorOf(error: unknown, path: string): { code: Status; message: string; retryAfterMs: number } {
+  const { code, details } = statusObjectOf(error, path);
+  return { code, message: details, retryAfterMs: error instanceof OverloadedError ? error.retryAfterMs : 0 };
+}

@@ -75,3 +75,33 @@ export class Outbox<T> {
     this.spaceWaiters.clear();
   }
 }
+
+/** A stream's session: it reads the client's requests and fills its outbox until it ends. */
+export interface StreamSession<Request, Reply> {
+  /** What the stream sends, in order. */
+  readonly outbox: Outbox<Reply>;
+  /** Reads the requests to their end (never rejects: a failure ends the outbox). */
+  read(requests: AsyncIterable<Request>): Promise<void>;
+  /** The stream is over, however it ended: stop everything and undo what was never sent. */
+  close(): void;
+}
+
+/**
+ * Serves a bidi stream with `session`: reads its requests in the background and sends its outbox,
+ * closing the session however the stream ends (the client cut it: `signal` aborts).
+ */
+export async function* serveSession<Request, Reply>(
+  session: StreamSession<Request, Reply>,
+  requests: AsyncIterable<Request>,
+  signal: AbortSignal,
+): AsyncGenerator<Reply, void, undefined> {
+  const onAbort = (): void => session.close();
+  signal.addEventListener('abort', onAbort, { once: true });
+  void session.read(requests);
+  try {
+    yield* session.outbox.drain();
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    session.close();
+  }
+}

@@ -17,7 +17,7 @@ import {
   type TaskOutcome,
   type TaskStatus,
 } from '../domain/task.js';
-import type { ListCursor } from '../store/task-store.js';
+import { isListCursor, type ListCursor } from '../store/task-listing.js';
 import { DEFAULT_MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth.js';
 import { normalizeName } from './names.js';
 import { repeatedTaskBytesBound } from './task-mapping.js';
@@ -292,22 +292,9 @@ function decodePageToken(token: string): ListCursor {
   } catch {
     cursor = undefined;
   }
-  if (!isListCursor(cursor)) throw new InvalidArgumentError('page_token', 'is not a token returned by ListTasks');
+  const isName = (part: unknown): boolean => typeof part === 'string' && part !== '' && Buffer.byteLength(part) <= MAX_NAME_BYTES;
+  if (!isListCursor(cursor, isName)) throw new InvalidArgumentError('page_token', 'is not a token returned by ListTasks');
   return cursor;
-}
-
-/**
- * The two cursors ListTasks hands out: `[taskId]` (no filter) and `[statusIndex, queue, taskId]`
- * (the status index). Anything else, a key longer than a name above all, would reach LMDB as a
- * key it cannot hold (over its 511-byte limit) and fail there as INTERNAL.
- */
-function isListCursor(cursor: unknown): cursor is ListCursor {
-  if (!Array.isArray(cursor)) return false;
-  const isKeyPart = (part: unknown): boolean => typeof part === 'string' && part !== '' && Buffer.byteLength(part) <= MAX_NAME_BYTES;
-  if (cursor.length === 1) return isKeyPart(cursor[0]);
-  if (cursor.length !== 3) return false;
-  const [status, queue, taskId] = cursor as unknown[];
-  return Number.isInteger(status) && (status as number) >= 0 && (status as number) < TASK_STATUSES.length && isKeyPart(queue) && isKeyPart(taskId);
 }
 
 function checkBatch(field: string, size: number, limits: RequestLimits): void {

@@ -17,7 +17,7 @@ import type { DeepPartial, WorkRequest, WorkResponse } from '@qtasks/proto';
 import type { Broker } from '../core/broker.js';
 import { InvalidArgumentError, ShuttingDownError } from '../domain/errors.js';
 import type { LeaseOptions, TaskRecord } from '../domain/task.js';
-import { Outbox } from './outbox.js';
+import { Outbox, serveSession } from './outbox.js';
 import { checkWorkCredit, parseWorkStart } from './validation.js';
 import type { WorkerCalls } from './worker-calls.js';
 
@@ -33,23 +33,13 @@ const PARK_MS = 60_000;
 type Reply = DeepPartial<WorkResponse>;
 
 /** Serves one Work stream (see the module comment) until the client ends it or it fails. */
-export async function* workSession(
+export function workSession(
   broker: Broker,
   calls: WorkerCalls,
   requests: AsyncIterable<WorkRequest>,
   signal: AbortSignal,
 ): AsyncGenerator<Reply, void, undefined> {
-  const session = new Session(broker, calls);
-  const onAbort = (): void => session.close();
-  signal.addEventListener('abort', onAbort, { once: true });
-  void session.read(requests);
-  try {
-    yield* session.outbox.drain();
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    // Ended, failed, or cut by the client: what was never sent goes back to the queue.
-    session.close();
-  }
+  return serveSession(new Session(broker, calls), requests, signal);
 }
 
 /** The state of one Work stream. */

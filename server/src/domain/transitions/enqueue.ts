@@ -30,7 +30,16 @@ export function enqueueTask(spec: NewTask, id: string, at: TransitionContext): T
     tags: spec.tags,
     metadata: spec.metadata,
     version: 1,
+    // Every field present, the unset ones undefined (see TaskRecord): copies stay fast.
+    startedAtMs: undefined,
+    finishedAtMs: undefined,
+    result: undefined,
+    error: undefined,
+    cancelReason: undefined,
+    workerId: undefined,
+    lease: undefined,
+    idempotencyKey: spec.idempotencyKey || undefined,
+    progress: undefined,
   };
-  if (spec.idempotencyKey) task.idempotencyKey = spec.idempotencyKey;
   return task;
 }

@@ -11,9 +11,9 @@ import { finish } from './finish.js';
 export function afterFailure(before: TaskRecord, error: TaskError, retryable: boolean, delayMs: number, at: TransitionContext): TaskRecord {
   if (before.cancelRequested) return finish(before, 'cancel', at.nowMs, { error });
   if (!retryable || before.attempt > before.maxRetries) return finish(before, 'error', at.nowMs, { error });
-  const { lease: _lease, ...rest } = before;
   return {
-    ...rest,
+    ...before,
+    lease: undefined,
     status: 'retry',
     error,
     updatedAtMs: at.nowMs,

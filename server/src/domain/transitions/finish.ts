@@ -5,6 +5,5 @@ import type { TaskRecord, TaskStatus } from '../task.js';
  * delayed line, and `finishedAtMs` set. Callers have passed the guard of their own row.
  */
 export function finish(before: TaskRecord, status: TaskStatus, nowMs: number, changes: Partial<TaskRecord>): TaskRecord {
-  const { lease: _lease, ...rest } = before;
-  return { ...rest, ...changes, status, delayed: false, updatedAtMs: nowMs, finishedAtMs: nowMs, version: before.version + 1 };
+  return { ...before, lease: undefined, ...changes, status, delayed: false, updatedAtMs: nowMs, finishedAtMs: nowMs, version: before.version + 1 };
 }

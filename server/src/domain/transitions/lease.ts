@@ -25,9 +25,9 @@ export function leaseTask(before: TaskRecord, grant: LeaseGrant, at: TransitionC
   mayMove('lease', before);
   if (before.delayed) throw new IllegalTransitionError('lease', before.status, `task ${before.id} waits for its eta or backoff; it cannot be leased yet`);
   const timeLimitAtMs = before.maxTimeMs > 0 ? at.steadyMs + before.maxTimeMs : undefined;
-  const { progress: _progress, ...rest } = before;
   return {
-    ...rest,
+    ...before,
+    progress: undefined,
     status: 'process',
     attempt: before.attempt + 1,
     startedAtMs: at.nowMs,

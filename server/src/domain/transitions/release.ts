@@ -13,10 +13,11 @@ import { mayMove } from './guard.js';
 export function releaseTask(before: TaskRecord, at: TransitionContext): TaskRecord {
   mayMove('release', before);
   if (before.cancelRequested) return finish(before, 'cancel', at.nowMs, {});
-  const { lease: _lease, progress: _progress, ...rest } = before;
   const attempt = before.attempt - 1;
   return {
-    ...rest,
+    ...before,
+    lease: undefined,
+    progress: undefined,
     status: attempt === 0 ? 'new' : 'retry',
     attempt,
     updatedAtMs: at.nowMs,

@@ -18,11 +18,11 @@ function renderTable(): string {
     const rule = ruleOf(name);
     const from = rule.from.length === 0 ? '(none)' : rule.from.map(code).join(', ');
     const to = rule.to === 'same' ? '(same)' : rule.to.map(code).join(', ');
-    return `| ${code(name)} | ${from} | ${to} | ${rule.trigger} | ${code(rule.verb)} | ${rule.watched ? 'yes' : 'no'} | ${rule.does} |`;
+    return `| ${code(name)} | ${from} | ${to} | ${rule.trigger} | ${code(rule.verb)} | ${rule.watched ? 'yes' : 'no'} | ${rule.writes} | ${rule.does} |`;
   });
   return [
-    '| transition | from | to | trigger | store verb | watchers see it | what it does |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| transition | from | to | trigger | store verb | watchers see it | writes to LMDB | what it does |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }

@@ -50,6 +50,11 @@ export interface TransitionRule {
    * only index positions (a lease deadline, delayed → ready), which no watcher can tell apart.
    */
   readonly watched: boolean;
+  /**
+   * What it writes to LMDB (`store/task-store.ts`): the lease and what happens under it live in
+   * memory, so a task costs three writes from enqueue to success (the `enqueue` and `succeed` rows).
+   */
+  readonly writes: string;
   /** What it does, in one line for the docs. */
   readonly does: string;
 }
@@ -62,6 +67,7 @@ export const TRANSITIONS = {
     trigger: 'Enqueue',
     verb: 'enqueue',
     watched: true,
+    writes: 'the record (+ a delayed entry if its eta is ahead, + its idempotency key)',
     does: 'stores the task, ready at once or delayed until its eta',
   },
   lease: {
@@ -70,6 +76,7 @@ export const TRANSITIONS = {
     trigger: 'Lease',
     verb: 'lease',
     watched: true,
+    writes: 'nothing: the lease lives in memory',
     does: 'starts an attempt: attempt + 1, a fresh lease token, a deadline in steady time',
   },
   heartbeat: {
@@ -78,6 +85,7 @@ export const TRANSITIONS = {
     trigger: 'Heartbeat',
     verb: 'heartbeat',
     watched: false,
+    writes: 'nothing',
     does: 'moves the lease deadline, never past the attempt\'s time limit',
   },
   progress: {
@@ -86,7 +94,8 @@ export const TRANSITIONS = {
     trigger: 'ReportProgress',
     verb: 'reportProgress',
     watched: true,
-    does: 'stores the attempt\'s latest progress',
+    writes: 'nothing: progress lives with the lease',
+    does: 'records the attempt\'s latest progress',
   },
   succeed: {
     from: ['process'],
@@ -94,6 +103,7 @@ export const TRANSITIONS = {
     trigger: 'Complete (success)',
     verb: 'complete',
     watched: true,
+    writes: 'the record + its ended-index entry',
     does: 'stores the result; kept even if a cancel was requested (the work was done)',
   },
   fail: {
@@ -102,6 +112,7 @@ export const TRANSITIONS = {
     trigger: 'Complete (failure)',
     verb: 'complete',
     watched: true,
+    writes: 'the record (+ an ended-index or a delayed entry)',
     does: 'cancel if a cancel was requested, retry after the backoff if retryable with retries left, else error',
   },
   cancelByWorker: {
@@ -110,6 +121,7 @@ export const TRANSITIONS = {
     trigger: 'Complete (cancelled)',
     verb: 'complete',
     watched: true,
+    writes: 'the record + its ended-index entry',
     does: 'ends the task as cancelled by its worker',
   },
   release: {
@@ -118,6 +130,7 @@ export const TRANSITIONS = {
     trigger: 'Complete (released), or a Lease whose caller has gone',
     verb: 'complete',
     watched: true,
+    writes: 'the record',
     does: 'gives the attempt back: ready at once, attempt - 1 (cancel if a cancel was requested)',
   },
   cancel: {
@@ -126,6 +139,7 @@ export const TRANSITIONS = {
     trigger: 'CancelTask',
     verb: 'cancel',
     watched: true,
+    writes: 'the record + its ended-index entry (− its delayed entry)',
     does: 'cancels a waiting task at once (a cancel task is returned unchanged; success and error are refused)',
   },
   requestCancel: {
@@ -134,6 +148,7 @@ export const TRANSITIONS = {
     trigger: 'CancelTask',
     verb: 'cancel',
     watched: true,
+    writes: 'the stored record, flagged, so that a restart ends it in cancel',
     does: 'marks a running task cancel-requested, for its worker to see',
   },
   promote: {
@@ -142,6 +157,7 @@ export const TRANSITIONS = {
     trigger: 'due timer: eta or retry backoff reached',
     verb: 'promoteDue',
     watched: false,
+    writes: 'the record − its delayed entry',
     does: 'moves a delayed task to ready, at the back of its priority',
   },
   expire: {
@@ -150,6 +166,7 @@ export const TRANSITIONS = {
     trigger: 'due timer: lease deadline passed',
     verb: 'reapExpiredLeases',
     watched: true,
+    writes: 'the record (+ an ended-index entry)',
     does: 'fails the attempt with LeaseExpired or TimeLimitExceeded: retry at once if retries are left, else error (cancel if requested)',
   },
 } as const satisfies Record<TransitionName, TransitionRule>;

@@ -2789,6 +2789,413 @@ func (*WorkResponse_Complete) isWorkResponse_Kind() {}
 
 func (*WorkResponse_Cancel) isWorkResponse_Kind() {}
 
+// ProduceRequest is one message from a producer on its Produce stream.
+type ProduceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The producer's own number for this request, echoed in its answer (and in the states of the
+	// tasks it watches), so that answers can be matched to requests.
+	RequestId uint32 `protobuf:"varint,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// What the message carries; exactly one of these.
+	//
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*ProduceRequest_Enqueue
+	//	*ProduceRequest_StopWatching
+	Kind isProduceRequest_Kind `protobuf_oneof:"kind"`
+	// With `enqueue`: once the answer is sent, push the later states of the stored tasks, until each
+	// reaches a final status (see Produce). A task already final in the answer gets none.
+	Watch         bool `protobuf:"varint,4,opt,name=watch,proto3" json:"watch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProduceRequest) Reset() {
+	*x = ProduceRequest{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProduceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProduceRequest) ProtoMessage() {}
+
+func (x *ProduceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProduceRequest.ProtoReflect.Descriptor instead.
+func (*ProduceRequest) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ProduceRequest) GetRequestId() uint32 {
+	if x != nil {
+		return x.RequestId
+	}
+	return 0
+}
+
+func (x *ProduceRequest) GetKind() isProduceRequest_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *ProduceRequest) GetEnqueue() *EnqueueRequest {
+	if x != nil {
+		if x, ok := x.Kind.(*ProduceRequest_Enqueue); ok {
+			return x.Enqueue
+		}
+	}
+	return nil
+}
+
+func (x *ProduceRequest) GetStopWatching() *StopWatching {
+	if x != nil {
+		if x, ok := x.Kind.(*ProduceRequest_StopWatching); ok {
+			return x.StopWatching
+		}
+	}
+	return nil
+}
+
+func (x *ProduceRequest) GetWatch() bool {
+	if x != nil {
+		return x.Watch
+	}
+	return false
+}
+
+type isProduceRequest_Kind interface {
+	isProduceRequest_Kind()
+}
+
+type ProduceRequest_Enqueue struct {
+	// Tasks to store atomically (see Enqueue); answered with `enqueued` or `error`.
+	Enqueue *EnqueueRequest `protobuf:"bytes,2,opt,name=enqueue,proto3,oneof"`
+}
+
+type ProduceRequest_StopWatching struct {
+	// Stop pushing the states of these tasks; not answered. Ids not watched on this stream are ignored.
+	StopWatching *StopWatching `protobuf:"bytes,3,opt,name=stop_watching,json=stopWatching,proto3,oneof"`
+}
+
+func (*ProduceRequest_Enqueue) isProduceRequest_Kind() {}
+
+func (*ProduceRequest_StopWatching) isProduceRequest_Kind() {}
+
+// StopWatching names tasks whose states the producer no longer wants.
+type StopWatching struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tasks' ids, at most 10000.
+	TaskIds       []string `protobuf:"bytes,1,rep,name=task_ids,json=taskIds,proto3" json:"task_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StopWatching) Reset() {
+	*x = StopWatching{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StopWatching) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StopWatching) ProtoMessage() {}
+
+func (x *StopWatching) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StopWatching.ProtoReflect.Descriptor instead.
+func (*StopWatching) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *StopWatching) GetTaskIds() []string {
+	if x != nil {
+		return x.TaskIds
+	}
+	return nil
+}
+
+// RequestError is why the broker refused one request of a stream. Nothing of it was stored.
+type RequestError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The gRPC status code the unary RPC would have failed with (3 INVALID_ARGUMENT, 6
+	// ALREADY_EXISTS, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE, 13 INTERNAL, …): retry or not as for it.
+	Code int32 `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
+	// The message the unary RPC would have failed with; an INVALID_ARGUMENT one begins with the
+	// path of the bad field (`tasks[2].name: must not be empty`).
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// For an overloaded broker (RESOURCE_EXHAUSTED): the unary call's `retry-after-ms` trailer, how
+	// long to wait before sending the same request again. 0 otherwise.
+	RetryAfterMs  uint32 `protobuf:"varint,3,opt,name=retry_after_ms,json=retryAfterMs,proto3" json:"retry_after_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestError) Reset() {
+	*x = RequestError{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestError) ProtoMessage() {}
+
+func (x *RequestError) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestError.ProtoReflect.Descriptor instead.
+func (*RequestError) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *RequestError) GetCode() int32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *RequestError) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *RequestError) GetRetryAfterMs() uint32 {
+	if x != nil {
+		return x.RetryAfterMs
+	}
+	return 0
+}
+
+// WatchError ends the watch of one task early; the task itself is not affected.
+type WatchError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task's id.
+	TaskId string `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// Why, as WatchResult would have failed: RESOURCE_EXHAUSTED (a watcher limit, named in the
+	// message, or states dropped for a client that read nothing for 30 s), UNAVAILABLE (shutting
+	// down). Watch it again with WatchResult to get its current state.
+	Error         *RequestError `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchError) Reset() {
+	*x = WatchError{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchError) ProtoMessage() {}
+
+func (x *WatchError) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchError.ProtoReflect.Descriptor instead.
+func (*WatchError) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *WatchError) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *WatchError) GetError() *RequestError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+// ProduceResponse is one message from the broker on a Produce stream.
+type ProduceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The `request_id` of the request answered, or of the `enqueue` whose task is watched.
+	RequestId uint32 `protobuf:"varint,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// What the message carries.
+	//
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*ProduceResponse_Enqueued
+	//	*ProduceResponse_Error
+	//	*ProduceResponse_State
+	//	*ProduceResponse_WatchError
+	Kind          isProduceResponse_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProduceResponse) Reset() {
+	*x = ProduceResponse{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProduceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProduceResponse) ProtoMessage() {}
+
+func (x *ProduceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProduceResponse.ProtoReflect.Descriptor instead.
+func (*ProduceResponse) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ProduceResponse) GetRequestId() uint32 {
+	if x != nil {
+		return x.RequestId
+	}
+	return 0
+}
+
+func (x *ProduceResponse) GetKind() isProduceResponse_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *ProduceResponse) GetEnqueued() *EnqueueResponse {
+	if x != nil {
+		if x, ok := x.Kind.(*ProduceResponse_Enqueued); ok {
+			return x.Enqueued
+		}
+	}
+	return nil
+}
+
+func (x *ProduceResponse) GetError() *RequestError {
+	if x != nil {
+		if x, ok := x.Kind.(*ProduceResponse_Error); ok {
+			return x.Error
+		}
+	}
+	return nil
+}
+
+func (x *ProduceResponse) GetState() *Task {
+	if x != nil {
+		if x, ok := x.Kind.(*ProduceResponse_State); ok {
+			return x.State
+		}
+	}
+	return nil
+}
+
+func (x *ProduceResponse) GetWatchError() *WatchError {
+	if x != nil {
+		if x, ok := x.Kind.(*ProduceResponse_WatchError); ok {
+			return x.WatchError
+		}
+	}
+	return nil
+}
+
+type isProduceResponse_Kind interface {
+	isProduceResponse_Kind()
+}
+
+type ProduceResponse_Enqueued struct {
+	// The answer to an `enqueue`, once its tasks are durable: as Enqueue's reply.
+	Enqueued *EnqueueResponse `protobuf:"bytes,2,opt,name=enqueued,proto3,oneof"`
+}
+
+type ProduceResponse_Error struct {
+	// The answer to an `enqueue` that was refused: nothing of it was stored.
+	Error *RequestError `protobuf:"bytes,3,opt,name=error,proto3,oneof"`
+}
+
+type ProduceResponse_State struct {
+	// A state of a watched task (see Produce).
+	State *Task `protobuf:"bytes,4,opt,name=state,proto3,oneof"`
+}
+
+type ProduceResponse_WatchError struct {
+	// The watch of one task ended before a final status.
+	WatchError *WatchError `protobuf:"bytes,5,opt,name=watch_error,json=watchError,proto3,oneof"`
+}
+
+func (*ProduceResponse_Enqueued) isProduceResponse_Kind() {}
+
+func (*ProduceResponse_Error) isProduceResponse_Kind() {}
+
+func (*ProduceResponse_State) isProduceResponse_Kind() {}
+
+func (*ProduceResponse_WatchError) isProduceResponse_Kind() {}
+
 var File_qtasks_broker_v1_broker_proto protoreflect.FileDescriptor
 
 const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
@@ -2982,6 +3389,32 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\x06cancel\x18\x05 \x01(\v2 .qtasks.broker.v1.CancelRequestsH\x00R\x06cancel\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x06 \x01(\rR\trequestIdB\x06\n" +
+	"\x04kind\"\xd2\x01\n" +
+	"\x0eProduceRequest\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\rR\trequestId\x12<\n" +
+	"\aenqueue\x18\x02 \x01(\v2 .qtasks.broker.v1.EnqueueRequestH\x00R\aenqueue\x12E\n" +
+	"\rstop_watching\x18\x03 \x01(\v2\x1e.qtasks.broker.v1.StopWatchingH\x00R\fstopWatching\x12\x14\n" +
+	"\x05watch\x18\x04 \x01(\bR\x05watchB\x06\n" +
+	"\x04kind\")\n" +
+	"\fStopWatching\x12\x19\n" +
+	"\btask_ids\x18\x01 \x03(\tR\ataskIds\"b\n" +
+	"\fRequestError\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12$\n" +
+	"\x0eretry_after_ms\x18\x03 \x01(\rR\fretryAfterMs\"[\n" +
+	"\n" +
+	"WatchError\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\tR\x06taskId\x124\n" +
+	"\x05error\x18\x02 \x01(\v2\x1e.qtasks.broker.v1.RequestErrorR\x05error\"\xa2\x02\n" +
+	"\x0fProduceResponse\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\rR\trequestId\x12?\n" +
+	"\benqueued\x18\x02 \x01(\v2!.qtasks.broker.v1.EnqueueResponseH\x00R\benqueued\x126\n" +
+	"\x05error\x18\x03 \x01(\v2\x1e.qtasks.broker.v1.RequestErrorH\x00R\x05error\x12.\n" +
+	"\x05state\x18\x04 \x01(\v2\x16.qtasks.broker.v1.TaskH\x00R\x05state\x12?\n" +
+	"\vwatch_error\x18\x05 \x01(\v2\x1c.qtasks.broker.v1.WatchErrorH\x00R\n" +
+	"watchErrorB\x06\n" +
 	"\x04kind*\xb6\x01\n" +
 	"\n" +
 	"TaskStatus\x12\x1b\n" +
@@ -2991,7 +3424,7 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\x11TASK_STATUS_RETRY\x10\x03\x12\x17\n" +
 	"\x13TASK_STATUS_SUCCESS\x10\x04\x12\x15\n" +
 	"\x11TASK_STATUS_ERROR\x10\x05\x12\x16\n" +
-	"\x12TASK_STATUS_CANCEL\x10\x062\xfd\x06\n" +
+	"\x12TASK_STATUS_CANCEL\x10\x062\xd1\a\n" +
 	"\rBrokerService\x12N\n" +
 	"\aEnqueue\x12 .qtasks.broker.v1.EnqueueRequest\x1a!.qtasks.broker.v1.EnqueueResponse\x12S\n" +
 	"\aGetTask\x12 .qtasks.broker.v1.GetTaskRequest\x1a!.qtasks.broker.v1.GetTaskResponse\"\x03\x90\x02\x01\x12\\\n" +
@@ -3003,7 +3436,8 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\tHeartbeat\x12\".qtasks.broker.v1.HeartbeatRequest\x1a#.qtasks.broker.v1.HeartbeatResponse\"\x03\x90\x02\x02\x12V\n" +
 	"\bComplete\x12!.qtasks.broker.v1.CompleteRequest\x1a\".qtasks.broker.v1.CompleteResponse\"\x03\x90\x02\x02\x12c\n" +
 	"\x0eReportProgress\x12'.qtasks.broker.v1.ReportProgressRequest\x1a(.qtasks.broker.v1.ReportProgressResponse\x12I\n" +
-	"\x04Work\x12\x1d.qtasks.broker.v1.WorkRequest\x1a\x1e.qtasks.broker.v1.WorkResponse(\x010\x01B\xcf\x01\n" +
+	"\x04Work\x12\x1d.qtasks.broker.v1.WorkRequest\x1a\x1e.qtasks.broker.v1.WorkResponse(\x010\x01\x12R\n" +
+	"\aProduce\x12 .qtasks.broker.v1.ProduceRequest\x1a!.qtasks.broker.v1.ProduceResponse(\x010\x01B\xcf\x01\n" +
 	"\x14com.qtasks.broker.v1B\vBrokerProtoP\x01ZHgithub.com/qtasks/qtasks-broker/clients/go/gen/qtasks/broker/v1;brokerv1\xa2\x02\x03QBX\xaa\x02\x10Qtasks.Broker.V1\xca\x02\x10Qtasks\\Broker\\V1\xe2\x02\x1cQtasks\\Broker\\V1\\GPBMetadata\xea\x02\x12Qtasks::Broker::V1b\x06proto3"
 
 var (
@@ -3019,7 +3453,7 @@ func file_qtasks_broker_v1_broker_proto_rawDescGZIP() []byte {
 }
 
 var file_qtasks_broker_v1_broker_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_qtasks_broker_v1_broker_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_qtasks_broker_v1_broker_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_qtasks_broker_v1_broker_proto_goTypes = []any{
 	(TaskStatus)(0),                // 0: qtasks.broker.v1.TaskStatus
 	(*RetryBackoff)(nil),           // 1: qtasks.broker.v1.RetryBackoff
@@ -3060,22 +3494,27 @@ var file_qtasks_broker_v1_broker_proto_goTypes = []any{
 	(*CancelRequests)(nil),         // 36: qtasks.broker.v1.CancelRequests
 	(*CancelRequest)(nil),          // 37: qtasks.broker.v1.CancelRequest
 	(*WorkResponse)(nil),           // 38: qtasks.broker.v1.WorkResponse
-	nil,                            // 39: qtasks.broker.v1.TaskSpec.MetadataEntry
-	nil,                            // 40: qtasks.broker.v1.Task.MetadataEntry
-	(*timestamppb.Timestamp)(nil),  // 41: google.protobuf.Timestamp
+	(*ProduceRequest)(nil),         // 39: qtasks.broker.v1.ProduceRequest
+	(*StopWatching)(nil),           // 40: qtasks.broker.v1.StopWatching
+	(*RequestError)(nil),           // 41: qtasks.broker.v1.RequestError
+	(*WatchError)(nil),             // 42: qtasks.broker.v1.WatchError
+	(*ProduceResponse)(nil),        // 43: qtasks.broker.v1.ProduceResponse
+	nil,                            // 44: qtasks.broker.v1.TaskSpec.MetadataEntry
+	nil,                            // 45: qtasks.broker.v1.Task.MetadataEntry
+	(*timestamppb.Timestamp)(nil),  // 46: google.protobuf.Timestamp
 }
 var file_qtasks_broker_v1_broker_proto_depIdxs = []int32{
 	1,  // 0: qtasks.broker.v1.TaskSpec.retry_backoff:type_name -> qtasks.broker.v1.RetryBackoff
-	41, // 1: qtasks.broker.v1.TaskSpec.eta:type_name -> google.protobuf.Timestamp
-	39, // 2: qtasks.broker.v1.TaskSpec.metadata:type_name -> qtasks.broker.v1.TaskSpec.MetadataEntry
+	46, // 1: qtasks.broker.v1.TaskSpec.eta:type_name -> google.protobuf.Timestamp
+	44, // 2: qtasks.broker.v1.TaskSpec.metadata:type_name -> qtasks.broker.v1.TaskSpec.MetadataEntry
 	0,  // 3: qtasks.broker.v1.Task.status:type_name -> qtasks.broker.v1.TaskStatus
-	41, // 4: qtasks.broker.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	41, // 5: qtasks.broker.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	41, // 6: qtasks.broker.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	41, // 7: qtasks.broker.v1.Task.finished_at:type_name -> google.protobuf.Timestamp
-	41, // 8: qtasks.broker.v1.Task.eta:type_name -> google.protobuf.Timestamp
+	46, // 4: qtasks.broker.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	46, // 5: qtasks.broker.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	46, // 6: qtasks.broker.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	46, // 7: qtasks.broker.v1.Task.finished_at:type_name -> google.protobuf.Timestamp
+	46, // 8: qtasks.broker.v1.Task.eta:type_name -> google.protobuf.Timestamp
 	3,  // 9: qtasks.broker.v1.Task.error:type_name -> qtasks.broker.v1.TaskError
-	40, // 10: qtasks.broker.v1.Task.metadata:type_name -> qtasks.broker.v1.Task.MetadataEntry
+	45, // 10: qtasks.broker.v1.Task.metadata:type_name -> qtasks.broker.v1.Task.MetadataEntry
 	2,  // 11: qtasks.broker.v1.EnqueueRequest.tasks:type_name -> qtasks.broker.v1.TaskSpec
 	4,  // 12: qtasks.broker.v1.EnqueueResponse.tasks:type_name -> qtasks.broker.v1.Task
 	4,  // 13: qtasks.broker.v1.GetTaskResponse.task:type_name -> qtasks.broker.v1.Task
@@ -3085,9 +3524,9 @@ var file_qtasks_broker_v1_broker_proto_depIdxs = []int32{
 	4,  // 17: qtasks.broker.v1.WatchResultResponse.task:type_name -> qtasks.broker.v1.Task
 	17, // 18: qtasks.broker.v1.LeaseResponse.tasks:type_name -> qtasks.broker.v1.LeasedTask
 	4,  // 19: qtasks.broker.v1.LeasedTask.task:type_name -> qtasks.broker.v1.Task
-	41, // 20: qtasks.broker.v1.LeasedTask.lease_deadline:type_name -> google.protobuf.Timestamp
+	46, // 20: qtasks.broker.v1.LeasedTask.lease_deadline:type_name -> google.protobuf.Timestamp
 	18, // 21: qtasks.broker.v1.HeartbeatRequest.items:type_name -> qtasks.broker.v1.HeartbeatItem
-	41, // 22: qtasks.broker.v1.HeartbeatResult.lease_deadline:type_name -> google.protobuf.Timestamp
+	46, // 22: qtasks.broker.v1.HeartbeatResult.lease_deadline:type_name -> google.protobuf.Timestamp
 	20, // 23: qtasks.broker.v1.HeartbeatResponse.results:type_name -> qtasks.broker.v1.HeartbeatResult
 	3,  // 24: qtasks.broker.v1.Failure.error:type_name -> qtasks.broker.v1.TaskError
 	22, // 25: qtasks.broker.v1.Completion.success:type_name -> qtasks.broker.v1.Success
@@ -3109,31 +3548,40 @@ var file_qtasks_broker_v1_broker_proto_depIdxs = []int32{
 	33, // 41: qtasks.broker.v1.WorkResponse.progress:type_name -> qtasks.broker.v1.ReportProgressResponse
 	29, // 42: qtasks.broker.v1.WorkResponse.complete:type_name -> qtasks.broker.v1.CompleteResponse
 	36, // 43: qtasks.broker.v1.WorkResponse.cancel:type_name -> qtasks.broker.v1.CancelRequests
-	5,  // 44: qtasks.broker.v1.BrokerService.Enqueue:input_type -> qtasks.broker.v1.EnqueueRequest
-	7,  // 45: qtasks.broker.v1.BrokerService.GetTask:input_type -> qtasks.broker.v1.GetTaskRequest
-	9,  // 46: qtasks.broker.v1.BrokerService.CancelTask:input_type -> qtasks.broker.v1.CancelTaskRequest
-	11, // 47: qtasks.broker.v1.BrokerService.ListTasks:input_type -> qtasks.broker.v1.ListTasksRequest
-	13, // 48: qtasks.broker.v1.BrokerService.WatchResult:input_type -> qtasks.broker.v1.WatchResultRequest
-	15, // 49: qtasks.broker.v1.BrokerService.Lease:input_type -> qtasks.broker.v1.LeaseRequest
-	19, // 50: qtasks.broker.v1.BrokerService.Heartbeat:input_type -> qtasks.broker.v1.HeartbeatRequest
-	27, // 51: qtasks.broker.v1.BrokerService.Complete:input_type -> qtasks.broker.v1.CompleteRequest
-	31, // 52: qtasks.broker.v1.BrokerService.ReportProgress:input_type -> qtasks.broker.v1.ReportProgressRequest
-	35, // 53: qtasks.broker.v1.BrokerService.Work:input_type -> qtasks.broker.v1.WorkRequest
-	6,  // 54: qtasks.broker.v1.BrokerService.Enqueue:output_type -> qtasks.broker.v1.EnqueueResponse
-	8,  // 55: qtasks.broker.v1.BrokerService.GetTask:output_type -> qtasks.broker.v1.GetTaskResponse
-	10, // 56: qtasks.broker.v1.BrokerService.CancelTask:output_type -> qtasks.broker.v1.CancelTaskResponse
-	12, // 57: qtasks.broker.v1.BrokerService.ListTasks:output_type -> qtasks.broker.v1.ListTasksResponse
-	14, // 58: qtasks.broker.v1.BrokerService.WatchResult:output_type -> qtasks.broker.v1.WatchResultResponse
-	16, // 59: qtasks.broker.v1.BrokerService.Lease:output_type -> qtasks.broker.v1.LeaseResponse
-	21, // 60: qtasks.broker.v1.BrokerService.Heartbeat:output_type -> qtasks.broker.v1.HeartbeatResponse
-	29, // 61: qtasks.broker.v1.BrokerService.Complete:output_type -> qtasks.broker.v1.CompleteResponse
-	33, // 62: qtasks.broker.v1.BrokerService.ReportProgress:output_type -> qtasks.broker.v1.ReportProgressResponse
-	38, // 63: qtasks.broker.v1.BrokerService.Work:output_type -> qtasks.broker.v1.WorkResponse
-	54, // [54:64] is the sub-list for method output_type
-	44, // [44:54] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	5,  // 44: qtasks.broker.v1.ProduceRequest.enqueue:type_name -> qtasks.broker.v1.EnqueueRequest
+	40, // 45: qtasks.broker.v1.ProduceRequest.stop_watching:type_name -> qtasks.broker.v1.StopWatching
+	41, // 46: qtasks.broker.v1.WatchError.error:type_name -> qtasks.broker.v1.RequestError
+	6,  // 47: qtasks.broker.v1.ProduceResponse.enqueued:type_name -> qtasks.broker.v1.EnqueueResponse
+	41, // 48: qtasks.broker.v1.ProduceResponse.error:type_name -> qtasks.broker.v1.RequestError
+	4,  // 49: qtasks.broker.v1.ProduceResponse.state:type_name -> qtasks.broker.v1.Task
+	42, // 50: qtasks.broker.v1.ProduceResponse.watch_error:type_name -> qtasks.broker.v1.WatchError
+	5,  // 51: qtasks.broker.v1.BrokerService.Enqueue:input_type -> qtasks.broker.v1.EnqueueRequest
+	7,  // 52: qtasks.broker.v1.BrokerService.GetTask:input_type -> qtasks.broker.v1.GetTaskRequest
+	9,  // 53: qtasks.broker.v1.BrokerService.CancelTask:input_type -> qtasks.broker.v1.CancelTaskRequest
+	11, // 54: qtasks.broker.v1.BrokerService.ListTasks:input_type -> qtasks.broker.v1.ListTasksRequest
+	13, // 55: qtasks.broker.v1.BrokerService.WatchResult:input_type -> qtasks.broker.v1.WatchResultRequest
+	15, // 56: qtasks.broker.v1.BrokerService.Lease:input_type -> qtasks.broker.v1.LeaseRequest
+	19, // 57: qtasks.broker.v1.BrokerService.Heartbeat:input_type -> qtasks.broker.v1.HeartbeatRequest
+	27, // 58: qtasks.broker.v1.BrokerService.Complete:input_type -> qtasks.broker.v1.CompleteRequest
+	31, // 59: qtasks.broker.v1.BrokerService.ReportProgress:input_type -> qtasks.broker.v1.ReportProgressRequest
+	35, // 60: qtasks.broker.v1.BrokerService.Work:input_type -> qtasks.broker.v1.WorkRequest
+	39, // 61: qtasks.broker.v1.BrokerService.Produce:input_type -> qtasks.broker.v1.ProduceRequest
+	6,  // 62: qtasks.broker.v1.BrokerService.Enqueue:output_type -> qtasks.broker.v1.EnqueueResponse
+	8,  // 63: qtasks.broker.v1.BrokerService.GetTask:output_type -> qtasks.broker.v1.GetTaskResponse
+	10, // 64: qtasks.broker.v1.BrokerService.CancelTask:output_type -> qtasks.broker.v1.CancelTaskResponse
+	12, // 65: qtasks.broker.v1.BrokerService.ListTasks:output_type -> qtasks.broker.v1.ListTasksResponse
+	14, // 66: qtasks.broker.v1.BrokerService.WatchResult:output_type -> qtasks.broker.v1.WatchResultResponse
+	16, // 67: qtasks.broker.v1.BrokerService.Lease:output_type -> qtasks.broker.v1.LeaseResponse
+	21, // 68: qtasks.broker.v1.BrokerService.Heartbeat:output_type -> qtasks.broker.v1.HeartbeatResponse
+	29, // 69: qtasks.broker.v1.BrokerService.Complete:output_type -> qtasks.broker.v1.CompleteResponse
+	33, // 70: qtasks.broker.v1.BrokerService.ReportProgress:output_type -> qtasks.broker.v1.ReportProgressResponse
+	38, // 71: qtasks.broker.v1.BrokerService.Work:output_type -> qtasks.broker.v1.WorkResponse
+	43, // 72: qtasks.broker.v1.BrokerService.Produce:output_type -> qtasks.broker.v1.ProduceResponse
+	62, // [62:73] is the sub-list for method output_type
+	51, // [51:62] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_qtasks_broker_v1_broker_proto_init() }
@@ -3160,13 +3608,23 @@ func file_qtasks_broker_v1_broker_proto_init() {
 		(*WorkResponse_Complete)(nil),
 		(*WorkResponse_Cancel)(nil),
 	}
+	file_qtasks_broker_v1_broker_proto_msgTypes[38].OneofWrappers = []any{
+		(*ProduceRequest_Enqueue)(nil),
+		(*ProduceRequest_StopWatching)(nil),
+	}
+	file_qtasks_broker_v1_broker_proto_msgTypes[42].OneofWrappers = []any{
+		(*ProduceResponse_Enqueued)(nil),
+		(*ProduceResponse_Error)(nil),
+		(*ProduceResponse_State)(nil),
+		(*ProduceResponse_WatchError)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_qtasks_broker_v1_broker_proto_rawDesc), len(file_qtasks_broker_v1_broker_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   40,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

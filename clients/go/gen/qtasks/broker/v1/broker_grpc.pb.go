@@ -70,6 +70,7 @@ const (
 	BrokerService_Complete_FullMethodName       = "/qtasks.broker.v1.BrokerService/Complete"
 	BrokerService_ReportProgress_FullMethodName = "/qtasks.broker.v1.BrokerService/ReportProgress"
 	BrokerService_Work_FullMethodName           = "/qtasks.broker.v1.BrokerService/Work"
+	BrokerService_Produce_FullMethodName        = "/qtasks.broker.v1.BrokerService/Produce"
 )
 
 // BrokerServiceClient is the client API for BrokerService service.
@@ -182,6 +183,29 @@ type BrokerServiceClient interface {
 	// limit), UNAVAILABLE (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is
 	// not `worker` or `all`).
 	Work(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[WorkRequest, WorkResponse], error)
+	// Produce is a producer's session: one stream that carries what Enqueue carries, without a call
+	// per batch (a call's headers and set-up cost more than the enqueue itself on a fast broker).
+	// Each `enqueue` is stored atomically, as Enqueue stores it, and answered with its `request_id`
+	// once durable: `enqueued` with the tasks, as Enqueue answers, or `error` with the code and
+	// message Enqueue would have failed with (`tasks[i].…` naming the field, the `retry-after-ms`
+	// hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
+	// not end the stream. Answers may come back in another order than the requests went.
+	//
+	// With `watch` set, the broker then pushes each stored task's later states with the request's
+	// `request_id`, as WatchResult does but for the state the answer already carried: every
+	// committed transition, none missed, the last one a final status. `stop_watching` ends such
+	// watches early. Watches count against the broker's watcher limits like WatchResult streams.
+	//
+	// The broker reads a few requests ahead of its answers; past that, and while the client does not
+	// read its answers, it stops reading (HTTP/2 flow control then holds the client back). When the
+	// client ends its side, the broker answers what is in flight and pushes the watched states to
+	// their end, then ends the stream.
+	//
+	// Errors (ending the stream): INVALID_ARGUMENT (a message that is not a valid ProduceRequest, or
+	// a string field that is not valid UTF-8, named in the message), UNAVAILABLE (shutting down,
+	// after answering the requests in flight), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope
+	// is not `producer` or `all`). A broker without this RPC answers UNIMPLEMENTED: use Enqueue.
+	Produce(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ProduceRequest, ProduceResponse], error)
 }
 
 type brokerServiceClient struct {
@@ -304,6 +328,19 @@ func (c *brokerServiceClient) Work(ctx context.Context, opts ...grpc.CallOption)
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type BrokerService_WorkClient = grpc.BidiStreamingClient[WorkRequest, WorkResponse]
 
+func (c *brokerServiceClient) Produce(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ProduceRequest, ProduceResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &BrokerService_ServiceDesc.Streams[2], BrokerService_Produce_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ProduceRequest, ProduceResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BrokerService_ProduceClient = grpc.BidiStreamingClient[ProduceRequest, ProduceResponse]
+
 // BrokerServiceServer is the server API for BrokerService service.
 // All implementations must embed UnimplementedBrokerServiceServer
 // for forward compatibility.
@@ -414,6 +451,29 @@ type BrokerServiceServer interface {
 	// limit), UNAVAILABLE (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is
 	// not `worker` or `all`).
 	Work(grpc.BidiStreamingServer[WorkRequest, WorkResponse]) error
+	// Produce is a producer's session: one stream that carries what Enqueue carries, without a call
+	// per batch (a call's headers and set-up cost more than the enqueue itself on a fast broker).
+	// Each `enqueue` is stored atomically, as Enqueue stores it, and answered with its `request_id`
+	// once durable: `enqueued` with the tasks, as Enqueue answers, or `error` with the code and
+	// message Enqueue would have failed with (`tasks[i].…` naming the field, the `retry-after-ms`
+	// hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
+	// not end the stream. Answers may come back in another order than the requests went.
+	//
+	// With `watch` set, the broker then pushes each stored task's later states with the request's
+	// `request_id`, as WatchResult does but for the state the answer already carried: every
+	// committed transition, none missed, the last one a final status. `stop_watching` ends such
+	// watches early. Watches count against the broker's watcher limits like WatchResult streams.
+	//
+	// The broker reads a few requests ahead of its answers; past that, and while the client does not
+	// read its answers, it stops reading (HTTP/2 flow control then holds the client back). When the
+	// client ends its side, the broker answers what is in flight and pushes the watched states to
+	// their end, then ends the stream.
+	//
+	// Errors (ending the stream): INVALID_ARGUMENT (a message that is not a valid ProduceRequest, or
+	// a string field that is not valid UTF-8, named in the message), UNAVAILABLE (shutting down,
+	// after answering the requests in flight), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope
+	// is not `producer` or `all`). A broker without this RPC answers UNIMPLEMENTED: use Enqueue.
+	Produce(grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]) error
 	mustEmbedUnimplementedBrokerServiceServer()
 }
 
@@ -453,6 +513,9 @@ func (UnimplementedBrokerServiceServer) ReportProgress(context.Context, *ReportP
 }
 func (UnimplementedBrokerServiceServer) Work(grpc.BidiStreamingServer[WorkRequest, WorkResponse]) error {
 	return status.Error(codes.Unimplemented, "method Work not implemented")
+}
+func (UnimplementedBrokerServiceServer) Produce(grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]) error {
+	return status.Error(codes.Unimplemented, "method Produce not implemented")
 }
 func (UnimplementedBrokerServiceServer) mustEmbedUnimplementedBrokerServiceServer() {}
 func (UnimplementedBrokerServiceServer) testEmbeddedByValue()                       {}
@@ -637,6 +700,13 @@ func _BrokerService_Work_Handler(srv interface{}, stream grpc.ServerStream) erro
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type BrokerService_WorkServer = grpc.BidiStreamingServer[WorkRequest, WorkResponse]
 
+func _BrokerService_Produce_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(BrokerServiceServer).Produce(&grpc.GenericServerStream[ProduceRequest, ProduceResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BrokerService_ProduceServer = grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]
+
 // BrokerService_ServiceDesc is the grpc.ServiceDesc for BrokerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -686,6 +756,12 @@ var BrokerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "Work",
 			Handler:       _BrokerService_Work_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "Produce",
+			Handler:       _BrokerService_Produce_Handler,
 			ServerStreams: true,
 			ClientStreams: true,
 		},

@@ -618,6 +618,87 @@ export interface WorkResponse {
   requestId: number;
 }
 
+/** ProduceRequest is one message from a producer on its Produce stream. */
+export interface ProduceRequest {
+  /**
+   * The producer's own number for this request, echoed in its answer (and in the states of the
+   * tasks it watches), so that answers can be matched to requests.
+   */
+  requestId: number;
+  /** What the message carries; exactly one of these. */
+  kind?:
+    | //
+    /** Tasks to store atomically (see Enqueue); answered with `enqueued` or `error`. */
+    { $case: "enqueue"; value: EnqueueRequest }
+    | //
+    /** Stop pushing the states of these tasks; not answered. Ids not watched on this stream are ignored. */
+    { $case: "stopWatching"; value: StopWatching }
+    | undefined;
+  /**
+   * With `enqueue`: once the answer is sent, push the later states of the stored tasks, until each
+   * reaches a final status (see Produce). A task already final in the answer gets none.
+   */
+  watch: boolean;
+}
+
+/** StopWatching names tasks whose states the producer no longer wants. */
+export interface StopWatching {
+  /** The tasks' ids, at most 10000. */
+  taskIds: string[];
+}
+
+/** RequestError is why the broker refused one request of a stream. Nothing of it was stored. */
+export interface RequestError {
+  /**
+   * The gRPC status code the unary RPC would have failed with (3 INVALID_ARGUMENT, 6
+   * ALREADY_EXISTS, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE, 13 INTERNAL, …): retry or not as for it.
+   */
+  code: number;
+  /**
+   * The message the unary RPC would have failed with; an INVALID_ARGUMENT one begins with the
+   * path of the bad field (`tasks[2].name: must not be empty`).
+   */
+  message: string;
+  /**
+   * For an overloaded broker (RESOURCE_EXHAUSTED): the unary call's `retry-after-ms` trailer, how
+   * long to wait before sending the same request again. 0 otherwise.
+   */
+  retryAfterMs: number;
+}
+
+/** WatchError ends the watch of one task early; the task itself is not affected. */
+export interface WatchError {
+  /** The task's id. */
+  taskId: string;
+  /**
+   * Why, as WatchResult would have failed: RESOURCE_EXHAUSTED (a watcher limit, named in the
+   * message, or states dropped for a client that read nothing for 30 s), UNAVAILABLE (shutting
+   * down). Watch it again with WatchResult to get its current state.
+   */
+  error?: RequestError | undefined;
+}
+
+/** ProduceResponse is one message from the broker on a Produce stream. */
+export interface ProduceResponse {
+  /** The `request_id` of the request answered, or of the `enqueue` whose task is watched. */
+  requestId: number;
+  /** What the message carries. */
+  kind?:
+    | //
+    /** The answer to an `enqueue`, once its tasks are durable: as Enqueue's reply. */
+    { $case: "enqueued"; value: EnqueueResponse }
+    | //
+    /** The answer to an `enqueue` that was refused: nothing of it was stored. */
+    { $case: "error"; value: RequestError }
+    | //
+    /** A state of a watched task (see Produce). */
+    { $case: "state"; value: Task }
+    | //
+    /** The watch of one task ended before a final status. */
+    { $case: "watchError"; value: WatchError }
+    | undefined;
+}
+
 function createBaseRetryBackoff(): RetryBackoff {
   return { initialMs: 0, multiplier: 0, maxMs: 0 };
 }
@@ -5095,6 +5176,579 @@ export const WorkResponse: MessageFns<WorkResponse> = {
   },
 };
 
+function createBaseProduceRequest(): ProduceRequest {
+  return { requestId: 0, kind: undefined, watch: false };
+}
+
+export const ProduceRequest: MessageFns<ProduceRequest> = {
+  encode(message: ProduceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0) {
+      writer.uint32(8).uint32(message.requestId);
+    }
+    switch (message.kind?.$case) {
+      case "enqueue":
+        EnqueueRequest.encode(message.kind.value, writer.uint32(18).fork()).join();
+        break;
+      case "stopWatching":
+        StopWatching.encode(message.kind.value, writer.uint32(26).fork()).join();
+        break;
+    }
+    if (message.watch !== false) {
+      writer.uint32(32).bool(message.watch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProduceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProduceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = { $case: "enqueue", value: EnqueueRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = { $case: "stopWatching", value: StopWatching.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.watch = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProduceRequest {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+      kind: isSet(object.enqueue)
+        ? { $case: "enqueue", value: EnqueueRequest.fromJSON(object.enqueue) }
+        : isSet(object.stopWatching)
+        ? { $case: "stopWatching", value: StopWatching.fromJSON(object.stopWatching) }
+        : isSet(object.stop_watching)
+        ? { $case: "stopWatching", value: StopWatching.fromJSON(object.stop_watching) }
+        : undefined,
+      watch: isSet(object.watch) ? globalThis.Boolean(object.watch) : false,
+    };
+  },
+
+  toJSON(message: ProduceRequest): unknown {
+    const obj: any = {};
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    if (message.kind?.$case === "enqueue") {
+      obj.enqueue = EnqueueRequest.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "stopWatching") {
+      obj.stopWatching = StopWatching.toJSON(message.kind.value);
+    }
+    if (message.watch !== false) {
+      obj.watch = message.watch;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProduceRequest>): ProduceRequest {
+    return ProduceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProduceRequest>): ProduceRequest {
+    const message = createBaseProduceRequest();
+    message.requestId = object.requestId ?? 0;
+    switch (object.kind?.$case) {
+      case "enqueue": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "enqueue", value: EnqueueRequest.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "stopWatching": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "stopWatching", value: StopWatching.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+    }
+    message.watch = object.watch ?? false;
+    return message;
+  },
+};
+
+function createBaseStopWatching(): StopWatching {
+  return { taskIds: [] };
+}
+
+export const StopWatching: MessageFns<StopWatching> = {
+  encode(message: StopWatching, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.taskIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopWatching {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopWatching();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StopWatching {
+    return {
+      taskIds: globalThis.Array.isArray(object?.taskIds)
+        ? object.taskIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.task_ids)
+        ? object.task_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: StopWatching): unknown {
+    const obj: any = {};
+    if (message.taskIds?.length) {
+      obj.taskIds = message.taskIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StopWatching>): StopWatching {
+    return StopWatching.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StopWatching>): StopWatching {
+    const message = createBaseStopWatching();
+    message.taskIds = object.taskIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRequestError(): RequestError {
+  return { code: 0, message: "", retryAfterMs: 0 };
+}
+
+export const RequestError: MessageFns<RequestError> = {
+  encode(message: RequestError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== 0) {
+      writer.uint32(8).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.retryAfterMs !== 0) {
+      writer.uint32(24).uint32(message.retryAfterMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.retryAfterMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestError {
+    return {
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      retryAfterMs: isSet(object.retryAfterMs)
+        ? globalThis.Number(object.retryAfterMs)
+        : isSet(object.retry_after_ms)
+        ? globalThis.Number(object.retry_after_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: RequestError): unknown {
+    const obj: any = {};
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.retryAfterMs !== 0) {
+      obj.retryAfterMs = Math.round(message.retryAfterMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RequestError>): RequestError {
+    return RequestError.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RequestError>): RequestError {
+    const message = createBaseRequestError();
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.retryAfterMs = object.retryAfterMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchError(): WatchError {
+  return { taskId: "", error: undefined };
+}
+
+export const WatchError: MessageFns<WatchError> = {
+  encode(message: WatchError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.error !== undefined) {
+      RequestError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = RequestError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchError {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+      error: isSet(object.error) ? RequestError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: WatchError): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.error !== undefined) {
+      obj.error = RequestError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchError>): WatchError {
+    return WatchError.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchError>): WatchError {
+    const message = createBaseWatchError();
+    message.taskId = object.taskId ?? "";
+    message.error = (object.error !== undefined && object.error !== null)
+      ? RequestError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseProduceResponse(): ProduceResponse {
+  return { requestId: 0, kind: undefined };
+}
+
+export const ProduceResponse: MessageFns<ProduceResponse> = {
+  encode(message: ProduceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== 0) {
+      writer.uint32(8).uint32(message.requestId);
+    }
+    switch (message.kind?.$case) {
+      case "enqueued":
+        EnqueueResponse.encode(message.kind.value, writer.uint32(18).fork()).join();
+        break;
+      case "error":
+        RequestError.encode(message.kind.value, writer.uint32(26).fork()).join();
+        break;
+      case "state":
+        Task.encode(message.kind.value, writer.uint32(34).fork()).join();
+        break;
+      case "watchError":
+        WatchError.encode(message.kind.value, writer.uint32(42).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProduceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProduceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.requestId = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = { $case: "enqueued", value: EnqueueResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = { $case: "error", value: RequestError.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.kind = { $case: "state", value: Task.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kind = { $case: "watchError", value: WatchError.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProduceResponse {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.Number(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.Number(object.request_id)
+        : 0,
+      kind: isSet(object.enqueued)
+        ? { $case: "enqueued", value: EnqueueResponse.fromJSON(object.enqueued) }
+        : isSet(object.error)
+        ? { $case: "error", value: RequestError.fromJSON(object.error) }
+        : isSet(object.state)
+        ? { $case: "state", value: Task.fromJSON(object.state) }
+        : isSet(object.watchError)
+        ? { $case: "watchError", value: WatchError.fromJSON(object.watchError) }
+        : isSet(object.watch_error)
+        ? { $case: "watchError", value: WatchError.fromJSON(object.watch_error) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: ProduceResponse): unknown {
+    const obj: any = {};
+    if (message.requestId !== 0) {
+      obj.requestId = Math.round(message.requestId);
+    }
+    if (message.kind?.$case === "enqueued") {
+      obj.enqueued = EnqueueResponse.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "error") {
+      obj.error = RequestError.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "state") {
+      obj.state = Task.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "watchError") {
+      obj.watchError = WatchError.toJSON(message.kind.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProduceResponse>): ProduceResponse {
+    return ProduceResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProduceResponse>): ProduceResponse {
+    const message = createBaseProduceResponse();
+    message.requestId = object.requestId ?? 0;
+    switch (object.kind?.$case) {
+      case "enqueued": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "enqueued", value: EnqueueResponse.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "error": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "error", value: RequestError.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "state": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "state", value: Task.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "watchError": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "watchError", value: WatchError.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
 /** BrokerService is the whole broker: producers, workers and watchers all talk to it. */
 export type BrokerServiceDefinition = typeof BrokerServiceDefinition;
 export const BrokerServiceDefinition = {
@@ -5295,6 +5949,38 @@ export const BrokerServiceDefinition = {
       responseStream: true,
       options: {},
     },
+    /**
+     * Produce is a producer's session: one stream that carries what Enqueue carries, without a call
+     * per batch (a call's headers and set-up cost more than the enqueue itself on a fast broker).
+     * Each `enqueue` is stored atomically, as Enqueue stores it, and answered with its `request_id`
+     * once durable: `enqueued` with the tasks, as Enqueue answers, or `error` with the code and
+     * message Enqueue would have failed with (`tasks[i].…` naming the field, the `retry-after-ms`
+     * hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
+     * not end the stream. Answers may come back in another order than the requests went.
+     *
+     * With `watch` set, the broker then pushes each stored task's later states with the request's
+     * `request_id`, as WatchResult does but for the state the answer already carried: every
+     * committed transition, none missed, the last one a final status. `stop_watching` ends such
+     * watches early. Watches count against the broker's watcher limits like WatchResult streams.
+     *
+     * The broker reads a few requests ahead of its answers; past that, and while the client does not
+     * read its answers, it stops reading (HTTP/2 flow control then holds the client back). When the
+     * client ends its side, the broker answers what is in flight and pushes the watched states to
+     * their end, then ends the stream.
+     *
+     * Errors (ending the stream): INVALID_ARGUMENT (a message that is not a valid ProduceRequest, or
+     * a string field that is not valid UTF-8, named in the message), UNAVAILABLE (shutting down,
+     * after answering the requests in flight), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope
+     * is not `producer` or `all`). A broker without this RPC answers UNIMPLEMENTED: use Enqueue.
+     */
+    produce: {
+      name: "Produce",
+      requestType: ProduceRequest as typeof ProduceRequest,
+      requestStream: true,
+      responseType: ProduceResponse as typeof ProduceResponse,
+      responseStream: true,
+      options: {},
+    },
   },
 } as const;
 
@@ -5435,6 +6121,34 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
     request: AsyncIterable<WorkRequest>,
     context: CallContext & CallContextExt,
   ): ServerStreamingMethodResult<DeepPartial<WorkResponse>>;
+  /**
+   * Produce is a producer's session: one stream that carries what Enqueue carries, without a call
+   * per batch (a call's headers and set-up cost more than the enqueue itself on a fast broker).
+   * Each `enqueue` is stored atomically, as Enqueue stores it, and answered with its `request_id`
+   * once durable: `enqueued` with the tasks, as Enqueue answers, or `error` with the code and
+   * message Enqueue would have failed with (`tasks[i].…` naming the field, the `retry-after-ms`
+   * hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
+   * not end the stream. Answers may come back in another order than the requests went.
+   *
+   * With `watch` set, the broker then pushes each stored task's later states with the request's
+   * `request_id`, as WatchResult does but for the state the answer already carried: every
+   * committed transition, none missed, the last one a final status. `stop_watching` ends such
+   * watches early. Watches count against the broker's watcher limits like WatchResult streams.
+   *
+   * The broker reads a few requests ahead of its answers; past that, and while the client does not
+   * read its answers, it stops reading (HTTP/2 flow control then holds the client back). When the
+   * client ends its side, the broker answers what is in flight and pushes the watched states to
+   * their end, then ends the stream.
+   *
+   * Errors (ending the stream): INVALID_ARGUMENT (a message that is not a valid ProduceRequest, or
+   * a string field that is not valid UTF-8, named in the message), UNAVAILABLE (shutting down,
+   * after answering the requests in flight), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope
+   * is not `producer` or `all`). A broker without this RPC answers UNIMPLEMENTED: use Enqueue.
+   */
+  produce(
+    request: AsyncIterable<ProduceRequest>,
+    context: CallContext & CallContextExt,
+  ): ServerStreamingMethodResult<DeepPartial<ProduceResponse>>;
 }
 
 export interface BrokerServiceClient<CallOptionsExt = {}> {
@@ -5574,6 +6288,34 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
     request: AsyncIterable<DeepPartial<WorkRequest>>,
     options?: CallOptions & CallOptionsExt,
   ): AsyncIterable<WorkResponse>;
+  /**
+   * Produce is a producer's session: one stream that carries what Enqueue carries, without a call
+   * per batch (a call's headers and set-up cost more than the enqueue itself on a fast broker).
+   * Each `enqueue` is stored atomically, as Enqueue stores it, and answered with its `request_id`
+   * once durable: `enqueued` with the tasks, as Enqueue answers, or `error` with the code and
+   * message Enqueue would have failed with (`tasks[i].…` naming the field, the `retry-after-ms`
+   * hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
+   * not end the stream. Answers may come back in another order than the requests went.
+   *
+   * With `watch` set, the broker then pushes each stored task's later states with the request's
+   * `request_id`, as WatchResult does but for the state the answer already carried: every
+   * committed transition, none missed, the last one a final status. `stop_watching` ends such
+   * watches early. Watches count against the broker's watcher limits like WatchResult streams.
+   *
+   * The broker reads a few requests ahead of its answers; past that, and while the client does not
+   * read its answers, it stops reading (HTTP/2 flow control then holds the client back). When the
+   * client ends its side, the broker answers what is in flight and pushes the watched states to
+   * their end, then ends the stream.
+   *
+   * Errors (ending the stream): INVALID_ARGUMENT (a message that is not a valid ProduceRequest, or
+   * a string field that is not valid UTF-8, named in the message), UNAVAILABLE (shutting down,
+   * after answering the requests in flight), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope
+   * is not `producer` or `all`). A broker without this RPC answers UNIMPLEMENTED: use Enqueue.
+   */
+  produce(
+    request: AsyncIterable<DeepPartial<ProduceRequest>>,
+    options?: CallOptions & CallOptionsExt,
+  ): AsyncIterable<ProduceResponse>;
 }
 
 function bytesFromBase64(b64: string): Uint8Array {

@@ -432,3 +432,53 @@ class WorkResponse(_message.Message):
     cancel: CancelRequests
     request_id: int
     def __init__(self, tasks: _Optional[_Union[LeaseResponse, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatResponse, _Mapping]] = ..., progress: _Optional[_Union[ReportProgressResponse, _Mapping]] = ..., complete: _Optional[_Union[CompleteResponse, _Mapping]] = ..., cancel: _Optional[_Union[CancelRequests, _Mapping]] = ..., request_id: _Optional[int] = ...) -> None: ...
+
+class ProduceRequest(_message.Message):
+    __slots__ = ("request_id", "enqueue", "stop_watching", "watch")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ENQUEUE_FIELD_NUMBER: _ClassVar[int]
+    STOP_WATCHING_FIELD_NUMBER: _ClassVar[int]
+    WATCH_FIELD_NUMBER: _ClassVar[int]
+    request_id: int
+    enqueue: EnqueueRequest
+    stop_watching: StopWatching
+    watch: bool
+    def __init__(self, request_id: _Optional[int] = ..., enqueue: _Optional[_Union[EnqueueRequest, _Mapping]] = ..., stop_watching: _Optional[_Union[StopWatching, _Mapping]] = ..., watch: _Optional[bool] = ...) -> None: ...
+
+class StopWatching(_message.Message):
+    __slots__ = ("task_ids",)
+    TASK_IDS_FIELD_NUMBER: _ClassVar[int]
+    task_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, task_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RequestError(_message.Message):
+    __slots__ = ("code", "message", "retry_after_ms")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    RETRY_AFTER_MS_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    retry_after_ms: int
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ..., retry_after_ms: _Optional[int] = ...) -> None: ...
+
+class WatchError(_message.Message):
+    __slots__ = ("task_id", "error")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    error: RequestError
+    def __init__(self, task_id: _Optional[str] = ..., error: _Optional[_Union[RequestError, _Mapping]] = ...) -> None: ...
+
+class ProduceResponse(_message.Message):
+    __slots__ = ("request_id", "enqueued", "error", "state", "watch_error")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ENQUEUED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    WATCH_ERROR_FIELD_NUMBER: _ClassVar[int]
+    request_id: int
+    enqueued: EnqueueResponse
+    error: RequestError
+    state: Task
+    watch_error: WatchError
+    def __init__(self, request_id: _Optional[int] = ..., enqueued: _Optional[_Union[EnqueueResponse, _Mapping]] = ..., error: _Optional[_Union[RequestError, _Mapping]] = ..., state: _Optional[_Union[Task, _Mapping]] = ..., watch_error: _Optional[_Union[WatchError, _Mapping]] = ...) -> None: ...

@@ -85,6 +85,11 @@ class BrokerServiceStub:
                 request_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.WorkRequest.SerializeToString,
                 response_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.WorkResponse.FromString,
                 _registered_method=True)
+        self.Produce = channel.stream_stream(
+                '/qtasks.broker.v1.BrokerService/Produce',
+                request_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ProduceRequest.SerializeToString,
+                response_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ProduceResponse.FromString,
+                _registered_method=True)
 
 
 class BrokerServiceServicer:
@@ -245,6 +250,34 @@ class BrokerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Produce(self, request_iterator, context):
+        """Produce is a producer's session: one stream that carries what Enqueue carries, without a call
+        per batch (a call's headers and set-up cost more than the enqueue itself on a fast broker).
+        Each `enqueue` is stored atomically, as Enqueue stores it, and answered with its `request_id`
+        once durable: `enqueued` with the tasks, as Enqueue answers, or `error` with the code and
+        message Enqueue would have failed with (`tasks[i].…` naming the field, the `retry-after-ms`
+        hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
+        not end the stream. Answers may come back in another order than the requests went.
+
+        With `watch` set, the broker then pushes each stored task's later states with the request's
+        `request_id`, as WatchResult does but for the state the answer already carried: every
+        committed transition, none missed, the last one a final status. `stop_watching` ends such
+        watches early. Watches count against the broker's watcher limits like WatchResult streams.
+
+        The broker reads a few requests ahead of its answers; past that, and while the client does not
+        read its answers, it stops reading (HTTP/2 flow control then holds the client back). When the
+        client ends its side, the broker answers what is in flight and pushes the watched states to
+        their end, then ends the stream.
+
+        Errors (ending the stream): INVALID_ARGUMENT (a message that is not a valid ProduceRequest, or
+        a string field that is not valid UTF-8, named in the message), UNAVAILABLE (shutting down,
+        after answering the requests in flight), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope
+        is not `producer` or `all`). A broker without this RPC answers UNIMPLEMENTED: use Enqueue.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BrokerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -297,6 +330,11 @@ def add_BrokerServiceServicer_to_server(servicer, server):
                     servicer.Work,
                     request_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.WorkRequest.FromString,
                     response_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.WorkResponse.SerializeToString,
+            ),
+            'Produce': grpc.stream_stream_rpc_method_handler(
+                    servicer.Produce,
+                    request_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ProduceRequest.FromString,
+                    response_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ProduceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -570,6 +608,33 @@ class BrokerService:
             '/qtasks.broker.v1.BrokerService/Work',
             qtasks_dot_broker_dot_v1_dot_broker__pb2.WorkRequest.SerializeToString,
             qtasks_dot_broker_dot_v1_dot_broker__pb2.WorkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Produce(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/qtasks.broker.v1.BrokerService/Produce',
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.ProduceRequest.SerializeToString,
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.ProduceResponse.FromString,
             options,
             channel_credentials,
             insecure,
