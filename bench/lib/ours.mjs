@@ -20,7 +20,9 @@ function appWithTask(broker, { concurrency = 10, handler = () => 1 } = {}) {
 
 /**
  * Counts the app's RPCs: Enqueue and Complete from the SDK's batchers, Lease by wrapping the
- * connection's `lease`. `onComplete` is called once per outcome the broker acknowledged.
+ * connection's `lease`, and the `complete` requests on the worker's Work streams (its outcomes
+ * take the stream, and unary Completes only when no stream can carry them). `onComplete` is called
+ * once per outcome the broker acknowledged, whichever way it went.
  */
 function instrument(app, onComplete) {
   const conn = app.connection();
@@ -32,14 +34,30 @@ function instrument(app, onComplete) {
     counts.leasedTasks += response.tasks.length;
     return response;
   };
-  const complete = conn.completions.add.bind(conn.completions);
-  conn.completions.add = (item) =>
-    complete(item).then((result) => {
-      counts.completed++;
-      onComplete?.();
-      return result;
-    });
-  return () => ({ ...counts, enqueueRpcs: conn.enqueues.rpcCount, completeRpcs: conn.completions.rpcCount });
+  const countAcknowledged = (completions) => {
+    const complete = completions.add.bind(completions);
+    completions.add = (item) =>
+      complete(item).then((result) => {
+        counts.completed++;
+        onComplete?.();
+        return result;
+      });
+  };
+  countAcknowledged(conn.completions);
+  const sessions = [];
+  const work = conn.work.bind(conn);
+  conn.work = (...args) => {
+    const session = work(...args);
+    sessions.push(session);
+    countAcknowledged(session.completions);
+    return session;
+  };
+  return () => ({
+    ...counts,
+    enqueueRpcs: conn.enqueues.rpcCount,
+    completeRpcs: conn.completions.rpcCount,
+    streamedCompletes: sessions.reduce((sum, session) => sum + session.completions.rpcCount, 0),
+  });
 }
 
 const addMany = (task, n) => Promise.all(Array.from({ length: n }, () => task.addTask(ARGS)));
@@ -84,7 +102,7 @@ export async function drain(broker, n, concurrency) {
   });
   const c = counts();
   await app.close();
-  return { rate: rate(n, ms), rpcsPerTask: { lease: c.lease / n, complete: c.completeRpcs / n }, tasksPerLease: c.leasedTasks / c.lease };
+  return { rate: rate(n, ms), rpcsPerTask: { lease: c.lease / n, complete: c.completeRpcs / n, 'complete on the stream': c.streamedCompletes / n } };
 }
 
 /** 4. Producing and consuming at once: addTask in chunks of 1000 while a c=50 worker runs. */
@@ -100,7 +118,7 @@ export async function endToEnd(broker, n, chunk = 1000) {
   });
   const c = counts();
   await app.close();
-  return { rate: rate(n, ms), rpcsPerTask: { lease: c.lease / n, complete: c.completeRpcs / n, enqueue: c.enqueueRpcs / n } };
+  return { rate: rate(n, ms), rpcsPerTask: { lease: c.lease / n, complete: c.completeRpcs / n, 'complete on the stream': c.streamedCompletes / n, enqueue: c.enqueueRpcs / n } };
 }
 
 /** 5. Idle latency: addTask call → handler start, sequential, worker c=1 idle-waiting. */

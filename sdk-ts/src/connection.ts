@@ -70,7 +70,7 @@ export class BrokerConnection {
    */
   constructor(
     readonly address: string,
-    batchSize: number,
+    private readonly batchSize: number,
     private readonly callTimeoutMs: number,
     security: ConnectionSecurity = {},
   ) {
@@ -123,7 +123,7 @@ export class BrokerConnection {
    * deadline: it lives as long as the worker, until the session or close() cuts it.
    */
   work(start: DeepPartial<WorkStart>, credit: number): WorkSession {
-    return new WorkSession((requests, signal) => this.workStream(requests, signal), start, credit);
+    return new WorkSession((requests, signal) => this.workStream(requests, signal), start, credit, this.batchSize, this.callTimeoutMs);
   }
 
   private async *workStream(requests: AsyncIterable<DeepPartial<WorkRequest>>, signal: AbortSignal): AsyncGenerator<WorkResponse> {

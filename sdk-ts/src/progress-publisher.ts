@@ -1,10 +1,13 @@
 /**
  * Publishes a running task's progress items in order without making the task wait: items that
- * pile up while one report is in flight go together in the next one (and the connection's batcher
+ * pile up while one report is in flight go together in the next one (and the worker's batcher
  * merges reports of tasks that publish at the same moment).
  */
-import type { BrokerConnection } from './connection.js';
+import type { DeepPartial, ProgressItem } from '@qtasks/proto';
 import { encodeJson } from './json.js';
+
+/** Sends one progress item; a refusal is ignored: the task goes on either way. */
+export type SendProgress = (item: DeepPartial<ProgressItem>) => Promise<unknown>;
 
 /** The progress channel of one leased task. */
 export class ProgressPublisher {
@@ -13,7 +16,7 @@ export class ProgressPublisher {
   private inFlight = false;
 
   constructor(
-    private readonly connection: BrokerConnection,
+    private readonly send: SendProgress,
     private readonly taskId: string,
     private readonly leaseToken: string,
   ) {}
@@ -36,8 +39,8 @@ export class ProgressPublisher {
         const items = this.buffer;
         this.buffer = [];
         // One report per item keeps every item a state of its own for watchers; the batcher
-        // sends them in one ReportProgress call, applied in order.
-        await Promise.all(items.map((progress) => this.connection.progress.add({ taskId: this.taskId, leaseToken: this.leaseToken, progress }).catch(() => undefined)));
+        // sends them in one request, applied in order.
+        await Promise.all(items.map((progress) => this.send({ taskId: this.taskId, leaseToken: this.leaseToken, progress }).catch(() => undefined)));
       }
     } finally {
       this.inFlight = false;

@@ -1,10 +1,10 @@
 /**
- * Reporting a run's outcome: through the connection's completions batcher, retried while the
- * broker is unreachable and the lease may still hold.
+ * Reporting a run's outcome (on the Work stream or with a unary Complete: see `worker-reports.ts`),
+ * retried while the broker is unreachable and the lease may still hold.
  */
+import type { Completion, CompletionResult, DeepPartial } from '@qtasks/proto';
 import { Status } from 'nice-grpc';
 import { Backoff, sleep } from './backoff.js';
-import type { BrokerConnection } from './connection.js';
 import { BrokerCallError } from './errors.js';
 import type { Logger } from './logger.js';
 import { workerFailure, type Outcome } from './run-outcome.js';
@@ -16,18 +16,21 @@ export interface ReportedLease {
   readonly leaseToken: string;
 }
 
+/** Sends one outcome and resolves to the broker's answer for it. */
+export type SendCompletion = (completion: DeepPartial<Completion>) => Promise<CompletionResult>;
+
 /**
  * Sends `outcome` and resolves to what became of it; never rejects. Retries with backoff for up
  * to `leaseMs` (past that the lease has run out and the broker decides): the outcome kind the
  * broker accepted, `refused` when it answered no, `unreported` when it could not be told.
  */
-export async function reportOutcome(connection: () => BrokerConnection, lease: ReportedLease, outcome: Outcome, leaseMs: number, logger: Logger): Promise<StopReason> {
+export async function reportOutcome(send: SendCompletion, lease: ReportedLease, outcome: Outcome, leaseMs: number, logger: Logger): Promise<StopReason> {
   let backoff: Backoff | undefined; // made on the first failure: most reports need none
   const giveUpAt = performance.now() + leaseMs;
   let replaced = false;
   for (;;) {
     try {
-      const result = await connection().completions.add({ taskId: lease.taskId, leaseToken: lease.leaseToken, outcome });
+      const result = await send({ taskId: lease.taskId, leaseToken: lease.leaseToken, outcome });
       if (result.accepted) return outcome.$case;
       logger.warn(`the broker refused the outcome: ${result.reason}`);
       return 'refused';

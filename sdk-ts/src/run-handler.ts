@@ -4,13 +4,12 @@
  */
 import type { AsyncTask } from './async-task.js';
 import { abortable } from './backoff.js';
-import type { BrokerConnection } from './connection.js';
 import { TaskContext, type ContextHost } from './context.js';
 import { TaskTimeLimitError } from './errors.js';
 import { AsyncTaskExecutor } from './executor.js';
 import { encodeJson } from './json.js';
 import type { Logger } from './logger.js';
-import { ProgressPublisher } from './progress-publisher.js';
+import { ProgressPublisher, type SendProgress } from './progress-publisher.js';
 import type { LeasedRun } from './run-book.js';
 import { outcomeOf, workerFailure, type Outcome } from './run-outcome.js';
 import type { TaskExecSchema } from './task-exec-schema.js';
@@ -18,13 +17,12 @@ import type { TaskExecSchema } from './task-exec-schema.js';
 /** What a handler's run needs from the worker's app. */
 export interface HandlerHost extends ContextHost {
   readonly tasks: Map<string, TaskExecSchema>;
-  connection(): BrokerConnection;
   /** The `AsyncTask` an echo task receives. */
   echoOf(schema: TaskExecSchema, ctx: TaskContext): AsyncTask;
 }
 
-/** Runs the handler of `run`'s task; resolves to its outcome, never rejects. */
-export async function runHandler(host: HandlerHost, run: LeasedRun, logger: Logger): Promise<Outcome> {
+/** Runs the handler of `run`'s task, its progress sent with `sendProgress`; resolves to its outcome, never rejects. */
+export async function runHandler(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Promise<Outcome> {
   const { task, controller } = run;
   const schema = host.tasks.get(task.taskName);
   if (!schema) return workerFailure('TaskNotRegistered', `no task named "${task.taskName}" is registered in this worker`);
@@ -36,7 +34,7 @@ export async function runHandler(host: HandlerHost, run: LeasedRun, logger: Logg
     const Executor = schema.executor ?? AsyncTaskExecutor;
     const executor = new Executor(schema, task, ctx, {
       createEcho: () => host.echoOf(schema, ctx),
-      publishProgress: (item) => (run.progress ??= new ProgressPublisher(host.connection(), run.taskId, run.leaseToken)).publish(item),
+      publishProgress: (item) => (run.progress ??= new ProgressPublisher(sendProgress, run.taskId, run.leaseToken)).publish(item),
     });
     const value = await abortable(executor.execute(), controller.signal);
     if (run.progress) await run.progress.flushed();

@@ -1,9 +1,27 @@
 /**
- * A worker's side of one Work stream: the requests it sends (start, then credit grants) and the
- * pushes it receives (tasks, cancel requests). Outcomes and heartbeats still go through the
- * connection's batchers; the stream carries what used to need a Lease round trip per batch.
+ * A worker's side of one Work stream: the requests it sends (start, credit grants, and batches of
+ * outcomes, heartbeats and progress) and the pushes it receives (tasks, cancel requests, and the
+ * answers to those batches, matched by `request_id`).
+ *
+ * Outcomes and progress reported in the same event-loop turn travel in one message, like the
+ * connection's batchers coalesce unary calls, and credit granted in that turn rides on it: the
+ * outcome that freed a slot asks for the next task, with no message of its own.
  */
-import type { DeepPartial, WorkRequest, WorkResponse, WorkStart } from '@qtasks/proto';
+import { Status } from 'nice-grpc';
+import type {
+  Completion,
+  CompletionResult,
+  DeepPartial,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  ProgressItem,
+  ProgressResult,
+  WorkRequest,
+  WorkResponse,
+  WorkStart,
+} from '@qtasks/proto';
+import { Batcher } from './batcher.js';
+import { BrokerCallError } from './errors.js';
 
 /** Opens the gRPC stream with the requests to send, cut when `signal` aborts; returns its replies. */
 export type OpenWorkStream = (requests: AsyncIterable<DeepPartial<WorkRequest>>, signal: AbortSignal) => AsyncIterable<WorkResponse>;
@@ -11,26 +29,97 @@ export type OpenWorkStream = (requests: AsyncIterable<DeepPartial<WorkRequest>>,
 /** The most credit the broker accepts granted and not yet used, on one stream. */
 export const MAX_OUTSTANDING_CREDIT = 10_000;
 
+/**
+ * A request on the stream that gets no answer: the stream ended or failed first, or had ended when
+ * it was made, or no answer came within a call's deadline. Whatever it carried may or may not have
+ * reached the broker; the caller sends it again another way (outcomes and heartbeats are safe to
+ * repeat).
+ */
+export class WorkStreamEndedError extends BrokerCallError {
+  constructor(cause?: unknown) {
+    super(Status.UNAVAILABLE, 'the Work stream ended before answering', 'Work', { cause });
+  }
+}
+
+/** The kinds of request that get an answer, and the answer each gets. */
+type Asked = Extract<NonNullable<WorkRequest['kind']>, { $case: 'heartbeat' | 'progress' | 'complete' }>;
+type AnswerTo<C extends Asked['$case']> = Extract<NonNullable<WorkResponse['kind']>, { $case: C }>['value'];
+
+interface Waiting {
+  asked: Asked['$case'];
+  resolve(reply: WorkResponse): void;
+  reject(error: unknown): void;
+}
+
 /** One open Work stream. */
 export class WorkSession {
   private readonly outgoing: DeepPartial<WorkRequest>[] = [];
   private wakeSender: (() => void) | undefined;
   private ended = false;
   private readonly cutter = new AbortController();
-  /** What the broker pushes, until it ends the stream (after {@link end}) or the stream fails. */
+  /** Credit granted and not sent yet: it goes on the next message (see {@link grant}). */
+  private creditToSend = 0;
+  private creditFlushScheduled = false;
+  private lastRequestId = 0;
+  /** Requests sent and not answered yet, by `request_id`. */
+  private readonly waiting = new Map<number, Waiting>();
+  /** What the broker pushes on its own (tasks, cancel requests), until it ends the stream (after {@link end}) or the stream fails. */
   readonly pushes: AsyncIterable<WorkResponse>;
+  /** Coalesces the outcomes of one turn into one `complete` request. */
+  readonly completions: Batcher<DeepPartial<Completion>, CompletionResult>;
+  /** Coalesces the progress items of one turn into one `progress` request. */
+  readonly progress: Batcher<DeepPartial<ProgressItem>, ProgressResult>;
 
-  /** Opens the stream with `start` and an initial `credit`. */
-  constructor(open: OpenWorkStream, start: DeepPartial<WorkStart>, credit: number) {
+  /**
+   * Opens the stream with `start` and an initial `credit`; `maxBatch` is the most items per
+   * request, and a request not answered within `answerTimeoutMs` fails as if the stream had ended
+   * (the stream has no deadline, and a report must not wait forever on a broker that froze).
+   */
+  constructor(
+    open: OpenWorkStream,
+    start: DeepPartial<WorkStart>,
+    credit: number,
+    maxBatch: number,
+    private readonly answerTimeoutMs: number,
+  ) {
     this.outgoing.push({ kind: { $case: 'start', value: start }, credit });
-    this.pushes = open(this.requests(), this.cutter.signal);
+    this.pushes = this.answered(open(this.requests(), this.cutter.signal));
+    // No maxInFlight, unlike the unary batchers: holding outcomes back would hold back the credit
+    // they carry, and the broker already commits the outcomes that arrive together as one.
+    this.completions = new Batcher({
+      maxBatch,
+      // The worker acts on `accepted` and `reason` only: the tasks would be encoded and decoded for nothing.
+      send: async (completions) => (await this.ask({ $case: 'complete', value: { completions, omitTasks: true } })).results,
+    });
+    this.progress = new Batcher({ maxBatch, send: async (items) => (await this.ask({ $case: 'progress', value: { items } })).results });
   }
 
-  /** Tells the broker the worker can take `credit` more tasks. */
+  /** True until {@link end}: requests may still be sent. */
+  get open(): boolean {
+    return !this.ended;
+  }
+
+  /**
+   * Tells the broker the worker can take `credit` more tasks. The grant waits for the end of the
+   * turn, so that the outcome batch of the slot that freed it carries it; alone only if none does.
+   */
   grant(credit: number): void {
     if (credit <= 0 || this.ended) return;
-    this.outgoing.push({ credit });
-    this.wakeSender?.();
+    this.creditToSend += credit;
+    if (this.creditFlushScheduled) return;
+    this.creditFlushScheduled = true;
+    // Two turns: the batchers flush on the first (setImmediate), and take the credit with them.
+    setImmediate(() =>
+      setImmediate(() => {
+        this.creditFlushScheduled = false;
+        if (this.creditToSend > 0 && !this.ended) this.send({});
+      }),
+    );
+  }
+
+  /** One Heartbeat on the stream: keeps these leases alive. @throws WorkStreamEndedError */
+  heartbeat(request: DeepPartial<HeartbeatRequest>): Promise<HeartbeatResponse> {
+    return this.ask({ $case: 'heartbeat', value: request });
   }
 
   /** Ends the worker's side: the broker answers what is in flight, then ends the stream. */
@@ -45,12 +134,66 @@ export class WorkSession {
     this.cutter.abort();
   }
 
+  /** Sends one request that the broker answers, and resolves to the answer. */
+  private async ask<C extends Asked['$case']>(kind: DeepPartial<Extract<Asked, { $case: C }>>): Promise<AnswerTo<C>> {
+    if (this.ended) throw new WorkStreamEndedError();
+    // request_id is a uint32 and 0 marks the broker's own pushes: wrap around past 0.
+    this.lastRequestId = (this.lastRequestId % 0xffff_ffff) + 1;
+    const requestId = this.lastRequestId;
+    let timer: NodeJS.Timeout | undefined;
+    const reply = await new Promise<WorkResponse>((resolve, reject) => {
+      this.waiting.set(requestId, { asked: kind.$case, resolve, reject });
+      this.send({ kind: kind as DeepPartial<WorkRequest>['kind'], requestId });
+      timer = setTimeout(() => {
+        this.waiting.delete(requestId);
+        reject(new WorkStreamEndedError(new Error(`no answer within ${this.answerTimeoutMs} ms`)));
+      }, this.answerTimeoutMs);
+    }).finally(() => clearTimeout(timer));
+    return reply.kind!.value as AnswerTo<C>;
+  }
+
+  /** Queues `request` with all the credit not sent yet. */
+  private send(request: DeepPartial<WorkRequest>): void {
+    this.outgoing.push({ ...request, credit: this.creditToSend });
+    this.creditToSend = 0;
+    this.wakeSender?.();
+  }
+
   private async *requests(): AsyncGenerator<DeepPartial<WorkRequest>> {
     for (;;) {
       while (this.outgoing.length > 0) yield this.outgoing.shift()!;
       if (this.ended) return;
       await new Promise<void>((resolve) => (this.wakeSender = resolve));
       this.wakeSender = undefined;
+    }
+  }
+
+  /**
+   * The broker's replies with the answers taken out and handed to their requests. Once the stream
+   * is over, requests still unanswered fail with {@link WorkStreamEndedError}.
+   */
+  private async *answered(replies: AsyncIterable<WorkResponse>): AsyncGenerator<WorkResponse> {
+    let cause: unknown;
+    try {
+      for await (const reply of replies) {
+        if (reply.requestId === 0) {
+          yield reply;
+          continue;
+        }
+        const waiting = this.waiting.get(reply.requestId);
+        this.waiting.delete(reply.requestId);
+        if (waiting && reply.kind?.$case === waiting.asked) waiting.resolve(reply);
+        else waiting?.reject(new BrokerCallError(Status.INTERNAL, `the broker answered a ${waiting.asked} with ${reply.kind?.$case}`, 'Work'));
+      }
+    } catch (error) {
+      cause = error;
+      throw error;
+    } finally {
+      // No more answers can come: what is unanswered goes another way.
+      this.ended = true;
+      for (const waiting of this.waiting.values()) waiting.reject(new WorkStreamEndedError(cause));
+      this.waiting.clear();
+      this.wakeSender?.();
     }
   }
 }

@@ -3,15 +3,17 @@
  *
  * The worker holds one Work stream (`work-session.ts`) and grants the broker credit for as many
  * tasks as it has free slots (`maxTasksProcess`) plus `prefetchTasks` to hold in hand; the broker
- * pushes tasks the moment they are ready, and cancel requests at once. Each slot that frees grants
- * one more credit, so no task waits on a Lease round trip. Each leased task is a run with one state in the
+ * pushes tasks the moment they are ready, and cancel requests at once. Outcomes, heartbeats and
+ * progress go up the same stream in batches (`worker-reports.ts`; unary calls when no stream is
+ * open), and each slot that frees grants one more credit on the outcome batch that freed it, so no
+ * task waits on a Lease round trip. Each leased task is a run with one state in the
  * worker's {@link RunBook} (`run-state.ts` has the moves): `held` in hand until a slot frees (in
  * lease order), `running` while its handler holds a slot, `reporting` once its outcome is decided
- * and handed to the completions batcher, `settled` once the broker has acknowledged it or there is
+ * and handed to be reported, `settled` once the broker has acknowledged it or there is
  * nothing left to report. A slot is freed as soon as the outcome is decided, so its credit goes
- * out while that Complete is still in flight (the broker commits writes that arrive together as
+ * out with that outcome, before it is durable (the broker commits writes that arrive together as
  * one). Every run that holds its task's current lease, in any phase but settled, is renewed by one
- * heartbeat call every third of the lease (`heartbeats.ts`), and a graceful stop waits for every
+ * heartbeat every third of the lease (`heartbeats.ts`), and a graceful stop waits for every
  * run to settle. A task that throws only fails its own run; a broker that goes away is retried
  * with backoff.
  */
@@ -20,6 +22,7 @@ import { hostname } from 'node:os';
 import type { HeartbeatResult, LeasedTask, WorkResponse } from '@qtasks/proto';
 import { Backoff, sleep } from './backoff.js';
 import type { QTasksConfig } from './config.js';
+import type { BrokerConnection } from './connection.js';
 import { QTasksError, TaskCancelError } from './errors.js';
 import { Heartbeats, monotonicDeadline } from './heartbeats.js';
 import { prefixedLogger, type Logger } from './logger.js';
@@ -31,12 +34,14 @@ import { HELD, type StopReason } from './run-state.js';
 import { Task, type ResultWaiter } from './task.js';
 import type { TaskExecSchema } from './task-exec-schema.js';
 import { MAX_OUTSTANDING_CREDIT, type WorkSession } from './work-session.js';
+import { WorkerReports } from './worker-reports.js';
 
 /** What the worker needs from its app. */
 export interface WorkerHost extends HandlerHost, ResultWaiter {
   readonly name: string;
   readonly config: QTasksConfig;
   readonly logger: Logger;
+  connection(): BrokerConnection;
 }
 
 /** Where a worker is in its life. */
@@ -50,6 +55,8 @@ export class Worker {
   /** Every leased run, with its one state, from its lease until it settles. */
   private readonly runs = new RunBook();
   private readonly heartbeats: Heartbeats<LeasedRun>;
+  /** Outcomes, heartbeats and progress: on the open Work stream, else unary. */
+  private readonly reports: WorkerReports;
   /**
    * False after a task with a time limit came while no slot was free: the broker counts that
    * limit from the lease, so such a task must not wait in hand (it was given back at once), and
@@ -66,12 +73,16 @@ export class Worker {
   private stoppedPromise: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: WorkerHost) {
+    this.reports = new WorkerReports(
+      () => host.connection(),
+      () => this.session,
+    );
     this.heartbeats = new Heartbeats<LeasedRun>({
       leaseMs: () => host.config.leaseMs,
       // Runs awaiting the acknowledgement of their outcome are renewed too: a Complete that is
       // being retried must not find the lease expired.
       leases: () => this.runs.leases(),
-      send: (request) => host.connection().heartbeat(request),
+      send: (request) => this.reports.heartbeat(request),
       answered: (run, result) => this.heard(run, result),
       failed: (error) => host.logger.warn(`[qtasks worker ${this.id}] heartbeat failed; retrying at the next beat`, error),
     });
@@ -317,7 +328,7 @@ export class Worker {
   /** Runs one task's handler, frees its slot as soon as the outcome is decided, then reports it; never throws. */
   private async run(run: LeasedRun): Promise<void> {
     const logger = this.loggerOf(run);
-    const outcome = await runHandler(this.host, run, logger);
+    const outcome = await runHandler(this.host, run, (item) => this.reports.progress(item), logger);
     const lost: unknown = run.controller.signal.reason;
     if (lost instanceof LeaseLostError) {
       this.settle(run, 'lease-lost');
@@ -333,7 +344,7 @@ export class Worker {
 
   /** Reports `run`'s decided outcome, then settles it with what became of the report. */
   private async report(run: LeasedRun, outcome: Outcome, logger: Logger): Promise<void> {
-    this.settle(run, await reportOutcome(() => this.host.connection(), run, outcome, this.host.config.leaseMs, logger));
+    this.settle(run, await reportOutcome((completion) => this.reports.complete(completion), run, outcome, this.host.config.leaseMs, logger));
   }
 
   /** Forgets a run that is done with; the heartbeats stop when no lease is left to renew. */

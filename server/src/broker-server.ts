@@ -27,6 +27,8 @@ export interface ServerStats extends BrokerStats {
   openCalls: number;
   /** Reply bytes written and not yet taken by their clients. */
   unsentReplyBytes: number;
+  /** Calls received since the start, by method name (see `transport/call-guard.ts`). */
+  callsByMethod: Record<string, number>;
 }
 
 /** A broker serving gRPC. */
@@ -113,7 +115,7 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
     host,
     port,
     address: `${host}:${port}`,
-    stats: () => ({ ...broker.stats(), openCalls: guard.openCalls, unsentReplyBytes: unsent.bytes }),
+    stats: () => ({ ...broker.stats(), openCalls: guard.openCalls, unsentReplyBytes: unsent.bytes, callsByMethod: { ...guard.callsByMethod } }),
     close: () =>
       (closing ??= (async () => {
         health.setStatus('unhealthy');

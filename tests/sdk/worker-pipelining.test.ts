@@ -5,10 +5,10 @@
  * lease, a graceful stop waits for it), also when the broker leases the same task again in the
  * meantime.
  *
- * Nothing here is timed. The tests hold Complete calls with a gate wrapped around the
- * connection's completions batcher (`holdCompletes`), and watch the heartbeats the worker sends
- * (`recordHeartbeats`); every wait is for an event, bounded by `within` so that a broken worker
- * fails the test instead of hanging it.
+ * Nothing here is timed. The tests hold outcomes with a gate wrapped around the completions
+ * batchers (`holdCompletes`), and watch the heartbeats the worker sends (`recordHeartbeats`), on
+ * both ways they can go: the Work stream and the unary calls (`everyRoute`); every wait is for an
+ * event, bounded by `within` so that a broken worker fails the test instead of hanging it.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -76,6 +76,21 @@ async function hasSettled(promise: Promise<unknown>): Promise<boolean> {
   return settled;
 }
 
+/** The two ways a worker reports: the connection's unary calls, and each Work stream it opens. */
+type ReportRoute = Pick<ReturnType<QTasks['connection']>, 'completions' | 'heartbeat'>;
+
+/** Runs `patch` on the unary route now and on the route of every Work stream the worker opens from now on. */
+function everyRoute(app: QTasks, patch: (route: ReportRoute) => void): void {
+  const conn = app.connection();
+  patch(conn);
+  const work = conn.work.bind(conn);
+  conn.work = (...args) => {
+    const session = work(...args);
+    patch(session);
+    return session;
+  };
+}
+
 /**
  * Holds the outcomes of the tasks in `taskIds` until `release` opens: `before` keeps the outcome
  * from the broker (the lease must stay alive meanwhile); `after` sends it and holds the answer
@@ -84,42 +99,44 @@ async function hasSettled(promise: Promise<unknown>): Promise<boolean> {
  * have been answered.
  */
 function holdCompletes(app: QTasks, taskIds: () => string[], where: 'before' | 'after') {
-  const completions = app.connection().completions;
-  const add = completions.add.bind(completions);
   const release = gate();
   heldGates.push(release);
   const handedOver = gate();
   const allAnswered = gate();
   const unanswered = new Set<string>();
-  completions.add = (item) => {
-    if (!taskIds().includes(item.taskId!)) return add(item);
-    unanswered.add(item.taskId!);
-    handedOver.open();
-    const answered = where === 'before' ? release.promise.then(() => add(item)) : add(item).then((result) => release.promise.then(() => result));
-    return answered.finally(() => {
-      unanswered.delete(item.taskId!);
-      if (unanswered.size === 0) allAnswered.open();
-    });
-  };
+  everyRoute(app, ({ completions }) => {
+    const add = completions.add.bind(completions);
+    completions.add = (item) => {
+      if (!taskIds().includes(item.taskId!)) return add(item);
+      unanswered.add(item.taskId!);
+      handedOver.open();
+      const answered = where === 'before' ? release.promise.then(() => add(item)) : add(item).then((result) => release.promise.then(() => result));
+      return answered.finally(() => {
+        unanswered.delete(item.taskId!);
+        if (unanswered.size === 0) allAnswered.open();
+      });
+    };
+  });
   return { release: release.open, handedOver: handedOver.promise, allAnswered: allAnswered.promise, unanswered };
 }
 
 /** Every heartbeat's task ids, in order; `waitFor(n, id)` resolves once n heartbeats named `id`. */
 function recordHeartbeats(app: QTasks) {
-  const conn = app.connection();
-  const heartbeat = conn.heartbeat.bind(conn);
   const beats: string[][] = [];
   const waiters: { id: string; count: number; resolve(): void }[] = [];
   const countOf = (id: string): number => beats.filter((ids) => ids.includes(id)).length;
-  conn.heartbeat = async (request) => {
-    const response = await heartbeat(request);
-    beats.push((request.items ?? []).map((item) => item.taskId!));
-    for (const waiter of waiters.splice(0)) {
-      if (countOf(waiter.id) >= waiter.count) waiter.resolve();
-      else waiters.push(waiter);
-    }
-    return response;
-  };
+  everyRoute(app, (route) => {
+    const heartbeat = route.heartbeat.bind(route);
+    route.heartbeat = async (request) => {
+      const response = await heartbeat(request);
+      beats.push((request.items ?? []).map((item) => item.taskId!));
+      for (const waiter of waiters.splice(0)) {
+        if (countOf(waiter.id) >= waiter.count) waiter.resolve();
+        else waiters.push(waiter);
+      }
+      return response;
+    };
+  });
   return {
     countOf,
     waitFor: (count: number, id: string): Promise<void> =>

@@ -10,11 +10,14 @@ import (
 	"google.golang.org/grpc/codes"
 )
 
-// completer sends outcomes in batches: whatever was reported while the previous Complete call
-// was in flight travels in the next one.
+// completer sends outcomes in batches: whatever was reported while the previous batch was in
+// flight travels in the next one. A batch takes the Work stream when one is open, and carries the
+// credit freed meanwhile; a unary Complete otherwise, or when the stream ends before answering.
 type completer struct {
 	client *Client
 	logger *slog.Logger
+	// stream is the open Work stream, or nil.
+	stream func() *workStream
 	items  chan *pendingCompletion
 	done   chan struct{}
 }
@@ -29,8 +32,8 @@ type pendingCompletion struct {
 	sent chan struct{}
 }
 
-func newCompleter(client *Client, logger *slog.Logger) *completer {
-	c := &completer{client: client, logger: logger, items: make(chan *pendingCompletion, 256), done: make(chan struct{})}
+func newCompleter(client *Client, logger *slog.Logger, stream func() *workStream) *completer {
+	c := &completer{client: client, logger: logger, stream: stream, items: make(chan *pendingCompletion, 256), done: make(chan struct{})}
 	go c.loop()
 	return c
 }
@@ -65,7 +68,46 @@ func (c *completer) loop() {
 				break drain
 			}
 		}
-		c.send(batch)
+		if !c.sendOnStream(batch) {
+			c.send(batch)
+		}
+	}
+}
+
+// sendOnStream delivers one batch on the open Work stream; false when there is none or it ended
+// before answering (the batch is then sent unary, which is safe: Complete is idempotent).
+func (c *completer) sendOnStream(batch []*pendingCompletion) bool {
+	ws := c.stream()
+	if ws == nil {
+		return false
+	}
+	results, err := ws.complete(completionsOf(batch), c.client.callTimeout)
+	if err != nil {
+		return false
+	}
+	c.answered(batch, results)
+	return true
+}
+
+// completionsOf is the outcomes of a batch.
+func completionsOf(batch []*pendingCompletion) []*brokerv1.Completion {
+	completions := make([]*brokerv1.Completion, len(batch))
+	for i, p := range batch {
+		completions[i] = p.completion
+	}
+	return completions
+}
+
+// answered logs the outcomes the broker refused (a stale lease: not to be retried) and releases
+// every reporter of the batch.
+func (c *completer) answered(batch []*pendingCompletion, results []*brokerv1.CompletionResult) {
+	for i, result := range results {
+		if !result.GetAccepted() && i < len(batch) {
+			c.logger.Warn("qtasks worker: the broker refused an outcome", "task", result.GetTaskId(), "reason", result.GetReason())
+		}
+	}
+	for _, p := range batch {
+		close(p.sent)
 	}
 }
 
@@ -76,21 +118,10 @@ func (c *completer) loop() {
 func (c *completer) send(batch []*pendingCompletion) {
 	failures := 0
 	for len(batch) > 0 {
-		completions := make([]*brokerv1.Completion, len(batch))
-		for i, p := range batch {
-			completions[i] = p.completion
-		}
 		// OmitTasks: the worker reads only Accepted and Reason.
-		resp, err := unary(context.Background(), c.client, "Complete", 0, c.client.rpc.Complete, &brokerv1.CompleteRequest{Completions: completions, OmitTasks: true})
+		resp, err := unary(context.Background(), c.client, "Complete", 0, c.client.rpc.Complete, &brokerv1.CompleteRequest{Completions: completionsOf(batch), OmitTasks: true})
 		if err == nil {
-			for i, result := range resp.GetResults() {
-				if !result.GetAccepted() && i < len(batch) {
-					c.logger.Warn("qtasks worker: the broker refused an outcome", "task", result.GetTaskId(), "reason", result.GetReason())
-				}
-			}
-			for _, p := range batch {
-				close(p.sent)
-			}
+			c.answered(batch, resp.GetResults())
 			return
 		}
 		e := err.(*Error)

@@ -2,6 +2,7 @@ package qtasks
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	brokerv1 "github.com/qtasks/qtasks-broker/clients/go/gen/qtasks/broker/v1"
@@ -40,10 +41,7 @@ func (w *Worker) heartbeat() {
 		}
 		// A beat that gets no answer within half a lease is late anyway: the next one may do better.
 		ctx, cancel := context.WithTimeout(context.Background(), w.opts.LeaseDuration/2)
-		resp, err := unary(ctx, w.client, "Heartbeat", 0, w.client.rpc.Heartbeat, &brokerv1.HeartbeatRequest{
-			Items:    items,
-			ExtendMs: millis(w.opts.LeaseDuration),
-		})
+		resp, err := w.sendHeartbeat(ctx, &brokerv1.HeartbeatRequest{Items: items, ExtendMs: millis(w.opts.LeaseDuration)})
 		cancel()
 		if err != nil {
 			w.opts.Logger.Warn("qtasks worker: Heartbeat failed; retrying at the next beat", "worker", w.opts.WorkerID, "error", err)
@@ -62,4 +60,16 @@ func (w *Worker) heartbeat() {
 			}
 		}
 	}
+}
+
+// sendHeartbeat renews leases on the open Work stream, or with a unary Heartbeat when there is none
+// or it ends before answering.
+func (w *Worker) sendHeartbeat(ctx context.Context, req *brokerv1.HeartbeatRequest) (*brokerv1.HeartbeatResponse, error) {
+	if ws := w.stream.Load(); ws != nil {
+		resp, err := ws.heartbeat(ctx, req)
+		if !errors.Is(err, errStreamEnded) {
+			return resp, err
+		}
+	}
+	return unary(ctx, w.client, "Heartbeat", 0, w.client.rpc.Heartbeat, req)
 }

@@ -39,7 +39,8 @@ type pushed struct {
 }
 
 // session runs one Work stream until ctx ends (then it closes its side, gives back what the
-// broker still pushes, and returns nil) or the stream fails (it returns the error).
+// broker still pushes, and returns nil) or the stream fails (it returns the error). While it is
+// open, outcomes and heartbeats take it (see workStream); they go unary otherwise.
 func (w *Worker) session(ctx context.Context, taskParent context.Context, queues []string) error {
 	// The stream outlives ctx: on a stop, the worker half-closes it and reads it to its end, so
 	// that no task pushed meanwhile is left leased to no one.
@@ -49,36 +50,30 @@ func (w *Worker) session(ctx context.Context, taskParent context.Context, queues
 	if err != nil {
 		return err
 	}
+	ws := newWorkStream(stream, func() int { return w.opts.Concurrency - w.busy() })
 	incoming := make(chan pushed, 16)
-	go receive(streamCtx, stream, incoming)
-
-	// granted is the credit given and not yet used: the free slots already promised to the broker.
-	granted := min(w.opts.Concurrency-w.busy(), maxOutstandingCredit)
-	err = stream.Send(&brokerv1.WorkRequest{
-		Kind:   &brokerv1.WorkRequest_Start{Start: &brokerv1.WorkStart{WorkerId: w.opts.WorkerID, Queues: queues, LeaseMs: millis(w.opts.LeaseDuration)}},
-		Credit: int32(granted),
-	})
-	if err != nil {
+	go receive(streamCtx, ws, incoming)
+	if err := ws.start(&brokerv1.WorkStart{WorkerId: w.opts.WorkerID, Queues: queues, LeaseMs: millis(w.opts.LeaseDuration)}); err != nil {
 		return err
 	}
+	w.stream.Store(ws)
+	defer w.stream.CompareAndSwap(ws, nil)
 	for {
 		select {
 		case <-w.slotFreed:
-			if free := min(w.opts.Concurrency-w.busy(), maxOutstandingCredit) - granted; free > 0 {
-				granted += free
-				if err := stream.Send(&brokerv1.WorkRequest{Credit: int32(free)}); err != nil {
-					// The stream is over: what the broker pushed before its end still counts.
-					return w.drain(ctx, taskParent, incoming)
-				}
+			// Credit not taken by an outcome (a run that lost its lease, say) goes on its own.
+			if err := ws.grant(); err != nil {
+				// The stream is over: what the broker pushed before its end still counts.
+				return w.drain(ctx, taskParent, incoming)
 			}
 		case msg := <-incoming:
 			if msg.err != nil {
 				return msg.err
 			}
-			granted -= len(msg.tasks)
+			ws.used(len(msg.tasks))
 			w.take(ctx, taskParent, msg)
 		case <-ctx.Done():
-			_ = stream.CloseSend()
+			ws.closeSend()
 			// A broker that vanished without closing the connection would hold the stop forever:
 			// past a call's deadline, the stream is cut (the broker gives back what it had not sent).
 			cut := time.AfterFunc(w.client.callTimeout, cancelStream)
@@ -118,19 +113,24 @@ func (w *Worker) drain(ctx context.Context, taskParent context.Context, incoming
 	return errors.New("the Work stream ended")
 }
 
-// receive hands every message of the stream to incoming, then its end, and closes incoming
-// (io.EOF, a clean end, is passed on as an error: the session did not end it). It gives up when
-// ctx ends, so that it never blocks on a session that has returned.
-func receive(ctx context.Context, stream brokerv1.BrokerService_WorkClient, incoming chan<- pushed) {
+// receive hands every answer of the stream to its request, and every push (tasks, cancel
+// requests), then the stream's end, to incoming, and closes incoming (io.EOF, a clean end, is
+// passed on as an error: the session did not end it). It gives up when ctx ends, so that it never
+// blocks on a session that has returned.
+func receive(ctx context.Context, ws *workStream, incoming chan<- pushed) {
 	defer close(incoming)
+	defer ws.ended()
 	for {
 		msg := pushed{}
-		resp, err := stream.Recv()
+		resp, err := ws.stream.Recv()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				err = errors.New("the broker ended the Work stream")
 			}
 			msg.err = err
+		} else if resp.GetRequestId() != 0 {
+			ws.answered(resp)
+			continue
 		} else {
 			msg.tasks, msg.cancels = resp.GetTasks().GetTasks(), resp.GetCancel().GetTasks()
 		}
@@ -160,13 +160,18 @@ func (w *Worker) cancelRuns(requests []*brokerv1.CancelRequest) {
 }
 
 // giveBack releases tasks pushed after the worker began to stop: ready again at once, the
-// attempt not counted.
+// attempt not counted. It does not wait for the answers: the session goroutine that calls it must
+// go on reading the stream, which may carry them. Run waits for them with the tasks.
 func (w *Worker) giveBack(tasks []*brokerv1.LeasedTask) {
 	for _, leased := range tasks {
-		w.outcomes.report(&brokerv1.Completion{
-			TaskId:     leased.GetTask().GetId(),
-			LeaseToken: leased.GetLeaseToken(),
-			Outcome:    &brokerv1.Completion_Released{Released: &brokerv1.Released{}},
-		}, w.opts.LeaseDuration)
+		w.tasksDone.Add(1)
+		go func() {
+			defer w.tasksDone.Done()
+			w.outcomes.report(&brokerv1.Completion{
+				TaskId:     leased.GetTask().GetId(),
+				LeaseToken: leased.GetLeaseToken(),
+				Outcome:    &brokerv1.Completion_Released{Released: &brokerv1.Released{}},
+			}, w.opts.LeaseDuration)
+		}()
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	brokerv1 "github.com/qtasks/qtasks-broker/clients/go/gen/qtasks/broker/v1"
@@ -56,9 +57,10 @@ type WorkerOptions struct {
 //
 // The worker holds one Work stream: it grants the broker as much credit as it has free slots, and
 // the broker pushes tasks the moment they are ready, and cancel requests at once (the task's
-// context is cancelled). Each freed slot grants one more credit, so no task waits on a Lease
-// round trip. Running tasks share one Heartbeat call every third of the lease.
-// Outcomes are sent in batches: a handler's result becomes Success (its JSON), an error becomes
+// context is cancelled). Outcomes and heartbeats go up the same stream (unary calls when no stream
+// is open): running tasks share one heartbeat every third of the lease, and outcomes are sent in
+// batches, each carrying the credit of the slots freed by the handlers that returned, so no task
+// waits on a Lease round trip. A handler's result becomes Success (its JSON), an error becomes
 // a Failure whose type is the error's type (see [TypedError], [WithType]; a Go error type's name
 // otherwise, "Error" for plain errors.New errors, "Panic" for a panic) and which is retryable
 // unless marked [Permanent]. A handler that does not return once its context is cancelled is left
@@ -73,18 +75,25 @@ type Worker struct {
 	running map[string]*runningTask
 	// stale counts runs whose task the broker handed out again while they still run: out of
 	// running (their lease is another's) but still holding a slot until their goroutine ends.
-	stale  int
-	active bool
+	stale int
+	// reporting counts runs whose handler is done and whose outcome is being reported: still
+	// heartbeated, but their slot is free again (its credit goes with the outcome).
+	reporting int
+	active    bool
 	// slotFreed gets a value (without blocking) each time a task ends.
 	slotFreed chan struct{}
 	tasksDone sync.WaitGroup
 	outcomes  *completer
+	// stream is the open Work stream, if any: outcomes and heartbeats take it.
+	stream atomic.Pointer[workStream]
 }
 
 type runningTask struct {
 	taskID string
 	token  string
 	cancel context.CancelCauseFunc
+	// reporting is set once its handler is done (see Worker.reporting).
+	reporting bool
 }
 
 // NewWorker creates a worker on client; register handlers with [Worker.Handle], then call
@@ -136,11 +145,12 @@ func (w *Worker) Running() int {
 	return len(w.running)
 }
 
-// busy is the slots taken: running tasks, and runs that lost their lease but have not returned.
+// busy is the slots taken: running tasks, and runs that lost their lease but have not returned,
+// less the runs only reporting their outcome.
 func (w *Worker) busy() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.running) + w.stale
+	return len(w.running) + w.stale - w.reporting
 }
 
 // Run leases and runs tasks until ctx ends, then stops gracefully: it leases no more, lets the
@@ -161,7 +171,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	// Tasks run under a context that outlives ctx by the grace period.
 	taskParent, stopTasks := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer stopTasks(nil)
-	w.outcomes = newCompleter(w.client, w.opts.Logger)
+	w.outcomes = newCompleter(w.client, w.opts.Logger, w.stream.Load)
 	heartbeatsDone := make(chan struct{})
 	stopHeartbeats := make(chan struct{})
 	go func() {
@@ -247,17 +257,24 @@ func (w *Worker) launch(parent context.Context, leased *brokerv1.LeasedTask) {
 				"type", f.GetError().GetType(), "error", f.GetError().GetMessage(), "retryable", f.GetRetryable())
 		}
 		outcome.TaskId, outcome.LeaseToken = task.ID, run.token
+		w.mu.Lock()
+		run.reporting = true
+		w.reporting++
+		w.mu.Unlock()
 		w.outcomes.report(outcome, w.opts.LeaseDuration)
 	}()
 }
 
-// finished forgets a task that ended and frees its slot.
+// finished forgets a task that ended and frees its slot (if its outcome did not already).
 func (w *Worker) finished(run *runningTask) {
 	w.mu.Lock()
 	if w.running[run.taskID] == run {
 		delete(w.running, run.taskID)
 	} else {
 		w.stale--
+	}
+	if run.reporting {
+		w.reporting--
 	}
 	w.mu.Unlock()
 	select {

@@ -276,3 +276,44 @@ func TestTimeLimitAndSelfCancel(t *testing.T) {
 		t.Fatalf("a task that cancelled itself: %+v %v; want cancel with its reason, not retried", gaveUp, err)
 	}
 }
+
+// The worker's outcomes and heartbeats take its Work stream: a worker that completes many tasks,
+// one of them outliving its lease (so it must be heartbeated), makes no unary Complete or
+// Heartbeat call at all.
+func TestOutcomesAndHeartbeatsGoOnTheWorkStream(t *testing.T) {
+	ctx := testContext(t, 20*time.Second)
+	rpcs := newRPCCounter()
+	client := dial(t, addr, rpcs.option())
+	name, slow := unique(t, "quick"), unique(t, "slow")
+	worker := qtasks.NewWorker(client, qtasks.WorkerOptions{Concurrency: 4, LeaseDuration: time.Second})
+	worker.Handle(name, func(ctx context.Context, call *qtasks.Call) (any, error) { return call.Attempt(), nil })
+	worker.Handle(slow, func(ctx context.Context, call *qtasks.Call) (any, error) {
+		select {
+		case <-time.After(2 * time.Second): // twice its lease: only heartbeats keep it
+			return "slow", nil
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+	})
+	specs := []qtasks.Spec{{Name: slow}}
+	for range 40 {
+		specs = append(specs, qtasks.Spec{Name: name})
+	}
+	tasks, err := client.Enqueue(ctx, specs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runWorker(t, worker)
+	for _, task := range tasks {
+		final, err := client.Wait(ctx, task.ID)
+		if err != nil || final.Status != qtasks.StatusSuccess || final.Attempt != 1 {
+			t.Fatalf("task %s: %s at attempt %d (%v); want success at attempt 1", task.ID, final.Status, final.Attempt, err)
+		}
+	}
+	stop()
+	for _, method := range []string{"Complete", "Heartbeat", "Lease"} {
+		if calls, _ := rpcs.count(method); calls != 0 {
+			t.Errorf("%d unary %s calls; want none: the Work stream carries them", calls, method)
+		}
+	}
+}

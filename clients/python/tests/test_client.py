@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Callable, Dict, List
 
 import grpc
@@ -210,38 +211,55 @@ def test_tasks_run_in_parallel_up_to_concurrency(producer: Producer, make_worker
 
 
 class CountingInterceptor(grpc.UnaryUnaryClientInterceptor):
-    """Records the size of every Complete call; can hold the first one until a condition holds."""
+    """Counts the unary calls a client makes, by method (the Work stream is no unary call)."""
 
     def __init__(self) -> None:
-        self.complete_sizes: List[int] = []
-        self.hold_first_until: Callable[[int], bool] = lambda size: True
+        self.calls: Dict[str, int] = {}
 
     def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
-        if client_call_details.method.endswith("/Complete"):
-            if not self.complete_sizes:
-                condition = threading.Condition()
-                with condition:
-                    condition.wait_for(lambda: self.hold_first_until(len(request.completions)), timeout=10)
-            self.complete_sizes.append(len(request.completions))
+        method = client_call_details.method.rsplit("/", 1)[-1]
+        self.calls[method] = self.calls.get(method, 0) + 1
         return continuation(client_call_details, request)
 
 
-def test_completions_made_together_share_one_complete_call(producer: Producer, make_worker: Callable[..., Worker], name: str) -> None:
-    interceptor = CountingInterceptor()
-    worker = make_worker(concurrency=5, interceptors=[interceptor])
-    # Hold the first Complete until every other outcome is queued behind it: they must then all
-    # travel in one more call, not one each.
-    interceptor.hold_first_until = lambda size: size + worker._completions.pending() >= 5
+def test_completions_made_together_share_one_request(producer: Producer, make_worker: Callable[..., Worker], name: str) -> None:
+    worker = make_worker(concurrency=5)
     barrier = threading.Barrier(5, timeout=10)
     worker.register(name, lambda i: barrier.wait() * 0 + i)
     running(worker)
+    # Hold the first batch until every other outcome is queued behind it: they must then all
+    # travel in one more request, not one each.
+    batcher = worker._completions
+    send, sizes = batcher._send, []
+
+    def held_send(batch):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 10
+        while not sizes and len(batch) + batcher.pending() < 5 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        sizes.append(len(batch))
+        send(batch)
+
+    batcher._send = held_send  # type: ignore[method-assign]
     tasks = producer.enqueue_many([TaskSpec(name, [i]) for i in range(5)])
     finals = [producer.wait(t.id, timeout=15) for t in tasks]
     assert all(f.status == "success" for f in finals)
-    assert sum(interceptor.complete_sizes) == 5
-    # Five outcomes in at most two calls (one each would be five), however the first call was cut:
+    assert sum(sizes) == 5
+    # Five outcomes in at most two requests (one each would be five), however the first was cut:
     # [1, 4] when one outcome came first, [3, 2] when three did.
-    assert len(interceptor.complete_sizes) <= 2
+    assert len(sizes) <= 2
+
+
+def test_outcomes_and_heartbeats_go_on_the_work_stream(producer: Producer, make_worker: Callable[..., Worker], name: str) -> None:
+    counter = CountingInterceptor()
+    worker = make_worker(concurrency=4, lease_ms=1000, interceptors=[counter])
+    # The first task outlives its 1 s lease twice over: it succeeds only if heartbeats renew it.
+    worker.register(name, lambda i: time.sleep(2 if i == 0 else 0) or i)
+    running(worker)
+    tasks = producer.enqueue_many([TaskSpec(name, [i]) for i in range(20)])
+    finals = [producer.wait(t.id, timeout=15) for t in tasks]
+    assert [(f.status, f.result, f.attempt) for f in finals] == [("success", i, 1) for i in range(20)]
+    worker.stop(grace=5)
+    assert {method: counter.calls.get(method, 0) for method in ("Complete", "Heartbeat", "Lease")} == {"Complete": 0, "Heartbeat": 0, "Lease": 0}
 
 
 def test_a_refused_outcome_does_not_stop_the_worker(broker: BrokerProcess, producer: Producer, make_worker: Callable[..., Worker], name: str) -> None:

@@ -38,12 +38,18 @@ export interface CallGuard {
   interceptor: ServerInterceptor;
   /** Calls open now. */
   readonly openCalls: number;
+  /**
+   * Calls let through since the start, by method name (`Complete`, `Work`, …): what the clients
+   * really call, e.g. whether a worker's outcomes take its Work stream or unary Completes.
+   */
+  readonly callsByMethod: Readonly<Record<string, number>>;
 }
 
 /** Builds the interceptor that authenticates and counts calls on their headers. */
 export function callGuard(options: CallGuardOptions): CallGuard {
   let openCalls = 0;
   let openMethodCalls = 0;
+  const callsByMethod: Record<string, number> = {};
   const maxOpenMethodCalls = Math.max(1, Math.floor(options.maxCalls / OPEN_METHOD_SHARE));
   const interceptor: ServerInterceptor = (method, call) => {
     let counted = false;
@@ -71,6 +77,8 @@ export function callGuard(options: CallGuardOptions): CallGuard {
             }
             openCalls++;
             if (open) openMethodCalls++;
+            const name = method.path.slice(method.path.lastIndexOf('/') + 1);
+            callsByMethod[name] = (callsByMethod[name] ?? 0) + 1;
             counted = true;
             pass(metadata);
           },
@@ -92,5 +100,6 @@ export function callGuard(options: CallGuardOptions): CallGuard {
     get openCalls() {
       return openCalls;
     },
+    callsByMethod,
   };
 }

@@ -2,8 +2,9 @@
 
 The worker holds one Work stream and grants the broker credit for its free threads; the broker
 pushes tasks the moment they are ready, and cancel requests at once. Each thread that frees grants
-one more credit, so no task waits on a Lease round trip. Running tasks share one Heartbeat call
-every third of the lease; outcomes finishing together share one Complete call.
+one more credit, so no task waits on a Lease round trip. Outcomes and heartbeats go up the same
+stream (unary calls when no stream is open, or when it ends before answering): running tasks share
+one heartbeat every third of the lease; outcomes finishing together share one request.
 Python cannot stop a thread from outside, so cancellation is cooperative: each running task has a
 :class:`TaskContext` whose ``cancel_event`` is set when it should stop.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import os
-import queue
 import signal
 import socket
 import threading
@@ -21,12 +21,14 @@ import traceback as traceback_module
 import unicodedata
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 import grpc
 
 from ._connection import Backoff, Connection, TlsConfig
+from ._work_stream import StreamEnded, WorkStream
 from ._gen.qtasks.broker.v1 import broker_pb2
 from .errors import AuthError, BrokerError, InvalidArgumentError, TaskCancelled, from_rpc_error
 from .json_codec import decode_json, encode_json
@@ -142,11 +144,13 @@ class _Running:
 
 
 class _CompletionBatcher:
-    """Coalesces completions into Complete calls: whatever is queued when the sender is free (or
-    arrives within ``linger``) goes in one request of at most ``max_batch`` items."""
+    """Coalesces completions into requests: whatever is queued when the sender is free (or arrives
+    within ``linger``) goes in one request of at most ``max_batch`` items, on the open Work stream
+    (``stream()``) if there is one, else (or when it ends before answering) as a Complete call."""
 
-    def __init__(self, conn: Connection, max_batch: int, linger: float = 0.002) -> None:
+    def __init__(self, conn: Connection, max_batch: int, stream: Callable[[], Optional[WorkStream]], linger: float = 0.002) -> None:
         self._conn, self._max_batch, self._linger = conn, max_batch, linger
+        self._stream = stream
         self._queue: List[Tuple[broker_pb2.Completion, Future]] = []
         self._cond = threading.Condition()
         self._closed = False
@@ -187,9 +191,19 @@ class _CompletionBatcher:
             self._send(batch)
 
     def _send(self, batch: List[Tuple[broker_pb2.Completion, Future]]) -> None:
+        stream = self._stream()
+        if stream is not None:
+            # omit_tasks: the worker reads only `accepted` and `reason`.
+            request = broker_pb2.CompleteRequest(completions=[c for c, _ in batch], omit_tasks=True)
+            response = _answer(stream.ask(complete=request), self._conn.call_timeout)
+            if response is not None:
+                for (_, future), result in zip(batch, response.complete.results):
+                    future.set_result(result)
+                return
+            # No answer: sent again unary below, which is safe (Complete is idempotent), and which
+            # tells one invalid item from the rest where the stream fails as a whole.
         while batch:
             try:
-                # omit_tasks: the worker reads only `accepted` and `reason`.
                 request = broker_pb2.CompleteRequest(completions=[c for c, _ in batch], omit_tasks=True)
                 response = self._conn.call("Complete", request)
             except BrokerError as error:
@@ -262,9 +276,9 @@ class Worker:
         self._stopped.set()
         self._state = "idle"
         self._fatal: Optional[BaseException] = None
-        #: The open Work stream's request queue (None ends the worker's side), and the credit granted
-        #: on it that no pushed task has used yet; both under ``_lock``.
-        self._outgoing: Optional["queue.Queue[Optional[broker_pb2.WorkRequest]]"] = None
+        #: The open Work stream, and the credit granted on it that no pushed task has used yet; both
+        #: under ``_lock``.
+        self._stream: Optional[WorkStream] = None
         self._granted = 0
         #: Runs whose task was handed out again while they still run (their thread is busy).
         self._stale = 0
@@ -352,7 +366,7 @@ class Worker:
             self._stopped.clear()
         self._conn = Connection(self._address, **self._conn_args)  # type: ignore[arg-type]
         self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="qtasks-task")
-        self._completions = _CompletionBatcher(self._conn, self._batch_size)
+        self._completions = _CompletionBatcher(self._conn, self._batch_size, lambda: self._stream)
         self._heartbeat_stop = threading.Event()
         self._heartbeat_thread = threading.Thread(target=self._heartbeat_loop, name="qtasks-heartbeat", daemon=True)
         self._heartbeat_thread.start()
@@ -377,10 +391,10 @@ class Worker:
         grace = self.grace if grace is None else grace
         self._stop_leasing.set()
         with self._lock:
-            if self._outgoing is not None:
+            if self._stream is not None:
                 # Ends the worker's side: the broker answers, then ends the stream; what it pushes
                 # meanwhile is given back.
-                self._outgoing.put(None)
+                self._stream.close_send()
         # A broker that vanished without closing the connection would hold the stop forever: past
         # a call's deadline, the stream is cut (the broker gives back what it had not sent).
         self._work_thread.join(self._conn.call_timeout)
@@ -471,30 +485,24 @@ class Worker:
     def _work(self, queues: List[str], backoff: Backoff) -> None:
         """One Work stream: grants the free threads as credit, launches what the broker pushes,
         stops what it says was cancelled; after stop(), gives back what it still pushes."""
-        outgoing: "queue.Queue[Optional[broker_pb2.WorkRequest]]" = queue.Queue()
-
-        def requests():
-            while True:
-                request = outgoing.get()
-                if request is None:
-                    return
-                yield request
-
+        stream = WorkStream()
         with self._lock:
             self._granted = max(0, min(self.concurrency - len(self._running) - self._stale, MAX_OUTSTANDING_CREDIT))
-            outgoing.put(broker_pb2.WorkRequest(
+            stream.send(broker_pb2.WorkRequest(
                 start=broker_pb2.WorkStart(worker_id=self.id, queues=queues, lease_ms=self.lease_ms), credit=self._granted))
-            self._outgoing = outgoing
+            self._stream = stream
         if self._stop_leasing.is_set():
-            outgoing.put(None)  # stop() may have looked before this stream existed
+            stream.close_send()  # stop() may have looked before this stream existed
         try:
-            responses = self._conn.stub.Work(requests(), metadata=self._conn.metadata)
+            responses = self._conn.stub.Work(stream.requests(), metadata=self._conn.metadata)
             self._work_call = responses
             self._ready.set()
             for response in responses:
                 backoff.reset()
                 kind = response.WhichOneof("kind")
-                if kind == "tasks":
+                if response.request_id:
+                    stream.answered(response)
+                elif kind == "tasks":
                     with self._lock:
                         self._granted -= len(response.tasks.tasks)
                     if self._stop_leasing.is_set():
@@ -510,17 +518,16 @@ class Worker:
                             entry.ctx._stop(TaskContext.CANCEL_REQUESTED)
         finally:
             with self._lock:
-                self._outgoing = None
-            outgoing.put(None)
+                self._stream = None
+            stream.ended()
 
     def _grant_credit(self) -> None:
         """Grants the broker the threads free now and not granted yet (call with ``_lock`` held)."""
-        if self._outgoing is None or self._stop_leasing.is_set():
+        if self._stream is None or self._stop_leasing.is_set():
             return
         wanted = min(self.concurrency - len(self._running) - self._stale, MAX_OUTSTANDING_CREDIT) - self._granted
-        if wanted > 0:
+        if wanted > 0 and self._stream.send(broker_pb2.WorkRequest(credit=wanted)):
             self._granted += wanted
-            self._outgoing.put(broker_pb2.WorkRequest(credit=wanted))
 
     def _give_back(self, tasks: Sequence[broker_pb2.LeasedTask]) -> None:
         """Releases tasks pushed after stop(): ready again at once, the attempt not counted. All
@@ -654,7 +661,7 @@ class Worker:
                 items=[broker_pb2.HeartbeatItem(task_id=e.task_id, lease_token=e.lease_token) for e in entries],
                 extend_ms=self.lease_ms)
             try:
-                response = self._conn.call("Heartbeat", request)
+                response = self._send_heartbeat(request)
             except BrokerError as error:
                 log.warning("worker %s: heartbeat failed (%s); retrying at the next beat", self.id, error)
                 continue
@@ -664,6 +671,26 @@ class Worker:
                     entry.ctx._stop(TaskContext.LEASE_LOST)
                 elif result.cancel_requested:
                     entry.ctx._stop(TaskContext.CANCEL_REQUESTED)
+
+
+    def _send_heartbeat(self, request: broker_pb2.HeartbeatRequest) -> broker_pb2.HeartbeatResponse:
+        """Renews leases on the open Work stream, or with a unary Heartbeat when there is none or it
+        gives no answer within half a lease (late anyway: a beat the next one may do better)."""
+        stream = self._stream
+        if stream is not None:
+            response = _answer(stream.ask(heartbeat=request), self.lease_ms / 2000)
+            if response is not None:
+                return response.heartbeat
+        return self._conn.call("Heartbeat", request)
+
+
+def _answer(future: "Future[broker_pb2.WorkResponse]", timeout: float) -> Optional[broker_pb2.WorkResponse]:
+    """The answer to a request on a Work stream, or None when the stream ends (or stays silent for
+    ``timeout`` seconds) before answering."""
+    try:
+        return future.result(timeout=timeout)
+    except (StreamEnded, FutureTimeout):
+        return None
 
 
 def _failure(error_type: str, message: str, traceback: str, retryable: bool) -> broker_pb2.Failure:
