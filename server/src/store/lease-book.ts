@@ -65,20 +65,24 @@ export class LeaseBook {
   }
 
   /** Every held record, in no order. */
-  records(): IterableIterator<TaskRecord> {
-    return Array.from(this.held.values(), (held) => held.record).values();
+  *records(): IterableIterator<TaskRecord> {
+    for (const held of this.held.values()) yield held.record;
   }
 
   /** Up to `limit` active leases whose deadline is at or before `steadyMs`, earliest first. */
   expired(steadyMs: number, limit: number): TaskRecord[] {
     const expired: TaskRecord[] = [];
+    const taken = new Set<string>();
     while (expired.length < limit) {
       const top = this.current();
       if (!top || top.deadlineMs > steadyMs) break;
       this.deadlines.pop();
       const held = this.held.get(top.taskId)!;
       // A deadline moved away and back leaves two entries for one lease.
-      if (!held.settling && !expired.includes(held.record)) expired.push(held.record);
+      if (!held.settling && !taken.has(top.taskId)) {
+        taken.add(top.taskId);
+        expired.push(held.record);
+      }
     }
     return expired;
   }

@@ -41,7 +41,6 @@ import { promoteTask } from '../domain/transitions/promote.js';
 import { Committer, LONE_WRITE_MAX_BYTES, type Durability, type WriteOptions } from './commits.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import {
-  TASK_STATUSES,
   replyMeter,
   type Completion,
   type CompletionResult,
@@ -51,17 +50,13 @@ import {
   type NewTask,
   type ProgressItem,
   type ProgressResult,
-  type ReplyBudget,
   type TaskOutcome,
   type TaskRecord,
-  type TaskStatus,
 } from '../domain/task.js';
 import {
   dueRange,
   idempotencyKey,
   indexEntriesOf,
-  prefixRange,
-  statusIndex,
   type IndexEntry,
   type Key,
   type StatusIndexName,
