@@ -16,6 +16,7 @@ import { tokenCheck } from './transport/auth.js';
 import { createBrokerService } from './transport/broker-service.js';
 import { callGuard } from './transport/call-guard.js';
 import { listenWithConnectionLimit, type LimitedListener } from './transport/connection-limit.js';
+import { acceptEncodedReplies } from './transport/encoded-replies.js';
 import { errorMappingMiddleware } from './transport/error-mapping.js';
 import { replyFlow } from './transport/reply-flow.js';
 import { rejectUndecodableRequests, strictRequestDecoding } from './transport/request-decoding.js';
@@ -86,10 +87,11 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   }).use(errorMappingMiddleware);
   const descriptorSet = await readFile(descriptorSetPath);
   // Requests are decoded strictly: invalid UTF-8 in a string field, or bytes that are no message
-  // at all, are INVALID_ARGUMENT naming the field, not silently replaced or INTERNAL.
+  // at all, are INVALID_ARGUMENT naming the field, not silently replaced or INTERNAL. Hot replies
+  // may come encoded already (`encoded-replies.ts`).
   server
     .with(rejectUndecodableRequests)
-    .add(strictRequestDecoding(BrokerServiceDefinition, descriptorSet), createBrokerService(broker, config));
+    .add(acceptEncodedReplies(strictRequestDecoding(BrokerServiceDefinition, descriptorSet)), createBrokerService(broker, config));
   server.add(HealthDefinition, HealthServiceImpl(health));
   server.add(
     ServerReflectionService,

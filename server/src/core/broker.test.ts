@@ -33,6 +33,11 @@ afterEach(async () => {
 });
 
 /** Resolves once the store may commit a lone write synchronously again (see store/commits.ts). */
+/** Counts the synchronous commits (`transactionSync`) of `of` from now on. */
+function syncCommits(of: TaskStore): { readonly calls: unknown[] } {
+  return vi.spyOn((of as unknown as { env: { transactionSync(): unknown } }).env, 'transactionSync').mock;
+}
+
 async function syncWindowOver(of: TaskStore): Promise<void> {
   const until = (of as unknown as { commits: { syncAllowedFromMs: number } }).commits.syncAllowedFromMs;
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - performance.now()) + 1));
@@ -56,30 +61,25 @@ describe('Broker.lease', () => {
     expect(store.stats().lastTxnId - commitsBefore).toBe(1);
   });
 
-  test('with no Lease parked on its queue, an Enqueue commits at once, before the call returns', async () => {
-    const enqueued = broker.enqueue([newTask('solo')]);
-    // Committed synchronously (store/commits.ts): no hop to lmdb-js's writer thread.
-    expect(store.stats().tasks).toBe(1);
-    const [task] = await enqueued;
+  test('with no Lease parked on its queue, an Enqueue commits synchronously at the end of its turn', async () => {
+    const sync = syncCommits(store);
+    const [task] = await broker.enqueue([newTask('solo')]);
+    // On the main thread (store/commits.ts): no hop to lmdb-js's writer thread.
+    expect(sync.calls).toHaveLength(1);
     expect(store.get(task!.id)?.status).toBe('new');
   });
 
-  test('a lone, small Complete commits before the call returns; one with a result over 256 KiB is batched', async () => {
+  test('a lone, small Complete commits synchronously; one with a result over 256 KiB is batched', async () => {
     await broker.enqueue([newTask('done'), newTask('done')]);
     const [small, big] = await broker.lease({ workerId: 'w', queues: ['done'], maxTasks: 2, leaseMs: 30_000 }, 0, stay());
     await syncWindowOver(store); // the next write may commit alone
-    const commits = (): number => store.stats().lastTxnId;
-    const beforeSmall = commits();
-    const completing = broker.complete([{ taskId: small!.id, leaseToken: small!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
-    expect(commits(), 'committed before complete() returned').toBe(beforeSmall + 1);
-    await completing;
+    const sync = syncCommits(store);
+    await broker.complete([{ taskId: small!.id, leaseToken: small!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
+    expect(sync.calls).toHaveLength(1);
     await syncWindowOver(store);
     const result = Buffer.alloc(300 * 1024, 0x31);
-    const beforeBig = commits();
-    const completingBig = broker.complete([{ taskId: big!.id, leaseToken: big!.lease!.token, outcome: { kind: 'success', result } }]);
-    expect(commits(), 'not committed yet').toBe(beforeBig);
-    expect(store.get(big!.id)?.status).toBe('process');
-    await completingBig;
+    await broker.complete([{ taskId: big!.id, leaseToken: big!.lease!.token, outcome: { kind: 'success', result } }]);
+    expect(sync.calls, 'the big one went to the writer thread').toHaveLength(1);
     expect(store.get(big!.id)?.status).toBe('success');
   });
 
@@ -123,23 +123,18 @@ describe('Broker.watch', () => {
 describe('Broker.enqueue under overload', () => {
   test('refuses at once, with a retry hint, while the writes in flight would pass the limit', async () => {
     const limited = new Broker(store, { maxPendingWrites: 3 });
-    // The first write of a turn commits at once, synchronously (store/commits.ts): the next ones
-    // are the writes in flight.
-    const lone = limited.enqueue([newTask('o')]);
-    expect(store.pendingWrites).toBe(0);
     // A batch over the limit is admitted when nothing is in flight, so it can always go through.
     const big = limited.enqueue([newTask('o'), newTask('o'), newTask('o'), newTask('o')]);
     expect(store.pendingWrites).toBe(4);
     const refused = limited.enqueue([newTask('o')]);
     await expect(refused).rejects.toBeInstanceOf(OverloadedError);
     await expect(refused).rejects.toMatchObject({ retryAfterMs: expect.any(Number), message: expect.stringMatching(/overloaded.*retry in \d+ ms/) });
-    // Leases are never refused: they drain the queue.
-    const leasing = limited.lease({ workerId: 'w', queues: ['o'], maxTasks: 1, leaseMs: 30_000 }, 0, new AbortController().signal);
-    expect(await lone).toHaveLength(1);
+    // Leases are never refused: they drain the queue (this one parks until the batch commits).
+    const leasing = limited.lease({ workerId: 'w', queues: ['o'], maxTasks: 1, leaseMs: 30_000 }, 10_000, new AbortController().signal);
     expect(await big).toHaveLength(4);
     expect(await leasing).toHaveLength(1);
     expect(store.pendingWrites).toBe(0);
-    expect(store.stats()).toMatchObject({ tasks: 5, ready: 4, leased: 1, pendingWrites: 0 });
+    expect(store.stats()).toMatchObject({ tasks: 4, ready: 3, leased: 1, pendingWrites: 0 });
     await expect(limited.enqueue([newTask('o'), newTask('o')])).resolves.toHaveLength(2);
     limited.shutdown();
   });

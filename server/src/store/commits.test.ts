@@ -42,11 +42,15 @@ const syncWindowOver = async (commits: Committer): Promise<void> => {
 };
 
 describe('Committer', () => {
-  it.each(['commit', 'strict'] as const)('commits a lone write before write() returns, on disk (%s)', async (durability) => {
+  it.each(['commit', 'strict'] as const)('commits a lone write synchronously at the end of its turn, on disk (%s)', async (durability) => {
     const commits = committer(durability);
     const sync = syncCommits();
     const written = commits.write(1, () => db.put('a', '1'), small);
-    // Committed synchronously: no hop to the writer thread, visible at once.
+    // Counted, and not written yet: the turn's other work (replies it sends) goes first.
+    expect(commits.pendingWrites).toBe(1);
+    expect(db.get('a')).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Committed synchronously: no hop to the writer thread.
     expect(sync.calls).toHaveLength(1);
     expect(db.get('a')).toBe('1');
     await written;
@@ -66,19 +70,45 @@ describe('Committer', () => {
     expect(db.get('a')).toBe('1');
   });
 
-  it('writes issued in the same turn after a lone write share one commit (group commit)', async () => {
+  it('small writes issued in the same turn share one synchronous commit (group commit on the main thread)', async () => {
     const commits = committer();
     const sync = syncCommits();
     const writes = Array.from({ length: 50 }, (_, i) => commits.write(1, () => db.put(`k${i}`, String(i)), small));
-    // The first committed alone; the other 49 are queued for lmdb-js's writer thread together.
-    expect(sync.calls).toHaveLength(1);
-    expect(db.get('k0')).toBe('0');
-    expect(db.get('k1')).toBeUndefined();
-    expect(commits.pendingWrites).toBe(49);
+    expect(commits.pendingWrites).toBe(50);
     await Promise.all(writes);
     expect(sync.calls).toHaveLength(1);
+    expect(db.get('k0')).toBe('0');
     expect(db.get('k49')).toBe('49');
     expect(commits.pendingWrites).toBe(0);
+  });
+
+  it('sends the writes of a turn past the size limit of a synchronous commit to the writer thread, all of them', async () => {
+    const commits = committer();
+    const sync = syncCommits();
+    const third = { bytes: Math.floor(LONE_WRITE_MAX_BYTES / 3) + 1 };
+    const writes = Array.from({ length: 3 }, (_, i) => commits.write(1, () => db.put(`k${i}`, String(i)), third));
+    // The third does not fit: it goes to lmdb-js's writer thread, and the two queued for the end of
+    // the turn join it there rather than block the event loop for a commit of their own.
+    await Promise.all(writes);
+    expect(sync.calls).toHaveLength(0);
+    expect([db.get('k0'), db.get('k1'), db.get('k2')]).toEqual(['0', '1', '2']);
+  });
+
+  it('a write of the turn that throws rolls back its own writes only; the others of its commit stay', async () => {
+    const commits = committer();
+    const kept = commits.write(1, () => db.put('kept', 'yes'), small);
+    const refused = commits.write(
+      1,
+      () => {
+        db.put('lost', 'no');
+        throw new Error('refused');
+      },
+      small,
+    );
+    await expect(refused).rejects.toThrow('refused');
+    await kept;
+    expect(db.get('kept')).toBe('yes');
+    expect(db.get('lost')).toBeUndefined();
   });
 
   it('commits a lone write synchronously again once the last synchronous commit is far enough behind', async () => {

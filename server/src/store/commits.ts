@@ -54,7 +54,7 @@ export const LONE_WRITE_MAX_BYTES = 256 * 1024;
  * main thread: drain at 50 workers fell to ~1,500 tasks/s once leases stopped keeping an async
  * commit in flight.
  */
-const SYNC_DUTY_FACTOR = 1;
+const SYNC_DUTY_FACTOR = Number(process.env.QTASKS_SDF ?? 1);
 
 /** Weight of the newest sample in {@link Committer.recentCommitLatencyMs}. */
 const COMMIT_LATENCY_WEIGHT = 0.2;
@@ -66,6 +66,14 @@ const EDQUOT = 122;
 const MDB_MAP_FULL = -30792;
 /** An EIO (LMDB's report of a short write) counts as a full disk below this much free space. */
 const EIO_FULL_BELOW_BYTES = 1024 * 1024;
+
+/** A lone write waiting for the commit at the end of its turn. */
+interface LoneWrite {
+  units: number;
+  body: () => unknown;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
 
 /** Commits the store's writes and tells when they are durable. */
 export class Committer {
@@ -83,6 +91,10 @@ export class Committer {
    * {@link SYNC_DUTY_FACTOR} × d later. Under load, writes then share async commits.
    */
   private syncAllowedFromMs = 0;
+  /** Lone writes waiting for the end of this turn's commit ({@link commitTurn}). */
+  private turn: LoneWrite[] = [];
+  /** What the writes of {@link turn} declared they store: together at most {@link LONE_WRITE_MAX_BYTES}. */
+  private turnBytes = 0;
 
   /**
    * @param env - the store's environment (opened with `eventTurnBatching: false`: see task-store.ts)
@@ -110,9 +122,15 @@ export class Committer {
     // the failed batch's flush promise, and only a new async commit replaces it (otherwise
     // `env.flushed` and `env.close()` would wait for it forever).
     const lone = this.asyncInFlight === 0 && this.flushTrusted && performance.now() >= this.syncAllowedFromMs;
-    if (lone && bytes !== undefined && (typeof bytes === 'number' ? bytes : bytes()) <= LONE_WRITE_MAX_BYTES) {
-      return this.writeNow(body);
+    if (lone && bytes !== undefined) {
+      const size = typeof bytes === 'number' ? bytes : bytes();
+      if (this.turnBytes + size <= LONE_WRITE_MAX_BYTES) return this.atEndOfTurn(units, size, body);
     }
+    return this.writeAsync(units, body);
+  }
+
+  /** The batched path of {@link write}: a child transaction of lmdb-js's next shared commit. */
+  private async writeAsync<T>(units: number, body: () => T): Promise<T> {
     const issuedMs = performance.now();
     const failuresAtIssue = this.commitFailures;
     this.pending += units;
@@ -132,31 +150,66 @@ export class Committer {
   }
 
   /**
-   * The lone write's commit: `transactionSync` on the main thread, fsynced before it returns. It
-   * blocks the event loop for one commit (~0.3 ms idle here, several ms on a busy disk), which is
-   * why the next one must wait (see {@link syncAllowedFromMs}).
+   * Queues a lone write for the commit at the end of this turn of the event loop (see
+   * {@link commitTurn}), counting its `units` until then.
    */
-  private async writeNow<T>(body: () => T): Promise<T> {
+  private atEndOfTurn<T>(units: number, bytes: number, body: () => T): Promise<T> {
+    this.pending += units;
+    this.turnBytes += bytes;
+    return new Promise<T>((resolve, reject) => {
+      this.turn.push({ units, body, resolve: resolve as (value: unknown) => void, reject });
+      if (this.turn.length === 1) setImmediate(() => void this.commitTurn());
+    });
+  }
+
+  /**
+   * Commits the lone writes of the turn that just ended in one `transactionSync` on the main
+   * thread, fsynced before it returns, each write in a child transaction of its own (a write that
+   * throws rolls back its own writes only). It runs once the turn's I/O callbacks and their
+   * microtasks are done, so what they send (tasks pushed to a worker) leaves first, and requests
+   * that arrived in the same turn share the commit. An async commit started meanwhile takes them
+   * instead: it will carry them without blocking the event loop.
+   */
+  private async commitTurn(): Promise<void> {
+    const writes = this.turn.splice(0);
+    this.turnBytes = 0;
+    for (const write of writes) this.pending -= write.units;
+    if (this.asyncInFlight > 0 || !this.flushTrusted) {
+      for (const write of writes) this.writeAsync(write.units, write.body).then(write.resolve, write.reject);
+      return;
+    }
     const startMs = performance.now();
-    let bodyDone = false;
-    let value!: T;
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
-      // The callback returns nothing: given a promise (a body that ends with a `put` returns
-      // one), transactionSync would keep the transaction open until it settles, and writes made
-      // meanwhile by other code would join it.
       this.env.transactionSync(() => {
-        value = body();
-        bodyDone = true;
+        for (const write of writes) {
+          try {
+            let value: unknown;
+            // The callback returns nothing: a body that ends with a `put` returns a promise, and
+            // lmdb-js would then keep the transaction open until it settles.
+            this.env.childTransaction(() => {
+              value = write.body();
+            });
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
       });
     } catch (error) {
-      // The body's own error passes as is (its writes are rolled back); a failed commit is translated.
-      throw bodyDone ? await this.failedCommit(error) : error;
+      const failure = await this.failedCommit(error);
+      for (const write of writes) write.reject(failure);
+      return;
     } finally {
       const endMs = performance.now();
       this.sampleLatency(endMs - startMs);
       this.syncAllowedFromMs = endMs + SYNC_DUTY_FACTOR * (endMs - startMs);
     }
-    return value;
+    writes.forEach((write, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.error);
+    });
   }
 
   private sampleLatency(ms: number): void {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { TaskRecord } from '../domain/task.js';
+import { RecordEncoder } from './record-codec.js';
 import { peekRecord } from './record-peek.js';
 
 // The encoders lmdb-js gives a database: plain maps (how the store writes records) and msgpackr's
@@ -37,6 +39,11 @@ const record = {
 };
 
 describe('peekRecord', () => {
+  it('reads the fields a restart needs from a record stored as a row', () => {
+    const row = new RecordEncoder().encode(record as unknown as TaskRecord);
+    expect(peekRecord(row)).toEqual({ status: 'retry', queue: 'emails/😀', priority: -2147483648, seq: 2 ** 40, delayed: false, cancelRequested: true });
+  });
+
   it('reads the fields a restart needs from a record encoded as a plain map, skipping every other kind of value', () => {
     expect(peekRecord(plain.encode(record))).toEqual({ status: 'retry', queue: 'emails/😀', priority: -2147483648, seq: 2 ** 40, delayed: false, cancelRequested: true });
   });

@@ -3,9 +3,10 @@
  * restart reads every record once (`recovery.ts`), and decoding them whole with msgpackr took
  * ~9 s for 1M records here, most of it building objects and copying payloads no one looks at.
  *
- * Records are msgpack maps (`task-store.ts` opens the database with `useRecords: false`); this
- * walks the map, decodes the values of the fields asked for and skips over the others.
+ * Records are msgpack rows (`record-codec.ts`), or maps written by an older broker; this walks
+ * the row or map, decodes the values of the fields asked for and skips over the others.
  */
+import { ROW_FORMAT, rowIndexOf } from './record-codec.js';
 
 /** The fields of a record that decide where it goes at a restart. */
 export interface RecordPeek {
@@ -18,6 +19,10 @@ export interface RecordPeek {
 }
 
 const WANTED: readonly (keyof RecordPeek)[] = ['status', 'queue', 'priority', 'seq', 'delayed', 'cancelRequested'];
+/** Where each wanted field sits in a row. */
+const WANTED_AT = WANTED.map(rowIndexOf);
+/** The last position a peek reads in a row. */
+const LAST_WANTED_AT = Math.max(...WANTED_AT);
 /** The wanted keys as msgpack fixstr bytes (header included), to compare without decoding. */
 const WANTED_BYTES = WANTED.map((key) => Buffer.concat([Buffer.from([0xa0 | key.length]), Buffer.from(key)]));
 
@@ -35,12 +40,32 @@ export const PEEK_RECORDS = {
 } as const;
 
 /**
- * The fields of {@link RecordPeek} from an encoded record, or undefined if the bytes are not a
- * plain msgpack map holding them all (a record written with msgpackr's shared structures, by an
- * older broker): the caller then decodes it whole.
+ * The fields of {@link RecordPeek} from an encoded record, or undefined if the bytes are neither
+ * a row nor a plain msgpack map holding them all (a record written with msgpackr's shared
+ * structures, by an older broker): the caller then decodes it whole.
  */
 export function peekRecord(bytes: Uint8Array, byteLength = bytes.length): RecordPeek | undefined {
   const reader = new Reader(bytes, byteLength);
+  const found = reader.isArray() ? peekRow(reader) : peekMap(reader);
+  if (!found) return undefined;
+  const { status, queue, priority, seq, delayed, cancelRequested } = found;
+  if (typeof status !== 'string' || typeof queue !== 'string' || typeof priority !== 'number' || typeof seq !== 'number') return undefined;
+  return { status, queue, priority, seq, delayed: delayed === true, cancelRequested: cancelRequested === true };
+}
+
+function peekRow(reader: Reader): Partial<Record<keyof RecordPeek, unknown>> | undefined {
+  const size = reader.arrayHeader();
+  if (size === undefined || size <= LAST_WANTED_AT || reader.value() !== ROW_FORMAT) return undefined;
+  const found: Partial<Record<keyof RecordPeek, unknown>> = {};
+  for (let at = 1; at <= LAST_WANTED_AT; at++) {
+    const wanted = WANTED_AT.indexOf(at);
+    if (wanted >= 0) found[WANTED[wanted]!] = reader.value();
+    else reader.skip();
+  }
+  return found;
+}
+
+function peekMap(reader: Reader): Partial<Record<keyof RecordPeek, unknown>> | undefined {
   const size = reader.mapHeader();
   if (size === undefined) return undefined;
   const found: Partial<Record<keyof RecordPeek, unknown>> = {};
@@ -54,9 +79,7 @@ export function peekRecord(bytes: Uint8Array, byteLength = bytes.length): Record
       reader.skip();
     }
   }
-  const { status, queue, priority, seq, delayed, cancelRequested } = found;
-  if (typeof status !== 'string' || typeof queue !== 'string' || typeof priority !== 'number' || typeof seq !== 'number') return undefined;
-  return { status, queue, priority, seq, delayed: delayed === true, cancelRequested: cancelRequested === true };
+  return found;
 }
 
 /** A cursor over msgpack bytes: the scalar types decoded, every type skippable. */
@@ -70,6 +93,22 @@ class Reader {
     size: number,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, size);
+  }
+
+  /** True if an array starts at the cursor. */
+  isArray(): boolean {
+    const type = this.bytes[this.at];
+    return type !== undefined && ((type >= 0x90 && type <= 0x9f) || type === 0xdc || type === 0xdd);
+  }
+
+  /** The item count of an array at the cursor, or undefined if there is none. */
+  arrayHeader(): number | undefined {
+    if (this.at >= this.view.byteLength) return undefined;
+    const type = this.bytes[this.at]!;
+    if (type >= 0x90 && type <= 0x9f) return (this.at++, type & 0x0f);
+    if (type === 0xdc) return (this.at += 3, this.view.getUint16(this.at - 2));
+    if (type === 0xdd) return (this.at += 5, this.view.getUint32(this.at - 4));
+    return undefined;
   }
 
   /** The entry count of a map at the cursor, or undefined if there is none. */

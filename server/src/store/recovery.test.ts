@@ -72,3 +72,32 @@ test('a version 1 store is upgraded when it opens: its leases given back, its di
   expect(reopened.list({ status: 'success', limit: 10 }).tasks.map((task) => task.id)).toEqual([ids.done]);
   await reopened.close();
 });
+
+test('a version 2 store (records as msgpack maps) opens as it is: its records read back and are served, new ones are rows', async () => {
+  let seq = 0;
+  const at: TransitionContext = { nowMs: Date.now(), steadyMs: performance.now(), nextSeq: () => ++seq };
+  const waiting = enqueueTask(spec, newTaskId(), at);
+  const done = finish(enqueueTask(spec, newTaskId(), at), 'success', at.nowMs, { result: Buffer.from('1') });
+  const env = open({ path: dir, noSubdir: false, maxDbs: 16 });
+  const tasks = env.openDB('tasks', { useRecords: false, encoder: { skipValues: [undefined] } } as object);
+  await env.transaction(() => {
+    for (const task of [waiting, done]) tasks.put(task.id, task);
+    env.openDB('by_status', {}).put([3, 'q', done.id], true);
+    env.openDB('meta', {}).put('schemaVersion', 2);
+  });
+  await env.close();
+
+  const store = await TaskStore.open({ path: dir, durability: 'commit' });
+  try {
+    expect(store.checkInvariants().problems).toEqual([]);
+    expect(store.get(done.id)).toMatchObject({ status: 'success', result: Buffer.from('1') });
+    const [leased] = store.lease({ workerId: 'w', queues: ['q'], maxTasks: 10, leaseMs: 30_000 }).value;
+    expect(leased).toMatchObject({ id: waiting.id, status: 'process', args: Buffer.from('[]') });
+    await store.complete([{ taskId: waiting.id, leaseToken: leased!.lease!.token, outcome: { kind: 'success', result: Buffer.from('2') } }]);
+    const raw = (store as unknown as { env: { openDB(name: string, o: object): { get(key: string): unknown; getBinary(key: string): Uint8Array } } }).env;
+    expect(raw.openDB('meta', {}).get('schemaVersion')).toBe(3);
+    expect(raw.openDB('tasks', {}).getBinary(waiting.id)[0], 'rewritten as a row (a msgpack array)').toBeGreaterThanOrEqual(0x90);
+  } finally {
+    await store.close();
+  }
+});

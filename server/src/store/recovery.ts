@@ -12,7 +12,6 @@ import type { TaskRecord } from '../domain/task.js';
 import { prefixRange, statusIndex, type Key } from './keys.js';
 import type { PlacedEntry } from './ready-lines.js';
 import type { RecordPeek } from './record-peek.js';
-import { shapeRecord } from './record-shape.js';
 
 /** What {@link scanRecords} found. */
 export interface ScanResult {
@@ -41,7 +40,7 @@ export function scanRecords(peeks: Database<RecordPeek | undefined, string>, tas
     maxSeq = Math.max(maxSeq, task.seq);
     const waiting = task.status === 'new' || task.status === 'retry';
     if (task.status === 'process' || (waiting && task.cancelRequested)) {
-      toEnd.push(shapeRecord(tasks.get(id)!));
+      toEnd.push(tasks.get(id)!);
     } else if (waiting && !task.delayed) {
       if (ready.length > 0 && ready[ready.length - 1]!.seq > task.seq) sorted = false;
       ready.push({ id, seq: task.seq, retry: task.status === 'retry', queue: task.queue, priority: task.priority });

@@ -66,7 +66,7 @@ import { checkStore, type StoreReport } from './invariants.js';
 import { LeaseBook } from './lease-book.js';
 import { ReadyLines, type PlacedEntry } from './ready-lines.js';
 import { PEEK_RECORDS, type RecordPeek } from './record-peek.js';
-import { shapeRecord } from './record-shape.js';
+import { RecordEncoder } from './record-codec.js';
 import { dropVersion1Indexes, endAfterRestart, scanRecords } from './recovery.js';
 import { listTasks, type ListFilter, type ListPage } from './task-listing.js';
 
@@ -131,9 +131,10 @@ export interface StoreStats {
 /**
  * The store's on-disk layout version; a store written by a newer layout is refused. Version 2
  * keeps leases and the ready order in memory (version 1 indexed both in LMDB: see `recovery.ts`,
- * which upgrades a version 1 store when it opens).
+ * which upgrades a version 1 store when it opens). Version 3 writes records as rows
+ * (`record-codec.ts`); the maps of a version 2 store read back as they are.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /**
  * What a write does besides its LMDB writes: records for watchers, and changes to the in-memory
@@ -181,11 +182,9 @@ export class TaskStore {
     clock: Clock,
   ) {
     this.clock = clock;
-    // Records as plain msgpack maps, undefined fields left out, read back into the one shape of
-    // a record (`record-shape.ts`): msgpackr's shared structures decoded into objects that took
-    // 5 µs to copy with a spread (every transition makes one), and encoded at half the speed
-    // (docs/decisions.md, "Leases in memory"). Records written with structures still read back.
-    this.tasks = env.openDB<TaskRecord, string>('tasks', { useRecords: false, encoder: { skipValues: [undefined] } } as object);
+    // Records as msgpack rows, read back into the one shape of a record (`record-codec.ts`);
+    // maps and msgpackr's shared structures, written by older brokers, still read back.
+    this.tasks = env.openDB<TaskRecord, string>('tasks', { encoder: { Encoder: RecordEncoder } } as object);
     this.indexes = { delayed: env.openDB('delayed', {}), byStatus: env.openDB('by_status', {}) };
     this.idempotency = env.openDB<string, Key>('idempotency', {});
     this.meta = env.openDB<number, string>('meta', {});
@@ -611,10 +610,9 @@ export class TaskStore {
     return bytes;
   }
 
-  /** A record from disk, in the shape transitions copy fast (see `record-shape.ts`). */
+  /** A record from disk, in the shape transitions copy fast (see `record-codec.ts`). */
   private read(taskId: string): TaskRecord | undefined {
-    const raw = this.tasks.get(taskId);
-    return raw && shapeRecord(raw);
+    return this.tasks.get(taskId);
   }
 
   private mustGet(taskId: string): TaskRecord {

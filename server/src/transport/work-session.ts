@@ -13,10 +13,11 @@
  * the end of a stream ends nothing but the waiting. Tasks that never reached the worker (leased as
  * the stream ends, or still queued when it is cut) are given back at once.
  */
-import type { DeepPartial, WorkRequest, WorkResponse } from '@qtasks/proto';
+import { WorkResponse, type DeepPartial, type WorkRequest } from '@qtasks/proto';
 import type { Broker } from '../core/broker.js';
 import { InvalidArgumentError, ShuttingDownError } from '../domain/errors.js';
 import type { LeaseOptions, TaskRecord } from '../domain/task.js';
+import { encodeReply, type EncodedReply } from './encoded-replies.js';
 import { Outbox, serveSession } from './outbox.js';
 import { checkWorkCredit, parseWorkStart } from './validation.js';
 import type { WorkerCalls } from './worker-calls.js';
@@ -30,7 +31,12 @@ const MAX_PUSH = 1000;
 /** How long one parked Lease of the loop waits before it parks again: any value works. */
 const PARK_MS = 60_000;
 
-type Reply = DeepPartial<WorkResponse>;
+/** A message of the stream: pushes of tasks and answers to outcomes come encoded (`encoded-replies.ts`). */
+type Reply = DeepPartial<WorkResponse> | EncodedReply;
+
+/** The leases each encoded push carries, for giving back those of a push never sent. */
+const unsentLeases = new WeakMap<EncodedReply, readonly Lease[]>();
+type Lease = { taskId: string; leaseToken: string };
 
 /** Serves one Work stream (see the module comment) until the client ends it or it fails. */
 export function workSession(
@@ -38,8 +44,9 @@ export function workSession(
   calls: WorkerCalls,
   requests: AsyncIterable<WorkRequest>,
   signal: AbortSignal,
-): AsyncGenerator<Reply, void, undefined> {
-  return serveSession(new Session(broker, calls), requests, signal);
+): AsyncGenerator<DeepPartial<WorkResponse>, void, undefined> {
+  // Encoded replies pass through nice-grpc as they are (`acceptEncodedReplies`).
+  return serveSession(new Session(broker, calls), requests, signal) as AsyncGenerator<DeepPartial<WorkResponse>, void, undefined>;
 }
 
 /** The state of one Work stream. */
@@ -92,8 +99,8 @@ class Session {
   close(): void {
     this.stopLeasing();
     const unsent = this.outbox.discard();
-    const tasks = unsent.flatMap((reply) => (reply.kind?.$case === 'tasks' ? (reply.kind.value?.tasks ?? []) : []));
-    if (tasks.length > 0) this.release(tasks.map((task) => ({ taskId: task.task?.id ?? '', leaseToken: task.leaseToken ?? '' })));
+    const leases = unsent.flatMap((reply) => (reply instanceof Uint8Array ? (unsentLeases.get(reply) ?? []) : []));
+    if (leases.length > 0) this.release(leases);
     this.unfollowAll();
   }
 
@@ -125,7 +132,7 @@ class Session {
       case 'progress':
         return this.calls.reportProgress(kind.value).then((value) => this.outbox.push({ kind: { $case: 'progress', value }, requestId }));
       case 'complete':
-        return this.calls.complete(kind.value).then((value) => this.outbox.push({ kind: { $case: 'complete', value }, requestId }));
+        return this.calls.complete(kind.value).then((value) => this.outbox.push(encodeReply(WorkResponse, { kind: { $case: 'complete', value }, requestId })));
       default:
         return undefined;
     }
@@ -158,7 +165,9 @@ class Session {
         }
         this.credit.use(tasks.length);
         for (const task of tasks) this.follow(task);
-        this.outbox.push({ kind: { $case: 'tasks', value: this.calls.leased(tasks) }, requestId: 0 });
+        const push = this.calls.encodedPush(tasks);
+        unsentLeases.set(push, tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token })));
+        this.outbox.push(push);
       }
     } catch (error) {
       this.finish(error);
@@ -166,7 +175,7 @@ class Session {
   }
 
   /** Gives leased tasks that never reached the worker back to the queue (see Broker.release). */
-  private release(leases: readonly { taskId: string; leaseToken: string }[]): void {
+  private release(leases: readonly Lease[]): void {
     // A broker shutting down may refuse it: the leases then come back when they run out.
     this.broker.release(leases).catch(() => undefined);
   }

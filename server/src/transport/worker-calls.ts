@@ -3,18 +3,21 @@
  * from request to reply: validate, call the core, map the answer. Shared by the unary RPCs
  * (Lease, Heartbeat, ReportProgress, Complete) and the Work stream, so that both answer alike.
  */
-import type {
-  CompleteRequest,
-  CompleteResponse,
-  DeepPartial,
-  HeartbeatRequest,
-  HeartbeatResponse,
-  LeaseResponse,
-  ReportProgressRequest,
-  ReportProgressResponse,
+import {
+  WorkResponse,
+  type CompleteRequest,
+  type CompleteResponse,
+  type DeepPartial,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type LeasedTask,
+  type LeaseResponse,
+  type ReportProgressRequest,
+  type ReportProgressResponse,
 } from '@qtasks/proto';
 import type { Broker } from '../core/broker.js';
 import { replyMeter, type ReplyBudget, type TaskRecord } from '../domain/task.js';
+import { encodeReply, type EncodedReply } from './encoded-replies.js';
 import { leasedTaskBytesBound, repeatedTaskBytesBound, toProtoTask } from './task-mapping.js';
 import { parseCompleteRequest, parseHeartbeatRequest, parseReportProgressRequest, type RequestLimits } from './validation.js';
 
@@ -26,13 +29,15 @@ export interface WorkerCalls {
    */
   readonly leaseBudget: ReplyBudget | undefined;
   /** The reply carrying freshly leased tasks, with their tokens and deadlines. */
-  leased(tasks: readonly TaskRecord[]): DeepPartial<LeaseResponse>;
+  leased(tasks: readonly TaskRecord[]): LeaseResponse;
+  /** The Work stream's push of freshly leased tasks, encoded (see `encoded-replies.ts`). */
+  encodedPush(tasks: readonly TaskRecord[]): EncodedReply;
   /** Validates and applies a Heartbeat. */
   heartbeat(request: HeartbeatRequest): Promise<DeepPartial<HeartbeatResponse>>;
   /** Validates and applies a ReportProgress. */
   reportProgress(request: ReportProgressRequest): Promise<DeepPartial<ReportProgressResponse>>;
   /** Validates and applies a Complete; answers once the accepted outcomes are durable. */
-  complete(request: CompleteRequest): Promise<DeepPartial<CompleteResponse>>;
+  complete(request: CompleteRequest): Promise<CompleteResponse>;
 }
 
 /** The worker-side calls over `broker`, with the request limits of the broker's configuration. */
@@ -43,12 +48,18 @@ export function workerCalls(broker: Broker, limits: RequestLimits): WorkerCalls 
 
     leased(tasks) {
       return {
-        tasks: tasks.map((task) => ({
-          task: toProtoTask(task),
-          leaseToken: task.lease!.token,
-          leaseDeadline: new Date(broker.wallTimeOf(task.lease!.deadlineMs)),
-        })),
+        tasks: tasks.map(
+          (task): LeasedTask => ({
+            task: toProtoTask(task),
+            leaseToken: task.lease!.token,
+            leaseDeadline: new Date(broker.wallTimeOf(task.lease!.deadlineMs)),
+          }),
+        ),
       };
+    },
+
+    encodedPush(tasks) {
+      return encodeReply(WorkResponse, { kind: { $case: 'tasks', value: this.leased(tasks) }, requestId: 0 });
     },
 
     async heartbeat(request) {
