@@ -54,7 +54,7 @@ export const LONE_WRITE_MAX_BYTES = 256 * 1024;
  * main thread: drain at 50 workers fell to ~1,500 tasks/s once leases stopped keeping an async
  * commit in flight.
  */
-const SYNC_DUTY_FACTOR = Number(process.env.QTASKS_SDF ?? 1);
+const SYNC_DUTY_FACTOR = 1;
 
 /** Weight of the newest sample in {@link Committer.recentCommitLatencyMs}. */
 const COMMIT_LATENCY_WEIGHT = 0.2;
