@@ -2,6 +2,7 @@
 import { TaskCancelError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { QTasksConfig } from './config.js';
+import type { RunAbort } from './run-abort.js';
 import type { Task } from './task.js';
 
 /** What the context needs from the app. */
@@ -22,14 +23,18 @@ export class TaskContext {
     readonly taskName: string,
     /** This attempt's number: 1 for the first run. */
     readonly attempt: number,
-    /**
-     * Aborts when the task is cancelled, runs out of time, loses its lease, or its worker stops
-     * past the grace period; pass it to your I/O. `signal.reason` tells which.
-     */
-    readonly signal: AbortSignal,
+    private readonly abort: RunAbort,
     /** A logger whose messages name the task. */
     readonly logger: Logger,
   ) {}
+
+  /**
+   * Aborts when the task is cancelled, runs out of time, loses its lease, or its worker stops
+   * past the grace period; pass it to your I/O. `signal.reason` tells which.
+   */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
 
   /** The app's configuration. */
   getConfig(): QTasksConfig {

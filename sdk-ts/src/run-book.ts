@@ -4,6 +4,7 @@
  * which wait in hand and in what order, which leases to renew, and when the last run has settled.
  */
 import type { ProgressPublisher } from './progress-publisher.js';
+import type { RunAbort } from './run-abort.js';
 import { moveRun, type RunMove, type RunPhase, type RunState } from './run-state.js';
 import type { Task } from './task.js';
 
@@ -12,8 +13,8 @@ export interface LeasedRun {
   readonly task: Task;
   readonly taskId: string;
   readonly leaseToken: string;
-  /** Aborts the handler's `ctx.signal`, and says why: cancel, time limit, lease lost, stop past the grace. */
-  readonly controller: AbortController;
+  /** Stops the run (its handler's `ctx.signal`), and says why: cancel, time limit, lease lost, stop past the grace. */
+  readonly abort: RunAbort;
   /** True for a task with a time limit, which the broker counts from the lease: it is never held in hand. */
   readonly timeLimited: boolean;
   /** Made on the first progress item: most tasks publish none. */
@@ -37,6 +38,8 @@ export class RunBook {
    * and must not be renewed, but stays unsettled until its handler or its report ends.
    */
   private readonly current = new Map<string, LeasedRun>();
+  /** The runs held in hand, in lease order (a run enters only once, on {@link add}). */
+  private readonly heldRuns = new Set<LeasedRun>();
   /** How many runs are in each phase: kept by {@link move}, so that counting costs nothing. */
   private readonly counts: Record<LivePhase, number> = { held: 0, running: 0, reporting: 0 };
   private emptied: Array<() => void> = [];
@@ -50,6 +53,7 @@ export class RunBook {
     this.unsettled.add(run);
     this.current.set(run.taskId, run);
     this.counts[run.state.phase as LivePhase]++;
+    if (run.state.phase === 'held') this.heldRuns.add(run);
     return replaced;
   }
 
@@ -58,6 +62,7 @@ export class RunBook {
     const before = run.state.phase;
     run.state = moveRun(run.state, move);
     this.counts[before as LivePhase]--; // moveRun allows no move out of settled
+    if (before === 'held') this.heldRuns.delete(run);
     if (move.phase !== 'settled') {
       this.counts[move.phase]++;
       return;
@@ -73,9 +78,8 @@ export class RunBook {
   }
 
   /** The runs held in hand, in lease order: the order they start in. */
-  *held(): Generator<LeasedRun> {
-    if (this.counts.held === 0) return;
-    for (const run of this.unsettled) if (run.state.phase === 'held') yield run;
+  held(): Iterable<LeasedRun> {
+    return this.heldRuns;
   }
 
   /** The run that holds `taskId`'s current lease, if any. */

@@ -3,7 +3,6 @@
  * limit, its progress channel, and the outcome made from whatever it returned or threw.
  */
 import type { AsyncTask } from './async-task.js';
-import { abortable } from './backoff.js';
 import { TaskContext, type ContextHost } from './context.js';
 import { TaskTimeLimitError } from './errors.js';
 import { AsyncTaskExecutor } from './executor.js';
@@ -23,20 +22,20 @@ export interface HandlerHost extends ContextHost {
 
 /** Runs the handler of `run`'s task, its progress sent with `sendProgress`; resolves to its outcome, never rejects. */
 export async function runHandler(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Promise<Outcome> {
-  const { task, controller } = run;
+  const { task, abort } = run;
   const schema = host.tasks.get(task.taskName);
   if (!schema) return workerFailure('TaskNotRegistered', `no task named "${task.taskName}" is registered in this worker`);
   // Aborted between taking its slot and getting here (a cancel, a lost lease): do not start it.
-  if (controller.signal.aborted) return outcomeOf(controller.signal.reason, schema);
-  const timeLimit = schema.maxTime === undefined ? undefined : setTimeout(() => controller.abort(new TaskTimeLimitError(schema.name, schema.maxTime!)), schema.maxTime * 1000);
+  if (abort.aborted) return outcomeOf(abort.reason, schema);
+  const timeLimit = schema.maxTime === undefined ? undefined : setTimeout(() => abort.abort(new TaskTimeLimitError(schema.name, schema.maxTime!)), schema.maxTime * 1000);
   try {
-    const ctx = new TaskContext(host, task.uuid, task.taskName, task.attempt, controller.signal, logger);
+    const ctx = new TaskContext(host, task.uuid, task.taskName, task.attempt, abort, logger);
     const Executor = schema.executor ?? AsyncTaskExecutor;
     const executor = new Executor(schema, task, ctx, {
       createEcho: () => host.echoOf(schema, ctx),
       publishProgress: (item) => (run.progress ??= new ProgressPublisher(sendProgress, run.taskId, run.leaseToken)).publish(item),
     });
-    const value = await abortable(executor.execute(), controller.signal);
+    const value = await abort.race(executor.execute());
     if (run.progress) await run.progress.flushed();
     return { $case: 'success', value: { result: encodeJson(value, `the result of task ${schema.name}`) } };
   } catch (error) {

@@ -27,6 +27,7 @@ import { QTasksError, TaskCancelError } from './errors.js';
 import { Heartbeats, monotonicDeadline } from './heartbeats.js';
 import { prefixedLogger, type Logger } from './logger.js';
 import { reportOutcome } from './report-outcome.js';
+import { RunAbort } from './run-abort.js';
 import { RunBook, type LeasedRun } from './run-book.js';
 import { runHandler, type HandlerHost } from './run-handler.js';
 import { LeaseLostError, WorkerStoppingError, unstartedOutcome, type Outcome } from './run-outcome.js';
@@ -148,7 +149,7 @@ export class Worker {
     graceCancel.abort(); // a ref'd timer left running would hold the process for the rest of the grace
     if (!finishedInTime) {
       // Handlers still running are given back; outcomes already decided are still reported.
-      for (const run of this.runs.all()) if (run.state.phase === 'running') run.controller.abort(new WorkerStoppingError('the worker is stopping'));
+      for (const run of this.runs.all()) if (run.state.phase === 'running') run.abort.abort(new WorkerStoppingError('the worker is stopping'));
     }
     await allDone;
     this.heartbeats.stop();
@@ -245,7 +246,7 @@ export class Worker {
       task,
       taskId: task.uuid,
       leaseToken: leased.leaseToken,
-      controller: new AbortController(),
+      abort: new RunAbort(),
       timeLimited: leased.task!.maxTimeMs > 0,
       progress: undefined,
       leaseDeadlineMs: monotonicDeadline(leased.leaseDeadline, this.host.config.leaseMs),
@@ -303,12 +304,12 @@ export class Worker {
    */
   private stopRun(run: LeasedRun, reason: Error): void {
     if (run.state.phase === 'held') this.giveUp(run, reason);
-    else if (run.state.phase === 'running') run.controller.abort(reason);
+    else if (run.state.phase === 'running') run.abort.abort(reason);
   }
 
   /** Gives up a task held in hand, before its handler started: `reason` says what to report (nothing once its lease is lost). */
   private giveUp(run: LeasedRun, reason: Error): void {
-    run.controller.abort(reason);
+    run.abort.abort(reason);
     const outcome = unstartedOutcome(reason);
     if (outcome) {
       this.runs.move(run, { phase: 'reporting', outcome: outcome.$case });
@@ -329,7 +330,7 @@ export class Worker {
   private async run(run: LeasedRun): Promise<void> {
     const logger = this.loggerOf(run);
     const outcome = await runHandler(this.host, run, (item) => this.reports.progress(item), logger);
-    const lost: unknown = run.controller.signal.reason;
+    const lost: unknown = run.abort.reason;
     if (lost instanceof LeaseLostError) {
       this.settle(run, 'lease-lost');
       this.freeSlot();
