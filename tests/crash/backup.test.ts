@@ -46,10 +46,13 @@ async function loadedBroker() {
       for (const task of tasks) acknowledged.add(task.id);
     }
   });
+  // The workers take less than the producers add (at most 50 tasks each per 10 ms), so that every
+  // copy holds ready tasks for the restored broker to serve, however fast the broker drains.
   const workers = Array.from({ length: 2 }, async () => {
     const id = workerId();
     while (running) {
-      const { tasks } = await broker.client.lease({ workerId: id, queues: [queue], maxTasks: 100, waitMs: 100 });
+      await sleep(10);
+      const { tasks } = await broker.client.lease({ workerId: id, queues: [queue], maxTasks: 50, waitMs: 100 });
       if (tasks.length === 0) continue;
       await broker.client.complete({
         completions: tasks.map((t) => ({ taskId: t.task!.id, leaseToken: t.leaseToken, outcome: { $case: 'success' as const, value: { result: json(1) } } })),

@@ -2,10 +2,20 @@
  * The `qtasks.broker.v1.BrokerService` implementation: validate the request, call the core, map
  * the answer. Nothing else happens here; the state machine lives in the core.
  */
-import type { BrokerServiceDefinition } from '@qtasks/proto';
+import {
+  CancelTaskResponse,
+  CompleteResponse,
+  EnqueueResponse,
+  GetTaskResponse,
+  LeaseResponse,
+  ListTasksResponse,
+  WatchResultResponse,
+  type BrokerServiceDefinition,
+} from '@qtasks/proto';
 import type { ServiceImplementation } from 'nice-grpc';
 import type { Broker } from '../core/broker.js';
 import type { ReplyBudget } from '../domain/task.js';
+import { encoded } from './encoded-replies.js';
 import { repeatedTaskBytesBound, toProtoTask } from './task-mapping.js';
 import { checkTaskId, encodePageToken, parseCancelRequest, parseLeaseRequest, parseListRequest, type RequestLimits } from './validation.js';
 import { workerCalls } from './worker-calls.js';
@@ -27,37 +37,38 @@ export function createBrokerService(
   // for clients that read slowly took 1.2 GB.
   const pageBytes = Math.min(maxBytes === undefined ? Infinity : maxBytes - 1024, limits.maxPageBytes ?? Infinity);
   const listBudget: ReplyBudget | undefined = pageBytes === Infinity ? undefined : { maxBytes: pageBytes, sizeOf: repeatedTaskBytesBound };
+  // Replies built whole are encoded here, once (`encoded-replies.ts`).
   return {
-    enqueue: async (request) => (await producer.enqueue(request)).reply,
+    enqueue: async (request) => encoded(EnqueueResponse, (await producer.enqueue(request)).reply),
 
     async getTask(request) {
-      return { task: toProtoTask(broker.getTask(checkTaskId('task_id', request.taskId))) };
+      return encoded(GetTaskResponse, { task: toProtoTask(broker.getTask(checkTaskId('task_id', request.taskId))) });
     },
 
     async cancelTask(request) {
       const { taskId, reason } = parseCancelRequest(request);
-      return { task: toProtoTask(await broker.cancel(taskId, reason)) };
+      return encoded(CancelTaskResponse, { task: toProtoTask(await broker.cancel(taskId, reason)) });
     },
 
     async listTasks(request) {
       const page = broker.listTasks({ ...parseListRequest(request), replyBudget: listBudget });
-      return { tasks: page.tasks.map(toProtoTask), nextPageToken: page.next ? encodePageToken(page.next) : '' };
+      return encoded(ListTasksResponse, { tasks: page.tasks.map(toProtoTask), nextPageToken: page.next ? encodePageToken(page.next) : '' });
     },
 
     async *watchResult(request, context) {
       for await (const task of broker.watch(checkTaskId('task_id', request.taskId), context.signal)) {
-        yield { task: toProtoTask(task) };
+        yield encoded(WatchResultResponse, { task: toProtoTask(task) });
       }
     },
 
     async lease(request, context) {
       const { options, waitMs } = parseLeaseRequest(request);
-      return worker.leased(await broker.lease({ ...options, replyBudget: worker.leaseBudget }, waitMs, context.signal));
+      return encoded(LeaseResponse, worker.leased(await broker.lease({ ...options, replyBudget: worker.leaseBudget }, waitMs, context.signal)));
     },
 
     heartbeat: (request) => worker.heartbeat(request),
     reportProgress: (request) => worker.reportProgress(request),
-    complete: (request) => worker.complete(request),
+    complete: async (request) => encoded(CompleteResponse, await worker.complete(request)),
     work: (requests, context) => workSession(broker, worker, requests, context.signal),
     produce: (requests, context) => produceSession(broker, producer, requests, context.signal),
   };

@@ -6,12 +6,21 @@
  * message whole can encode it at once and hand over the bytes: they pass through unchanged, and
  * their size is exact.
  */
+import type { DeepPartial } from '@qtasks/proto';
 /** The encoded bytes of a reply, handed to nice-grpc in place of the message. */
 export type EncodedReply = Uint8Array & { readonly encodedReply: true };
 
 /** Encodes a whole message (every field present, as `encode` requires) into an {@link EncodedReply}. */
 export function encodeReply<T>(type: { encode(message: T): { finish(): Uint8Array } }, message: T): EncodedReply {
   return type.encode(message).finish() as EncodedReply;
+}
+
+/**
+ * {@link encodeReply}, typed as the reply a nice-grpc handler returns: for handlers that build
+ * their reply whole (the bytes pass through `acceptEncodedReplies` unchanged).
+ */
+export function encoded<T>(type: { encode(message: T): { finish(): Uint8Array } }, message: T): DeepPartial<T> {
+  return encodeReply(type, message) as unknown as DeepPartial<T>;
 }
 
 /** The shape of a ts-proto generic service definition, as far as reply encoding goes. */

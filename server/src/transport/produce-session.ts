@@ -12,10 +12,11 @@
  * gate of every reply, and a watched task's states wait in the core, coalesced, while the client
  * does not read.
  */
-import type { DeepPartial, EnqueueRequest, ProduceRequest, ProduceResponse } from '@qtasks/proto';
+import { ProduceResponse, type DeepPartial, type EnqueueRequest, type ProduceRequest } from '@qtasks/proto';
 import type { Broker } from '../core/broker.js';
 import { InvalidArgumentError, ShuttingDownError } from '../domain/errors.js';
 import type { TaskRecord } from '../domain/task.js';
+import { encodeReply, type EncodedReply } from './encoded-replies.js';
 import { requestErrorOf } from './error-mapping.js';
 import { Outbox, serveSession } from './outbox.js';
 import type { ProducerCalls } from './producer-calls.js';
@@ -30,7 +31,8 @@ const MAX_STOP_WATCHING = 10_000;
 /** The method, for the error mapping's log lines. */
 const PATH = '/qtasks.broker.v1.BrokerService/Produce';
 
-type Reply = DeepPartial<ProduceResponse>;
+/** A message of the stream: answers and watched states come encoded (`encoded-replies.ts`). */
+type Reply = DeepPartial<ProduceResponse> | EncodedReply;
 
 /** Serves one Produce stream (see the module comment) until the client ends it or it fails. */
 export function produceSession(
@@ -38,8 +40,9 @@ export function produceSession(
   calls: ProducerCalls,
   requests: AsyncIterable<ProduceRequest>,
   signal: AbortSignal,
-): AsyncGenerator<Reply, void, undefined> {
-  return serveSession(new ProduceSession(broker, calls), requests, signal);
+): AsyncGenerator<DeepPartial<ProduceResponse>, void, undefined> {
+  // Encoded replies pass through nice-grpc as they are (`acceptEncodedReplies`).
+  return serveSession(new ProduceSession(broker, calls), requests, signal) as AsyncGenerator<DeepPartial<ProduceResponse>, void, undefined>;
 }
 
 /** The state of one Produce stream. */
@@ -126,7 +129,7 @@ class ProduceSession {
     let stored: TaskRecord[];
     try {
       const { reply, tasks } = await this.calls.enqueue(request);
-      this.outbox.push({ requestId, kind: { $case: 'enqueued', value: reply } });
+      this.outbox.push(encodeReply(ProduceResponse, { requestId, kind: { $case: 'enqueued', value: reply } }));
       stored = tasks;
     } catch (error) {
       this.outbox.push({ requestId, kind: { $case: 'error', value: requestErrorOf(error, PATH) } });
@@ -150,7 +153,7 @@ class ProduceSession {
           // A client that does not read leaves the states waiting in the core, coalesced.
           await this.outbox.space();
           if (stop.signal.aborted) return;
-          this.outbox.push({ requestId, kind: { $case: 'state', value: toProtoTask(task) } });
+          this.outbox.push(encodeReply(ProduceResponse, { requestId, kind: { $case: 'state', value: toProtoTask(task) } }));
         }
       } catch (error) {
         if (!stop.signal.aborted) this.outbox.push({ requestId, kind: { $case: 'watchError', value: { taskId, error: requestErrorOf(error, PATH) } } });

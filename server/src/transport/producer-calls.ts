@@ -3,7 +3,7 @@
  * the answer. Shared by the unary Enqueue and the Produce stream, so that both store, refuse and
  * answer alike.
  */
-import type { DeepPartial, EnqueueRequest, EnqueueResponse } from '@qtasks/proto';
+import type { EnqueueRequest, EnqueueResponse } from '@qtasks/proto';
 import type { Broker } from '../core/broker.js';
 import type { TaskRecord } from '../domain/task.js';
 import { toProtoTask } from './task-mapping.js';
@@ -18,7 +18,7 @@ export interface ProducerCalls {
    * @throws OverloadedError before anything else when the broker is overloaded
    * @throws InvalidArgumentError, ResourceExhaustedError, AlreadyExistsError as Enqueue refuses
    */
-  enqueue(request: EnqueueRequest): Promise<{ reply: DeepPartial<EnqueueResponse>; tasks: TaskRecord[] }>;
+  enqueue(request: EnqueueRequest): Promise<{ reply: EnqueueResponse; tasks: TaskRecord[] }>;
 }
 
 /** The producer-side calls over `broker`, with the request limits of the broker's configuration. */

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+/**
+ * Where the CPU goes, per task, on each side of one figure: this process (the SDK) and the broker
+ * (from /proc, all its threads, the kernel's time on its behalf included), after a warm-up, so
+ * that a figure can be told apart as client-bound, broker-bound, or waiting (both partly idle).
+ * A diagnostic for profiling work, never a test; `npm run bench` gives the figures themselves.
+ *
+ *   node bench/cpu-split.mjs --figure drain|bulk|single|raw-drain [--n 20000] [--concurrency 50]
+ *        [--credit 1000] [--client-prof FILE.cpuprofile] [--broker-prof DIR]
+ *
+ * - drain: N tasks enqueued, then drained by the SDK worker at `--concurrency`.
+ * - bulk: N `addTask` calls at once.
+ * - single: N awaited `addTask` calls, one after another.
+ * - raw-drain: N tasks drained over one Work stream by a minimal client (no SDK, `--credit` granted
+ *   back with each batch of outcomes): what the broker alone sustains.
+ * `--broker-prof` restarts the broker with `--cpu-prof` on the same data just before the measured
+ * part, so that its profile holds little else; `--client-prof` profiles this process over it.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { parseArgs } from 'node:util';
+import { QTasks } from '@qtasks/sdk';
+import { startBroker } from './lib/broker.mjs';
+import { ARGS } from './lib/util.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    figure: { type: 'string', default: 'drain' },
+    n: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '50' },
+    credit: { type: 'string', default: '1000' },
+    'client-prof': { type: 'string' },
+    'broker-prof': { type: 'string' },
+  },
+});
+const N = Number(opts.n);
+const WARM_UP = Math.min(N, 2000);
+const quiet = { debug() {}, info() {}, warn() {}, error: (...a) => console.error(...a) };
+const ARGS_BYTES = Buffer.from(JSON.stringify(ARGS));
+
+/** CPU time of a process so far, in ms (user + system, all threads). */
+function cpuMsOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+}
+
+let broker = await startBroker('commit');
+let app = newApp();
+let left = N;
+let allDone;
+const done = new Promise((resolve) => (allDone = resolve));
+
+function newApp() {
+  const a = new QTasks({ name: 'cpu', broker: broker.address, config: { maxTasksProcess: Number(opts.concurrency) }, logger: quiet });
+  const task = a.task({ name: 'cpu.x' }, () => {
+    if (--left === 0) allDone();
+    return 1;
+  });
+  return Object.assign(a, { bench: task });
+}
+
+/** The measured part of each figure, after its preparation (which `prepare` runs). */
+const figures = {
+  drain: {
+    prepare: () => Promise.all(Array.from({ length: N }, () => app.bench.addTask(ARGS))),
+    run: () => (app.worker.start(), done),
+  },
+  bulk: {
+    prepare: () => Promise.all(Array.from({ length: WARM_UP }, () => app.bench.addTask(ARGS))),
+    run: () => Promise.all(Array.from({ length: N }, () => app.bench.addTask(ARGS))),
+  },
+  single: {
+    prepare: async () => {
+      for (let i = 0; i < WARM_UP; i++) await app.bench.addTask(ARGS);
+    },
+    run: async () => {
+      for (let i = 0; i < N; i++) await app.bench.addTask(ARGS);
+    },
+  },
+  'raw-drain': {
+    prepare: async () => {
+      for (let i = 0; i < N; i += 1000) {
+        await broker.client.enqueue({ tasks: Array.from({ length: Math.min(1000, N - i) }, () => ({ name: 'raw', queue: 'raw', args: ARGS_BYTES })) });
+      }
+    },
+    run: rawDrain,
+  },
+};
+
+/** Drains the `raw` queue over one Work stream, answering each push with its outcomes and as much credit. */
+async function rawDrain() {
+  const outgoing = [];
+  let wake;
+  async function* requests() {
+    for (;;) {
+      while (outgoing.length > 0) yield outgoing.shift();
+      await new Promise((resolve) => (wake = resolve));
+    }
+  }
+  const send = (message) => {
+    outgoing.push(message);
+    wake?.();
+  };
+  const credit = Number(opts.credit);
+  send({ kind: { $case: 'start', value: { workerId: 'raw', queues: ['raw'], leaseMs: 30_000 } }, credit });
+  const result = Buffer.from('1');
+  let completed = 0;
+  let requestId = 1;
+  for await (const push of broker.client.work(requests())) {
+    if (push.kind?.$case === 'tasks') {
+      const completions = push.kind.value.tasks.map((t) => ({ taskId: t.task.id, leaseToken: t.leaseToken, outcome: { $case: 'success', value: { result } } }));
+      send({ kind: { $case: 'complete', value: { completions, omitTasks: true } }, credit: completions.length, requestId: requestId++ });
+    } else if (push.kind?.$case === 'complete') {
+      completed += push.kind.value.results.length;
+      if (completed >= N) return;
+    }
+  }
+}
+
+const figure = figures[opts.figure];
+if (!figure) throw new Error(`--figure: one of ${Object.keys(figures).join(', ')}`);
+await figure.prepare();
+if (opts['broker-prof']) {
+  await app.close();
+  await broker.crash();
+  broker = await startBroker('commit', ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`], [], undefined, broker.dataDir);
+  app = newApp();
+}
+let session;
+if (opts['client-prof']) {
+  session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+}
+const brokerBefore = cpuMsOf(broker.pid);
+const clientBefore = process.cpuUsage();
+const startMs = performance.now();
+await figure.run();
+const ms = performance.now() - startMs;
+const client = process.cpuUsage(clientBefore);
+const brokerMs = cpuMsOf(broker.pid) - brokerBefore;
+if (session) writeFileSync(opts['client-prof'], JSON.stringify((await session.post('Profiler.stop')).profile));
+const perTask = (cpuMs) => ((cpuMs * 1000) / N).toFixed(1);
+console.log(
+  `${opts.figure}: ${Math.round((N / ms) * 1000)} tasks/s, ${((ms * 1000) / N).toFixed(0)} µs of wall time per task; ` +
+    `CPU per task: this process ${perTask((client.user + client.system) / 1000)} µs, broker ${perTask(brokerMs)} µs`,
+);
+await app.close();
+await broker.stop();
+process.exit(0);
