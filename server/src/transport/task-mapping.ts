@@ -2,7 +2,8 @@
 import { TaskStatus as ProtoTaskStatus, type Task } from '@qtasks/proto';
 import type { TaskRecord, TaskStatus } from '../domain/task.js';
 
-const PROTO_STATUS: Record<TaskStatus, ProtoTaskStatus> = {
+/** The protobuf enum value of each status. */
+export const PROTO_STATUS: Readonly<Record<TaskStatus, ProtoTaskStatus>> = {
   new: ProtoTaskStatus.TASK_STATUS_NEW,
   process: ProtoTaskStatus.TASK_STATUS_PROCESS,
   retry: ProtoTaskStatus.TASK_STATUS_RETRY,

@@ -3,21 +3,21 @@
  * from request to reply: validate, call the core, map the answer. Shared by the unary RPCs
  * (Lease, Heartbeat, ReportProgress, Complete) and the Work stream, so that both answer alike.
  */
-import {
-  WorkResponse,
-  type CompleteRequest,
-  type CompleteResponse,
-  type DeepPartial,
-  type HeartbeatRequest,
-  type HeartbeatResponse,
-  type LeasedTask,
-  type LeaseResponse,
-  type ReportProgressRequest,
-  type ReportProgressResponse,
+import type {
+  CompleteRequest,
+  CompleteResponse,
+  DeepPartial,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  LeasedTask,
+  LeaseResponse,
+  ReportProgressRequest,
+  ReportProgressResponse,
 } from '@qtasks/proto';
 import type { Broker } from '../core/broker.js';
 import { replyMeter, type ReplyBudget, type TaskRecord } from '../domain/task.js';
-import { encodeReply, type EncodedReply } from './encoded-replies.js';
+import type { EncodedReply } from './encoded-replies.js';
+import { encodeTaskPush } from './task-wire.js';
 import { leasedTaskBytesBound, repeatedTaskBytesBound, toProtoTask } from './task-mapping.js';
 import { parseCompleteRequest, parseHeartbeatRequest, parseReportProgressRequest, type RequestLimits } from './validation.js';
 
@@ -30,7 +30,7 @@ export interface WorkerCalls {
   readonly leaseBudget: ReplyBudget | undefined;
   /** The reply carrying freshly leased tasks, with their tokens and deadlines. */
   leased(tasks: readonly TaskRecord[]): LeaseResponse;
-  /** The Work stream's push of freshly leased tasks, encoded (see `encoded-replies.ts`). */
+  /** The Work stream's push of freshly leased tasks, encoded from their records (`task-wire.ts`). */
   encodedPush(tasks: readonly TaskRecord[]): EncodedReply;
   /** Validates and applies a Heartbeat. */
   heartbeat(request: HeartbeatRequest): Promise<DeepPartial<HeartbeatResponse>>;
@@ -59,7 +59,7 @@ export function workerCalls(broker: Broker, limits: RequestLimits): WorkerCalls 
     },
 
     encodedPush(tasks) {
-      return encodeReply(WorkResponse, { kind: { $case: 'tasks', value: this.leased(tasks) }, requestId: 0 });
+      return encodeTaskPush(tasks, (steadyMs) => broker.wallTimeOf(steadyMs)) as EncodedReply;
     },
 
     async heartbeat(request) {

@@ -1,0 +1,44 @@
+import { WorkResponse } from '@qtasks/proto';
+import { describe, expect, it } from 'vitest';
+import type { TaskRecord } from '../domain/task.js';
+import { toProtoTask } from './task-mapping.js';
+import { encodeTaskPush } from './task-wire.js';
+
+/** A record with every field set. */
+const full: TaskRecord = {
+  id: '0190a0b1-c2d3-7e4f-8a9b-0c1d2e3f4a5b', name: 'send/ünï', queue: 'mail-😀', priority: -7, args: Buffer.from('["a",1]'),
+  kwargs: Buffer.from('{"k":true}'), status: 'process', attempt: 3, maxRetries: 5, backoff: { initialMs: 1, multiplier: 2, maxMs: 3 },
+  maxTimeMs: 7000, createdAtMs: 1_764_000_000_123, updatedAtMs: 1_764_000_000_456, runAtMs: 1_764_000_000_999, delayed: false,
+  seq: 42, cancelRequested: true, tags: ['t1', '', 't3'], metadata: { a: '1', empty: '', '': 'no key' }, version: 4,
+  startedAtMs: 1_764_000_001_000, finishedAtMs: 1_764_000_002_001, result: Buffer.from('{"r":2}'),
+  error: { type: 'ValueError', message: 'bad', traceback: 'tb' }, cancelReason: 'why', workerId: 'w-1',
+  lease: { token: 'tok-123', deadlineMs: 5_000.75, leaseMs: 30_000 }, idempotencyKey: 'idem', progress: Buffer.from('{"p":0.5}'),
+};
+
+/** A record as fresh as they come: nothing optional set. */
+const sparse: TaskRecord = {
+  ...full, priority: 0, kwargs: Buffer.alloc(0), status: 'new', attempt: 0, maxRetries: 0, maxTimeMs: 0, runAtMs: undefined,
+  cancelRequested: false, tags: [], metadata: {}, startedAtMs: undefined, finishedAtMs: undefined, result: undefined,
+  error: { type: '', message: '', traceback: '' }, cancelReason: undefined, workerId: undefined, idempotencyKey: undefined,
+  progress: undefined, lease: { token: 't', deadlineMs: 0, leaseMs: 1000 },
+};
+
+const wallTimeOf = (steadyMs: number): number => 1_764_000_000_000 + steadyMs;
+
+/** What the generated code writes for the same push. */
+function generated(tasks: TaskRecord[]): Uint8Array {
+  const value = { tasks: tasks.map((task) => ({ task: toProtoTask(task), leaseToken: task.lease!.token, leaseDeadline: new Date(wallTimeOf(task.lease!.deadlineMs)) })) };
+  return WorkResponse.encode({ kind: { $case: 'tasks', value }, requestId: 0 }).finish();
+}
+
+describe('encodeTaskPush', () => {
+  it.each([
+    ['every field set', [full]],
+    ['nothing optional set', [sparse]],
+    ['several tasks', [full, sparse, { ...full, id: 'x', createdAtMs: 999, updatedAtMs: 0 }]],
+    ['times before 1970 and past 2038', [{ ...full, createdAtMs: -1_500, updatedAtMs: 4_102_444_800_123, runAtMs: 0.9 }]],
+    ['no tasks', []],
+  ])('writes the bytes the generated encoder writes: %s', (_, tasks) => {
+    expect(Buffer.from(encodeTaskPush(tasks, wallTimeOf))).toEqual(Buffer.from(generated(tasks)));
+  });
+});
