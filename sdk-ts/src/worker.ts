@@ -26,6 +26,7 @@ import type { BrokerConnection } from './connection.js';
 import { QTasksError, TaskCancelError } from './errors.js';
 import { Heartbeats, monotonicDeadline } from './heartbeats.js';
 import { prefixedLogger, type Logger } from './logger.js';
+import { Pace } from './pace.js';
 import { reportOutcome } from './report-outcome.js';
 import { RunAbort } from './run-abort.js';
 import { RunBook, type LeasedRun } from './run-book.js';
@@ -36,6 +37,14 @@ import { Task, type ResultWaiter } from './task.js';
 import type { TaskExecSchema } from './task-exec-schema.js';
 import { MAX_OUTSTANDING_CREDIT, type WorkSession } from './work-session.js';
 import { WorkerReports } from './worker-reports.js';
+
+/**
+ * A worker holds in hand at least what it finishes in this many ms (`prefetchTasks` is the floor):
+ * enough to keep it busy over a round trip to the broker, too little to delay anyone.
+ */
+const HOLD_MS = 5;
+/** The most a fast worker holds in hand by its pace. */
+const MAX_PACED_IN_HAND = 1000;
 
 /** What the worker needs from its app. */
 export interface WorkerHost extends HandlerHost, ResultWaiter {
@@ -70,6 +79,8 @@ export class Worker {
   /** The open Work stream, if any, and the credit granted on it that no pushed task has used yet. */
   private session: WorkSession | undefined;
   private granted = 0;
+  /** How fast tasks finish here: short tasks are held by more than `prefetchTasks` (see {@link inHandTarget}). */
+  private readonly pace = new Pace();
   private markStopped: () => void = () => undefined;
   private stoppedPromise: Promise<void> = Promise.resolve();
 
@@ -229,11 +240,22 @@ export class Worker {
   private topUpCredit(): void {
     const { config } = this.host;
     if (!this.session || this.stopLeasing.signal.aborted) return;
-    const free = config.maxTasksProcess + (this.leaseAhead ? config.prefetchTasks : 0) - this.runs.count('running') - this.runs.count('held');
+    const free = config.maxTasksProcess + this.inHandTarget() - this.runs.count('running') - this.runs.count('held');
     const wanted = Math.min(free, MAX_OUTSTANDING_CREDIT) - this.granted;
     if (wanted <= 0) return;
     this.granted += wanted;
     this.session.grant(wanted);
+  }
+
+  /**
+   * How many tasks to hold in hand beyond the free slots: `prefetchTasks`, or what this worker
+   * finishes in {@link HOLD_MS} if that is more (`pace.ts`); none while tasks with a time limit
+   * come (see {@link leaseAhead}), or if `prefetchTasks` is 0.
+   */
+  private inHandTarget(): number {
+    const { prefetchTasks } = this.host.config;
+    if (!this.leaseAhead || prefetchTasks === 0) return 0;
+    return Math.max(prefetchTasks, Math.min(this.pace.tasksIn(HOLD_MS), MAX_PACED_IN_HAND));
   }
 
   /**
@@ -338,6 +360,7 @@ export class Worker {
       return;
     }
     this.runs.move(run, { phase: 'reporting', outcome: outcome.$case });
+    this.pace.finished();
     this.freeSlot();
     if (outcome.$case === 'failure') logger.error(`failed: ${outcome.value.error?.type}: ${outcome.value.error?.message}`);
     await this.report(run, outcome, logger);
