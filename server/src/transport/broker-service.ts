@@ -5,17 +5,19 @@
 import {
   CancelTaskResponse,
   CompleteResponse,
-  EnqueueResponse,
   GetTaskResponse,
   LeaseResponse,
   ListTasksResponse,
   WatchResultResponse,
   type BrokerServiceDefinition,
+  type DeepPartial,
+  type EnqueueResponse,
 } from '@qtasks/proto';
 import type { ServiceImplementation } from 'nice-grpc';
 import type { Broker } from '../core/broker.js';
 import type { ReplyBudget } from '../domain/task.js';
 import { encoded } from './encoded-replies.js';
+import { encodeEnqueueResponse } from './task-wire.js';
 import { repeatedTaskBytesBound, toProtoTask } from './task-mapping.js';
 import { checkTaskId, encodePageToken, parseCancelRequest, parseLeaseRequest, parseListRequest, type RequestLimits } from './validation.js';
 import { workerCalls } from './worker-calls.js';
@@ -39,7 +41,7 @@ export function createBrokerService(
   const listBudget: ReplyBudget | undefined = pageBytes === Infinity ? undefined : { maxBytes: pageBytes, sizeOf: repeatedTaskBytesBound };
   // Replies built whole are encoded here, once (`encoded-replies.ts`).
   return {
-    enqueue: async (request) => encoded(EnqueueResponse, (await producer.enqueue(request)).reply),
+    enqueue: async (request) => encodeEnqueueResponse(await producer.enqueue(request)) as DeepPartial<EnqueueResponse>,
 
     async getTask(request) {
       return encoded(GetTaskResponse, { task: toProtoTask(broker.getTask(checkTaskId('task_id', request.taskId))) });

@@ -12,15 +12,15 @@
  * gate of every reply, and a watched task's states wait in the core, coalesced, while the client
  * does not read.
  */
-import { ProduceResponse, type DeepPartial, type EnqueueRequest, type ProduceRequest } from '@qtasks/proto';
+import type { DeepPartial, EnqueueRequest, ProduceRequest, ProduceResponse } from '@qtasks/proto';
 import type { Broker } from '../core/broker.js';
 import { InvalidArgumentError, ShuttingDownError } from '../domain/errors.js';
 import type { TaskRecord } from '../domain/task.js';
-import { encodeReply, type EncodedReply } from './encoded-replies.js';
+import type { EncodedReply } from './encoded-replies.js';
 import { requestErrorOf } from './error-mapping.js';
 import { Outbox, serveSession } from './outbox.js';
 import type { ProducerCalls } from './producer-calls.js';
-import { toProtoTask } from './task-mapping.js';
+import { encodeProduceEnqueued, encodeProduceState } from './task-wire.js';
 
 /** Messages queued for a client that reads slowly before the session stops reading its requests. */
 const OUTBOX_CAPACITY = 64;
@@ -128,9 +128,8 @@ class ProduceSession {
   private async enqueue(requestId: number, request: EnqueueRequest, watch: boolean): Promise<void> {
     let stored: TaskRecord[];
     try {
-      const { reply, tasks } = await this.calls.enqueue(request);
-      this.outbox.push(encodeReply(ProduceResponse, { requestId, kind: { $case: 'enqueued', value: reply } }));
-      stored = tasks;
+      stored = await this.calls.enqueue(request);
+      this.outbox.push(encodeProduceEnqueued(requestId, stored) as EncodedReply);
     } catch (error) {
       this.outbox.push({ requestId, kind: { $case: 'error', value: requestErrorOf(error, PATH) } });
       return;
@@ -153,7 +152,7 @@ class ProduceSession {
           // A client that does not read leaves the states waiting in the core, coalesced.
           await this.outbox.space();
           if (stop.signal.aborted) return;
-          this.outbox.push(encodeReply(ProduceResponse, { requestId, kind: { $case: 'state', value: toProtoTask(task) } }));
+          this.outbox.push(encodeProduceState(requestId, task) as EncodedReply);
         }
       } catch (error) {
         if (!stop.signal.aborted) this.outbox.push({ requestId, kind: { $case: 'watchError', value: { taskId, error: requestErrorOf(error, PATH) } } });

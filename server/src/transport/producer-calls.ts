@@ -3,22 +3,21 @@
  * the answer. Shared by the unary Enqueue and the Produce stream, so that both store, refuse and
  * answer alike.
  */
-import type { EnqueueRequest, EnqueueResponse } from '@qtasks/proto';
+import type { EnqueueRequest } from '@qtasks/proto';
 import type { Broker } from '../core/broker.js';
 import type { TaskRecord } from '../domain/task.js';
-import { toProtoTask } from './task-mapping.js';
 import { parseEnqueueRequest, type RequestLimits } from './validation.js';
 
 /** The producer-side calls over one broker (see the module comment). */
 export interface ProducerCalls {
   /**
-   * Validates and stores an Enqueue; resolves once its tasks are durable, with the reply and the
-   * stored records (a Produce stream watches them).
+   * Validates and stores an Enqueue; resolves once its tasks are durable, with the stored records
+   * in request order (the reply is made of them: `task-wire.ts`; a Produce stream watches them).
    *
    * @throws OverloadedError before anything else when the broker is overloaded
    * @throws InvalidArgumentError, ResourceExhaustedError, AlreadyExistsError as Enqueue refuses
    */
-  enqueue(request: EnqueueRequest): Promise<{ reply: EnqueueResponse; tasks: TaskRecord[] }>;
+  enqueue(request: EnqueueRequest): Promise<TaskRecord[]>;
 }
 
 /** The producer-side calls over `broker`, with the request limits of the broker's configuration. */
@@ -27,8 +26,7 @@ export function producerCalls(broker: Broker, limits: RequestLimits): ProducerCa
     async enqueue(request) {
       // Refused before validation when overloaded: a refusal should cost the broker nothing.
       broker.admitEnqueue(request.tasks.length);
-      const tasks = await broker.enqueue(parseEnqueueRequest(request, limits));
-      return { reply: { tasks: tasks.map(toProtoTask) }, tasks };
+      return broker.enqueue(parseEnqueueRequest(request, limits));
     },
   };
 }

@@ -1,8 +1,8 @@
-import { WorkResponse } from '@qtasks/proto';
+import { EnqueueResponse, ProduceResponse, WorkResponse } from '@qtasks/proto';
 import { describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../domain/task.js';
 import { toProtoTask } from './task-mapping.js';
-import { encodeTaskPush } from './task-wire.js';
+import { encodeEnqueueResponse, encodeProduceEnqueued, encodeProduceState, encodeTaskPush } from './task-wire.js';
 
 /** A record with every field set. */
 const full: TaskRecord = {
@@ -40,5 +40,21 @@ describe('encodeTaskPush', () => {
     ['no tasks', []],
   ])('writes the bytes the generated encoder writes: %s', (_, tasks) => {
     expect(Buffer.from(encodeTaskPush(tasks, wallTimeOf))).toEqual(Buffer.from(generated(tasks)));
+  });
+});
+
+describe('the producer replies', () => {
+  const stored = [full, sparse, { ...full, lease: undefined, status: 'new' as const }];
+  const bytes = (encoded: Uint8Array): Buffer => Buffer.from(encoded);
+
+  it('encodeEnqueueResponse writes what EnqueueResponse.encode writes', () => {
+    expect(bytes(encodeEnqueueResponse(stored))).toEqual(bytes(EnqueueResponse.encode({ tasks: stored.map(toProtoTask) }).finish()));
+  });
+
+  it.each([0, 1, 2 ** 32 - 1])('encodeProduceEnqueued and encodeProduceState write what ProduceResponse.encode writes (request %d)', (requestId) => {
+    expect(bytes(encodeProduceEnqueued(requestId, stored))).toEqual(
+      bytes(ProduceResponse.encode({ requestId, kind: { $case: 'enqueued', value: { tasks: stored.map(toProtoTask) } } }).finish()),
+    );
+    expect(bytes(encodeProduceState(requestId, full))).toEqual(bytes(ProduceResponse.encode({ requestId, kind: { $case: 'state', value: toProtoTask(full) } }).finish()));
   });
 });

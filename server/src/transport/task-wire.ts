@@ -1,5 +1,6 @@
 /**
- * The wire form of a task pushed to a worker, written straight from its record. The generated
+ * The wire form of tasks on the hot paths (pushed to a worker, answered to a producer), written
+ * straight from their records. The generated
  * path (`toProtoTask`, then ts-proto's `encode`) builds a `Task` object, a `Date` per timestamp,
  * and then a `Timestamp` with a `BigInt` of seconds per `Date`: most of a push's encoding time,
  * and garbage for every task a worker takes. This writes the same bytes, field by field in the
@@ -38,6 +39,42 @@ export function encodeTaskPush(tasks: readonly TaskRecord[], wallTimeOf: (steady
   }
   writer.join();
   return writer.finish();
+}
+
+/** An `EnqueueResponse` holding `tasks`, encoded. */
+export function encodeEnqueueResponse(tasks: readonly TaskRecord[]): Uint8Array {
+  const writer = new BinaryWriter();
+  writeTaskList(writer, tasks);
+  return writer.finish();
+}
+
+/** A `ProduceResponse` answering request `requestId` with its stored `tasks` (`enqueued`), encoded. */
+export function encodeProduceEnqueued(requestId: number, tasks: readonly TaskRecord[]): Uint8Array {
+  const writer = new BinaryWriter();
+  if (requestId !== 0) writer.uint32(8).uint32(requestId);
+  writer.uint32(18).fork();
+  writeTaskList(writer, tasks);
+  writer.join();
+  return writer.finish();
+}
+
+/** A `ProduceResponse` carrying a new `state` of a task watched for request `requestId`, encoded. */
+export function encodeProduceState(requestId: number, task: TaskRecord): Uint8Array {
+  const writer = new BinaryWriter();
+  if (requestId !== 0) writer.uint32(8).uint32(requestId);
+  writer.uint32(34).fork();
+  writeTask(writer, task);
+  writer.join();
+  return writer.finish();
+}
+
+/** The fields of an `EnqueueResponse`: each task as a `repeated Task tasks = 1`. */
+function writeTaskList(writer: BinaryWriter, tasks: readonly TaskRecord[]): void {
+  for (const task of tasks) {
+    writer.uint32(10).fork();
+    writeTask(writer, task);
+    writer.join();
+  }
 }
 
 /** Writes the fields of `Task` for `task`, as `Task.encode(toProtoTask(task))` would. */
