@@ -1,5 +1,6 @@
 /** The worker's run book: what the worker reads from the runs' states (slots, held order, leases to renew, the end of a stop). */
 import { describe, expect, test } from 'vitest';
+import { RunAbort } from './run-abort.js';
 import { RunBook, type LeasedRun } from './run-book.js';
 import { HELD, RunMoveError } from './run-state.js';
 import type { Task } from './task.js';
@@ -10,7 +11,7 @@ function leased(taskId: string, leaseToken = `${taskId}-token`): LeasedRun {
     task: {} as Task,
     taskId,
     leaseToken,
-    controller: new AbortController(),
+    abort: new RunAbort(),
     timeLimited: false,
     progress: undefined,
     leaseDeadlineMs: 0,
