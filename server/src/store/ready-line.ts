@@ -39,9 +39,9 @@ export class ReadyLine {
     this.write(at, entry);
   }
 
-  /** The entry at the front, without taking it. */
-  first(): ReadyEntry | undefined {
-    return this.count === 0 ? undefined : this.entryAt(0);
+  /** The `seq` of the entry at the front (undefined if empty): the entry's id is not built. */
+  firstSeq(): number | undefined {
+    return this.count === 0 ? undefined : this.seqAt(0);
   }
 
   /** Takes the entry at the front. */

@@ -64,19 +64,28 @@ export class ReadyLines {
    * (FIFO), whatever queue it is in; what a single queue of all of them would give first.
    */
   takeBest(queues: readonly string[]): PlacedEntry | undefined {
-    let best: { queue: string; lines: QueueLines; priority: number; seq: number } | undefined;
+    // Called once per task leased: no object until the winner is known, no id built but its own.
+    let bestQueue: string | undefined;
+    let bestLines: QueueLines | undefined;
+    let bestPriority = 0;
+    let bestSeq = 0;
     for (const name of queues) {
       const lines = this.queues.get(name);
       const priority = lines?.priorities[0];
       if (priority === undefined) continue;
-      const seq = lines!.lines.get(priority)!.first()!.seq;
-      if (!best || priority < best.priority || (priority === best.priority && seq < best.seq)) best = { queue: name, lines: lines!, priority, seq };
+      const seq = lines!.lines.get(priority)!.firstSeq()!;
+      if (bestLines === undefined || priority < bestPriority || (priority === bestPriority && seq < bestSeq)) {
+        bestQueue = name;
+        bestLines = lines!;
+        bestPriority = priority;
+        bestSeq = seq;
+      }
     }
-    if (!best) return undefined;
-    const line = best.lines.lines.get(best.priority)!;
-    const entry = line.shift()!;
-    this.removed(best.queue, best.lines, best.priority, line);
-    return { ...entry, queue: best.queue, priority: best.priority };
+    if (bestLines === undefined) return undefined;
+    const line = bestLines.lines.get(bestPriority)!;
+    const { id, seq, retry } = line.shift()!;
+    this.removed(bestQueue!, bestLines, bestPriority, line);
+    return { id, seq, retry, queue: bestQueue!, priority: bestPriority };
   }
 
   /** Removes a task's entry (a cancelled task); false if the lines do not hold it. */
