@@ -70,6 +70,14 @@ describe('Committer', () => {
     expect(db.get('a')).toBe('1');
   });
 
+  it('flushed() waits for the writes queued for the end of the turn (a store closing does not leave them behind)', async () => {
+    const commits = committer();
+    const written = commits.write(1, () => db.put('a', '1'), small);
+    await commits.flushed();
+    expect(db.get('a')).toBe('1');
+    await written;
+  });
+
   it('small writes issued in the same turn share one synchronous commit (group commit on the main thread)', async () => {
     const commits = committer();
     const sync = syncCommits();

@@ -93,6 +93,8 @@ export class Committer {
   private syncAllowedFromMs = 0;
   /** Lone writes waiting for the end of this turn's commit ({@link commitTurn}). */
   private turn: LoneWrite[] = [];
+  /** Settles once the writes queued for the end of this turn are committed (or failed). */
+  private turnCommitted: Promise<void> = Promise.resolve();
   /** What the writes of {@link turn} declared they store: together at most {@link LONE_WRITE_MAX_BYTES}. */
   private turnBytes = 0;
 
@@ -158,7 +160,7 @@ export class Committer {
     this.turnBytes += bytes;
     return new Promise<T>((resolve, reject) => {
       this.turn.push({ units, body, resolve: resolve as (value: unknown) => void, reject });
-      if (this.turn.length === 1) setImmediate(() => void this.commitTurn());
+      if (this.turn.length === 1) this.turnCommitted = new Promise((done) => setImmediate(() => void this.commitTurn().finally(done)));
     });
   }
 
@@ -260,6 +262,8 @@ export class Committer {
    * while waiting) an explicit fsync of the environment (`mdb_env_sync`) stands in.
    */
   async flushed(): Promise<void> {
+    // Writes queued for the end of this turn first: a store that closes must not leave them behind.
+    await this.turnCommitted;
     if (this.flushTrusted) {
       let wake!: () => void;
       const failed = new Promise<boolean>((resolve) => (wake = () => resolve(false)));
