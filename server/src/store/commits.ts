@@ -6,16 +6,17 @@
  *
  * Two ways to commit, chosen per write (docs/decisions.md, "Commit latency"):
  * - A lone, small write, issued while no write is in flight and not right after another synchronous
- *   commit (see {@link SYNC_DUTY_FACTOR}), commits at once on the main thread
- *   (`transactionSync`, default flags: its fsync is inside the call). It pays no hop to lmdb-js's
- *   writer thread: ~0.3 ms here, against ~0.4–0.56 ms for an async commit, and it is on disk when
- *   it returns, in either durability mode.
+ *   commit (see {@link SYNC_DUTY_FACTOR}), commits on the main thread at the end of its turn of
+ *   the event loop, together with the other lone writes of that turn (`transactionSync`, default
+ *   flags: its fsync is inside the call; each write in a child transaction). It pays no hop to
+ *   lmdb-js's writer thread: ~0.3 ms here, against ~0.4–0.56 ms for an async commit, and it is on
+ *   disk when it resolves, in either durability mode. Waiting for the end of the turn lets what the
+ *   turn sends (tasks pushed to a worker) leave before the fsync blocks the loop.
  * - Any other write is a `childTransaction`: lmdb-js runs the callbacks queued before a commit
  *   starts in one shared write transaction on its writer thread (one commit, one fsync: group
  *   commit). Under load, nearly every write goes this way, so load keeps sharing commits and
  *   synchronous fsyncs take a bounded share of the event loop.
- * Either way a write that throws rolls back its own writes only: a `transactionSync` holds just
- * that write, and a `childTransaction` is a nested transaction (a throw inside a plain
+ * Either way a write that throws rolls back its own writes only: each is a nested transaction (a throw inside a plain
  * `transaction()` would roll back nothing).
  *
  * Durability: a resolved async commit is visible to readers; with lmdb-js's default
