@@ -16,8 +16,8 @@
  *   starts in one shared write transaction on its writer thread (one commit, one fsync: group
  *   commit). Under load, nearly every write goes this way, so load keeps sharing commits and
  *   synchronous fsyncs take a bounded share of the event loop.
- * Either way a write that throws rolls back its own writes only: each is a nested transaction (a throw inside a plain
- * `transaction()` would roll back nothing).
+ * Either way a write that throws rolls back its own writes only: each is a nested transaction (a
+ * throw inside a plain `transaction()` would roll back nothing).
  *
  * Durability: a resolved async commit is visible to readers; with lmdb-js's default
  * `overlappingSync` it is fsynced a little later, reported by `env.flushed`. {@link
