@@ -23,17 +23,23 @@ export class TaskContext {
     readonly taskName: string,
     /** This attempt's number: 1 for the first run. */
     readonly attempt: number,
-    private readonly abort: RunAbort,
+    /** The run's stop (the worker's), or a signal of your own (in tests). */
+    stop: RunAbort | AbortSignal,
     /** A logger whose messages name the task. */
     readonly logger: Logger,
-  ) {}
+  ) {
+    this.#stop = stop;
+  }
+
+  /** Made into a signal only when asked for (see `run-abort.ts`). */
+  readonly #stop: RunAbort | AbortSignal;
 
   /**
    * Aborts when the task is cancelled, runs out of time, loses its lease, or its worker stops
    * past the grace period; pass it to your I/O. `signal.reason` tells which.
    */
   get signal(): AbortSignal {
-    return this.abort.signal;
+    return this.#stop instanceof AbortSignal ? this.#stop : this.#stop.signal;
   }
 
   /** The app's configuration. */

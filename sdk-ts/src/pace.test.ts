@@ -22,6 +22,8 @@ describe('Pace', () => {
       pace.finished();
     }
     expect(pace.tasksIn(5)).toBeGreaterThanOrEqual(45); // ~10 per ms
+    now += 100;
+    expect(pace.tasksIn(5), 'a long window with no finish: the pace drops at once').toBe(0);
     for (let window = 0; window < 10; window++) {
       now += 1000;
       pace.finished();

@@ -33,8 +33,13 @@ export class Pace {
     this.finishedInWindow = 0;
   }
 
-  /** About how many tasks the worker finishes in `ms`, at its recent pace. */
+  /**
+   * About how many tasks the worker finishes in `ms`, at its recent pace. A window that has run
+   * long with few finishes (the worker idles, or its tasks got slow) pulls the pace down at once.
+   */
   tasksIn(ms: number): number {
-    return Math.floor(this.rate * ms);
+    const elapsed = this.now() - this.windowStartMs;
+    const rate = elapsed > WINDOW_MS ? Math.min(this.rate, this.finishedInWindow / elapsed) : this.rate;
+    return Math.floor(rate * ms);
   }
 }

@@ -44,7 +44,7 @@ import { WorkerReports } from './worker-reports.js';
  */
 const HOLD_MS = 5;
 /** The most a fast worker holds in hand by its pace. */
-const MAX_PACED_IN_HAND = 1000;
+const MAX_PACED_IN_HAND = 500;
 
 /** What the worker needs from its app. */
 export interface WorkerHost extends HandlerHost, ResultWaiter {
@@ -227,6 +227,7 @@ export class Worker {
       this.granted -= leased.length;
       if (leased.length > 0 && leased.every((task) => !task.task?.maxTimeMs)) this.leaseAhead = true;
       for (const task of leased) this.launch(task, stopping);
+      this.trimHeld();
       this.topUpCredit();
     } else if (kind?.$case === 'cancel') {
       for (const { taskId } of kind.value.tasks) {
@@ -298,6 +299,19 @@ export class Worker {
     }
   }
 
+  /**
+   * Gives back the tasks held in hand beyond twice what the worker should hold now: after a run
+   * of quick tasks it may hold many, and if the next ones are slow (or come after a pause) they
+   * would wait here while other workers idle. The latest leased go back (as `Released`: the
+   * attempt does not count). Twice: the pace wobbles, and each task given back costs a write.
+   */
+  private trimHeld(): void {
+    let extra = this.runs.count('held') - 2 * this.inHandTarget();
+    if (extra <= 0) return;
+    const held = [...this.runs.held()];
+    while (extra-- > 0) this.giveUp(held.pop()!, new WorkerStoppingError('the worker holds fewer tasks in hand: they finish slower now'));
+  }
+
   /** A slot was freed: the first task held in hand takes it, and the broker gets the credit. */
   private freeSlot(): void {
     // A task held in hand whose lease ran out (heartbeats failed meanwhile) may already be another
@@ -310,6 +324,7 @@ export class Worker {
       }
       this.giveUp(held, new LeaseLostError('the lease ran out while the task was held in hand'));
     }
+    this.trimHeld();
     this.topUpCredit();
   }
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { OverloadedError } from '../domain/errors.js';
 import { TaskStore } from '../store/task-store.js';
 import { Broker } from './broker.js';
+import type { NewTask } from '../domain/task.js';
 import { newTask } from './new-task.fixture.js';
 
 const stay = (): AbortSignal => new AbortController().signal;
@@ -123,18 +124,25 @@ describe('Broker.watch', () => {
 describe('Broker.enqueue under overload', () => {
   test('refuses at once, with a retry hint, while the writes in flight would pass the limit', async () => {
     const limited = new Broker(store, { maxPendingWrites: 3 });
-    // A batch over the limit is admitted when nothing is in flight, so it can always go through.
-    const big = limited.enqueue([newTask('o'), newTask('o'), newTask('o'), newTask('o')]);
-    expect(store.pendingWrites).toBe(4);
+    // A small write committing at the end of the turn counts for nothing (store/commits.ts).
+    const lone = limited.enqueue([newTask('o')]);
+    expect(store.pendingWrites).toBe(0);
+    // A batch over the limit is admitted when nothing is in flight, so it can always go through;
+    // its payloads are too big for a synchronous commit: it goes to the writer thread, and the lone
+    // write issued before it goes first, with it (issue order is kept).
+    const heavy = (): NewTask => ({ ...newTask('o'), args: Buffer.from(JSON.stringify(['x'.repeat(80_000)])) });
+    const big = limited.enqueue([heavy(), heavy(), heavy(), heavy()]);
+    expect(store.pendingWrites).toBe(5);
     const refused = limited.enqueue([newTask('o')]);
     await expect(refused).rejects.toBeInstanceOf(OverloadedError);
     await expect(refused).rejects.toMatchObject({ retryAfterMs: expect.any(Number), message: expect.stringMatching(/overloaded.*retry in \d+ ms/) });
     // Leases are never refused: they drain the queue (this one parks until the batch commits).
     const leasing = limited.lease({ workerId: 'w', queues: ['o'], maxTasks: 1, leaseMs: 30_000 }, 10_000, new AbortController().signal);
+    expect(await lone).toHaveLength(1);
     expect(await big).toHaveLength(4);
     expect(await leasing).toHaveLength(1);
     expect(store.pendingWrites).toBe(0);
-    expect(store.stats()).toMatchObject({ tasks: 4, ready: 3, leased: 1, pendingWrites: 0 });
+    expect(store.stats()).toMatchObject({ tasks: 5, ready: 4, leased: 1, pendingWrites: 0 });
     await expect(limited.enqueue([newTask('o'), newTask('o')])).resolves.toHaveLength(2);
     limited.shutdown();
   });

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { ABORT, open, type Database, type RootDatabase } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Committer, LONE_WRITE_MAX_BYTES, type Durability } from './commits.js';
-import { DiskSpaceGuard } from './disk-space.js';
+import { DiskFullError, DiskSpaceGuard } from './disk-space.js';
 
 let dir: string;
 let env: RootDatabase;
@@ -46,8 +46,9 @@ describe('Committer', () => {
     const commits = committer(durability);
     const sync = syncCommits();
     const written = commits.write(1, () => db.put('a', '1'), small);
-    // Counted, and not written yet: the turn's other work (replies it sends) goes first.
-    expect(commits.pendingWrites).toBe(1);
+    // Not written yet: the turn's other work (replies it sends) goes first. Not counted either:
+    // it commits before the turn's I/O can add more.
+    expect(commits.pendingWrites).toBe(0);
     expect(db.get('a')).toBeUndefined();
     await new Promise((resolve) => setImmediate(resolve));
     // Committed synchronously: no hop to the writer thread.
@@ -82,7 +83,6 @@ describe('Committer', () => {
     const commits = committer();
     const sync = syncCommits();
     const writes = Array.from({ length: 50 }, (_, i) => commits.write(1, () => db.put(`k${i}`, String(i)), small));
-    expect(commits.pendingWrites).toBe(50);
     await Promise.all(writes);
     expect(sync.calls).toHaveLength(1);
     expect(db.get('k0')).toBe('0');
@@ -100,6 +100,42 @@ describe('Committer', () => {
     await Promise.all(writes);
     expect(sync.calls).toHaveLength(0);
     expect([db.get('k0'), db.get('k1'), db.get('k2')]).toEqual(['0', '1', '2']);
+  });
+
+  it('bodies run in the order the writes were issued, when a later write of the turn goes to the writer thread', async () => {
+    const commits = committer();
+    const order: string[] = [];
+    const writes = [
+      commits.write(1, () => order.push('a'), small),
+      commits.write(1, () => order.push('big'), { bytes: LONE_WRITE_MAX_BYTES + 1 }),
+      commits.write(1, () => order.push('c'), small),
+    ];
+    await Promise.all(writes);
+    expect(order).toEqual(['a', 'big', 'c']);
+  });
+
+  it('when the commit of a turn fails, a write whose body had refused keeps its own error; the others get the disk error', async () => {
+    const commits = committer();
+    const real = env.transactionSync.bind(env);
+    // The commit runs the bodies, then fails as a full map would (and stores nothing).
+    vi.spyOn(env, 'transactionSync').mockImplementationOnce((callback: () => unknown) => {
+      real(() => {
+        callback();
+        return ABORT;
+      });
+      throw Object.assign(new Error('MDB_MAP_FULL: Environment mapsize limit reached'), { code: -30792 });
+    });
+    const refused = commits.write(
+      1,
+      () => {
+        throw new Error('refused by its own rules');
+      },
+      small,
+    );
+    const stored = commits.write(1, () => db.put('a', '1'), small);
+    await expect(refused).rejects.toThrow('refused by its own rules');
+    await expect(stored).rejects.toBeInstanceOf(DiskFullError);
+    expect(db.get('a')).toBeUndefined();
   });
 
   it('a write of the turn that throws rolls back its own writes only; the others of its commit stay', async () => {

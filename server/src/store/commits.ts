@@ -70,6 +70,7 @@ const EIO_FULL_BELOW_BYTES = 1024 * 1024;
 
 /** A lone write waiting for the commit at the end of its turn. */
 interface LoneWrite {
+  /** The write's units, counted in `pendingWrites` only if it moves to the writer thread. */
   units: number;
   body: () => unknown;
   resolve(value: unknown): void;
@@ -129,6 +130,9 @@ export class Committer {
       const size = typeof bytes === 'number' ? bytes : bytes();
       if (this.turnBytes + size <= LONE_WRITE_MAX_BYTES) return this.atEndOfTurn(units, size, body);
     }
+    // The lone writes waiting for the end of the turn were issued first: they go first, so that
+    // bodies run (and ids and FIFO places are handed out) in the order the writes were issued.
+    this.turnToAsync();
     return this.writeAsync(units, body);
   }
 
@@ -154,15 +158,23 @@ export class Committer {
 
   /**
    * Queues a lone write for the commit at the end of this turn of the event loop (see
-   * {@link commitTurn}), counting its `units` until then.
+   * {@link commitTurn}). It does not count in {@link pendingWrites}: it commits before the turn's
+   * I/O can add more, and the turn's lone writes hold at most {@link LONE_WRITE_MAX_BYTES}.
    */
   private atEndOfTurn<T>(units: number, bytes: number, body: () => T): Promise<T> {
-    this.pending += units;
     this.turnBytes += bytes;
     return new Promise<T>((resolve, reject) => {
       this.turn.push({ units, body, resolve: resolve as (value: unknown) => void, reject });
       if (this.turn.length === 1) this.turnCommitted = new Promise((done) => setImmediate(() => void this.commitTurn().finally(done)));
     });
+  }
+
+  /** Sends the lone writes waiting for the end of the turn to lmdb-js's writer thread, in order. */
+  private turnToAsync(): void {
+    if (this.turn.length === 0) return;
+    const writes = this.turn.splice(0);
+    this.turnBytes = 0;
+    for (const write of writes) this.writeAsync(write.units, write.body).then(write.resolve, write.reject);
   }
 
   /**
@@ -174,13 +186,10 @@ export class Committer {
    * instead: it will carry them without blocking the event loop.
    */
   private async commitTurn(): Promise<void> {
+    if (this.asyncInFlight > 0 || !this.flushTrusted) return this.turnToAsync();
     const writes = this.turn.splice(0);
     this.turnBytes = 0;
-    for (const write of writes) this.pending -= write.units;
-    if (this.asyncInFlight > 0 || !this.flushTrusted) {
-      for (const write of writes) this.writeAsync(write.units, write.body).then(write.resolve, write.reject);
-      return;
-    }
+    if (writes.length === 0) return; // they went to the writer thread behind a later write
     const startMs = performance.now();
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
@@ -201,7 +210,11 @@ export class Committer {
       });
     } catch (error) {
       const failure = await this.failedCommit(error);
-      for (const write of writes) write.reject(failure);
+      // A body that had thrown (a refusal) keeps its own error: nothing of it was to be stored.
+      writes.forEach((write, i) => {
+        const outcome = outcomes[i];
+        write.reject(outcome && !outcome.ok ? outcome.error : failure);
+      });
       return;
     } finally {
       const endMs = performance.now();
@@ -263,8 +276,12 @@ export class Committer {
    * while waiting) an explicit fsync of the environment (`mdb_env_sync`) stands in.
    */
   async flushed(): Promise<void> {
-    // Writes queued for the end of this turn first: a store that closes must not leave them behind.
-    await this.turnCommitted;
+    // Writes queued for the end of a turn first, including any queued meanwhile: a store that
+    // closes must not leave them behind.
+    for (let waited: Promise<void> | undefined; waited !== this.turnCommitted; ) {
+      waited = this.turnCommitted;
+      await waited;
+    }
     if (this.flushTrusted) {
       let wake!: () => void;
       const failed = new Promise<boolean>((resolve) => (wake = () => resolve(false)));

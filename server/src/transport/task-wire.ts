@@ -105,7 +105,7 @@ export function writeTask(writer: BinaryWriter, task: TaskRecord): void {
   if (task.cancelReason) writer.uint32(TASK.cancelReason).string(task.cancelReason);
   if (task.workerId) writer.uint32(TASK.workerId).string(task.workerId);
   for (const tag of task.tags) writer.uint32(TASK.tags).string(tag);
-  for (const key in task.metadata) {
+  for (const key of Object.keys(task.metadata)) {
     const value = task.metadata[key]!;
     writer.uint32(TASK.metadata).fork();
     if (key !== '') writer.uint32(10).string(key);
