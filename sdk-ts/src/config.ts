@@ -16,7 +16,7 @@ export interface QTasksConfig {
    * How many tasks a worker leases ahead of its free slots, to start the moment a slot frees
    * (heartbeated like running tasks; given back at once on stop). Keeps a busy worker's next batch
    * on its way while the current one runs. A worker whose tasks finish in microseconds holds more:
-   * what it finishes in about 5 ms, if that is more than this (at most 500). 0 leases only for
+   * what it finishes in about 5 ms, if that is more than this (at most 100). 0 leases only for
    * free slots: the choice for long tasks shared by several workers, where a task held here would
    * wait while another worker idles.
    * @defaultValue 10

@@ -43,8 +43,12 @@ import { WorkerReports } from './worker-reports.js';
  * enough to keep it busy over a round trip to the broker, too little to delay anyone.
  */
 const HOLD_MS = 5;
-/** The most a fast worker holds in hand by its pace. */
-const MAX_PACED_IN_HAND = 500;
+/**
+ * The most a fast worker holds in hand by its pace. Credit once granted stays with the broker
+ * (the contract has no way to take it back), so this is also the most tasks that can land on a
+ * worker that has just drained quick ones when slow ones follow.
+ */
+const MAX_PACED_IN_HAND = 100;
 
 /** What the worker needs from its app. */
 export interface WorkerHost extends HandlerHost, ResultWaiter {
@@ -227,7 +231,6 @@ export class Worker {
       this.granted -= leased.length;
       if (leased.length > 0 && leased.every((task) => !task.task?.maxTimeMs)) this.leaseAhead = true;
       for (const task of leased) this.launch(task, stopping);
-      this.trimHeld();
       this.topUpCredit();
     } else if (kind?.$case === 'cancel') {
       for (const { taskId } of kind.value.tasks) {
@@ -299,19 +302,6 @@ export class Worker {
     }
   }
 
-  /**
-   * Gives back the tasks held in hand beyond twice what the worker should hold now: after a run
-   * of quick tasks it may hold many, and if the next ones are slow (or come after a pause) they
-   * would wait here while other workers idle. The latest leased go back (as `Released`: the
-   * attempt does not count). Twice: the pace wobbles, and each task given back costs a write.
-   */
-  private trimHeld(): void {
-    let extra = this.runs.count('held') - 2 * this.inHandTarget();
-    if (extra <= 0) return;
-    const held = [...this.runs.held()];
-    while (extra-- > 0) this.giveUp(held.pop()!, new WorkerStoppingError('the worker holds fewer tasks in hand: they finish slower now'));
-  }
-
   /** A slot was freed: the first task held in hand takes it, and the broker gets the credit. */
   private freeSlot(): void {
     // A task held in hand whose lease ran out (heartbeats failed meanwhile) may already be another
@@ -324,7 +314,6 @@ export class Worker {
       }
       this.giveUp(held, new LeaseLostError('the lease ran out while the task was held in hand'));
     }
-    this.trimHeld();
     this.topUpCredit();
   }
 
