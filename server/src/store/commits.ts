@@ -171,10 +171,13 @@ export class Committer {
 
   /** Sends the lone writes waiting for the end of the turn to lmdb-js's writer thread, in order. */
   private turnToAsync(): void {
-    if (this.turn.length === 0) return;
-    const writes = this.turn.splice(0);
+    for (const write of this.takeTurn()) this.writeAsync(write.units, write.body).then(write.resolve, write.reject);
+  }
+
+  /** The lone writes waiting for the end of the turn, taken out of the queue. */
+  private takeTurn(): LoneWrite[] {
     this.turnBytes = 0;
-    for (const write of writes) this.writeAsync(write.units, write.body).then(write.resolve, write.reject);
+    return this.turn.splice(0);
   }
 
   /**
@@ -187,8 +190,7 @@ export class Committer {
    */
   private async commitTurn(): Promise<void> {
     if (this.asyncInFlight > 0 || !this.flushTrusted) return this.turnToAsync();
-    const writes = this.turn.splice(0);
-    this.turnBytes = 0;
+    const writes = this.takeTurn();
     if (writes.length === 0) return; // they went to the writer thread behind a later write
     const startMs = performance.now();
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];

@@ -46,16 +46,17 @@ export const PEEK_RECORDS = {
  */
 export function peekRecord(bytes: Uint8Array, byteLength = bytes.length): RecordPeek | undefined {
   const reader = new Reader(bytes, byteLength);
-  const found = reader.isArray() ? peekRow(reader) : peekMap(reader);
+  const rowSize = reader.arrayHeader();
+  const found = rowSize === undefined ? peekMap(reader) : peekRow(reader, rowSize);
   if (!found) return undefined;
   const { status, queue, priority, seq, delayed, cancelRequested } = found;
   if (typeof status !== 'string' || typeof queue !== 'string' || typeof priority !== 'number' || typeof seq !== 'number') return undefined;
   return { status, queue, priority, seq, delayed: delayed === true, cancelRequested: cancelRequested === true };
 }
 
-function peekRow(reader: Reader): Partial<Record<keyof RecordPeek, unknown>> | undefined {
-  const size = reader.arrayHeader();
-  if (size === undefined || size <= LAST_WANTED_AT || reader.value() !== ROW_FORMAT) return undefined;
+/** The wanted fields of a row of `size` items, its header read. */
+function peekRow(reader: Reader, size: number): Partial<Record<keyof RecordPeek, unknown>> | undefined {
+  if (size <= LAST_WANTED_AT || reader.value() !== ROW_FORMAT) return undefined;
   const found: Partial<Record<keyof RecordPeek, unknown>> = {};
   for (let at = 1; at <= LAST_WANTED_AT; at++) {
     const wanted = WANTED_AT.indexOf(at);
@@ -65,6 +66,7 @@ function peekRow(reader: Reader): Partial<Record<keyof RecordPeek, unknown>> | u
   return found;
 }
 
+/** The wanted fields of a map (an older broker's record). */
 function peekMap(reader: Reader): Partial<Record<keyof RecordPeek, unknown>> | undefined {
   const size = reader.mapHeader();
   if (size === undefined) return undefined;
@@ -93,12 +95,6 @@ class Reader {
     size: number,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, size);
-  }
-
-  /** True if an array starts at the cursor. */
-  isArray(): boolean {
-    const type = this.bytes[this.at];
-    return type !== undefined && ((type >= 0x90 && type <= 0x9f) || type === 0xdc || type === 0xdd);
   }
 
   /** The item count of an array at the cursor, or undefined if there is none. */

@@ -1,8 +1,9 @@
 /**
- * Records read from LMDB, given the one shape every record object has (see `TaskRecord`). msgpackr
- * builds a decoded map key by key, without the unset fields (the store's encoder skips undefined
- * values), and V8 turns an object grown that way past a dozen properties into a slow dictionary;
- * a spread copy that adds keys is slow too. Measured here: a transition's copy took ~5 µs from a
+ * Records stored as maps by a version 2 broker, given the one shape every record object has (see
+ * `TaskRecord`; rows, the current format, decode into it directly: `record-codec.ts`). msgpackr
+ * builds a decoded map key by key, without the unset fields (that broker's encoder skipped
+ * undefined values), and V8 turns an object grown that way past a dozen properties into a slow
+ * dictionary; a spread copy that adds keys is slow too. Measured here: a transition's copy took ~5 µs from a
  * decoded record and ~0.1 µs from this shape (docs/decisions.md, "Leases in memory").
  */
 import type { TaskRecord } from '../domain/task.js';

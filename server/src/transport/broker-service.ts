@@ -10,13 +10,12 @@ import {
   ListTasksResponse,
   WatchResultResponse,
   type BrokerServiceDefinition,
-  type DeepPartial,
   type EnqueueResponse,
 } from '@qtasks/proto';
 import type { ServiceImplementation } from 'nice-grpc';
 import type { Broker } from '../core/broker.js';
 import type { ReplyBudget } from '../domain/task.js';
-import { encoded } from './encoded-replies.js';
+import { asReply, encoded } from './encoded-replies.js';
 import { encodeEnqueueResponse } from './task-wire.js';
 import { repeatedTaskBytesBound, toProtoTask } from './task-mapping.js';
 import { checkTaskId, encodePageToken, parseCancelRequest, parseLeaseRequest, parseListRequest, type RequestLimits } from './validation.js';
@@ -41,7 +40,7 @@ export function createBrokerService(
   const listBudget: ReplyBudget | undefined = pageBytes === Infinity ? undefined : { maxBytes: pageBytes, sizeOf: repeatedTaskBytesBound };
   // Replies built whole are encoded here, once (`encoded-replies.ts`).
   return {
-    enqueue: async (request) => encodeEnqueueResponse(await producer.enqueue(request)) as DeepPartial<EnqueueResponse>,
+    enqueue: async (request) => asReply<EnqueueResponse>(encodeEnqueueResponse(await producer.enqueue(request))),
 
     async getTask(request) {
       return encoded(GetTaskResponse, { task: toProtoTask(broker.getTask(checkTaskId('task_id', request.taskId))) });

@@ -15,12 +15,14 @@ export function encodeReply<T>(type: { encode(message: T): { finish(): Uint8Arra
   return type.encode(message).finish() as EncodedReply;
 }
 
-/**
- * {@link encodeReply}, typed as the reply a nice-grpc handler returns: for handlers that build
- * their reply whole (the bytes pass through `acceptEncodedReplies` unchanged).
- */
+/** An encoded reply, typed as the message a nice-grpc handler returns (it passes through `acceptEncodedReplies` unchanged). */
+export function asReply<T>(bytes: EncodedReply): DeepPartial<T> {
+  return bytes as unknown as DeepPartial<T>;
+}
+
+/** {@link encodeReply}, typed as the reply a nice-grpc handler returns: for handlers that build their reply whole. */
 export function encoded<T>(type: { encode(message: T): { finish(): Uint8Array } }, message: T): DeepPartial<T> {
-  return encodeReply(type, message) as unknown as DeepPartial<T>;
+  return asReply<T>(encodeReply(type, message));
 }
 
 /** The shape of a ts-proto generic service definition, as far as reply encoding goes. */

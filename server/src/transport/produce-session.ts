@@ -129,7 +129,7 @@ class ProduceSession {
     let stored: TaskRecord[];
     try {
       stored = await this.calls.enqueue(request);
-      this.outbox.push(encodeProduceEnqueued(requestId, stored) as EncodedReply);
+      this.outbox.push(encodeProduceEnqueued(requestId, stored));
     } catch (error) {
       this.outbox.push({ requestId, kind: { $case: 'error', value: requestErrorOf(error, PATH) } });
       return;
@@ -152,7 +152,7 @@ class ProduceSession {
           // A client that does not read leaves the states waiting in the core, coalesced.
           await this.outbox.space();
           if (stop.signal.aborted) return;
-          this.outbox.push(encodeProduceState(requestId, task) as EncodedReply);
+          this.outbox.push(encodeProduceState(requestId, task));
         }
       } catch (error) {
         if (!stop.signal.aborted) this.outbox.push({ requestId, kind: { $case: 'watchError', value: { taskId, error: requestErrorOf(error, PATH) } } });

@@ -1,13 +1,14 @@
 /**
  * The wire form of tasks on the hot paths (pushed to a worker, answered to a producer), written
- * straight from their records. The generated
- * path (`toProtoTask`, then ts-proto's `encode`) builds a `Task` object, a `Date` per timestamp,
- * and then a `Timestamp` with a `BigInt` of seconds per `Date`: most of a push's encoding time,
- * and garbage for every task a worker takes. This writes the same bytes, field by field in the
- * generated encoder's order (`task-wire.test.ts` compares the two byte for byte), from the record.
+ * straight from their records. The generated path (`toProtoTask`, then ts-proto's `encode`)
+ * builds a `Task` object, a `Date` per timestamp, and then a `Timestamp` with a `BigInt` of
+ * seconds per `Date`: most of a push's encoding time, and garbage for every task a worker takes.
+ * This writes the same bytes, field by field in the generated encoder's order (`task-wire.test.ts`
+ * compares the two byte for byte), from the record, as an {@link EncodedReply}.
  */
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import type { TaskRecord } from '../domain/task.js';
+import type { EncodedReply } from './encoded-replies.js';
 import { PROTO_STATUS } from './task-mapping.js';
 
 /** Field tags (field number << 3 | wire type) of `qtasks.broker.v1.Task`. */
@@ -24,7 +25,7 @@ const TASK = {
  *
  * @param wallTimeOf - the wall-clock time of a steady-clock time (lease deadlines are steady)
  */
-export function encodeTaskPush(tasks: readonly TaskRecord[], wallTimeOf: (steadyMs: number) => number): Uint8Array {
+export function encodeTaskPush(tasks: readonly TaskRecord[], wallTimeOf: (steadyMs: number) => number): EncodedReply {
   const writer = new BinaryWriter();
   writer.uint32(10).fork(); // WorkResponse.tasks: LeaseResponse
   for (const task of tasks) {
@@ -38,34 +39,34 @@ export function encodeTaskPush(tasks: readonly TaskRecord[], wallTimeOf: (steady
     writer.join();
   }
   writer.join();
-  return writer.finish();
+  return writer.finish() as EncodedReply;
 }
 
 /** An `EnqueueResponse` holding `tasks`, encoded. */
-export function encodeEnqueueResponse(tasks: readonly TaskRecord[]): Uint8Array {
+export function encodeEnqueueResponse(tasks: readonly TaskRecord[]): EncodedReply {
   const writer = new BinaryWriter();
   writeTaskList(writer, tasks);
-  return writer.finish();
+  return writer.finish() as EncodedReply;
 }
 
 /** A `ProduceResponse` answering request `requestId` with its stored `tasks` (`enqueued`), encoded. */
-export function encodeProduceEnqueued(requestId: number, tasks: readonly TaskRecord[]): Uint8Array {
+export function encodeProduceEnqueued(requestId: number, tasks: readonly TaskRecord[]): EncodedReply {
   const writer = new BinaryWriter();
   if (requestId !== 0) writer.uint32(8).uint32(requestId);
   writer.uint32(18).fork();
   writeTaskList(writer, tasks);
   writer.join();
-  return writer.finish();
+  return writer.finish() as EncodedReply;
 }
 
 /** A `ProduceResponse` carrying a new `state` of a task watched for request `requestId`, encoded. */
-export function encodeProduceState(requestId: number, task: TaskRecord): Uint8Array {
+export function encodeProduceState(requestId: number, task: TaskRecord): EncodedReply {
   const writer = new BinaryWriter();
   if (requestId !== 0) writer.uint32(8).uint32(requestId);
   writer.uint32(34).fork();
   writeTask(writer, task);
   writer.join();
-  return writer.finish();
+  return writer.finish() as EncodedReply;
 }
 
 /** The fields of an `EnqueueResponse`: each task as a `repeated Task tasks = 1`. */
@@ -78,7 +79,7 @@ function writeTaskList(writer: BinaryWriter, tasks: readonly TaskRecord[]): void
 }
 
 /** Writes the fields of `Task` for `task`, as `Task.encode(toProtoTask(task))` would. */
-export function writeTask(writer: BinaryWriter, task: TaskRecord): void {
+function writeTask(writer: BinaryWriter, task: TaskRecord): void {
   if (task.id !== '') writer.uint32(TASK.id).string(task.id);
   if (task.name !== '') writer.uint32(TASK.name).string(task.name);
   if (task.queue !== '') writer.uint32(TASK.queue).string(task.queue);

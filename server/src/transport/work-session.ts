@@ -38,6 +38,11 @@ type Reply = DeepPartial<WorkResponse> | EncodedReply;
 const unsentLeases = new WeakMap<EncodedReply, readonly Lease[]>();
 type Lease = { taskId: string; leaseToken: string };
 
+/** The leases of tasks just leased, for giving them back. */
+function leasesOf(tasks: readonly TaskRecord[]): Lease[] {
+  return tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token }));
+}
+
 /** Serves one Work stream (see the module comment) until the client ends it or it fails. */
 export function workSession(
   broker: Broker,
@@ -160,13 +165,13 @@ class Session {
         const tasks = await this.broker.lease(options, PARK_MS, this.ending.signal);
         if (tasks.length === 0) continue;
         if (this.outbox.isEnded) {
-          this.release(tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token })));
+          this.release(leasesOf(tasks));
           continue;
         }
         this.credit.use(tasks.length);
         for (const task of tasks) this.follow(task);
         const push = this.calls.encodedPush(tasks);
-        unsentLeases.set(push, tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token })));
+        unsentLeases.set(push, leasesOf(tasks));
         this.outbox.push(push);
       }
     } catch (error) {

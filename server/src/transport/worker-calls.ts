@@ -59,7 +59,7 @@ export function workerCalls(broker: Broker, limits: RequestLimits): WorkerCalls 
     },
 
     encodedPush(tasks) {
-      return encodeTaskPush(tasks, (steadyMs) => broker.wallTimeOf(steadyMs)) as EncodedReply;
+      return encodeTaskPush(tasks, (steadyMs) => broker.wallTimeOf(steadyMs));
     },
 
     async heartbeat(request) {
