@@ -12,6 +12,7 @@ import type { TaskContext } from './context.js';
 import { BrokerCallError, TaskUsageError } from './errors.js';
 import { DEFAULT_RETRY_BACKOFF } from './task-exec-schema.js';
 import { encodeJson } from './json.js';
+import { retentionMsOf } from './retention.js';
 import { resolveSecurity, type AuthOptions, type ConnectionSecurity, type TlsOptions } from './security.js';
 import type { Logger } from './logger.js';
 import {
@@ -24,6 +25,8 @@ import { addSharedTask, defaultApp, registerApp, unregisterApp } from './state.j
 import { Task, type ResultWaiter } from './task.js';
 import type { TaskExecSchema, TaskFunction, TaskOptions } from './task-exec-schema.js';
 import { Worker, type WorkerHost } from './worker.js';
+import * as queues from './queues.js';
+import type { PurgeableStatus, QueueInfo, QueueLimits, QueueLimitsOptions } from './queues.js';
 import type { WatchedStates } from './watched-states.js';
 
 /**
@@ -151,6 +154,8 @@ export class QTasks implements ResultWaiter, WorkerHost {
       idempotencyKey: options.idempotencyKey ?? '',
       tags: options.tags ?? schema?.tags ?? [],
       metadata: options.metadata ?? {},
+      limitKey: options.limitKey ?? schema?.limitKey ?? '',
+      retentionMs: retentionMsOf(options.retention ?? schema?.retention, `addTask(${taskName})`),
     };
     if (options.timeout === undefined) return new Task<R>(await this.connection().enqueues.add(spec), this);
     // Enqueued with its states pushed on the same stream: no WatchResult call to set up.
@@ -170,6 +175,66 @@ export class QTasks implements ResultWaiter, WorkerHost {
    */
   async cancel<R = unknown>(uuid: string, reason = ''): Promise<Task<R>> {
     return new Task<R>(await this.connection().cancelTask(uuid, reason), this);
+  }
+
+  /**
+   * Runs an `error` or `cancel` task again: the same uuid, status `retry`, ready at once, with a
+   * fresh retry budget (`maxRetries` further attempts after the next one). Its failed attempts
+   * stay in `task.history`; `task.attemptsBeforeRetry` counts them. Rejects with a
+   * {@link BrokerCallError}: NOT_FOUND, or FAILED_PRECONDITION for a task that succeeded or has
+   * not ended.
+   */
+  async retry<R = unknown>(uuid: string): Promise<Task<R>> {
+    return new Task<R>(await this.connection().retryTask(uuid), this);
+  }
+
+  /**
+   * Stops a queue from handing out tasks, durably (it stays paused across broker restarts). It
+   * still takes tasks, and tasks already running finish. A queue may be paused before its first
+   * task arrives; pausing a paused queue changes nothing. Resolves to the queue's state.
+   */
+  async pauseQueue(name: string): Promise<QueueInfo> {
+    return queues.pause(this.connection(), name);
+  }
+
+  /** Lets a paused queue hand out tasks again (waiting workers get them at once); resolves to its state. */
+  async resumeQueue(name: string): Promise<QueueInfo> {
+    return queues.resume(this.connection(), name);
+  }
+
+  /**
+   * Removes a queue's tasks that are in these statuses (with their idempotency keys) and resolves
+   * to how many were removed. Running tasks are never purged (cancel them). A wait for a purged
+   * task that had not ended resolves at once, to the task as `cancel` with reason `purged`.
+   */
+  async purgeQueue(name: string, statuses: readonly PurgeableStatus[]): Promise<number> {
+    return queues.purge(this.connection(), name, statuses);
+  }
+
+  /**
+   * Replaces a queue's limits, durably; every limit left out (or 0) is removed, so to change one,
+   * spread `await app.getQueueLimits(name)` first. The broker enforces them when it hands tasks
+   * out, across all workers: a task over a limit waits (taking no attempt) while tasks of other
+   * `limitKey`s pass it. Resolves to the limits now in force. A bad value (a negative number, a
+   * rate without a period) rejects with a {@link BrokerCallError} naming the field, e.g.
+   * `limits.max_running`.
+   */
+  async setQueueLimits(name: string, limits: QueueLimitsOptions): Promise<QueueLimits> {
+    return queues.setLimits(this.connection(), name, limits);
+  }
+
+  /** A queue's limits (all 0 when it has none). */
+  async getQueueLimits(name: string): Promise<QueueLimits> {
+    return queues.getLimits(this.connection(), name);
+  }
+
+  /**
+   * Every queue the broker knows (one that holds a task, or has settings), in name order, with
+   * its counts by status, paused or not, its limits, the age of its oldest ready task and its
+   * completions over the last minute.
+   */
+  async listQueues(): Promise<QueueInfo[]> {
+    return queues.list(this.connection());
   }
 
   /**

@@ -37,6 +37,16 @@ export interface AddTaskOptions {
   tags?: string[];
   /** Key/value pairs stored with this run. */
   metadata?: Record<string, string>;
+  /**
+   * The group this run counts against for the queue's per-key limits (`app.setQueueLimits`),
+   * e.g. a customer id; `''` for none. @defaultValue the task's `limitKey`, else none
+   */
+  limitKey?: string;
+  /**
+   * Seconds to keep this run once it has ended, when shorter than the broker's retention; 0
+   * removes it as it ends. @defaultValue the task's `retention`, else the broker's
+   */
+  retention?: number;
 }
 
 /** What a handle needs from its app. */
@@ -68,6 +78,10 @@ export interface AsyncTask<A extends unknown[] = any[], R = unknown> {
   readonly retryOnExc: TaskExecSchema['retryOnExc'];
   /** Labels. */
   readonly tags: string[];
+  /** The per-key limit group of its runs, if any. */
+  readonly limitKey: string | undefined;
+  /** Seconds its runs are kept once ended, if shorter than the broker's retention. */
+  readonly retention: number | undefined;
   /** Description. */
   readonly description: string | undefined;
   /** Options the SDK does not know. */
@@ -101,6 +115,8 @@ export function createAsyncTask<A extends unknown[], R>(
     retry: schema.retry,
     retryOnExc: schema.retryOnExc,
     tags: schema.tags,
+    limitKey: schema.limitKey,
+    retention: schema.retention,
     description: schema.description,
     extra: schema.extra,
     ctx,

@@ -169,6 +169,19 @@ export class BrokerConnection {
     return (await this.call('CancelTask', (signal) => this.client.cancelTask({ taskId, reason }, { signal }))).task!;
   }
 
+  /** Puts an `error` or `cancel` task back to ready (RetryTask). */
+  async retryTask(taskId: string): Promise<ProtoTask> {
+    return (await this.call('RetryTask', (signal) => this.client.retryTask({ taskId }, { signal }))).task!;
+  }
+
+  /**
+   * One unary call of `method` on the broker's client, with the deadline and error mapping of
+   * every call here (its errors leave as BrokerCallError). For the queue verbs of `queues.ts`.
+   */
+  unary<T>(method: string, run: (client: Client<typeof BrokerServiceDefinition>, signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.call(method, (signal) => run(this.client, signal));
+  }
+
   /** The task's states: the current one, then each transition, until a final status or `signal` aborts. */
   async *watch(taskId: string, signal: AbortSignal): AsyncGenerator<ProtoTask> {
     const linked = linkedSignal(signal, this.closing.signal);

@@ -32,6 +32,8 @@ export {
 export type { Logger } from './logger.js';
 export { TaskMiddleware, type TaskMiddlewareClass } from './middleware.js';
 export type { AuthOptions, TlsOptions } from './security.js';
-export { Task, statusName, type TaskErrorInfo, type TaskStatusName } from './task.js';
+export { Task, statusName, type PastAttempt, type TaskErrorInfo, type TaskStatusName } from './task.js';
+export { MAX_RETENTION_SECONDS } from './retention.js';
+export type { PurgeableStatus, QueueCounts, QueueInfo, QueueLimits, QueueLimitsOptions, RateLimit } from './queues.js';
 export type { GenerateHandler, RetryBackoffOptions, TaskExecSchema, TaskOptions } from './task-exec-schema.js';
 export { Worker, type WorkerState } from './worker.js';

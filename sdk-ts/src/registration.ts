@@ -3,6 +3,7 @@
  * runs, and the `AsyncTask` handle users call. Shared by `app.task` and `sharedTask`.
  */
 import { DuplicateTaskError, TaskUsageError } from './errors.js';
+import { retentionMsOf } from './retention.js';
 import {
   KNOWN_TASK_OPTIONS,
   generatorKind,
@@ -23,6 +24,8 @@ export function buildTaskExecSchema(func: TaskFunction, options: TaskOptions, de
   if (options.retry !== undefined && !(Number.isInteger(options.retry) && options.retry >= 0)) {
     throw new TaskUsageError(`task ${name}: retry must be a whole number of further attempts`);
   }
+  retentionMsOf(options.retention, `task ${name}`);
+  if (options.limitKey !== undefined && typeof options.limitKey !== 'string') throw new TaskUsageError(`task ${name}: limitKey must be a string`);
   return {
     name,
     priority: options.priority ?? defaultPriority,
@@ -42,6 +45,8 @@ export function buildTaskExecSchema(func: TaskFunction, options: TaskOptions, de
     executor: options.executor,
     middlewaresBefore: options.middlewaresBefore ?? [],
     middlewaresAfter: options.middlewaresAfter ?? [],
+    limitKey: options.limitKey || undefined,
+    retention: options.retention,
     extra,
   };
 }

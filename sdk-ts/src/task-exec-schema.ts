@@ -53,6 +53,18 @@ export interface TaskOptions {
   middlewaresBefore?: TaskMiddlewareClass[];
   /** Middlewares run after the task; they may change its result. */
   middlewaresAfter?: TaskMiddlewareClass[];
+  /**
+   * The group its runs count against for the queue's per-key limits (`app.setQueueLimits`):
+   * a customer, a tenant, an API being called. @defaultValue none: the queue-wide limits only
+   */
+  limitKey?: string;
+  /**
+   * Seconds to keep a run once it has ended, when shorter than the broker's retention for its
+   * final status; 0 removes it as it ends (a wait for its result still sees the end).
+   * At most 2147483.647 (the contract carries milliseconds in an int32, about 24.8 days).
+   * @defaultValue the broker's retention
+   */
+  retention?: number;
   /** Anything else is kept as `extra`. */
   [extra: string]: unknown;
 }
@@ -60,7 +72,7 @@ export interface TaskOptions {
 /** The option names with a meaning; the rest of the options become `extra`. */
 export const KNOWN_TASK_OPTIONS = [
   'name', 'priority', 'queue', 'echo', 'maxTime', 'retry', 'retryOnExc', 'retryBackoff', 'decode', 'tags',
-  'description', 'generateHandler', 'executor', 'middlewaresBefore', 'middlewaresAfter',
+  'description', 'generateHandler', 'executor', 'middlewaresBefore', 'middlewaresAfter', 'limitKey', 'retention',
 ] as const;
 
 /** The registered definition of a task: everything the worker needs to run it. */
@@ -89,6 +101,10 @@ export interface TaskExecSchema {
   executor: TaskExecutorClass | undefined;
   middlewaresBefore: TaskMiddlewareClass[];
   middlewaresAfter: TaskMiddlewareClass[];
+  /** The per-key limit group of its runs, if any. */
+  limitKey: string | undefined;
+  /** Seconds its runs are kept once ended, if shorter than the broker's retention. */
+  retention: number | undefined;
   /** Options the SDK does not know, kept for plugins and your own code. */
   extra: Record<string, unknown>;
 }

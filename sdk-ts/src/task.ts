@@ -1,5 +1,5 @@
 /** `Task`: what a producer gets back, a task's state as the broker recorded it. */
-import { TaskStatus, type Task as ProtoTask } from '@qtasks/proto';
+import { TaskStatus, type PastAttempt as ProtoPastAttempt, type Task as ProtoTask } from '@qtasks/proto';
 import type { InspectOptions } from 'node:util';
 import { decodeJson } from './json.js';
 
@@ -20,6 +20,16 @@ export function statusName(status: TaskStatus): TaskStatusName | undefined {
   return STATUS_NAMES[status];
 }
 
+const STATUS_VALUES = new Map(Object.entries(STATUS_NAMES).map(([value, name]) => [name as string, Number(value) as TaskStatus]));
+
+/** The contract status of one of QTasks' names (`process` → `TASK_STATUS_PROCESS`), or undefined for any other string. */
+export function statusValue(name: string): TaskStatus | undefined {
+  return STATUS_VALUES.get(name);
+}
+
+/** QTasks' status names, in the contract's order. */
+export const STATUS_NAME_LIST: readonly TaskStatusName[] = Object.values(STATUS_NAMES);
+
 /** Why an attempt failed, as the worker reported it (in any language). */
 export interface TaskErrorInfo {
   /** Error class name, e.g. `TypeError`, `ValueError`, `TimeLimitExceeded`. */
@@ -28,6 +38,37 @@ export interface TaskErrorInfo {
   message: string;
   /** The stack trace or traceback, in the worker language's format. */
   traceback: string;
+}
+
+/** One attempt of a task that did not succeed, as the broker recorded it. */
+export interface PastAttempt {
+  /** Which attempt (1 for the first; attempts keep counting across `app.retry`). */
+  attempt: number;
+  /** What the attempt ended the task as: `retry` (it ran again), `error` or `cancel`. */
+  status: TaskStatusName;
+  /** Why it failed; `undefined` for a cancel without an error. */
+  error: TaskErrorInfo | undefined;
+  /** Why it was cancelled, for a `cancel`. */
+  cancelReason: string | undefined;
+  /** When the attempt started. */
+  startedAt: Date | undefined;
+  /** When it ended. */
+  endedAt: Date | undefined;
+  /** The worker that ran it. */
+  workerId: string | undefined;
+}
+
+/** The SDK's form of one entry of a task's history. */
+function pastAttemptOf(past: ProtoPastAttempt): PastAttempt {
+  return {
+    attempt: past.attempt,
+    status: statusName(past.status) ?? 'error',
+    error: past.error ? { ...past.error } : undefined,
+    cancelReason: past.cancelReason || undefined,
+    startedAt: past.startedAt,
+    endedAt: past.endedAt,
+    workerId: past.workerId || undefined,
+  };
 }
 
 /** Waits for a task to reach an end status; implemented by the app. */
@@ -89,6 +130,17 @@ export class Task<R = unknown> {
   readonly metadata: Record<string, string>;
   /** The idempotency key it was enqueued with. */
   readonly idempotencyKey: string | undefined;
+  /** The per-key limit group it was enqueued with (`limitKey`), or `undefined` for none. */
+  readonly limitKey: string | undefined;
+  /** Seconds it is kept once ended, as enqueued (`retention`); `undefined`: the broker's retention. */
+  readonly retention: number | undefined;
+  /** The attempts that did not succeed, oldest first (at most the last 100); `app.retry` keeps them. */
+  readonly history: PastAttempt[];
+  /**
+   * Attempts made before the last `app.retry` (0 if never retried by hand): the retry budget
+   * (`maxRetries`) counts only the `attempt - attemptsBeforeRetry` attempts since.
+   */
+  readonly attemptsBeforeRetry: number;
 
   // Private fields (#) are neither enumerable nor shown: the record's own properties stay its fields.
   readonly #waiter: ResultWaiter | undefined;
@@ -124,6 +176,10 @@ export class Task<R = unknown> {
     this.tags = task.tags;
     this.metadata = task.metadata;
     this.idempotencyKey = task.idempotencyKey || undefined;
+    this.limitKey = task.limitKey || undefined;
+    this.retention = task.retentionMs === undefined ? undefined : task.retentionMs / 1000;
+    this.history = task.history.map(pastAttemptOf);
+    this.attemptsBeforeRetry = task.attemptsBeforeRetry;
   }
 
   /** Positional arguments. */
@@ -154,7 +210,11 @@ export class Task<R = unknown> {
   toJSON(): Record<string, unknown> {
     const { uuid, status, priority, taskName, queue, args, kwargs, createdAt, updatedAt, startedAt, finishedAt, eta, returning, progress } = this;
     const { error, traceback, attempt, maxRetries, cancelReason, cancelRequested, workerId, tags, metadata, idempotencyKey } = this;
-    return { uuid, status, priority, taskName, queue, args, kwargs, createdAt, updatedAt, startedAt, finishedAt, eta, returning, progress, error, traceback, attempt, maxRetries, cancelReason, cancelRequested, workerId, tags, metadata, idempotencyKey };
+    const { limitKey, retention, history, attemptsBeforeRetry } = this;
+    return {
+      uuid, status, priority, taskName, queue, args, kwargs, createdAt, updatedAt, startedAt, finishedAt, eta, returning, progress, error, traceback,
+      attempt, maxRetries, cancelReason, cancelRequested, workerId, tags, metadata, idempotencyKey, limitKey, retention, history, attemptsBeforeRetry,
+    };
   }
 
   /** `console.log(task)` and `util.inspect` show every field, the decoded ones included. */

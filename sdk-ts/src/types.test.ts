@@ -3,7 +3,7 @@
  * `npm run typecheck` also compiles them with tsc, which is where a wrong type fails.
  */
 import { afterAll, describe, expectTypeOf, test } from 'vitest';
-import { QTasks, taskOf, type AsyncTask, type Task } from './index.js';
+import { QTasks, taskOf, type AsyncTask, type QueueInfo, type QueueLimits, type Task } from './index.js';
 
 describe('types flow through', () => {
   // Nothing listens there, and nothing here calls the broker: these tests only check types.
@@ -44,5 +44,17 @@ describe('types flow through', () => {
       }
     }
     expectTypeOf(() => taskOf(Jobs.resize)).returns.toEqualTypeOf<AsyncTask<[width: number, height: number], string>>();
+  });
+
+  test('the queue verbs are typed: retry resolves to a Task, purgeQueue refuses process', () => {
+    // Wrapped in functions: typed here, never called.
+    expectTypeOf(() => app.retry<number>('id')).returns.resolves.toEqualTypeOf<Task<number>>();
+    expectTypeOf(() => app.listQueues()).returns.resolves.toEqualTypeOf<QueueInfo[]>();
+    expectTypeOf(() => app.setQueueLimits('q', { maxRunning: 1 })).returns.resolves.toEqualTypeOf<QueueLimits>();
+    expectTypeOf(() => app.purgeQueue('q', ['success', 'error'])).returns.resolves.toEqualTypeOf<number>();
+    // @ts-expect-error: running tasks are never purged; cancel them
+    expectTypeOf(() => app.purgeQueue('q', ['process'])).toBeFunction();
+    // A read-back limits object can be spread into a new set.
+    expectTypeOf<QueueLimits>().toExtend<Parameters<QTasks['setQueueLimits']>[1]>();
   });
 });

@@ -57,7 +57,13 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   await mkdir(config.dataDir, { recursive: true });
   // One clock for both, so that the core and the store read the same steady time.
   const clock = systemClock();
-  const store = await TaskStore.open({ path: config.dataDir, durability: config.durability, minFreeBytes: config.minFreeBytes, clock });
+  const store = await TaskStore.open({
+    path: config.dataDir,
+    durability: config.durability,
+    minFreeBytes: config.minFreeBytes,
+    clock,
+    retention: { succeededMs: config.retainSucceededMs, failedMs: config.retainFailedMs },
+  });
   const broker = new Broker(store, {
     maxPendingWrites: config.maxPendingWrites,
     clock,

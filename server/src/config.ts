@@ -6,6 +6,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_PENDING_WRITES } from './core/broker.js';
+import { DEFAULT_RETENTION } from './store/retention.js';
 import { readPemCertificates, type PemCertificate } from './pem-certificates.js';
 import { DEFAULT_MAX_JSON_DEPTH } from './transport/json-depth.js';
 import { DEFAULT_MAX_WATCHERS, DEFAULT_MAX_WATCHERS_PER_TASK } from './core/task-watchers.js';
@@ -69,6 +70,10 @@ export interface BrokerConfig {
   maxUnsentReplyBytes: number;
   /** Largest `ListTasks` page, in bytes of tasks (a page holds at least one task). @defaultValue 4 MiB */
   maxPageBytes: number;
+  /** How long a SUCCESS task is kept, in ms; 0 removes it as it ends. @defaultValue 24 hours */
+  retainSucceededMs: number;
+  /** How long an ERROR or CANCEL task is kept, in ms; 0 removes it as it ends. @defaultValue 7 days */
+  retainFailedMs: number;
   /** Check the data directory's consistency, print a report and exit instead of serving. */
   check?: boolean;
   /** Copy the data directory (even while a broker serves it) into this new directory and exit. */
@@ -111,6 +116,8 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = {
   maxWatchersPerTask: DEFAULT_MAX_WATCHERS_PER_TASK,
   maxUnsentReplyBytes: 32 * 1024 * 1024,
   maxPageBytes: 4 * 1024 * 1024,
+  retainSucceededMs: DEFAULT_RETENTION.succeededMs,
+  retainFailedMs: DEFAULT_RETENTION.failedMs,
 };
 
 /** Highest `--max-json-depth`: Go's `encoding/json` refuses deeper JSON. */
@@ -157,6 +164,11 @@ Options (each also settable by the environment variable in brackets):
                              [QTASKS_BROKER_MAX_UNSENT_REPLY_BYTES] (default ${DEFAULT_CONFIG.maxUnsentReplyBytes})
   --max-page-bytes N         largest ListTasks page, in bytes of tasks
                              [QTASKS_BROKER_MAX_PAGE_BYTES] (default ${DEFAULT_CONFIG.maxPageBytes})
+  --retain-succeeded DURATION  keep a SUCCESS task this long after it ends, then remove it
+                             and its idempotency key: 0, 500ms, 30s, 15m, 24h, 7d; 0 removes
+                             it as it ends [QTASKS_BROKER_RETAIN_SUCCEEDED] (default 24h)
+  --retain-failed DURATION   the same for ERROR and CANCEL tasks
+                             [QTASKS_BROKER_RETAIN_FAILED] (default 7d)
   --auth-token TOKEN         require this token (scope all) on every call but health;
                              prefer the variable or a file: flags show in \`ps\`
                              [QTASKS_BROKER_AUTH_TOKEN] (default: no authentication)
@@ -217,6 +229,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
         'max-watchers-per-task': { type: 'string' },
         'max-unsent-reply-bytes': { type: 'string' },
         'max-page-bytes': { type: 'string' },
+        'retain-succeeded': { type: 'string' },
+        'retain-failed': { type: 'string' },
         check: { type: 'boolean' },
         backup: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -263,6 +277,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
     maxWatchersPerTask: positiveInteger(pick('max-watchers-per-task', 'QTASKS_BROKER_MAX_WATCHERS_PER_TASK')) ?? DEFAULT_CONFIG.maxWatchersPerTask,
     maxUnsentReplyBytes: positiveInteger(pick('max-unsent-reply-bytes', 'QTASKS_BROKER_MAX_UNSENT_REPLY_BYTES')) ?? DEFAULT_CONFIG.maxUnsentReplyBytes,
     maxPageBytes: positiveInteger(pick('max-page-bytes', 'QTASKS_BROKER_MAX_PAGE_BYTES')) ?? DEFAULT_CONFIG.maxPageBytes,
+    retainSucceededMs: duration(pick('retain-succeeded', 'QTASKS_BROKER_RETAIN_SUCCEEDED')) ?? DEFAULT_CONFIG.retainSucceededMs,
+    retainFailedMs: duration(pick('retain-failed', 'QTASKS_BROKER_RETAIN_FAILED')) ?? DEFAULT_CONFIG.retainFailedMs,
     ...(flags.check ? { check: true } : {}),
     ...(typeof flags.backup === 'string' ? { backup: flags.backup } : {}),
     ...(authTokens ? { authTokens } : {}),
@@ -303,6 +319,23 @@ function positiveInteger(setting: { value: string; source: string } | undefined)
 }
 
 type Setting = { value: string; source: string };
+
+/** Milliseconds per unit of a duration. */
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A duration such as `0`, `500ms`, `30s`, `15m`, `24h` or `7d`, in ms (a bare number needs no unit
+ * only when it is 0). @throws ConfigError naming the setting
+ */
+export function duration(setting: Setting | undefined): number | undefined {
+  if (!setting) return undefined;
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(setting.value.trim());
+  const ms = match ? Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']! : NaN;
+  if (!match || (match[2] === undefined && ms !== 0) || !Number.isSafeInteger(ms)) {
+    throw new ConfigError(`${setting.source}: must be a duration such as 0, 500ms, 30s, 15m, 24h or 7d, got "${setting.value}"`);
+  }
+  return ms;
+}
 
 /**
  * The tokens of `--auth-token` (scope all) and of `--auth-tokens-file`, both if both are given

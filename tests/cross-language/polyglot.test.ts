@@ -12,7 +12,7 @@ import { TaskStatus } from '@qtasks/proto';
 import { QTasks, type Logger } from '@qtasks/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
-import { buildGoFixture, runGo, startPythonWorker, watchFromPython, type LineProcess } from '../helpers/polyglot.js';
+import { buildGoFixture, runGo, spawnLines, startPythonWorker, watchFromPython, type LineProcess } from '../helpers/polyglot.js';
 
 /** What the Go fixture prints for one task. */
 interface GoTaskView {
@@ -39,6 +39,43 @@ interface PythonWatchLine {
   attempt: number;
   result: unknown;
   error: { type: string; message: string; traceback: string } | null;
+}
+
+/** What a `limited.span` handler returns, in any of the three languages. */
+interface SpanResult {
+  i: number;
+  by: 'ts' | 'python' | 'go';
+  /** When the handler started and ended: whole milliseconds since the epoch, floored. */
+  start: number;
+  end: number;
+}
+
+/** What the Go fixture's `set-limits` prints. */
+interface GoLimits {
+  max_running: number;
+  rate: { count: number; period_ms: number } | null;
+  max_running_per_key: number;
+  rate_per_key: { count: number; period_ms: number } | null;
+}
+
+/**
+ * The most spans open at once. A span that ends in the millisecond another starts does not overlap
+ * it: a slot freed by one task's end is what lets the next one start, and every handler floors its
+ * times to the millisecond, so an end is never later than the start it made room for.
+ */
+function mostAtOnce(spans: { start: number; end: number }[]): number {
+  const events = spans.flatMap(({ start, end }) => [
+    [start, 1],
+    [end, -1],
+  ]);
+  events.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let open = 0;
+  let most = 0;
+  for (const [, delta] of events) {
+    open += delta!;
+    most = Math.max(most, open);
+  }
+  return most;
 }
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -208,4 +245,48 @@ describe('TypeScript ⇄ Python ⇄ Go on one broker', () => {
     expect(final.status).toBe('cancel');
     expect(final.cancel_reason).toBe('stopped from Go');
   }, 40_000);
+
+  // Needs the broker to enforce max_running when it hands tasks out: without that, the Python
+  // worker alone (8 slots) runs up to 8 of these at once.
+  test('6. a queue limited from Go to 2 running tasks never runs more than 2 at once across TS, Python and Go workers', async () => {
+    const queue = 'limited.span';
+    const limits = await runGo<GoLimits>(goFixture, ['set-limits', '-queue', queue, '-max-running', '2'], broker.address);
+    expect(limits).toEqual({ max_running: 2, rate: null, max_running_per_key: 0, rate_per_key: null });
+    // What Go set is what any client reads back.
+    expect((await broker.client.getQueueLimits({ queue })).limits?.maxRunning).toBe(2);
+
+    // Three workers with room for far more than 2 at once: Go (8 slots), Python (8, started in
+    // beforeAll) and TypeScript.
+    const goWorker = spawnLines(goFixture, ['work', '-name', queue, '-concurrency', '8', '-span', '300ms'], { QTASKS_BROKER_ADDRESS: broker.address });
+    try {
+      await goWorker.waitForLine('READY');
+      const app = newApp();
+      app.task({ name: queue }, async (i: number): Promise<SpanResult> => {
+        const start = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { i, by: 'ts', start, end: Date.now() };
+      });
+      app.worker.start();
+
+      const output = await runGo<GoEnqueueWait>(goFixture, ['enqueue-wait', '-name', queue, '-n', '16', '-batch', '16', '-timeout', '60s'], broker.address, 90_000);
+
+      expect(output.results.map((r) => r.status)).toEqual(Array(16).fill('success'));
+      const spans = output.results.map((r) => r.result as SpanResult);
+      expect(spans.map((span) => span.i)).toEqual(output.results.map((r) => r.arg));
+      for (const span of spans) {
+        expect(['ts', 'python', 'go']).toContain(span.by);
+        // Each task really held its slot a while, so overlaps had time to show.
+        expect(span.end - span.start).toBeGreaterThanOrEqual(250);
+      }
+      const timeline = spans
+        .toSorted((a, b) => a.start - b.start)
+        .map((span) => `${span.by} #${span.i}: ${span.start}..${span.end}`)
+        .join('\n');
+      expect(mostAtOnce(spans), `more than 2 ran at once:\n${timeline}`).toBeLessThanOrEqual(2);
+      // ... and the limit was reached: the broker kept 2 running, not fewer.
+      expect(mostAtOnce(spans), `never 2 at once:\n${timeline}`).toBe(2);
+    } finally {
+      await goWorker.stop();
+    }
+  }, 120_000);
 });

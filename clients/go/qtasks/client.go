@@ -126,7 +126,7 @@ func Dial(addr string, opts ...Option) (*Client, error) {
 func (c *Client) Close() error { return c.conn.Close() }
 
 // Raw returns the generated gRPC client on the same connection, for RPCs this package does not
-// wrap (ListTasks, ReportProgress) or for full control of a call.
+// wrap (ReportProgress outside a [Worker]) or for full control of a call.
 func (c *Client) Raw() brokerv1.BrokerServiceClient { return c.rpc }
 
 // withTimeout bounds ctx by the call timeout plus extra (a wait the call asks for).

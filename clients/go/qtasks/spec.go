@@ -39,6 +39,15 @@ type Spec struct {
 	Tags []string
 	// Metadata are free-form key/value pairs.
 	Metadata map[string]string
+	// Retention is how long the task is kept once it has ended, if shorter than the broker's
+	// retention for its final status (--retain-succeeded, --retain-failed); a zero duration
+	// removes it as soon as it ends (its watchers still see the end). nil means the broker's
+	// retention. Rounded down to milliseconds. E.g. `Retention: new(time.Hour)`.
+	Retention *time.Duration
+	// LimitKey is the group of the queue the task counts against for the per-key limits of
+	// [Client.SetQueueLimits] (a customer, a tenant, an API being called); empty means the
+	// queue-wide limits only.
+	LimitKey string
 }
 
 // Backoff is the delay before each further attempt: Initial before the second attempt, multiplied
@@ -90,6 +99,10 @@ func (s Spec) proto(i int) (*brokerv1.TaskSpec, error) {
 		IdempotencyKey: s.IdempotencyKey,
 		Tags:           s.Tags,
 		Metadata:       s.Metadata,
+		LimitKey:       s.LimitKey,
+	}
+	if s.Retention != nil {
+		p.RetentionMs = new(millis(*s.Retention))
 	}
 	if s.Backoff != nil {
 		p.RetryBackoff = &brokerv1.RetryBackoff{

@@ -34,6 +34,25 @@ func (s Status) Final() bool {
 	return s == StatusSuccess || s == StatusError || s == StatusCancel
 }
 
+// proto is the wire value of the status; an unknown status is an error.
+func (s Status) proto() (brokerv1.TaskStatus, error) {
+	switch s {
+	case StatusNew:
+		return brokerv1.TaskStatus_TASK_STATUS_NEW, nil
+	case StatusProcess:
+		return brokerv1.TaskStatus_TASK_STATUS_PROCESS, nil
+	case StatusRetry:
+		return brokerv1.TaskStatus_TASK_STATUS_RETRY, nil
+	case StatusSuccess:
+		return brokerv1.TaskStatus_TASK_STATUS_SUCCESS, nil
+	case StatusError:
+		return brokerv1.TaskStatus_TASK_STATUS_ERROR, nil
+	case StatusCancel:
+		return brokerv1.TaskStatus_TASK_STATUS_CANCEL, nil
+	}
+	return 0, fmt.Errorf("qtasks: unknown status %q (want new, process, retry, success, error or cancel)", string(s))
+}
+
 func statusOf(s brokerv1.TaskStatus) Status {
 	switch s {
 	case brokerv1.TaskStatus_TASK_STATUS_NEW:
@@ -112,6 +131,36 @@ type Task struct {
 	FinishedAt time.Time
 	// ETA is when the task becomes (or became) ready to run.
 	ETA time.Time
+	// Retention is how long the task is kept once ended, as enqueued ([Spec.Retention]); nil
+	// means the broker's retention.
+	Retention *time.Duration
+	// LimitKey is the per-key limit group, as enqueued; empty if none.
+	LimitKey string
+	// History holds the attempts that did not succeed, oldest first (at most the last 100). A
+	// [Client.Retry] keeps them.
+	History []PastAttempt
+	// AttemptsBeforeRetry is the number of attempts made before the last [Client.Retry] (0 if it
+	// was never retried by hand): MaxRetries counts the attempts after it.
+	AttemptsBeforeRetry int32
+}
+
+// PastAttempt is one attempt of a task that did not succeed.
+type PastAttempt struct {
+	// Attempt is which attempt it was (1 for the first; 0 for a task cancelled before it ran).
+	Attempt int32
+	// Status is what the attempt ended the task as: [StatusRetry] (it ran again),
+	// [StatusError] or [StatusCancel].
+	Status Status
+	// Error is why it failed; nil for a cancel without error.
+	Error *TaskError
+	// CancelReason is why it was cancelled, for a cancel.
+	CancelReason string
+	// StartedAt is when the attempt started; zero if it never ran.
+	StartedAt time.Time
+	// EndedAt is when it ended.
+	EndedAt time.Time
+	// WorkerID is the worker that ran it.
+	WorkerID string
 }
 
 // ErrNoResult is returned by [Task.DecodeResult] for a task that has not succeeded.
@@ -177,8 +226,32 @@ func taskOf(p *brokerv1.Task) Task {
 		FinishedAt:      timeOf(p.GetFinishedAt()),
 		ETA:             timeOf(p.GetEta()),
 	}
-	if e := p.GetError(); e != nil {
-		t.Error = &TaskError{Type: e.GetType(), Message: e.GetMessage(), Traceback: e.GetTraceback()}
+	t.Error = taskErrorOf(p.GetError())
+	t.LimitKey = p.GetLimitKey()
+	t.AttemptsBeforeRetry = p.GetAttemptsBeforeRetry()
+	if p.RetentionMs != nil {
+		t.Retention = new(time.Duration(p.GetRetentionMs()) * time.Millisecond)
+	}
+	if history := p.GetHistory(); len(history) > 0 {
+		t.History = make([]PastAttempt, len(history))
+		for i, h := range history {
+			t.History[i] = PastAttempt{
+				Attempt:      h.GetAttempt(),
+				Status:       statusOf(h.GetStatus()),
+				Error:        taskErrorOf(h.GetError()),
+				CancelReason: h.GetCancelReason(),
+				StartedAt:    timeOf(h.GetStartedAt()),
+				EndedAt:      timeOf(h.GetEndedAt()),
+				WorkerID:     h.GetWorkerId(),
+			}
+		}
 	}
 	return t
+}
+
+func taskErrorOf(e *brokerv1.TaskError) *TaskError {
+	if e == nil {
+		return nil
+	}
+	return &TaskError{Type: e.GetType(), Message: e.GetMessage(), Traceback: e.GetTraceback()}
 }

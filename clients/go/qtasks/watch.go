@@ -34,6 +34,18 @@ func (c *Client) Cancel(ctx context.Context, id, reason string) (Task, error) {
 	return taskOf(resp.GetTask()), nil
 }
 
+// Retry runs an ended task again: an error or cancel task becomes retry, ready at once, with the
+// same id and a fresh retry budget (MaxRetries further attempts after its next one). The failed
+// attempts stay in [Task.History]. A task that is not error or cancel (it succeeded, or is still
+// waiting or running) fails with code FailedPrecondition; an unknown id with code NotFound.
+func (c *Client) Retry(ctx context.Context, id string) (Task, error) {
+	resp, err := unary(ctx, c, "RetryTask", 0, c.rpc.RetryTask, &brokerv1.RetryTaskRequest{TaskId: id})
+	if err != nil {
+		return Task{}, err
+	}
+	return taskOf(resp.GetTask()), nil
+}
+
 // Watch streams a task's states over one WatchResult stream: its current state first, then every
 // transition, ending after a final status. An error (an [*Error], or the context's) is yielded
 // once as the last element. The stream lives as long as ctx or the loop; breaking out of the loop

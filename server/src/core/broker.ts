@@ -17,7 +17,9 @@ import {
   type ProgressItem,
   type ProgressResult,
   type TaskRecord,
+  type TaskStatus,
 } from '../domain/task.js';
+import type { QueueInfo, QueueLimits } from '../domain/queue.js';
 import type { ListFilter, ListPage, NextDue, StoreStats, TaskStore } from '../store/task-store.js';
 import { DueTimer } from './due-timer.js';
 import { LeaseWaiters } from './lease-waiters.js';
@@ -28,6 +30,13 @@ export { DEFAULT_WATCH_STALL_MS } from './task-watchers.js';
 
 /** Due tasks and expired leases are handled in batches of this size, one commit each. */
 const DUE_BATCH = 1000;
+/**
+ * Expired tasks are removed in batches of this size, one commit each, the event loop free between
+ * them: a removal reads the record and deletes two or three keys (a batch takes ~5 ms here).
+ */
+const SWEEP_BATCH = 500;
+/** A purge removes tasks in batches of this size, one commit each. */
+const PURGE_BATCH = 500;
 /** After due work fails (a full disk, say), it is tried again this much later. */
 const DUE_RETRY_MS = 1000;
 
@@ -161,6 +170,8 @@ export class Broker {
       const generation = this.waiters.generation(options.queues);
       const { value, changed } = this.store.lease(options);
       this.afterCommit(changed);
+      // A rate limit turned tasks away: the timer wakes when its window opens, to hand them out.
+      if (this.store.gate.takeRateRefused()) this.dueTimer.aimNoLaterThan(this.store.nextLimitOpeningMs() ?? Infinity);
       // Parked callers wake only as many as the ready tasks need: one that took a full load may
       // have left some behind, for callers still asleep (see LeaseWaiters).
       if (value.length === options.maxTasks) this.waiters.passOn(options.queues);
@@ -236,6 +247,94 @@ export class Broker {
     return value;
   }
 
+  /**
+   * Runs an ended task (ERROR or CANCEL) again, with a fresh retry budget; resolves once durable.
+   *
+   * @throws TaskNotFoundError for an unknown id
+   * @throws IllegalTransitionError (FAILED_PRECONDITION) for a task in another status
+   */
+  async retryTask(taskId: string): Promise<TaskRecord> {
+    this.assertOpen();
+    const { value, changed } = await this.store.retry(taskId);
+    this.afterCommit(changed);
+    await this.store.durable();
+    return value;
+  }
+
+  /** Removes the tasks of `queue` in `statuses` (never running ones), batch by batch; resolves with how many, once durable. */
+  async purgeQueue(queue: string, statuses: readonly TaskStatus[]): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      this.assertOpen();
+      const { value, changed } = await this.store.purge(queue, statuses, PURGE_BATCH);
+      this.afterCommit(changed);
+      purged += value;
+      if (value === 0) break;
+    }
+    await this.store.durable();
+    return purged;
+  }
+
+  /** Stops `queue` from handing out tasks, durably. */
+  async pauseQueue(queue: string): Promise<QueueInfo> {
+    this.assertOpen();
+    await this.store.settings.setPaused(queue, true);
+    return this.queueInfo(queue);
+  }
+
+  /** Lets `queue` hand out tasks again, durably; waiting workers get its ready tasks at once. */
+  async resumeQueue(queue: string): Promise<QueueInfo> {
+    this.assertOpen();
+    await this.store.settings.setPaused(queue, false);
+    this.wakeWaitersOf(queue);
+    return this.queueInfo(queue);
+  }
+
+  /** Replaces the limits of `queue`, durably; workers waiting on it try again. */
+  async setQueueLimits(queue: string, limits: QueueLimits): Promise<QueueLimits> {
+    this.assertOpen();
+    await this.store.setQueueLimits(queue, limits);
+    this.wakeOpenedQueues();
+    return this.store.settings.limitsOf(queue);
+  }
+
+  /** The limits of `queue`. */
+  getQueueLimits(queue: string): QueueLimits {
+    this.assertOpen();
+    return this.store.settings.limitsOf(queue);
+  }
+
+  /** Every queue that holds a task or has settings, in name order (code points, as ListTasks orders them). */
+  listQueues(): QueueInfo[] {
+    this.assertOpen();
+    const names = new Set([...this.store.counts.names(), ...this.store.settings.names()]);
+    return [...names].sort(byCodePoint).map((name) => this.queueInfo(name));
+  }
+
+  /** One queue's state. */
+  queueInfo(name: string): QueueInfo {
+    const readySinceMs = this.store.oldestReadySinceMs(name);
+    return {
+      name,
+      counts: this.store.counts.countsOf(name),
+      paused: this.store.settings.isPaused(name),
+      limits: this.store.settings.limitsOf(name),
+      oldestReadyAgeMs: readySinceMs === undefined ? 0 : Math.max(0, this.clock.wallMs() - readySinceMs),
+      completedLastMinute: this.store.counts.endedLastMinute(name),
+    };
+  }
+
+  /** Wakes the workers of the queues a limit had closed and that have room again (see `dispatch-gate.ts`). */
+  private wakeOpenedQueues(): void {
+    for (const queue of this.store.gate.takeWoken()) this.wakeWaitersOf(queue);
+  }
+
+  /** Wakes the workers waiting on `queue`, as an enqueue of its ready tasks would. */
+  private wakeWaitersOf(queue: string): void {
+    const ready = this.store.readyCount(queue);
+    if (ready > 0) this.waiters.signal(new Map([[queue, ready]]));
+  }
+
   /** The task with this id, or undefined; unlike {@link getTask}, also while shutting down. */
   peekTask(taskId: string): TaskRecord | undefined {
     return this.store.get(taskId);
@@ -300,6 +399,7 @@ export class Broker {
 
   /** Tells waiters, watchers and the due timer what a commit (or a lease in memory) changed. */
   private afterCommit(changed: readonly TaskRecord[]): void {
+    this.wakeOpenedQueues();
     if (changed.length === 0) return;
     const readyCounts = new Map<string, number>();
     let delayedUntilMs = Infinity;
@@ -313,6 +413,9 @@ export class Broker {
         else readyCounts.set(task.queue, (readyCounts.get(task.queue) ?? 0) + 1);
       } else if (task.lease) {
         leaseDeadlineMs = Math.min(leaseDeadlineMs, task.lease.deadlineMs);
+      } else if (isFinalStatus(task.status)) {
+        // Its retention runs from now: the sweep must wake by then (a retention of 0 removed it already).
+        delayedUntilMs = Math.min(delayedUntilMs, this.store.expiresAtMs(task) ?? Infinity);
       }
     }
     if (readyCounts.size > 0) this.waiters.signal(readyCounts);
@@ -331,7 +434,7 @@ export class Broker {
     return earliest === Infinity ? undefined : earliest;
   }
 
-  /** Promotes due tasks and reaps expired leases, batch by batch, then re-aims the timer. */
+  /** Promotes due tasks, reaps expired leases and removes expired ended tasks, batch by batch, then re-aims the timer. */
   private async runDueWork(): Promise<void> {
     if (this.dueWorkRunning) return;
     this.dueWorkRunning = true;
@@ -342,7 +445,10 @@ export class Broker {
         this.afterCommit(promoted.changed);
         const reaped = await this.store.reapExpiredLeases(DUE_BATCH);
         this.afterCommit(reaped.changed);
-        if (promoted.value < DUE_BATCH && reaped.value < DUE_BATCH) break;
+        const swept = await this.store.sweepExpired(SWEEP_BATCH);
+        this.store.releaseLimited();
+        this.wakeOpenedQueues();
+        if (promoted.value < DUE_BATCH && reaped.value < DUE_BATCH && swept.value < SWEEP_BATCH) break;
       }
       nextAtMs = this.steadyTimeOf(this.store.nextDue());
     } catch (error) {
@@ -364,4 +470,9 @@ export class Broker {
 function withoutListenerLimit(controller: AbortController): AbortController {
   setMaxListeners(0, controller.signal);
   return controller;
+}
+
+/** Orders names by code point (as LMDB orders their UTF-8 keys). */
+function byCodePoint(a: string, b: string): number {
+  return a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

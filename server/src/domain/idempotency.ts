@@ -24,6 +24,7 @@ export function idempotencyMismatch(existing: TaskRecord, spec: NewTask): string
   const [a, b] = [existing.backoff, spec.backoff];
   if (a.initialMs !== b.initialMs || a.multiplier !== b.multiplier || a.maxMs !== b.maxMs) return 'retry_backoff';
   if (existing.maxTimeMs !== spec.maxTimeMs) return 'max_time_ms';
+  if ((existing.limitKey ?? '') !== (spec.limitKey ?? '')) return 'limit_key';
   if (existing.tags.length !== spec.tags.length || existing.tags.some((tag, i) => tag !== spec.tags[i])) return 'tags';
   const keys = Object.keys(spec.metadata);
   if (keys.length !== Object.keys(existing.metadata).length || keys.some((key) => existing.metadata[key] !== spec.metadata[key])) return 'metadata';

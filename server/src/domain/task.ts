@@ -116,11 +116,40 @@ export interface TaskRecord {
   idempotencyKey?: string;
   /** The latest progress (UTF-8 JSON) reported during the current attempt. */
   progress?: Uint8Array;
+  /** How long to keep the task once ended, if shorter than the broker's retention; 0: not at all. */
+  retentionMs?: number;
+  /** The group of its queue the task counts against for per-key limits. */
+  limitKey?: string;
+  /** The attempts that did not succeed, oldest first (at most {@link MAX_HISTORY}). */
+  history?: PastAttempt[];
+  /** Attempts made before the last retry by hand (RetryTask); the retry budget counts from here. */
+  attemptsBeforeRetry?: number;
   /**
    * Increases by one with every change a watcher can see, so a watcher that reads the record and
    * also hears of its transitions can drop the ones it has already sent.
    */
   version: number;
+}
+
+/** The most past attempts a record keeps: the oldest go first. */
+export const MAX_HISTORY = 100;
+
+/** One attempt that did not succeed, kept in {@link TaskRecord.history}. */
+export interface PastAttempt {
+  /** Which attempt (1 for the first). */
+  attempt: number;
+  /** What it ended the task as: `retry`, `error` or `cancel`. */
+  status: TaskStatus;
+  /** Why it failed. */
+  error?: TaskError;
+  /** Why it was cancelled. */
+  cancelReason?: string;
+  /** When it started. */
+  startedAtMs?: number;
+  /** When it ended. */
+  endedAtMs: number;
+  /** The worker that ran it. */
+  workerId?: string;
 }
 
 /** A validated request to create a task, as the store takes it. */
@@ -140,6 +169,10 @@ export interface NewTask {
   idempotencyKey?: string;
   tags: string[];
   metadata: Record<string, string>;
+  /** See {@link TaskRecord.retentionMs}. */
+  retentionMs?: number;
+  /** See {@link TaskRecord.limitKey}. */
+  limitKey?: string;
 }
 
 /** What a worker reports for one leased task. */

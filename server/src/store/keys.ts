@@ -9,15 +9,21 @@
  * | ------------- | -------------------------------- | ------- | --------------------------------------- |
  * | `tasks`       | `id`                             | record  | every task                              |
  * | `delayed`     | `[runAtMs, seq]`                 | id      | NEW/RETRY tasks waiting for eta/backoff |
- * | `by_status`   | `[statusIndex, queue, id]`       | `true`  | ended tasks (SUCCESS, ERROR, CANCEL)    |
+ * | `by_status`   | `[statusIndex, queue, finishedAtMs, id]` | `true` | ended tasks (SUCCESS, ERROR, CANCEL) |
+ * | `expiry`      | `[finishedAtMs + retentionMs, id]` | id    | ended tasks with a retention of their own |
  * | `idempotency` | `[queue, idempotencyKey]`        | id      | the first task of each key              |
+ * | `queues`      | queue                            | settings | paused queues, queue limits            |
  * | `meta`        | name                             | value   | `schemaVersion`                         |
+ *
+ * `by_status` is also what the retention sweep walks (`retention.ts`): per status and queue,
+ * oldest end first, so tasks that keep the broker's retention cost no entry of their own.
  *
  * Ready tasks and leases have no index on disk: they live in memory (`ready-lines.ts`,
  * `lease-book.ts`), rebuilt from the records at start. A record on disk is never PROCESS: a leased
  * task's record stays NEW or RETRY until its outcome. (Layout version 1 also had `ready`
  * `[queue, priority, seq]`, `leases` `[deadlineMs, id]`, by_status entries of every status, and
- * a `seq` counter in `meta`; `recovery.ts` removes them.)
+ * a `seq` counter in `meta`; `recovery.ts` removes them. Layouts up to version 3 keyed `by_status`
+ * `[statusIndex, queue, id]` and had no `expiry`; `recovery.ts` rebuilds both.)
  */
 import { TASK_STATUSES, isFinalStatus, type TaskRecord, type TaskStatus } from '../domain/task.js';
 
@@ -50,13 +56,15 @@ export function statusIndex(status: TaskStatus): number {
 
 /** Delayed-index key: earliest `runAtMs` first. */
 export const delayedKey = (runAtMs: number, seq: number): Key => [runAtMs, seq];
-/** Status-index key. */
-export const statusKey = (status: TaskStatus, queue: string, id: string): Key => [statusIndex(status), queue, id];
+/** Status-index key: ended tasks by status, queue, then end time. */
+export const statusKey = (status: TaskStatus, queue: string, finishedAtMs: number, id: string): Key => [statusIndex(status), queue, finishedAtMs, id];
+/** Expiry-index key of a task with its own retention. */
+export const expiryKey = (expiresAtMs: number, id: string): Key => [expiresAtMs, id];
 /** Idempotency-index key. */
 export const idempotencyKey = (queue: string, key: string): Key => [queue, key];
 
 /** The index databases that mirror a task's status. */
-export type StatusIndexName = 'delayed' | 'byStatus';
+export type StatusIndexName = 'delayed' | 'byStatus' | 'expiry';
 
 /** One entry a task record owns in a status index. */
 export interface IndexEntry {
@@ -66,12 +74,17 @@ export interface IndexEntry {
 
 /**
  * The index entries a record must have, derived from the record alone: an ended task's by_status
- * entry, a delayed task's delayed entry, nothing for a ready one. Every transition removes the
+ * entry (and expiry entry, if it has a retention of its own), a delayed task's delayed entry,
+ * nothing for a ready one. Every transition removes the
  * entries of the old record and writes those of the new one, so the indexes cannot drift from the
  * records.
  */
 export function indexEntriesOf(task: TaskRecord): IndexEntry[] {
-  if (isFinalStatus(task.status)) return [{ index: 'byStatus', key: statusKey(task.status, task.queue, task.id) }];
+  if (isFinalStatus(task.status)) {
+    const finishedAtMs = task.finishedAtMs ?? 0;
+    const ended: IndexEntry = { index: 'byStatus', key: statusKey(task.status, task.queue, finishedAtMs, task.id) };
+    return task.retentionMs === undefined ? [ended] : [ended, { index: 'expiry', key: expiryKey(finishedAtMs + task.retentionMs, task.id) }];
+  }
   if (task.delayed && (task.status === 'new' || task.status === 'retry')) return [{ index: 'delayed', key: delayedKey(task.runAtMs ?? 0, task.seq) }];
   return [];
 }

@@ -44,6 +44,11 @@ export class ReadyLine {
     return this.count === 0 ? undefined : this.seqAt(0);
   }
 
+  /** The entry at the front, left in place. */
+  first(): ReadyEntry | undefined {
+    return this.count === 0 ? undefined : this.entryAt(0);
+  }
+
   /** Takes the entry at the front. */
   shift(): ReadyEntry | undefined {
     if (this.count === 0) return undefined;

@@ -88,6 +88,12 @@ export class ReadyLines {
     return { id, seq, retry, queue: bestQueue!, priority: bestPriority };
   }
 
+  /** The id at the front of each priority's line of `queue`. */
+  headsOf(queue: string): string[] {
+    const lines = this.queues.get(queue);
+    return lines ? lines.priorities.map((priority) => lines.lines.get(priority)!.first()!.id) : [];
+  }
+
   /** Removes a task's entry (a cancelled task); false if the lines do not hold it. */
   remove(queue: string, priority: number, seq: number): boolean {
     const lines = this.queues.get(queue);

@@ -45,6 +45,10 @@ export const ROW_FIELDS = [
   'lease',
   'idempotencyKey',
   'progress',
+  'retentionMs',
+  'limitKey',
+  'history',
+  'attemptsBeforeRetry',
 ] as const satisfies readonly (keyof TaskRecord)[];
 
 // Every field of a record has its place in a row (a compile error names the one left out).
@@ -90,6 +94,10 @@ function toRow(r: TaskRecord): unknown[] {
     r.lease,
     r.idempotencyKey,
     r.progress,
+    r.retentionMs,
+    r.limitKey,
+    r.history,
+    r.attemptsBeforeRetry,
   ];
 }
 
@@ -125,6 +133,11 @@ function fromRow(row: any[]): TaskRecord {
     lease: row[27],
     idempotencyKey: row[28],
     progress: row[29],
+    // Rows written before these fields existed are shorter: the missing ones read as unset.
+    retentionMs: row[30],
+    limitKey: row[31],
+    history: row[32],
+    attemptsBeforeRetry: row[33],
   };
 }
 

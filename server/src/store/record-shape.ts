@@ -40,5 +40,9 @@ export function shapeRecord(raw: TaskRecord): TaskRecord {
     lease: raw.lease,
     idempotencyKey: raw.idempotencyKey,
     progress: raw.progress,
+    retentionMs: raw.retentionMs,
+    limitKey: raw.limitKey,
+    history: raw.history,
+    attemptsBeforeRetry: raw.attemptsBeforeRetry,
   };
 }

@@ -91,11 +91,14 @@ test('a version 2 store (records as msgpack maps) opens as it is: its records re
   try {
     expect(store.checkInvariants().problems).toEqual([]);
     expect(store.get(done.id)).toMatchObject({ status: 'success', result: Buffer.from('1') });
+    // Its ended-index entry was re-keyed by end time (layout version 4), so a list since then finds it.
+    expect(store.list({ status: 'success', queue: 'q', finishedAfterMs: done.finishedAtMs!, limit: 10 }).tasks.map((t) => t.id)).toEqual([done.id]);
+    expect(store.list({ status: 'success', queue: 'q', finishedAfterMs: done.finishedAtMs! + 1, limit: 10 }).tasks).toEqual([]);
     const [leased] = store.lease({ workerId: 'w', queues: ['q'], maxTasks: 10, leaseMs: 30_000 }).value;
     expect(leased).toMatchObject({ id: waiting.id, status: 'process', args: Buffer.from('[]') });
     await store.complete([{ taskId: waiting.id, leaseToken: leased!.lease!.token, outcome: { kind: 'success', result: Buffer.from('2') } }]);
     const raw = (store as unknown as { env: { openDB(name: string, o: object): { get(key: string): unknown; getBinary(key: string): Uint8Array } } }).env;
-    expect(raw.openDB('meta', {}).get('schemaVersion')).toBe(3);
+    expect(raw.openDB('meta', {}).get('schemaVersion')).toBe(4);
     expect(raw.openDB('tasks', {}).getBinary(waiting.id)[0], 'rewritten as a row (a msgpack array)').toBeGreaterThanOrEqual(0x90);
   } finally {
     await store.close();

@@ -8,8 +8,8 @@ import type { Database, RootDatabase } from 'lmdb';
 import { cancelTask } from '../domain/transitions/cancel.js';
 import type { TransitionContext } from '../domain/transitions/context.js';
 import { releaseTask } from '../domain/transitions/release.js';
-import type { TaskRecord } from '../domain/task.js';
-import { prefixRange, statusIndex, type Key } from './keys.js';
+import type { TaskRecord, TaskStatus } from '../domain/task.js';
+import { indexEntriesOf, prefixRange, statusIndex, type Key, type StatusIndexName } from './keys.js';
 import type { PlacedEntry } from './ready-lines.js';
 import type { RecordPeek } from './record-peek.js';
 
@@ -29,8 +29,13 @@ export interface ScanResult {
  *
  * @param peeks - the `tasks` database opened with {@link PEEK_RECORDS}
  * @param tasks - the same database as the store reads it
+ * @param count - told the queue and status of every record (the queues' counts start from these)
  */
-export function scanRecords(peeks: Database<RecordPeek | undefined, string>, tasks: Database<TaskRecord, string>): ScanResult {
+export function scanRecords(
+  peeks: Database<RecordPeek | undefined, string>,
+  tasks: Database<TaskRecord, string>,
+  count: (queue: string, status: TaskStatus) => void = () => {},
+): ScanResult {
   const ready: PlacedEntry[] = [];
   const toEnd: TaskRecord[] = [];
   let maxSeq = 0;
@@ -38,6 +43,7 @@ export function scanRecords(peeks: Database<RecordPeek | undefined, string>, tas
   for (const { key: id, value: peek } of peeks.getRange()) {
     const task = peek ?? tasks.get(id)!;
     maxSeq = Math.max(maxSeq, task.seq);
+    count(task.queue, task.status as TaskStatus);
     const waiting = task.status === 'new' || task.status === 'retry';
     if (task.status === 'process' || (waiting && task.cancelRequested)) {
       toEnd.push(tasks.get(id)!);
@@ -75,4 +81,34 @@ export function dropVersion1Indexes(env: RootDatabase, byStatus: Database<unknow
     for (const key of byStatus.getKeys(prefixRange([statusIndex(status)]))) byStatus.remove(key);
   }
   meta.remove('seq');
+}
+
+/** Ended-index entries re-keyed per commit when a store before version 4 opens. */
+export const REKEY_BATCH = 10_000;
+
+/**
+ * Up to `limit` entries of `by_status` in the layout before version 4, `[statusIndex, queue, id]`,
+ * from `after` on. A re-keyed entry sorts before every old one of its status and queue (a number
+ * before a string), so a walk that goes on from the last old key never meets its own output.
+ */
+export function endedKeysBefore4(byStatus: Database<unknown, Key>, limit: number, after?: Key): Key[] {
+  const keys: Key[] = [];
+  for (const key of byStatus.getKeys(after ? { start: after } : {})) {
+    if (key.length === 3) keys.push(key);
+    if (keys.length === limit) break;
+  }
+  return keys;
+}
+
+/**
+ * Replaces entries of the layout before version 4 with what the task's record calls for now (an
+ * entry keyed by end time, and an expiry entry for a retention of its own). Runs inside a write.
+ */
+export function rekeyEnded(oldKeys: readonly Key[], indexes: Record<StatusIndexName, Database<unknown, Key>>, tasks: Database<TaskRecord, string>): void {
+  for (const key of oldKeys) {
+    indexes.byStatus.remove(key);
+    const task = tasks.get(key[2] as string);
+    if (!task) continue;
+    for (const entry of indexEntriesOf(task)) indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : task.id);
+  }
 }

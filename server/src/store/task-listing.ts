@@ -8,7 +8,7 @@ import type { Database } from 'lmdb';
 import { TASK_STATUSES, isFinalStatus, replyMeter, type ReplyBudget, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import { prefixRange, statusIndex, type Key } from './keys.js';
 import type { LeaseBook } from './lease-book.js';
-import type { ReadyLines } from './ready-lines.js';
+import type { PlacedEntry, ReadyLines } from './ready-lines.js';
 
 /** A filter and cursor for {@link listTasks}. */
 export interface ListFilter {
@@ -19,6 +19,8 @@ export interface ListFilter {
   after?: ListCursor;
   /** A page ends early (with a cursor) where its tasks would no longer fit in one reply. */
   replyBudget?: ReplyBudget;
+  /** Only ended tasks that ended at or after this wall time (see {@link listTasks}). */
+  finishedAfterMs?: number;
 }
 
 /** Where a page ended: the status's position, then where in that status's source. */
@@ -34,11 +36,13 @@ export interface ListPage {
 /** What a list reads. */
 export interface ListSources {
   tasks: Database<TaskRecord, string>;
-  /** `[statusIndex, queue, id]` of every ended task. */
+  /** `[statusIndex, queue, finishedAtMs, id]` of every ended task. */
   finished: Database<unknown, Key>;
   /** `[runAtMs, seq]` → id of every task waiting for its eta or backoff. */
   delayed: Database<unknown, Key>;
   ready: ReadyLines;
+  /** Ready tasks a queue limit holds aside (see `dispatch-gate.ts`), by queue then `seq`. */
+  held: (queue?: string) => PlacedEntry[];
   leases: LeaseBook;
   /** The task as a reader sees it (a leased task's record comes from memory). */
   view(taskId: string): TaskRecord | undefined;
@@ -46,15 +50,18 @@ export interface ListSources {
 
 /** Where each list of a status resumes: `ready` and `delayed` are the two halves of NEW and RETRY. */
 const READY = 'ready';
+const HELD = 'held';
 const DELAYED = 'delayed';
 
 /**
  * A page of tasks.
  * - No filter: every task in id (creation) order, from the records.
- * - SUCCESS, ERROR, CANCEL: by queue, then id, from the index of ended tasks.
+ * - SUCCESS, ERROR, CANCEL: by queue, then end time, from the index of ended tasks; with
+ *   `finishedAfterMs`, only those that ended since (a seek per queue, not a filter).
  * - PROCESS: by queue, then id, from the leases in memory.
  * - NEW, RETRY: ready ones in lease order (queue, priority, FIFO), from the ready lines; then
- *   delayed ones by run-at time, from the delayed index.
+ *   those a queue limit holds aside, by queue and FIFO; then delayed ones by run-at time, from the
+ *   delayed index.
  * - A queue without a status: each status in turn, in the order of {@link TASK_STATUSES}.
  */
 export function listTasks(sources: ListSources, filter: ListFilter): ListPage {
@@ -74,7 +81,7 @@ export function listTasks(sources: ListSources, filter: ListFilter): ListPage {
     if (after !== undefined && position < (after[0] as number)) continue;
     const resume = after !== undefined && after[0] === position ? after.slice(1) : undefined;
     const lister = isFinalStatus(status) ? listEnded : status === 'process' ? listLeased : listWaiting;
-    if (!lister(sources, status, filter.queue, resume, (task, at) => page.add(task, [position, ...at]))) break;
+    if (!lister(sources, status, filter.queue, resume, (task, at) => page.add(task, [position, ...at]), filter.finishedAfterMs)) break;
   }
   return page.result();
 }
@@ -86,15 +93,17 @@ type StatusLister = (
   queue: string | undefined,
   resume: ListCursor | undefined,
   add: (task: TaskRecord, at: ListCursor) => boolean,
+  finishedAfterMs?: number,
 ) => boolean;
 
-const listEnded: StatusLister = (sources, status, queue, resume, add) => {
+const listEnded: StatusLister = (sources, status, queue, resume, add, finishedAfterMs) => {
   const position = statusIndex(status);
   const { start, end } = prefixRange(queue === undefined ? [position] : [position, queue]);
-  const from = resume ? [position, ...resume] : start;
+  const from = resume ? [position, ...resume] : queue !== undefined && finishedAfterMs !== undefined ? [position, queue, finishedAfterMs] : start;
   for (const key of sources.finished.getKeys({ start: from, end })) {
-    if (resume && key[1] === resume[0] && key[2] === resume[1]) continue;
-    if (!add(sources.tasks.get(key[2] as string)!, [key[1]!, key[2]!])) return false;
+    if (resume && key[1] === resume[0] && key[2] === resume[1] && key[3] === resume[2]) continue;
+    if (finishedAfterMs !== undefined && (key[2] as number) < finishedAfterMs) continue;
+    if (!add(sources.tasks.get(key[3] as string)!, [key[1]!, key[2]!, key[3]!])) return false;
   }
   return true;
 };
@@ -123,6 +132,16 @@ const listWaiting: StatusLister = (sources, status, queue, resume, add) => {
       return (going = add(task, [READY, entry.queue, entry.priority, entry.seq]));
     });
     if (!going) return false;
+  }
+  if (!resume || resume[0] === READY || resume[0] === HELD) {
+    const after = resume?.[0] === HELD ? { queue: resume[1] as string, seq: resume[2] as number } : undefined;
+    for (const entry of sources.held(queue)) {
+      if (after && (compareKeys([entry.queue], [after.queue]) < 0 || (entry.queue === after.queue && entry.seq <= after.seq))) continue;
+      if (entry.retry !== retry) continue;
+      const task = sources.tasks.get(entry.id);
+      if (!task || task.status !== status || task.seq !== entry.seq || sources.leases.has(task.id)) continue;
+      if (!add(task, [HELD, entry.queue, entry.seq])) return false;
+    }
   }
   const start = resume?.[0] === DELAYED ? resume.slice(1) : undefined;
   for (const { key, value } of sources.delayed.getRange(start ? { start } : {})) {
@@ -177,7 +196,7 @@ function compareKeys(a: Key, b: Key): number {
 
 /**
  * True if `cursor` has the shape of a cursor {@link listTasks} hands out: `[taskId]`,
- * `[status, queue, taskId]` (ended and leased tasks), `[status, 'ready', queue, priority, seq]`
+ * `[status, queue, finishedAtMs, taskId]` (ended tasks), `[status, queue, taskId]` (leased ones), `[status, 'ready', queue, priority, seq]`
  * or `[status, 'delayed', runAtMs, seq]` (waiting ones). Anything else, a key longer than a name
  * above all, would reach LMDB as a key it cannot hold (over its 511-byte limit).
  *
@@ -190,7 +209,9 @@ export function isListCursor(cursor: unknown, isName: (part: unknown) => boolean
   if (!Number.isInteger(position) || (position as number) < 0 || (position as number) >= TASK_STATUSES.length) return false;
   const status = TASK_STATUSES[position as number]!;
   const isNumber = (part: unknown): boolean => typeof part === 'number' && Number.isFinite(part);
-  if (isFinalStatus(status) || status === 'process') return rest.length === 2 && isName(rest[0]) && isName(rest[1]);
+  if (isFinalStatus(status)) return rest.length === 3 && isName(rest[0]) && isNumber(rest[1]) && isName(rest[2]);
+  if (status === 'process') return rest.length === 2 && isName(rest[0]) && isName(rest[1]);
   if (rest[0] === READY) return rest.length === 4 && isName(rest[1]) && Number.isInteger(rest[2]) && isNumber(rest[3]);
+  if (rest[0] === HELD) return rest.length === 3 && isName(rest[1]) && isNumber(rest[2]);
   return rest[0] === DELAYED && rest.length === 3 && isNumber(rest[1]) && isNumber(rest[2]);
 }

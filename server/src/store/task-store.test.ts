@@ -159,7 +159,7 @@ const byJson = (a: Entry, b: Entry): number => JSON.stringify(a).localeCompare(J
 function expectIndexesConsistent(): void {
   const indexes = (store as any).indexes;
   const leases = (store as any).leases;
-  const expected: Record<'delayed' | 'byStatus', Entry[]> = { delayed: [], byStatus: [] };
+  const expected: Record<'delayed' | 'byStatus' | 'expiry', Entry[]> = { delayed: [], byStatus: [], expiry: [] };
   const ready: string[] = [];
   for (const task of storedTasks()) {
     expect(task.lease, `${task.name} (${task.status}) has no lease on disk`).toBeUndefined();
@@ -172,12 +172,13 @@ function expectIndexesConsistent(): void {
       case 'process':
         throw new Error(`${task.name} is stored PROCESS`);
       default:
-        expected.byStatus.push({ key: [TASK_STATUSES.indexOf(task.status), task.queue, task.id], value: true });
+        expected.byStatus.push({ key: [TASK_STATUSES.indexOf(task.status), task.queue, task.finishedAtMs!, task.id], value: true });
+        if (task.retentionMs !== undefined) expected.expiry.push({ key: [task.finishedAtMs! + task.retentionMs, task.id], value: task.id });
         expect(task.delayed).toBe(false);
         expect(task.finishedAtMs, `${task.name} (${task.status}) has finishedAtMs`).toBeTypeOf('number');
     }
   }
-  for (const name of ['delayed', 'byStatus'] as const) {
+  for (const name of ['delayed', 'byStatus', 'expiry'] as const) {
     expect(entriesOf(indexes[name]).sort(byJson), `index ${name}`).toEqual(expected[name].sort(byJson));
   }
   const lines: string[] = [];
@@ -619,7 +620,8 @@ describe('delayed tasks', () => {
 
     now = T0 + 10_000;
     await store.promoteDue(100);
-    expect(earliestDue(store)).toBeUndefined();
+    // What is left to do: remove the task that ended at T0 + 2000, a day later (the default retention).
+    expect(earliestDue(store)).toBe(T0 + 2000 + 86_400_000);
   });
 
   it('nextDue follows a heartbeat that moves the only deadline', async () => {
@@ -985,7 +987,8 @@ describe('cancel', () => {
 
     expect((await store.promoteDue(100)).value).toBe(0);
     expect(await lease()).toEqual([]);
-    expect(earliestDue(store)).toBeUndefined();
+    // Nothing left to run: only its removal, once the failed tasks' retention (7 days) has passed.
+    expect(earliestDue(store)).toBe(T0 + 7 * 86_400_000);
     expectIndexesConsistent();
   });
 

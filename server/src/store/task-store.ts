@@ -38,6 +38,8 @@ import { leaseRefusal } from '../domain/transitions/lease-fence.js';
 import { leaseTask } from '../domain/transitions/lease.js';
 import { recordProgress } from '../domain/transitions/progress.js';
 import { promoteTask } from '../domain/transitions/promote.js';
+import { replayTask } from '../domain/transitions/replay.js';
+import type { QueueLimits } from '../domain/queue.js';
 import { Committer, LONE_WRITE_MAX_BYTES, type Durability, type WriteOptions } from './commits.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import {
@@ -52,11 +54,15 @@ import {
   type ProgressResult,
   type TaskOutcome,
   type TaskRecord,
+  type TaskStatus,
+  isFinalStatus,
 } from '../domain/task.js';
 import {
   dueRange,
   idempotencyKey,
   indexEntriesOf,
+  prefixRange,
+  statusIndex,
   type IndexEntry,
   type Key,
   type StatusIndexName,
@@ -67,7 +73,11 @@ import { LeaseBook } from './lease-book.js';
 import { ReadyLines, type PlacedEntry } from './ready-lines.js';
 import { PEEK_RECORDS, type RecordPeek } from './record-peek.js';
 import { RecordEncoder } from './record-codec.js';
-import { dropVersion1Indexes, endAfterRestart, scanRecords } from './recovery.js';
+import { DispatchGate } from './dispatch-gate.js';
+import { QueueCounts } from './queue-counts.js';
+import { QueueSettings } from './queue-settings.js';
+import { dropVersion1Indexes, endAfterRestart, endedKeysBefore4, rekeyEnded, REKEY_BATCH, scanRecords } from './recovery.js';
+import { DEFAULT_RETENTION, expiredTaskIds, nextExpiry, retentionOf, type RetentionPolicy } from './retention.js';
 import { listTasks, type ListFilter, type ListPage } from './task-listing.js';
 
 export type { Durability } from './commits.js';
@@ -93,6 +103,8 @@ export interface TaskStoreOptions {
   readFreeBytes?: FreeBytesReader;
   /** Open an existing store without writing to it (`--check`, `--backup`). */
   readOnly?: boolean;
+  /** How long ended tasks stay (see `retention.ts`). @defaultValue {@link DEFAULT_RETENTION} */
+  retention?: RetentionPolicy;
 }
 
 /** The outcome of a write verb: its value, and every record it changed that watchers should see. */
@@ -104,9 +116,9 @@ export interface WriteResult<T> {
 
 /** See {@link TaskStore.nextDue}. */
 export interface NextDue {
-  /** The earliest eta or backoff of a delayed task, in wall time. */
+  /** The earliest eta or backoff of a delayed task, or expiry of an ended one, in wall time. */
   wallMs?: number;
-  /** The earliest lease deadline, in steady time. */
+  /** The earliest lease deadline or opening of a full rate window, in steady time. */
   steadyMs?: number;
 }
 
@@ -132,9 +144,10 @@ export interface StoreStats {
  * The store's on-disk layout version; a store written by a newer layout is refused. Version 2
  * keeps leases and the ready order in memory (version 1 indexed both in LMDB: see `recovery.ts`,
  * which upgrades a version 1 store when it opens). Version 3 writes records as rows
- * (`record-codec.ts`); the maps of a version 2 store read back as they are.
+ * (`record-codec.ts`); the maps of a version 2 store read back as they are. Version 4 keys
+ * `by_status` by end time and adds `expiry` (`keys.ts`), rebuilt by `recovery.ts` from older ones.
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /**
  * What a write does besides its LMDB writes: records for watchers, and changes to the in-memory
@@ -171,6 +184,13 @@ export class TaskStore {
   private readonly ready = new ReadyLines();
   private readonly leases = new LeaseBook();
   private readonly clock: Clock;
+  /** Each queue's tasks by status, moved as commits land. */
+  readonly counts: QueueCounts;
+  /** Paused queues and queue limits, in memory and in the `queues` database. */
+  readonly settings: QueueSettings;
+  /** The queue limits applied to leases (see `dispatch-gate.ts`). */
+  readonly gate: DispatchGate;
+  private retention: RetentionPolicy = DEFAULT_RETENTION;
   private seq = 0;
   private space!: DiskSpaceGuard;
   private commits!: Committer;
@@ -182,10 +202,13 @@ export class TaskStore {
     clock: Clock,
   ) {
     this.clock = clock;
+    this.counts = new QueueCounts(() => this.clock.wallMs());
+    this.settings = new QueueSettings(env.openDB('queues', {}));
+    this.gate = new DispatchGate((queue) => this.settings.limitsOf(queue));
     // Records as msgpack rows, read back into the one shape of a record (`record-codec.ts`);
     // maps and msgpackr's shared structures, written by older brokers, still read back.
     this.tasks = env.openDB<TaskRecord, string>('tasks', { encoder: { Encoder: RecordEncoder } } as object);
-    this.indexes = { delayed: env.openDB('delayed', {}), byStatus: env.openDB('by_status', {}) };
+    this.indexes = { delayed: env.openDB('delayed', {}), byStatus: env.openDB('by_status', {}), expiry: env.openDB('expiry', {}) };
     this.idempotency = env.openDB<string, Key>('idempotency', {});
     this.meta = env.openDB<number, string>('meta', {});
     const schemaVersion = this.meta.get('schemaVersion');
@@ -221,6 +244,7 @@ export class TaskStore {
       await env.close();
       throw error;
     }
+    store.retention = options.retention ?? DEFAULT_RETENTION;
     store.space = new DiskSpaceGuard(options.path, options.minFreeBytes ?? 0, options.readFreeBytes, () => store.clock.steadyMs());
     store.commits = new Committer(env, store.durability, store.space);
     if (!options.readOnly) await store.recover();
@@ -286,12 +310,28 @@ export class TaskStore {
     const at = this.at();
     const fits = replyMeter(options.replyBudget);
     const leased: TaskRecord[] = [];
+    // A paused queue hands out nothing (its tasks wait in line); checked only while some queue has settings.
+    const gated = this.settings.any;
+    let queues = gated ? options.queues.filter((queue) => !this.settings.isPaused(queue)) : options.queues;
     while (leased.length < options.maxTasks) {
-      const entry = this.ready.takeBest(options.queues);
+      const entry = this.ready.takeBest(queues);
       if (!entry) break;
       const before = this.read(entry.id);
       // The record is the truth: an entry whose task was cancelled, or moved on, is dropped.
       if (!before || (before.status !== 'new' && before.status !== 'retry') || before.delayed || before.seq !== entry.seq || this.leases.has(entry.id)) continue;
+      if (gated) {
+        const verdict = this.gate.verdict(before, at.steadyMs);
+        if (verdict === 'queue-closed') {
+          // The queue waits whole, its task first in line again; the other queues go on.
+          this.ready.add(entry);
+          queues = queues.filter((queue) => queue !== entry.queue);
+          continue;
+        }
+        if (verdict === 'key-closed') {
+          this.gate.hold(entry, before.limitKey!);
+          continue;
+        }
+      }
       const after = leaseTask(before, { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at);
       // A task that would take the reply over the max message size stays first in line: leased,
       // it would be lost with a reply that cannot be sent, and its attempt with it.
@@ -300,6 +340,8 @@ export class TaskStore {
         break;
       }
       this.leases.set(after);
+      this.gate.started(after, at.steadyMs);
+      this.counts.move(after.queue, before.status, 'process');
       leased.push(after);
     }
     return { value: leased, changed: leased };
@@ -381,7 +423,7 @@ export class TaskStore {
       if (leased) {
         this.leases.set(after);
         effects.onFailure(() => this.leases.active(taskId) === after && this.leases.set(leased));
-        this.transition(stored, { ...stored, cancelRequested: true, cancelReason: reason }, effects, after);
+        this.transition(stored, { ...stored, cancelRequested: true, cancelReason: reason }, effects, { seen: after, countedFrom: 'process' });
       } else {
         this.transition(stored, after, effects);
       }
@@ -422,6 +464,134 @@ export class TaskStore {
   }
 
   /**
+   * Runs an ended task (ERROR or CANCEL) again: RETRY, ready at once, with a fresh retry budget
+   * (row `replay`).
+   *
+   * @throws TaskNotFoundError for an unknown id
+   * @throws IllegalTransitionError (a FailedPreconditionError) for a task in another status
+   */
+  retry(taskId: string): Promise<WriteResult<TaskRecord>> {
+    return this.write(1, (at, effects) => {
+      // A leased task's record on disk is NEW or RETRY: the guard refuses it as what readers see.
+      const before = this.leases.get(taskId) ?? this.mustGet(taskId);
+      const after = replayTask(before, at);
+      this.transition(before, after, effects);
+      return after;
+    }, { bytes: () => this.rewriteBytes([taskId]) });
+  }
+
+  /**
+   * Removes up to `limit` tasks of `queue` in `statuses` (never PROCESS: a leased task is skipped),
+   * with their idempotency keys. A task that had not ended is first seen to end in CANCEL
+   * (reason `purged`) by its watchers, so that no watch waits for a task that is gone.
+   *
+   * @returns how many were removed: fewer than `limit` means the queue holds no more of them
+   */
+  purge(queue: string, statuses: readonly TaskStatus[], limit: number): Promise<WriteResult<number>> {
+    const ids = this.purgeCandidates(queue, statuses, limit);
+    if (ids.length === 0) return Promise.resolve({ value: 0, changed: [] });
+    return this.write(ids.length, (at, effects) => {
+      let removed = 0;
+      for (const id of ids) {
+        const before = this.read(id);
+        if (!before || before.queue !== queue || !statuses.includes(before.status) || this.leases.has(id)) continue;
+        const after = isFinalStatus(before.status) ? before : cancelTask(before, 'purged', at);
+        this.transition(before, after, effects, { remove: true });
+        removed++;
+      }
+      return removed;
+    });
+  }
+
+  /** Up to `limit` ids of tasks of `queue` in `statuses`, from the indexes and ready lines. */
+  private purgeCandidates(queue: string, statuses: readonly TaskStatus[], limit: number): string[] {
+    const ids: string[] = [];
+    for (const status of statuses) {
+      if (ids.length >= limit) break;
+      if (isFinalStatus(status)) {
+        for (const key of this.indexes.byStatus.getKeys({ ...prefixRange([statusIndex(status), queue]), limit: limit - ids.length })) ids.push(key[3] as string);
+      } else if (status === 'new' || status === 'retry') {
+        this.ready.forEachAfter(queue, undefined, (entry) => {
+          if (entry.retry === (status === 'retry')) ids.push(entry.id);
+          return ids.length < limit;
+        });
+        for (const entry of this.gate.held(queue)) if (ids.length < limit && entry.retry === (status === 'retry')) ids.push(entry.id);
+        // Delayed tasks are indexed by time, not queue: their records tell (a purge is rare).
+        for (const { value: id } of this.indexes.delayed.getRange({})) {
+          if (ids.length >= limit) break;
+          const task = this.read(id as string);
+          if (task?.queue === queue && task.status === status) ids.push(task.id);
+        }
+      }
+    }
+    return [...new Set(ids)];
+  }
+
+  /**
+   * Removes up to `limit` ended tasks whose retention has run out (see `retention.ts`), with their
+   * index entries and idempotency keys, in one commit.
+   *
+   * @returns how many were removed: `limit` means more may be due
+   */
+  sweepExpired(limit: number): Promise<WriteResult<number>> {
+    const ids = expiredTaskIds(this.indexes, this.counts.withEndedTasks(), this.retention, this.clock.wallMs(), limit);
+    if (ids.length === 0) return Promise.resolve({ value: 0, changed: [] });
+    return this.write(ids.length, (_at, effects) => {
+      let removed = 0;
+      for (const id of ids) {
+        const task = this.read(id);
+        if (!task || !isFinalStatus(task.status)) continue;
+        for (const entry of indexEntriesOf(task)) this.indexes[entry.index].remove(entry.key);
+        this.removeRecord(task);
+        effects.onCommit(() => this.counts.move(task.queue, task.status, undefined));
+        removed++;
+      }
+      return ids.length;
+    });
+  }
+
+  /** Replaces the limits of `queue`, durably; the tasks its limits held go back to their line, to be judged anew. */
+  async setQueueLimits(queue: string, limits: QueueLimits): Promise<void> {
+    await this.settings.setLimits(queue, limits);
+    for (const entry of this.gate.releaseQueue(queue)) this.ready.add(entry);
+  }
+
+  /** The steady time at which a full rate window next opens for tasks waiting on it (see `dispatch-gate.ts`). */
+  nextLimitOpeningMs(): number | undefined {
+    return this.gate.nextOpeningMs(this.clock.steadyMs(), (queue) => this.ready.sizeOf(queue) > 0);
+  }
+
+  /** Puts back in line the held tasks whose rate window has moved on (the due timer's part of the limits). */
+  releaseLimited(): void {
+    for (const entry of this.gate.releaseDue(this.clock.steadyMs())) this.ready.add(entry);
+  }
+
+  /** Ready tasks of `queue`. */
+  readyCount(queue: string): number {
+    return this.ready.sizeOf(queue);
+  }
+
+  /** When an ended task expires (wall time), by the retention in force now; undefined for one removed as it ended. */
+  expiresAtMs(task: TaskRecord): number | undefined {
+    const retentionMs = retentionOf(task, this.retention);
+    return retentionMs === 0 ? undefined : (task.finishedAtMs ?? 0) + retentionMs;
+  }
+
+  /**
+   * The wall time since when the longest-waiting ready task of `queue` has been ready (its eta
+   * or the end of its backoff), or undefined when none is ready: the head of each priority's line.
+   */
+  oldestReadySinceMs(queue: string): number | undefined {
+    let oldest: number | undefined;
+    for (const id of this.ready.headsOf(queue)) {
+      const task = this.read(id);
+      const since = task?.runAtMs ?? task?.createdAtMs;
+      if (since !== undefined && (oldest === undefined || since < oldest)) oldest = since;
+    }
+    return oldest;
+  }
+
+  /**
    * Resolves once every write committed so far is as durable as the durability mode promises:
    * fsynced in `strict` mode, at once in `commit` mode. Verbs resolve at commit, so the caller
    * can act on a commit (wake a waiting worker) before it acknowledges the write to a client.
@@ -438,7 +608,15 @@ export class TaskStore {
   /** A page of tasks (see {@link listTasks}). */
   list(filter: ListFilter): ListPage {
     return listTasks(
-      { tasks: this.tasks, finished: this.indexes.byStatus, delayed: this.indexes.delayed, ready: this.ready, leases: this.leases, view: (id) => this.view(id) },
+      {
+        tasks: this.tasks,
+        finished: this.indexes.byStatus,
+        delayed: this.indexes.delayed,
+        ready: this.ready,
+        held: (queue) => this.gate.held(queue),
+        leases: this.leases,
+        view: (id) => this.view(id),
+      },
       filter,
     );
   }
@@ -449,15 +627,17 @@ export class TaskStore {
   }
 
   /**
-   * When work next falls due: the earliest eta or backoff of a delayed task (wall time), and the
-   * earliest lease deadline (steady time; see `domain/clock.ts`). Either is absent when none.
+   * When work next falls due: the earliest eta or backoff of a delayed task or expiry of an ended
+   * one (wall time), and the earliest lease deadline (steady time; see `domain/clock.ts`). Either is absent when none.
    */
   nextDue(): NextDue {
-    let delayed: Key | undefined;
-    for (const key of this.indexes.delayed.getKeys({ limit: 1 })) delayed = key;
-    const steadyMs = this.leases.nextDeadline();
+    let wallMs = nextExpiry(this.indexes, this.counts.withEndedTasks(), this.retention) ?? Infinity;
+    for (const key of this.indexes.delayed.getKeys({ limit: 1 })) wallMs = Math.min(wallMs, key[0] as number);
+    const deadlineMs = this.leases.nextDeadline() ?? Infinity;
+    const openingMs = this.nextLimitOpeningMs() ?? Infinity;
+    const steadyMs = Math.min(deadlineMs, openingMs) === Infinity ? undefined : Math.min(deadlineMs, openingMs);
     return {
-      ...(delayed === undefined ? {} : { wallMs: delayed[0] as number }),
+      ...(wallMs === Infinity ? {} : { wallMs }),
       ...(steadyMs === undefined ? {} : { steadyMs }),
     };
   }
@@ -506,15 +686,23 @@ export class TaskStore {
    * store, and ends in CANCEL the tasks that were asked to cancel while a lease, now gone, held them.
    */
   private async recover(): Promise<void> {
-    const found = scanRecords(this.env.openDB<RecordPeek | undefined, string>('tasks', PEEK_RECORDS as object), this.tasks);
+    const found = scanRecords(this.env.openDB<RecordPeek | undefined, string>('tasks', PEEK_RECORDS as object), this.tasks, (queue, status) =>
+      this.counts.found(queue, status),
+    );
     // A version 1 store kept its counter in `meta`.
     this.seq = Math.max(found.maxSeq, this.meta.get('seq') ?? 0);
     for (const entry of found.ready) this.ready.add(entry);
-    const upgrade = this.meta.get('schemaVersion') === 1;
-    if (!upgrade && found.toEnd.length === 0 && this.meta.get('schemaVersion') === SCHEMA_VERSION) return;
+    const version = this.meta.get('schemaVersion');
+    if (found.toEnd.length === 0 && version === SCHEMA_VERSION) return;
     // Written only when something is to change, so that a broker can start on a full disk and serve what it holds.
+    if (version === 1) await this.write(0, () => dropVersion1Indexes(this.env, this.indexes.byStatus, this.meta));
+    // The ended index of a store before version 4, re-keyed by end time, in commits of a bounded size.
+    if (version !== undefined && version < 4) {
+      for (let batch: Key[] = []; (batch = endedKeysBefore4(this.indexes.byStatus, REKEY_BATCH, batch.at(-1))).length > 0; ) {
+        await this.write(batch.length, () => rekeyEnded(batch, this.indexes, this.tasks));
+      }
+    }
     await this.write(found.toEnd.length, (at, effects) => {
-      if (upgrade) dropVersion1Indexes(this.env, this.indexes.byStatus, this.meta);
       for (const before of found.toEnd) this.transition(before, endAfterRestart(before, at), effects);
       this.meta.put('schemaVersion', SCHEMA_VERSION);
     });
@@ -554,34 +742,54 @@ export class TaskStore {
   private endLease(leased: TaskRecord, after: TaskRecord, effects: WriteEffects): void {
     this.leases.markSettling(leased.id, true);
     effects.onFailure(() => this.leases.markSettling(leased.id, false));
-    effects.onCommit(() => this.leases.delete(leased.id));
+    effects.onCommit(() => {
+      this.leases.delete(leased.id);
+      for (const entry of this.gate.ended(leased, this.clock.steadyMs())) this.ready.add(entry);
+    });
     // On disk a leased task is as it was before its lease: ready, with no index entry to move
     // (a lease is taken from a ready line only), so its record need not be read.
-    this.transition(undefined, after, effects);
+    this.transition(undefined, after, effects, { countedFrom: 'process' });
   }
 
   /**
    * Replaces a record on disk, moving its index entries along, and once committed puts a task that
-   * became ready in its line (or takes a cancelled one out). `seen` is what watchers are shown
-   * when it differs from what is stored (a cancel request on a leased task).
+   * became ready in its line (or takes a cancelled one out) and moves the queue's counts. A task
+   * that ends with a retention of 0 (or that `remove` asks to drop) is removed instead, with its
+   * idempotency key; its watchers still see `after`.
    */
-  private transition(before: TaskRecord | undefined, after: TaskRecord, effects: WriteEffects, seen: TaskRecord = after): void {
+  private transition(before: TaskRecord | undefined, after: TaskRecord, effects: WriteEffects, options: TransitionOptions = {}): void {
+    const seen = options.seen ?? after;
+    const countedFrom = options.countedFrom ?? before?.status;
+    const removed = options.remove === true || (isFinalStatus(after.status) && retentionOf(after, this.retention) === 0);
     const previous = before ? indexEntriesOf(before) : [];
-    const next = indexEntriesOf(after);
-    // A record owns at most one entry: comparing them pairwise beats building sets.
+    const next = removed ? [] : indexEntriesOf(after);
+    // A record owns at most two entries: comparing them pairwise beats building sets.
     for (const entry of previous) {
       if (!next.some((kept) => sameEntry(kept, entry))) this.indexes[entry.index].remove(entry.key);
     }
     for (const entry of next) {
       if (!previous.some((had) => sameEntry(had, entry))) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : after.id);
     }
-    this.tasks.put(after.id, after);
+    if (removed) this.removeRecord(after);
+    else this.tasks.put(after.id, after);
     const wasReady = before !== undefined && isReady(before) && !this.leases.has(before.id);
     // Checked at commit: a lease ended by this write is gone by then (its task joins its line),
     // one that stays (a cancel request) keeps its task out of line.
-    if (isReady(after)) effects.onCommit(() => !this.leases.has(after.id) && this.ready.add(readyEntryOf(after)));
+    if (isReady(after) && !removed) effects.onCommit(() => !this.leases.has(after.id) && this.ready.add(readyEntryOf(after)));
     else if (wasReady) effects.onCommit(() => this.ready.remove(before.queue, before.priority, before.seq));
+    effects.onCommit(() => {
+      this.counts.move(after.queue, countedFrom, seen.status);
+      if (removed) this.counts.move(after.queue, seen.status, undefined);
+    });
     effects.changed.push(seen);
+  }
+
+  /** Deletes a record and its idempotency key (if the key still names it); index entries are the caller's. */
+  private removeRecord(task: TaskRecord): void {
+    this.tasks.remove(task.id);
+    if (task.idempotencyKey === undefined) return;
+    const key = idempotencyKey(task.queue, task.idempotencyKey);
+    if (this.idempotency.get(key) === task.id) this.idempotency.remove(key);
   }
 
   /** The task as readers see it: a leased task's record is in memory, any other on disk. */
@@ -620,6 +828,16 @@ export class TaskStore {
     if (!task) throw new TaskNotFoundError(taskId);
     return task;
   }
+}
+
+/** How {@link TaskStore.transition} counts and keeps a change. */
+interface TransitionOptions {
+  /** What watchers are shown, when it differs from what is stored (a cancel request on a leased task). */
+  seen?: TaskRecord;
+  /** The status the queue's counts had the task in, when not `before`'s (a leased task: PROCESS). */
+  countedFrom?: TaskStatus;
+  /** Drop the record (a purge) whatever its retention. */
+  remove?: boolean;
 }
 
 /** True for a record that belongs in a ready line: NEW or RETRY, not waiting for an eta or backoff. */

@@ -12,8 +12,9 @@ import { PermissionDeniedError, UnauthenticatedError } from '../domain/errors.js
 
 /**
  * What a token may do: `producer` enqueues and reads tasks (Enqueue, Produce, GetTask, WatchResult,
- * CancelTask, ListTasks); `worker` runs them (Lease, Heartbeat, Complete, ReportProgress, Work); `all`
- * does both.
+ * CancelTask, ListTasks, RetryTask, GetQueueLimits, ListQueues); `worker` runs them (Lease,
+ * Heartbeat, Complete, ReportProgress, Work); `all` does both, and alone may change a queue
+ * (PauseQueue, ResumeQueue, PurgeQueue, SetQueueLimits).
  */
 export type AuthScope = 'producer' | 'worker' | 'all';
 
@@ -35,7 +36,9 @@ const SERVICE = '/qtasks.broker.v1.BrokerService/';
  * classified) needs an `all` token: new RPCs are closed until someone decides who may call them.
  */
 const METHOD_SCOPES: ReadonlyMap<string, Exclude<AuthScope, 'all'>> = new Map([
-  ...['Enqueue', 'Produce', 'GetTask', 'WatchResult', 'CancelTask', 'ListTasks'].map((m) => [SERVICE + m, 'producer'] as const),
+  ...['Enqueue', 'Produce', 'GetTask', 'WatchResult', 'CancelTask', 'ListTasks', 'RetryTask', 'GetQueueLimits', 'ListQueues'].map(
+    (m) => [SERVICE + m, 'producer'] as const,
+  ),
   ...['Lease', 'Heartbeat', 'Complete', 'ReportProgress', 'Work'].map((m) => [SERVICE + m, 'worker'] as const),
 ]);
 

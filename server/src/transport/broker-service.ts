@@ -23,6 +23,7 @@ import { workerCalls } from './worker-calls.js';
 import { workSession } from './work-session.js';
 import { produceSession } from './produce-session.js';
 import { producerCalls } from './producer-calls.js';
+import { queueCalls } from './queue-calls.js';
 
 /** Builds the service implementation over a broker core. */
 export function createBrokerService(
@@ -72,5 +73,6 @@ export function createBrokerService(
     complete: async (request) => encoded(CompleteResponse, await worker.complete(request)),
     work: (requests, context) => workSession(broker, worker, requests, context.signal),
     produce: (requests, context) => produceSession(broker, producer, requests, context.signal),
+    ...queueCalls(broker),
   };
 }

@@ -1,6 +1,6 @@
 /** Maps the broker's task records to their protobuf form. */
-import { TaskStatus as ProtoTaskStatus, type Task } from '@qtasks/proto';
-import type { TaskRecord, TaskStatus } from '../domain/task.js';
+import { TaskStatus as ProtoTaskStatus, type PastAttempt as ProtoPastAttempt, type Task } from '@qtasks/proto';
+import type { PastAttempt, TaskError, TaskRecord, TaskStatus } from '../domain/task.js';
 
 /** The protobuf enum value of each status. */
 export const PROTO_STATUS: Readonly<Record<TaskStatus, ProtoTaskStatus>> = {
@@ -39,6 +39,23 @@ export function toProtoTask(task: TaskRecord): Task {
     maxTimeMs: task.maxTimeMs,
     idempotencyKey: task.idempotencyKey ?? '',
     progress: task.progress ? asBuffer(task.progress) : Buffer.alloc(0),
+    retentionMs: task.retentionMs,
+    limitKey: task.limitKey ?? '',
+    history: (task.history ?? []).map(toProtoPastAttempt),
+    attemptsBeforeRetry: task.attemptsBeforeRetry ?? 0,
+  };
+}
+
+/** The protobuf `PastAttempt` of one past attempt. */
+function toProtoPastAttempt(past: PastAttempt): ProtoPastAttempt {
+  return {
+    attempt: past.attempt,
+    status: PROTO_STATUS[past.status],
+    error: past.error ? { ...past.error } : undefined,
+    cancelReason: past.cancelReason ?? '',
+    startedAt: optionalDate(past.startedAtMs),
+    endedAt: new Date(past.endedAtMs),
+    workerId: past.workerId ?? '',
   };
 }
 
@@ -52,13 +69,15 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 /** The fields of a task whose encoded size varies with their contents. */
 export type TaskSizeFields = Pick<TaskRecord, 'name' | 'queue' | 'args' | 'kwargs' | 'tags' | 'metadata'> &
-  Partial<Pick<TaskRecord, 'result' | 'error' | 'cancelReason' | 'workerId' | 'idempotencyKey' | 'progress'>>;
+  Partial<Pick<TaskRecord, 'result' | 'error' | 'cancelReason' | 'workerId' | 'idempotencyKey' | 'progress' | 'limitKey' | 'history'>>;
 
 /**
  * Every number, timestamp and flag of an encoded `Task` together: a negative `priority` takes 11
  * bytes, each of the five timestamps at most 19, the other numbers at most 7 each (130 in all).
  */
 const TASK_FIXED_BYTES = 160;
+/** A `PastAttempt`'s numbers and two timestamps: at most 11 + 11 + 2 × 21 bytes. */
+const PAST_ATTEMPT_FIXED_BYTES = 64;
 /** A task id is a UUID: 36 characters. */
 const TASK_ID_BYTES = 36;
 
@@ -75,13 +94,17 @@ export function encodedTaskBytesBound(task: TaskSizeFields): number {
   size += field(utf8Bytes(task.name)) + field(utf8Bytes(task.queue)) + field(task.args.length) + field(task.kwargs.length);
   if (task.result) size += field(task.result.length);
   if (task.progress) size += field(task.progress.length);
-  if (task.error) {
-    size += field(field(utf8Bytes(task.error.type)) + field(utf8Bytes(task.error.message)) + field(utf8Bytes(task.error.traceback)));
-  }
-  for (const text of [task.cancelReason, task.workerId, task.idempotencyKey]) if (text) size += field(utf8Bytes(text));
+  if (task.error) size += errorBytes(task.error);
+  for (const text of [task.cancelReason, task.workerId, task.idempotencyKey, task.limitKey]) if (text) size += field(utf8Bytes(text));
+  for (const past of task.history ?? []) size += field(PAST_ATTEMPT_FIXED_BYTES + (past.error ? errorBytes(past.error) : 0) + field(utf8Bytes(past.cancelReason ?? '')) + field(utf8Bytes(past.workerId ?? '')));
   for (const tag of task.tags) size += field(utf8Bytes(tag));
   for (const [key, value] of Object.entries(task.metadata)) size += field(field(utf8Bytes(key)) + field(utf8Bytes(value)));
   return size;
+}
+
+/** Bytes of a `TaskError` field. */
+function errorBytes(error: TaskError): number {
+  return field(field(utf8Bytes(error.type)) + field(utf8Bytes(error.message)) + field(utf8Bytes(error.traceback)));
 }
 
 function utf8Bytes(text: string): number {

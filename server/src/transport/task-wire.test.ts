@@ -13,6 +13,11 @@ const full: TaskRecord = {
   startedAtMs: 1_764_000_001_000, finishedAtMs: 1_764_000_002_001, result: Buffer.from('{"r":2}'),
   error: { type: 'ValueError', message: 'bad', traceback: 'tb' }, cancelReason: 'why', workerId: 'w-1',
   lease: { token: 'tok-123', deadlineMs: 5_000.75, leaseMs: 30_000 }, idempotencyKey: 'idem', progress: Buffer.from('{"p":0.5}'),
+  retentionMs: 1500, limitKey: 'tenant-ü', attemptsBeforeRetry: 2,
+  history: [
+    { attempt: 1, status: 'retry', error: { type: 'E', message: 'm', traceback: '' }, startedAtMs: 1_764_000_000_500, endedAtMs: 1_764_000_000_600, workerId: 'w-0' },
+    { attempt: 2, status: 'cancel', cancelReason: 'stop', endedAtMs: 1_764_000_000_700 },
+  ],
 };
 
 /** A record as fresh as they come: nothing optional set. */
@@ -21,6 +26,7 @@ const sparse: TaskRecord = {
   cancelRequested: false, tags: [], metadata: {}, startedAtMs: undefined, finishedAtMs: undefined, result: undefined,
   error: { type: '', message: '', traceback: '' }, cancelReason: undefined, workerId: undefined, idempotencyKey: undefined,
   progress: undefined, lease: { token: 't', deadlineMs: 0, leaseMs: 1000 },
+  retentionMs: undefined, limitKey: undefined, history: undefined, attemptsBeforeRetry: undefined,
 };
 
 const wallTimeOf = (steadyMs: number): number => 1_764_000_000_000 + steadyMs;
@@ -36,6 +42,7 @@ describe('encodeTaskPush', () => {
     ['every field set', [full]],
     ['nothing optional set', [sparse]],
     ['several tasks', [full, sparse, { ...full, id: 'x', createdAtMs: 999, updatedAtMs: 0 }]],
+    ['a retention of 0 (present, so written)', [{ ...sparse, retentionMs: 0, history: [] }]],
     ['times before 1970 and past 2038', [{ ...full, createdAtMs: -1_500, updatedAtMs: 4_102_444_800_123, runAtMs: 0.9 }]],
     ['no tasks', []],
   ])('writes the bytes the generated encoder writes: %s', (_, tasks) => {

@@ -7,7 +7,7 @@
  * compares the two byte for byte), from the record, as an {@link EncodedReply}.
  */
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
-import type { TaskRecord } from '../domain/task.js';
+import type { PastAttempt, TaskError, TaskRecord } from '../domain/task.js';
 import type { EncodedReply } from './encoded-replies.js';
 import { PROTO_STATUS } from './task-mapping.js';
 
@@ -16,7 +16,7 @@ const TASK = {
   id: 10, name: 18, queue: 26, priority: 32, args: 42, kwargs: 50, status: 56, attempt: 64, maxRetries: 72,
   createdAt: 82, updatedAt: 90, startedAt: 98, finishedAt: 106, eta: 114, result: 122, error: 130,
   cancelReason: 138, workerId: 146, tags: 154, metadata: 162, cancelRequested: 168, maxTimeMs: 176,
-  idempotencyKey: 186, progress: 194,
+  idempotencyKey: 186, progress: 194, retentionMs: 200, limitKey: 210, history: 218, attemptsBeforeRetry: 224,
 } as const;
 
 /**
@@ -96,13 +96,7 @@ function writeTask(writer: BinaryWriter, task: TaskRecord): void {
   if (task.finishedAtMs !== undefined) writeTimestamp(writer, TASK.finishedAt, task.finishedAtMs);
   if (task.runAtMs !== undefined) writeTimestamp(writer, TASK.eta, task.runAtMs);
   if (task.result && task.result.length !== 0) writer.uint32(TASK.result).bytes(task.result);
-  if (task.error) {
-    writer.uint32(TASK.error).fork();
-    if (task.error.type !== '') writer.uint32(10).string(task.error.type);
-    if (task.error.message !== '') writer.uint32(18).string(task.error.message);
-    if (task.error.traceback !== '') writer.uint32(26).string(task.error.traceback);
-    writer.join();
-  }
+  if (task.error) writeError(writer, TASK.error, task.error);
   if (task.cancelReason) writer.uint32(TASK.cancelReason).string(task.cancelReason);
   if (task.workerId) writer.uint32(TASK.workerId).string(task.workerId);
   for (const tag of task.tags) writer.uint32(TASK.tags).string(tag);
@@ -117,6 +111,34 @@ function writeTask(writer: BinaryWriter, task: TaskRecord): void {
   if (task.maxTimeMs !== 0) writer.uint32(TASK.maxTimeMs).int32(task.maxTimeMs);
   if (task.idempotencyKey) writer.uint32(TASK.idempotencyKey).string(task.idempotencyKey);
   if (task.progress && task.progress.length !== 0) writer.uint32(TASK.progress).bytes(task.progress);
+  if (task.retentionMs !== undefined) writer.uint32(TASK.retentionMs).int32(task.retentionMs);
+  if (task.limitKey) writer.uint32(TASK.limitKey).string(task.limitKey);
+  for (const past of task.history ?? []) {
+    writer.uint32(TASK.history).fork();
+    writePastAttempt(writer, past);
+    writer.join();
+  }
+  if (task.attemptsBeforeRetry) writer.uint32(TASK.attemptsBeforeRetry).int32(task.attemptsBeforeRetry);
+}
+
+/** Writes the fields of a `PastAttempt`. */
+function writePastAttempt(writer: BinaryWriter, past: PastAttempt): void {
+  if (past.attempt !== 0) writer.uint32(8).int32(past.attempt);
+  writer.uint32(16).int32(PROTO_STATUS[past.status]);
+  if (past.error) writeError(writer, 26, past.error);
+  if (past.cancelReason) writer.uint32(34).string(past.cancelReason);
+  if (past.startedAtMs !== undefined) writeTimestamp(writer, 42, past.startedAtMs);
+  writeTimestamp(writer, 50, past.endedAtMs);
+  if (past.workerId) writer.uint32(58).string(past.workerId);
+}
+
+/** A `TaskError` field. */
+function writeError(writer: BinaryWriter, tag: number, error: TaskError): void {
+  writer.uint32(tag).fork();
+  if (error.type !== '') writer.uint32(10).string(error.type);
+  if (error.message !== '') writer.uint32(18).string(error.message);
+  if (error.traceback !== '') writer.uint32(26).string(error.traceback);
+  writer.join();
 }
 
 /**

@@ -7,6 +7,7 @@ import { InvalidArgumentError, ResourceExhaustedError } from '../domain/errors.j
 import {
   DEFAULT_RETRY_BACKOFF,
   TASK_STATUSES,
+  isFinalStatus,
   type Completion,
   type HeartbeatItem,
   type LeaseOptions,
@@ -131,6 +132,11 @@ function parseTaskSpec(spec: TaskSpec, path: string, limits: RequestLimits): New
   };
   if (spec.eta !== undefined) task.runAtMs = checkTimestamp(`${path}.eta`, spec.eta);
   if (spec.idempotencyKey !== '') task.idempotencyKey = checkName(`${path}.idempotency_key`, spec.idempotencyKey);
+  if (spec.retentionMs !== undefined) {
+    checkRange(`${path}.retention_ms`, spec.retentionMs, 0, 2 ** 31 - 1);
+    task.retentionMs = spec.retentionMs;
+  }
+  if (spec.limitKey !== '') task.limitKey = checkName(`${path}.limit_key`, spec.limitKey);
   return task;
 }
 
@@ -265,8 +271,9 @@ export function parseListRequest(request: ListTasksRequest): {
   status?: TaskStatus;
   limit: number;
   after?: ListCursor;
+  finishedAfterMs?: number;
 } {
-  const filter: { queue?: string; status?: TaskStatus; limit: number; after?: ListCursor } = {
+  const filter: { queue?: string; status?: TaskStatus; limit: number; after?: ListCursor; finishedAfterMs?: number } = {
     limit: request.pageSize || DEFAULT_PAGE_SIZE,
   };
   checkRange('page_size', request.pageSize, 0, MAX_PAGE_SIZE);
@@ -277,6 +284,12 @@ export function parseListRequest(request: ListTasksRequest): {
     filter.status = status;
   }
   if (request.pageToken !== '') filter.after = decodePageToken(request.pageToken);
+  if (request.finishedAfter !== undefined) {
+    if (filter.status === undefined || !isFinalStatus(filter.status)) {
+      throw new InvalidArgumentError('finished_after', 'needs a status filter of SUCCESS, ERROR or CANCEL (only ended tasks have an end time)');
+    }
+    filter.finishedAfterMs = checkTimestamp('finished_after', request.finishedAfter);
+  }
   return filter;
 }
 
@@ -311,7 +324,13 @@ function checkBatch(field: string, size: number, limits: RequestLimits): void {
  * Invalid UTF-8 never gets here: `request-decoding.ts` refuses it from the raw bytes (U+FFFD sent
  * as valid UTF-8 is an ordinary character, so it is not refused here).
  */
-function checkName(field: string, value: string): string {
+/**
+ * A name (queue, task name, key…), NFC-normalized, checked for length and for characters that
+ * cannot be told apart or stored.
+ *
+ * @throws InvalidArgumentError naming `field`
+ */
+export function checkName(field: string, value: string): string {
   if (value === '') throw new InvalidArgumentError(field, 'must not be empty');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) throw new InvalidArgumentError(field, 'must not contain control characters');
@@ -333,7 +352,8 @@ function checkText(field: string, value: string, maxBytes = MAX_TEXT_BYTES): str
   return value;
 }
 
-function checkRange(field: string, value: number, min: number, max: number): void {
+/** @throws InvalidArgumentError naming `field` unless `min` ≤ `value` ≤ `max` */
+export function checkRange(field: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(field, `must be between ${min} and ${max}, got ${value}`);
   }

@@ -12,11 +12,13 @@ from .errors import (
     TaskCancelled,
     TaskNotFoundError,
 )
-from .task_state import FINAL_STATUSES, TaskError, TaskState
+from .queues import QueueCounts, QueueInfo, QueueLimits, RateLimit
+from .task_state import FINAL_STATUSES, STATUSES, PastAttempt, TaskError, TaskState
 from .worker import TaskContext, Worker, current_task
 
 __all__ = [
-    "AuthError", "BrokerError", "FailedPreconditionError", "FINAL_STATUSES", "InvalidArgumentError", "Producer",
-    "QTasksBrokerError", "RetryBackoff", "TaskCancelled", "TaskContext", "TaskError", "TaskNotFoundError",
-    "TaskSpec", "TaskState", "TlsConfig", "Worker", "current_task",
+    "AuthError", "BrokerError", "FailedPreconditionError", "FINAL_STATUSES", "InvalidArgumentError", "PastAttempt",
+    "Producer", "QTasksBrokerError", "QueueCounts", "QueueInfo", "QueueLimits", "RateLimit", "RetryBackoff",
+    "STATUSES", "TaskCancelled", "TaskContext", "TaskError", "TaskNotFoundError", "TaskSpec", "TaskState",
+    "TlsConfig", "Worker", "current_task",
 ]

@@ -1,4 +1,5 @@
-"""The producer side: enqueue tasks, read, cancel, watch and wait for them."""
+"""The producer side: enqueue tasks, read, cancel, retry, watch and wait for them; and the queue
+verbs: list, pause, resume, purge queues and set their limits."""
 from __future__ import annotations
 
 import random
@@ -13,7 +14,8 @@ from ._connection import Backoff, Connection, TlsConfig
 from ._gen.qtasks.broker.v1 import broker_pb2
 from .errors import BrokerError, from_rpc_error
 from .json_codec import encode_args, encode_kwargs
-from .task_state import TaskState
+from .queues import QueueInfo, QueueLimits, RateLimit
+from .task_state import TaskState, status_value
 
 #: Most times one Enqueue is sent again after an overloaded broker refused it (as the TS SDK).
 MAX_OVERLOAD_RESENDS = 10
@@ -48,6 +50,12 @@ class TaskSpec:
     idempotency_key: str = ""
     tags: Sequence[str] = ()
     metadata: Mapping[str, str] = field(default_factory=dict)
+    #: How long to keep the task once it has ended, in milliseconds, if shorter than the broker's
+    #: retention; 0 removes it as soon as it ends; None: the broker's retention.
+    retention_ms: Optional[int] = None
+    #: The group of the queue the task counts against for the per-key limits (a customer, a
+    #: tenant, ...); empty: the queue-wide limits only.
+    limit_key: str = ""
 
     def to_proto(self) -> broker_pb2.TaskSpec:
         """The proto ``TaskSpec``; raises TypeError for args/kwargs that JSON cannot carry."""
@@ -63,7 +71,10 @@ class TaskSpec:
             idempotency_key=self.idempotency_key,
             tags=list(self.tags),
             metadata=dict(self.metadata),
+            limit_key=self.limit_key,
         )
+        if self.retention_ms is not None:
+            spec.retention_ms = self.retention_ms
         if self.retry_backoff is not None:
             spec.retry_backoff.CopyFrom(broker_pb2.RetryBackoff(
                 initial_ms=self.retry_backoff.initial_ms, multiplier=self.retry_backoff.multiplier, max_ms=self.retry_backoff.max_ms))
@@ -75,9 +86,14 @@ class TaskSpec:
 class Producer:
     """A client that enqueues tasks and follows them. Thread-safe; close it (or use ``with``).
 
+    Besides tasks, it runs the queue verbs (:meth:`list_queues`, :meth:`pause_queue`,
+    :meth:`resume_queue`, :meth:`purge_queue`, :meth:`set_queue_limits`,
+    :meth:`get_queue_limits`) on the same channel.
+
     Args:
         address: ``HOST:PORT`` of the broker.
-        token: sent as ``authorization: Bearer TOKEN`` (needs a ``producer`` or ``all`` scope).
+        token: sent as ``authorization: Bearer TOKEN`` (needs a ``producer`` or ``all`` scope;
+            ``pause_queue``, ``resume_queue``, ``purge_queue`` and ``set_queue_limits`` need ``all``).
             Without TLS it crosses the network in plaintext: fine on loopback only.
         tls: True for TLS with the system's CAs, or a :class:`TlsConfig`.
         call_timeout: deadline of each unary call, in seconds.
@@ -120,12 +136,16 @@ class Producer:
         idempotency_key: str = "",
         tags: Sequence[str] = (),
         metadata: Optional[Mapping[str, str]] = None,
+        retention_ms: Optional[int] = None,
+        limit_key: str = "",
     ) -> TaskState:
         """Stores one task (durably) and returns it, status ``new``.
 
         ``args`` are the task's positional arguments; keyword arguments go in ``kwargs=`` (so that
         they never collide with these options). ``queue`` defaults to ``name``; ``max_retries``
-        is how many further attempts a retryable failure may get.
+        is how many further attempts a retryable failure may get. ``retention_ms`` keeps the ended
+        task that long if shorter than the broker's retention (0: removed as it ends);
+        ``limit_key`` is the group it counts against for the queue's per-key limits.
 
         Raises:
             TypeError: args/kwargs that JSON cannot carry.
@@ -133,7 +153,7 @@ class Producer:
             BrokerError: any other refusal, after resending through overload refusals.
         """
         spec = TaskSpec(name, args, kwargs, queue, priority, max_retries, retry_backoff, max_time_ms, delay_ms, eta,
-                        idempotency_key, tags, dict(metadata or {}))
+                        idempotency_key, tags, dict(metadata or {}), retention_ms=retention_ms, limit_key=limit_key)
         return self.enqueue_many([spec])[0]
 
     def enqueue_many(self, specs: Iterable[TaskSpec]) -> List[TaskState]:
@@ -173,6 +193,18 @@ class Producer:
         """
         request = broker_pb2.CancelTaskRequest(task_id=task_id, reason=reason)
         return TaskState.from_proto(self._conn.call("CancelTask", request).task)
+
+    def retry(self, task_id: str) -> TaskState:
+        """Runs an ended task again: an ``error`` or ``cancel`` task becomes ``retry``, ready at
+        once, with the same id and a fresh retry budget (``max_retries`` further attempts after
+        its next one). The failed attempts stay in :attr:`TaskState.history`.
+
+        Raises:
+            FailedPreconditionError: the task is not ``error`` or ``cancel`` (it succeeded, or is
+                still waiting or running).
+            TaskNotFoundError: unknown id.
+        """
+        return TaskState.from_proto(self._conn.call("RetryTask", broker_pb2.RetryTaskRequest(task_id=task_id)).task)
 
     def watch(self, task_id: str, timeout: Optional[float] = None) -> Iterator[TaskState]:
         """Yields the task's current state, then each transition, ending after a final status.
@@ -223,15 +255,102 @@ class Producer:
                 return state
         raise BrokerError(grpc.StatusCode.INTERNAL, "the watch ended before a final status", "WatchResult")
 
-    def list_tasks(self, queue: str = "", status: Optional[str] = None, page_size: int = 100) -> Iterator[TaskState]:
-        """Every task of ``queue`` (all queues if empty) in ``status`` (any if None), page by page."""
-        status_value = 0 if status is None else broker_pb2.TaskStatus.Value(f"TASK_STATUS_{status.upper()}")
-        token = ""
+    def list_tasks(
+        self,
+        queue: str = "",
+        status: Optional[str] = None,
+        page_size: int = 100,
+        finished_after: Optional[datetime] = None,
+    ) -> Iterator[TaskState]:
+        """Every task of ``queue`` (all queues if empty) in ``status`` (any if None), page by page.
+
+        ``finished_after`` keeps the tasks that ended at or after that time (a naive datetime is
+        taken as UTC), in the order they ended; it needs a final ``status`` (``success``,
+        ``error`` or ``cancel``).
+
+        Raises:
+            ValueError: an unknown status name.
+            InvalidArgumentError: ``finished_after`` without a final status, or another bad filter.
+        """
+        request = broker_pb2.ListTasksRequest(queue=queue, status=0 if status is None else status_value(status), page_size=page_size)
+        if finished_after is not None:
+            request.finished_after.FromDatetime(finished_after)
         while True:
-            request = broker_pb2.ListTasksRequest(queue=queue, status=status_value, page_size=page_size, page_token=token)
             page = self._conn.call("ListTasks", request)
             for task in page.tasks:
                 yield TaskState.from_proto(task)
-            token = page.next_page_token
-            if not token:
+            if not page.next_page_token:
                 return
+            request.page_token = page.next_page_token
+
+    # Queue verbs.
+
+    def list_queues(self) -> List[QueueInfo]:
+        """Every queue the broker knows (one that holds a task, or has settings), in name order,
+        with its counts by status, whether it is paused, its limits, the age of its oldest ready
+        task and its completions over the last minute."""
+        return [QueueInfo.from_proto(info) for info in self._conn.call("ListQueues", broker_pb2.ListQueuesRequest()).queues]
+
+    def pause_queue(self, queue: str) -> QueueInfo:
+        """Stops ``queue`` from handing out tasks, durably (across broker restarts). It still
+        accepts tasks, and tasks already running finish. A queue may be paused before its first
+        task arrives; pausing a paused queue changes nothing. Needs an ``all`` token.
+
+        Raises:
+            InvalidArgumentError: a bad queue name.
+            AuthError: a token whose scope is not ``all``.
+        """
+        return QueueInfo.from_proto(self._conn.call("PauseQueue", broker_pb2.PauseQueueRequest(queue=queue)).queue)
+
+    def resume_queue(self, queue: str) -> QueueInfo:
+        """Lets a paused ``queue`` hand out tasks again, durably; resuming a queue that is not
+        paused changes nothing. Needs an ``all`` token (errors as :meth:`pause_queue`)."""
+        return QueueInfo.from_proto(self._conn.call("ResumeQueue", broker_pb2.ResumeQueueRequest(queue=queue)).queue)
+
+    def purge_queue(self, queue: str, statuses: Union[str, Iterable[str]]) -> int:
+        """Removes the tasks of ``queue`` in ``statuses`` (any of ``new``, ``retry``,
+        ``success``, ``error``, ``cancel``: running tasks are never purged, cancel them first),
+        with their idempotency keys. Watchers of a purged task that had not ended fail with
+        :class:`TaskNotFoundError`. Returns how many tasks were removed. Needs an ``all`` token.
+
+        Raises:
+            ValueError: an unknown status name.
+            InvalidArgumentError: a bad queue name, no status, or ``process`` among them.
+        """
+        names = [statuses] if isinstance(statuses, str) else list(statuses)
+        request = broker_pb2.PurgeQueueRequest(queue=queue, statuses=[status_value(name) for name in names])
+        return self._conn.call("PurgeQueue", request).purged
+
+    def set_queue_limits(
+        self,
+        queue: str,
+        limits: Optional[QueueLimits] = None,
+        *,
+        max_running: int = 0,
+        rate: Optional[RateLimit] = None,
+        max_running_per_key: int = 0,
+        rate_per_key: Optional[RateLimit] = None,
+    ) -> QueueLimits:
+        """Replaces the limits of ``queue``, durably, with ``limits`` or with the ones given by
+        keyword (not both): ``max_running`` tasks at once, ``rate`` starts per period, and the
+        same for each ``limit_key`` of the queue. Unset (0 / None) means no limit, so
+        ``set_queue_limits(queue)`` removes them all. The broker enforces them when it hands tasks
+        out, across every worker; a task over a limit waits without taking a lease or an attempt.
+        Returns the limits now in force. Needs an ``all`` token.
+
+        Raises:
+            TypeError: both ``limits`` and keyword limits given.
+            InvalidArgumentError: a negative number or a rate with a count but no period (the
+                message names it, e.g. ``limits.rate.period_ms``).
+        """
+        keywords = QueueLimits(max_running, rate, max_running_per_key, rate_per_key)
+        if limits is None:
+            limits = keywords
+        elif keywords != QueueLimits():
+            raise TypeError("set_queue_limits: give either a QueueLimits or keyword limits, not both")
+        request = broker_pb2.SetQueueLimitsRequest(queue=queue, limits=limits.to_proto())
+        return QueueLimits.from_proto(self._conn.call("SetQueueLimits", request).limits)
+
+    def get_queue_limits(self, queue: str) -> QueueLimits:
+        """The limits of ``queue`` (all unset when it has none)."""
+        return QueueLimits.from_proto(self._conn.call("GetQueueLimits", broker_pb2.GetQueueLimitsRequest(queue=queue)).limits)

@@ -12,9 +12,20 @@ from .json_codec import decode_json
 FINAL_STATUSES = frozenset({"success", "error", "cancel"})
 
 
+#: Every status, in lifecycle order.
+STATUSES = ("new", "process", "retry", "success", "error", "cancel")
+
+
 def status_name(status: int) -> str:
     """``TASK_STATUS_PROCESS`` → ``"process"``: QTasks' lowercase status names."""
     return broker_pb2.TaskStatus.Name(status).removeprefix("TASK_STATUS_").lower()
+
+
+def status_value(name: str) -> int:
+    """``"process"`` → ``TASK_STATUS_PROCESS``; raises ValueError for a name not in :data:`STATUSES`."""
+    if name not in STATUSES:
+        raise ValueError(f"unknown status {name!r}: expected one of {', '.join(STATUSES)}")
+    return broker_pb2.TaskStatus.Value(f"TASK_STATUS_{name.upper()}")
 
 
 def _time(message: Any, field_name: str) -> Optional[datetime]:
@@ -34,6 +45,43 @@ class TaskError:
     message: str
     #: Traceback text, in the failing worker's language's own format.
     traceback: str
+
+    @classmethod
+    def from_proto(cls, error: broker_pb2.TaskError) -> "TaskError":
+        """The view of a proto ``TaskError``."""
+        return cls(type=error.type, message=error.message, traceback=error.traceback)
+
+
+@dataclass(frozen=True)
+class PastAttempt:
+    """One attempt of a task that did not succeed (``PastAttempt`` of the proto), in
+    :attr:`TaskState.history`."""
+
+    #: Which attempt (1 for the first).
+    attempt: int
+    #: What the attempt ended the task as: ``retry`` (it ran again), ``error`` or ``cancel``.
+    status: str
+    #: Why it failed; None for a cancel without error.
+    error: Optional[TaskError]
+    #: Why it was cancelled, for a ``cancel``; None otherwise.
+    cancel_reason: Optional[str]
+    started_at: Optional[datetime]
+    ended_at: Optional[datetime]
+    #: The worker that ran it.
+    worker_id: str
+
+    @classmethod
+    def from_proto(cls, past: broker_pb2.PastAttempt) -> "PastAttempt":
+        """The view of a proto ``PastAttempt``."""
+        return cls(
+            attempt=past.attempt,
+            status=status_name(past.status),
+            error=TaskError.from_proto(past.error) if past.HasField("error") else None,
+            cancel_reason=past.cancel_reason or None,
+            started_at=_time(past, "started_at"),
+            ended_at=_time(past, "ended_at"),
+            worker_id=past.worker_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -74,6 +122,18 @@ class TaskState:
     started_at: Optional[datetime]
     finished_at: Optional[datetime]
     eta: Optional[datetime]
+    #: The per-key limit group the task counts against (see :meth:`Producer.set_queue_limits`);
+    #: empty if none.
+    limit_key: str
+    #: How long the task is kept once ended, in milliseconds, as enqueued; None: the broker's
+    #: retention (0: removed as soon as it ends).
+    retention_ms: Optional[int]
+    #: The attempts that did not succeed, oldest first (at most the last 100); a
+    #: :meth:`Producer.retry` keeps them.
+    history: List[PastAttempt]
+    #: Attempts made before the last :meth:`Producer.retry` (0 if never retried by hand): the
+    #: retry budget (``max_retries``) counts the attempts after it.
+    attempts_before_retry: int
     #: The proto ``Task`` this view was made from, for anything not surfaced above.
     raw: broker_pb2.Task = field(repr=False, compare=False)
 
@@ -85,9 +145,7 @@ class TaskState:
     @classmethod
     def from_proto(cls, task: broker_pb2.Task) -> "TaskState":
         """The view of a proto ``Task``."""
-        error = None
-        if task.HasField("error"):
-            error = TaskError(type=task.error.type, message=task.error.message, traceback=task.error.traceback)
+        error = TaskError.from_proto(task.error) if task.HasField("error") else None
         return cls(
             id=task.id,
             name=task.name,
@@ -113,5 +171,9 @@ class TaskState:
             started_at=_time(task, "started_at"),
             finished_at=_time(task, "finished_at"),
             eta=_time(task, "eta"),
+            limit_key=task.limit_key,
+            retention_ms=task.retention_ms if task.HasField("retention_ms") else None,
+            history=[PastAttempt.from_proto(past) for past in task.history],
+            attempts_before_retry=task.attempts_before_retry,
             raw=task,
         )

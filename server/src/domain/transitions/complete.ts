@@ -3,6 +3,7 @@ import type { TaskOutcome, TaskRecord } from '../task.js';
 import type { TransitionContext } from './context.js';
 import { afterFailure } from './failure.js';
 import { finish } from './finish.js';
+import { withPastAttempt } from './history.js';
 import { mayMove } from './guard.js';
 import { releaseTask } from './release.js';
 
@@ -18,10 +19,10 @@ export function settle(before: TaskRecord, outcome: TaskOutcome, at: TransitionC
   switch (outcome.kind) {
     case 'success':
       return finish(mayMove('succeed', before), 'success', at.nowMs, { result: outcome.result });
-    case 'cancelled':
-      return finish(mayMove('cancelByWorker', before), 'cancel', at.nowMs, {
-        cancelReason: outcome.reason || before.cancelReason || 'cancelled by the worker',
-      });
+    case 'cancelled': {
+      const cancelReason = outcome.reason || before.cancelReason || 'cancelled by the worker';
+      return finish(mayMove('cancelByWorker', before), 'cancel', at.nowMs, { cancelReason, history: withPastAttempt(before, 'cancel', at.nowMs, { cancelReason }) });
+    }
     case 'failure':
       return afterFailure(mayMove('fail', before), outcome.error, outcome.retryable, retryDelayMs(before.backoff, before.attempt), at);
     case 'released':

@@ -40,6 +40,10 @@ export function enqueueTask(spec: NewTask, id: string, at: TransitionContext): T
     lease: undefined,
     idempotencyKey: spec.idempotencyKey || undefined,
     progress: undefined,
+    retentionMs: spec.retentionMs,
+    limitKey: spec.limitKey || undefined,
+    history: undefined,
+    attemptsBeforeRetry: undefined,
   };
   return task;
 }

@@ -16,6 +16,7 @@ import { extendLease } from './heartbeat.js';
 import { leaseTask } from './lease.js';
 import { recordProgress } from './progress.js';
 import { promoteTask } from './promote.js';
+import { replayTask } from './replay.js';
 import { TRANSITIONS, TRANSITION_NAMES, allowsFrom, allowsMove, ruleOf, type TransitionName } from './table.js';
 import { context, newTask, taskRecord } from './task-record.fixture.js';
 
@@ -27,7 +28,8 @@ type TaskEvent =
   | { kind: 'complete'; outcome: TaskOutcome }
   | { kind: 'cancel' }
   | { kind: 'promote' }
-  | { kind: 'expire' };
+  | { kind: 'expire' }
+  | { kind: 'replay' };
 
 /** The row an event runs for a task in `status`; cancel's row depends on the status. */
 function rowOf(event: TaskEvent, status: TaskStatus): TransitionName {
@@ -58,6 +60,8 @@ function apply(event: TaskEvent, before: TaskRecord, at: TransitionContext): Tas
       return promoteTask(before, at);
     case 'expire':
       return expireLease(before, at);
+    case 'replay':
+      return replayTask(before, at);
   }
 }
 
@@ -127,6 +131,7 @@ const events: TaskEvent[] = [
   { kind: 'cancel' },
   { kind: 'promote' },
   { kind: 'expire' },
+  { kind: 'replay' },
 ];
 
 /** A well-formed record in any status, with the fields the transitions branch on drawn at random. */
@@ -184,9 +189,32 @@ describe('the transition table', () => {
     }
   });
 
-  it('moves no task out of a final status', () => {
+  it('moves no task out of a final status but by hand: RetryTask replays an ERROR or CANCEL task', () => {
     for (const name of TRANSITION_NAMES) {
-      for (const status of TASK_STATUSES.filter(isFinalStatus)) expect(allowsFrom(name, status)).toBe(false);
+      for (const status of TASK_STATUSES.filter(isFinalStatus)) expect(allowsFrom(name, status)).toBe(name === 'replay' && status !== 'success');
     }
+  });
+
+  it('replays with a fresh retry budget, keeping each failed attempt in the history', () => {
+    const failing = { kind: 'failure', error: { type: 'E', message: 'boom', traceback: '' }, retryable: true } as const;
+    let task = taskRecord('process', { attempt: 1, maxRetries: 1 });
+    task = settle(task, failing, context());
+    expect(task.status).toBe('retry');
+    task = settle(leaseTask({ ...task, delayed: false }, { workerId: 'w', leaseMs: 1000, token: 't' }, context()), failing, context());
+    expect([task.status, task.history?.map((past) => `${past.attempt}:${past.status}`)]).toEqual(['error', ['1:retry', '2:error']]);
+    task = replayTask(task, context());
+    expect([task.status, task.attemptsBeforeRetry, task.finishedAtMs, task.history?.length]).toEqual(['retry', 2, undefined, 2]);
+    // Two more attempts (the first run again and its one retry) before it ends in ERROR again.
+    task = settle(leaseTask(task, { workerId: 'w', leaseMs: 1000, token: 't' }, context()), failing, context());
+    expect(task.status).toBe('retry');
+    task = settle(leaseTask({ ...task, delayed: false }, { workerId: 'w', leaseMs: 1000, token: 't' }, context()), failing, context());
+    expect([task.status, task.attempt, task.history?.length]).toEqual(['error', 4, 4]);
+  });
+
+  it('records a task cancelled while it waited in its history when it is replayed', () => {
+    const cancelled = cancelTask(taskRecord('new'), 'not now', context());
+    const replayed = replayTask(cancelled, context());
+    expect(replayed.history).toEqual([expect.objectContaining({ attempt: 0, status: 'cancel', cancelReason: 'not now' })]);
+    expect(replayed.cancelReason).toBeUndefined();
   });
 });

@@ -12,6 +12,7 @@
  *   process ──fail, expire────▶ retry | error | cancel
  *   process ──release─────────▶ new | retry | cancel
  *   process ──cancelByWorker──▶ cancel
+ *   error, cancel ──replay────▶ retry
  *   in place: promote (new, retry: delayed → ready); heartbeat, progress, requestCancel (process)
  * ```
  */
@@ -30,10 +31,11 @@ export type TransitionName =
   | 'cancel'
   | 'requestCancel'
   | 'promote'
-  | 'expire';
+  | 'expire'
+  | 'replay';
 
 /** The task store's verbs that run transitions (`store/task-store.ts`). */
-export type StoreVerb = 'enqueue' | 'lease' | 'heartbeat' | 'reportProgress' | 'complete' | 'cancel' | 'promoteDue' | 'reapExpiredLeases';
+export type StoreVerb = 'enqueue' | 'lease' | 'heartbeat' | 'reportProgress' | 'complete' | 'cancel' | 'promoteDue' | 'reapExpiredLeases' | 'retry';
 
 /** One row of the state machine. */
 export interface TransitionRule {
@@ -103,7 +105,7 @@ export const TRANSITIONS = {
     trigger: 'Complete (success)',
     verb: 'complete',
     watched: true,
-    writes: 'the record + its ended-index entry',
+    writes: 'the record + its ended-index entry (+ an expiry entry if it has its own retention; a retention of 0 removes the record instead)',
     does: 'stores the result; kept even if a cancel was requested (the work was done)',
   },
   fail: {
@@ -112,7 +114,7 @@ export const TRANSITIONS = {
     trigger: 'Complete (failure)',
     verb: 'complete',
     watched: true,
-    writes: 'the record (+ an ended-index or a delayed entry)',
+    writes: 'the record (+ a delayed entry, or the entries of an ended task as for succeed)',
     does: 'cancel if a cancel was requested, retry after the backoff if retryable with retries left, else error',
   },
   cancelByWorker: {
@@ -121,7 +123,7 @@ export const TRANSITIONS = {
     trigger: 'Complete (cancelled)',
     verb: 'complete',
     watched: true,
-    writes: 'the record + its ended-index entry',
+    writes: 'the record + the entries of an ended task, as for succeed',
     does: 'ends the task as cancelled by its worker',
   },
   release: {
@@ -139,7 +141,7 @@ export const TRANSITIONS = {
     trigger: 'CancelTask',
     verb: 'cancel',
     watched: true,
-    writes: 'the record + its ended-index entry (− its delayed entry)',
+    writes: 'the record + the entries of an ended task, as for succeed (− its delayed entry)',
     does: 'cancels a waiting task at once (a cancel task is returned unchanged; success and error are refused)',
   },
   requestCancel: {
@@ -166,8 +168,17 @@ export const TRANSITIONS = {
     trigger: 'due timer: lease deadline passed',
     verb: 'reapExpiredLeases',
     watched: true,
-    writes: 'the record (+ an ended-index entry)',
+    writes: 'the record (+ the entries of an ended task, as for succeed)',
     does: 'fails the attempt with LeaseExpired or TimeLimitExceeded: retry at once if retries are left, else error (cancel if requested)',
+  },
+  replay: {
+    from: ['error', 'cancel'],
+    to: ['retry'],
+    trigger: 'RetryTask',
+    verb: 'retry',
+    watched: true,
+    writes: 'the record − its ended-index and expiry entries',
+    does: 'runs an ended task again: same id, ready at once, a fresh retry budget; its history keeps the failed attempts',
   },
 } as const satisfies Record<TransitionName, TransitionRule>;
 

@@ -226,14 +226,22 @@ type TaskSpec struct {
 	DelayMs int32 `protobuf:"varint,10,opt,name=delay_ms,json=delayMs,proto3" json:"delay_ms,omitempty"`
 	// A second Enqueue of the same task with the same key in the same queue returns the first task
 	// instead of a new one (whatever that task's status); the same key with another task (other
-	// name, args, kwargs, priority, max_retries, retry_backoff, max_time_ms, tags or metadata; eta
-	// and delay_ms are not compared) is ALREADY_EXISTS. Up to 255 UTF-8 bytes, a name like `name`
+	// name, args, kwargs, priority, max_retries, retry_backoff, max_time_ms, tags, metadata or
+	// limit_key; eta, delay_ms and retention_ms are not compared) is ALREADY_EXISTS. Up to 255 UTF-8 bytes, a name like `name`
 	// (NFC-normalized); empty means none.
 	IdempotencyKey string `protobuf:"bytes,11,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	// Free-form labels, up to 64, each 1–255 UTF-8 bytes.
 	Tags []string `protobuf:"bytes,12,rep,name=tags,proto3" json:"tags,omitempty"`
 	// Free-form key/value pairs, up to 64 entries; keys 1–255 bytes, values up to 4096 bytes.
-	Metadata      map[string]string `protobuf:"bytes,13,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Metadata map[string]string `protobuf:"bytes,13,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// How long to keep the task once it has ended, in milliseconds, if shorter than the broker's
+	// retention for its final status (`--retain-succeeded`, `--retain-failed`); 0 removes it as soon
+	// as it ends (its watchers still see the end). Absent: the broker's retention. At least 0.
+	RetentionMs *int32 `protobuf:"varint,14,opt,name=retention_ms,json=retentionMs,proto3,oneof" json:"retention_ms,omitempty"`
+	// The group of the queue the task counts against for the per-key limits of SetQueueLimits (a
+	// customer, a tenant, an API being called). Up to 255 UTF-8 bytes, a name like `name`; empty
+	// means the task counts against the queue-wide limits only.
+	LimitKey      string `protobuf:"bytes,15,opt,name=limit_key,json=limitKey,proto3" json:"limit_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -359,6 +367,20 @@ func (x *TaskSpec) GetMetadata() map[string]string {
 	return nil
 }
 
+func (x *TaskSpec) GetRetentionMs() int32 {
+	if x != nil && x.RetentionMs != nil {
+		return *x.RetentionMs
+	}
+	return 0
+}
+
+func (x *TaskSpec) GetLimitKey() string {
+	if x != nil {
+		return x.LimitKey
+	}
+	return ""
+}
+
 // TaskError describes why an attempt failed.
 type TaskError struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -473,9 +495,20 @@ type Task struct {
 	// Idempotency key the task was enqueued with; empty if none.
 	IdempotencyKey string `protobuf:"bytes,23,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	// The latest progress its worker reported for the current attempt: UTF-8 JSON. Empty if none.
-	Progress      []byte `protobuf:"bytes,24,opt,name=progress,proto3" json:"progress,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Progress []byte `protobuf:"bytes,24,opt,name=progress,proto3" json:"progress,omitempty"`
+	// How long the task is kept once ended, as enqueued (`TaskSpec.retention_ms`); absent: the
+	// broker's retention.
+	RetentionMs *int32 `protobuf:"varint,25,opt,name=retention_ms,json=retentionMs,proto3,oneof" json:"retention_ms,omitempty"`
+	// The per-key limit group, as enqueued; empty if none.
+	LimitKey string `protobuf:"bytes,26,opt,name=limit_key,json=limitKey,proto3" json:"limit_key,omitempty"`
+	// The attempts that did not succeed, oldest first (at most the last 100): what each ended as and
+	// why. A RetryTask keeps them.
+	History []*PastAttempt `protobuf:"bytes,27,rep,name=history,proto3" json:"history,omitempty"`
+	// Attempts made before the last RetryTask (0 if never retried by hand): the retry budget counts
+	// the attempts after it.
+	AttemptsBeforeRetry int32 `protobuf:"varint,28,opt,name=attempts_before_retry,json=attemptsBeforeRetry,proto3" json:"attempts_before_retry,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -676,6 +709,134 @@ func (x *Task) GetProgress() []byte {
 	return nil
 }
 
+func (x *Task) GetRetentionMs() int32 {
+	if x != nil && x.RetentionMs != nil {
+		return *x.RetentionMs
+	}
+	return 0
+}
+
+func (x *Task) GetLimitKey() string {
+	if x != nil {
+		return x.LimitKey
+	}
+	return ""
+}
+
+func (x *Task) GetHistory() []*PastAttempt {
+	if x != nil {
+		return x.History
+	}
+	return nil
+}
+
+func (x *Task) GetAttemptsBeforeRetry() int32 {
+	if x != nil {
+		return x.AttemptsBeforeRetry
+	}
+	return 0
+}
+
+// PastAttempt is one attempt of a task that did not succeed.
+type PastAttempt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which attempt (1 for the first).
+	Attempt int32 `protobuf:"varint,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// What the attempt ended the task as: RETRY (it runs again), ERROR or CANCEL.
+	Status TaskStatus `protobuf:"varint,2,opt,name=status,proto3,enum=qtasks.broker.v1.TaskStatus" json:"status,omitempty"`
+	// Why it failed (absent for a cancel without error).
+	Error *TaskError `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	// Why it was cancelled, for a CANCEL.
+	CancelReason string `protobuf:"bytes,4,opt,name=cancel_reason,json=cancelReason,proto3" json:"cancel_reason,omitempty"`
+	// When the attempt started.
+	StartedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// When it ended.
+	EndedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=ended_at,json=endedAt,proto3" json:"ended_at,omitempty"`
+	// The worker that ran it.
+	WorkerId      string `protobuf:"bytes,7,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PastAttempt) Reset() {
+	*x = PastAttempt{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PastAttempt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PastAttempt) ProtoMessage() {}
+
+func (x *PastAttempt) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PastAttempt.ProtoReflect.Descriptor instead.
+func (*PastAttempt) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PastAttempt) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *PastAttempt) GetStatus() TaskStatus {
+	if x != nil {
+		return x.Status
+	}
+	return TaskStatus_TASK_STATUS_UNSPECIFIED
+}
+
+func (x *PastAttempt) GetError() *TaskError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *PastAttempt) GetCancelReason() string {
+	if x != nil {
+		return x.CancelReason
+	}
+	return ""
+}
+
+func (x *PastAttempt) GetStartedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartedAt
+	}
+	return nil
+}
+
+func (x *PastAttempt) GetEndedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndedAt
+	}
+	return nil
+}
+
+func (x *PastAttempt) GetWorkerId() string {
+	if x != nil {
+		return x.WorkerId
+	}
+	return ""
+}
+
 // EnqueueRequest is a batch of tasks to store atomically.
 type EnqueueRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -687,7 +848,7 @@ type EnqueueRequest struct {
 
 func (x *EnqueueRequest) Reset() {
 	*x = EnqueueRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[4]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +860,7 @@ func (x *EnqueueRequest) String() string {
 func (*EnqueueRequest) ProtoMessage() {}
 
 func (x *EnqueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[4]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +873,7 @@ func (x *EnqueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueRequest.ProtoReflect.Descriptor instead.
 func (*EnqueueRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{4}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *EnqueueRequest) GetTasks() []*TaskSpec {
@@ -733,7 +894,7 @@ type EnqueueResponse struct {
 
 func (x *EnqueueResponse) Reset() {
 	*x = EnqueueResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[5]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -745,7 +906,7 @@ func (x *EnqueueResponse) String() string {
 func (*EnqueueResponse) ProtoMessage() {}
 
 func (x *EnqueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[5]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -758,7 +919,7 @@ func (x *EnqueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueResponse.ProtoReflect.Descriptor instead.
 func (*EnqueueResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{5}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *EnqueueResponse) GetTasks() []*Task {
@@ -779,7 +940,7 @@ type GetTaskRequest struct {
 
 func (x *GetTaskRequest) Reset() {
 	*x = GetTaskRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[6]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -791,7 +952,7 @@ func (x *GetTaskRequest) String() string {
 func (*GetTaskRequest) ProtoMessage() {}
 
 func (x *GetTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[6]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -804,7 +965,7 @@ func (x *GetTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetTaskRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{6}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetTaskRequest) GetTaskId() string {
@@ -825,7 +986,7 @@ type GetTaskResponse struct {
 
 func (x *GetTaskResponse) Reset() {
 	*x = GetTaskResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[7]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -837,7 +998,7 @@ func (x *GetTaskResponse) String() string {
 func (*GetTaskResponse) ProtoMessage() {}
 
 func (x *GetTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[7]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -850,7 +1011,7 @@ func (x *GetTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskResponse.ProtoReflect.Descriptor instead.
 func (*GetTaskResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{7}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetTaskResponse) GetTask() *Task {
@@ -873,7 +1034,7 @@ type CancelTaskRequest struct {
 
 func (x *CancelTaskRequest) Reset() {
 	*x = CancelTaskRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[8]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -885,7 +1046,7 @@ func (x *CancelTaskRequest) String() string {
 func (*CancelTaskRequest) ProtoMessage() {}
 
 func (x *CancelTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[8]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -898,7 +1059,7 @@ func (x *CancelTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTaskRequest.ProtoReflect.Descriptor instead.
 func (*CancelTaskRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{8}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CancelTaskRequest) GetTaskId() string {
@@ -926,7 +1087,7 @@ type CancelTaskResponse struct {
 
 func (x *CancelTaskResponse) Reset() {
 	*x = CancelTaskResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[9]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -938,7 +1099,7 @@ func (x *CancelTaskResponse) String() string {
 func (*CancelTaskResponse) ProtoMessage() {}
 
 func (x *CancelTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[9]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -951,7 +1112,7 @@ func (x *CancelTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTaskResponse.ProtoReflect.Descriptor instead.
 func (*CancelTaskResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{9}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CancelTaskResponse) GetTask() *Task {
@@ -971,14 +1132,17 @@ type ListTasksRequest struct {
 	// Maximum tasks in one page, 1–1000; 0 means 100.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// `next_page_token` of the previous page, with the same filter; empty for the first page.
-	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only tasks that ended at or after this time (with a final `status` filter: SUCCESS, ERROR or
+	// CANCEL); they come in the order they ended. Unset: no bound.
+	FinishedAfter *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=finished_after,json=finishedAfter,proto3" json:"finished_after,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListTasksRequest) Reset() {
 	*x = ListTasksRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[10]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -990,7 +1154,7 @@ func (x *ListTasksRequest) String() string {
 func (*ListTasksRequest) ProtoMessage() {}
 
 func (x *ListTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[10]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1003,7 +1167,7 @@ func (x *ListTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTasksRequest.ProtoReflect.Descriptor instead.
 func (*ListTasksRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{10}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListTasksRequest) GetQueue() string {
@@ -1034,6 +1198,13 @@ func (x *ListTasksRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListTasksRequest) GetFinishedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinishedAfter
+	}
+	return nil
+}
+
 // ListTasksResponse is one page of tasks.
 type ListTasksResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1047,7 +1218,7 @@ type ListTasksResponse struct {
 
 func (x *ListTasksResponse) Reset() {
 	*x = ListTasksResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[11]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1059,7 +1230,7 @@ func (x *ListTasksResponse) String() string {
 func (*ListTasksResponse) ProtoMessage() {}
 
 func (x *ListTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[11]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1072,7 +1243,7 @@ func (x *ListTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTasksResponse.ProtoReflect.Descriptor instead.
 func (*ListTasksResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{11}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListTasksResponse) GetTasks() []*Task {
@@ -1100,7 +1271,7 @@ type WatchResultRequest struct {
 
 func (x *WatchResultRequest) Reset() {
 	*x = WatchResultRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[12]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1112,7 +1283,7 @@ func (x *WatchResultRequest) String() string {
 func (*WatchResultRequest) ProtoMessage() {}
 
 func (x *WatchResultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[12]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1125,7 +1296,7 @@ func (x *WatchResultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchResultRequest.ProtoReflect.Descriptor instead.
 func (*WatchResultRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{12}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *WatchResultRequest) GetTaskId() string {
@@ -1146,7 +1317,7 @@ type WatchResultResponse struct {
 
 func (x *WatchResultResponse) Reset() {
 	*x = WatchResultResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[13]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1158,7 +1329,7 @@ func (x *WatchResultResponse) String() string {
 func (*WatchResultResponse) ProtoMessage() {}
 
 func (x *WatchResultResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[13]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1171,7 +1342,7 @@ func (x *WatchResultResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchResultResponse.ProtoReflect.Descriptor instead.
 func (*WatchResultResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{13}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *WatchResultResponse) GetTask() *Task {
@@ -1200,7 +1371,7 @@ type LeaseRequest struct {
 
 func (x *LeaseRequest) Reset() {
 	*x = LeaseRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[14]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1212,7 +1383,7 @@ func (x *LeaseRequest) String() string {
 func (*LeaseRequest) ProtoMessage() {}
 
 func (x *LeaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[14]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1225,7 +1396,7 @@ func (x *LeaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaseRequest.ProtoReflect.Descriptor instead.
 func (*LeaseRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{14}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LeaseRequest) GetWorkerId() string {
@@ -1274,7 +1445,7 @@ type LeaseResponse struct {
 
 func (x *LeaseResponse) Reset() {
 	*x = LeaseResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[15]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1286,7 +1457,7 @@ func (x *LeaseResponse) String() string {
 func (*LeaseResponse) ProtoMessage() {}
 
 func (x *LeaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[15]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1299,7 +1470,7 @@ func (x *LeaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaseResponse.ProtoReflect.Descriptor instead.
 func (*LeaseResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{15}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *LeaseResponse) GetTasks() []*LeasedTask {
@@ -1324,7 +1495,7 @@ type LeasedTask struct {
 
 func (x *LeasedTask) Reset() {
 	*x = LeasedTask{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[16]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1336,7 +1507,7 @@ func (x *LeasedTask) String() string {
 func (*LeasedTask) ProtoMessage() {}
 
 func (x *LeasedTask) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[16]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1349,7 +1520,7 @@ func (x *LeasedTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeasedTask.ProtoReflect.Descriptor instead.
 func (*LeasedTask) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{16}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *LeasedTask) GetTask() *Task {
@@ -1386,7 +1557,7 @@ type HeartbeatItem struct {
 
 func (x *HeartbeatItem) Reset() {
 	*x = HeartbeatItem{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[17]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1398,7 +1569,7 @@ func (x *HeartbeatItem) String() string {
 func (*HeartbeatItem) ProtoMessage() {}
 
 func (x *HeartbeatItem) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[17]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1411,7 +1582,7 @@ func (x *HeartbeatItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatItem.ProtoReflect.Descriptor instead.
 func (*HeartbeatItem) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{17}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *HeartbeatItem) GetTaskId() string {
@@ -1442,7 +1613,7 @@ type HeartbeatRequest struct {
 
 func (x *HeartbeatRequest) Reset() {
 	*x = HeartbeatRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[18]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1454,7 +1625,7 @@ func (x *HeartbeatRequest) String() string {
 func (*HeartbeatRequest) ProtoMessage() {}
 
 func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[18]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1467,7 +1638,7 @@ func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{18}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *HeartbeatRequest) GetItems() []*HeartbeatItem {
@@ -1503,7 +1674,7 @@ type HeartbeatResult struct {
 
 func (x *HeartbeatResult) Reset() {
 	*x = HeartbeatResult{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[19]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1515,7 +1686,7 @@ func (x *HeartbeatResult) String() string {
 func (*HeartbeatResult) ProtoMessage() {}
 
 func (x *HeartbeatResult) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[19]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1528,7 +1699,7 @@ func (x *HeartbeatResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResult.ProtoReflect.Descriptor instead.
 func (*HeartbeatResult) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{19}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *HeartbeatResult) GetTaskId() string {
@@ -1577,7 +1748,7 @@ type HeartbeatResponse struct {
 
 func (x *HeartbeatResponse) Reset() {
 	*x = HeartbeatResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[20]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +1760,7 @@ func (x *HeartbeatResponse) String() string {
 func (*HeartbeatResponse) ProtoMessage() {}
 
 func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[20]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +1773,7 @@ func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*HeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{20}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *HeartbeatResponse) GetResults() []*HeartbeatResult {
@@ -1623,7 +1794,7 @@ type Success struct {
 
 func (x *Success) Reset() {
 	*x = Success{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[21]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1635,7 +1806,7 @@ func (x *Success) String() string {
 func (*Success) ProtoMessage() {}
 
 func (x *Success) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[21]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1648,7 +1819,7 @@ func (x *Success) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Success.ProtoReflect.Descriptor instead.
 func (*Success) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{21}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Success) GetResult() []byte {
@@ -1671,7 +1842,7 @@ type Failure struct {
 
 func (x *Failure) Reset() {
 	*x = Failure{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[22]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1683,7 +1854,7 @@ func (x *Failure) String() string {
 func (*Failure) ProtoMessage() {}
 
 func (x *Failure) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[22]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1696,7 +1867,7 @@ func (x *Failure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Failure.ProtoReflect.Descriptor instead.
 func (*Failure) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{22}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Failure) GetError() *TaskError {
@@ -1724,7 +1895,7 @@ type Cancelled struct {
 
 func (x *Cancelled) Reset() {
 	*x = Cancelled{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[23]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1736,7 +1907,7 @@ func (x *Cancelled) String() string {
 func (*Cancelled) ProtoMessage() {}
 
 func (x *Cancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[23]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1749,7 +1920,7 @@ func (x *Cancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancelled.ProtoReflect.Descriptor instead.
 func (*Cancelled) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{23}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Cancelled) GetReason() string {
@@ -1769,7 +1940,7 @@ type Released struct {
 
 func (x *Released) Reset() {
 	*x = Released{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[24]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1781,7 +1952,7 @@ func (x *Released) String() string {
 func (*Released) ProtoMessage() {}
 
 func (x *Released) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[24]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1794,7 +1965,7 @@ func (x *Released) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Released.ProtoReflect.Descriptor instead.
 func (*Released) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{24}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{25}
 }
 
 // Completion reports the outcome of one leased task.
@@ -1819,7 +1990,7 @@ type Completion struct {
 
 func (x *Completion) Reset() {
 	*x = Completion{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[25]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1831,7 +2002,7 @@ func (x *Completion) String() string {
 func (*Completion) ProtoMessage() {}
 
 func (x *Completion) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[25]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1844,7 +2015,7 @@ func (x *Completion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Completion.ProtoReflect.Descriptor instead.
 func (*Completion) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{25}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Completion) GetTaskId() string {
@@ -1951,7 +2122,7 @@ type CompleteRequest struct {
 
 func (x *CompleteRequest) Reset() {
 	*x = CompleteRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[26]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1963,7 +2134,7 @@ func (x *CompleteRequest) String() string {
 func (*CompleteRequest) ProtoMessage() {}
 
 func (x *CompleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[26]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1976,7 +2147,7 @@ func (x *CompleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteRequest.ProtoReflect.Descriptor instead.
 func (*CompleteRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{26}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CompleteRequest) GetCompletions() []*Completion {
@@ -2013,7 +2184,7 @@ type CompletionResult struct {
 
 func (x *CompletionResult) Reset() {
 	*x = CompletionResult{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[27]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2025,7 +2196,7 @@ func (x *CompletionResult) String() string {
 func (*CompletionResult) ProtoMessage() {}
 
 func (x *CompletionResult) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[27]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2038,7 +2209,7 @@ func (x *CompletionResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompletionResult.ProtoReflect.Descriptor instead.
 func (*CompletionResult) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{27}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CompletionResult) GetTaskId() string {
@@ -2080,7 +2251,7 @@ type CompleteResponse struct {
 
 func (x *CompleteResponse) Reset() {
 	*x = CompleteResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[28]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2092,7 +2263,7 @@ func (x *CompleteResponse) String() string {
 func (*CompleteResponse) ProtoMessage() {}
 
 func (x *CompleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[28]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2105,7 +2276,7 @@ func (x *CompleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteResponse.ProtoReflect.Descriptor instead.
 func (*CompleteResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{28}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CompleteResponse) GetResults() []*CompletionResult {
@@ -2130,7 +2301,7 @@ type ProgressItem struct {
 
 func (x *ProgressItem) Reset() {
 	*x = ProgressItem{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[29]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2142,7 +2313,7 @@ func (x *ProgressItem) String() string {
 func (*ProgressItem) ProtoMessage() {}
 
 func (x *ProgressItem) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[29]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2155,7 +2326,7 @@ func (x *ProgressItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressItem.ProtoReflect.Descriptor instead.
 func (*ProgressItem) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{29}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ProgressItem) GetTaskId() string {
@@ -2190,7 +2361,7 @@ type ReportProgressRequest struct {
 
 func (x *ReportProgressRequest) Reset() {
 	*x = ReportProgressRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[30]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2202,7 +2373,7 @@ func (x *ReportProgressRequest) String() string {
 func (*ReportProgressRequest) ProtoMessage() {}
 
 func (x *ReportProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[30]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2215,7 +2386,7 @@ func (x *ReportProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportProgressRequest.ProtoReflect.Descriptor instead.
 func (*ReportProgressRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{30}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ReportProgressRequest) GetItems() []*ProgressItem {
@@ -2240,7 +2411,7 @@ type ProgressResult struct {
 
 func (x *ProgressResult) Reset() {
 	*x = ProgressResult{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[31]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2252,7 +2423,7 @@ func (x *ProgressResult) String() string {
 func (*ProgressResult) ProtoMessage() {}
 
 func (x *ProgressResult) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[31]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2265,7 +2436,7 @@ func (x *ProgressResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressResult.ProtoReflect.Descriptor instead.
 func (*ProgressResult) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{31}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ProgressResult) GetTaskId() string {
@@ -2300,7 +2471,7 @@ type ReportProgressResponse struct {
 
 func (x *ReportProgressResponse) Reset() {
 	*x = ReportProgressResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[32]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2312,7 +2483,7 @@ func (x *ReportProgressResponse) String() string {
 func (*ReportProgressResponse) ProtoMessage() {}
 
 func (x *ReportProgressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[32]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2325,7 +2496,7 @@ func (x *ReportProgressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportProgressResponse.ProtoReflect.Descriptor instead.
 func (*ReportProgressResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{32}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ReportProgressResponse) GetResults() []*ProgressResult {
@@ -2350,7 +2521,7 @@ type WorkStart struct {
 
 func (x *WorkStart) Reset() {
 	*x = WorkStart{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[33]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2362,7 +2533,7 @@ func (x *WorkStart) String() string {
 func (*WorkStart) ProtoMessage() {}
 
 func (x *WorkStart) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[33]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2375,7 +2546,7 @@ func (x *WorkStart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkStart.ProtoReflect.Descriptor instead.
 func (*WorkStart) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{33}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *WorkStart) GetWorkerId() string {
@@ -2424,7 +2595,7 @@ type WorkRequest struct {
 
 func (x *WorkRequest) Reset() {
 	*x = WorkRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[34]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2436,7 +2607,7 @@ func (x *WorkRequest) String() string {
 func (*WorkRequest) ProtoMessage() {}
 
 func (x *WorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[34]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2449,7 +2620,7 @@ func (x *WorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkRequest.ProtoReflect.Descriptor instead.
 func (*WorkRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{34}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *WorkRequest) GetKind() isWorkRequest_Kind {
@@ -2552,7 +2723,7 @@ type CancelRequests struct {
 
 func (x *CancelRequests) Reset() {
 	*x = CancelRequests{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[35]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2564,7 +2735,7 @@ func (x *CancelRequests) String() string {
 func (*CancelRequests) ProtoMessage() {}
 
 func (x *CancelRequests) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[35]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2577,7 +2748,7 @@ func (x *CancelRequests) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequests.ProtoReflect.Descriptor instead.
 func (*CancelRequests) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{35}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CancelRequests) GetTasks() []*CancelRequest {
@@ -2600,7 +2771,7 @@ type CancelRequest struct {
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[36]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2612,7 +2783,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[36]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2625,7 +2796,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{36}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CancelRequest) GetTaskId() string {
@@ -2663,7 +2834,7 @@ type WorkResponse struct {
 
 func (x *WorkResponse) Reset() {
 	*x = WorkResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[37]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2675,7 +2846,7 @@ func (x *WorkResponse) String() string {
 func (*WorkResponse) ProtoMessage() {}
 
 func (x *WorkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[37]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2688,7 +2859,7 @@ func (x *WorkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkResponse.ProtoReflect.Descriptor instead.
 func (*WorkResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{37}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *WorkResponse) GetKind() isWorkResponse_Kind {
@@ -2811,7 +2982,7 @@ type ProduceRequest struct {
 
 func (x *ProduceRequest) Reset() {
 	*x = ProduceRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[38]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2823,7 +2994,7 @@ func (x *ProduceRequest) String() string {
 func (*ProduceRequest) ProtoMessage() {}
 
 func (x *ProduceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[38]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2836,7 +3007,7 @@ func (x *ProduceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceRequest.ProtoReflect.Descriptor instead.
 func (*ProduceRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{38}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ProduceRequest) GetRequestId() uint32 {
@@ -2907,7 +3078,7 @@ type StopWatching struct {
 
 func (x *StopWatching) Reset() {
 	*x = StopWatching{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[39]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2919,7 +3090,7 @@ func (x *StopWatching) String() string {
 func (*StopWatching) ProtoMessage() {}
 
 func (x *StopWatching) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[39]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2932,7 +3103,7 @@ func (x *StopWatching) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopWatching.ProtoReflect.Descriptor instead.
 func (*StopWatching) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{39}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *StopWatching) GetTaskIds() []string {
@@ -2960,7 +3131,7 @@ type RequestError struct {
 
 func (x *RequestError) Reset() {
 	*x = RequestError{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[40]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2972,7 +3143,7 @@ func (x *RequestError) String() string {
 func (*RequestError) ProtoMessage() {}
 
 func (x *RequestError) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[40]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2985,7 +3156,7 @@ func (x *RequestError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestError.ProtoReflect.Descriptor instead.
 func (*RequestError) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{40}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RequestError) GetCode() int32 {
@@ -3024,7 +3195,7 @@ type WatchError struct {
 
 func (x *WatchError) Reset() {
 	*x = WatchError{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[41]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3036,7 +3207,7 @@ func (x *WatchError) String() string {
 func (*WatchError) ProtoMessage() {}
 
 func (x *WatchError) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[41]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3049,7 +3220,7 @@ func (x *WatchError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchError.ProtoReflect.Descriptor instead.
 func (*WatchError) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{41}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *WatchError) GetTaskId() string {
@@ -3086,7 +3257,7 @@ type ProduceResponse struct {
 
 func (x *ProduceResponse) Reset() {
 	*x = ProduceResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[42]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3098,7 +3269,7 @@ func (x *ProduceResponse) String() string {
 func (*ProduceResponse) ProtoMessage() {}
 
 func (x *ProduceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[42]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3111,7 +3282,7 @@ func (x *ProduceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceResponse.ProtoReflect.Descriptor instead.
 func (*ProduceResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{42}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ProduceResponse) GetRequestId() uint32 {
@@ -3196,6 +3367,970 @@ func (*ProduceResponse_State) isProduceResponse_Kind() {}
 
 func (*ProduceResponse_WatchError) isProduceResponse_Kind() {}
 
+// RetryTaskRequest names the task to run again.
+type RetryTaskRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task's id.
+	TaskId        string `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryTaskRequest) Reset() {
+	*x = RetryTaskRequest{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryTaskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryTaskRequest) ProtoMessage() {}
+
+func (x *RetryTaskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryTaskRequest.ProtoReflect.Descriptor instead.
+func (*RetryTaskRequest) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *RetryTaskRequest) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+// RetryTaskResponse answers a RetryTaskRequest.
+type RetryTaskResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The task, RETRY and ready again.
+	Task          *Task `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryTaskResponse) Reset() {
+	*x = RetryTaskResponse{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryTaskResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryTaskResponse) ProtoMessage() {}
+
+func (x *RetryTaskResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryTaskResponse.ProtoReflect.Descriptor instead.
+func (*RetryTaskResponse) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *RetryTaskResponse) GetTask() *Task {
+	if x != nil {
+		return x.Task
+	}
+	return nil
+}
+
+// PurgeQueueRequest names the queue and the statuses to remove.
+type PurgeQueueRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The queue.
+	Queue string `protobuf:"bytes,1,opt,name=queue,proto3" json:"queue,omitempty"`
+	// The statuses to remove, at least one: NEW, RETRY, SUCCESS, ERROR, CANCEL (not PROCESS).
+	Statuses      []TaskStatus `protobuf:"varint,2,rep,packed,name=statuses,proto3,enum=qtasks.broker.v1.TaskStatus" json:"statuses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PurgeQueueRequest) Reset() {
+	*x = PurgeQueueRequest{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PurgeQueueRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PurgeQueueRequest) ProtoMessage() {}
+
+func (x *PurgeQueueRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PurgeQueueRequest.ProtoReflect.Descriptor instead.
+func (*PurgeQueueRequest) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *PurgeQueueRequest) GetQueue() string {
+	if x != nil {
+		return x.Queue
+	}
+	return ""
+}
+
+func (x *PurgeQueueRequest) GetStatuses() []TaskStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+// PurgeQueueResponse answers a PurgeQueueRequest.
+type PurgeQueueResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many tasks were removed.
+	Purged        int32 `protobuf:"varint,1,opt,name=purged,proto3" json:"purged,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PurgeQueueResponse) Reset() {
+	*x = PurgeQueueResponse{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PurgeQueueResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PurgeQueueResponse) ProtoMessage() {}
+
+func (x *PurgeQueueResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PurgeQueueResponse.ProtoReflect.Descriptor instead.
+func (*PurgeQueueResponse) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *PurgeQueueResponse) GetPurged() int32 {
+	if x != nil {
+		return x.Purged
+	}
+	return 0
+}
+
+// PauseQueueRequest names the queue to pause.
+type PauseQueueRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The queue.
+	Queue         string `protobuf:"bytes,1,opt,name=queue,proto3" json:"queue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseQueueRequest) Reset() {
+	*x = PauseQueueRequest{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseQueueRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseQueueRequest) ProtoMessage() {}
+
+func (x *PauseQueueRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseQueueRequest.ProtoReflect.Descriptor instead.
+func (*PauseQueueRequest) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *PauseQueueRequest) GetQueue() string {
+	if x != nil {
+		return x.Queue
+	}
+	return ""
+}
+
+// PauseQueueResponse answers a PauseQueueRequest.
+type PauseQueueResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The queue as it is now.
+	Queue         *QueueInfo `protobuf:"bytes,1,opt,name=queue,proto3" json:"queue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseQueueResponse) Reset() {
+	*x = PauseQueueResponse{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseQueueResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseQueueResponse) ProtoMessage() {}
+
+func (x *PauseQueueResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseQueueResponse.ProtoReflect.Descriptor instead.
+func (*PauseQueueResponse) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *PauseQueueResponse) GetQueue() *QueueInfo {
+	if x != nil {
+		return x.Queue
+	}
+	return nil
+}
+
+// ResumeQueueRequest names the queue to resume.
+type ResumeQueueRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The queue.
+	Queue         string `protobuf:"bytes,1,opt,name=queue,proto3" json:"queue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeQueueRequest) Reset() {
+	*x = ResumeQueueRequest{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeQueueRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeQueueRequest) ProtoMessage() {}
+
+func (x *ResumeQueueRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeQueueRequest.ProtoReflect.Descriptor instead.
+func (*ResumeQueueRequest) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ResumeQueueRequest) GetQueue() string {
+	if x != nil {
+		return x.Queue
+	}
+	return ""
+}
+
+// ResumeQueueResponse answers a ResumeQueueRequest.
+type ResumeQueueResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The queue as it is now.
+	Queue         *QueueInfo `protobuf:"bytes,1,opt,name=queue,proto3" json:"queue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeQueueResponse) Reset() {
+	*x = ResumeQueueResponse{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeQueueResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeQueueResponse) ProtoMessage() {}
+
+func (x *ResumeQueueResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeQueueResponse.ProtoReflect.Descriptor instead.
+func (*ResumeQueueResponse) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *ResumeQueueResponse) GetQueue() *QueueInfo {
+	if x != nil {
+		return x.Queue
+	}
+	return nil
+}
+
+// RateLimit is at most `count` task starts per `period_ms`, over a sliding window.
+type RateLimit struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Most starts per period; 0 means no limit.
+	Count int32 `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
+	// The period in milliseconds, 1–86400000 when `count` is set.
+	PeriodMs      int32 `protobuf:"varint,2,opt,name=period_ms,json=periodMs,proto3" json:"period_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateLimit) Reset() {
+	*x = RateLimit{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateLimit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateLimit) ProtoMessage() {}
+
+func (x *RateLimit) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
+func (*RateLimit) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *RateLimit) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *RateLimit) GetPeriodMs() int32 {
+	if x != nil {
+		return x.PeriodMs
+	}
+	return 0
+}
+
+// QueueLimits are the limits of one queue; 0 (or an absent rate) means no limit.
+type QueueLimits struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Most tasks of the queue running at once.
+	MaxRunning int32 `protobuf:"varint,1,opt,name=max_running,json=maxRunning,proto3" json:"max_running,omitempty"`
+	// Most task starts of the queue per period.
+	Rate *RateLimit `protobuf:"bytes,2,opt,name=rate,proto3" json:"rate,omitempty"`
+	// Most tasks of each `limit_key` running at once.
+	MaxRunningPerKey int32 `protobuf:"varint,3,opt,name=max_running_per_key,json=maxRunningPerKey,proto3" json:"max_running_per_key,omitempty"`
+	// Most task starts of each `limit_key` per period.
+	RatePerKey    *RateLimit `protobuf:"bytes,4,opt,name=rate_per_key,json=ratePerKey,proto3" json:"rate_per_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueueLimits) Reset() {
+	*x = QueueLimits{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueueLimits) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueueLimits) ProtoMessage() {}
+
+func (x *QueueLimits) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueueLimits.ProtoReflect.Descriptor instead.
+func (*QueueLimits) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *QueueLimits) GetMaxRunning() int32 {
+	if x != nil {
+		return x.MaxRunning
+	}
+	return 0
+}
+
+func (x *QueueLimits) GetRate() *RateLimit {
+	if x != nil {
+		return x.Rate
+	}
+	return nil
+}
+
+func (x *QueueLimits) GetMaxRunningPerKey() int32 {
+	if x != nil {
+		return x.MaxRunningPerKey
+	}
+	return 0
+}
+
+func (x *QueueLimits) GetRatePerKey() *RateLimit {
+	if x != nil {
+		return x.RatePerKey
+	}
+	return nil
+}
+
+// SetQueueLimitsRequest replaces a queue's limits.
+type SetQueueLimitsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The queue.
+	Queue string `protobuf:"bytes,1,opt,name=queue,proto3" json:"queue,omitempty"`
+	// The new limits; absent or all zero removes them.
+	Limits        *QueueLimits `protobuf:"bytes,2,opt,name=limits,proto3" json:"limits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetQueueLimitsRequest) Reset() {
+	*x = SetQueueLimitsRequest{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetQueueLimitsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetQueueLimitsRequest) ProtoMessage() {}
+
+func (x *SetQueueLimitsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetQueueLimitsRequest.ProtoReflect.Descriptor instead.
+func (*SetQueueLimitsRequest) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *SetQueueLimitsRequest) GetQueue() string {
+	if x != nil {
+		return x.Queue
+	}
+	return ""
+}
+
+func (x *SetQueueLimitsRequest) GetLimits() *QueueLimits {
+	if x != nil {
+		return x.Limits
+	}
+	return nil
+}
+
+// SetQueueLimitsResponse answers a SetQueueLimitsRequest.
+type SetQueueLimitsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The limits now in force.
+	Limits        *QueueLimits `protobuf:"bytes,1,opt,name=limits,proto3" json:"limits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetQueueLimitsResponse) Reset() {
+	*x = SetQueueLimitsResponse{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetQueueLimitsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetQueueLimitsResponse) ProtoMessage() {}
+
+func (x *SetQueueLimitsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetQueueLimitsResponse.ProtoReflect.Descriptor instead.
+func (*SetQueueLimitsResponse) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *SetQueueLimitsResponse) GetLimits() *QueueLimits {
+	if x != nil {
+		return x.Limits
+	}
+	return nil
+}
+
+// GetQueueLimitsRequest names the queue.
+type GetQueueLimitsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The queue.
+	Queue         string `protobuf:"bytes,1,opt,name=queue,proto3" json:"queue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetQueueLimitsRequest) Reset() {
+	*x = GetQueueLimitsRequest{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQueueLimitsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQueueLimitsRequest) ProtoMessage() {}
+
+func (x *GetQueueLimitsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQueueLimitsRequest.ProtoReflect.Descriptor instead.
+func (*GetQueueLimitsRequest) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *GetQueueLimitsRequest) GetQueue() string {
+	if x != nil {
+		return x.Queue
+	}
+	return ""
+}
+
+// GetQueueLimitsResponse answers a GetQueueLimitsRequest.
+type GetQueueLimitsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The queue's limits (all zero when it has none).
+	Limits        *QueueLimits `protobuf:"bytes,1,opt,name=limits,proto3" json:"limits,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetQueueLimitsResponse) Reset() {
+	*x = GetQueueLimitsResponse{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQueueLimitsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQueueLimitsResponse) ProtoMessage() {}
+
+func (x *GetQueueLimitsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQueueLimitsResponse.ProtoReflect.Descriptor instead.
+func (*GetQueueLimitsResponse) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *GetQueueLimitsResponse) GetLimits() *QueueLimits {
+	if x != nil {
+		return x.Limits
+	}
+	return nil
+}
+
+// ListQueuesRequest asks for every queue.
+type ListQueuesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListQueuesRequest) Reset() {
+	*x = ListQueuesRequest{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListQueuesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListQueuesRequest) ProtoMessage() {}
+
+func (x *ListQueuesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListQueuesRequest.ProtoReflect.Descriptor instead.
+func (*ListQueuesRequest) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{58}
+}
+
+// QueueCounts are a queue's tasks by status.
+type QueueCounts struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// NEW tasks (ready or waiting for their eta).
+	New int32 `protobuf:"varint,1,opt,name=new,proto3" json:"new,omitempty"`
+	// PROCESS tasks.
+	Process int32 `protobuf:"varint,2,opt,name=process,proto3" json:"process,omitempty"`
+	// RETRY tasks.
+	Retry int32 `protobuf:"varint,3,opt,name=retry,proto3" json:"retry,omitempty"`
+	// SUCCESS tasks still kept.
+	Success int32 `protobuf:"varint,4,opt,name=success,proto3" json:"success,omitempty"`
+	// ERROR tasks still kept.
+	Error int32 `protobuf:"varint,5,opt,name=error,proto3" json:"error,omitempty"`
+	// CANCEL tasks still kept.
+	Cancel        int32 `protobuf:"varint,6,opt,name=cancel,proto3" json:"cancel,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueueCounts) Reset() {
+	*x = QueueCounts{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueueCounts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueueCounts) ProtoMessage() {}
+
+func (x *QueueCounts) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueueCounts.ProtoReflect.Descriptor instead.
+func (*QueueCounts) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *QueueCounts) GetNew() int32 {
+	if x != nil {
+		return x.New
+	}
+	return 0
+}
+
+func (x *QueueCounts) GetProcess() int32 {
+	if x != nil {
+		return x.Process
+	}
+	return 0
+}
+
+func (x *QueueCounts) GetRetry() int32 {
+	if x != nil {
+		return x.Retry
+	}
+	return 0
+}
+
+func (x *QueueCounts) GetSuccess() int32 {
+	if x != nil {
+		return x.Success
+	}
+	return 0
+}
+
+func (x *QueueCounts) GetError() int32 {
+	if x != nil {
+		return x.Error
+	}
+	return 0
+}
+
+func (x *QueueCounts) GetCancel() int32 {
+	if x != nil {
+		return x.Cancel
+	}
+	return 0
+}
+
+// QueueInfo is one queue's state.
+type QueueInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The queue's name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Its tasks by status.
+	Counts *QueueCounts `protobuf:"bytes,2,opt,name=counts,proto3" json:"counts,omitempty"`
+	// True while the queue is paused.
+	Paused bool `protobuf:"varint,3,opt,name=paused,proto3" json:"paused,omitempty"`
+	// Its limits.
+	Limits *QueueLimits `protobuf:"bytes,4,opt,name=limits,proto3" json:"limits,omitempty"`
+	// How long its oldest ready task has waited to start, in milliseconds (since it became ready);
+	// 0 when none is ready.
+	OldestReadyAgeMs float64 `protobuf:"fixed64,5,opt,name=oldest_ready_age_ms,json=oldestReadyAgeMs,proto3" json:"oldest_ready_age_ms,omitempty"`
+	// Tasks of the queue that ended (SUCCESS, ERROR or CANCEL) over the last minute.
+	CompletedLastMinute int32 `protobuf:"varint,6,opt,name=completed_last_minute,json=completedLastMinute,proto3" json:"completed_last_minute,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *QueueInfo) Reset() {
+	*x = QueueInfo{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueueInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueueInfo) ProtoMessage() {}
+
+func (x *QueueInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueueInfo.ProtoReflect.Descriptor instead.
+func (*QueueInfo) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *QueueInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *QueueInfo) GetCounts() *QueueCounts {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
+func (x *QueueInfo) GetPaused() bool {
+	if x != nil {
+		return x.Paused
+	}
+	return false
+}
+
+func (x *QueueInfo) GetLimits() *QueueLimits {
+	if x != nil {
+		return x.Limits
+	}
+	return nil
+}
+
+func (x *QueueInfo) GetOldestReadyAgeMs() float64 {
+	if x != nil {
+		return x.OldestReadyAgeMs
+	}
+	return 0
+}
+
+func (x *QueueInfo) GetCompletedLastMinute() int32 {
+	if x != nil {
+		return x.CompletedLastMinute
+	}
+	return 0
+}
+
+// ListQueuesResponse answers a ListQueuesRequest.
+type ListQueuesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every queue, in name order.
+	Queues        []*QueueInfo `protobuf:"bytes,1,rep,name=queues,proto3" json:"queues,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListQueuesResponse) Reset() {
+	*x = ListQueuesResponse{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListQueuesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListQueuesResponse) ProtoMessage() {}
+
+func (x *ListQueuesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListQueuesResponse.ProtoReflect.Descriptor instead.
+func (*ListQueuesResponse) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *ListQueuesResponse) GetQueues() []*QueueInfo {
+	if x != nil {
+		return x.Queues
+	}
+	return nil
+}
+
 var File_qtasks_broker_v1_broker_proto protoreflect.FileDescriptor
 
 const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
@@ -3207,7 +4342,7 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\n" +
 	"multiplier\x18\x02 \x01(\x01R\n" +
 	"multiplier\x12\x15\n" +
-	"\x06max_ms\x18\x03 \x01(\x05R\x05maxMs\"\x8b\x04\n" +
+	"\x06max_ms\x18\x03 \x01(\x05R\x05maxMs\"\xe1\x04\n" +
 	"\bTaskSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05queue\x18\x02 \x01(\tR\x05queue\x12\x1a\n" +
@@ -3223,14 +4358,17 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	" \x01(\x05R\adelayMs\x12'\n" +
 	"\x0fidempotency_key\x18\v \x01(\tR\x0eidempotencyKey\x12\x12\n" +
 	"\x04tags\x18\f \x03(\tR\x04tags\x12D\n" +
-	"\bmetadata\x18\r \x03(\v2(.qtasks.broker.v1.TaskSpec.MetadataEntryR\bmetadata\x1a;\n" +
+	"\bmetadata\x18\r \x03(\v2(.qtasks.broker.v1.TaskSpec.MetadataEntryR\bmetadata\x12&\n" +
+	"\fretention_ms\x18\x0e \x01(\x05H\x00R\vretentionMs\x88\x01\x01\x12\x1b\n" +
+	"\tlimit_key\x18\x0f \x01(\tR\blimitKey\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"W\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x0f\n" +
+	"\r_retention_ms\"W\n" +
 	"\tTaskError\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1c\n" +
-	"\ttraceback\x18\x03 \x01(\tR\ttraceback\"\xc5\a\n" +
+	"\ttraceback\x18\x03 \x01(\tR\ttraceback\"\x88\t\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -3261,10 +4399,24 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\x10cancel_requested\x18\x15 \x01(\bR\x0fcancelRequested\x12\x1e\n" +
 	"\vmax_time_ms\x18\x16 \x01(\x05R\tmaxTimeMs\x12'\n" +
 	"\x0fidempotency_key\x18\x17 \x01(\tR\x0eidempotencyKey\x12\x1a\n" +
-	"\bprogress\x18\x18 \x01(\fR\bprogress\x1a;\n" +
+	"\bprogress\x18\x18 \x01(\fR\bprogress\x12&\n" +
+	"\fretention_ms\x18\x19 \x01(\x05H\x00R\vretentionMs\x88\x01\x01\x12\x1b\n" +
+	"\tlimit_key\x18\x1a \x01(\tR\blimitKey\x127\n" +
+	"\ahistory\x18\x1b \x03(\v2\x1d.qtasks.broker.v1.PastAttemptR\ahistory\x122\n" +
+	"\x15attempts_before_retry\x18\x1c \x01(\x05R\x13attemptsBeforeRetry\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"B\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x0f\n" +
+	"\r_retention_ms\"\xc4\x02\n" +
+	"\vPastAttempt\x12\x18\n" +
+	"\aattempt\x18\x01 \x01(\x05R\aattempt\x124\n" +
+	"\x06status\x18\x02 \x01(\x0e2\x1c.qtasks.broker.v1.TaskStatusR\x06status\x121\n" +
+	"\x05error\x18\x03 \x01(\v2\x1b.qtasks.broker.v1.TaskErrorR\x05error\x12#\n" +
+	"\rcancel_reason\x18\x04 \x01(\tR\fcancelReason\x129\n" +
+	"\n" +
+	"started_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x125\n" +
+	"\bended_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\aendedAt\x12\x1b\n" +
+	"\tworker_id\x18\a \x01(\tR\bworkerId\"B\n" +
 	"\x0eEnqueueRequest\x120\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x1a.qtasks.broker.v1.TaskSpecR\x05tasks\"?\n" +
 	"\x0fEnqueueResponse\x12,\n" +
@@ -3277,13 +4429,14 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"@\n" +
 	"\x12CancelTaskResponse\x12*\n" +
-	"\x04task\x18\x01 \x01(\v2\x16.qtasks.broker.v1.TaskR\x04task\"\x9a\x01\n" +
+	"\x04task\x18\x01 \x01(\v2\x16.qtasks.broker.v1.TaskR\x04task\"\xdd\x01\n" +
 	"\x10ListTasksRequest\x12\x14\n" +
 	"\x05queue\x18\x01 \x01(\tR\x05queue\x124\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x1c.qtasks.broker.v1.TaskStatusR\x06status\x12\x1b\n" +
 	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tR\tpageToken\"i\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\x12A\n" +
+	"\x0efinished_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rfinishedAfter\"i\n" +
 	"\x11ListTasksResponse\x12,\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x16.qtasks.broker.v1.TaskR\x05tasks\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"-\n" +
@@ -3415,7 +4568,60 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\x05state\x18\x04 \x01(\v2\x16.qtasks.broker.v1.TaskH\x00R\x05state\x12?\n" +
 	"\vwatch_error\x18\x05 \x01(\v2\x1c.qtasks.broker.v1.WatchErrorH\x00R\n" +
 	"watchErrorB\x06\n" +
-	"\x04kind*\xb6\x01\n" +
+	"\x04kind\"+\n" +
+	"\x10RetryTaskRequest\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\tR\x06taskId\"?\n" +
+	"\x11RetryTaskResponse\x12*\n" +
+	"\x04task\x18\x01 \x01(\v2\x16.qtasks.broker.v1.TaskR\x04task\"c\n" +
+	"\x11PurgeQueueRequest\x12\x14\n" +
+	"\x05queue\x18\x01 \x01(\tR\x05queue\x128\n" +
+	"\bstatuses\x18\x02 \x03(\x0e2\x1c.qtasks.broker.v1.TaskStatusR\bstatuses\",\n" +
+	"\x12PurgeQueueResponse\x12\x16\n" +
+	"\x06purged\x18\x01 \x01(\x05R\x06purged\")\n" +
+	"\x11PauseQueueRequest\x12\x14\n" +
+	"\x05queue\x18\x01 \x01(\tR\x05queue\"G\n" +
+	"\x12PauseQueueResponse\x121\n" +
+	"\x05queue\x18\x01 \x01(\v2\x1b.qtasks.broker.v1.QueueInfoR\x05queue\"*\n" +
+	"\x12ResumeQueueRequest\x12\x14\n" +
+	"\x05queue\x18\x01 \x01(\tR\x05queue\"H\n" +
+	"\x13ResumeQueueResponse\x121\n" +
+	"\x05queue\x18\x01 \x01(\v2\x1b.qtasks.broker.v1.QueueInfoR\x05queue\">\n" +
+	"\tRateLimit\x12\x14\n" +
+	"\x05count\x18\x01 \x01(\x05R\x05count\x12\x1b\n" +
+	"\tperiod_ms\x18\x02 \x01(\x05R\bperiodMs\"\xcd\x01\n" +
+	"\vQueueLimits\x12\x1f\n" +
+	"\vmax_running\x18\x01 \x01(\x05R\n" +
+	"maxRunning\x12/\n" +
+	"\x04rate\x18\x02 \x01(\v2\x1b.qtasks.broker.v1.RateLimitR\x04rate\x12-\n" +
+	"\x13max_running_per_key\x18\x03 \x01(\x05R\x10maxRunningPerKey\x12=\n" +
+	"\frate_per_key\x18\x04 \x01(\v2\x1b.qtasks.broker.v1.RateLimitR\n" +
+	"ratePerKey\"d\n" +
+	"\x15SetQueueLimitsRequest\x12\x14\n" +
+	"\x05queue\x18\x01 \x01(\tR\x05queue\x125\n" +
+	"\x06limits\x18\x02 \x01(\v2\x1d.qtasks.broker.v1.QueueLimitsR\x06limits\"O\n" +
+	"\x16SetQueueLimitsResponse\x125\n" +
+	"\x06limits\x18\x01 \x01(\v2\x1d.qtasks.broker.v1.QueueLimitsR\x06limits\"-\n" +
+	"\x15GetQueueLimitsRequest\x12\x14\n" +
+	"\x05queue\x18\x01 \x01(\tR\x05queue\"O\n" +
+	"\x16GetQueueLimitsResponse\x125\n" +
+	"\x06limits\x18\x01 \x01(\v2\x1d.qtasks.broker.v1.QueueLimitsR\x06limits\"\x13\n" +
+	"\x11ListQueuesRequest\"\x97\x01\n" +
+	"\vQueueCounts\x12\x10\n" +
+	"\x03new\x18\x01 \x01(\x05R\x03new\x12\x18\n" +
+	"\aprocess\x18\x02 \x01(\x05R\aprocess\x12\x14\n" +
+	"\x05retry\x18\x03 \x01(\x05R\x05retry\x12\x18\n" +
+	"\asuccess\x18\x04 \x01(\x05R\asuccess\x12\x14\n" +
+	"\x05error\x18\x05 \x01(\x05R\x05error\x12\x16\n" +
+	"\x06cancel\x18\x06 \x01(\x05R\x06cancel\"\x88\x02\n" +
+	"\tQueueInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
+	"\x06counts\x18\x02 \x01(\v2\x1d.qtasks.broker.v1.QueueCountsR\x06counts\x12\x16\n" +
+	"\x06paused\x18\x03 \x01(\bR\x06paused\x125\n" +
+	"\x06limits\x18\x04 \x01(\v2\x1d.qtasks.broker.v1.QueueLimitsR\x06limits\x12-\n" +
+	"\x13oldest_ready_age_ms\x18\x05 \x01(\x01R\x10oldestReadyAgeMs\x122\n" +
+	"\x15completed_last_minute\x18\x06 \x01(\x05R\x13completedLastMinute\"I\n" +
+	"\x12ListQueuesResponse\x123\n" +
+	"\x06queues\x18\x01 \x03(\v2\x1b.qtasks.broker.v1.QueueInfoR\x06queues*\xb6\x01\n" +
 	"\n" +
 	"TaskStatus\x12\x1b\n" +
 	"\x17TASK_STATUS_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -3424,7 +4630,7 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\x11TASK_STATUS_RETRY\x10\x03\x12\x17\n" +
 	"\x13TASK_STATUS_SUCCESS\x10\x04\x12\x15\n" +
 	"\x11TASK_STATUS_ERROR\x10\x05\x12\x16\n" +
-	"\x12TASK_STATUS_CANCEL\x10\x062\xd1\a\n" +
+	"\x12TASK_STATUS_CANCEL\x10\x062\xf1\f\n" +
 	"\rBrokerService\x12N\n" +
 	"\aEnqueue\x12 .qtasks.broker.v1.EnqueueRequest\x1a!.qtasks.broker.v1.EnqueueResponse\x12S\n" +
 	"\aGetTask\x12 .qtasks.broker.v1.GetTaskRequest\x1a!.qtasks.broker.v1.GetTaskResponse\"\x03\x90\x02\x01\x12\\\n" +
@@ -3437,7 +4643,17 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\bComplete\x12!.qtasks.broker.v1.CompleteRequest\x1a\".qtasks.broker.v1.CompleteResponse\"\x03\x90\x02\x02\x12c\n" +
 	"\x0eReportProgress\x12'.qtasks.broker.v1.ReportProgressRequest\x1a(.qtasks.broker.v1.ReportProgressResponse\x12I\n" +
 	"\x04Work\x12\x1d.qtasks.broker.v1.WorkRequest\x1a\x1e.qtasks.broker.v1.WorkResponse(\x010\x01\x12R\n" +
-	"\aProduce\x12 .qtasks.broker.v1.ProduceRequest\x1a!.qtasks.broker.v1.ProduceResponse(\x010\x01B\xcf\x01\n" +
+	"\aProduce\x12 .qtasks.broker.v1.ProduceRequest\x1a!.qtasks.broker.v1.ProduceResponse(\x010\x01\x12T\n" +
+	"\tRetryTask\x12\".qtasks.broker.v1.RetryTaskRequest\x1a#.qtasks.broker.v1.RetryTaskResponse\x12W\n" +
+	"\n" +
+	"PurgeQueue\x12#.qtasks.broker.v1.PurgeQueueRequest\x1a$.qtasks.broker.v1.PurgeQueueResponse\x12\\\n" +
+	"\n" +
+	"PauseQueue\x12#.qtasks.broker.v1.PauseQueueRequest\x1a$.qtasks.broker.v1.PauseQueueResponse\"\x03\x90\x02\x02\x12_\n" +
+	"\vResumeQueue\x12$.qtasks.broker.v1.ResumeQueueRequest\x1a%.qtasks.broker.v1.ResumeQueueResponse\"\x03\x90\x02\x02\x12h\n" +
+	"\x0eSetQueueLimits\x12'.qtasks.broker.v1.SetQueueLimitsRequest\x1a(.qtasks.broker.v1.SetQueueLimitsResponse\"\x03\x90\x02\x02\x12h\n" +
+	"\x0eGetQueueLimits\x12'.qtasks.broker.v1.GetQueueLimitsRequest\x1a(.qtasks.broker.v1.GetQueueLimitsResponse\"\x03\x90\x02\x01\x12\\\n" +
+	"\n" +
+	"ListQueues\x12#.qtasks.broker.v1.ListQueuesRequest\x1a$.qtasks.broker.v1.ListQueuesResponse\"\x03\x90\x02\x01B\xcf\x01\n" +
 	"\x14com.qtasks.broker.v1B\vBrokerProtoP\x01ZHgithub.com/qtasks/qtasks-broker/clients/go/gen/qtasks/broker/v1;brokerv1\xa2\x02\x03QBX\xaa\x02\x10Qtasks.Broker.V1\xca\x02\x10Qtasks\\Broker\\V1\xe2\x02\x1cQtasks\\Broker\\V1\\GPBMetadata\xea\x02\x12Qtasks::Broker::V1b\x06proto3"
 
 var (
@@ -3453,135 +4669,186 @@ func file_qtasks_broker_v1_broker_proto_rawDescGZIP() []byte {
 }
 
 var file_qtasks_broker_v1_broker_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_qtasks_broker_v1_broker_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_qtasks_broker_v1_broker_proto_msgTypes = make([]protoimpl.MessageInfo, 64)
 var file_qtasks_broker_v1_broker_proto_goTypes = []any{
 	(TaskStatus)(0),                // 0: qtasks.broker.v1.TaskStatus
 	(*RetryBackoff)(nil),           // 1: qtasks.broker.v1.RetryBackoff
 	(*TaskSpec)(nil),               // 2: qtasks.broker.v1.TaskSpec
 	(*TaskError)(nil),              // 3: qtasks.broker.v1.TaskError
 	(*Task)(nil),                   // 4: qtasks.broker.v1.Task
-	(*EnqueueRequest)(nil),         // 5: qtasks.broker.v1.EnqueueRequest
-	(*EnqueueResponse)(nil),        // 6: qtasks.broker.v1.EnqueueResponse
-	(*GetTaskRequest)(nil),         // 7: qtasks.broker.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),        // 8: qtasks.broker.v1.GetTaskResponse
-	(*CancelTaskRequest)(nil),      // 9: qtasks.broker.v1.CancelTaskRequest
-	(*CancelTaskResponse)(nil),     // 10: qtasks.broker.v1.CancelTaskResponse
-	(*ListTasksRequest)(nil),       // 11: qtasks.broker.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),      // 12: qtasks.broker.v1.ListTasksResponse
-	(*WatchResultRequest)(nil),     // 13: qtasks.broker.v1.WatchResultRequest
-	(*WatchResultResponse)(nil),    // 14: qtasks.broker.v1.WatchResultResponse
-	(*LeaseRequest)(nil),           // 15: qtasks.broker.v1.LeaseRequest
-	(*LeaseResponse)(nil),          // 16: qtasks.broker.v1.LeaseResponse
-	(*LeasedTask)(nil),             // 17: qtasks.broker.v1.LeasedTask
-	(*HeartbeatItem)(nil),          // 18: qtasks.broker.v1.HeartbeatItem
-	(*HeartbeatRequest)(nil),       // 19: qtasks.broker.v1.HeartbeatRequest
-	(*HeartbeatResult)(nil),        // 20: qtasks.broker.v1.HeartbeatResult
-	(*HeartbeatResponse)(nil),      // 21: qtasks.broker.v1.HeartbeatResponse
-	(*Success)(nil),                // 22: qtasks.broker.v1.Success
-	(*Failure)(nil),                // 23: qtasks.broker.v1.Failure
-	(*Cancelled)(nil),              // 24: qtasks.broker.v1.Cancelled
-	(*Released)(nil),               // 25: qtasks.broker.v1.Released
-	(*Completion)(nil),             // 26: qtasks.broker.v1.Completion
-	(*CompleteRequest)(nil),        // 27: qtasks.broker.v1.CompleteRequest
-	(*CompletionResult)(nil),       // 28: qtasks.broker.v1.CompletionResult
-	(*CompleteResponse)(nil),       // 29: qtasks.broker.v1.CompleteResponse
-	(*ProgressItem)(nil),           // 30: qtasks.broker.v1.ProgressItem
-	(*ReportProgressRequest)(nil),  // 31: qtasks.broker.v1.ReportProgressRequest
-	(*ProgressResult)(nil),         // 32: qtasks.broker.v1.ProgressResult
-	(*ReportProgressResponse)(nil), // 33: qtasks.broker.v1.ReportProgressResponse
-	(*WorkStart)(nil),              // 34: qtasks.broker.v1.WorkStart
-	(*WorkRequest)(nil),            // 35: qtasks.broker.v1.WorkRequest
-	(*CancelRequests)(nil),         // 36: qtasks.broker.v1.CancelRequests
-	(*CancelRequest)(nil),          // 37: qtasks.broker.v1.CancelRequest
-	(*WorkResponse)(nil),           // 38: qtasks.broker.v1.WorkResponse
-	(*ProduceRequest)(nil),         // 39: qtasks.broker.v1.ProduceRequest
-	(*StopWatching)(nil),           // 40: qtasks.broker.v1.StopWatching
-	(*RequestError)(nil),           // 41: qtasks.broker.v1.RequestError
-	(*WatchError)(nil),             // 42: qtasks.broker.v1.WatchError
-	(*ProduceResponse)(nil),        // 43: qtasks.broker.v1.ProduceResponse
-	nil,                            // 44: qtasks.broker.v1.TaskSpec.MetadataEntry
-	nil,                            // 45: qtasks.broker.v1.Task.MetadataEntry
-	(*timestamppb.Timestamp)(nil),  // 46: google.protobuf.Timestamp
+	(*PastAttempt)(nil),            // 5: qtasks.broker.v1.PastAttempt
+	(*EnqueueRequest)(nil),         // 6: qtasks.broker.v1.EnqueueRequest
+	(*EnqueueResponse)(nil),        // 7: qtasks.broker.v1.EnqueueResponse
+	(*GetTaskRequest)(nil),         // 8: qtasks.broker.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),        // 9: qtasks.broker.v1.GetTaskResponse
+	(*CancelTaskRequest)(nil),      // 10: qtasks.broker.v1.CancelTaskRequest
+	(*CancelTaskResponse)(nil),     // 11: qtasks.broker.v1.CancelTaskResponse
+	(*ListTasksRequest)(nil),       // 12: qtasks.broker.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),      // 13: qtasks.broker.v1.ListTasksResponse
+	(*WatchResultRequest)(nil),     // 14: qtasks.broker.v1.WatchResultRequest
+	(*WatchResultResponse)(nil),    // 15: qtasks.broker.v1.WatchResultResponse
+	(*LeaseRequest)(nil),           // 16: qtasks.broker.v1.LeaseRequest
+	(*LeaseResponse)(nil),          // 17: qtasks.broker.v1.LeaseResponse
+	(*LeasedTask)(nil),             // 18: qtasks.broker.v1.LeasedTask
+	(*HeartbeatItem)(nil),          // 19: qtasks.broker.v1.HeartbeatItem
+	(*HeartbeatRequest)(nil),       // 20: qtasks.broker.v1.HeartbeatRequest
+	(*HeartbeatResult)(nil),        // 21: qtasks.broker.v1.HeartbeatResult
+	(*HeartbeatResponse)(nil),      // 22: qtasks.broker.v1.HeartbeatResponse
+	(*Success)(nil),                // 23: qtasks.broker.v1.Success
+	(*Failure)(nil),                // 24: qtasks.broker.v1.Failure
+	(*Cancelled)(nil),              // 25: qtasks.broker.v1.Cancelled
+	(*Released)(nil),               // 26: qtasks.broker.v1.Released
+	(*Completion)(nil),             // 27: qtasks.broker.v1.Completion
+	(*CompleteRequest)(nil),        // 28: qtasks.broker.v1.CompleteRequest
+	(*CompletionResult)(nil),       // 29: qtasks.broker.v1.CompletionResult
+	(*CompleteResponse)(nil),       // 30: qtasks.broker.v1.CompleteResponse
+	(*ProgressItem)(nil),           // 31: qtasks.broker.v1.ProgressItem
+	(*ReportProgressRequest)(nil),  // 32: qtasks.broker.v1.ReportProgressRequest
+	(*ProgressResult)(nil),         // 33: qtasks.broker.v1.ProgressResult
+	(*ReportProgressResponse)(nil), // 34: qtasks.broker.v1.ReportProgressResponse
+	(*WorkStart)(nil),              // 35: qtasks.broker.v1.WorkStart
+	(*WorkRequest)(nil),            // 36: qtasks.broker.v1.WorkRequest
+	(*CancelRequests)(nil),         // 37: qtasks.broker.v1.CancelRequests
+	(*CancelRequest)(nil),          // 38: qtasks.broker.v1.CancelRequest
+	(*WorkResponse)(nil),           // 39: qtasks.broker.v1.WorkResponse
+	(*ProduceRequest)(nil),         // 40: qtasks.broker.v1.ProduceRequest
+	(*StopWatching)(nil),           // 41: qtasks.broker.v1.StopWatching
+	(*RequestError)(nil),           // 42: qtasks.broker.v1.RequestError
+	(*WatchError)(nil),             // 43: qtasks.broker.v1.WatchError
+	(*ProduceResponse)(nil),        // 44: qtasks.broker.v1.ProduceResponse
+	(*RetryTaskRequest)(nil),       // 45: qtasks.broker.v1.RetryTaskRequest
+	(*RetryTaskResponse)(nil),      // 46: qtasks.broker.v1.RetryTaskResponse
+	(*PurgeQueueRequest)(nil),      // 47: qtasks.broker.v1.PurgeQueueRequest
+	(*PurgeQueueResponse)(nil),     // 48: qtasks.broker.v1.PurgeQueueResponse
+	(*PauseQueueRequest)(nil),      // 49: qtasks.broker.v1.PauseQueueRequest
+	(*PauseQueueResponse)(nil),     // 50: qtasks.broker.v1.PauseQueueResponse
+	(*ResumeQueueRequest)(nil),     // 51: qtasks.broker.v1.ResumeQueueRequest
+	(*ResumeQueueResponse)(nil),    // 52: qtasks.broker.v1.ResumeQueueResponse
+	(*RateLimit)(nil),              // 53: qtasks.broker.v1.RateLimit
+	(*QueueLimits)(nil),            // 54: qtasks.broker.v1.QueueLimits
+	(*SetQueueLimitsRequest)(nil),  // 55: qtasks.broker.v1.SetQueueLimitsRequest
+	(*SetQueueLimitsResponse)(nil), // 56: qtasks.broker.v1.SetQueueLimitsResponse
+	(*GetQueueLimitsRequest)(nil),  // 57: qtasks.broker.v1.GetQueueLimitsRequest
+	(*GetQueueLimitsResponse)(nil), // 58: qtasks.broker.v1.GetQueueLimitsResponse
+	(*ListQueuesRequest)(nil),      // 59: qtasks.broker.v1.ListQueuesRequest
+	(*QueueCounts)(nil),            // 60: qtasks.broker.v1.QueueCounts
+	(*QueueInfo)(nil),              // 61: qtasks.broker.v1.QueueInfo
+	(*ListQueuesResponse)(nil),     // 62: qtasks.broker.v1.ListQueuesResponse
+	nil,                            // 63: qtasks.broker.v1.TaskSpec.MetadataEntry
+	nil,                            // 64: qtasks.broker.v1.Task.MetadataEntry
+	(*timestamppb.Timestamp)(nil),  // 65: google.protobuf.Timestamp
 }
 var file_qtasks_broker_v1_broker_proto_depIdxs = []int32{
 	1,  // 0: qtasks.broker.v1.TaskSpec.retry_backoff:type_name -> qtasks.broker.v1.RetryBackoff
-	46, // 1: qtasks.broker.v1.TaskSpec.eta:type_name -> google.protobuf.Timestamp
-	44, // 2: qtasks.broker.v1.TaskSpec.metadata:type_name -> qtasks.broker.v1.TaskSpec.MetadataEntry
+	65, // 1: qtasks.broker.v1.TaskSpec.eta:type_name -> google.protobuf.Timestamp
+	63, // 2: qtasks.broker.v1.TaskSpec.metadata:type_name -> qtasks.broker.v1.TaskSpec.MetadataEntry
 	0,  // 3: qtasks.broker.v1.Task.status:type_name -> qtasks.broker.v1.TaskStatus
-	46, // 4: qtasks.broker.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	46, // 5: qtasks.broker.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	46, // 6: qtasks.broker.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	46, // 7: qtasks.broker.v1.Task.finished_at:type_name -> google.protobuf.Timestamp
-	46, // 8: qtasks.broker.v1.Task.eta:type_name -> google.protobuf.Timestamp
+	65, // 4: qtasks.broker.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	65, // 5: qtasks.broker.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	65, // 6: qtasks.broker.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	65, // 7: qtasks.broker.v1.Task.finished_at:type_name -> google.protobuf.Timestamp
+	65, // 8: qtasks.broker.v1.Task.eta:type_name -> google.protobuf.Timestamp
 	3,  // 9: qtasks.broker.v1.Task.error:type_name -> qtasks.broker.v1.TaskError
-	45, // 10: qtasks.broker.v1.Task.metadata:type_name -> qtasks.broker.v1.Task.MetadataEntry
-	2,  // 11: qtasks.broker.v1.EnqueueRequest.tasks:type_name -> qtasks.broker.v1.TaskSpec
-	4,  // 12: qtasks.broker.v1.EnqueueResponse.tasks:type_name -> qtasks.broker.v1.Task
-	4,  // 13: qtasks.broker.v1.GetTaskResponse.task:type_name -> qtasks.broker.v1.Task
-	4,  // 14: qtasks.broker.v1.CancelTaskResponse.task:type_name -> qtasks.broker.v1.Task
-	0,  // 15: qtasks.broker.v1.ListTasksRequest.status:type_name -> qtasks.broker.v1.TaskStatus
-	4,  // 16: qtasks.broker.v1.ListTasksResponse.tasks:type_name -> qtasks.broker.v1.Task
-	4,  // 17: qtasks.broker.v1.WatchResultResponse.task:type_name -> qtasks.broker.v1.Task
-	17, // 18: qtasks.broker.v1.LeaseResponse.tasks:type_name -> qtasks.broker.v1.LeasedTask
-	4,  // 19: qtasks.broker.v1.LeasedTask.task:type_name -> qtasks.broker.v1.Task
-	46, // 20: qtasks.broker.v1.LeasedTask.lease_deadline:type_name -> google.protobuf.Timestamp
-	18, // 21: qtasks.broker.v1.HeartbeatRequest.items:type_name -> qtasks.broker.v1.HeartbeatItem
-	46, // 22: qtasks.broker.v1.HeartbeatResult.lease_deadline:type_name -> google.protobuf.Timestamp
-	20, // 23: qtasks.broker.v1.HeartbeatResponse.results:type_name -> qtasks.broker.v1.HeartbeatResult
-	3,  // 24: qtasks.broker.v1.Failure.error:type_name -> qtasks.broker.v1.TaskError
-	22, // 25: qtasks.broker.v1.Completion.success:type_name -> qtasks.broker.v1.Success
-	23, // 26: qtasks.broker.v1.Completion.failure:type_name -> qtasks.broker.v1.Failure
-	24, // 27: qtasks.broker.v1.Completion.cancelled:type_name -> qtasks.broker.v1.Cancelled
-	25, // 28: qtasks.broker.v1.Completion.released:type_name -> qtasks.broker.v1.Released
-	26, // 29: qtasks.broker.v1.CompleteRequest.completions:type_name -> qtasks.broker.v1.Completion
-	4,  // 30: qtasks.broker.v1.CompletionResult.task:type_name -> qtasks.broker.v1.Task
-	28, // 31: qtasks.broker.v1.CompleteResponse.results:type_name -> qtasks.broker.v1.CompletionResult
-	30, // 32: qtasks.broker.v1.ReportProgressRequest.items:type_name -> qtasks.broker.v1.ProgressItem
-	32, // 33: qtasks.broker.v1.ReportProgressResponse.results:type_name -> qtasks.broker.v1.ProgressResult
-	34, // 34: qtasks.broker.v1.WorkRequest.start:type_name -> qtasks.broker.v1.WorkStart
-	19, // 35: qtasks.broker.v1.WorkRequest.heartbeat:type_name -> qtasks.broker.v1.HeartbeatRequest
-	31, // 36: qtasks.broker.v1.WorkRequest.progress:type_name -> qtasks.broker.v1.ReportProgressRequest
-	27, // 37: qtasks.broker.v1.WorkRequest.complete:type_name -> qtasks.broker.v1.CompleteRequest
-	37, // 38: qtasks.broker.v1.CancelRequests.tasks:type_name -> qtasks.broker.v1.CancelRequest
-	16, // 39: qtasks.broker.v1.WorkResponse.tasks:type_name -> qtasks.broker.v1.LeaseResponse
-	21, // 40: qtasks.broker.v1.WorkResponse.heartbeat:type_name -> qtasks.broker.v1.HeartbeatResponse
-	33, // 41: qtasks.broker.v1.WorkResponse.progress:type_name -> qtasks.broker.v1.ReportProgressResponse
-	29, // 42: qtasks.broker.v1.WorkResponse.complete:type_name -> qtasks.broker.v1.CompleteResponse
-	36, // 43: qtasks.broker.v1.WorkResponse.cancel:type_name -> qtasks.broker.v1.CancelRequests
-	5,  // 44: qtasks.broker.v1.ProduceRequest.enqueue:type_name -> qtasks.broker.v1.EnqueueRequest
-	40, // 45: qtasks.broker.v1.ProduceRequest.stop_watching:type_name -> qtasks.broker.v1.StopWatching
-	41, // 46: qtasks.broker.v1.WatchError.error:type_name -> qtasks.broker.v1.RequestError
-	6,  // 47: qtasks.broker.v1.ProduceResponse.enqueued:type_name -> qtasks.broker.v1.EnqueueResponse
-	41, // 48: qtasks.broker.v1.ProduceResponse.error:type_name -> qtasks.broker.v1.RequestError
-	4,  // 49: qtasks.broker.v1.ProduceResponse.state:type_name -> qtasks.broker.v1.Task
-	42, // 50: qtasks.broker.v1.ProduceResponse.watch_error:type_name -> qtasks.broker.v1.WatchError
-	5,  // 51: qtasks.broker.v1.BrokerService.Enqueue:input_type -> qtasks.broker.v1.EnqueueRequest
-	7,  // 52: qtasks.broker.v1.BrokerService.GetTask:input_type -> qtasks.broker.v1.GetTaskRequest
-	9,  // 53: qtasks.broker.v1.BrokerService.CancelTask:input_type -> qtasks.broker.v1.CancelTaskRequest
-	11, // 54: qtasks.broker.v1.BrokerService.ListTasks:input_type -> qtasks.broker.v1.ListTasksRequest
-	13, // 55: qtasks.broker.v1.BrokerService.WatchResult:input_type -> qtasks.broker.v1.WatchResultRequest
-	15, // 56: qtasks.broker.v1.BrokerService.Lease:input_type -> qtasks.broker.v1.LeaseRequest
-	19, // 57: qtasks.broker.v1.BrokerService.Heartbeat:input_type -> qtasks.broker.v1.HeartbeatRequest
-	27, // 58: qtasks.broker.v1.BrokerService.Complete:input_type -> qtasks.broker.v1.CompleteRequest
-	31, // 59: qtasks.broker.v1.BrokerService.ReportProgress:input_type -> qtasks.broker.v1.ReportProgressRequest
-	35, // 60: qtasks.broker.v1.BrokerService.Work:input_type -> qtasks.broker.v1.WorkRequest
-	39, // 61: qtasks.broker.v1.BrokerService.Produce:input_type -> qtasks.broker.v1.ProduceRequest
-	6,  // 62: qtasks.broker.v1.BrokerService.Enqueue:output_type -> qtasks.broker.v1.EnqueueResponse
-	8,  // 63: qtasks.broker.v1.BrokerService.GetTask:output_type -> qtasks.broker.v1.GetTaskResponse
-	10, // 64: qtasks.broker.v1.BrokerService.CancelTask:output_type -> qtasks.broker.v1.CancelTaskResponse
-	12, // 65: qtasks.broker.v1.BrokerService.ListTasks:output_type -> qtasks.broker.v1.ListTasksResponse
-	14, // 66: qtasks.broker.v1.BrokerService.WatchResult:output_type -> qtasks.broker.v1.WatchResultResponse
-	16, // 67: qtasks.broker.v1.BrokerService.Lease:output_type -> qtasks.broker.v1.LeaseResponse
-	21, // 68: qtasks.broker.v1.BrokerService.Heartbeat:output_type -> qtasks.broker.v1.HeartbeatResponse
-	29, // 69: qtasks.broker.v1.BrokerService.Complete:output_type -> qtasks.broker.v1.CompleteResponse
-	33, // 70: qtasks.broker.v1.BrokerService.ReportProgress:output_type -> qtasks.broker.v1.ReportProgressResponse
-	38, // 71: qtasks.broker.v1.BrokerService.Work:output_type -> qtasks.broker.v1.WorkResponse
-	43, // 72: qtasks.broker.v1.BrokerService.Produce:output_type -> qtasks.broker.v1.ProduceResponse
-	62, // [62:73] is the sub-list for method output_type
-	51, // [51:62] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	64, // 10: qtasks.broker.v1.Task.metadata:type_name -> qtasks.broker.v1.Task.MetadataEntry
+	5,  // 11: qtasks.broker.v1.Task.history:type_name -> qtasks.broker.v1.PastAttempt
+	0,  // 12: qtasks.broker.v1.PastAttempt.status:type_name -> qtasks.broker.v1.TaskStatus
+	3,  // 13: qtasks.broker.v1.PastAttempt.error:type_name -> qtasks.broker.v1.TaskError
+	65, // 14: qtasks.broker.v1.PastAttempt.started_at:type_name -> google.protobuf.Timestamp
+	65, // 15: qtasks.broker.v1.PastAttempt.ended_at:type_name -> google.protobuf.Timestamp
+	2,  // 16: qtasks.broker.v1.EnqueueRequest.tasks:type_name -> qtasks.broker.v1.TaskSpec
+	4,  // 17: qtasks.broker.v1.EnqueueResponse.tasks:type_name -> qtasks.broker.v1.Task
+	4,  // 18: qtasks.broker.v1.GetTaskResponse.task:type_name -> qtasks.broker.v1.Task
+	4,  // 19: qtasks.broker.v1.CancelTaskResponse.task:type_name -> qtasks.broker.v1.Task
+	0,  // 20: qtasks.broker.v1.ListTasksRequest.status:type_name -> qtasks.broker.v1.TaskStatus
+	65, // 21: qtasks.broker.v1.ListTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	4,  // 22: qtasks.broker.v1.ListTasksResponse.tasks:type_name -> qtasks.broker.v1.Task
+	4,  // 23: qtasks.broker.v1.WatchResultResponse.task:type_name -> qtasks.broker.v1.Task
+	18, // 24: qtasks.broker.v1.LeaseResponse.tasks:type_name -> qtasks.broker.v1.LeasedTask
+	4,  // 25: qtasks.broker.v1.LeasedTask.task:type_name -> qtasks.broker.v1.Task
+	65, // 26: qtasks.broker.v1.LeasedTask.lease_deadline:type_name -> google.protobuf.Timestamp
+	19, // 27: qtasks.broker.v1.HeartbeatRequest.items:type_name -> qtasks.broker.v1.HeartbeatItem
+	65, // 28: qtasks.broker.v1.HeartbeatResult.lease_deadline:type_name -> google.protobuf.Timestamp
+	21, // 29: qtasks.broker.v1.HeartbeatResponse.results:type_name -> qtasks.broker.v1.HeartbeatResult
+	3,  // 30: qtasks.broker.v1.Failure.error:type_name -> qtasks.broker.v1.TaskError
+	23, // 31: qtasks.broker.v1.Completion.success:type_name -> qtasks.broker.v1.Success
+	24, // 32: qtasks.broker.v1.Completion.failure:type_name -> qtasks.broker.v1.Failure
+	25, // 33: qtasks.broker.v1.Completion.cancelled:type_name -> qtasks.broker.v1.Cancelled
+	26, // 34: qtasks.broker.v1.Completion.released:type_name -> qtasks.broker.v1.Released
+	27, // 35: qtasks.broker.v1.CompleteRequest.completions:type_name -> qtasks.broker.v1.Completion
+	4,  // 36: qtasks.broker.v1.CompletionResult.task:type_name -> qtasks.broker.v1.Task
+	29, // 37: qtasks.broker.v1.CompleteResponse.results:type_name -> qtasks.broker.v1.CompletionResult
+	31, // 38: qtasks.broker.v1.ReportProgressRequest.items:type_name -> qtasks.broker.v1.ProgressItem
+	33, // 39: qtasks.broker.v1.ReportProgressResponse.results:type_name -> qtasks.broker.v1.ProgressResult
+	35, // 40: qtasks.broker.v1.WorkRequest.start:type_name -> qtasks.broker.v1.WorkStart
+	20, // 41: qtasks.broker.v1.WorkRequest.heartbeat:type_name -> qtasks.broker.v1.HeartbeatRequest
+	32, // 42: qtasks.broker.v1.WorkRequest.progress:type_name -> qtasks.broker.v1.ReportProgressRequest
+	28, // 43: qtasks.broker.v1.WorkRequest.complete:type_name -> qtasks.broker.v1.CompleteRequest
+	38, // 44: qtasks.broker.v1.CancelRequests.tasks:type_name -> qtasks.broker.v1.CancelRequest
+	17, // 45: qtasks.broker.v1.WorkResponse.tasks:type_name -> qtasks.broker.v1.LeaseResponse
+	22, // 46: qtasks.broker.v1.WorkResponse.heartbeat:type_name -> qtasks.broker.v1.HeartbeatResponse
+	34, // 47: qtasks.broker.v1.WorkResponse.progress:type_name -> qtasks.broker.v1.ReportProgressResponse
+	30, // 48: qtasks.broker.v1.WorkResponse.complete:type_name -> qtasks.broker.v1.CompleteResponse
+	37, // 49: qtasks.broker.v1.WorkResponse.cancel:type_name -> qtasks.broker.v1.CancelRequests
+	6,  // 50: qtasks.broker.v1.ProduceRequest.enqueue:type_name -> qtasks.broker.v1.EnqueueRequest
+	41, // 51: qtasks.broker.v1.ProduceRequest.stop_watching:type_name -> qtasks.broker.v1.StopWatching
+	42, // 52: qtasks.broker.v1.WatchError.error:type_name -> qtasks.broker.v1.RequestError
+	7,  // 53: qtasks.broker.v1.ProduceResponse.enqueued:type_name -> qtasks.broker.v1.EnqueueResponse
+	42, // 54: qtasks.broker.v1.ProduceResponse.error:type_name -> qtasks.broker.v1.RequestError
+	4,  // 55: qtasks.broker.v1.ProduceResponse.state:type_name -> qtasks.broker.v1.Task
+	43, // 56: qtasks.broker.v1.ProduceResponse.watch_error:type_name -> qtasks.broker.v1.WatchError
+	4,  // 57: qtasks.broker.v1.RetryTaskResponse.task:type_name -> qtasks.broker.v1.Task
+	0,  // 58: qtasks.broker.v1.PurgeQueueRequest.statuses:type_name -> qtasks.broker.v1.TaskStatus
+	61, // 59: qtasks.broker.v1.PauseQueueResponse.queue:type_name -> qtasks.broker.v1.QueueInfo
+	61, // 60: qtasks.broker.v1.ResumeQueueResponse.queue:type_name -> qtasks.broker.v1.QueueInfo
+	53, // 61: qtasks.broker.v1.QueueLimits.rate:type_name -> qtasks.broker.v1.RateLimit
+	53, // 62: qtasks.broker.v1.QueueLimits.rate_per_key:type_name -> qtasks.broker.v1.RateLimit
+	54, // 63: qtasks.broker.v1.SetQueueLimitsRequest.limits:type_name -> qtasks.broker.v1.QueueLimits
+	54, // 64: qtasks.broker.v1.SetQueueLimitsResponse.limits:type_name -> qtasks.broker.v1.QueueLimits
+	54, // 65: qtasks.broker.v1.GetQueueLimitsResponse.limits:type_name -> qtasks.broker.v1.QueueLimits
+	60, // 66: qtasks.broker.v1.QueueInfo.counts:type_name -> qtasks.broker.v1.QueueCounts
+	54, // 67: qtasks.broker.v1.QueueInfo.limits:type_name -> qtasks.broker.v1.QueueLimits
+	61, // 68: qtasks.broker.v1.ListQueuesResponse.queues:type_name -> qtasks.broker.v1.QueueInfo
+	6,  // 69: qtasks.broker.v1.BrokerService.Enqueue:input_type -> qtasks.broker.v1.EnqueueRequest
+	8,  // 70: qtasks.broker.v1.BrokerService.GetTask:input_type -> qtasks.broker.v1.GetTaskRequest
+	10, // 71: qtasks.broker.v1.BrokerService.CancelTask:input_type -> qtasks.broker.v1.CancelTaskRequest
+	12, // 72: qtasks.broker.v1.BrokerService.ListTasks:input_type -> qtasks.broker.v1.ListTasksRequest
+	14, // 73: qtasks.broker.v1.BrokerService.WatchResult:input_type -> qtasks.broker.v1.WatchResultRequest
+	16, // 74: qtasks.broker.v1.BrokerService.Lease:input_type -> qtasks.broker.v1.LeaseRequest
+	20, // 75: qtasks.broker.v1.BrokerService.Heartbeat:input_type -> qtasks.broker.v1.HeartbeatRequest
+	28, // 76: qtasks.broker.v1.BrokerService.Complete:input_type -> qtasks.broker.v1.CompleteRequest
+	32, // 77: qtasks.broker.v1.BrokerService.ReportProgress:input_type -> qtasks.broker.v1.ReportProgressRequest
+	36, // 78: qtasks.broker.v1.BrokerService.Work:input_type -> qtasks.broker.v1.WorkRequest
+	40, // 79: qtasks.broker.v1.BrokerService.Produce:input_type -> qtasks.broker.v1.ProduceRequest
+	45, // 80: qtasks.broker.v1.BrokerService.RetryTask:input_type -> qtasks.broker.v1.RetryTaskRequest
+	47, // 81: qtasks.broker.v1.BrokerService.PurgeQueue:input_type -> qtasks.broker.v1.PurgeQueueRequest
+	49, // 82: qtasks.broker.v1.BrokerService.PauseQueue:input_type -> qtasks.broker.v1.PauseQueueRequest
+	51, // 83: qtasks.broker.v1.BrokerService.ResumeQueue:input_type -> qtasks.broker.v1.ResumeQueueRequest
+	55, // 84: qtasks.broker.v1.BrokerService.SetQueueLimits:input_type -> qtasks.broker.v1.SetQueueLimitsRequest
+	57, // 85: qtasks.broker.v1.BrokerService.GetQueueLimits:input_type -> qtasks.broker.v1.GetQueueLimitsRequest
+	59, // 86: qtasks.broker.v1.BrokerService.ListQueues:input_type -> qtasks.broker.v1.ListQueuesRequest
+	7,  // 87: qtasks.broker.v1.BrokerService.Enqueue:output_type -> qtasks.broker.v1.EnqueueResponse
+	9,  // 88: qtasks.broker.v1.BrokerService.GetTask:output_type -> qtasks.broker.v1.GetTaskResponse
+	11, // 89: qtasks.broker.v1.BrokerService.CancelTask:output_type -> qtasks.broker.v1.CancelTaskResponse
+	13, // 90: qtasks.broker.v1.BrokerService.ListTasks:output_type -> qtasks.broker.v1.ListTasksResponse
+	15, // 91: qtasks.broker.v1.BrokerService.WatchResult:output_type -> qtasks.broker.v1.WatchResultResponse
+	17, // 92: qtasks.broker.v1.BrokerService.Lease:output_type -> qtasks.broker.v1.LeaseResponse
+	22, // 93: qtasks.broker.v1.BrokerService.Heartbeat:output_type -> qtasks.broker.v1.HeartbeatResponse
+	30, // 94: qtasks.broker.v1.BrokerService.Complete:output_type -> qtasks.broker.v1.CompleteResponse
+	34, // 95: qtasks.broker.v1.BrokerService.ReportProgress:output_type -> qtasks.broker.v1.ReportProgressResponse
+	39, // 96: qtasks.broker.v1.BrokerService.Work:output_type -> qtasks.broker.v1.WorkResponse
+	44, // 97: qtasks.broker.v1.BrokerService.Produce:output_type -> qtasks.broker.v1.ProduceResponse
+	46, // 98: qtasks.broker.v1.BrokerService.RetryTask:output_type -> qtasks.broker.v1.RetryTaskResponse
+	48, // 99: qtasks.broker.v1.BrokerService.PurgeQueue:output_type -> qtasks.broker.v1.PurgeQueueResponse
+	50, // 100: qtasks.broker.v1.BrokerService.PauseQueue:output_type -> qtasks.broker.v1.PauseQueueResponse
+	52, // 101: qtasks.broker.v1.BrokerService.ResumeQueue:output_type -> qtasks.broker.v1.ResumeQueueResponse
+	56, // 102: qtasks.broker.v1.BrokerService.SetQueueLimits:output_type -> qtasks.broker.v1.SetQueueLimitsResponse
+	58, // 103: qtasks.broker.v1.BrokerService.GetQueueLimits:output_type -> qtasks.broker.v1.GetQueueLimitsResponse
+	62, // 104: qtasks.broker.v1.BrokerService.ListQueues:output_type -> qtasks.broker.v1.ListQueuesResponse
+	87, // [87:105] is the sub-list for method output_type
+	69, // [69:87] is the sub-list for method input_type
+	69, // [69:69] is the sub-list for extension type_name
+	69, // [69:69] is the sub-list for extension extendee
+	0,  // [0:69] is the sub-list for field type_name
 }
 
 func init() { file_qtasks_broker_v1_broker_proto_init() }
@@ -3589,30 +4856,32 @@ func file_qtasks_broker_v1_broker_proto_init() {
 	if File_qtasks_broker_v1_broker_proto != nil {
 		return
 	}
-	file_qtasks_broker_v1_broker_proto_msgTypes[25].OneofWrappers = []any{
+	file_qtasks_broker_v1_broker_proto_msgTypes[1].OneofWrappers = []any{}
+	file_qtasks_broker_v1_broker_proto_msgTypes[3].OneofWrappers = []any{}
+	file_qtasks_broker_v1_broker_proto_msgTypes[26].OneofWrappers = []any{
 		(*Completion_Success)(nil),
 		(*Completion_Failure)(nil),
 		(*Completion_Cancelled)(nil),
 		(*Completion_Released)(nil),
 	}
-	file_qtasks_broker_v1_broker_proto_msgTypes[34].OneofWrappers = []any{
+	file_qtasks_broker_v1_broker_proto_msgTypes[35].OneofWrappers = []any{
 		(*WorkRequest_Start)(nil),
 		(*WorkRequest_Heartbeat)(nil),
 		(*WorkRequest_Progress)(nil),
 		(*WorkRequest_Complete)(nil),
 	}
-	file_qtasks_broker_v1_broker_proto_msgTypes[37].OneofWrappers = []any{
+	file_qtasks_broker_v1_broker_proto_msgTypes[38].OneofWrappers = []any{
 		(*WorkResponse_Tasks)(nil),
 		(*WorkResponse_Heartbeat)(nil),
 		(*WorkResponse_Progress)(nil),
 		(*WorkResponse_Complete)(nil),
 		(*WorkResponse_Cancel)(nil),
 	}
-	file_qtasks_broker_v1_broker_proto_msgTypes[38].OneofWrappers = []any{
+	file_qtasks_broker_v1_broker_proto_msgTypes[39].OneofWrappers = []any{
 		(*ProduceRequest_Enqueue)(nil),
 		(*ProduceRequest_StopWatching)(nil),
 	}
-	file_qtasks_broker_v1_broker_proto_msgTypes[42].OneofWrappers = []any{
+	file_qtasks_broker_v1_broker_proto_msgTypes[43].OneofWrappers = []any{
 		(*ProduceResponse_Enqueued)(nil),
 		(*ProduceResponse_Error)(nil),
 		(*ProduceResponse_State)(nil),
@@ -3624,7 +4893,7 @@ func file_qtasks_broker_v1_broker_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_qtasks_broker_v1_broker_proto_rawDesc), len(file_qtasks_broker_v1_broker_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   45,
+			NumMessages:   64,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

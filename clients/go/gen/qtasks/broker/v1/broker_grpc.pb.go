@@ -71,6 +71,13 @@ const (
 	BrokerService_ReportProgress_FullMethodName = "/qtasks.broker.v1.BrokerService/ReportProgress"
 	BrokerService_Work_FullMethodName           = "/qtasks.broker.v1.BrokerService/Work"
 	BrokerService_Produce_FullMethodName        = "/qtasks.broker.v1.BrokerService/Produce"
+	BrokerService_RetryTask_FullMethodName      = "/qtasks.broker.v1.BrokerService/RetryTask"
+	BrokerService_PurgeQueue_FullMethodName     = "/qtasks.broker.v1.BrokerService/PurgeQueue"
+	BrokerService_PauseQueue_FullMethodName     = "/qtasks.broker.v1.BrokerService/PauseQueue"
+	BrokerService_ResumeQueue_FullMethodName    = "/qtasks.broker.v1.BrokerService/ResumeQueue"
+	BrokerService_SetQueueLimits_FullMethodName = "/qtasks.broker.v1.BrokerService/SetQueueLimits"
+	BrokerService_GetQueueLimits_FullMethodName = "/qtasks.broker.v1.BrokerService/GetQueueLimits"
+	BrokerService_ListQueues_FullMethodName     = "/qtasks.broker.v1.BrokerService/ListQueues"
 )
 
 // BrokerServiceClient is the client API for BrokerService service.
@@ -206,6 +213,58 @@ type BrokerServiceClient interface {
 	// after answering the requests in flight), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope
 	// is not `producer` or `all`). A broker without this RPC answers UNIMPLEMENTED: use Enqueue.
 	Produce(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ProduceRequest, ProduceResponse], error)
+	// RetryTask puts an ERROR or CANCEL task back to ready, as RETRY, with the same id and a fresh
+	// retry budget (`max_retries` further attempts after its next one). Its watchers see the
+	// transition; the failed attempts stay readable in `history`. The reply is sent once durable.
+	//
+	// Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, FAILED_PRECONDITION (the task is not
+	// ERROR or CANCEL: it succeeded, or is still waiting or running), UNAVAILABLE, UNAUTHENTICATED,
+	// PERMISSION_DENIED (the token's scope is not `producer` or `all`).
+	RetryTask(ctx context.Context, in *RetryTaskRequest, opts ...grpc.CallOption) (*RetryTaskResponse, error)
+	// PurgeQueue removes the tasks of one queue that are in the given statuses (NEW, RETRY,
+	// SUCCESS, ERROR, CANCEL; running tasks are never purged: cancel them), with their idempotency
+	// keys, in batches of small commits. A purged task that had not ended is seen by its watchers
+	// to end in CANCEL (reason `purged`) before it goes. The reply, sent once durable, counts the
+	// tasks removed.
+	//
+	// Errors: INVALID_ARGUMENT (a bad `queue`, no status, or PROCESS among them), UNAVAILABLE,
+	// UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `all`).
+	PurgeQueue(ctx context.Context, in *PurgeQueueRequest, opts ...grpc.CallOption) (*PurgeQueueResponse, error)
+	// PauseQueue stops a queue from handing out tasks, durably (a paused queue stays paused across
+	// restarts). It still accepts tasks; tasks already running finish. Pausing a queue that holds
+	// no task yet is allowed (so that a queue can be paused before its first task arrives), and
+	// pausing a paused queue changes nothing.
+	//
+	// Errors: INVALID_ARGUMENT (a bad `queue`), UNAVAILABLE, UNAUTHENTICATED,
+	// PERMISSION_DENIED (the token's scope is not `all`).
+	PauseQueue(ctx context.Context, in *PauseQueueRequest, opts ...grpc.CallOption) (*PauseQueueResponse, error)
+	// ResumeQueue lets a paused queue hand out tasks again, durably; waiting workers get its ready
+	// tasks at once. Resuming a queue that is not paused changes nothing.
+	//
+	// Errors: as PauseQueue.
+	ResumeQueue(ctx context.Context, in *ResumeQueueRequest, opts ...grpc.CallOption) (*ResumeQueueResponse, error)
+	// SetQueueLimits replaces a queue's limits, durably: how many of its tasks may run at once and
+	// how many may start per period, over the whole queue and for each `limit_key` of the queue.
+	// The broker enforces them when it hands tasks out, across every worker: a task over a limit
+	// waits, in order, while tasks of other keys pass it, and waiting for a limit takes no lease and
+	// no attempt. All zero removes the limits.
+	//
+	// Errors: INVALID_ARGUMENT (a bad `queue`, a negative number or a rate with a count but no
+	// period, each named as `limits.…`), UNAVAILABLE, UNAUTHENTICATED,
+	// PERMISSION_DENIED (the token's scope is not `all`).
+	SetQueueLimits(ctx context.Context, in *SetQueueLimitsRequest, opts ...grpc.CallOption) (*SetQueueLimitsResponse, error)
+	// GetQueueLimits reads a queue's limits back (all zero when it has none).
+	//
+	// Errors: INVALID_ARGUMENT (a bad `queue`), UNAVAILABLE, UNAUTHENTICATED,
+	// PERMISSION_DENIED (the token's scope is not `producer` or `all`).
+	GetQueueLimits(ctx context.Context, in *GetQueueLimitsRequest, opts ...grpc.CallOption) (*GetQueueLimitsResponse, error)
+	// ListQueues returns every queue the broker knows (one that holds a task, or has settings), in
+	// name order, with its counts by status (kept with every commit, never counted on demand),
+	// paused or not, its limits, the age of its oldest ready task and its completions per minute.
+	//
+	// Errors: UNAVAILABLE, UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer`
+	// or `all`).
+	ListQueues(ctx context.Context, in *ListQueuesRequest, opts ...grpc.CallOption) (*ListQueuesResponse, error)
 }
 
 type brokerServiceClient struct {
@@ -341,6 +400,76 @@ func (c *brokerServiceClient) Produce(ctx context.Context, opts ...grpc.CallOpti
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type BrokerService_ProduceClient = grpc.BidiStreamingClient[ProduceRequest, ProduceResponse]
 
+func (c *brokerServiceClient) RetryTask(ctx context.Context, in *RetryTaskRequest, opts ...grpc.CallOption) (*RetryTaskResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RetryTaskResponse)
+	err := c.cc.Invoke(ctx, BrokerService_RetryTask_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *brokerServiceClient) PurgeQueue(ctx context.Context, in *PurgeQueueRequest, opts ...grpc.CallOption) (*PurgeQueueResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PurgeQueueResponse)
+	err := c.cc.Invoke(ctx, BrokerService_PurgeQueue_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *brokerServiceClient) PauseQueue(ctx context.Context, in *PauseQueueRequest, opts ...grpc.CallOption) (*PauseQueueResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PauseQueueResponse)
+	err := c.cc.Invoke(ctx, BrokerService_PauseQueue_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *brokerServiceClient) ResumeQueue(ctx context.Context, in *ResumeQueueRequest, opts ...grpc.CallOption) (*ResumeQueueResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResumeQueueResponse)
+	err := c.cc.Invoke(ctx, BrokerService_ResumeQueue_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *brokerServiceClient) SetQueueLimits(ctx context.Context, in *SetQueueLimitsRequest, opts ...grpc.CallOption) (*SetQueueLimitsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetQueueLimitsResponse)
+	err := c.cc.Invoke(ctx, BrokerService_SetQueueLimits_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *brokerServiceClient) GetQueueLimits(ctx context.Context, in *GetQueueLimitsRequest, opts ...grpc.CallOption) (*GetQueueLimitsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetQueueLimitsResponse)
+	err := c.cc.Invoke(ctx, BrokerService_GetQueueLimits_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *brokerServiceClient) ListQueues(ctx context.Context, in *ListQueuesRequest, opts ...grpc.CallOption) (*ListQueuesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListQueuesResponse)
+	err := c.cc.Invoke(ctx, BrokerService_ListQueues_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // BrokerServiceServer is the server API for BrokerService service.
 // All implementations must embed UnimplementedBrokerServiceServer
 // for forward compatibility.
@@ -474,6 +603,58 @@ type BrokerServiceServer interface {
 	// after answering the requests in flight), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope
 	// is not `producer` or `all`). A broker without this RPC answers UNIMPLEMENTED: use Enqueue.
 	Produce(grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]) error
+	// RetryTask puts an ERROR or CANCEL task back to ready, as RETRY, with the same id and a fresh
+	// retry budget (`max_retries` further attempts after its next one). Its watchers see the
+	// transition; the failed attempts stay readable in `history`. The reply is sent once durable.
+	//
+	// Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, FAILED_PRECONDITION (the task is not
+	// ERROR or CANCEL: it succeeded, or is still waiting or running), UNAVAILABLE, UNAUTHENTICATED,
+	// PERMISSION_DENIED (the token's scope is not `producer` or `all`).
+	RetryTask(context.Context, *RetryTaskRequest) (*RetryTaskResponse, error)
+	// PurgeQueue removes the tasks of one queue that are in the given statuses (NEW, RETRY,
+	// SUCCESS, ERROR, CANCEL; running tasks are never purged: cancel them), with their idempotency
+	// keys, in batches of small commits. A purged task that had not ended is seen by its watchers
+	// to end in CANCEL (reason `purged`) before it goes. The reply, sent once durable, counts the
+	// tasks removed.
+	//
+	// Errors: INVALID_ARGUMENT (a bad `queue`, no status, or PROCESS among them), UNAVAILABLE,
+	// UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `all`).
+	PurgeQueue(context.Context, *PurgeQueueRequest) (*PurgeQueueResponse, error)
+	// PauseQueue stops a queue from handing out tasks, durably (a paused queue stays paused across
+	// restarts). It still accepts tasks; tasks already running finish. Pausing a queue that holds
+	// no task yet is allowed (so that a queue can be paused before its first task arrives), and
+	// pausing a paused queue changes nothing.
+	//
+	// Errors: INVALID_ARGUMENT (a bad `queue`), UNAVAILABLE, UNAUTHENTICATED,
+	// PERMISSION_DENIED (the token's scope is not `all`).
+	PauseQueue(context.Context, *PauseQueueRequest) (*PauseQueueResponse, error)
+	// ResumeQueue lets a paused queue hand out tasks again, durably; waiting workers get its ready
+	// tasks at once. Resuming a queue that is not paused changes nothing.
+	//
+	// Errors: as PauseQueue.
+	ResumeQueue(context.Context, *ResumeQueueRequest) (*ResumeQueueResponse, error)
+	// SetQueueLimits replaces a queue's limits, durably: how many of its tasks may run at once and
+	// how many may start per period, over the whole queue and for each `limit_key` of the queue.
+	// The broker enforces them when it hands tasks out, across every worker: a task over a limit
+	// waits, in order, while tasks of other keys pass it, and waiting for a limit takes no lease and
+	// no attempt. All zero removes the limits.
+	//
+	// Errors: INVALID_ARGUMENT (a bad `queue`, a negative number or a rate with a count but no
+	// period, each named as `limits.…`), UNAVAILABLE, UNAUTHENTICATED,
+	// PERMISSION_DENIED (the token's scope is not `all`).
+	SetQueueLimits(context.Context, *SetQueueLimitsRequest) (*SetQueueLimitsResponse, error)
+	// GetQueueLimits reads a queue's limits back (all zero when it has none).
+	//
+	// Errors: INVALID_ARGUMENT (a bad `queue`), UNAVAILABLE, UNAUTHENTICATED,
+	// PERMISSION_DENIED (the token's scope is not `producer` or `all`).
+	GetQueueLimits(context.Context, *GetQueueLimitsRequest) (*GetQueueLimitsResponse, error)
+	// ListQueues returns every queue the broker knows (one that holds a task, or has settings), in
+	// name order, with its counts by status (kept with every commit, never counted on demand),
+	// paused or not, its limits, the age of its oldest ready task and its completions per minute.
+	//
+	// Errors: UNAVAILABLE, UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer`
+	// or `all`).
+	ListQueues(context.Context, *ListQueuesRequest) (*ListQueuesResponse, error)
 	mustEmbedUnimplementedBrokerServiceServer()
 }
 
@@ -516,6 +697,27 @@ func (UnimplementedBrokerServiceServer) Work(grpc.BidiStreamingServer[WorkReques
 }
 func (UnimplementedBrokerServiceServer) Produce(grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]) error {
 	return status.Error(codes.Unimplemented, "method Produce not implemented")
+}
+func (UnimplementedBrokerServiceServer) RetryTask(context.Context, *RetryTaskRequest) (*RetryTaskResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RetryTask not implemented")
+}
+func (UnimplementedBrokerServiceServer) PurgeQueue(context.Context, *PurgeQueueRequest) (*PurgeQueueResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PurgeQueue not implemented")
+}
+func (UnimplementedBrokerServiceServer) PauseQueue(context.Context, *PauseQueueRequest) (*PauseQueueResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PauseQueue not implemented")
+}
+func (UnimplementedBrokerServiceServer) ResumeQueue(context.Context, *ResumeQueueRequest) (*ResumeQueueResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResumeQueue not implemented")
+}
+func (UnimplementedBrokerServiceServer) SetQueueLimits(context.Context, *SetQueueLimitsRequest) (*SetQueueLimitsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetQueueLimits not implemented")
+}
+func (UnimplementedBrokerServiceServer) GetQueueLimits(context.Context, *GetQueueLimitsRequest) (*GetQueueLimitsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetQueueLimits not implemented")
+}
+func (UnimplementedBrokerServiceServer) ListQueues(context.Context, *ListQueuesRequest) (*ListQueuesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListQueues not implemented")
 }
 func (UnimplementedBrokerServiceServer) mustEmbedUnimplementedBrokerServiceServer() {}
 func (UnimplementedBrokerServiceServer) testEmbeddedByValue()                       {}
@@ -707,6 +909,132 @@ func _BrokerService_Produce_Handler(srv interface{}, stream grpc.ServerStream) e
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type BrokerService_ProduceServer = grpc.BidiStreamingServer[ProduceRequest, ProduceResponse]
 
+func _BrokerService_RetryTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetryTaskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BrokerServiceServer).RetryTask(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BrokerService_RetryTask_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BrokerServiceServer).RetryTask(ctx, req.(*RetryTaskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BrokerService_PurgeQueue_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PurgeQueueRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BrokerServiceServer).PurgeQueue(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BrokerService_PurgeQueue_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BrokerServiceServer).PurgeQueue(ctx, req.(*PurgeQueueRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BrokerService_PauseQueue_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PauseQueueRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BrokerServiceServer).PauseQueue(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BrokerService_PauseQueue_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BrokerServiceServer).PauseQueue(ctx, req.(*PauseQueueRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BrokerService_ResumeQueue_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResumeQueueRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BrokerServiceServer).ResumeQueue(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BrokerService_ResumeQueue_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BrokerServiceServer).ResumeQueue(ctx, req.(*ResumeQueueRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BrokerService_SetQueueLimits_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetQueueLimitsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BrokerServiceServer).SetQueueLimits(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BrokerService_SetQueueLimits_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BrokerServiceServer).SetQueueLimits(ctx, req.(*SetQueueLimitsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BrokerService_GetQueueLimits_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetQueueLimitsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BrokerServiceServer).GetQueueLimits(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BrokerService_GetQueueLimits_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BrokerServiceServer).GetQueueLimits(ctx, req.(*GetQueueLimitsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _BrokerService_ListQueues_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListQueuesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BrokerServiceServer).ListQueues(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BrokerService_ListQueues_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BrokerServiceServer).ListQueues(ctx, req.(*ListQueuesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // BrokerService_ServiceDesc is the grpc.ServiceDesc for BrokerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -745,6 +1073,34 @@ var BrokerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReportProgress",
 			Handler:    _BrokerService_ReportProgress_Handler,
+		},
+		{
+			MethodName: "RetryTask",
+			Handler:    _BrokerService_RetryTask_Handler,
+		},
+		{
+			MethodName: "PurgeQueue",
+			Handler:    _BrokerService_PurgeQueue_Handler,
+		},
+		{
+			MethodName: "PauseQueue",
+			Handler:    _BrokerService_PauseQueue_Handler,
+		},
+		{
+			MethodName: "ResumeQueue",
+			Handler:    _BrokerService_ResumeQueue_Handler,
+		},
+		{
+			MethodName: "SetQueueLimits",
+			Handler:    _BrokerService_SetQueueLimits_Handler,
+		},
+		{
+			MethodName: "GetQueueLimits",
+			Handler:    _BrokerService_GetQueueLimits_Handler,
+		},
+		{
+			MethodName: "ListQueues",
+			Handler:    _BrokerService_ListQueues_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -181,8 +181,8 @@ export interface TaskSpec {
   /**
    * A second Enqueue of the same task with the same key in the same queue returns the first task
    * instead of a new one (whatever that task's status); the same key with another task (other
-   * name, args, kwargs, priority, max_retries, retry_backoff, max_time_ms, tags or metadata; eta
-   * and delay_ms are not compared) is ALREADY_EXISTS. Up to 255 UTF-8 bytes, a name like `name`
+   * name, args, kwargs, priority, max_retries, retry_backoff, max_time_ms, tags, metadata or
+   * limit_key; eta, delay_ms and retention_ms are not compared) is ALREADY_EXISTS. Up to 255 UTF-8 bytes, a name like `name`
    * (NFC-normalized); empty means none.
    */
   idempotencyKey: string;
@@ -190,6 +190,20 @@ export interface TaskSpec {
   tags: string[];
   /** Free-form key/value pairs, up to 64 entries; keys 1–255 bytes, values up to 4096 bytes. */
   metadata: { [key: string]: string };
+  /**
+   * How long to keep the task once it has ended, in milliseconds, if shorter than the broker's
+   * retention for its final status (`--retain-succeeded`, `--retain-failed`); 0 removes it as soon
+   * as it ends (its watchers still see the end). Absent: the broker's retention. At least 0.
+   */
+  retentionMs?:
+    | number
+    | undefined;
+  /**
+   * The group of the queue the task counts against for the per-key limits of SetQueueLimits (a
+   * customer, a tenant, an API being called). Up to 255 UTF-8 bytes, a name like `name`; empty
+   * means the task counts against the queue-wide limits only.
+   */
+  limitKey: string;
 }
 
 export interface TaskSpec_MetadataEntry {
@@ -269,11 +283,54 @@ export interface Task {
   idempotencyKey: string;
   /** The latest progress its worker reported for the current attempt: UTF-8 JSON. Empty if none. */
   progress: Buffer;
+  /**
+   * How long the task is kept once ended, as enqueued (`TaskSpec.retention_ms`); absent: the
+   * broker's retention.
+   */
+  retentionMs?:
+    | number
+    | undefined;
+  /** The per-key limit group, as enqueued; empty if none. */
+  limitKey: string;
+  /**
+   * The attempts that did not succeed, oldest first (at most the last 100): what each ended as and
+   * why. A RetryTask keeps them.
+   */
+  history: PastAttempt[];
+  /**
+   * Attempts made before the last RetryTask (0 if never retried by hand): the retry budget counts
+   * the attempts after it.
+   */
+  attemptsBeforeRetry: number;
 }
 
 export interface Task_MetadataEntry {
   key: string;
   value: string;
+}
+
+/** PastAttempt is one attempt of a task that did not succeed. */
+export interface PastAttempt {
+  /** Which attempt (1 for the first). */
+  attempt: number;
+  /** What the attempt ended the task as: RETRY (it runs again), ERROR or CANCEL. */
+  status: TaskStatus;
+  /** Why it failed (absent for a cancel without error). */
+  error?:
+    | TaskError
+    | undefined;
+  /** Why it was cancelled, for a CANCEL. */
+  cancelReason: string;
+  /** When the attempt started. */
+  startedAt?:
+    | Date
+    | undefined;
+  /** When it ended. */
+  endedAt?:
+    | Date
+    | undefined;
+  /** The worker that ran it. */
+  workerId: string;
 }
 
 /** EnqueueRequest is a batch of tasks to store atomically. */
@@ -324,6 +381,11 @@ export interface ListTasksRequest {
   pageSize: number;
   /** `next_page_token` of the previous page, with the same filter; empty for the first page. */
   pageToken: string;
+  /**
+   * Only tasks that ended at or after this time (with a final `status` filter: SUCCESS, ERROR or
+   * CANCEL); they come in the order they ended. Unset: no bound.
+   */
+  finishedAfter?: Date | undefined;
 }
 
 /** ListTasksResponse is one page of tasks. */
@@ -699,6 +761,153 @@ export interface ProduceResponse {
     | undefined;
 }
 
+/** RetryTaskRequest names the task to run again. */
+export interface RetryTaskRequest {
+  /** The task's id. */
+  taskId: string;
+}
+
+/** RetryTaskResponse answers a RetryTaskRequest. */
+export interface RetryTaskResponse {
+  /** The task, RETRY and ready again. */
+  task?: Task | undefined;
+}
+
+/** PurgeQueueRequest names the queue and the statuses to remove. */
+export interface PurgeQueueRequest {
+  /** The queue. */
+  queue: string;
+  /** The statuses to remove, at least one: NEW, RETRY, SUCCESS, ERROR, CANCEL (not PROCESS). */
+  statuses: TaskStatus[];
+}
+
+/** PurgeQueueResponse answers a PurgeQueueRequest. */
+export interface PurgeQueueResponse {
+  /** How many tasks were removed. */
+  purged: number;
+}
+
+/** PauseQueueRequest names the queue to pause. */
+export interface PauseQueueRequest {
+  /** The queue. */
+  queue: string;
+}
+
+/** PauseQueueResponse answers a PauseQueueRequest. */
+export interface PauseQueueResponse {
+  /** The queue as it is now. */
+  queue?: QueueInfo | undefined;
+}
+
+/** ResumeQueueRequest names the queue to resume. */
+export interface ResumeQueueRequest {
+  /** The queue. */
+  queue: string;
+}
+
+/** ResumeQueueResponse answers a ResumeQueueRequest. */
+export interface ResumeQueueResponse {
+  /** The queue as it is now. */
+  queue?: QueueInfo | undefined;
+}
+
+/** RateLimit is at most `count` task starts per `period_ms`, over a sliding window. */
+export interface RateLimit {
+  /** Most starts per period; 0 means no limit. */
+  count: number;
+  /** The period in milliseconds, 1–86400000 when `count` is set. */
+  periodMs: number;
+}
+
+/** QueueLimits are the limits of one queue; 0 (or an absent rate) means no limit. */
+export interface QueueLimits {
+  /** Most tasks of the queue running at once. */
+  maxRunning: number;
+  /** Most task starts of the queue per period. */
+  rate?:
+    | RateLimit
+    | undefined;
+  /** Most tasks of each `limit_key` running at once. */
+  maxRunningPerKey: number;
+  /** Most task starts of each `limit_key` per period. */
+  ratePerKey?: RateLimit | undefined;
+}
+
+/** SetQueueLimitsRequest replaces a queue's limits. */
+export interface SetQueueLimitsRequest {
+  /** The queue. */
+  queue: string;
+  /** The new limits; absent or all zero removes them. */
+  limits?: QueueLimits | undefined;
+}
+
+/** SetQueueLimitsResponse answers a SetQueueLimitsRequest. */
+export interface SetQueueLimitsResponse {
+  /** The limits now in force. */
+  limits?: QueueLimits | undefined;
+}
+
+/** GetQueueLimitsRequest names the queue. */
+export interface GetQueueLimitsRequest {
+  /** The queue. */
+  queue: string;
+}
+
+/** GetQueueLimitsResponse answers a GetQueueLimitsRequest. */
+export interface GetQueueLimitsResponse {
+  /** The queue's limits (all zero when it has none). */
+  limits?: QueueLimits | undefined;
+}
+
+/** ListQueuesRequest asks for every queue. */
+export interface ListQueuesRequest {
+}
+
+/** QueueCounts are a queue's tasks by status. */
+export interface QueueCounts {
+  /** NEW tasks (ready or waiting for their eta). */
+  new: number;
+  /** PROCESS tasks. */
+  process: number;
+  /** RETRY tasks. */
+  retry: number;
+  /** SUCCESS tasks still kept. */
+  success: number;
+  /** ERROR tasks still kept. */
+  error: number;
+  /** CANCEL tasks still kept. */
+  cancel: number;
+}
+
+/** QueueInfo is one queue's state. */
+export interface QueueInfo {
+  /** The queue's name. */
+  name: string;
+  /** Its tasks by status. */
+  counts?:
+    | QueueCounts
+    | undefined;
+  /** True while the queue is paused. */
+  paused: boolean;
+  /** Its limits. */
+  limits?:
+    | QueueLimits
+    | undefined;
+  /**
+   * How long its oldest ready task has waited to start, in milliseconds (since it became ready);
+   * 0 when none is ready.
+   */
+  oldestReadyAgeMs: number;
+  /** Tasks of the queue that ended (SUCCESS, ERROR or CANCEL) over the last minute. */
+  completedLastMinute: number;
+}
+
+/** ListQueuesResponse answers a ListQueuesRequest. */
+export interface ListQueuesResponse {
+  /** Every queue, in name order. */
+  queues: QueueInfo[];
+}
+
 function createBaseRetryBackoff(): RetryBackoff {
   return { initialMs: 0, multiplier: 0, maxMs: 0 };
 }
@@ -823,6 +1032,8 @@ function createBaseTaskSpec(): TaskSpec {
     idempotencyKey: "",
     tags: [],
     metadata: {},
+    retentionMs: undefined,
+    limitKey: "",
   };
 }
 
@@ -867,6 +1078,12 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     globalThis.Object.entries(message.metadata).forEach(([key, value]: [string, string]) => {
       TaskSpec_MetadataEntry.encode({ key: key as any, value }, writer.uint32(106).fork()).join();
     });
+    if (message.retentionMs !== undefined) {
+      writer.uint32(112).int32(message.retentionMs);
+    }
+    if (message.limitKey !== "") {
+      writer.uint32(122).string(message.limitKey);
+    }
     return writer;
   },
 
@@ -990,6 +1207,22 @@ export const TaskSpec: MessageFns<TaskSpec> = {
             }
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.retentionMs = reader.int32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.limitKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1052,6 +1285,16 @@ export const TaskSpec: MessageFns<TaskSpec> = {
           {},
         )
         : {},
+      retentionMs: isSet(object.retentionMs)
+        ? globalThis.Number(object.retentionMs)
+        : isSet(object.retention_ms)
+        ? globalThis.Number(object.retention_ms)
+        : undefined,
+      limitKey: isSet(object.limitKey)
+        ? globalThis.String(object.limitKey)
+        : isSet(object.limit_key)
+        ? globalThis.String(object.limit_key)
+        : "",
     };
   },
 
@@ -1102,6 +1345,12 @@ export const TaskSpec: MessageFns<TaskSpec> = {
         });
       }
     }
+    if (message.retentionMs !== undefined) {
+      obj.retentionMs = Math.round(message.retentionMs);
+    }
+    if (message.limitKey !== "") {
+      obj.limitKey = message.limitKey;
+    }
     return obj;
   },
 
@@ -1133,6 +1382,8 @@ export const TaskSpec: MessageFns<TaskSpec> = {
       },
       {},
     );
+    message.retentionMs = object.retentionMs ?? undefined;
+    message.limitKey = object.limitKey ?? "";
     return message;
   },
 };
@@ -1349,6 +1600,10 @@ function createBaseTask(): Task {
     maxTimeMs: 0,
     idempotencyKey: "",
     progress: Buffer.alloc(0),
+    retentionMs: undefined,
+    limitKey: "",
+    history: [],
+    attemptsBeforeRetry: 0,
   };
 }
 
@@ -1425,6 +1680,18 @@ export const Task: MessageFns<Task> = {
     }
     if (message.progress.length !== 0) {
       writer.uint32(194).bytes(message.progress);
+    }
+    if (message.retentionMs !== undefined) {
+      writer.uint32(200).int32(message.retentionMs);
+    }
+    if (message.limitKey !== "") {
+      writer.uint32(210).string(message.limitKey);
+    }
+    for (const v of message.history) {
+      PastAttempt.encode(v!, writer.uint32(218).fork()).join();
+    }
+    if (message.attemptsBeforeRetry !== 0) {
+      writer.uint32(224).int32(message.attemptsBeforeRetry);
     }
     return writer;
   },
@@ -1637,6 +1904,38 @@ export const Task: MessageFns<Task> = {
             message.progress = Buffer.from(reader.bytes());
             continue;
           }
+          case 25: {
+            if (tag !== 200) {
+              break;
+            }
+
+            message.retentionMs = reader.int32();
+            continue;
+          }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.limitKey = reader.string();
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.history.push(PastAttempt.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 28: {
+            if (tag !== 224) {
+              break;
+            }
+
+            message.attemptsBeforeRetry = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1730,6 +2029,24 @@ export const Task: MessageFns<Task> = {
         ? globalThis.String(object.idempotency_key)
         : "",
       progress: isSet(object.progress) ? Buffer.from(bytesFromBase64(object.progress)) : Buffer.alloc(0),
+      retentionMs: isSet(object.retentionMs)
+        ? globalThis.Number(object.retentionMs)
+        : isSet(object.retention_ms)
+        ? globalThis.Number(object.retention_ms)
+        : undefined,
+      limitKey: isSet(object.limitKey)
+        ? globalThis.String(object.limitKey)
+        : isSet(object.limit_key)
+        ? globalThis.String(object.limit_key)
+        : "",
+      history: globalThis.Array.isArray(object?.history)
+        ? object.history.map((e: any) => PastAttempt.fromJSON(e))
+        : [],
+      attemptsBeforeRetry: isSet(object.attemptsBeforeRetry)
+        ? globalThis.Number(object.attemptsBeforeRetry)
+        : isSet(object.attempts_before_retry)
+        ? globalThis.Number(object.attempts_before_retry)
+        : 0,
     };
   },
 
@@ -1813,6 +2130,18 @@ export const Task: MessageFns<Task> = {
     if (message.progress.length !== 0) {
       obj.progress = base64FromBytes(message.progress);
     }
+    if (message.retentionMs !== undefined) {
+      obj.retentionMs = Math.round(message.retentionMs);
+    }
+    if (message.limitKey !== "") {
+      obj.limitKey = message.limitKey;
+    }
+    if (message.history?.length) {
+      obj.history = message.history.map((e) => PastAttempt.toJSON(e));
+    }
+    if (message.attemptsBeforeRetry !== 0) {
+      obj.attemptsBeforeRetry = Math.round(message.attemptsBeforeRetry);
+    }
     return obj;
   },
 
@@ -1855,6 +2184,10 @@ export const Task: MessageFns<Task> = {
     message.maxTimeMs = object.maxTimeMs ?? 0;
     message.idempotencyKey = object.idempotencyKey ?? "";
     message.progress = object.progress ?? Buffer.alloc(0);
+    message.retentionMs = object.retentionMs ?? undefined;
+    message.limitKey = object.limitKey ?? "";
+    message.history = object.history?.map((e) => PastAttempt.fromPartial(e)) || [];
+    message.attemptsBeforeRetry = object.attemptsBeforeRetry ?? 0;
     return message;
   },
 };
@@ -1940,6 +2273,197 @@ export const Task_MetadataEntry: MessageFns<Task_MetadataEntry> = {
     const message = createBaseTask_MetadataEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePastAttempt(): PastAttempt {
+  return {
+    attempt: 0,
+    status: 0,
+    error: undefined,
+    cancelReason: "",
+    startedAt: undefined,
+    endedAt: undefined,
+    workerId: "",
+  };
+}
+
+export const PastAttempt: MessageFns<PastAttempt> = {
+  encode(message: PastAttempt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.attempt !== 0) {
+      writer.uint32(8).int32(message.attempt);
+    }
+    if (message.status !== 0) {
+      writer.uint32(16).int32(message.status);
+    }
+    if (message.error !== undefined) {
+      TaskError.encode(message.error, writer.uint32(26).fork()).join();
+    }
+    if (message.cancelReason !== "") {
+      writer.uint32(34).string(message.cancelReason);
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.endedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.endedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.workerId !== "") {
+      writer.uint32(58).string(message.workerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PastAttempt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePastAttempt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.attempt = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.error = TaskError.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.cancelReason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.endedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PastAttempt {
+    return {
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      status: isSet(object.status) ? taskStatusFromJSON(object.status) : 0,
+      error: isSet(object.error) ? TaskError.fromJSON(object.error) : undefined,
+      cancelReason: isSet(object.cancelReason)
+        ? globalThis.String(object.cancelReason)
+        : isSet(object.cancel_reason)
+        ? globalThis.String(object.cancel_reason)
+        : "",
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+      endedAt: isSet(object.endedAt)
+        ? fromJsonTimestamp(object.endedAt)
+        : isSet(object.ended_at)
+        ? fromJsonTimestamp(object.ended_at)
+        : undefined,
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
+    };
+  },
+
+  toJSON(message: PastAttempt): unknown {
+    const obj: any = {};
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.status !== 0) {
+      obj.status = taskStatusToJSON(message.status);
+    }
+    if (message.error !== undefined) {
+      obj.error = TaskError.toJSON(message.error);
+    }
+    if (message.cancelReason !== "") {
+      obj.cancelReason = message.cancelReason;
+    }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    if (message.endedAt !== undefined) {
+      obj.endedAt = message.endedAt.toISOString();
+    }
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PastAttempt>): PastAttempt {
+    return PastAttempt.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PastAttempt>): PastAttempt {
+    const message = createBasePastAttempt();
+    message.attempt = object.attempt ?? 0;
+    message.status = object.status ?? 0;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? TaskError.fromPartial(object.error)
+      : undefined;
+    message.cancelReason = object.cancelReason ?? "";
+    message.startedAt = object.startedAt ?? undefined;
+    message.endedAt = object.endedAt ?? undefined;
+    message.workerId = object.workerId ?? "";
     return message;
   },
 };
@@ -2375,7 +2899,7 @@ export const CancelTaskResponse: MessageFns<CancelTaskResponse> = {
 };
 
 function createBaseListTasksRequest(): ListTasksRequest {
-  return { queue: "", status: 0, pageSize: 0, pageToken: "" };
+  return { queue: "", status: 0, pageSize: 0, pageToken: "", finishedAfter: undefined };
 }
 
 export const ListTasksRequest: MessageFns<ListTasksRequest> = {
@@ -2391,6 +2915,9 @@ export const ListTasksRequest: MessageFns<ListTasksRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(34).string(message.pageToken);
+    }
+    if (message.finishedAfter !== undefined) {
+      Timestamp.encode(toTimestamp(message.finishedAfter), writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -2440,6 +2967,14 @@ export const ListTasksRequest: MessageFns<ListTasksRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.finishedAfter = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2466,6 +3001,11 @@ export const ListTasksRequest: MessageFns<ListTasksRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      finishedAfter: isSet(object.finishedAfter)
+        ? fromJsonTimestamp(object.finishedAfter)
+        : isSet(object.finished_after)
+        ? fromJsonTimestamp(object.finished_after)
+        : undefined,
     };
   },
 
@@ -2483,6 +3023,9 @@ export const ListTasksRequest: MessageFns<ListTasksRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.finishedAfter !== undefined) {
+      obj.finishedAfter = message.finishedAfter.toISOString();
+    }
     return obj;
   },
 
@@ -2495,6 +3038,7 @@ export const ListTasksRequest: MessageFns<ListTasksRequest> = {
     message.status = object.status ?? 0;
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.finishedAfter = object.finishedAfter ?? undefined;
     return message;
   },
 };
@@ -5749,6 +6293,1529 @@ export const ProduceResponse: MessageFns<ProduceResponse> = {
   },
 };
 
+function createBaseRetryTaskRequest(): RetryTaskRequest {
+  return { taskId: "" };
+}
+
+export const RetryTaskRequest: MessageFns<RetryTaskRequest> = {
+  encode(message: RetryTaskRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RetryTaskRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRetryTaskRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.taskId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RetryTaskRequest {
+    return {
+      taskId: isSet(object.taskId)
+        ? globalThis.String(object.taskId)
+        : isSet(object.task_id)
+        ? globalThis.String(object.task_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RetryTaskRequest): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RetryTaskRequest>): RetryTaskRequest {
+    return RetryTaskRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RetryTaskRequest>): RetryTaskRequest {
+    const message = createBaseRetryTaskRequest();
+    message.taskId = object.taskId ?? "";
+    return message;
+  },
+};
+
+function createBaseRetryTaskResponse(): RetryTaskResponse {
+  return { task: undefined };
+}
+
+export const RetryTaskResponse: MessageFns<RetryTaskResponse> = {
+  encode(message: RetryTaskResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.task !== undefined) {
+      Task.encode(message.task, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RetryTaskResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRetryTaskResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.task = Task.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RetryTaskResponse {
+    return { task: isSet(object.task) ? Task.fromJSON(object.task) : undefined };
+  },
+
+  toJSON(message: RetryTaskResponse): unknown {
+    const obj: any = {};
+    if (message.task !== undefined) {
+      obj.task = Task.toJSON(message.task);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RetryTaskResponse>): RetryTaskResponse {
+    return RetryTaskResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RetryTaskResponse>): RetryTaskResponse {
+    const message = createBaseRetryTaskResponse();
+    message.task = (object.task !== undefined && object.task !== null) ? Task.fromPartial(object.task) : undefined;
+    return message;
+  },
+};
+
+function createBasePurgeQueueRequest(): PurgeQueueRequest {
+  return { queue: "", statuses: [] };
+}
+
+export const PurgeQueueRequest: MessageFns<PurgeQueueRequest> = {
+  encode(message: PurgeQueueRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queue !== "") {
+      writer.uint32(10).string(message.queue);
+    }
+    if (message.statuses.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.statuses) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeQueueRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeQueueRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queue = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.statuses.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.statuses.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PurgeQueueRequest {
+    return {
+      queue: isSet(object.queue) ? globalThis.String(object.queue) : "",
+      statuses: globalThis.Array.isArray(object?.statuses)
+        ? object.statuses.map((e: any) => taskStatusFromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PurgeQueueRequest): unknown {
+    const obj: any = {};
+    if (message.queue !== "") {
+      obj.queue = message.queue;
+    }
+    if (message.statuses?.length) {
+      obj.statuses = message.statuses.map((e) => taskStatusToJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PurgeQueueRequest>): PurgeQueueRequest {
+    return PurgeQueueRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PurgeQueueRequest>): PurgeQueueRequest {
+    const message = createBasePurgeQueueRequest();
+    message.queue = object.queue ?? "";
+    message.statuses = object.statuses?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePurgeQueueResponse(): PurgeQueueResponse {
+  return { purged: 0 };
+}
+
+export const PurgeQueueResponse: MessageFns<PurgeQueueResponse> = {
+  encode(message: PurgeQueueResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.purged !== 0) {
+      writer.uint32(8).int32(message.purged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PurgeQueueResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePurgeQueueResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.purged = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PurgeQueueResponse {
+    return { purged: isSet(object.purged) ? globalThis.Number(object.purged) : 0 };
+  },
+
+  toJSON(message: PurgeQueueResponse): unknown {
+    const obj: any = {};
+    if (message.purged !== 0) {
+      obj.purged = Math.round(message.purged);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PurgeQueueResponse>): PurgeQueueResponse {
+    return PurgeQueueResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PurgeQueueResponse>): PurgeQueueResponse {
+    const message = createBasePurgeQueueResponse();
+    message.purged = object.purged ?? 0;
+    return message;
+  },
+};
+
+function createBasePauseQueueRequest(): PauseQueueRequest {
+  return { queue: "" };
+}
+
+export const PauseQueueRequest: MessageFns<PauseQueueRequest> = {
+  encode(message: PauseQueueRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queue !== "") {
+      writer.uint32(10).string(message.queue);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseQueueRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseQueueRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queue = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseQueueRequest {
+    return { queue: isSet(object.queue) ? globalThis.String(object.queue) : "" };
+  },
+
+  toJSON(message: PauseQueueRequest): unknown {
+    const obj: any = {};
+    if (message.queue !== "") {
+      obj.queue = message.queue;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PauseQueueRequest>): PauseQueueRequest {
+    return PauseQueueRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PauseQueueRequest>): PauseQueueRequest {
+    const message = createBasePauseQueueRequest();
+    message.queue = object.queue ?? "";
+    return message;
+  },
+};
+
+function createBasePauseQueueResponse(): PauseQueueResponse {
+  return { queue: undefined };
+}
+
+export const PauseQueueResponse: MessageFns<PauseQueueResponse> = {
+  encode(message: PauseQueueResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queue !== undefined) {
+      QueueInfo.encode(message.queue, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseQueueResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseQueueResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queue = QueueInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseQueueResponse {
+    return { queue: isSet(object.queue) ? QueueInfo.fromJSON(object.queue) : undefined };
+  },
+
+  toJSON(message: PauseQueueResponse): unknown {
+    const obj: any = {};
+    if (message.queue !== undefined) {
+      obj.queue = QueueInfo.toJSON(message.queue);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PauseQueueResponse>): PauseQueueResponse {
+    return PauseQueueResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PauseQueueResponse>): PauseQueueResponse {
+    const message = createBasePauseQueueResponse();
+    message.queue = (object.queue !== undefined && object.queue !== null)
+      ? QueueInfo.fromPartial(object.queue)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseResumeQueueRequest(): ResumeQueueRequest {
+  return { queue: "" };
+}
+
+export const ResumeQueueRequest: MessageFns<ResumeQueueRequest> = {
+  encode(message: ResumeQueueRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queue !== "") {
+      writer.uint32(10).string(message.queue);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeQueueRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeQueueRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queue = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeQueueRequest {
+    return { queue: isSet(object.queue) ? globalThis.String(object.queue) : "" };
+  },
+
+  toJSON(message: ResumeQueueRequest): unknown {
+    const obj: any = {};
+    if (message.queue !== "") {
+      obj.queue = message.queue;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeQueueRequest>): ResumeQueueRequest {
+    return ResumeQueueRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeQueueRequest>): ResumeQueueRequest {
+    const message = createBaseResumeQueueRequest();
+    message.queue = object.queue ?? "";
+    return message;
+  },
+};
+
+function createBaseResumeQueueResponse(): ResumeQueueResponse {
+  return { queue: undefined };
+}
+
+export const ResumeQueueResponse: MessageFns<ResumeQueueResponse> = {
+  encode(message: ResumeQueueResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queue !== undefined) {
+      QueueInfo.encode(message.queue, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeQueueResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeQueueResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queue = QueueInfo.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeQueueResponse {
+    return { queue: isSet(object.queue) ? QueueInfo.fromJSON(object.queue) : undefined };
+  },
+
+  toJSON(message: ResumeQueueResponse): unknown {
+    const obj: any = {};
+    if (message.queue !== undefined) {
+      obj.queue = QueueInfo.toJSON(message.queue);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeQueueResponse>): ResumeQueueResponse {
+    return ResumeQueueResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeQueueResponse>): ResumeQueueResponse {
+    const message = createBaseResumeQueueResponse();
+    message.queue = (object.queue !== undefined && object.queue !== null)
+      ? QueueInfo.fromPartial(object.queue)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRateLimit(): RateLimit {
+  return { count: 0, periodMs: 0 };
+}
+
+export const RateLimit: MessageFns<RateLimit> = {
+  encode(message: RateLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.count !== 0) {
+      writer.uint32(8).int32(message.count);
+    }
+    if (message.periodMs !== 0) {
+      writer.uint32(16).int32(message.periodMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RateLimit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRateLimit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.count = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.periodMs = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RateLimit {
+    return {
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      periodMs: isSet(object.periodMs)
+        ? globalThis.Number(object.periodMs)
+        : isSet(object.period_ms)
+        ? globalThis.Number(object.period_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: RateLimit): unknown {
+    const obj: any = {};
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.periodMs !== 0) {
+      obj.periodMs = Math.round(message.periodMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RateLimit>): RateLimit {
+    return RateLimit.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RateLimit>): RateLimit {
+    const message = createBaseRateLimit();
+    message.count = object.count ?? 0;
+    message.periodMs = object.periodMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseQueueLimits(): QueueLimits {
+  return { maxRunning: 0, rate: undefined, maxRunningPerKey: 0, ratePerKey: undefined };
+}
+
+export const QueueLimits: MessageFns<QueueLimits> = {
+  encode(message: QueueLimits, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.maxRunning !== 0) {
+      writer.uint32(8).int32(message.maxRunning);
+    }
+    if (message.rate !== undefined) {
+      RateLimit.encode(message.rate, writer.uint32(18).fork()).join();
+    }
+    if (message.maxRunningPerKey !== 0) {
+      writer.uint32(24).int32(message.maxRunningPerKey);
+    }
+    if (message.ratePerKey !== undefined) {
+      RateLimit.encode(message.ratePerKey, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueueLimits {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueueLimits();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.maxRunning = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rate = RateLimit.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxRunningPerKey = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ratePerKey = RateLimit.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueueLimits {
+    return {
+      maxRunning: isSet(object.maxRunning)
+        ? globalThis.Number(object.maxRunning)
+        : isSet(object.max_running)
+        ? globalThis.Number(object.max_running)
+        : 0,
+      rate: isSet(object.rate) ? RateLimit.fromJSON(object.rate) : undefined,
+      maxRunningPerKey: isSet(object.maxRunningPerKey)
+        ? globalThis.Number(object.maxRunningPerKey)
+        : isSet(object.max_running_per_key)
+        ? globalThis.Number(object.max_running_per_key)
+        : 0,
+      ratePerKey: isSet(object.ratePerKey)
+        ? RateLimit.fromJSON(object.ratePerKey)
+        : isSet(object.rate_per_key)
+        ? RateLimit.fromJSON(object.rate_per_key)
+        : undefined,
+    };
+  },
+
+  toJSON(message: QueueLimits): unknown {
+    const obj: any = {};
+    if (message.maxRunning !== 0) {
+      obj.maxRunning = Math.round(message.maxRunning);
+    }
+    if (message.rate !== undefined) {
+      obj.rate = RateLimit.toJSON(message.rate);
+    }
+    if (message.maxRunningPerKey !== 0) {
+      obj.maxRunningPerKey = Math.round(message.maxRunningPerKey);
+    }
+    if (message.ratePerKey !== undefined) {
+      obj.ratePerKey = RateLimit.toJSON(message.ratePerKey);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueueLimits>): QueueLimits {
+    return QueueLimits.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueueLimits>): QueueLimits {
+    const message = createBaseQueueLimits();
+    message.maxRunning = object.maxRunning ?? 0;
+    message.rate = (object.rate !== undefined && object.rate !== null) ? RateLimit.fromPartial(object.rate) : undefined;
+    message.maxRunningPerKey = object.maxRunningPerKey ?? 0;
+    message.ratePerKey = (object.ratePerKey !== undefined && object.ratePerKey !== null)
+      ? RateLimit.fromPartial(object.ratePerKey)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetQueueLimitsRequest(): SetQueueLimitsRequest {
+  return { queue: "", limits: undefined };
+}
+
+export const SetQueueLimitsRequest: MessageFns<SetQueueLimitsRequest> = {
+  encode(message: SetQueueLimitsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queue !== "") {
+      writer.uint32(10).string(message.queue);
+    }
+    if (message.limits !== undefined) {
+      QueueLimits.encode(message.limits, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetQueueLimitsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetQueueLimitsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queue = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.limits = QueueLimits.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetQueueLimitsRequest {
+    return {
+      queue: isSet(object.queue) ? globalThis.String(object.queue) : "",
+      limits: isSet(object.limits) ? QueueLimits.fromJSON(object.limits) : undefined,
+    };
+  },
+
+  toJSON(message: SetQueueLimitsRequest): unknown {
+    const obj: any = {};
+    if (message.queue !== "") {
+      obj.queue = message.queue;
+    }
+    if (message.limits !== undefined) {
+      obj.limits = QueueLimits.toJSON(message.limits);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetQueueLimitsRequest>): SetQueueLimitsRequest {
+    return SetQueueLimitsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetQueueLimitsRequest>): SetQueueLimitsRequest {
+    const message = createBaseSetQueueLimitsRequest();
+    message.queue = object.queue ?? "";
+    message.limits = (object.limits !== undefined && object.limits !== null)
+      ? QueueLimits.fromPartial(object.limits)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetQueueLimitsResponse(): SetQueueLimitsResponse {
+  return { limits: undefined };
+}
+
+export const SetQueueLimitsResponse: MessageFns<SetQueueLimitsResponse> = {
+  encode(message: SetQueueLimitsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limits !== undefined) {
+      QueueLimits.encode(message.limits, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetQueueLimitsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetQueueLimitsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.limits = QueueLimits.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetQueueLimitsResponse {
+    return { limits: isSet(object.limits) ? QueueLimits.fromJSON(object.limits) : undefined };
+  },
+
+  toJSON(message: SetQueueLimitsResponse): unknown {
+    const obj: any = {};
+    if (message.limits !== undefined) {
+      obj.limits = QueueLimits.toJSON(message.limits);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetQueueLimitsResponse>): SetQueueLimitsResponse {
+    return SetQueueLimitsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetQueueLimitsResponse>): SetQueueLimitsResponse {
+    const message = createBaseSetQueueLimitsResponse();
+    message.limits = (object.limits !== undefined && object.limits !== null)
+      ? QueueLimits.fromPartial(object.limits)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetQueueLimitsRequest(): GetQueueLimitsRequest {
+  return { queue: "" };
+}
+
+export const GetQueueLimitsRequest: MessageFns<GetQueueLimitsRequest> = {
+  encode(message: GetQueueLimitsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queue !== "") {
+      writer.uint32(10).string(message.queue);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetQueueLimitsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetQueueLimitsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queue = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetQueueLimitsRequest {
+    return { queue: isSet(object.queue) ? globalThis.String(object.queue) : "" };
+  },
+
+  toJSON(message: GetQueueLimitsRequest): unknown {
+    const obj: any = {};
+    if (message.queue !== "") {
+      obj.queue = message.queue;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetQueueLimitsRequest>): GetQueueLimitsRequest {
+    return GetQueueLimitsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetQueueLimitsRequest>): GetQueueLimitsRequest {
+    const message = createBaseGetQueueLimitsRequest();
+    message.queue = object.queue ?? "";
+    return message;
+  },
+};
+
+function createBaseGetQueueLimitsResponse(): GetQueueLimitsResponse {
+  return { limits: undefined };
+}
+
+export const GetQueueLimitsResponse: MessageFns<GetQueueLimitsResponse> = {
+  encode(message: GetQueueLimitsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limits !== undefined) {
+      QueueLimits.encode(message.limits, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetQueueLimitsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetQueueLimitsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.limits = QueueLimits.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetQueueLimitsResponse {
+    return { limits: isSet(object.limits) ? QueueLimits.fromJSON(object.limits) : undefined };
+  },
+
+  toJSON(message: GetQueueLimitsResponse): unknown {
+    const obj: any = {};
+    if (message.limits !== undefined) {
+      obj.limits = QueueLimits.toJSON(message.limits);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetQueueLimitsResponse>): GetQueueLimitsResponse {
+    return GetQueueLimitsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetQueueLimitsResponse>): GetQueueLimitsResponse {
+    const message = createBaseGetQueueLimitsResponse();
+    message.limits = (object.limits !== undefined && object.limits !== null)
+      ? QueueLimits.fromPartial(object.limits)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListQueuesRequest(): ListQueuesRequest {
+  return {};
+}
+
+export const ListQueuesRequest: MessageFns<ListQueuesRequest> = {
+  encode(_: ListQueuesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListQueuesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListQueuesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListQueuesRequest {
+    return {};
+  },
+
+  toJSON(_: ListQueuesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListQueuesRequest>): ListQueuesRequest {
+    return ListQueuesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListQueuesRequest>): ListQueuesRequest {
+    const message = createBaseListQueuesRequest();
+    return message;
+  },
+};
+
+function createBaseQueueCounts(): QueueCounts {
+  return { new: 0, process: 0, retry: 0, success: 0, error: 0, cancel: 0 };
+}
+
+export const QueueCounts: MessageFns<QueueCounts> = {
+  encode(message: QueueCounts, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.new !== 0) {
+      writer.uint32(8).int32(message.new);
+    }
+    if (message.process !== 0) {
+      writer.uint32(16).int32(message.process);
+    }
+    if (message.retry !== 0) {
+      writer.uint32(24).int32(message.retry);
+    }
+    if (message.success !== 0) {
+      writer.uint32(32).int32(message.success);
+    }
+    if (message.error !== 0) {
+      writer.uint32(40).int32(message.error);
+    }
+    if (message.cancel !== 0) {
+      writer.uint32(48).int32(message.cancel);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueueCounts {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueueCounts();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.new = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.process = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.retry = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.success = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.error = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.cancel = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueueCounts {
+    return {
+      new: isSet(object.new) ? globalThis.Number(object.new) : 0,
+      process: isSet(object.process) ? globalThis.Number(object.process) : 0,
+      retry: isSet(object.retry) ? globalThis.Number(object.retry) : 0,
+      success: isSet(object.success) ? globalThis.Number(object.success) : 0,
+      error: isSet(object.error) ? globalThis.Number(object.error) : 0,
+      cancel: isSet(object.cancel) ? globalThis.Number(object.cancel) : 0,
+    };
+  },
+
+  toJSON(message: QueueCounts): unknown {
+    const obj: any = {};
+    if (message.new !== 0) {
+      obj.new = Math.round(message.new);
+    }
+    if (message.process !== 0) {
+      obj.process = Math.round(message.process);
+    }
+    if (message.retry !== 0) {
+      obj.retry = Math.round(message.retry);
+    }
+    if (message.success !== 0) {
+      obj.success = Math.round(message.success);
+    }
+    if (message.error !== 0) {
+      obj.error = Math.round(message.error);
+    }
+    if (message.cancel !== 0) {
+      obj.cancel = Math.round(message.cancel);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueueCounts>): QueueCounts {
+    return QueueCounts.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueueCounts>): QueueCounts {
+    const message = createBaseQueueCounts();
+    message.new = object.new ?? 0;
+    message.process = object.process ?? 0;
+    message.retry = object.retry ?? 0;
+    message.success = object.success ?? 0;
+    message.error = object.error ?? 0;
+    message.cancel = object.cancel ?? 0;
+    return message;
+  },
+};
+
+function createBaseQueueInfo(): QueueInfo {
+  return { name: "", counts: undefined, paused: false, limits: undefined, oldestReadyAgeMs: 0, completedLastMinute: 0 };
+}
+
+export const QueueInfo: MessageFns<QueueInfo> = {
+  encode(message: QueueInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.counts !== undefined) {
+      QueueCounts.encode(message.counts, writer.uint32(18).fork()).join();
+    }
+    if (message.paused !== false) {
+      writer.uint32(24).bool(message.paused);
+    }
+    if (message.limits !== undefined) {
+      QueueLimits.encode(message.limits, writer.uint32(34).fork()).join();
+    }
+    if (message.oldestReadyAgeMs !== 0) {
+      writer.uint32(41).double(message.oldestReadyAgeMs);
+    }
+    if (message.completedLastMinute !== 0) {
+      writer.uint32(48).int32(message.completedLastMinute);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueueInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueueInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.counts = QueueCounts.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.paused = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.limits = QueueLimits.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.oldestReadyAgeMs = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.completedLastMinute = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueueInfo {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      counts: isSet(object.counts) ? QueueCounts.fromJSON(object.counts) : undefined,
+      paused: isSet(object.paused) ? globalThis.Boolean(object.paused) : false,
+      limits: isSet(object.limits) ? QueueLimits.fromJSON(object.limits) : undefined,
+      oldestReadyAgeMs: isSet(object.oldestReadyAgeMs)
+        ? globalThis.Number(object.oldestReadyAgeMs)
+        : isSet(object.oldest_ready_age_ms)
+        ? globalThis.Number(object.oldest_ready_age_ms)
+        : 0,
+      completedLastMinute: isSet(object.completedLastMinute)
+        ? globalThis.Number(object.completedLastMinute)
+        : isSet(object.completed_last_minute)
+        ? globalThis.Number(object.completed_last_minute)
+        : 0,
+    };
+  },
+
+  toJSON(message: QueueInfo): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.counts !== undefined) {
+      obj.counts = QueueCounts.toJSON(message.counts);
+    }
+    if (message.paused !== false) {
+      obj.paused = message.paused;
+    }
+    if (message.limits !== undefined) {
+      obj.limits = QueueLimits.toJSON(message.limits);
+    }
+    if (message.oldestReadyAgeMs !== 0) {
+      obj.oldestReadyAgeMs = floatToJson(message.oldestReadyAgeMs);
+    }
+    if (message.completedLastMinute !== 0) {
+      obj.completedLastMinute = Math.round(message.completedLastMinute);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueueInfo>): QueueInfo {
+    return QueueInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueueInfo>): QueueInfo {
+    const message = createBaseQueueInfo();
+    message.name = object.name ?? "";
+    message.counts = (object.counts !== undefined && object.counts !== null)
+      ? QueueCounts.fromPartial(object.counts)
+      : undefined;
+    message.paused = object.paused ?? false;
+    message.limits = (object.limits !== undefined && object.limits !== null)
+      ? QueueLimits.fromPartial(object.limits)
+      : undefined;
+    message.oldestReadyAgeMs = object.oldestReadyAgeMs ?? 0;
+    message.completedLastMinute = object.completedLastMinute ?? 0;
+    return message;
+  },
+};
+
+function createBaseListQueuesResponse(): ListQueuesResponse {
+  return { queues: [] };
+}
+
+export const ListQueuesResponse: MessageFns<ListQueuesResponse> = {
+  encode(message: ListQueuesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.queues) {
+      QueueInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListQueuesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListQueuesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queues.push(QueueInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListQueuesResponse {
+    return {
+      queues: globalThis.Array.isArray(object?.queues) ? object.queues.map((e: any) => QueueInfo.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListQueuesResponse): unknown {
+    const obj: any = {};
+    if (message.queues?.length) {
+      obj.queues = message.queues.map((e) => QueueInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListQueuesResponse>): ListQueuesResponse {
+    return ListQueuesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListQueuesResponse>): ListQueuesResponse {
+    const message = createBaseListQueuesResponse();
+    message.queues = object.queues?.map((e) => QueueInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** BrokerService is the whole broker: producers, workers and watchers all talk to it. */
 export type BrokerServiceDefinition = typeof BrokerServiceDefinition;
 export const BrokerServiceDefinition = {
@@ -5981,6 +8048,121 @@ export const BrokerServiceDefinition = {
       responseStream: true,
       options: {},
     },
+    /**
+     * RetryTask puts an ERROR or CANCEL task back to ready, as RETRY, with the same id and a fresh
+     * retry budget (`max_retries` further attempts after its next one). Its watchers see the
+     * transition; the failed attempts stay readable in `history`. The reply is sent once durable.
+     *
+     * Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, FAILED_PRECONDITION (the task is not
+     * ERROR or CANCEL: it succeeded, or is still waiting or running), UNAVAILABLE, UNAUTHENTICATED,
+     * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
+     */
+    retryTask: {
+      name: "RetryTask",
+      requestType: RetryTaskRequest as typeof RetryTaskRequest,
+      requestStream: false,
+      responseType: RetryTaskResponse as typeof RetryTaskResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * PurgeQueue removes the tasks of one queue that are in the given statuses (NEW, RETRY,
+     * SUCCESS, ERROR, CANCEL; running tasks are never purged: cancel them), with their idempotency
+     * keys, in batches of small commits. A purged task that had not ended is seen by its watchers
+     * to end in CANCEL (reason `purged`) before it goes. The reply, sent once durable, counts the
+     * tasks removed.
+     *
+     * Errors: INVALID_ARGUMENT (a bad `queue`, no status, or PROCESS among them), UNAVAILABLE,
+     * UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `all`).
+     */
+    purgeQueue: {
+      name: "PurgeQueue",
+      requestType: PurgeQueueRequest as typeof PurgeQueueRequest,
+      requestStream: false,
+      responseType: PurgeQueueResponse as typeof PurgeQueueResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * PauseQueue stops a queue from handing out tasks, durably (a paused queue stays paused across
+     * restarts). It still accepts tasks; tasks already running finish. Pausing a queue that holds
+     * no task yet is allowed (so that a queue can be paused before its first task arrives), and
+     * pausing a paused queue changes nothing.
+     *
+     * Errors: INVALID_ARGUMENT (a bad `queue`), UNAVAILABLE, UNAUTHENTICATED,
+     * PERMISSION_DENIED (the token's scope is not `all`).
+     */
+    pauseQueue: {
+      name: "PauseQueue",
+      requestType: PauseQueueRequest as typeof PauseQueueRequest,
+      requestStream: false,
+      responseType: PauseQueueResponse as typeof PauseQueueResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "IDEMPOTENT" },
+    },
+    /**
+     * ResumeQueue lets a paused queue hand out tasks again, durably; waiting workers get its ready
+     * tasks at once. Resuming a queue that is not paused changes nothing.
+     *
+     * Errors: as PauseQueue.
+     */
+    resumeQueue: {
+      name: "ResumeQueue",
+      requestType: ResumeQueueRequest as typeof ResumeQueueRequest,
+      requestStream: false,
+      responseType: ResumeQueueResponse as typeof ResumeQueueResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "IDEMPOTENT" },
+    },
+    /**
+     * SetQueueLimits replaces a queue's limits, durably: how many of its tasks may run at once and
+     * how many may start per period, over the whole queue and for each `limit_key` of the queue.
+     * The broker enforces them when it hands tasks out, across every worker: a task over a limit
+     * waits, in order, while tasks of other keys pass it, and waiting for a limit takes no lease and
+     * no attempt. All zero removes the limits.
+     *
+     * Errors: INVALID_ARGUMENT (a bad `queue`, a negative number or a rate with a count but no
+     * period, each named as `limits.…`), UNAVAILABLE, UNAUTHENTICATED,
+     * PERMISSION_DENIED (the token's scope is not `all`).
+     */
+    setQueueLimits: {
+      name: "SetQueueLimits",
+      requestType: SetQueueLimitsRequest as typeof SetQueueLimitsRequest,
+      requestStream: false,
+      responseType: SetQueueLimitsResponse as typeof SetQueueLimitsResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "IDEMPOTENT" },
+    },
+    /**
+     * GetQueueLimits reads a queue's limits back (all zero when it has none).
+     *
+     * Errors: INVALID_ARGUMENT (a bad `queue`), UNAVAILABLE, UNAUTHENTICATED,
+     * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
+     */
+    getQueueLimits: {
+      name: "GetQueueLimits",
+      requestType: GetQueueLimitsRequest as typeof GetQueueLimitsRequest,
+      requestStream: false,
+      responseType: GetQueueLimitsResponse as typeof GetQueueLimitsResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
+    /**
+     * ListQueues returns every queue the broker knows (one that holds a task, or has settings), in
+     * name order, with its counts by status (kept with every commit, never counted on demand),
+     * paused or not, its limits, the age of its oldest ready task and its completions per minute.
+     *
+     * Errors: UNAVAILABLE, UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer`
+     * or `all`).
+     */
+    listQueues: {
+      name: "ListQueues",
+      requestType: ListQueuesRequest as typeof ListQueuesRequest,
+      requestStream: false,
+      responseType: ListQueuesResponse as typeof ListQueuesResponse,
+      responseStream: false,
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
+    },
   },
 } as const;
 
@@ -6149,6 +8331,90 @@ export interface BrokerServiceImplementation<CallContextExt = {}> {
     request: AsyncIterable<ProduceRequest>,
     context: CallContext & CallContextExt,
   ): ServerStreamingMethodResult<DeepPartial<ProduceResponse>>;
+  /**
+   * RetryTask puts an ERROR or CANCEL task back to ready, as RETRY, with the same id and a fresh
+   * retry budget (`max_retries` further attempts after its next one). Its watchers see the
+   * transition; the failed attempts stay readable in `history`. The reply is sent once durable.
+   *
+   * Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, FAILED_PRECONDITION (the task is not
+   * ERROR or CANCEL: it succeeded, or is still waiting or running), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
+   */
+  retryTask(request: RetryTaskRequest, context: CallContext & CallContextExt): Promise<DeepPartial<RetryTaskResponse>>;
+  /**
+   * PurgeQueue removes the tasks of one queue that are in the given statuses (NEW, RETRY,
+   * SUCCESS, ERROR, CANCEL; running tasks are never purged: cancel them), with their idempotency
+   * keys, in batches of small commits. A purged task that had not ended is seen by its watchers
+   * to end in CANCEL (reason `purged`) before it goes. The reply, sent once durable, counts the
+   * tasks removed.
+   *
+   * Errors: INVALID_ARGUMENT (a bad `queue`, no status, or PROCESS among them), UNAVAILABLE,
+   * UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `all`).
+   */
+  purgeQueue(
+    request: PurgeQueueRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<PurgeQueueResponse>>;
+  /**
+   * PauseQueue stops a queue from handing out tasks, durably (a paused queue stays paused across
+   * restarts). It still accepts tasks; tasks already running finish. Pausing a queue that holds
+   * no task yet is allowed (so that a queue can be paused before its first task arrives), and
+   * pausing a paused queue changes nothing.
+   *
+   * Errors: INVALID_ARGUMENT (a bad `queue`), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `all`).
+   */
+  pauseQueue(
+    request: PauseQueueRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<PauseQueueResponse>>;
+  /**
+   * ResumeQueue lets a paused queue hand out tasks again, durably; waiting workers get its ready
+   * tasks at once. Resuming a queue that is not paused changes nothing.
+   *
+   * Errors: as PauseQueue.
+   */
+  resumeQueue(
+    request: ResumeQueueRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ResumeQueueResponse>>;
+  /**
+   * SetQueueLimits replaces a queue's limits, durably: how many of its tasks may run at once and
+   * how many may start per period, over the whole queue and for each `limit_key` of the queue.
+   * The broker enforces them when it hands tasks out, across every worker: a task over a limit
+   * waits, in order, while tasks of other keys pass it, and waiting for a limit takes no lease and
+   * no attempt. All zero removes the limits.
+   *
+   * Errors: INVALID_ARGUMENT (a bad `queue`, a negative number or a rate with a count but no
+   * period, each named as `limits.…`), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `all`).
+   */
+  setQueueLimits(
+    request: SetQueueLimitsRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<SetQueueLimitsResponse>>;
+  /**
+   * GetQueueLimits reads a queue's limits back (all zero when it has none).
+   *
+   * Errors: INVALID_ARGUMENT (a bad `queue`), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
+   */
+  getQueueLimits(
+    request: GetQueueLimitsRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<GetQueueLimitsResponse>>;
+  /**
+   * ListQueues returns every queue the broker knows (one that holds a task, or has settings), in
+   * name order, with its counts by status (kept with every commit, never counted on demand),
+   * paused or not, its limits, the age of its oldest ready task and its completions per minute.
+   *
+   * Errors: UNAVAILABLE, UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer`
+   * or `all`).
+   */
+  listQueues(
+    request: ListQueuesRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ListQueuesResponse>>;
 }
 
 export interface BrokerServiceClient<CallOptionsExt = {}> {
@@ -6316,6 +8582,90 @@ export interface BrokerServiceClient<CallOptionsExt = {}> {
     request: AsyncIterable<DeepPartial<ProduceRequest>>,
     options?: CallOptions & CallOptionsExt,
   ): AsyncIterable<ProduceResponse>;
+  /**
+   * RetryTask puts an ERROR or CANCEL task back to ready, as RETRY, with the same id and a fresh
+   * retry budget (`max_retries` further attempts after its next one). Its watchers see the
+   * transition; the failed attempts stay readable in `history`. The reply is sent once durable.
+   *
+   * Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, FAILED_PRECONDITION (the task is not
+   * ERROR or CANCEL: it succeeded, or is still waiting or running), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
+   */
+  retryTask(request: DeepPartial<RetryTaskRequest>, options?: CallOptions & CallOptionsExt): Promise<RetryTaskResponse>;
+  /**
+   * PurgeQueue removes the tasks of one queue that are in the given statuses (NEW, RETRY,
+   * SUCCESS, ERROR, CANCEL; running tasks are never purged: cancel them), with their idempotency
+   * keys, in batches of small commits. A purged task that had not ended is seen by its watchers
+   * to end in CANCEL (reason `purged`) before it goes. The reply, sent once durable, counts the
+   * tasks removed.
+   *
+   * Errors: INVALID_ARGUMENT (a bad `queue`, no status, or PROCESS among them), UNAVAILABLE,
+   * UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `all`).
+   */
+  purgeQueue(
+    request: DeepPartial<PurgeQueueRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<PurgeQueueResponse>;
+  /**
+   * PauseQueue stops a queue from handing out tasks, durably (a paused queue stays paused across
+   * restarts). It still accepts tasks; tasks already running finish. Pausing a queue that holds
+   * no task yet is allowed (so that a queue can be paused before its first task arrives), and
+   * pausing a paused queue changes nothing.
+   *
+   * Errors: INVALID_ARGUMENT (a bad `queue`), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `all`).
+   */
+  pauseQueue(
+    request: DeepPartial<PauseQueueRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<PauseQueueResponse>;
+  /**
+   * ResumeQueue lets a paused queue hand out tasks again, durably; waiting workers get its ready
+   * tasks at once. Resuming a queue that is not paused changes nothing.
+   *
+   * Errors: as PauseQueue.
+   */
+  resumeQueue(
+    request: DeepPartial<ResumeQueueRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ResumeQueueResponse>;
+  /**
+   * SetQueueLimits replaces a queue's limits, durably: how many of its tasks may run at once and
+   * how many may start per period, over the whole queue and for each `limit_key` of the queue.
+   * The broker enforces them when it hands tasks out, across every worker: a task over a limit
+   * waits, in order, while tasks of other keys pass it, and waiting for a limit takes no lease and
+   * no attempt. All zero removes the limits.
+   *
+   * Errors: INVALID_ARGUMENT (a bad `queue`, a negative number or a rate with a count but no
+   * period, each named as `limits.…`), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `all`).
+   */
+  setQueueLimits(
+    request: DeepPartial<SetQueueLimitsRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<SetQueueLimitsResponse>;
+  /**
+   * GetQueueLimits reads a queue's limits back (all zero when it has none).
+   *
+   * Errors: INVALID_ARGUMENT (a bad `queue`), UNAVAILABLE, UNAUTHENTICATED,
+   * PERMISSION_DENIED (the token's scope is not `producer` or `all`).
+   */
+  getQueueLimits(
+    request: DeepPartial<GetQueueLimitsRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<GetQueueLimitsResponse>;
+  /**
+   * ListQueues returns every queue the broker knows (one that holds a task, or has settings), in
+   * name order, with its counts by status (kept with every commit, never counted on demand),
+   * paused or not, its limits, the age of its oldest ready task and its completions per minute.
+   *
+   * Errors: UNAVAILABLE, UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer`
+   * or `all`).
+   */
+  listQueues(
+    request: DeepPartial<ListQueuesRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ListQueuesResponse>;
 }
 
 function bytesFromBase64(b64: string): Uint8Array {

@@ -38,7 +38,7 @@ class RetryBackoff(_message.Message):
     def __init__(self, initial_ms: _Optional[int] = ..., multiplier: _Optional[float] = ..., max_ms: _Optional[int] = ...) -> None: ...
 
 class TaskSpec(_message.Message):
-    __slots__ = ("name", "queue", "priority", "args", "kwargs", "max_retries", "retry_backoff", "max_time_ms", "eta", "delay_ms", "idempotency_key", "tags", "metadata")
+    __slots__ = ("name", "queue", "priority", "args", "kwargs", "max_retries", "retry_backoff", "max_time_ms", "eta", "delay_ms", "idempotency_key", "tags", "metadata", "retention_ms", "limit_key")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +59,8 @@ class TaskSpec(_message.Message):
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    RETENTION_MS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_KEY_FIELD_NUMBER: _ClassVar[int]
     name: str
     queue: str
     priority: int
@@ -72,7 +74,9 @@ class TaskSpec(_message.Message):
     idempotency_key: str
     tags: _containers.RepeatedScalarFieldContainer[str]
     metadata: _containers.ScalarMap[str, str]
-    def __init__(self, name: _Optional[str] = ..., queue: _Optional[str] = ..., priority: _Optional[int] = ..., args: _Optional[bytes] = ..., kwargs: _Optional[bytes] = ..., max_retries: _Optional[int] = ..., retry_backoff: _Optional[_Union[RetryBackoff, _Mapping]] = ..., max_time_ms: _Optional[int] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delay_ms: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    retention_ms: int
+    limit_key: str
+    def __init__(self, name: _Optional[str] = ..., queue: _Optional[str] = ..., priority: _Optional[int] = ..., args: _Optional[bytes] = ..., kwargs: _Optional[bytes] = ..., max_retries: _Optional[int] = ..., retry_backoff: _Optional[_Union[RetryBackoff, _Mapping]] = ..., max_time_ms: _Optional[int] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delay_ms: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., retention_ms: _Optional[int] = ..., limit_key: _Optional[str] = ...) -> None: ...
 
 class TaskError(_message.Message):
     __slots__ = ("type", "message", "traceback")
@@ -85,7 +89,7 @@ class TaskError(_message.Message):
     def __init__(self, type: _Optional[str] = ..., message: _Optional[str] = ..., traceback: _Optional[str] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("id", "name", "queue", "priority", "args", "kwargs", "status", "attempt", "max_retries", "created_at", "updated_at", "started_at", "finished_at", "eta", "result", "error", "cancel_reason", "worker_id", "tags", "metadata", "cancel_requested", "max_time_ms", "idempotency_key", "progress")
+    __slots__ = ("id", "name", "queue", "priority", "args", "kwargs", "status", "attempt", "max_retries", "created_at", "updated_at", "started_at", "finished_at", "eta", "result", "error", "cancel_reason", "worker_id", "tags", "metadata", "cancel_requested", "max_time_ms", "idempotency_key", "progress", "retention_ms", "limit_key", "history", "attempts_before_retry")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -117,6 +121,10 @@ class Task(_message.Message):
     MAX_TIME_MS_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    RETENTION_MS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_KEY_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_BEFORE_RETRY_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     queue: str
@@ -141,7 +149,29 @@ class Task(_message.Message):
     max_time_ms: int
     idempotency_key: str
     progress: bytes
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., queue: _Optional[str] = ..., priority: _Optional[int] = ..., args: _Optional[bytes] = ..., kwargs: _Optional[bytes] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., attempt: _Optional[int] = ..., max_retries: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[bytes] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancel_reason: _Optional[str] = ..., worker_id: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., cancel_requested: _Optional[bool] = ..., max_time_ms: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., progress: _Optional[bytes] = ...) -> None: ...
+    retention_ms: int
+    limit_key: str
+    history: _containers.RepeatedCompositeFieldContainer[PastAttempt]
+    attempts_before_retry: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., queue: _Optional[str] = ..., priority: _Optional[int] = ..., args: _Optional[bytes] = ..., kwargs: _Optional[bytes] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., attempt: _Optional[int] = ..., max_retries: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[bytes] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancel_reason: _Optional[str] = ..., worker_id: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., cancel_requested: _Optional[bool] = ..., max_time_ms: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., progress: _Optional[bytes] = ..., retention_ms: _Optional[int] = ..., limit_key: _Optional[str] = ..., history: _Optional[_Iterable[_Union[PastAttempt, _Mapping]]] = ..., attempts_before_retry: _Optional[int] = ...) -> None: ...
+
+class PastAttempt(_message.Message):
+    __slots__ = ("attempt", "status", "error", "cancel_reason", "started_at", "ended_at", "worker_id")
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_REASON_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    status: TaskStatus
+    error: TaskError
+    cancel_reason: str
+    started_at: _timestamp_pb2.Timestamp
+    ended_at: _timestamp_pb2.Timestamp
+    worker_id: str
+    def __init__(self, attempt: _Optional[int] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancel_reason: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., worker_id: _Optional[str] = ...) -> None: ...
 
 class EnqueueRequest(_message.Message):
     __slots__ = ("tasks",)
@@ -182,16 +212,18 @@ class CancelTaskResponse(_message.Message):
     def __init__(self, task: _Optional[_Union[Task, _Mapping]] = ...) -> None: ...
 
 class ListTasksRequest(_message.Message):
-    __slots__ = ("queue", "status", "page_size", "page_token")
+    __slots__ = ("queue", "status", "page_size", "page_token", "finished_after")
     QUEUE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AFTER_FIELD_NUMBER: _ClassVar[int]
     queue: str
     status: TaskStatus
     page_size: int
     page_token: str
-    def __init__(self, queue: _Optional[str] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    finished_after: _timestamp_pb2.Timestamp
+    def __init__(self, queue: _Optional[str] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., finished_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListTasksResponse(_message.Message):
     __slots__ = ("tasks", "next_page_token")
@@ -482,3 +514,141 @@ class ProduceResponse(_message.Message):
     state: Task
     watch_error: WatchError
     def __init__(self, request_id: _Optional[int] = ..., enqueued: _Optional[_Union[EnqueueResponse, _Mapping]] = ..., error: _Optional[_Union[RequestError, _Mapping]] = ..., state: _Optional[_Union[Task, _Mapping]] = ..., watch_error: _Optional[_Union[WatchError, _Mapping]] = ...) -> None: ...
+
+class RetryTaskRequest(_message.Message):
+    __slots__ = ("task_id",)
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
+
+class RetryTaskResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: Task
+    def __init__(self, task: _Optional[_Union[Task, _Mapping]] = ...) -> None: ...
+
+class PurgeQueueRequest(_message.Message):
+    __slots__ = ("queue", "statuses")
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    queue: str
+    statuses: _containers.RepeatedScalarFieldContainer[TaskStatus]
+    def __init__(self, queue: _Optional[str] = ..., statuses: _Optional[_Iterable[_Union[TaskStatus, str]]] = ...) -> None: ...
+
+class PurgeQueueResponse(_message.Message):
+    __slots__ = ("purged",)
+    PURGED_FIELD_NUMBER: _ClassVar[int]
+    purged: int
+    def __init__(self, purged: _Optional[int] = ...) -> None: ...
+
+class PauseQueueRequest(_message.Message):
+    __slots__ = ("queue",)
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    queue: str
+    def __init__(self, queue: _Optional[str] = ...) -> None: ...
+
+class PauseQueueResponse(_message.Message):
+    __slots__ = ("queue",)
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    queue: QueueInfo
+    def __init__(self, queue: _Optional[_Union[QueueInfo, _Mapping]] = ...) -> None: ...
+
+class ResumeQueueRequest(_message.Message):
+    __slots__ = ("queue",)
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    queue: str
+    def __init__(self, queue: _Optional[str] = ...) -> None: ...
+
+class ResumeQueueResponse(_message.Message):
+    __slots__ = ("queue",)
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    queue: QueueInfo
+    def __init__(self, queue: _Optional[_Union[QueueInfo, _Mapping]] = ...) -> None: ...
+
+class RateLimit(_message.Message):
+    __slots__ = ("count", "period_ms")
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_MS_FIELD_NUMBER: _ClassVar[int]
+    count: int
+    period_ms: int
+    def __init__(self, count: _Optional[int] = ..., period_ms: _Optional[int] = ...) -> None: ...
+
+class QueueLimits(_message.Message):
+    __slots__ = ("max_running", "rate", "max_running_per_key", "rate_per_key")
+    MAX_RUNNING_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    MAX_RUNNING_PER_KEY_FIELD_NUMBER: _ClassVar[int]
+    RATE_PER_KEY_FIELD_NUMBER: _ClassVar[int]
+    max_running: int
+    rate: RateLimit
+    max_running_per_key: int
+    rate_per_key: RateLimit
+    def __init__(self, max_running: _Optional[int] = ..., rate: _Optional[_Union[RateLimit, _Mapping]] = ..., max_running_per_key: _Optional[int] = ..., rate_per_key: _Optional[_Union[RateLimit, _Mapping]] = ...) -> None: ...
+
+class SetQueueLimitsRequest(_message.Message):
+    __slots__ = ("queue", "limits")
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    queue: str
+    limits: QueueLimits
+    def __init__(self, queue: _Optional[str] = ..., limits: _Optional[_Union[QueueLimits, _Mapping]] = ...) -> None: ...
+
+class SetQueueLimitsResponse(_message.Message):
+    __slots__ = ("limits",)
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    limits: QueueLimits
+    def __init__(self, limits: _Optional[_Union[QueueLimits, _Mapping]] = ...) -> None: ...
+
+class GetQueueLimitsRequest(_message.Message):
+    __slots__ = ("queue",)
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    queue: str
+    def __init__(self, queue: _Optional[str] = ...) -> None: ...
+
+class GetQueueLimitsResponse(_message.Message):
+    __slots__ = ("limits",)
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    limits: QueueLimits
+    def __init__(self, limits: _Optional[_Union[QueueLimits, _Mapping]] = ...) -> None: ...
+
+class ListQueuesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class QueueCounts(_message.Message):
+    __slots__ = ("new", "process", "retry", "success", "error", "cancel")
+    NEW_FIELD_NUMBER: _ClassVar[int]
+    PROCESS_FIELD_NUMBER: _ClassVar[int]
+    RETRY_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_FIELD_NUMBER: _ClassVar[int]
+    new: int
+    process: int
+    retry: int
+    success: int
+    error: int
+    cancel: int
+    def __init__(self, new: _Optional[int] = ..., process: _Optional[int] = ..., retry: _Optional[int] = ..., success: _Optional[int] = ..., error: _Optional[int] = ..., cancel: _Optional[int] = ...) -> None: ...
+
+class QueueInfo(_message.Message):
+    __slots__ = ("name", "counts", "paused", "limits", "oldest_ready_age_ms", "completed_last_minute")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    OLDEST_READY_AGE_MS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_LAST_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    counts: QueueCounts
+    paused: bool
+    limits: QueueLimits
+    oldest_ready_age_ms: float
+    completed_last_minute: int
+    def __init__(self, name: _Optional[str] = ..., counts: _Optional[_Union[QueueCounts, _Mapping]] = ..., paused: _Optional[bool] = ..., limits: _Optional[_Union[QueueLimits, _Mapping]] = ..., oldest_ready_age_ms: _Optional[float] = ..., completed_last_minute: _Optional[int] = ...) -> None: ...
+
+class ListQueuesResponse(_message.Message):
+    __slots__ = ("queues",)
+    QUEUES_FIELD_NUMBER: _ClassVar[int]
+    queues: _containers.RepeatedCompositeFieldContainer[QueueInfo]
+    def __init__(self, queues: _Optional[_Iterable[_Union[QueueInfo, _Mapping]]] = ...) -> None: ...

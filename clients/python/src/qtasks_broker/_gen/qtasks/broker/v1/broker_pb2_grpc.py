@@ -90,6 +90,41 @@ class BrokerServiceStub:
                 request_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ProduceRequest.SerializeToString,
                 response_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ProduceResponse.FromString,
                 _registered_method=True)
+        self.RetryTask = channel.unary_unary(
+                '/qtasks.broker.v1.BrokerService/RetryTask',
+                request_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.RetryTaskRequest.SerializeToString,
+                response_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.RetryTaskResponse.FromString,
+                _registered_method=True)
+        self.PurgeQueue = channel.unary_unary(
+                '/qtasks.broker.v1.BrokerService/PurgeQueue',
+                request_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.PurgeQueueRequest.SerializeToString,
+                response_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.PurgeQueueResponse.FromString,
+                _registered_method=True)
+        self.PauseQueue = channel.unary_unary(
+                '/qtasks.broker.v1.BrokerService/PauseQueue',
+                request_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.PauseQueueRequest.SerializeToString,
+                response_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.PauseQueueResponse.FromString,
+                _registered_method=True)
+        self.ResumeQueue = channel.unary_unary(
+                '/qtasks.broker.v1.BrokerService/ResumeQueue',
+                request_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ResumeQueueRequest.SerializeToString,
+                response_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ResumeQueueResponse.FromString,
+                _registered_method=True)
+        self.SetQueueLimits = channel.unary_unary(
+                '/qtasks.broker.v1.BrokerService/SetQueueLimits',
+                request_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.SetQueueLimitsRequest.SerializeToString,
+                response_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.SetQueueLimitsResponse.FromString,
+                _registered_method=True)
+        self.GetQueueLimits = channel.unary_unary(
+                '/qtasks.broker.v1.BrokerService/GetQueueLimits',
+                request_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.GetQueueLimitsRequest.SerializeToString,
+                response_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.GetQueueLimitsResponse.FromString,
+                _registered_method=True)
+        self.ListQueues = channel.unary_unary(
+                '/qtasks.broker.v1.BrokerService/ListQueues',
+                request_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ListQueuesRequest.SerializeToString,
+                response_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ListQueuesResponse.FromString,
+                _registered_method=True)
 
 
 class BrokerServiceServicer:
@@ -278,6 +313,93 @@ class BrokerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RetryTask(self, request, context):
+        """RetryTask puts an ERROR or CANCEL task back to ready, as RETRY, with the same id and a fresh
+        retry budget (`max_retries` further attempts after its next one). Its watchers see the
+        transition; the failed attempts stay readable in `history`. The reply is sent once durable.
+
+        Errors: INVALID_ARGUMENT (empty `task_id`), NOT_FOUND, FAILED_PRECONDITION (the task is not
+        ERROR or CANCEL: it succeeded, or is still waiting or running), UNAVAILABLE, UNAUTHENTICATED,
+        PERMISSION_DENIED (the token's scope is not `producer` or `all`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PurgeQueue(self, request, context):
+        """PurgeQueue removes the tasks of one queue that are in the given statuses (NEW, RETRY,
+        SUCCESS, ERROR, CANCEL; running tasks are never purged: cancel them), with their idempotency
+        keys, in batches of small commits. A purged task that had not ended is seen by its watchers
+        to end in CANCEL (reason `purged`) before it goes. The reply, sent once durable, counts the
+        tasks removed.
+
+        Errors: INVALID_ARGUMENT (a bad `queue`, no status, or PROCESS among them), UNAVAILABLE,
+        UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `all`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PauseQueue(self, request, context):
+        """PauseQueue stops a queue from handing out tasks, durably (a paused queue stays paused across
+        restarts). It still accepts tasks; tasks already running finish. Pausing a queue that holds
+        no task yet is allowed (so that a queue can be paused before its first task arrives), and
+        pausing a paused queue changes nothing.
+
+        Errors: INVALID_ARGUMENT (a bad `queue`), UNAVAILABLE, UNAUTHENTICATED,
+        PERMISSION_DENIED (the token's scope is not `all`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeQueue(self, request, context):
+        """ResumeQueue lets a paused queue hand out tasks again, durably; waiting workers get its ready
+        tasks at once. Resuming a queue that is not paused changes nothing.
+
+        Errors: as PauseQueue.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetQueueLimits(self, request, context):
+        """SetQueueLimits replaces a queue's limits, durably: how many of its tasks may run at once and
+        how many may start per period, over the whole queue and for each `limit_key` of the queue.
+        The broker enforces them when it hands tasks out, across every worker: a task over a limit
+        waits, in order, while tasks of other keys pass it, and waiting for a limit takes no lease and
+        no attempt. All zero removes the limits.
+
+        Errors: INVALID_ARGUMENT (a bad `queue`, a negative number or a rate with a count but no
+        period, each named as `limits.…`), UNAVAILABLE, UNAUTHENTICATED,
+        PERMISSION_DENIED (the token's scope is not `all`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetQueueLimits(self, request, context):
+        """GetQueueLimits reads a queue's limits back (all zero when it has none).
+
+        Errors: INVALID_ARGUMENT (a bad `queue`), UNAVAILABLE, UNAUTHENTICATED,
+        PERMISSION_DENIED (the token's scope is not `producer` or `all`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListQueues(self, request, context):
+        """ListQueues returns every queue the broker knows (one that holds a task, or has settings), in
+        name order, with its counts by status (kept with every commit, never counted on demand),
+        paused or not, its limits, the age of its oldest ready task and its completions per minute.
+
+        Errors: UNAVAILABLE, UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer`
+        or `all`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BrokerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -335,6 +457,41 @@ def add_BrokerServiceServicer_to_server(servicer, server):
                     servicer.Produce,
                     request_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ProduceRequest.FromString,
                     response_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ProduceResponse.SerializeToString,
+            ),
+            'RetryTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetryTask,
+                    request_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.RetryTaskRequest.FromString,
+                    response_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.RetryTaskResponse.SerializeToString,
+            ),
+            'PurgeQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.PurgeQueue,
+                    request_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.PurgeQueueRequest.FromString,
+                    response_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.PurgeQueueResponse.SerializeToString,
+            ),
+            'PauseQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseQueue,
+                    request_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.PauseQueueRequest.FromString,
+                    response_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.PauseQueueResponse.SerializeToString,
+            ),
+            'ResumeQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeQueue,
+                    request_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ResumeQueueRequest.FromString,
+                    response_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ResumeQueueResponse.SerializeToString,
+            ),
+            'SetQueueLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetQueueLimits,
+                    request_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.SetQueueLimitsRequest.FromString,
+                    response_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.SetQueueLimitsResponse.SerializeToString,
+            ),
+            'GetQueueLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetQueueLimits,
+                    request_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.GetQueueLimitsRequest.FromString,
+                    response_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.GetQueueLimitsResponse.SerializeToString,
+            ),
+            'ListQueues': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListQueues,
+                    request_deserializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ListQueuesRequest.FromString,
+                    response_serializer=qtasks_dot_broker_dot_v1_dot_broker__pb2.ListQueuesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -635,6 +792,195 @@ class BrokerService:
             '/qtasks.broker.v1.BrokerService/Produce',
             qtasks_dot_broker_dot_v1_dot_broker__pb2.ProduceRequest.SerializeToString,
             qtasks_dot_broker_dot_v1_dot_broker__pb2.ProduceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetryTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/qtasks.broker.v1.BrokerService/RetryTask',
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.RetryTaskRequest.SerializeToString,
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.RetryTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PurgeQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/qtasks.broker.v1.BrokerService/PurgeQueue',
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.PurgeQueueRequest.SerializeToString,
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.PurgeQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/qtasks.broker.v1.BrokerService/PauseQueue',
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.PauseQueueRequest.SerializeToString,
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.PauseQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/qtasks.broker.v1.BrokerService/ResumeQueue',
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.ResumeQueueRequest.SerializeToString,
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.ResumeQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetQueueLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/qtasks.broker.v1.BrokerService/SetQueueLimits',
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.SetQueueLimitsRequest.SerializeToString,
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.SetQueueLimitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetQueueLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/qtasks.broker.v1.BrokerService/GetQueueLimits',
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.GetQueueLimitsRequest.SerializeToString,
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.GetQueueLimitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListQueues(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/qtasks.broker.v1.BrokerService/ListQueues',
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.ListQueuesRequest.SerializeToString,
+            qtasks_dot_broker_dot_v1_dot_broker__pb2.ListQueuesResponse.FromString,
             options,
             channel_credentials,
             insecure,
