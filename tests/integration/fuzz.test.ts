@@ -74,6 +74,10 @@ interface ModelTask {
   status: Status6;
   attempt: number;
   maxRetries: number;
+  /** Attempts made before its last RetryTask: its retry budget counts from here. */
+  attemptsBeforeRetry?: number;
+  /** While PROCESS: the status it was leased from, which its record on disk keeps. */
+  leasedFrom?: Status6;
   /** Its retry backoff is far longer than a run: a retried task waits. */
   slowBackoff: boolean;
   /** Waits for an eta or a backoff (never reached within a run) rather than being ready. */
@@ -93,6 +97,8 @@ class Model {
   readonly keys = new Map<string, string>();
   /** What each idempotency key was first used for ({@link requestSignature}): the same key for another task is refused. */
   readonly keyRequests = new Map<string, string>();
+  /** Queues paused now: they hand out nothing. */
+  readonly paused = new Set<string>();
   seq = 0;
   constructor(readonly queues: string[]) {}
 
@@ -390,7 +396,7 @@ class LeaseCommand implements FuzzCommand {
     else if (queues.length === 0) refusal = { code: Status.INVALID_ARGUMENT, message: /^queues: must name at least one queue$/ };
     else if (this.fault === 'badMaxTasks') refusal = { code: Status.INVALID_ARGUMENT, message: /^max_tasks: / };
     const ready = [...model.tasks.values()]
-      .filter((t) => (t.status === 'new' || t.status === 'retry') && !t.delayed && queues.includes(t.queue))
+      .filter((t) => (t.status === 'new' || t.status === 'retry') && !t.delayed && queues.includes(t.queue) && !model.paused.has(t.queue))
       .sort((a, b) => a.priority - b.priority || a.seq - b.seq)
       .slice(0, this.maxTasks || 1);
     // With nothing to hand out, wait a little: the parked path must return empty too.
@@ -401,7 +407,7 @@ class LeaseCommand implements FuzzCommand {
     reply.tasks.forEach((leased, i) => {
       const task = ready[i]!;
       if (task.token) task.pastTokens.push(task.token);
-      Object.assign(task, { status: 'process', attempt: task.attempt + 1, token: leased.leaseToken, progress: undefined });
+      Object.assign(task, { leasedFrom: task.status, status: 'process', attempt: task.attempt + 1, token: leased.leaseToken, progress: undefined });
       expectTask(leased.task, task, 'leased');
     });
   }
@@ -511,7 +517,7 @@ function settle(task: ModelTask, outcome: OutcomePlan, model: Model): void {
       return;
     case 'failure':
       if (task.cancelRequested) task.status = 'cancel';
-      else if (!outcome.retryable || task.attempt > task.maxRetries) task.status = 'error';
+      else if (!outcome.retryable || task.attempt - (task.attemptsBeforeRetry ?? 0) > task.maxRetries) task.status = 'error';
       else ready('retry', task.slowBackoff);
       return;
     case 'released':
@@ -594,6 +600,66 @@ class GetCommand implements FuzzCommand {
   }
 }
 
+/** RetryTask: an ERROR or CANCEL task runs again (RETRY, ready, a fresh budget); any other is FAILED_PRECONDITION. */
+class RetryCommand implements FuzzCommand {
+  constructor(readonly pick: number) {}
+  check = () => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const task = model.pick(this.pick);
+    if (!task) return;
+    const replayable = task.status === 'error' || task.status === 'cancel';
+    const refusal = replayable ? undefined : { code: Status.FAILED_PRECONDITION, message: /only a task that ended in error or cancel can be retried$/ };
+    const reply = await expectOutcome(() => real.broker.client.retryTask({ taskId: task.id }), refusal, this.toString());
+    if (!reply) return;
+    Object.assign(task, { status: 'retry', delayed: false, cancelRequested: false, attemptsBeforeRetry: task.attempt, seq: model.nextSeq() });
+    expectTask(reply.task, task, 'retried');
+    expect(reply.task!.attemptsBeforeRetry).toBe(task.attempt);
+  }
+  toString(): string {
+    return `RetryTask(${this.pick})`;
+  }
+}
+
+/** PauseQueue or ResumeQueue: a paused queue hands nothing out (LeaseCommand's model skips it). */
+class PauseCommand implements FuzzCommand {
+  constructor(
+    readonly queue: number,
+    readonly pause: boolean,
+  ) {}
+  check = () => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const queue = model.queues[this.queue]!;
+    const reply = this.pause ? await real.broker.client.pauseQueue({ queue }) : await real.broker.client.resumeQueue({ queue });
+    if (this.pause) model.paused.add(queue);
+    else model.paused.delete(queue);
+    expect(reply.queue).toMatchObject({ name: queue, paused: this.pause });
+  }
+  toString(): string {
+    return `${this.pause ? 'Pause' : 'Resume'}Queue(${this.queue})`;
+  }
+}
+
+/** ListQueues: each queue's counts by status are the model's (kept with each commit, never counted). */
+class ListQueuesCommand implements FuzzCommand {
+  check = () => true;
+  async run(model: Model, real: Real): Promise<void> {
+    const { queues } = await real.broker.client.listQueues({});
+    for (const name of model.queues) {
+      const expected = { new: 0, process: 0, retry: 0, success: 0, error: 0, cancel: 0 };
+      for (const task of model.tasks.values()) if (task.queue === name) expected[task.status]++;
+      const found = queues.find((q) => q.name === name);
+      expect({ queue: name, counts: found?.counts ?? { new: 0, process: 0, retry: 0, success: 0, error: 0, cancel: 0 }, paused: found?.paused ?? false }).toEqual({
+        queue: name,
+        counts: expected,
+        paused: model.paused.has(name),
+      });
+    }
+  }
+  toString(): string {
+    return 'ListQueues';
+  }
+}
+
 const METHODS: BrokerMethod[] = ['Enqueue', 'GetTask', 'CancelTask', 'ListTasks', 'Lease', 'Heartbeat', 'Complete', 'ReportProgress'];
 
 /** Random bytes to a random method: refused as the client's fault, never INTERNAL, and never a change the model does not know of. */
@@ -651,6 +717,9 @@ const commands: Array<fc.Arbitrary<FuzzCommand>> = [
   fc.tuple(fc.nat(), fc.constantFrom('known', 'known', 'known', 'known', 'unknown', 'longReason')).map(([pick, kind]) => new CancelCommand(pick, kind === 'unknown', kind === 'longReason')),
   itemsOf(fc.tuple(itemPlan, fc.oneof({ weight: 6, arbitrary: payload('any') }, { weight: 1, arbitrary: fc.constant(Buffer.alloc(0)) })).map(([item, progress]) => ({ ...item, progress }))).map((items) => new ProgressCommand(items)),
   fc.nat().map((pick) => new GetCommand(pick)),
+  fc.nat().map((pick) => new RetryCommand(pick)),
+  fc.tuple(fc.nat(QUEUES - 1), fc.boolean()).map(([queue, pause]) => new PauseCommand(queue, pause)),
+  fc.constant(new ListQueuesCommand()),
   fc.tuple(fc.constantFrom(...METHODS), fc.uint8Array({ maxLength: 64 })).map(([method, bytes]) => new GarbageCommand(method, bytes)),
 ];
 
@@ -678,7 +747,7 @@ describe('fuzz', () => {
           const report = await checkDataDir(broker.dataDir);
           const byStatus = { new: 0, process: 0, retry: 0, success: 0, error: 0, cancel: 0 };
           // As stored: a leased task's record stays NEW or RETRY on disk (leases live in memory).
-          for (const task of model.tasks.values()) byStatus[task.status === 'process' ? (task.attempt === 1 ? 'new' : 'retry') : task.status]++;
+          for (const task of model.tasks.values()) byStatus[task.status === 'process' ? task.leasedFrom! : task.status]++;
           expect(report).toMatchObject({ consistent: true, exitCode: 0, problems: [], tasks: model.tasks.size, byStatus });
           totals = { runs: totals.runs + 1, commands: totals.commands + [...cmds].length, tasks: totals.tasks + model.tasks.size };
         } finally {

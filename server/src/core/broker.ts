@@ -32,7 +32,8 @@ export { DEFAULT_WATCH_STALL_MS } from './task-watchers.js';
 const DUE_BATCH = 1000;
 /**
  * Expired tasks are removed in batches of this size, one commit each, the event loop free between
- * them: a removal reads the record and deletes two or three keys (a batch takes ~5 ms here).
+ * them: a removal reads the record and deletes two or three keys (a batch, its commit included,
+ * took 5–7 ms at the median and 18–28 ms at worst here, sweeping 50,000 expired tasks).
  */
 const SWEEP_BATCH = 500;
 /** A purge removes tasks in batches of this size, one commit each. */
