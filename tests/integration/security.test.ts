@@ -167,6 +167,28 @@ describe('bearer tokens', () => {
     expect([task.status, task.attempt, task.progress.length]).toEqual([TaskStatus.TASK_STATUS_PROCESS, 1, 0]);
   });
 
+  test('a producer token reads queues and retries a task; only an all token pauses, resumes, purges and sets limits', async () => {
+    const producer = clientOf(broker, { token: PRODUCER });
+    const worker = clientOf(broker, { token: WORKER });
+    const queue = uniqueQueue();
+    const [task] = (await producer.enqueue({ tasks: [spec(queue)] })).tasks;
+    await producer.cancelTask({ taskId: task!.id });
+    expect((await producer.retryTask({ taskId: task!.id })).task!.status).toBe(TaskStatus.TASK_STATUS_RETRY);
+    expect((await producer.listQueues({})).queues.some((q) => q.name === queue)).toBe(true);
+    expect((await producer.getQueueLimits({ queue })).limits).toMatchObject({ maxRunning: 0 });
+    for (const [name, call] of [
+      ['PauseQueue', () => producer.pauseQueue({ queue })],
+      ['ResumeQueue', () => producer.resumeQueue({ queue })],
+      ['PurgeQueue', () => producer.purgeQueue({ queue, statuses: [TaskStatus.TASK_STATUS_RETRY] })],
+      ['SetQueueLimits', () => producer.setQueueLimits({ queue, limits: { maxRunning: 1, maxRunningPerKey: 0 } })],
+    ] as const) {
+      await expect(call(), name).rejects.toMatchObject({ ...denied, details: `a producer token may not call ${name}` });
+    }
+    await expect(worker.listQueues({})).rejects.toMatchObject({ ...denied, details: 'a worker token may not call ListQueues' });
+    expect((await admin.listQueues({})).queues.find((q) => q.name === queue)).toMatchObject({ paused: false, counts: expect.objectContaining({ retry: 1 }) });
+    expect((await admin.pauseQueue({ queue })).queue!.paused).toBe(true);
+  });
+
   test('a worker token leases, heartbeats, reports progress and completes, but cannot enqueue or read', async () => {
     const worker = clientOf(broker, { token: WORKER });
     const queue = uniqueQueue();

@@ -40,8 +40,10 @@ export const protobufFileName = "qtasks/broker/v1/broker.proto";
  *   `authorization: Bearer TOKEN`; every RPC of this service needs it then, health never does).
  *   Nothing was changed. Do not retry without a valid token.
  * - PERMISSION_DENIED: the token is valid but its scope does not cover the RPC: a `producer`
- *   token may call Enqueue, GetTask, CancelTask, ListTasks and WatchResult; a `worker` token may
- *   call Lease, Heartbeat, Complete and ReportProgress; an `all` token may call every RPC.
+ *   token may call Enqueue, Produce, GetTask, CancelTask, ListTasks, WatchResult, RetryTask,
+ *   ListQueues and GetQueueLimits; a `worker` token may call Lease, Heartbeat, Complete,
+ *   ReportProgress and Work; an `all` token may call every RPC (PauseQueue, ResumeQueue,
+ *   PurgeQueue and SetQueueLimits need it).
  *   Nothing was changed. Do not retry with the same token.
  * Per-item outcomes inside a batch (a stale lease token in `Complete` or `Heartbeat`) are not RPC
  * errors: the item is refused with `accepted`/`ok` false and a reason, and the other items proceed.
