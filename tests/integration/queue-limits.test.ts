@@ -99,3 +99,21 @@ test('a rate limit of 40 per second lets 400 (±10 %) start over 10 seconds', as
   expect(inTenSeconds).toBeGreaterThanOrEqual(360);
   expect(inTenSeconds).toBeLessThanOrEqual(440);
 }, 60_000);
+
+test('a per-key rate of 20 per second holds for each key: 100 (±10 %) of each start over 5 seconds', async () => {
+  const broker = await startBrokerProcess({ args: ['--durability', 'commit'] });
+  brokers.push(broker);
+  const queue = uniqueQueue('keyed');
+  await broker.client.setQueueLimits({ queue, limits: { maxRunning: 0, maxRunningPerKey: 0, ratePerKey: { count: 20, periodMs: 1000 } } });
+  await startWorker(broker.address, queue, 25);
+  await enqueueMany(broker.client, queue, 300, (n) => `key-${n % 2}`);
+  await succeeded(broker.client, queue, 220, 30_000);
+
+  const tasks = await listAllTasks(broker.client, queue);
+  const first = Math.min(...tasks.flatMap((t) => (t.startedAt ? [t.startedAt.getTime()] : [])));
+  for (const key of ['key-0', 'key-1']) {
+    const starts = tasks.filter((t) => t.limitKey === key && t.startedAt && t.startedAt.getTime() < first + 5000).length;
+    expect(starts, key).toBeGreaterThanOrEqual(90);
+    expect(starts, key).toBeLessThanOrEqual(110);
+  }
+}, 60_000);

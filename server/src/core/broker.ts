@@ -20,7 +20,7 @@ import {
   type TaskStatus,
 } from '../domain/task.js';
 import type { QueueInfo, QueueLimits } from '../domain/queue.js';
-import type { ListFilter, ListPage, NextDue, StoreStats, TaskStore } from '../store/task-store.js';
+import type { ListFilter, ListPage, NextDue, PurgeCursor, StoreStats, TaskStore } from '../store/task-store.js';
 import { DueTimer } from './due-timer.js';
 import { LeaseWaiters } from './lease-waiters.js';
 import { TaskEvents } from './task-events.js';
@@ -171,8 +171,12 @@ export class Broker {
       const generation = this.waiters.generation(options.queues);
       const { value, changed } = this.store.lease(options);
       this.afterCommit(changed);
-      // A rate limit turned tasks away: the timer wakes when its window opens, to hand them out.
-      if (this.store.gate.takeRateRefused()) this.dueTimer.aimNoLaterThan(this.store.nextLimitOpeningMs() ?? Infinity);
+      // A key's backlog held aside took this call's share: with nothing got, go on in the next
+      // turn rather than sleep (tasks of other keys may wait behind it).
+      if (this.store.gate.takeHoldCapHit() && value.length === 0 && !signal.aborted) {
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       // Parked callers wake only as many as the ready tasks need: one that took a full load may
       // have left some behind, for callers still asleep (see LeaseWaiters).
       if (value.length === options.maxTasks) this.waiters.passOn(options.queues);
@@ -265,12 +269,13 @@ export class Broker {
   /** Removes the tasks of `queue` in `statuses` (never running ones), batch by batch; resolves with how many, once durable. */
   async purgeQueue(queue: string, statuses: readonly TaskStatus[]): Promise<number> {
     let purged = 0;
+    const cursor: PurgeCursor = { tried: new Set() };
     for (;;) {
       this.assertOpen();
-      const { value, changed } = await this.store.purge(queue, statuses, PURGE_BATCH);
+      const { value, changed } = await this.store.purge(queue, statuses, PURGE_BATCH, cursor);
       this.afterCommit(changed);
-      purged += value;
-      if (value === 0) break;
+      purged += value.removed;
+      if (value.done) break;
     }
     await this.store.durable();
     return purged;
@@ -401,6 +406,8 @@ export class Broker {
   /** Tells waiters, watchers and the due timer what a commit (or a lease in memory) changed. */
   private afterCommit(changed: readonly TaskRecord[]): void {
     this.wakeOpenedQueues();
+    // A rate limit keeps tasks waiting: the timer wakes when its window opens, to hand them out.
+    if (this.store.gate.takeRateRefused()) this.dueTimer.aimNoLaterThan(this.store.nextLimitOpeningMs() ?? Infinity);
     if (changed.length === 0) return;
     const readyCounts = new Map<string, number>();
     let delayedUntilMs = Infinity;

@@ -20,6 +20,13 @@ import type { PlacedEntry } from './ready-lines.js';
 /** No task to release (shared: most lease ends release none). */
 const NONE: readonly PlacedEntry[] = Object.freeze([]);
 
+/**
+ * Most tasks one lease call holds aside. A key at its limit with a long backlog at the head of the
+ * line would otherwise be read and held whole in one call (a second for 200,000 tasks here): the
+ * call stops there, and the caller goes on in a later turn (see {@link DispatchGate.takeHoldCapHit}).
+ */
+export const MAX_HELD_PER_LEASE = 1000;
+
 /** What a task may do now. */
 export type Verdict = 'go' | 'queue-closed' | 'key-closed';
 
@@ -63,9 +70,38 @@ export class DispatchGate {
   private readonly woken = new Set<string>();
   /** Set when a rate refused a task: the due timer must then wake when the window opens. */
   private rateRefused = false;
+  /** Tasks held aside by the lease call under way, and whether one stopped at the cap. */
+  private heldThisLease = 0;
+  private holdCapHit = false;
 
-  /** @param limitsOf - the limits of a queue, as set now */
-  constructor(private readonly limitsOf: (queue: string) => QueueLimits) {}
+  /**
+   * @param limitsOf - the limits of a queue, as set now
+   * @param isWaiting - whether a held task is still waiting to run (not cancelled, purged or
+   *   changed meanwhile): stale entries are dropped rather than released in place of live ones
+   */
+  constructor(
+    private readonly limitsOf: (queue: string) => QueueLimits,
+    private readonly isWaiting: (entry: PlacedEntry) => boolean = () => true,
+  ) {}
+
+  /** A lease call starts: it may hold up to {@link MAX_HELD_PER_LEASE} tasks aside. */
+  beginLease(): void {
+    this.heldThisLease = 0;
+  }
+
+  /** True once the lease call under way has held as many tasks aside as it may. */
+  get holdCapReached(): boolean {
+    if (this.heldThisLease < MAX_HELD_PER_LEASE) return false;
+    this.holdCapHit = true;
+    return true;
+  }
+
+  /** True if a lease call stopped at the cap since the last call: there may be tasks behind the ones it held. */
+  takeHoldCapHit(): boolean {
+    const hit = this.holdCapHit;
+    this.holdCapHit = false;
+    return hit;
+  }
 
   /** Whether `task` may start at `nowMs` (steady time). */
   verdict(task: TaskRecord, nowMs: number): Verdict {
@@ -97,7 +133,10 @@ export class DispatchGate {
     if (task.limitKey === undefined) return;
     const key = groupIn(this.keys, keyOf(task.queue, task.limitKey));
     key.running++;
-    if (limits.ratePerKey?.count) key.starts.add(nowMs);
+    if (!limits.ratePerKey?.count) return;
+    key.starts.add(nowMs);
+    // Held tasks wait for this window now: the timer must wake when it opens.
+    if (key.held.length > 0 && key.starts.countIn(limits.ratePerKey, nowMs) >= limits.ratePerKey.count) this.rateRefused = true;
   }
 
   /**
@@ -124,6 +163,7 @@ export class DispatchGate {
 
   /** Holds a task aside until its key has room (see the file's comment). */
   hold(entry: PlacedEntry, limitKey: string): void {
+    this.heldThisLease++;
     const held = groupIn(this.keys, keyOf(entry.queue, limitKey)).held;
     // Nearly always the back: tasks come out of their line in order.
     let at = held.length;
@@ -141,7 +181,7 @@ export class DispatchGate {
       if (key.held.length === 0) continue;
       const back = this.release(key, this.limitsOf(queueOf(name)), nowMs);
       if (back.length > 0) this.woken.add(queueOf(name));
-      released.push(...back);
+      for (const entry of back) released.push(entry);
     }
     for (const [queue, group] of this.queues) {
       const rate = this.limitsOf(queue).rate;
@@ -152,10 +192,10 @@ export class DispatchGate {
 
   /** Every task `queue`'s keys hold (its limits changed: each is judged again when taken). */
   releaseQueue(queue: string): PlacedEntry[] {
-    const released: PlacedEntry[] = [];
+    let released: PlacedEntry[] = [];
     for (const [name, key] of this.keys) {
       if (queueOf(name) !== queue || key.held.length === 0) continue;
-      released.push(...key.held);
+      released = released.concat(key.held);
       key.held = [];
     }
     this.woken.add(queue);
@@ -187,19 +227,42 @@ export class DispatchGate {
     return queues;
   }
 
-  /** The tasks held for the keys of `queue` (of every queue without one), by queue name then `seq`: for listings. */
+  /** The tasks held for the keys of `queue` (of every queue without one), in no order: for listings and purges. */
   held(queue?: string): PlacedEntry[] {
-    const held: PlacedEntry[] = [];
-    for (const [name, key] of this.keys) if (queue === undefined || queueOf(name) === queue) held.push(...key.held);
-    return held.sort((a, b) => (a.queue === b.queue ? a.seq - b.seq : Buffer.compare(Buffer.from(a.queue), Buffer.from(b.queue))));
+    let held: PlacedEntry[] = [];
+    for (const [name, key] of this.keys) if (queue === undefined || queueOf(name) === queue) held = held.concat(key.held);
+    return held;
   }
 
-  /** Takes from the front of a key's held tasks as many as its limits let start now. */
+  /**
+   * Takes from the front of a key's held tasks as many as its limits let start now, dropping
+   * stale ones on the way (they would take the room of live ones).
+   */
   private release(key: Group, limits: QueueLimits, nowMs: number): PlacedEntry[] {
-    let room = key.held.length;
-    if (limits.maxRunningPerKey > 0) room = Math.min(room, limits.maxRunningPerKey - key.running);
-    if (limits.ratePerKey?.count) room = Math.min(room, limits.ratePerKey.count - key.starts.countIn(limits.ratePerKey, nowMs));
-    return room > 0 ? key.held.splice(0, room) : [];
+    let room = Infinity;
+    if (limits.maxRunningPerKey > 0) room = limits.maxRunningPerKey - key.running;
+    const rate = limits.ratePerKey;
+    if (rate?.count) room = Math.min(room, rate.count - key.starts.countIn(rate, nowMs));
+    const released: PlacedEntry[] = [];
+    let taken = 0;
+    while (taken < key.held.length && released.length < room) {
+      const entry = key.held[taken++]!;
+      if (this.isWaiting(entry)) released.push(entry);
+    }
+    key.held.splice(0, taken);
+    // The rate keeps some back: the timer must wake when its window opens.
+    if (key.held.length > 0 && rate?.count && released.length === room) this.rateRefused = true;
+    return released;
+  }
+
+  /** Takes a held task out (it was cancelled or purged); false if the gate does not hold it. */
+  unhold(task: TaskRecord): boolean {
+    if (task.limitKey === undefined) return false;
+    const held = this.keys.get(keyOf(task.queue, task.limitKey))?.held;
+    const at = held ? held.findIndex((entry) => entry.seq === task.seq) : -1;
+    if (at < 0) return false;
+    held!.splice(at, 1);
+    return true;
   }
 }
 

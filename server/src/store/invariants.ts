@@ -21,8 +21,12 @@ export interface StoreReport {
 /** The databases a check reads. */
 export interface StoreDatabases {
   tasks: Database<TaskRecord, string>;
-  indexes: Record<StatusIndexName, Database<unknown, Key>>;
-  idempotency: Database<string, Key>;
+  /** The index databases; one a store of an older layout does not have yet is absent. */
+  indexes: Partial<Record<StatusIndexName, Database<unknown, Key>>>;
+  /** Absent in a read-only store that never had one. */
+  idempotency: Database<string, Key> | undefined;
+  /** The store's layout version (`keys.ts`), which says which entries a record calls for. */
+  layout: number;
 }
 
 /** A check stops listing problems after this many. */
@@ -49,24 +53,24 @@ export function checkStore(dbs: StoreDatabases): StoreReport {
     if (task.status === 'process' || task.lease !== undefined) {
       problem(`task ${id} is stored ${task.status} ${task.lease ? 'with' : 'without'} a lease (leases live in memory only)`);
     }
-    if (task.idempotencyKey !== undefined && dbs.idempotency.get(idempotencyKey(task.queue, task.idempotencyKey)) === undefined) {
+    if (task.idempotencyKey !== undefined && dbs.idempotency?.get(idempotencyKey(task.queue, task.idempotencyKey)) === undefined) {
       problem(`task ${id} has idempotency key "${task.idempotencyKey}" but the key is not indexed`);
     }
-    for (const entry of indexEntriesOf(task)) {
+    for (const entry of indexEntriesOf(task, dbs.layout)) {
       expected.set(entryId(entry), { entry, taskId: id });
-      const value = dbs.indexes[entry.index].get(entry.key);
+      const value = dbs.indexes[entry.index]?.get(entry.key);
       const wanted = entry.index === 'byStatus' ? true : id;
       if (value !== wanted) problem(`task ${id} (${task.status}) is missing its ${entry.index} entry ${JSON.stringify(entry.key)}`);
     }
   }
 
   for (const index of Object.keys(dbs.indexes) as StatusIndexName[]) {
-    for (const { key } of dbs.indexes[index].getRange()) {
+    for (const { key } of dbs.indexes[index]?.getRange() ?? []) {
       if (!expected.has(entryId({ index, key }))) problem(`${index} holds ${JSON.stringify(key)}, which no task calls for`);
     }
   }
 
-  for (const { key, value: id } of dbs.idempotency.getRange()) {
+  for (const { key, value: id } of dbs.idempotency?.getRange() ?? []) {
     const task = dbs.tasks.get(id);
     if (!task) problem(`idempotency key ${JSON.stringify(key)} points at missing task ${id}`);
     else if (task.queue !== key[0] || task.idempotencyKey !== key[1]) problem(`idempotency key ${JSON.stringify(key)} points at task ${id} of another key`);

@@ -75,11 +75,13 @@ export interface IndexEntry {
 /**
  * The index entries a record must have, derived from the record alone: an ended task's by_status
  * entry (and expiry entry, if it has a retention of its own), a delayed task's delayed entry,
- * nothing for a ready one. Every transition removes the
+ * nothing for a ready one. `layout` is the store's layout version. Every transition removes the
  * entries of the old record and writes those of the new one, so the indexes cannot drift from the
  * records.
  */
-export function indexEntriesOf(task: TaskRecord): IndexEntry[] {
+export function indexEntriesOf(task: TaskRecord, layout = 4): IndexEntry[] {
+  // Before layout 4 an ended task had one entry, `[statusIndex, queue, id]` (a store not yet upgraded, under `--check`).
+  if (isFinalStatus(task.status) && layout < 4) return [{ index: 'byStatus', key: [statusIndex(task.status), task.queue, task.id] }];
   if (isFinalStatus(task.status)) {
     const finishedAtMs = task.finishedAtMs ?? 0;
     const ended: IndexEntry = { index: 'byStatus', key: statusKey(task.status, task.queue, finishedAtMs, task.id) };

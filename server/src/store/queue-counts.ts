@@ -60,9 +60,11 @@ export class QueueCounts {
     return total;
   }
 
-  /** Every queue that holds a task or held one since the store opened. */
-  names(): IterableIterator<string> {
-    return this.queues.keys();
+  /** Every queue that holds a task, or had one end in the last minute. */
+  *names(): IterableIterator<string> {
+    for (const [name, { counts }] of this.queues) {
+      if (TASK_STATUSES.some((status) => counts[status] > 0) || this.endedLastMinute(name) > 0) yield name;
+    }
   }
 
   /** The queues holding at least one ended task: the ones a retention sweep walks. */

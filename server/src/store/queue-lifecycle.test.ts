@@ -154,11 +154,12 @@ describe('PurgeQueue', () => {
     const [leased] = store.lease({ workerId: 'w', queues: ['q'], maxTasks: 1, leaseMs: 60_000 }).value;
     expect(leased!.id).toBe(waiting!.id);
 
-    const { value: firstBatch, changed } = await store.purge('q', ['new', 'success'], 3);
-    expect(firstBatch).toBe(3);
+    const cursor = { tried: new Set<string>() };
+    const { value: firstBatch, changed } = await store.purge('q', ['new', 'success'], 3, cursor);
+    expect(firstBatch).toEqual({ removed: 3, done: false });
     expect(changed.filter((t) => t.status === 'cancel').map((t) => t.cancelReason), 'a waiting task is seen to end').toEqual(expect.arrayContaining(['purged']));
-    expect((await store.purge('q', ['new', 'success'], 3)).value).toBe(1);
-    expect((await store.purge('q', ['new', 'success'], 3)).value).toBe(0);
+    expect((await store.purge('q', ['new', 'success'], 3, cursor)).value).toEqual({ removed: 1, done: false });
+    expect((await store.purge('q', ['new', 'success'], 3, cursor)).value).toEqual({ removed: 0, done: true });
     expect(store.get(delayed!.id)).toBeUndefined();
     expect(store.get(running!.id)).toBeUndefined();
     expect(store.get(waiting!.id)?.status).toBe('process');
@@ -263,5 +264,63 @@ describe('queue limits at dispatch', () => {
     expect(store.nextLimitOpeningMs()).toBe(T0 + 500);
     now = T0 + 500;
     expect(leaseAll()).toHaveLength(2);
+  });
+});
+
+describe('queue limits at dispatch: what a review found', () => {
+  const leaseAll = (maxTasks = 100) => store.lease({ workerId: 'w', queues: ['q'], maxTasks, leaseMs: 60_000 }).value;
+  const finish = (tasks: readonly TaskRecord[]) => store.complete(tasks.map((t) => ({ taskId: t.id, leaseToken: t.lease!.token, outcome: success })));
+
+  it('holds at most 1,000 tasks aside per lease call, and lifting the limit puts a long backlog back in line, in order', async () => {
+    await store.setQueueLimits('q', { maxRunning: 0, maxRunningPerKey: 1 });
+    const noisy = await enqueue(...Array.from({ length: 2500 }, () => ({ limitKey: 'noisy' })));
+    const [quiet] = await enqueue({ limitKey: 'quiet' });
+    expect(leaseAll().map((t) => t.id)).toEqual([noisy[0]!.id]);
+    expect(store.gate.takeHoldCapHit(), 'the call stopped at the cap').toBe(true);
+    expect(leaseAll()).toEqual([]);
+    expect(leaseAll().map((t) => t.id), 'the quiet key passes the noisy backlog').toEqual([quiet!.id]);
+    expect(store.list({ queue: 'q', status: 'new', limit: 1000 }).tasks).toHaveLength(1000);
+    await store.setQueueLimits('q', { maxRunning: 0, maxRunningPerKey: 0 });
+    expect(leaseAll(3).map((t) => t.id)).toEqual(noisy.slice(1, 4).map((t) => t.id));
+  });
+
+  it('takes a cancelled task out of the held ones, so that the key’s next task gets its room', async () => {
+    await store.setQueueLimits('q', { maxRunning: 0, maxRunningPerKey: 1 });
+    const [a1, a2, a3] = await enqueue({ limitKey: 'a' }, { limitKey: 'a' }, { limitKey: 'a' });
+    const running = leaseAll();
+    expect(running.map((t) => t.id)).toEqual([a1!.id]);
+    await store.cancel(a2!.id, 'not needed');
+    await finish(running);
+    expect(leaseAll().map((t) => t.id)).toEqual([a3!.id]);
+  });
+
+  it('asks for the timer when the tasks it lets through fill a key’s rate window while others wait', async () => {
+    await store.setQueueLimits('q', { maxRunning: 0, maxRunningPerKey: 0, ratePerKey: { count: 2, periodMs: 1000 } });
+    await enqueue(...Array.from({ length: 5 }, () => ({ limitKey: 'k' })));
+    expect(leaseAll()).toHaveLength(2);
+    store.gate.takeRateRefused();
+    now = T0 + 1000;
+    store.releaseLimited();
+    expect(leaseAll()).toHaveLength(2);
+    expect(store.gate.takeRateRefused(), 'one task still waits on the full window').toBe(true);
+    expect(store.nextLimitOpeningMs()).toBe(T0 + 2000);
+  });
+
+  it('applies two changes of a queue’s settings made at once, both', async () => {
+    await Promise.all([store.settings.setPaused('q', true), store.setQueueLimits('q', { maxRunning: 3, maxRunningPerKey: 0 })]);
+    await store.close();
+    store = await open();
+    expect([store.settings.isPaused('q'), store.settings.limitsOf('q').maxRunning]).toEqual([true, 3]);
+  });
+
+  it('purges a long held backlog whole', async () => {
+    await store.setQueueLimits('q', { maxRunning: 0, maxRunningPerKey: 1 });
+    await enqueue(...Array.from({ length: 1200 }, () => ({ limitKey: 'k' })));
+    leaseAll();
+    const cursor = { tried: new Set<string>() };
+    let removed = 0;
+    for (let batch; !(batch = (await store.purge('q', ['new'], 500, cursor)).value).done; ) removed += batch.removed;
+    expect(removed).toBe(1199);
+    expect(store.counts.countsOf('q')).toMatchObject({ new: 0, process: 1 });
   });
 });

@@ -8,10 +8,12 @@ import { NO_LIMITS, isUnlimited, type QueueLimits, type QueueSettingsRecord } fr
 /** The settings of every queue that has any. */
 export class QueueSettings {
   private readonly byQueue = new Map<string, QueueSettingsRecord>();
+  /** The last change issued: each waits for the one before. */
+  private updates: Promise<void> = Promise.resolve();
 
-  /** @param db - the `queues` database, read whole now */
-  constructor(private readonly db: Database<QueueSettingsRecord, string>) {
-    for (const { key, value } of db.getRange()) this.byQueue.set(key, value);
+  /** @param db - the `queues` database, read whole now (absent: a read-only store that has none yet) */
+  constructor(private readonly db: Database<QueueSettingsRecord, string> | undefined) {
+    for (const { key, value } of db?.getRange() ?? []) this.byQueue.set(key, value);
   }
 
   /** True if `queue` is paused. */
@@ -36,23 +38,33 @@ export class QueueSettings {
 
   /** Pauses or resumes `queue`, durably; resolves once committed. */
   setPaused(queue: string, paused: boolean): Promise<void> {
-    return this.update(queue, { ...this.current(queue), paused });
+    return this.update(queue, (settings) => ({ ...settings, paused }));
   }
 
   /** Replaces the limits of `queue`, durably; resolves once committed. */
   setLimits(queue: string, limits: QueueLimits): Promise<void> {
-    return this.update(queue, { ...this.current(queue), limits });
+    return this.update(queue, (settings) => ({ ...settings, limits }));
   }
 
   private current(queue: string): QueueSettingsRecord {
     return this.byQueue.get(queue) ?? { paused: false, limits: NO_LIMITS };
   }
 
-  /** Writes the new settings (none left: the record goes), then takes them in memory. */
-  private async update(queue: string, settings: QueueSettingsRecord): Promise<void> {
-    const empty = !settings.paused && isUnlimited(settings.limits);
-    await (empty ? this.db.remove(queue) : this.db.put(queue, settings));
-    if (empty) this.byQueue.delete(queue);
-    else this.byQueue.set(queue, settings);
+  /**
+   * Applies `change` to the settings of `queue` as the earlier changes left them (one change at a
+   * time: two at once would each start from the same record and one would be lost), writes the
+   * result (none left: the record goes), then takes it in memory.
+   */
+  private update(queue: string, change: (settings: QueueSettingsRecord) => QueueSettingsRecord): Promise<void> {
+    const apply = async (): Promise<void> => {
+      const settings = change(this.current(queue));
+      const empty = !settings.paused && isUnlimited(settings.limits);
+      await (empty ? this.db!.remove(queue) : this.db!.put(queue, settings));
+      if (empty) this.byQueue.delete(queue);
+      else this.byQueue.set(queue, settings);
+    };
+    const applied = this.updates.then(apply, apply);
+    this.updates = applied.catch(() => undefined);
+    return applied;
   }
 }

@@ -87,6 +87,11 @@ test('a version 2 store (records as msgpack maps) opens as it is: its records re
   });
   await env.close();
 
+  // `--check` reads it as it is, without upgrading it (it has no `expiry` or `queues` yet).
+  const readOnly = await TaskStore.open({ path: dir, readOnly: true });
+  expect(readOnly.checkInvariants()).toMatchObject({ problems: [], tasks: 2 });
+  await readOnly.close();
+
   const store = await TaskStore.open({ path: dir, durability: 'commit' });
   try {
     expect(store.checkInvariants().problems).toEqual([]);

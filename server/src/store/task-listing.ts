@@ -41,7 +41,7 @@ export interface ListSources {
   /** `[runAtMs, seq]` → id of every task waiting for its eta or backoff. */
   delayed: Database<unknown, Key>;
   ready: ReadyLines;
-  /** Ready tasks a queue limit holds aside (see `dispatch-gate.ts`), by queue then `seq`. */
+  /** Ready tasks a queue limit holds aside (see `dispatch-gate.ts`), in any order. */
   held: (queue?: string) => PlacedEntry[];
   leases: LeaseBook;
   /** The task as a reader sees it (a leased task's record comes from memory). */
@@ -50,7 +50,6 @@ export interface ListSources {
 
 /** Where each list of a status resumes: `ready` and `delayed` are the two halves of NEW and RETRY. */
 const READY = 'ready';
-const HELD = 'held';
 const DELAYED = 'delayed';
 
 /**
@@ -59,8 +58,8 @@ const DELAYED = 'delayed';
  * - SUCCESS, ERROR, CANCEL: by queue, then end time, from the index of ended tasks; with
  *   `finishedAfterMs`, only those that ended since (a seek per queue, not a filter).
  * - PROCESS: by queue, then id, from the leases in memory.
- * - NEW, RETRY: ready ones in lease order (queue, priority, FIFO), from the ready lines; then
- *   those a queue limit holds aside, by queue and FIFO; then delayed ones by run-at time, from the
+ * - NEW, RETRY: ready ones in lease order (queue, priority, FIFO), from the ready lines, those a
+ *   queue limit holds aside in their places among them; then delayed ones by run-at time, from the
  *   delayed index.
  * - A queue without a status: each status in turn, in the order of {@link TASK_STATUSES}.
  */
@@ -124,24 +123,24 @@ const listWaiting: StatusLister = (sources, status, queue, resume, add) => {
   let going = true;
   if (!resume || resume[0] === READY) {
     const after = resume ? { queue: resume[1] as string, priority: resume[2] as number, seq: resume[3] as number } : undefined;
-    sources.ready.forEachAfter(queue, after, (entry) => {
+    // Tasks a queue limit holds aside are listed in their place in line, as if they were still in
+    // it (they go back there): one order and one cursor for both, whatever moves between pages.
+    const held = sources.held(queue).filter((entry) => after === undefined || compareEntries(entry, after) > 0);
+    held.sort(compareEntries);
+    let next = 0;
+    const offer = (entry: PlacedEntry): boolean => {
       if (entry.retry !== retry) return true;
       const task = sources.tasks.get(entry.id);
       // A stale entry (cancelled, or moved on while a commit was in flight) is not listed.
       if (!task || task.status !== status || task.seq !== entry.seq || sources.leases.has(task.id)) return true;
       return (going = add(task, [READY, entry.queue, entry.priority, entry.seq]));
+    };
+    sources.ready.forEachAfter(queue, after, (entry) => {
+      while (going && next < held.length && compareEntries(held[next]!, entry) < 0) offer(held[next++]!);
+      return going && offer(entry);
     });
+    while (going && next < held.length) offer(held[next++]!);
     if (!going) return false;
-  }
-  if (!resume || resume[0] === READY || resume[0] === HELD) {
-    const after = resume?.[0] === HELD ? { queue: resume[1] as string, seq: resume[2] as number } : undefined;
-    for (const entry of sources.held(queue)) {
-      if (after && (compareKeys([entry.queue], [after.queue]) < 0 || (entry.queue === after.queue && entry.seq <= after.seq))) continue;
-      if (entry.retry !== retry) continue;
-      const task = sources.tasks.get(entry.id);
-      if (!task || task.status !== status || task.seq !== entry.seq || sources.leases.has(task.id)) continue;
-      if (!add(task, [HELD, entry.queue, entry.seq])) return false;
-    }
   }
   const start = resume?.[0] === DELAYED ? resume.slice(1) : undefined;
   for (const { key, value } of sources.delayed.getRange(start ? { start } : {})) {
@@ -152,6 +151,12 @@ const listWaiting: StatusLister = (sources, status, queue, resume, add) => {
   }
   return true;
 };
+
+/** Orders entries as the ready lines list them: queue name (code points), priority, `seq`. */
+function compareEntries(a: { queue: string; priority: number; seq: number }, b: { queue: string; priority: number; seq: number }): number {
+  if (a.queue !== b.queue) return compareKeys([a.queue], [b.queue]);
+  return a.priority - b.priority || a.seq - b.seq;
+}
 
 /** Collects a page: stops at the limit or the reply budget, and remembers the last cursor. */
 class PageBuilder {
@@ -212,6 +217,5 @@ export function isListCursor(cursor: unknown, isName: (part: unknown) => boolean
   if (isFinalStatus(status)) return rest.length === 3 && isName(rest[0]) && isNumber(rest[1]) && isName(rest[2]);
   if (status === 'process') return rest.length === 2 && isName(rest[0]) && isName(rest[1]);
   if (rest[0] === READY) return rest.length === 4 && isName(rest[1]) && Number.isInteger(rest[2]) && isNumber(rest[3]);
-  if (rest[0] === HELD) return rest.length === 3 && isName(rest[1]) && isNumber(rest[2]);
   return rest[0] === DELAYED && rest.length === 3 && isNumber(rest[1]) && isNumber(rest[2]);
 }

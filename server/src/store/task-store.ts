@@ -55,6 +55,7 @@ import {
   type TaskOutcome,
   type TaskRecord,
   type TaskStatus,
+  TASK_STATUSES,
   isFinalStatus,
 } from '../domain/task.js';
 import {
@@ -77,7 +78,7 @@ import { DispatchGate } from './dispatch-gate.js';
 import { QueueCounts } from './queue-counts.js';
 import { QueueSettings } from './queue-settings.js';
 import { dropVersion1Indexes, endAfterRestart, endedKeysBefore4, rekeyEnded, REKEY_BATCH, scanRecords } from './recovery.js';
-import { DEFAULT_RETENTION, expiredTaskIds, nextExpiry, retentionOf, type RetentionPolicy } from './retention.js';
+import { DEFAULT_RETENTION, ExpiryHeads, retentionOf, type RetentionPolicy } from './retention.js';
 import { listTasks, type ListFilter, type ListPage } from './task-listing.js';
 
 export type { Durability } from './commits.js';
@@ -191,6 +192,7 @@ export class TaskStore {
   /** The queue limits applied to leases (see `dispatch-gate.ts`). */
   readonly gate: DispatchGate;
   private retention: RetentionPolicy = DEFAULT_RETENTION;
+  private expiryHeads!: ExpiryHeads;
   private seq = 0;
   private space!: DiskSpaceGuard;
   private commits!: Committer;
@@ -204,7 +206,10 @@ export class TaskStore {
     this.clock = clock;
     this.counts = new QueueCounts(() => this.clock.wallMs());
     this.settings = new QueueSettings(env.openDB('queues', {}));
-    this.gate = new DispatchGate((queue) => this.settings.limitsOf(queue));
+    this.gate = new DispatchGate(
+      (queue) => this.settings.limitsOf(queue),
+      (entry) => this.isInLine(entry),
+    );
     // Records as msgpack rows, read back into the one shape of a record (`record-codec.ts`);
     // maps and msgpackr's shared structures, written by older brokers, still read back.
     this.tasks = env.openDB<TaskRecord, string>('tasks', { encoder: { Encoder: RecordEncoder } } as object);
@@ -245,9 +250,13 @@ export class TaskStore {
       throw error;
     }
     store.retention = options.retention ?? DEFAULT_RETENTION;
+    store.expiryHeads = new ExpiryHeads(store.indexes, store.retention);
     store.space = new DiskSpaceGuard(options.path, options.minFreeBytes ?? 0, options.readFreeBytes, () => store.clock.steadyMs());
     store.commits = new Committer(env, store.durability, store.space);
-    if (!options.readOnly) await store.recover();
+    if (!options.readOnly) {
+      await store.recover();
+      store.expiryHeads.load(store.counts.withEndedTasks());
+    }
     return store;
   }
 
@@ -313,6 +322,7 @@ export class TaskStore {
     // A paused queue hands out nothing (its tasks wait in line); checked only while some queue has settings.
     const gated = this.settings.any;
     let queues = gated ? options.queues.filter((queue) => !this.settings.isPaused(queue)) : options.queues;
+    if (gated) this.gate.beginLease();
     while (leased.length < options.maxTasks) {
       const entry = this.ready.takeBest(queues);
       if (!entry) break;
@@ -329,6 +339,7 @@ export class TaskStore {
         }
         if (verdict === 'key-closed') {
           this.gate.hold(entry, before.limitKey!);
+          if (this.gate.holdCapReached) break;
           continue;
         }
       }
@@ -487,9 +498,10 @@ export class TaskStore {
    *
    * @returns how many were removed: fewer than `limit` means the queue holds no more of them
    */
-  purge(queue: string, statuses: readonly TaskStatus[], limit: number): Promise<WriteResult<number>> {
-    const ids = this.purgeCandidates(queue, statuses, limit);
-    if (ids.length === 0) return Promise.resolve({ value: 0, changed: [] });
+  purge(queue: string, statuses: readonly TaskStatus[], limit: number, cursor: PurgeCursor = { tried: new Set() }): Promise<WriteResult<PurgeBatch>> {
+    const ids = this.purgeCandidates(queue, statuses, limit, cursor);
+    const done = ids.length === 0 && cursor.delayedDone === true;
+    if (ids.length === 0) return Promise.resolve({ value: { removed: 0, done }, changed: [] });
     return this.write(ids.length, (at, effects) => {
       let removed = 0;
       for (const id of ids) {
@@ -499,32 +511,47 @@ export class TaskStore {
         this.transition(before, after, effects, { remove: true });
         removed++;
       }
-      return removed;
+      return { removed, done: false };
     });
   }
 
-  /** Up to `limit` ids of tasks of `queue` in `statuses`, from the indexes and ready lines. */
-  private purgeCandidates(queue: string, statuses: readonly TaskStatus[], limit: number): string[] {
+  /**
+   * Up to `limit` ids of tasks of `queue` in `statuses` not tried by an earlier batch of this purge:
+   * ended ones from their index, waiting ones from the ready lines, the gate and the delayed index.
+   * The delayed index is by time, not queue, so its records are read, a bounded number per batch,
+   * from where the previous batch stopped.
+   */
+  private purgeCandidates(queue: string, statuses: readonly TaskStatus[], limit: number, cursor: PurgeCursor): string[] {
     const ids: string[] = [];
-    for (const status of statuses) {
-      if (ids.length >= limit) break;
-      if (isFinalStatus(status)) {
-        for (const key of this.indexes.byStatus.getKeys({ ...prefixRange([statusIndex(status), queue]), limit: limit - ids.length })) ids.push(key[3] as string);
-      } else if (status === 'new' || status === 'retry') {
-        this.ready.forEachAfter(queue, undefined, (entry) => {
-          if (entry.retry === (status === 'retry')) ids.push(entry.id);
-          return ids.length < limit;
-        });
-        for (const entry of this.gate.held(queue)) if (ids.length < limit && entry.retry === (status === 'retry')) ids.push(entry.id);
-        // Delayed tasks are indexed by time, not queue: their records tell (a purge is rare).
-        for (const { value: id } of this.indexes.delayed.getRange({})) {
-          if (ids.length >= limit) break;
-          const task = this.read(id as string);
-          if (task?.queue === queue && task.status === status) ids.push(task.id);
-        }
+    const offer = (id: string): boolean => {
+      if (!cursor.tried.has(id)) {
+        cursor.tried.add(id);
+        ids.push(id);
       }
+      return ids.length < limit;
+    };
+    for (const status of statuses.filter(isFinalStatus)) {
+      for (const key of this.indexes.byStatus.getKeys(prefixRange([statusIndex(status), queue]))) if (!offer(key[3] as string)) return ids;
     }
-    return [...new Set(ids)];
+    const waiting: TaskStatus[] = statuses.filter((status) => status === 'new' || status === 'retry');
+    if (waiting.length === 0) {
+      cursor.delayedDone = true;
+      return ids;
+    }
+    const wanted = (entry: { retry: boolean }) => waiting.includes(entry.retry ? 'retry' : 'new');
+    let full = false;
+    this.ready.forEachAfter(queue, undefined, (entry) => !(full = wanted(entry) && !offer(entry.id)));
+    if (full) return ids;
+    for (const entry of this.gate.held(queue)) if (wanted(entry) && !offer(entry.id)) return ids;
+    let scanned = 0;
+    for (const { key, value: id } of this.indexes.delayed.getRange(cursor.delayedAfter ? { start: cursor.delayedAfter } : {})) {
+      if (scanned++ >= PURGE_SCAN) return ids;
+      cursor.delayedAfter = key;
+      const task = this.read(id as string);
+      if (task?.queue === queue && waiting.includes(task.status) && !offer(task.id)) return ids;
+    }
+    cursor.delayedDone = true;
+    return ids;
   }
 
   /**
@@ -534,19 +561,26 @@ export class TaskStore {
    * @returns how many were removed: `limit` means more may be due
    */
   sweepExpired(limit: number): Promise<WriteResult<number>> {
-    const ids = expiredTaskIds(this.indexes, this.counts.withEndedTasks(), this.retention, this.clock.wallMs(), limit);
-    if (ids.length === 0) return Promise.resolve({ value: 0, changed: [] });
-    return this.write(ids.length, (_at, effects) => {
-      let removed = 0;
-      for (const id of ids) {
-        const task = this.read(id);
+    const expired = this.expiryHeads.expired(this.clock.wallMs(), limit);
+    if (expired.length === 0) return Promise.resolve({ value: 0, changed: [] });
+    return this.write(expired.length, (_at, effects) => {
+      const seen = new Set<string>();
+      for (const { index, key, taskId } of expired) {
+        // The entry found goes whatever its record says, so that a stale one cannot come back forever.
+        this.indexes[index].remove(key);
+        if (seen.has(taskId)) continue;
+        seen.add(taskId);
+        const task = this.read(taskId);
         if (!task || !isFinalStatus(task.status)) continue;
         for (const entry of indexEntriesOf(task)) this.indexes[entry.index].remove(entry.key);
         this.removeRecord(task);
         effects.onCommit(() => this.counts.move(task.queue, task.status, undefined));
-        removed++;
       }
-      return ids.length;
+      // The ranges swept start later now (or are empty).
+      effects.onCommit(() => {
+        for (const { index, key } of expired) if (index === 'byStatus') this.expiryHeads.refresh(TASK_STATUSES[key[0] as number]!, key[1] as string);
+      });
+      return expired.length;
     });
   }
 
@@ -558,6 +592,7 @@ export class TaskStore {
 
   /** The steady time at which a full rate window next opens for tasks waiting on it (see `dispatch-gate.ts`). */
   nextLimitOpeningMs(): number | undefined {
+    if (!this.settings.any) return undefined;
     return this.gate.nextOpeningMs(this.clock.steadyMs(), (queue) => this.ready.sizeOf(queue) > 0);
   }
 
@@ -623,7 +658,7 @@ export class TaskStore {
 
   /** Checks every invariant of the store (see `invariants.ts`); reads the whole store. */
   checkInvariants(): StoreReport {
-    return checkStore({ tasks: this.tasks, indexes: this.indexes, idempotency: this.idempotency });
+    return checkStore({ tasks: this.tasks, indexes: this.indexes, idempotency: this.idempotency, layout: this.meta.get('schemaVersion') ?? SCHEMA_VERSION });
   }
 
   /**
@@ -631,7 +666,7 @@ export class TaskStore {
    * one (wall time), and the earliest lease deadline (steady time; see `domain/clock.ts`). Either is absent when none.
    */
   nextDue(): NextDue {
-    let wallMs = nextExpiry(this.indexes, this.counts.withEndedTasks(), this.retention) ?? Infinity;
+    let wallMs = this.expiryHeads.nextExpiry() ?? Infinity;
     for (const key of this.indexes.delayed.getKeys({ limit: 1 })) wallMs = Math.min(wallMs, key[0] as number);
     const deadlineMs = this.leases.nextDeadline() ?? Infinity;
     const openingMs = this.nextLimitOpeningMs() ?? Infinity;
@@ -775,11 +810,21 @@ export class TaskStore {
     const wasReady = before !== undefined && isReady(before) && !this.leases.has(before.id);
     // Checked at commit: a lease ended by this write is gone by then (its task joins its line),
     // one that stays (a cancel request) keeps its task out of line.
-    if (isReady(after) && !removed) effects.onCommit(() => !this.leases.has(after.id) && this.ready.add(readyEntryOf(after)));
-    else if (wasReady) effects.onCommit(() => this.ready.remove(before.queue, before.priority, before.seq));
+    if (isReady(after) && !removed) {
+      effects.onCommit(() => !this.leases.has(after.id) && this.ready.add(readyEntryOf(after)));
+    } else if (wasReady) {
+      // Out of line now, not at commit: a lease taken while the commit is in flight would read the
+      // old record and run a task that is being cancelled or removed. Back in line if it fails.
+      if (this.ready.remove(before.queue, before.priority, before.seq) || this.gate.unhold(before)) {
+        effects.onFailure(() => this.ready.add(readyEntryOf(before)));
+      }
+    }
     effects.onCommit(() => {
-      this.counts.move(after.queue, countedFrom, seen.status);
-      if (removed) this.counts.move(after.queue, seen.status, undefined);
+      // A purge is no completion: the task leaves the counts without passing through an end.
+      if (options.remove) this.counts.move(after.queue, countedFrom, undefined);
+      else this.counts.move(after.queue, countedFrom, seen.status);
+      if (removed && !options.remove) this.counts.move(after.queue, seen.status, undefined);
+      else if (after.finishedAtMs !== undefined && isFinalStatus(after.status)) this.expiryHeads.ended(after.status, after.queue, after.finishedAtMs);
     });
     effects.changed.push(seen);
   }
@@ -790,6 +835,12 @@ export class TaskStore {
     if (task.idempotencyKey === undefined) return;
     const key = idempotencyKey(task.queue, task.idempotencyKey);
     if (this.idempotency.get(key) === task.id) this.idempotency.remove(key);
+  }
+
+  /** True if a ready entry still stands for a task waiting to run (its record agrees, no lease holds it). */
+  private isInLine(entry: PlacedEntry): boolean {
+    const task = this.read(entry.id);
+    return task !== undefined && isReady(task) && task.seq === entry.seq && !this.leases.has(entry.id);
   }
 
   /** The task as readers see it: a leased task's record is in memory, any other on disk. */
@@ -829,6 +880,26 @@ export class TaskStore {
     return task;
   }
 }
+
+/** Where a purge stands between its batches (see {@link TaskStore.purge}). */
+export interface PurgeCursor {
+  /** Tasks offered to a batch already: never offered twice, so that a purge always ends. */
+  tried: Set<string>;
+  /** Where the walk of the delayed index stopped, and whether it is done. */
+  delayedAfter?: Key;
+  delayedDone?: boolean;
+}
+
+/** What one batch of a purge did. */
+export interface PurgeBatch {
+  /** Tasks removed by this batch. */
+  removed: number;
+  /** True when nothing is left to look at: the purge is over. */
+  done: boolean;
+}
+
+/** Delayed entries one purge batch reads at most, so that a batch is short however many other queues' tasks wait. */
+const PURGE_SCAN = 5000;
 
 /** How {@link TaskStore.transition} counts and keeps a change. */
 interface TransitionOptions {
