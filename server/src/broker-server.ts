@@ -99,10 +99,12 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
     .with(rejectUndecodableRequests)
     .add(acceptEncodedReplies(strictRequestDecoding(BrokerServiceDefinition, descriptorSet)), createBrokerService(broker, config));
   server.add(HealthDefinition, HealthServiceImpl(health));
-  server.add(
-    ServerReflectionService,
-    ServerReflection(descriptorSet, [BrokerServiceDefinition.fullName]),
-  );
+  // Reflection lists the health service too, and answers on both versions of its contract: tools
+  // built on the older client (ghz, some grpcurl builds) speak only `v1alpha`, as grpc-go's own
+  // reflection package does for them.
+  const reflection = ServerReflection(descriptorSet, [BrokerServiceDefinition.fullName, HEALTH_SERVICE]);
+  server.add(ServerReflectionService, reflection);
+  server.add(REFLECTION_V1ALPHA, reflection);
   let listener: LimitedListener;
   try {
     listener = await listenWithConnectionLimit(
@@ -116,7 +118,9 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
     await store.close();
     throw error;
   }
-  health.setStatus('healthy');
+  // Overall and per service, so that `grpc-health-probe -service=qtasks.broker.v1.BrokerService`
+  // gets an answer (NOT_FOUND before); both turn NOT_SERVING first thing at shutdown.
+  for (const service of HEALTH_CHECKED) health.setStatus('healthy', service);
   const port = listener.port;
   let closing: Promise<void> | undefined;
   return {
@@ -126,7 +130,7 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
     stats: () => ({ ...broker.stats(), openCalls: guard.openCalls, unsentReplyBytes: unsent.bytes, callsByMethod: { ...guard.callsByMethod } }),
     close: () =>
       (closing ??= (async () => {
-        health.setStatus('unhealthy');
+        for (const service of HEALTH_CHECKED) health.setStatus('unhealthy', service);
         broker.shutdown();
         listener.close();
         await shutdownWithin(server, SHUTDOWN_GRACE_MS);
@@ -134,6 +138,23 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
       })()),
   };
 }
+
+/** gRPC's health service, as reflection names it. */
+const HEALTH_SERVICE = 'grpc.health.v1.Health';
+
+/** What health answers for: the server as a whole (`""`) and the broker's service by name. */
+const HEALTH_CHECKED = ['', BrokerServiceDefinition.fullName] as const;
+
+/**
+ * `grpc.reflection.v1alpha.ServerReflection`: the same messages as `v1` (the two protos differ in
+ * their package name only), so `v1`'s definition serves it with its path renamed.
+ */
+const REFLECTION_V1ALPHA = {
+  serverReflectionInfo: {
+    ...ServerReflectionService.serverReflectionInfo,
+    path: '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',
+  },
+} as unknown as typeof ServerReflectionService;
 
 /** How long calls in flight get to finish when the broker shuts down. */
 const SHUTDOWN_GRACE_MS = 10_000;

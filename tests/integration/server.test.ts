@@ -1,7 +1,7 @@
 /** The `qtasks-broker` command itself: flags, environment, health, reflection, shutdown. */
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createChannel, createClient } from 'nice-grpc';
+import { Status, createChannel, createClient } from 'nice-grpc';
 import { HealthDefinition, HealthCheckResponse_ServingStatus } from 'nice-grpc-server-health/lib/proto/grpc/health/v1/health.js';
 import { ServerReflectionService } from 'nice-grpc-server-reflection';
 import { ServerReflectionRequest, type ServerReflectionResponse } from 'nice-grpc-server-reflection/lib/proto/grpc/reflection/v1/reflection_pb.js';
@@ -50,18 +50,43 @@ describe('command line', () => {
 });
 
 describe('standard services', () => {
-  test('grpc.health.v1.Health reports SERVING', async () => {
+  test('grpc.health.v1.Health answers overall and for BrokerService by name, and NOT_FOUND for another service', async () => {
     const broker = await start();
     const channel = createChannel(broker.address);
     const health = createClient(HealthDefinition, channel);
     expect((await health.check({ service: '' })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    expect((await health.check({ service: 'qtasks.broker.v1.BrokerService' })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    await expect(health.check({ service: 'nope' })).rejects.toMatchObject({ code: Status.NOT_FOUND });
     channel.close();
   });
 
-  test('server reflection lists BrokerService', async () => {
+  test('at shutdown, health turns NOT_SERVING before calls are refused', async () => {
     const broker = await start();
     const channel = createChannel(broker.address);
-    const reflection = createClient(ServerReflectionService, channel);
+    const health = createClient(HealthDefinition, channel);
+    const states: HealthCheckResponse_ServingStatus[] = [];
+    const watching = (async () => {
+      for await (const { status } of health.watch({ service: 'qtasks.broker.v1.BrokerService' })) {
+        states.push(status);
+        // A load balancer now stops sending calls; the stream ends so that shutdown need not wait for it.
+        if (status === HealthCheckResponse_ServingStatus.NOT_SERVING) break;
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exit = broker.stop('SIGTERM');
+    await watching;
+    expect(await exit).toBe(0);
+    expect(states).toEqual([HealthCheckResponse_ServingStatus.SERVING, HealthCheckResponse_ServingStatus.NOT_SERVING]);
+    channel.close();
+  });
+
+  test.each([
+    ['v1', ServerReflectionService],
+    ['v1alpha', REFLECTION_V1ALPHA],
+  ])('server reflection (%s) lists BrokerService and the health service', async (_, definition) => {
+    const broker = await start();
+    const channel = createChannel(broker.address);
+    const reflection = createClient(definition, channel);
     async function* requests() {
       const request = new ServerReflectionRequest();
       request.setListServices('*');
@@ -71,10 +96,15 @@ describe('standard services', () => {
     for await (const response of reflection.serverReflectionInfo(requests()) as AsyncIterable<ServerReflectionResponse>) {
       names.push(...(response.getListServicesResponse()?.getServiceList().map((s) => s.getName()) ?? []));
     }
-    expect(names).toContain('qtasks.broker.v1.BrokerService');
+    expect(names.sort()).toEqual(['grpc.health.v1.Health', 'qtasks.broker.v1.BrokerService']);
     channel.close();
   });
 });
+
+/** The older reflection contract, which ghz and older grpcurl builds speak: `v1`'s messages under another path. */
+const REFLECTION_V1ALPHA = {
+  serverReflectionInfo: { ...ServerReflectionService.serverReflectionInfo, path: '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo' },
+} as unknown as typeof ServerReflectionService;
 
 describe('shutdown', () => {
   test('SIGTERM wakes a waiting Lease, keeps acknowledged work and exits 0', async () => {
