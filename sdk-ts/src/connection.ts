@@ -23,6 +23,7 @@ import {
   type WorkStart,
 } from '@qtasks/proto';
 import { Status, createChannel, createClientFactory, type Channel, type Client, type Metadata } from 'nice-grpc';
+import { errorDetailsClientMiddleware } from 'nice-grpc-error-details';
 import { Batcher } from './batcher.js';
 import { linkedSignal } from './backoff.js';
 import { BrokerCallError, toBrokerCallError } from './errors.js';
@@ -77,7 +78,10 @@ export class BrokerConnection {
     // grpc-js backs reconnects off up to 120 s by default, so a worker could sit idle for minutes
     // after a broker outage; keep the channel's reconnects on the SDK's own Backoff (100 ms to 5 s).
     this.channel = createChannel(address, security.credentials, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 5000 });
-    const factory = security.token === undefined ? createClientFactory() : createClientFactory().use(bearerTokenMiddleware(security.token));
+    // Decodes the broker's `grpc-status-details-bin` into RichClientErrors, so that errors leave
+    // with the reason, field and retry delay the broker gave (see toBrokerCallError).
+    const details = createClientFactory().use(errorDetailsClientMiddleware);
+    const factory = security.token === undefined ? details : details.use(bearerTokenMiddleware(security.token));
     this.client = factory.create(BrokerServiceDefinition, this.channel);
     // Every open watch listens to `closing`: no warning past Node's default of 10 listeners.
     setMaxListeners(0, this.closing.signal);
@@ -243,7 +247,7 @@ const MAX_OVERLOAD_WAIT_MS = 5000;
 
 /**
  * The wait before sending again a batch that an overloaded broker refused (RESOURCE_EXHAUSTED
- * with a `retry-after-ms` hint, nothing stored): the hint, doubled with each further refusal of
+ * with a retry delay, nothing stored): the delay, doubled with each further refusal of
  * the same batch (at most 5 s), plus up to half again at random, so that producers refused
  * together do not all come back at the same moment. `undefined` for every other error, which
  * fails the callers as before.
@@ -256,13 +260,13 @@ export function overloadRetryDelayMs(error: unknown, retry: number): number | un
   return Math.round(waitMs * (1 + Math.random() / 2));
 }
 
-/** For a refusal like `tasks[3].name: must not be empty`, the 3. */
-function itemIndexOf(error: unknown, field: string): number | undefined {
+/** For a refusal about the field `tasks[3].name`, the 3 (`list` being `tasks`). */
+function itemIndexOf(error: unknown, list: string): number | undefined {
   // The broker's refusal, from a unary call or a stream's answer alike.
-  if (!(error instanceof BrokerCallError)) return undefined;
+  if (!(error instanceof BrokerCallError) || error.field === undefined) return undefined;
   // ALREADY_EXISTS too: an idempotency key reused for another task is that one call's fault, not
   // the fault of the other calls that share its Enqueue.
   if (error.code !== Status.INVALID_ARGUMENT && error.code !== Status.RESOURCE_EXHAUSTED && error.code !== Status.ALREADY_EXISTS) return undefined;
-  const match = new RegExp(`^${field}\\[(\\d+)\\]`).exec(error.details);
+  const match = new RegExp(`^${list}\\[(\\d+)\\]`).exec(error.field);
   return match ? Number(match[1]) : undefined;
 }

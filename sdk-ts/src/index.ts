@@ -22,6 +22,9 @@ export { TaskContext } from './context.js';
 export { AsyncTaskExecutor, BaseTaskExecutor, type ExecutorHooks, type TaskExecutorClass } from './executor.js';
 export {
   BrokerCallError,
+  ERROR_DOMAIN,
+  ERROR_REASONS,
+  type BrokerCallErrorOptions,
   DuplicateTaskError,
   QTasksConfigError,
   QTasksError,

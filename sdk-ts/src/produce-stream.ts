@@ -12,7 +12,7 @@
  */
 import type { DeepPartial, ProduceRequest, ProduceResponse, Task as ProtoTask, TaskSpec } from '@qtasks/proto';
 import { Status } from 'nice-grpc';
-import { BrokerCallError, toBrokerCallError } from './errors.js';
+import { BrokerCallError, fieldInMessage, toBrokerCallError } from './errors.js';
 import { WatchedStates } from './watched-states.js';
 
 /** Opens the gRPC stream with the requests to send, cut when `signal` aborts; returns its replies. */
@@ -131,9 +131,10 @@ export class ProduceStream {
         break;
       }
       case 'error': {
+        // A RequestError has no rich details: its field is the path its message starts with.
         const { code, message, retryAfterMs } = kind.value;
         const hint = code === Status.RESOURCE_EXHAUSTED && retryAfterMs > 0 ? { retryAfterMs } : {};
-        this.answered(requestId)?.reject(new BrokerCallError(code, message, 'Enqueue', hint));
+        this.answered(requestId)?.reject(new BrokerCallError(code, message, 'Enqueue', { ...hint, field: fieldInMessage(code, message) }));
         this.idleCheck();
         break;
       }

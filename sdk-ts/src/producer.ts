@@ -51,7 +51,10 @@ export class Producer {
           continue;
         }
         // Named as the call the caller made, like every other failure of an enqueue.
-        if (resent || !tasks.every((task) => task.idempotencyKey)) throw new BrokerCallError(error.code, error.details, 'Enqueue', { cause: error });
+        if (resent || !tasks.every((task) => task.idempotencyKey)) {
+          const { reason, field, retryAfterMs } = error;
+          throw new BrokerCallError(error.code, error.details, 'Enqueue', { cause: error, reason, field, retryAfterMs });
+        }
       }
     }
   }

@@ -58,5 +58,5 @@ export async function reportOutcome(send: SendCompletion, lease: ReportedLease, 
 function refusedOutcome(error: unknown): string | undefined {
   if (!(error instanceof BrokerCallError)) return undefined;
   if (error.code !== Status.INVALID_ARGUMENT && error.code !== Status.RESOURCE_EXHAUSTED) return undefined;
-  return /^completions\[\d+\]/.test(error.details) ? error.details : undefined;
+  return error.field?.startsWith('completions[') ? error.details : undefined;
 }

@@ -268,6 +268,10 @@ func TestBearerToken(t *testing.T) {
 	if status.Code(err) != codes.Unauthenticated {
 		t.Fatalf("Enqueue without a token: %v, want Unauthenticated", err)
 	}
+	// Refused before the broker's service sees the call (its call guard), with details all the same.
+	if e := (*qtasks.Error)(nil); !errors.As(err, &e) || e.Reason != qtasks.ReasonUnauthenticated {
+		t.Fatalf("Enqueue without a token: %+v, want reason UNAUTHENTICATED", err)
+	}
 	tasks, err := dial(t, b.addr, qtasks.WithToken("s3cret")).Enqueue(ctx, qtasks.Spec{Name: unique(t, "auth")})
 	if err != nil || len(tasks) != 1 {
 		t.Fatalf("Enqueue with the token: %v, %v", tasks, err)

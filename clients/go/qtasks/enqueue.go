@@ -17,9 +17,9 @@ const maxOverloadWait = 5 * time.Second
 // Up to the client's max batch (see [WithMaxBatch]) the specs travel in one Enqueue RPC, which the
 // broker stores atomically; more are split into several RPCs sent one after the other, each
 // atomic on its own. If one of them fails, Enqueue returns the tasks stored by the RPCs before it
-// together with the error. An RPC refused by an overloaded broker (RESOURCE_EXHAUSTED with a
-// `retry-after-ms` trailer: nothing stored) is sent again after the hint, doubled for each
-// further refusal (at most 5 s) plus jitter, up to the client's max resends.
+// together with the error. An RPC refused by an overloaded broker (RESOURCE_EXHAUSTED, reason
+// [ReasonOverloaded], with a RetryInfo: nothing stored) is sent again after its delay, doubled for
+// each further refusal (at most 5 s) plus jitter, up to the client's max resends.
 //
 // An invalid spec fails with an [*Error] of code InvalidArgument whose Field names it, e.g.
 // "tasks[3].name", indexed in specs; args or kwargs that cannot be JSON-encoded fail before

@@ -8,13 +8,41 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
-// RetryAfterTrailer is the trailing metadata key in which an overloaded broker sends how many
+// ErrorDomain is the google.rpc.ErrorInfo domain of the broker's refusals: a reason of another
+// domain (a proxy's) is not one of the broker's.
+const ErrorDomain = "qtasks.broker.v1"
+
+// The reasons the broker sends in google.rpc.ErrorInfo, by gRPC code (see the header of
+// broker.proto). A newer broker may send one not listed here.
+const (
+	ReasonInvalidField           = "INVALID_FIELD"            // InvalidArgument
+	ReasonTaskNotFound           = "TASK_NOT_FOUND"           // NotFound
+	ReasonIdempotencyKeyConflict = "IDEMPOTENCY_KEY_CONFLICT" // AlreadyExists
+	ReasonIllegalTransition      = "ILLEGAL_TRANSITION"       // FailedPrecondition
+	ReasonOverloaded             = "OVERLOADED"               // ResourceExhausted, with RetryInfo
+	ReasonDiskFull               = "DISK_FULL"                // ResourceExhausted
+	ReasonPayloadTooLarge        = "PAYLOAD_TOO_LARGE"        // ResourceExhausted
+	ReasonBatchTooLarge          = "BATCH_TOO_LARGE"          // ResourceExhausted
+	ReasonTooManyCalls           = "TOO_MANY_CALLS"           // ResourceExhausted
+	ReasonTooManyWatchers        = "TOO_MANY_WATCHERS"        // ResourceExhausted
+	ReasonWatchFellBehind        = "WATCH_FELL_BEHIND"        // ResourceExhausted
+	ReasonShuttingDown           = "SHUTTING_DOWN"            // Unavailable
+	ReasonUnauthenticated        = "UNAUTHENTICATED"          // Unauthenticated
+	ReasonPermissionDenied       = "PERMISSION_DENIED"        // PermissionDenied
+	ReasonInternal               = "INTERNAL"                 // Internal
+)
+
+// RetryAfterTrailer is the trailing metadata key in which an older broker sent how many
 // milliseconds to wait before sending a refused Enqueue again.
+//
+// Deprecated: the broker sends the wait in google.rpc.RetryInfo; it keeps this trailer for one
+// release, and the client reads it only from a refusal without details.
 const RetryAfterTrailer = "retry-after-ms"
 
 // Error is a call the broker refused, or that could not reach it.
@@ -23,14 +51,21 @@ type Error struct {
 	Method string
 	// Code is the gRPC status code.
 	Code codes.Code
-	// Message is the broker's message, e.g. "tasks[2].name: must not be empty".
+	// Message is the broker's message, e.g. "tasks[2].name: must not be empty", for people; act
+	// on Reason, Field and RetryAfter.
 	Message string
-	// Field is the request field the broker named at the start of an INVALID_ARGUMENT or
-	// RESOURCE_EXHAUSTED message (e.g. "tasks[2].name"); empty when none was named. For a
-	// chunked Enqueue the index is the spec's position in the whole call.
+	// Reason is the broker's stable reason for the refusal (google.rpc.ErrorInfo.reason in
+	// [ErrorDomain]), one of the Reason constants, e.g. [ReasonInvalidField]; empty when the
+	// broker sent none (an older broker, or a call that never reached it).
+	Reason string
+	// Field is the request field the refusal is about (e.g. "tasks[2].name"): the
+	// google.rpc.BadRequest field of an INVALID_ARGUMENT, or ErrorInfo's "field" metadata of
+	// another refusal that names one (a payload or batch over a limit, an idempotency key in
+	// conflict); empty when none was named. For a chunked Enqueue the index is the spec's
+	// position in the whole call.
 	Field string
-	// RetryAfter is the broker's retry hint of an overload refusal (RESOURCE_EXHAUSTED with the
-	// `retry-after-ms` trailer): nothing was stored, the same call may be sent again after it.
+	// RetryAfter is how long to wait before sending again a call an overloaded broker refused
+	// (RESOURCE_EXHAUSTED, [ReasonOverloaded], from google.rpc.RetryInfo): nothing was stored.
 	RetryAfter time.Duration
 	// Cause is the underlying error (a gRPC status error or a context error).
 	Cause error
@@ -63,10 +98,12 @@ func (e *Error) Overloaded() bool {
 	return e.Code == codes.ResourceExhausted && e.RetryAfter > 0
 }
 
-// fieldPattern matches the field path that starts a broker message: `tasks[2].name: ...`.
+// fieldPattern matches the field path that starts an older broker's message: `tasks[2].name: ...`.
 var fieldPattern = regexp.MustCompile(`^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): `)
 
 // newError turns the error of an RPC into an *Error; trailer is the call's trailing metadata.
+// Reason, field and retry delay come from the status details (grpc-status-details-bin); only
+// when there are none (an older broker) from the message and the `retry-after-ms` trailer.
 func newError(method string, err error, trailer metadata.MD) *Error {
 	var own *Error
 	if errors.As(err, &own) {
@@ -77,7 +114,47 @@ func newError(method string, err error, trailer metadata.MD) *Error {
 		st = status.FromContextError(err)
 	}
 	e := &Error{Method: method, Code: st.Code(), Message: st.Message(), Cause: err}
-	if e.Code == codes.InvalidArgument || e.Code == codes.ResourceExhausted {
+	if details := st.Details(); len(details) > 0 {
+		e.readDetails(details)
+	} else {
+		e.readLegacy(trailer)
+	}
+	return e
+}
+
+// readDetails takes reason, field and retry delay from the google.rpc details of a refusal.
+func (e *Error) readDetails(details []any) {
+	for _, detail := range details {
+		switch d := detail.(type) {
+		case *errdetails.ErrorInfo:
+			if d.GetDomain() != ErrorDomain {
+				continue
+			}
+			e.Reason = d.GetReason()
+			if e.Field == "" {
+				e.Field = d.GetMetadata()["field"]
+			}
+		case *errdetails.BadRequest:
+			// A BadRequest names the field exactly; it wins over ErrorInfo's copy.
+			if v := d.GetFieldViolations(); len(v) > 0 && v[0].GetField() != "" {
+				e.Field = v[0].GetField()
+			}
+		case *errdetails.RetryInfo:
+			if delay := d.GetRetryDelay(); delay != nil && delay.IsValid() {
+				e.RetryAfter = max(delay.AsDuration(), 0)
+				if e.RetryAfter == 0 {
+					// Overloaded() tells an overload refusal by a non-zero wait.
+					e.RetryAfter = time.Millisecond
+				}
+			}
+		}
+	}
+}
+
+// readLegacy takes the field from the message and the retry hint from the trailer: an older
+// broker's refusal carries no details.
+func (e *Error) readLegacy(trailer metadata.MD) {
+	if e.Code == codes.InvalidArgument || e.Code == codes.ResourceExhausted || e.Code == codes.AlreadyExists {
 		if m := fieldPattern.FindStringSubmatch(e.Message); m != nil {
 			e.Field = m[1]
 		}
@@ -92,7 +169,6 @@ func newError(method string, err error, trailer metadata.MD) *Error {
 			}
 		}
 	}
-	return e
 }
 
 // itemIndex is the index i of a message naming `<list>[i]`, or -1.

@@ -336,6 +336,8 @@ def test_bearer_token() -> None:
         with Producer(secured.address) as anonymous, pytest.raises(AuthError) as refused:
             anonymous.enqueue("t")
         assert refused.value.code == grpc.StatusCode.UNAUTHENTICATED
+        # Refused before the broker's service sees the call (its call guard), with details all the same.
+        assert refused.value.reason == "UNAUTHENTICATED"
         with Producer(secured.address, token="s3cret-token") as client:
             worker = Worker(secured.address, token="s3cret-token", lease_ms=1500, wait_ms=5000, grace=0)
             worker.register("t", lambda x: x + 1)

@@ -118,6 +118,7 @@ export class TaskWatchers {
     closing.addEventListener('abort', onStop);
     const fellBehind = (): ResourceExhaustedError =>
       new ResourceExhaustedError(
+        'WATCH_FELL_BEHIND',
         `this stream took no state for over ${this.stallMs} ms while ${dropped} more waited; they were dropped: watch the task again (its current state comes first)`,
       );
     try {
@@ -157,12 +158,14 @@ export class TaskWatchers {
   private enter(taskId: string): () => void {
     if (this.openCount >= this.maxWatchers) {
       throw new ResourceExhaustedError(
+        'TOO_MANY_WATCHERS',
         `the broker has ${this.openCount} WatchResult streams open, its limit (--max-watchers); close streams you no longer read, or wait with GetTask`,
       );
     }
     const onTask = this.byTask.get(taskId) ?? 0;
     if (onTask >= this.maxWatchersPerTask) {
       throw new ResourceExhaustedError(
+        'TOO_MANY_WATCHERS',
         `task ${taskId} has ${onTask} WatchResult streams open, the limit per task (--max-watchers-per-task); share one stream per client`,
       );
     }

@@ -31,7 +31,7 @@ export class DiskFullError extends ResourceExhaustedError {
     /** Free bytes when refused. */
     readonly freeBytes: number,
   ) {
-    super(message);
+    super('DISK_FULL', message);
   }
 }
 

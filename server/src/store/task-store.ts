@@ -929,7 +929,8 @@ function sameRequestOrThrow(existing: TaskRecord, spec: NewTask, field: string):
   const differs = idempotencyMismatch(existing, spec);
   if (differs === undefined) return existing;
   throw new AlreadyExistsError(
-    `${field}: ${JSON.stringify(spec.idempotencyKey)} is already used in queue ${JSON.stringify(spec.queue)} by task ${existing.id}, with another ${differs}; nothing was stored (use a new key for a new task)`,
+    field,
+    `${JSON.stringify(spec.idempotencyKey)} is already used in queue ${JSON.stringify(spec.queue)} by task ${existing.id}, with another ${differs}; nothing was stored (use a new key for a new task)`,
   );
 }
 

@@ -62,11 +62,13 @@ export function callGuard(options: CallGuardOptions): CallGuard {
               if (options.checkToken && !open) options.checkToken(metadata.get('authorization'), method.path);
               if (openCalls >= options.maxCalls) {
                 throw new ResourceExhaustedError(
+                  'TOO_MANY_CALLS',
                   `the broker holds ${openCalls} calls open, its limit (--max-calls); close idle streams or retry later`,
                 );
               }
               if (open && openMethodCalls >= maxOpenMethodCalls) {
                 throw new ResourceExhaustedError(
+                  'TOO_MANY_CALLS',
                   `the broker holds ${openMethodCalls} health calls open, a tenth of --max-calls; close idle health streams or retry later`,
                 );
               }

@@ -100,7 +100,9 @@ function checkEnqueueReplySize(tasks: readonly NewTask[], limits: RequestLimits)
   for (const task of tasks) bytes += repeatedTaskBytesBound(task);
   if (bytes > limits.maxMessageBytes) {
     throw new ResourceExhaustedError(
+      'BATCH_TOO_LARGE',
       `tasks: the reply to these ${tasks.length} tasks could take ${bytes} bytes, over the max message size of ${limits.maxMessageBytes} bytes; send fewer tasks per request`,
+      'tasks',
     );
   }
 }
@@ -313,7 +315,7 @@ function decodePageToken(token: string): ListCursor {
 function checkBatch(field: string, size: number, limits: RequestLimits): void {
   if (size === 0) throw new InvalidArgumentError(field, 'must hold at least one item');
   if (size > limits.maxBatchSize) {
-    throw new ResourceExhaustedError(`${field}: ${size} items is over the limit of ${limits.maxBatchSize} per request`);
+    throw new ResourceExhaustedError('BATCH_TOO_LARGE', `${field}: ${size} items is over the limit of ${limits.maxBatchSize} per request`, field);
   }
 }
 
@@ -361,7 +363,7 @@ export function checkRange(field: string, value: number, min: number, max: numbe
 
 function checkPayloadSize(field: string, bytes: number, limits: RequestLimits, what: string): void {
   if (bytes > limits.maxPayloadBytes) {
-    throw new ResourceExhaustedError(`${field}: ${what} ${bytes} bytes, over the limit of ${limits.maxPayloadBytes} bytes`);
+    throw new ResourceExhaustedError('PAYLOAD_TOO_LARGE', `${field}: ${what} ${bytes} bytes, over the limit of ${limits.maxPayloadBytes} bytes`, field);
   }
 }
 

@@ -160,8 +160,8 @@ class Producer:
         """Stores a batch atomically in one Enqueue call: all of it or none. Returns the tasks in
         request order (for a repeated idempotency key, the first task stored with it).
 
-        An overloaded broker refuses with RESOURCE_EXHAUSTED and a ``retry-after-ms`` hint, having
-        stored nothing: the same request is sent again after the hint (doubling on each further
+        An overloaded broker refuses with RESOURCE_EXHAUSTED, reason ``OVERLOADED`` and a retry delay
+        (``RetryInfo``), having stored nothing: the same request is sent again after the delay (doubling on each further
         refusal, at most 5 s, plus up to half again at random), up to 10 times.
         """
         request = broker_pb2.EnqueueRequest(tasks=[spec.to_proto() for spec in specs])

@@ -17,8 +17,10 @@
 // - RESOURCE_EXHAUSTED: a payload or a batch is over the broker's limit, or the disk is full, or
 //   (Enqueue only) the broker is overloaded: more task writes are in flight than it admits
 //   (`--max-pending-writes`). Nothing was changed. Split the batch or retry later. An overload
-//   refusal carries the trailing metadata `retry-after-ms` (a decimal number of milliseconds, also
-//   quoted in the message): send the same request again after that long, plus some jitter.
+//   refusal carries a `google.rpc.RetryInfo` (below): send the same request again after its
+//   `retry_delay`, plus some jitter. It also carries, deprecated and for one more release only,
+//   the trailing metadata `retry-after-ms` (the same wait in milliseconds, also quoted in the
+//   message).
 // - UNAVAILABLE: the broker is shutting down. Retry on another connection / after a restart.
 // - UNAUTHENTICATED: a missing or wrong token, where the broker requires one (metadata
 //   `authorization: Bearer TOKEN`; every RPC of this service needs it then, health never does).
@@ -29,6 +31,28 @@
 //   ReportProgress and Work; an `all` token may call every RPC (PauseQueue, ResumeQueue,
 //   PurgeQueue and SetQueueLimits need it).
 //   Nothing was changed. Do not retry with the same token.
+// Every error status of this service also carries `google.rpc` error details, a serialized
+// `google.rpc.Status` in the standard `grpc-status-details-bin` trailer:
+// - a `google.rpc.ErrorInfo`, always, with `domain` "qtasks.broker.v1" and a stable `reason` to act
+//   on instead of the message (reasons are never renamed; new ones may be added). Its `metadata`
+//   holds `field` when the error names a request field, `taskId` for TASK_NOT_FOUND, and
+//   `transition` and `status` for ILLEGAL_TRANSITION. The reasons, by code:
+//     INVALID_ARGUMENT     INVALID_FIELD
+//     NOT_FOUND            TASK_NOT_FOUND
+//     ALREADY_EXISTS       IDEMPOTENCY_KEY_CONFLICT
+//     FAILED_PRECONDITION  ILLEGAL_TRANSITION
+//     RESOURCE_EXHAUSTED   OVERLOADED (resend after RetryInfo), DISK_FULL (retry later),
+//                          PAYLOAD_TOO_LARGE, BATCH_TOO_LARGE (never resend unchanged),
+//                          TOO_MANY_CALLS (`--max-calls`), TOO_MANY_WATCHERS, WATCH_FELL_BEHIND
+//     UNAVAILABLE          SHUTTING_DOWN
+//     UNAUTHENTICATED      UNAUTHENTICATED
+//     PERMISSION_DENIED    PERMISSION_DENIED
+//     INTERNAL             INTERNAL
+// - a `google.rpc.BadRequest` for INVALID_ARGUMENT, with one `field_violations` entry: the field's
+//   path (`tasks[2].name`) and what is wrong with it;
+// - a `google.rpc.RetryInfo` for OVERLOADED, with the wait before resending.
+// Errors made by the gRPC library rather than the broker (a message over the size limit, an
+// unknown method) have no details; neither has a Produce stream's per-request `RequestError`.
 // Per-item outcomes inside a batch (a stale lease token in `Complete` or `Heartbeat`) are not RPC
 // errors: the item is refused with `accepted`/`ok` false and a reason, and the other items proceed.
 // A refusal tells nothing about a task the caller does not hold: one reason for an unknown task,
@@ -3124,7 +3148,7 @@ type RequestError struct {
 	// The message the unary RPC would have failed with; an INVALID_ARGUMENT one begins with the
 	// path of the bad field (`tasks[2].name: must not be empty`).
 	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
-	// For an overloaded broker (RESOURCE_EXHAUSTED): the unary call's `retry-after-ms` trailer, how
+	// For an overloaded broker (RESOURCE_EXHAUSTED): the unary call's RetryInfo delay in ms, how
 	// long to wait before sending the same request again. 0 otherwise.
 	RetryAfterMs  uint32 `protobuf:"varint,3,opt,name=retry_after_ms,json=retryAfterMs,proto3" json:"retry_after_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields

@@ -17,8 +17,10 @@
 // - RESOURCE_EXHAUSTED: a payload or a batch is over the broker's limit, or the disk is full, or
 //   (Enqueue only) the broker is overloaded: more task writes are in flight than it admits
 //   (`--max-pending-writes`). Nothing was changed. Split the batch or retry later. An overload
-//   refusal carries the trailing metadata `retry-after-ms` (a decimal number of milliseconds, also
-//   quoted in the message): send the same request again after that long, plus some jitter.
+//   refusal carries a `google.rpc.RetryInfo` (below): send the same request again after its
+//   `retry_delay`, plus some jitter. It also carries, deprecated and for one more release only,
+//   the trailing metadata `retry-after-ms` (the same wait in milliseconds, also quoted in the
+//   message).
 // - UNAVAILABLE: the broker is shutting down. Retry on another connection / after a restart.
 // - UNAUTHENTICATED: a missing or wrong token, where the broker requires one (metadata
 //   `authorization: Bearer TOKEN`; every RPC of this service needs it then, health never does).
@@ -29,6 +31,28 @@
 //   ReportProgress and Work; an `all` token may call every RPC (PauseQueue, ResumeQueue,
 //   PurgeQueue and SetQueueLimits need it).
 //   Nothing was changed. Do not retry with the same token.
+// Every error status of this service also carries `google.rpc` error details, a serialized
+// `google.rpc.Status` in the standard `grpc-status-details-bin` trailer:
+// - a `google.rpc.ErrorInfo`, always, with `domain` "qtasks.broker.v1" and a stable `reason` to act
+//   on instead of the message (reasons are never renamed; new ones may be added). Its `metadata`
+//   holds `field` when the error names a request field, `taskId` for TASK_NOT_FOUND, and
+//   `transition` and `status` for ILLEGAL_TRANSITION. The reasons, by code:
+//     INVALID_ARGUMENT     INVALID_FIELD
+//     NOT_FOUND            TASK_NOT_FOUND
+//     ALREADY_EXISTS       IDEMPOTENCY_KEY_CONFLICT
+//     FAILED_PRECONDITION  ILLEGAL_TRANSITION
+//     RESOURCE_EXHAUSTED   OVERLOADED (resend after RetryInfo), DISK_FULL (retry later),
+//                          PAYLOAD_TOO_LARGE, BATCH_TOO_LARGE (never resend unchanged),
+//                          TOO_MANY_CALLS (`--max-calls`), TOO_MANY_WATCHERS, WATCH_FELL_BEHIND
+//     UNAVAILABLE          SHUTTING_DOWN
+//     UNAUTHENTICATED      UNAUTHENTICATED
+//     PERMISSION_DENIED    PERMISSION_DENIED
+//     INTERNAL             INTERNAL
+// - a `google.rpc.BadRequest` for INVALID_ARGUMENT, with one `field_violations` entry: the field's
+//   path (`tasks[2].name`) and what is wrong with it;
+// - a `google.rpc.RetryInfo` for OVERLOADED, with the wait before resending.
+// Errors made by the gRPC library rather than the broker (a message over the size limit, an
+// unknown method) have no details; neither has a Produce stream's per-request `RequestError`.
 // Per-item outcomes inside a batch (a stale lease token in `Complete` or `Heartbeat`) are not RPC
 // errors: the item is refused with `accepted`/`ok` false and a reason, and the other items proceed.
 // A refusal tells nothing about a task the caller does not hold: one reason for an unknown task,
@@ -96,8 +120,8 @@ type BrokerServiceClient interface {
 	//
 	// Errors: INVALID_ARGUMENT (a bad field, named in the message), ALREADY_EXISTS (an idempotency
 	// key already used for another task, named as `tasks[i].idempotency_key`), RESOURCE_EXHAUSTED (a payload or
-	// the batch over the limit, or the disk full; or the broker overloaded, with the trailer
-	// `retry-after-ms`: nothing was stored, resend after that many milliseconds), UNAVAILABLE
+	// the batch over the limit, or the disk full; or the broker overloaded, reason OVERLOADED with a
+	// RetryInfo: nothing was stored, resend after its delay), UNAVAILABLE
 	// (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or
 	// `all`). Only Enqueue is refused for overload: the calls that drain the queue never are.
 	Enqueue(ctx context.Context, in *EnqueueRequest, opts ...grpc.CallOption) (*EnqueueResponse, error)
@@ -196,8 +220,8 @@ type BrokerServiceClient interface {
 	// per batch (a call's headers and set-up cost more than the enqueue itself on a fast broker).
 	// Each `enqueue` is stored atomically, as Enqueue stores it, and answered with its `request_id`
 	// once durable: `enqueued` with the tasks, as Enqueue answers, or `error` with the code and
-	// message Enqueue would have failed with (`tasks[i].…` naming the field, the `retry-after-ms`
-	// hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
+	// message Enqueue would have failed with (`tasks[i].…` naming the field, the RetryInfo delay
+	// of an overload refusal in `retry_after_ms`; no rich error details). A refused request stores nothing and does
 	// not end the stream. Answers may come back in another order than the requests went.
 	//
 	// With `watch` set, the broker then pushes each stored task's later states with the request's
@@ -486,8 +510,8 @@ type BrokerServiceServer interface {
 	//
 	// Errors: INVALID_ARGUMENT (a bad field, named in the message), ALREADY_EXISTS (an idempotency
 	// key already used for another task, named as `tasks[i].idempotency_key`), RESOURCE_EXHAUSTED (a payload or
-	// the batch over the limit, or the disk full; or the broker overloaded, with the trailer
-	// `retry-after-ms`: nothing was stored, resend after that many milliseconds), UNAVAILABLE
+	// the batch over the limit, or the disk full; or the broker overloaded, reason OVERLOADED with a
+	// RetryInfo: nothing was stored, resend after its delay), UNAVAILABLE
 	// (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or
 	// `all`). Only Enqueue is refused for overload: the calls that drain the queue never are.
 	Enqueue(context.Context, *EnqueueRequest) (*EnqueueResponse, error)
@@ -586,8 +610,8 @@ type BrokerServiceServer interface {
 	// per batch (a call's headers and set-up cost more than the enqueue itself on a fast broker).
 	// Each `enqueue` is stored atomically, as Enqueue stores it, and answered with its `request_id`
 	// once durable: `enqueued` with the tasks, as Enqueue answers, or `error` with the code and
-	// message Enqueue would have failed with (`tasks[i].…` naming the field, the `retry-after-ms`
-	// hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
+	// message Enqueue would have failed with (`tasks[i].…` naming the field, the RetryInfo delay
+	// of an overload refusal in `retry_after_ms`; no rich error details). A refused request stores nothing and does
 	// not end the stream. Answers may come back in another order than the requests went.
 	//
 	// With `watch` set, the broker then pushes each stored task's later states with the request's

@@ -140,8 +140,8 @@ class BrokerServiceServicer:
 
         Errors: INVALID_ARGUMENT (a bad field, named in the message), ALREADY_EXISTS (an idempotency
         key already used for another task, named as `tasks[i].idempotency_key`), RESOURCE_EXHAUSTED (a payload or
-        the batch over the limit, or the disk full; or the broker overloaded, with the trailer
-        `retry-after-ms`: nothing was stored, resend after that many milliseconds), UNAVAILABLE
+        the batch over the limit, or the disk full; or the broker overloaded, reason OVERLOADED with a
+        RetryInfo: nothing was stored, resend after its delay), UNAVAILABLE
         (shutting down), UNAUTHENTICATED, PERMISSION_DENIED (the token's scope is not `producer` or
         `all`). Only Enqueue is refused for overload: the calls that drain the queue never are.
         """
@@ -290,8 +290,8 @@ class BrokerServiceServicer:
         per batch (a call's headers and set-up cost more than the enqueue itself on a fast broker).
         Each `enqueue` is stored atomically, as Enqueue stores it, and answered with its `request_id`
         once durable: `enqueued` with the tasks, as Enqueue answers, or `error` with the code and
-        message Enqueue would have failed with (`tasks[i].…` naming the field, the `retry-after-ms`
-        hint of an overload refusal in `retry_after_ms`). A refused request stores nothing and does
+        message Enqueue would have failed with (`tasks[i].…` naming the field, the RetryInfo delay
+        of an overload refusal in `retry_after_ms`; no rich error details). A refused request stores nothing and does
         not end the stream. Answers may come back in another order than the requests went.
 
         With `watch` set, the broker then pushes each stored task's later states with the request's
