@@ -42,7 +42,7 @@ export interface BrokerConfig {
   maxMessageBytes: number;
   /**
    * Most task writes in flight (issued, not yet committed) before Enqueue is refused with
-   * RESOURCE_EXHAUSTED and a `retry-after-ms` hint. @defaultValue 5000
+   * RESOURCE_EXHAUSTED and a retry hint (`google.rpc.RetryInfo`). @defaultValue 5000
    */
   maxPendingWrites: number;
   /**
