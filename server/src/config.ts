@@ -22,6 +22,7 @@ import { DEFAULT_RETENTION } from './store/retention.js';
 import type { Durability } from './store/task-store.js';
 import type { AuthToken } from './transport/auth.js';
 import { DEFAULT_MAX_JSON_DEPTH } from './transport/json-depth.js';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 export { ConfigError, parseListenAddress } from './config-values.js';
 export { parseTokensFile, type TlsConfig } from './config-security.js';
@@ -87,6 +88,8 @@ export interface BrokerConfig {
   retainSucceededMs: number;
   /** How long an ERROR or CANCEL task is kept, in ms; 0 removes it as it ends. @defaultValue 7 days */
   retainFailedMs: number;
+  /** The least level of log lines written (stderr, JSON; readable on a terminal). @defaultValue `info` */
+  logLevel: LogLevel;
   /** Check the data directory's consistency, print a report and exit instead of serving. */
   check?: boolean;
   /** Copy the data directory (even while a broker serves it) into this new directory and exit. */
@@ -121,6 +124,7 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = {
   maxPageBytes: 4 * 1024 * 1024,
   retainSucceededMs: DEFAULT_RETENTION.succeededMs,
   retainFailedMs: DEFAULT_RETENTION.failedMs,
+  logLevel: 'info',
 };
 
 /** Highest `--max-json-depth`: Go's `encoding/json` refuses deeper JSON. */
@@ -181,6 +185,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   running('max-page-bytes', 'N', 'maxPageBytes', positiveInteger, '4 MiB', 'largest ListTasks page, in bytes of tasks'),
   running('retain-succeeded', 'DURATION', 'retainSucceededMs', duration, '24h', 'keep a SUCCESS task this long after it ends, then remove it and its idempotency key: 0, 500ms, 30s, 15m, 24h, 7d; 0 removes it as it ends'),
   running('retain-failed', 'DURATION', 'retainFailedMs', duration, '7d', 'the same for ERROR and CANCEL tasks'),
+  running('log-level', 'LEVEL', 'logLevel', oneOf<LogLevel>(...LOG_LEVELS), DEFAULT_CONFIG.logLevel, `least level of the log lines written on stderr: ${LOG_LEVELS.join(', ')}; JSON, readable on a terminal`),
   running('min-free-bytes', 'N', 'minFreeBytes', nonNegativeInteger, '64 MiB', "refuse Enqueue (RESOURCE_EXHAUSTED) while the data directory's disk has less free space than this; 0 turns it off"),
   security('auth-token', 'TOKEN', 'require this token (scope all) on every call but health; prefer the variable or a file: flags show in `ps`', 'no authentication'),
   security('auth-tokens-file', 'FILE', 'require one of the tokens in FILE: one per line, each optionally followed by a scope (producer, worker, all; default all); blank lines and # comments are ignored'),

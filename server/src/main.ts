@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoreReport } from './store/invariants.js';
 import { TaskStore } from './store/task-store.js';
+import { createLogger, logger, useLogger } from './logger.js';
 
 async function main(): Promise<number> {
   let config;
@@ -23,22 +24,24 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  useLogger(createLogger(config.logLevel));
   if (config.check) return checkDataDir(config.dataDir);
   if (config.backup !== undefined) return backupDataDir(config.dataDir, config.backup);
   const broker = await startBroker(config);
   // Operators (and `npm run bench:overload`) read memory and queue sizes with `kill -USR2 PID`:
-  // one JSON line on stderr. Installed before the ready line, so that no signal can arrive while
-  // SIGUSR2 still has its default action (exit).
+  // one JSON line on stderr, whatever the log level (an answer asked for, not a log line).
+  // Installed before the ready line, so that no signal can arrive while SIGUSR2 still has its
+  // default action (exit).
   process.on('SIGUSR2', () => {
     process.stderr.write(`${JSON.stringify({ qtasksBrokerStats: { atMs: Date.now(), memory: process.memoryUsage(), ...broker.stats() } })}\n`);
   });
   process.stdout.write(`qtasks-broker listening on ${broker.address}\n`);
   for (const warning of exposureWarnings(broker.host, { tokens: config.authTokens !== undefined, tls: config.tls !== undefined })) {
-    process.stderr.write(`qtasks-broker: warning: ${warning}\n`);
+    logger.warn(warning);
   }
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
-      process.stderr.write(`qtasks-broker: ${signal} received, shutting down\n`);
+      logger.info({ signal }, `${signal} received, shutting down`);
       process.on(signal, () => process.exit(130));
       resolve();
     };
@@ -58,7 +61,7 @@ async function main(): Promise<number> {
  */
 async function checkDataDir(dataDir: string): Promise<number> {
   if (!existsSync(join(dataDir, 'data.mdb'))) {
-    process.stderr.write(`qtasks-broker: ${dataDir} holds no store (no data.mdb)\n`);
+    logger.error({ dataDir }, `${dataDir} holds no store (no data.mdb)`);
     return 1;
   }
   let store: TaskStore | undefined;
@@ -78,14 +81,14 @@ async function checkDataDir(dataDir: string): Promise<number> {
 /** `--backup DIR`: LMDB's hot copy of the data directory into DIR, safe while a broker writes. */
 async function backupDataDir(dataDir: string, destination: string): Promise<number> {
   if (!existsSync(join(dataDir, 'data.mdb'))) {
-    process.stderr.write(`qtasks-broker: ${dataDir} holds no store (no data.mdb)\n`);
+    logger.error({ dataDir }, `${dataDir} holds no store (no data.mdb)`);
     return 1;
   }
   const startedMs = Date.now();
   try {
     await TaskStore.backup(dataDir, destination);
   } catch (error) {
-    process.stderr.write(`qtasks-broker: backup failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    logger.error({ err: error }, 'backup failed');
     return 1;
   }
   process.stdout.write(`qtasks-broker: backed up ${dataDir} to ${destination} in ${Date.now() - startedMs} ms\n`);
@@ -97,7 +100,7 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`qtasks-broker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    logger.fatal({ err: error }, 'qtasks-broker failed');
     process.exitCode = 1;
   },
 );

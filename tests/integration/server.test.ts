@@ -49,6 +49,25 @@ describe('command line', () => {
   });
 });
 
+describe('logs', () => {
+  test('are JSON lines on stderr, and --log-level leaves out the levels below it', async () => {
+    const info = await start();
+    await info.stop('SIGTERM');
+    const lines = info.stderr().trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string; name: string });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 30, name: 'qtasks-broker', msg: 'SIGTERM received, shutting down' }));
+
+    const quiet = await start({ args: ['--log-level', 'warn'] });
+    await quiet.stop('SIGTERM');
+    expect(quiet.stderr()).toBe('');
+  });
+
+  test('a bad --log-level is refused, naming the flag', () => {
+    const result = spawnSync(process.execPath, [BROKER_BIN, '--log-level', 'loud'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--log-level: must be "trace" or "debug" or "info" or "warn" or "error" or "fatal" or "silent", got "loud"');
+  });
+});
+
 describe('standard services', () => {
   test('grpc.health.v1.Health answers overall and for BrokerService by name, and NOT_FOUND for another service', async () => {
     const broker = await start();

@@ -4,6 +4,7 @@
  * subscribers, and the timer for due work. It knows nothing of gRPC.
  */
 import { setMaxListeners } from 'node:events';
+import { logger } from '../logger.js';
 import { toClock, wallTimeOf, type Clock } from '../domain/clock.js';
 import { OverloadedError, ShuttingDownError, TaskNotFoundError } from '../domain/errors.js';
 import {
@@ -64,7 +65,7 @@ export interface BrokerOptions {
    * system's clocks.
    */
   clock?: Clock | (() => number);
-  /** Where unexpected background errors are reported. Default: `console.error`. */
+  /** Where unexpected background errors are reported. Default: the process's logger (`logger.ts`). */
   logError?: (message: string, error: unknown) => void;
   /**
    * Most task writes in flight (issued to the store, not yet committed) before `enqueue` refuses
@@ -107,7 +108,7 @@ export class Broker {
     options: BrokerOptions = {},
   ) {
     this.clock = toClock(options.clock);
-    this.logError = options.logError ?? ((message, error) => console.error(message, error));
+    this.logError = options.logError ?? ((message, error) => logger.error({ err: error }, message));
     this.maxPendingWrites = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
     this.watchers = new TaskWatchers({
       read: (taskId) => this.store.get(taskId),

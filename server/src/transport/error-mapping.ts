@@ -9,6 +9,7 @@
  * {@link ErrorReason}), a `BadRequest` naming the field of an INVALID_ARGUMENT, and a `RetryInfo`
  * with the wait of an overload refusal.
  */
+import { logger } from '../logger.js';
 import { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import { ServerError, Status, composeServerMiddleware, type ServerMiddleware } from 'nice-grpc';
 import {
@@ -109,7 +110,7 @@ export function toServerError(error: unknown, path: string): unknown {
   if (isDiskFull(error)) {
     return new RichServerError(Status.RESOURCE_EXHAUSTED, 'the broker\'s disk is full; retry later', [errorInfo('DISK_FULL')]);
   }
-  console.error(`qtasks-broker: unexpected error in ${path}`, error);
+  logger.error({ err: error, method: path }, 'unexpected error in a call');
   return new RichServerError(Status.INTERNAL, `internal error: ${error instanceof Error ? error.message : String(error)}`, [errorInfo('INTERNAL')]);
 }
 
