@@ -6,7 +6,7 @@
  * A diagnostic for profiling work, never a test; `npm run bench` gives the figures themselves.
  *
  *   node bench/cpu-split.mjs --figure drain|bulk|single|raw-drain [--n 20000] [--concurrency 50]
- *        [--credit 1000] [--client-prof FILE.cpuprofile] [--broker-prof DIR]
+ *        [--credit 1000] [--client-prof FILE.cpuprofile] [--broker-prof DIR] [--metrics]
  *
  * - drain: N tasks enqueued, then drained by the SDK worker at `--concurrency`.
  * - bulk: N `addTask` calls at once.
@@ -31,6 +31,7 @@ const { values: opts } = parseArgs({
     credit: { type: 'string', default: '1000' },
     'client-prof': { type: 'string' },
     'broker-prof': { type: 'string' },
+    metrics: { type: 'boolean', default: false },
   },
 });
 const N = Number(opts.n);
@@ -44,7 +45,9 @@ function cpuMsOf(pid) {
   return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
 }
 
-let broker = await startBroker('commit');
+/** `--metrics`: the broker serves `/metrics` (`--http-listen`), its metrics counting every task. */
+const BROKER_ARGS = opts.metrics ? ['--http-listen', '127.0.0.1:0'] : [];
+let broker = await startBroker('commit', [], BROKER_ARGS);
 let app = newApp();
 let left = N;
 let allDone;
@@ -123,7 +126,7 @@ await figure.prepare();
 if (opts['broker-prof']) {
   await app.close();
   await broker.crash();
-  broker = await startBroker('commit', ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`], [], undefined, broker.dataDir);
+  broker = await startBroker('commit', ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`], BROKER_ARGS, undefined, broker.dataDir);
   app = newApp();
 }
 let session;

@@ -18,6 +18,9 @@ import { callGuard } from './transport/call-guard.js';
 import { listenWithConnectionLimit, type LimitedListener } from './transport/connection-limit.js';
 import { acceptEncodedReplies } from './transport/encoded-replies.js';
 import { errorMappingMiddleware } from './transport/error-mapping.js';
+import { startHttpEndpoint, type HttpEndpoint } from './observability/http-endpoint.js';
+import { BrokerMetrics } from './observability/metrics.js';
+import type { QueueInfo } from './domain/queue.js';
 import { replyFlow } from './transport/reply-flow.js';
 import { rejectUndecodableRequests, strictRequestDecoding } from './transport/request-decoding.js';
 import { UnsentReplies } from './transport/unsent-replies.js';
@@ -40,6 +43,8 @@ export interface RunningBroker {
   port: number;
   /** `HOST:PORT` with the real port. */
   address: string;
+  /** `HOST:PORT` of the HTTP endpoint (`--http-listen`), if it serves one. */
+  httpAddress?: string;
   /** The broker's counts (tasks, ready, leased, writes in flight, calls open, …); O(1). */
   stats(): ServerStats;
   /**
@@ -64,7 +69,14 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
     clock,
     retention: { succeededMs: config.retainSucceededMs, failedMs: config.retainFailedMs },
   });
-  const broker = new Broker(store, {
+  // Metrics only with an endpoint to serve them: without one, the core has no observer to call.
+  let stats: () => ServerStats = () => ({ ...broker.stats(), openCalls: 0, unsentReplyBytes: 0, callsByMethod: {} });
+  let shuttingDown = false;
+  const metrics: BrokerMetrics | undefined = config.httpListen
+    ? new BrokerMetrics({ queues: (): QueueInfo[] => (shuttingDown ? [] : broker.listQueues()), stats: () => stats() })
+    : undefined;
+  const broker: Broker = new Broker(store, {
+    ...(metrics ? { observer: metrics } : {}),
     maxPendingWrites: config.maxPendingWrites,
     clock,
     watchLimits: { maxWatchers: config.maxWatchers, maxWatchersPerTask: config.maxWatchersPerTask },
@@ -81,6 +93,7 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
     ...(config.authTokens ? { checkToken: tokenCheck(config.authTokens) } : {}),
     isOpen: (path) => path.startsWith('/grpc.health.v1.Health/'),
     maxCalls: config.maxCalls,
+    ...(metrics ? { onCallEnd: (path: string, code: number, seconds: number) => metrics.observeCall(path, code, seconds) } : {}),
   });
   const unsent = new UnsentReplies({ maxBytes: config.maxUnsentReplyBytes });
   const server = createServer({
@@ -122,18 +135,34 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   // gets an answer (NOT_FOUND before); both turn NOT_SERVING first thing at shutdown.
   for (const service of HEALTH_CHECKED) health.setStatus('healthy', service);
   const port = listener.port;
+  stats = () => ({ ...broker.stats(), openCalls: guard.openCalls, unsentReplyBytes: unsent.bytes, callsByMethod: { ...guard.callsByMethod } });
+  let http: HttpEndpoint | undefined;
+  if (metrics) {
+    const { host: httpHost, port: httpPort } = parseListenAddress(config.httpListen);
+    try {
+      http = await startHttpEndpoint({ host: httpHost, port: httpPort, registry: metrics.registry, ready: () => !shuttingDown });
+    } catch (error) {
+      listener.close();
+      await shutdownWithin(server, 0);
+      await store.close();
+      throw error;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     host,
     port,
     address: `${host}:${port}`,
-    stats: () => ({ ...broker.stats(), openCalls: guard.openCalls, unsentReplyBytes: unsent.bytes, callsByMethod: { ...guard.callsByMethod } }),
+    ...(http ? { httpAddress: http.address } : {}),
+    stats: () => stats(),
     close: () =>
       (closing ??= (async () => {
         for (const service of HEALTH_CHECKED) health.setStatus('unhealthy', service);
+        shuttingDown = true;
         broker.shutdown();
         listener.close();
         await shutdownWithin(server, SHUTDOWN_GRACE_MS);
+        await http?.close();
         await store.close();
       })()),
   };

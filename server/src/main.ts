@@ -36,6 +36,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${JSON.stringify({ qtasksBrokerStats: { atMs: Date.now(), memory: process.memoryUsage(), ...broker.stats() } })}\n`);
   });
   process.stdout.write(`qtasks-broker listening on ${broker.address}\n`);
+  if (broker.httpAddress) process.stdout.write(`qtasks-broker http on ${broker.httpAddress} (/metrics, /healthz, /readyz)\n`);
   for (const warning of exposureWarnings(broker.host, { tokens: config.authTokens !== undefined, tls: config.tls !== undefined })) {
     logger.warn(warning);
   }

@@ -36,6 +36,8 @@ export interface BrokerProcess {
   child: ChildProcess;
   /** Everything the broker wrote to stderr so far. */
   stderr(): string;
+  /** Everything the broker wrote to stdout so far (its ready lines). */
+  stdout(): string;
   /** Sends a signal and waits for the process to exit; resolves to its exit code (or signal name). */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
   /**
@@ -99,8 +101,8 @@ export async function startBrokerProcess(options: StartOptions = {}): Promise<Br
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  let stdout = '';
   const address = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       const match = /qtasks-broker listening on (\S+)\n/.exec(stdout);
@@ -122,6 +124,7 @@ export async function startBrokerProcess(options: StartOptions = {}): Promise<Br
     client,
     child,
     stderr: () => stderr,
+    stdout: () => stdout,
     stop,
     async restart(extraArgs = options.args ?? [], restartOptions = {}) {
       await stop('SIGKILL');

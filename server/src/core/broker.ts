@@ -25,6 +25,7 @@ import type { ListFilter, ListPage, NextDue, PurgeCursor, StoreStats, TaskStore 
 import { DueTimer } from './due-timer.js';
 import { LeaseWaiters } from './lease-waiters.js';
 import { TaskEvents } from './task-events.js';
+import type { TaskObserver } from './task-observer.js';
 import { TaskWatchers, type TaskWatchersOptions } from './task-watchers.js';
 
 export { DEFAULT_WATCH_STALL_MS } from './task-watchers.js';
@@ -80,6 +81,8 @@ export interface BrokerOptions {
   watchStallMs?: number;
   /** Bounds of `WatchResult` streams (see {@link TaskWatchers}); each has its default there. */
   watchLimits?: Pick<TaskWatchersOptions, 'maxWatchers' | 'maxWatchersPerTask' | 'maxQueuedBytes'>;
+  /** Told of the tasks enqueued, dispatched and settled (metrics). */
+  observer?: TaskObserver;
 }
 
 /** What {@link Broker.stats} reports: the store's counts and the core's in-memory state. */
@@ -101,6 +104,7 @@ export class Broker {
   private readonly clock: Clock;
   private readonly logError: (message: string, error: unknown) => void;
   private readonly maxPendingWrites: number;
+  private readonly observer: TaskObserver | undefined;
   private dueWorkRunning = false;
 
   constructor(
@@ -110,6 +114,7 @@ export class Broker {
     this.clock = toClock(options.clock);
     this.logError = options.logError ?? ((message, error) => logger.error({ err: error }, message));
     this.maxPendingWrites = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
+    this.observer = options.observer;
     this.watchers = new TaskWatchers({
       read: (taskId) => this.store.get(taskId),
       events: this.events,
@@ -136,6 +141,7 @@ export class Broker {
     // commit of its own, and the enqueue may commit alone, synchronously (store/commits.ts).
     const { value, changed } = await this.store.enqueue(tasks);
     this.afterCommit(changed);
+    this.observer?.enqueued(changed);
     await this.store.durable();
     return value;
   }
@@ -172,6 +178,7 @@ export class Broker {
       const generation = this.waiters.generation(options.queues);
       const { value, changed } = this.store.lease(options);
       this.afterCommit(changed);
+      if (value.length > 0) this.observer?.dispatched(value);
       // A key's backlog held aside took this call's share: with nothing got, go on in the next
       // turn rather than sleep (tasks of other keys may wait behind it).
       if (this.store.gate.takeHoldCapHit() && value.length === 0 && !signal.aborted) {
@@ -232,6 +239,7 @@ export class Broker {
     this.assertOpen();
     const { value, changed } = await this.store.complete(completions);
     this.afterCommit(changed);
+    this.observer?.settled(changed);
     await this.store.durable();
     return value;
   }
@@ -454,6 +462,7 @@ export class Broker {
         this.afterCommit(promoted.changed);
         const reaped = await this.store.reapExpiredLeases(DUE_BATCH);
         this.afterCommit(reaped.changed);
+        this.observer?.settled(reaped.changed);
         const swept = await this.store.sweepExpired(SWEEP_BATCH);
         this.store.releaseLimited();
         this.wakeOpenedQueues();

@@ -37,7 +37,10 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(() =
 /** Resolves once `commits` may commit synchronously again: the duty window after its last synchronous commit is over. */
 const syncWindowOver = async (commits: Committer): Promise<void> => {
   const until = (commits as unknown as { syncAllowedFromMs: number }).syncAllowedFromMs;
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - performance.now()) + 1));
+  // A timer may fire before its delay by the clock performance.now() reads (libuv times it from
+  // the loop's cached start of iteration, stale by a long iteration on a loaded machine): wait
+  // until the clock the committer reads has passed the window.
+  while (performance.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.max(1, until - performance.now() + 1)));
   await nextTurn();
 };
 
