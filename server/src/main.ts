@@ -35,12 +35,9 @@ async function main(): Promise<number> {
   process.on('SIGUSR2', () => {
     process.stderr.write(`${JSON.stringify({ qtasksBrokerStats: { atMs: Date.now(), memory: process.memoryUsage(), ...broker.stats() } })}\n`);
   });
-  process.stdout.write(`qtasks-broker listening on ${broker.address}\n`);
-  if (broker.httpAddress) process.stdout.write(`qtasks-broker http on ${broker.httpAddress} (/metrics, /healthz, /readyz)\n`);
-  for (const warning of exposureWarnings(broker.host, { tokens: config.authTokens !== undefined, tls: config.tls !== undefined })) {
-    logger.warn(warning);
-  }
-  await new Promise<void>((resolve) => {
+  // The shutdown signals are handled from before the ready line: a supervisor (or a test) may
+  // send SIGTERM the moment it reads it, and the default action would kill without a clean stop.
+  const signalled = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       logger.info({ signal }, `${signal} received, shutting down`);
       process.on(signal, () => process.exit(130));
@@ -49,6 +46,12 @@ async function main(): Promise<number> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
+  process.stdout.write(`qtasks-broker listening on ${broker.address}\n`);
+  if (broker.httpAddress) process.stdout.write(`qtasks-broker http on ${broker.httpAddress} (/metrics, /healthz, /readyz)\n`);
+  for (const warning of exposureWarnings(broker.host, { tokens: config.authTokens !== undefined, tls: config.tls !== undefined })) {
+    logger.warn(warning);
+  }
+  await signalled;
   await broker.close();
   // Everything the broker owns is closed now. The socket of a client that stopped reading can
   // outlive the server (Node ends a socket only once its pending writes are flushed, which that

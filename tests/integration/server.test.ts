@@ -49,15 +49,33 @@ describe('command line', () => {
   });
 });
 
+/** Resolves once the broker's stderr satisfies `done`, or its stream has closed (then the caller's expectations tell). */
+async function stderrSettled(broker: BrokerProcess, done: (text: string) => boolean): Promise<void> {
+  const stream = broker.child.stderr!;
+  if (done(broker.stderr()) || stream.destroyed || stream.readableEnded) return;
+  await new Promise<void>((resolve) => {
+    const check = (): void => {
+      if (!done(broker.stderr())) return;
+      stream.off('data', check);
+      resolve();
+    };
+    stream.on('data', check);
+    stream.once('close', () => resolve());
+  });
+}
+
 describe('logs', () => {
   test('are JSON lines on stderr, and --log-level leaves out the levels below it', async () => {
     const info = await start();
     await info.stop('SIGTERM');
+    // A child's last output can arrive after its exit event: wait for the line, a bounded while.
+    await stderrSettled(info, (text) => text.includes('SIGTERM received'));
     const lines = info.stderr().trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string; name: string });
     expect(lines).toContainEqual(expect.objectContaining({ level: 30, name: 'qtasks-broker', msg: 'SIGTERM received, shutting down' }));
 
     const quiet = await start({ args: ['--log-level', 'warn'] });
     await quiet.stop('SIGTERM');
+    await stderrSettled(quiet, () => false);
     expect(quiet.stderr()).toBe('');
   });
 
@@ -136,6 +154,7 @@ describe('shutdown', () => {
     // The parked Lease is answered (empty) before the server waits for calls in flight.
     expect((await waiting).tasks).toEqual([]);
     expect(await exit).toBe(0);
+    await stderrSettled(broker, (text) => text.includes('SIGTERM received'));
     expect(broker.stderr()).toContain('SIGTERM received');
 
     const again = await start({ dataDir: broker.dataDir });
