@@ -21,6 +21,7 @@ import {
   type TaskStatus,
 } from '../domain/task.js';
 import type { QueueInfo, QueueLimits } from '../domain/queue.js';
+import { byCodePoint } from '../store/keys.js';
 import type { ListFilter, ListPage, NextDue, PurgeCursor, StoreStats, TaskStore } from '../store/task-store.js';
 import { DueTimer } from './due-timer.js';
 import { LeaseWaiters } from './lease-waiters.js';
@@ -488,9 +489,4 @@ export class Broker {
 function withoutListenerLimit(controller: AbortController): AbortController {
   setMaxListeners(0, controller.signal);
   return controller;
-}
-
-/** Orders names by code point (as LMDB orders their UTF-8 keys). */
-function byCodePoint(a: string, b: string): number {
-  return a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

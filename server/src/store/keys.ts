@@ -95,3 +95,9 @@ export function indexEntriesOf(task: TaskRecord, layout = 4): IndexEntry[] {
 export function entryId(entry: IndexEntry): string {
   return `${entry.index}:${entry.key.join('\u0000')}`;
 }
+
+/** Orders names as LMDB orders their keys: by UTF-8 bytes, which is code point order. */
+export function byCodePoint(a: string, b: string): number {
+  if (a === b) return 0;
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

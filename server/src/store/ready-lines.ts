@@ -8,6 +8,7 @@
  * An entry may be stale (its task cancelled, or changed while a commit was in flight): the store
  * checks each entry it takes against the record, which is the truth.
  */
+import { byCodePoint } from './keys.js';
 import { ReadyLine, type ReadyEntry } from './ready-line.js';
 
 /** A ready entry and where it stood. */
@@ -144,10 +145,4 @@ function lowerBound(values: readonly number[], value: number): number {
     else high = mid;
   }
   return low;
-}
-
-/** Orders names as LMDB orders their keys (by UTF-8 bytes, which is code point order). */
-function byCodePoint(a: string, b: string): number {
-  if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

@@ -6,7 +6,7 @@
  */
 import type { Database } from 'lmdb';
 import { TASK_STATUSES, isFinalStatus, replyMeter, type ReplyBudget, type TaskRecord, type TaskStatus } from '../domain/task.js';
-import { prefixRange, statusIndex, type Key } from './keys.js';
+import { byCodePoint, prefixRange, statusIndex, type Key } from './keys.js';
 import type { LeaseBook } from './lease-book.js';
 import type { PlacedEntry, ReadyLines } from './ready-lines.js';
 
@@ -154,7 +154,7 @@ const listWaiting: StatusLister = (sources, status, queue, resume, add) => {
 
 /** Orders entries as the ready lines list them: queue name (code points), priority, `seq`. */
 function compareEntries(a: { queue: string; priority: number; seq: number }, b: { queue: string; priority: number; seq: number }): number {
-  if (a.queue !== b.queue) return compareKeys([a.queue], [b.queue]);
+  if (a.queue !== b.queue) return byCodePoint(a.queue, b.queue);
   return a.priority - b.priority || a.seq - b.seq;
 }
 

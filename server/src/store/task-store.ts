@@ -576,9 +576,10 @@ export class TaskStore {
         this.removeRecord(task);
         effects.onCommit(() => this.counts.move(task.queue, task.status, undefined));
       }
-      // The ranges swept start later now (or are empty).
+      // The ranges swept start later now (or are empty): each is read again once, not once per task.
+      const swept = new Map(expired.flatMap(({ index, key }) => (index === 'byStatus' ? [[`${key[0]}\u0000${key[1]}`, key] as const] : [])));
       effects.onCommit(() => {
-        for (const { index, key } of expired) if (index === 'byStatus') this.expiryHeads.refresh(TASK_STATUSES[key[0] as number]!, key[1] as string);
+        for (const key of swept.values()) this.expiryHeads.refresh(TASK_STATUSES[key[0] as number]!, key[1] as string);
       });
       return expired.length;
     });
@@ -820,10 +821,14 @@ export class TaskStore {
       }
     }
     effects.onCommit(() => {
-      // A purge is no completion: the task leaves the counts without passing through an end.
-      if (options.remove) this.counts.move(after.queue, countedFrom, undefined);
-      else this.counts.move(after.queue, countedFrom, seen.status);
-      if (removed && !options.remove) this.counts.move(after.queue, seen.status, undefined);
+      if (options.remove) {
+        // A purge is no completion: the task leaves the counts without passing through an end.
+        this.counts.move(after.queue, countedFrom, undefined);
+        return;
+      }
+      this.counts.move(after.queue, countedFrom, seen.status);
+      // Ended with a retention of 0: counted as an end, and gone.
+      if (removed) this.counts.move(after.queue, seen.status, undefined);
       else if (after.finishedAtMs !== undefined && isFinalStatus(after.status)) this.expiryHeads.ended(after.status, after.queue, after.finishedAtMs);
     });
     effects.changed.push(seen);
