@@ -14,7 +14,9 @@
  * - raw-drain: N tasks drained over one Work stream by a minimal client (no SDK, `--credit` granted
  *   back with each batch of outcomes): what the broker alone sustains.
  * `--broker-prof` restarts the broker with `--cpu-prof` on the same data just before the measured
- * part, so that its profile holds little else; `--client-prof` profiles this process over it.
+ * part, so that its profile holds little else (with `--prof-whole`, the broker is profiled from its
+ * start instead, preparation included: a restart empties what it holds in memory, such as the
+ * records of tasks in line); `--client-prof` profiles this process over it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -32,6 +34,7 @@ const { values: opts } = parseArgs({
     'client-prof': { type: 'string' },
     'broker-prof': { type: 'string' },
     metrics: { type: 'boolean', default: false },
+    'prof-whole': { type: 'boolean', default: false },
   },
 });
 const N = Number(opts.n);
@@ -47,7 +50,8 @@ function cpuMsOf(pid) {
 
 /** `--metrics`: the broker serves `/metrics` (`--http-listen`), its metrics counting every task. */
 const BROKER_ARGS = opts.metrics ? ['--http-listen', '127.0.0.1:0'] : [];
-let broker = await startBroker('commit', [], BROKER_ARGS);
+const PROF_WHOLE = opts['broker-prof'] !== undefined && opts['prof-whole'];
+let broker = await startBroker('commit', PROF_WHOLE ? ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`] : [], BROKER_ARGS);
 let app = newApp();
 let left = N;
 let allDone;
@@ -123,7 +127,7 @@ async function rawDrain() {
 const figure = figures[opts.figure];
 if (!figure) throw new Error(`--figure: one of ${Object.keys(figures).join(', ')}`);
 await figure.prepare();
-if (opts['broker-prof']) {
+if (opts['broker-prof'] && !PROF_WHOLE) {
   await app.close();
   await broker.crash();
   broker = await startBroker('commit', ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`], BROKER_ARGS, undefined, broker.dataDir);

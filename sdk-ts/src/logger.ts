@@ -8,12 +8,39 @@ export interface Logger {
   error(message: string, ...details: unknown[]): void;
 }
 
-/** A logger that prefixes every message with `[prefix]`. */
-export function prefixedLogger(base: Logger, prefix: string): Logger {
-  return {
-    debug: (message, ...details) => base.debug(`[${prefix}] ${message}`, ...details),
-    info: (message, ...details) => base.info(`[${prefix}] ${message}`, ...details),
-    warn: (message, ...details) => base.warn(`[${prefix}] ${message}`, ...details),
-    error: (message, ...details) => base.error(`[${prefix}] ${message}`, ...details),
-  };
+/**
+ * A logger that prefixes every message with `[prefix]`. `prefix` may be a function, called only
+ * when something is logged: a worker makes one of these per run, and most runs log nothing.
+ */
+export function prefixedLogger(base: Logger, prefix: string | (() => string)): Logger {
+  return new PrefixedLogger(base, prefix);
+}
+
+/** See {@link prefixedLogger}: methods on the prototype, so that one costs one small object. */
+class PrefixedLogger implements Logger {
+  constructor(
+    private readonly base: Logger,
+    private prefix: string | (() => string),
+  ) {}
+
+  debug(message: string, ...details: unknown[]): void {
+    this.base.debug(this.prefixed(message), ...details);
+  }
+
+  info(message: string, ...details: unknown[]): void {
+    this.base.info(this.prefixed(message), ...details);
+  }
+
+  warn(message: string, ...details: unknown[]): void {
+    this.base.warn(this.prefixed(message), ...details);
+  }
+
+  error(message: string, ...details: unknown[]): void {
+    this.base.error(this.prefixed(message), ...details);
+  }
+
+  private prefixed(message: string): string {
+    if (typeof this.prefix === 'function') this.prefix = this.prefix();
+    return `[${this.prefix}] ${message}`;
+  }
 }

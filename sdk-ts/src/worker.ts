@@ -383,6 +383,6 @@ export class Worker {
 
   /** The app's logger, its lines prefixed with the run's task name and id. */
   private loggerOf(run: LeasedRun): Logger {
-    return prefixedLogger(this.host.logger, `${run.task.taskName}:${run.taskId}`);
+    return prefixedLogger(this.host.logger, () => `${run.task.taskName}:${run.taskId}`);
   }
 }

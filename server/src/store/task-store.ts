@@ -70,6 +70,7 @@ import {
 } from './keys.js';
 import { newLeaseToken, newTaskId } from './ids.js';
 import { checkStore, type StoreReport } from './invariants.js';
+import { HotRecords } from './hot-records.js';
 import { LeaseBook } from './lease-book.js';
 import { ReadyLines, type PlacedEntry } from './ready-lines.js';
 import { PEEK_RECORDS, type RecordPeek } from './record-peek.js';
@@ -184,6 +185,8 @@ export class TaskStore {
   private readonly meta: Database<number, string>;
   private readonly ready = new ReadyLines();
   private readonly leases = new LeaseBook();
+  /** Records of tasks in line, so that a lease need not read them (see `hot-records.ts`). */
+  private readonly hot = new HotRecords();
   private readonly clock: Clock;
   /** Each queue's tasks by status, moved as commits land. */
   readonly counts: QueueCounts;
@@ -326,7 +329,7 @@ export class TaskStore {
     while (leased.length < options.maxTasks) {
       const entry = this.ready.takeBest(queues);
       if (!entry) break;
-      const before = this.read(entry.id);
+      const before = this.hot.get(entry.id) ?? this.read(entry.id);
       // The record is the truth: an entry whose task was cancelled, or moved on, is dropped.
       if (!before || (before.status !== 'new' && before.status !== 'retry') || before.delayed || before.seq !== entry.seq || this.leases.has(entry.id)) continue;
       if (gated) {
@@ -351,6 +354,7 @@ export class TaskStore {
         break;
       }
       this.leases.set(after);
+      this.hot.forget(after.id);
       this.gate.started(after, at.steadyMs);
       this.counts.move(after.queue, before.status, 'process');
       leased.push(after);
@@ -806,13 +810,20 @@ export class TaskStore {
     for (const entry of next) {
       if (!previous.some((had) => sameEntry(had, entry))) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : after.id);
     }
+    // What `hot` holds must be what is on disk: forgotten now, held again once committed. (A
+    // new task, or one whose lease ends, is not held: leasing forgot it.)
+    if (before !== undefined) this.hot.forget(after.id);
     if (removed) this.removeRecord(after);
     else this.tasks.put(after.id, after);
     const wasReady = before !== undefined && isReady(before) && !this.leases.has(before.id);
     // Checked at commit: a lease ended by this write is gone by then (its task joins its line),
     // one that stays (a cancel request) keeps its task out of line.
     if (isReady(after) && !removed) {
-      effects.onCommit(() => !this.leases.has(after.id) && this.ready.add(readyEntryOf(after)));
+      effects.onCommit(() => {
+        if (this.leases.has(after.id)) return;
+        this.ready.add(readyEntryOf(after));
+        this.hot.put(after);
+      });
     } else if (wasReady) {
       // Out of line now, not at commit: a lease taken while the commit is in flight would read the
       // old record and run a task that is being cancelled or removed. Back in line if it fails.
