@@ -26,8 +26,26 @@ export function writeIdBytes(id: string, target: Uint8Array, offset: number): vo
   }
 }
 
-/** The task id stored as 16 bytes at `offset` of `source`, as UUID text. */
+/** Each byte's two hex digits, as character codes: `HEX_CODES[2 * byte]`, `HEX_CODES[2 * byte + 1]`. */
+const HEX_CODES = new Uint8Array(512);
+for (let byte = 0; byte < 256; byte++) {
+  HEX_CODES[2 * byte] = HEX[byte]!.charCodeAt(0);
+  HEX_CODES[2 * byte + 1] = HEX[byte]!.charCodeAt(1);
+}
+/** Where the text of an id is put together, its dashes in place. */
+const TEXT = Buffer.alloc(36, '-');
+
+/**
+ * The task id stored as 16 bytes at `offset` of `source`, as UUID text. The text is written into
+ * one buffer and read out as one string: joined from its 20 parts, it was a rope of 19 objects,
+ * flattened again when hashed for a map lookup (15 % of what a lease allocated; twice the time).
+ */
 export function readIdBytes(source: Uint8Array, offset: number): string {
-  const h = (i: number): string => HEX[source[offset + i]!]!;
-  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
+  for (let i = 0; i < ID_BYTES; i++) {
+    const byte = source[offset + i]!;
+    const at = TEXT_OFFSETS[i]!;
+    TEXT[at] = HEX_CODES[2 * byte]!;
+    TEXT[at + 1] = HEX_CODES[2 * byte + 1]!;
+  }
+  return TEXT.toString('latin1', 0, 36);
 }

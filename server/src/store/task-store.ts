@@ -151,6 +151,9 @@ export interface StoreStats {
  */
 const SCHEMA_VERSION = 4;
 
+/** About what a stored record takes besides its args and kwargs (a bench record: ~180 bytes). */
+const RECORD_BYTES_BESIDES_PAYLOADS = 512;
+
 /**
  * What a write does besides its LMDB writes: records for watchers, and changes to the in-memory
  * state, made once the write has committed (a ready task is leasable only once it is on disk) or
@@ -870,9 +873,9 @@ export class TaskStore {
   }
 
   /**
-   * About how many bytes a write that rewrites these tasks stores: each stored record's encoded
-   * size (read without decoding it), `extraBytes` (new results, errors, reasons), and a kilobyte a
-   * task for its index entries. Asked only of a write that could commit synchronously (see
+   * About how many bytes a write that rewrites these tasks stores: each record's size (see
+   * {@link storedBytes}), `extraBytes` (new results, errors, reasons), and a kilobyte a task for
+   * its index entries. Asked only of a write that could commit synchronously (see
    * `commits.ts`), since it reads every record.
    */
   private rewriteBytes(taskIds: readonly string[], extraBytes = 0): number {
@@ -880,9 +883,22 @@ export class TaskStore {
     for (const taskId of taskIds) {
       // Past the limit the answer is known: a big batch reads no more records.
       if (bytes > LONE_WRITE_MAX_BYTES) break;
-      bytes += (this.tasks.getBinaryFast(taskId)?.length ?? 0) + 1024;
+      bytes += this.storedBytes(taskId) + 1024;
     }
     return bytes;
+  }
+
+  /**
+   * About how many bytes a task's record takes stored. A leased task's record is in memory, and
+   * its payloads say that with no read, unless it carries a history of attempts (errors and
+   * tracebacks): that one, like any other, is read without decoding it.
+   */
+  private storedBytes(taskId: string): number {
+    const leased = this.leases.get(taskId);
+    if (leased && leased.history === undefined) {
+      return RECORD_BYTES_BESIDES_PAYLOADS + leased.args.byteLength + leased.kwargs.byteLength + (leased.progress?.byteLength ?? 0);
+    }
+    return this.tasks.getBinaryFast(taskId)?.length ?? 0;
   }
 
   /** A record from disk, in the shape transitions copy fast (see `record-codec.ts`). */
