@@ -2,7 +2,7 @@
  * `QTasks`: the app. It registers tasks, enqueues them, waits for their results, and owns the
  * worker that runs them; it talks to the broker over one gRPC connection.
  */
-import type { DeepPartial, TaskSpec } from '@qtasks/proto';
+import type { DeepPartial, Task as ProtoTask, TaskSpec } from '@qtasks/proto';
 import { Status } from 'nice-grpc';
 import { createAsyncTask, type AddTaskOptions, type AsyncTask, type TaskResult } from './async-task.js';
 import { Backoff, sleep } from './backoff.js';
@@ -28,6 +28,10 @@ import { Worker, type WorkerHost } from './worker.js';
 import * as queues from './queues.js';
 import type { PurgeableStatus, QueueInfo, QueueLimits, QueueLimitsOptions } from './queues.js';
 import type { WatchedStates } from './watched-states.js';
+import type { EnqueuedTask } from './produce-stream.js';
+import { listTasks, type TaskListFilter, type TaskPage } from './task-listing.js';
+import { watchTask, type WatchOptions } from './task-watch.js';
+import { endEnqueueSpanWhenSettled, startEnqueueSpan } from './tracing.js';
 
 /**
  * Extra time the broker gives an attempt beyond `maxTime` before it fails the attempt itself:
@@ -38,6 +42,10 @@ const BROKER_TIME_LIMIT_GRACE_MS = 2000;
 
 /** The encoded kwargs of a call without any, shared (never written to) rather than encoded per call. */
 const NO_KWARGS = encodeJson({}, 'no kwargs');
+
+/** The id of an enqueued task, for its enqueue span (module-level: no closure per call). */
+const idOfTask = (task: ProtoTask): string => task.id;
+const idOfEnqueued = ({ task }: EnqueuedTask): string => task.id;
 
 /** Options of `new QTasks(...)`. */
 export interface QTasksOptions {
@@ -157,9 +165,10 @@ export class QTasks implements ResultWaiter, WorkerHost {
       limitKey: options.limitKey ?? schema?.limitKey ?? '',
       retentionMs: retentionMsOf(options.retention ?? schema?.retention, `addTask(${taskName})`),
     };
-    if (options.timeout === undefined) return new Task<R>(await this.connection().enqueues.add(spec), this);
+    const span = startEnqueueSpan(spec); // undefined without an OpenTelemetry SDK: see tracing.ts
+    if (options.timeout === undefined) return new Task<R>(await endEnqueueSpanWhenSettled(span, this.connection().enqueues.add(spec), idOfTask), this);
     // Enqueued with its states pushed on the same stream: no WatchResult call to set up.
-    const { task, watch } = await this.connection().watchedEnqueues.add(spec);
+    const { task, watch } = await endEnqueueSpanWhenSettled(span, this.connection().watchedEnqueues.add(spec), idOfEnqueued);
     return this.waitForResult<R>(task.id, options.timeout, watch);
   }
 
@@ -235,6 +244,42 @@ export class QTasks implements ResultWaiter, WorkerHost {
    */
   async listQueues(): Promise<QueueInfo[]> {
     return queues.list(this.connection());
+  }
+
+  /**
+   * One page of tasks, filtered by queue, status and end time (`ListTasks`). Pass the page's
+   * `nextPageToken` as `pageToken`, with the same filter, for the next page:
+   *
+   * ```ts
+   * let pageToken: string | undefined;
+   * do {
+   *   const page = await app.listTasks({ queue: 'emails', status: 'error', pageToken });
+   *   for (const task of page.tasks) console.log(task.uuid, task.error?.message);
+   *   pageToken = page.nextPageToken;
+   * } while (pageToken);
+   * ```
+   *
+   * A bad filter (a `finishedAfter` without a final `status`, a page size over 1000) rejects
+   * with a {@link BrokerCallError} naming the field; an unknown status name with a
+   * {@link TaskUsageError}.
+   */
+  async listTasks<R = unknown>(filter: TaskListFilter = {}): Promise<TaskPage<R>> {
+    return listTasks<R>(this.connection(), filter, this);
+  }
+
+  /**
+   * A task's state, then each transition the moment the broker commits it (one `WatchResult`
+   * stream, re-opened if the broker restarts), ending after a final status or when
+   * `options.signal` aborts:
+   *
+   * ```ts
+   * for await (const task of app.watch(uuid)) console.log(task.status, task.attempt);
+   * ```
+   *
+   * An unknown id throws a {@link BrokerCallError} (NOT_FOUND) on the first step.
+   */
+  watch<R = unknown>(uuid: string, options: WatchOptions = {}): AsyncGenerator<Task<R>> {
+    return watchTask<R>(this.connection(), uuid, options, this);
   }
 
   /**

@@ -38,5 +38,7 @@ export type { AuthOptions, TlsOptions } from './security.js';
 export { Task, statusName, type PastAttempt, type TaskErrorInfo, type TaskStatusName } from './task.js';
 export { MAX_RETENTION_SECONDS } from './retention.js';
 export type { PurgeableStatus, QueueCounts, QueueInfo, QueueLimits, QueueLimitsOptions, RateLimit } from './queues.js';
+export type { TaskListFilter, TaskPage } from './task-listing.js';
+export type { WatchOptions } from './task-watch.js';
 export type { GenerateHandler, RetryBackoffOptions, TaskExecSchema, TaskOptions } from './task-exec-schema.js';
 export { Worker, type WorkerState } from './worker.js';

@@ -12,6 +12,7 @@ import { ProgressPublisher, type SendProgress } from './progress-publisher.js';
 import type { LeasedRun } from './run-book.js';
 import { outcomeOf, workerFailure, type Outcome } from './run-outcome.js';
 import type { TaskExecSchema } from './task-exec-schema.js';
+import { ExecutionSpan } from './tracing.js';
 
 /** What a handler's run needs from the worker's app. */
 export interface HandlerHost extends ContextHost {
@@ -20,8 +21,17 @@ export interface HandlerHost extends ContextHost {
   echoOf(schema: TaskExecSchema, ctx: TaskContext): AsyncTask;
 }
 
-/** Runs the handler of `run`'s task, its progress sent with `sendProgress`; resolves to its outcome, never rejects. */
-export async function runHandler(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Promise<Outcome> {
+/**
+ * Runs the handler of `run`'s task, its progress sent with `sendProgress`; resolves to its outcome,
+ * never rejects. With an OpenTelemetry SDK registered, inside the run's span (`tracing.ts`).
+ */
+export function runHandler(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Promise<Outcome> {
+  const execution = ExecutionSpan.start(run.task);
+  if (!execution) return runToOutcome(host, run, sendProgress, logger);
+  return execution.run(() => runToOutcome(host, run, sendProgress, logger));
+}
+
+async function runToOutcome(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Promise<Outcome> {
   const { task, abort } = run;
   const schema = host.tasks.get(task.taskName);
   if (!schema) return workerFailure('TaskNotRegistered', `no task named "${task.taskName}" is registered in this worker`);

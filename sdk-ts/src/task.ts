@@ -1,5 +1,5 @@
 /** `Task`: what a producer gets back, a task's state as the broker recorded it. */
-import { TaskStatus, type PastAttempt as ProtoPastAttempt, type Task as ProtoTask } from '@qtasks/proto';
+import { TaskStatus, type PastAttempt as ProtoPastAttempt, type Task as ProtoTask, type TraceContext } from '@qtasks/proto';
 import type { InspectOptions } from 'node:util';
 import { decodeJson } from './json.js';
 
@@ -141,6 +141,11 @@ export class Task<R = unknown> {
    * (`maxRetries`) counts only the `attempt - attemptsBeforeRetry` attempts since.
    */
   readonly attemptsBeforeRetry: number;
+  /**
+   * The W3C trace context of the span that enqueued it (`traceparent`, `tracestate`), or
+   * `undefined` when its producer sent none (no OpenTelemetry SDK registered there).
+   */
+  readonly traceContext: TraceContext | undefined;
 
   // Private fields (#) are neither enumerable nor shown: the record's own properties stay its fields.
   readonly #waiter: ResultWaiter | undefined;
@@ -180,6 +185,7 @@ export class Task<R = unknown> {
     this.retention = task.retentionMs === undefined ? undefined : task.retentionMs / 1000;
     this.history = task.history.map(pastAttemptOf);
     this.attemptsBeforeRetry = task.attemptsBeforeRetry;
+    this.traceContext = task.traceContext;
   }
 
   /** Positional arguments. */
@@ -210,10 +216,11 @@ export class Task<R = unknown> {
   toJSON(): Record<string, unknown> {
     const { uuid, status, priority, taskName, queue, args, kwargs, createdAt, updatedAt, startedAt, finishedAt, eta, returning, progress } = this;
     const { error, traceback, attempt, maxRetries, cancelReason, cancelRequested, workerId, tags, metadata, idempotencyKey } = this;
-    const { limitKey, retention, history, attemptsBeforeRetry } = this;
+    const { limitKey, retention, history, attemptsBeforeRetry, traceContext } = this;
     return {
       uuid, status, priority, taskName, queue, args, kwargs, createdAt, updatedAt, startedAt, finishedAt, eta, returning, progress, error, traceback,
       attempt, maxRetries, cancelReason, cancelRequested, workerId, tags, metadata, idempotencyKey, limitKey, retention, history, attemptsBeforeRetry,
+      traceContext,
     };
   }
 

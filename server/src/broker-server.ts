@@ -19,6 +19,7 @@ import { listenWithConnectionLimit, type LimitedListener } from './transport/con
 import { acceptEncodedReplies } from './transport/encoded-replies.js';
 import { errorMappingMiddleware } from './transport/error-mapping.js';
 import { startHttpEndpoint, type HttpEndpoint } from './observability/http-endpoint.js';
+import { createDashboard } from './dashboard/routes.js';
 import { BrokerMetrics } from './observability/metrics.js';
 import type { QueueInfo } from './domain/queue.js';
 import { replyFlow } from './transport/reply-flow.js';
@@ -62,19 +63,21 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   await mkdir(config.dataDir, { recursive: true });
   // One clock for both, so that the core and the store read the same steady time.
   const clock = systemClock();
+  // Metrics only with an endpoint to serve them: without one, the core and the store have no
+  // observer to call. (The gauges read the broker only when scraped, once it exists.)
+  let stats: () => ServerStats = () => ({ ...broker.stats(), openCalls: 0, unsentReplyBytes: 0, callsByMethod: {} });
+  let shuttingDown = false;
+  const metrics: BrokerMetrics | undefined = config.httpListen
+    ? new BrokerMetrics({ queues: (): QueueInfo[] => (shuttingDown ? [] : broker.listQueues()), stats: () => stats() })
+    : undefined;
   const store = await TaskStore.open({
     path: config.dataDir,
     durability: config.durability,
     minFreeBytes: config.minFreeBytes,
     clock,
     retention: { succeededMs: config.retainSucceededMs, failedMs: config.retainFailedMs },
+    ...(metrics ? { commitObserver: metrics } : {}),
   });
-  // Metrics only with an endpoint to serve them: without one, the core has no observer to call.
-  let stats: () => ServerStats = () => ({ ...broker.stats(), openCalls: 0, unsentReplyBytes: 0, callsByMethod: {} });
-  let shuttingDown = false;
-  const metrics: BrokerMetrics | undefined = config.httpListen
-    ? new BrokerMetrics({ queues: (): QueueInfo[] => (shuttingDown ? [] : broker.listQueues()), stats: () => stats() })
-    : undefined;
   const broker: Broker = new Broker(store, {
     ...(metrics ? { observer: metrics } : {}),
     maxPendingWrites: config.maxPendingWrites,
@@ -89,8 +92,10 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   // as closed as the API itself. Tokens and the call limit are checked on the headers, before
   // grpc-js reads a request's body (call-guard.ts); replies wait for clients that do not read
   // (reply-flow.ts).
+  // One check for gRPC and the dashboard's API: the scope rules are the same on both.
+  const checkToken = config.authTokens ? tokenCheck(config.authTokens) : undefined;
   const guard = callGuard({
-    ...(config.authTokens ? { checkToken: tokenCheck(config.authTokens) } : {}),
+    ...(checkToken ? { checkToken } : {}),
     isOpen: (path) => path.startsWith('/grpc.health.v1.Health/'),
     maxCalls: config.maxCalls,
     ...(metrics ? { onCallEnd: (path: string, code: number, seconds: number) => metrics.observeCall(path, code, seconds) } : {}),
@@ -140,7 +145,13 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   if (metrics) {
     const { host: httpHost, port: httpPort } = parseListenAddress(config.httpListen);
     try {
-      http = await startHttpEndpoint({ host: httpHost, port: httpPort, registry: metrics.registry, ready: () => !shuttingDown });
+      http = await startHttpEndpoint({
+        host: httpHost,
+        port: httpPort,
+        registry: metrics.registry,
+        ready: () => !shuttingDown,
+        fallback: createDashboard({ broker, ...(checkToken ? { checkToken } : {}) }),
+      });
     } catch (error) {
       listener.close();
       await shutdownWithin(server, 0);

@@ -90,7 +90,7 @@ export interface BrokerConfig {
   retainFailedMs: number;
   /** The least level of log lines written (stderr, JSON; readable on a terminal). @defaultValue `info` */
   logLevel: LogLevel;
-  /** `HOST:PORT` of the HTTP endpoint (`/metrics`, `/healthz`, `/readyz`); empty: none. @defaultValue off */
+  /** `HOST:PORT` of the HTTP endpoint (the dashboard, `/metrics`, `/healthz`, `/readyz`); empty: none. @defaultValue off */
   httpListen: string;
   /** Check the data directory's consistency, print a report and exit instead of serving. */
   check?: boolean;
@@ -188,7 +188,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   running('max-page-bytes', 'N', 'maxPageBytes', positiveInteger, '4 MiB', 'largest ListTasks page, in bytes of tasks'),
   running('retain-succeeded', 'DURATION', 'retainSucceededMs', duration, '24h', 'keep a SUCCESS task this long after it ends, then remove it and its idempotency key: 0, 500ms, 30s, 15m, 24h, 7d; 0 removes it as it ends'),
   running('retain-failed', 'DURATION', 'retainFailedMs', duration, '7d', 'the same for ERROR and CANCEL tasks'),
-  running('http-listen', 'HOST:PORT', 'httpListen', (s) => (parseListenAddress(s.value, s.source), s.value), 'off', 'serve Prometheus /metrics, /healthz and /readyz over HTTP here; port 0 picks a free one (the ready output says which)'),
+  running('http-listen', 'HOST:PORT', 'httpListen', (s) => (parseListenAddress(s.value, s.source), s.value), 'off', 'serve the web dashboard (/ and /api/), Prometheus /metrics, /healthz and /readyz over HTTP here; port 0 picks a free one (the ready output says which)'),
   running('log-level', 'LEVEL', 'logLevel', oneOf<LogLevel>(...LOG_LEVELS), DEFAULT_CONFIG.logLevel, `least level of the log lines written on stderr: ${LOG_LEVELS.join(', ')}; JSON, readable on a terminal`),
   running('min-free-bytes', 'N', 'minFreeBytes', nonNegativeInteger, '64 MiB', "refuse Enqueue (RESOURCE_EXHAUSTED) while the data directory's disk has less free space than this; 0 turns it off"),
   security('auth-token', 'TOKEN', 'require this token (scope all) on every call but health; prefer the variable or a file: flags show in `ps`', 'no authentication'),

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { exposureWarnings, isLoopbackHost } from './exposure-warnings.js';
+import { exposureWarnings, httpExposureWarnings, isLoopbackHost } from './exposure-warnings.js';
 
 describe('exposureWarnings', () => {
   test('loopback hosts need no warning', () => {
@@ -20,5 +20,13 @@ describe('exposureWarnings', () => {
     expect(exposureWarnings('10.0.0.5', { tokens: true, tls: false })).toEqual([expect.stringMatching(/plaintext/)]);
     expect(exposureWarnings('10.0.0.5', { tokens: true, tls: true })).toEqual([]);
     expect(isLoopbackHost('127.0.0.1.example.com')).toBe(false);
+  });
+});
+
+describe('httpExposureWarnings', () => {
+  test('the dashboard off loopback is warned about: open without tokens, plaintext with them', () => {
+    expect(httpExposureWarnings('127.0.0.1', { tokens: false })).toEqual([]);
+    expect(httpExposureWarnings('0.0.0.0', { tokens: false })).toEqual([expect.stringMatching(/without authentication/)]);
+    expect(httpExposureWarnings('0.0.0.0', { tokens: true })).toEqual([expect.stringMatching(/plaintext/)]);
   });
 });

@@ -25,3 +25,18 @@ export function exposureWarnings(host: string, security: { tokens: boolean; tls:
   if (!security.tls) return ['tokens travel in plaintext off this machine; serve TLS (--tls-cert, --tls-key)'];
   return [];
 }
+
+/**
+ * The warnings for serving the HTTP endpoint (the dashboard, `--http-listen`) on `host`: it has no
+ * TLS of its own, so off this machine its tokens travel in plaintext, and without tokens anyone who
+ * reaches it reads every task and may cancel, retry, pause and resume. None on a loopback host.
+ */
+export function httpExposureWarnings(host: string, security: { tokens: boolean }): string[] {
+  if (isLoopbackHost(host)) return [];
+  if (!security.tokens) {
+    return [
+      `the dashboard on ${host} (--http-listen) is reachable from other machines without authentication: anyone who can reach it reads every task and may cancel, retry, pause and resume; set --auth-tokens-file (or QTASKS_BROKER_AUTH_TOKEN)`,
+    ];
+  }
+  return [`the dashboard on ${host} (--http-listen) is plain HTTP: its tokens travel in plaintext off this machine; serve it behind a TLS proxy`];
+}

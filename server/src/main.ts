@@ -4,7 +4,7 @@
  */
 import { ConfigError, USAGE, loadConfig } from './config.js';
 import { startBroker } from './broker-server.js';
-import { exposureWarnings } from './exposure-warnings.js';
+import { exposureWarnings, httpExposureWarnings } from './exposure-warnings.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoreReport } from './store/invariants.js';
@@ -47,8 +47,12 @@ async function main(): Promise<number> {
     process.once('SIGINT', onSignal);
   });
   process.stdout.write(`qtasks-broker listening on ${broker.address}\n`);
-  if (broker.httpAddress) process.stdout.write(`qtasks-broker http on ${broker.httpAddress} (/metrics, /healthz, /readyz)\n`);
+  if (broker.httpAddress) process.stdout.write(`qtasks-broker http on ${broker.httpAddress} (dashboard at /, /api/, /metrics, /healthz, /readyz)\n`);
   for (const warning of exposureWarnings(broker.host, { tokens: config.authTokens !== undefined, tls: config.tls !== undefined })) {
+    logger.warn(warning);
+  }
+  const httpHost = broker.httpAddress?.slice(0, broker.httpAddress.lastIndexOf(':'));
+  for (const warning of httpHost === undefined ? [] : httpExposureWarnings(httpHost, { tokens: config.authTokens !== undefined })) {
     logger.warn(warning);
   }
   await signalled;

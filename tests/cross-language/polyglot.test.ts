@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { TaskStatus } from '@qtasks/proto';
 import { QTasks, type Logger } from '@qtasks/sdk';
+import { trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { buildGoFixture, runGo, spawnLines, startPythonWorker, watchFromPython, type LineProcess } from '../helpers/polyglot.js';
@@ -289,4 +291,25 @@ describe('TypeScript ⇄ Python ⇄ Go on one broker', () => {
       await goWorker.stop();
     }
   }, 120_000);
+
+  test('7. a TS addTask traced with OpenTelemetry: the Python worker runs it in a span whose parent is the TS enqueue span', async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    try {
+      const app = newApp();
+      const task = await app.addTask<{ name: string; trace_id: string; parent_span_id: string; remote: boolean }>('py.trace', [], { timeout: 20 });
+      const enqueue = exporter.getFinishedSpans().find((span) => span.name === 'qtasks.enqueue py.trace');
+      expect(task?.status).toBe('success');
+      expect(enqueue).toBeDefined();
+      expect(task?.returning).toEqual({
+        name: 'qtasks.execute py.trace',
+        trace_id: enqueue!.spanContext().traceId,
+        span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+        parent_span_id: enqueue!.spanContext().spanId,
+        remote: true,
+      });
+    } finally {
+      trace.disable();
+    }
+  });
 });

@@ -6,6 +6,7 @@ import { afterEach, expect, test } from 'vitest';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { sleep } from '../helpers/crash.js';
 import { json, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
+import { openWork } from '../helpers/work-stream.js';
 
 const brokers: BrokerProcess[] = [];
 afterEach(async () => {
@@ -64,6 +65,34 @@ test('/metrics counts what the broker did: enqueued, dispatched, completed by st
   expect(metrics.get('process_resident_memory_bytes')).toBeGreaterThan(0);
   // Bounded labels: no task id anywhere.
   for (const task of tasks) expect([...metrics.keys()].some((name) => name.includes(task.task!.id))).toBe(false);
+});
+
+test('/metrics shows the connected workers and their unused credit, and times LMDB commits and flushes', async () => {
+  const { broker, base } = await startWithHttp();
+  const scrape = async () => samples(await (await fetch(`${base}/metrics`)).text());
+  const queue = uniqueQueue('credited');
+  const work = openWork(broker.client);
+  work.send({ kind: { $case: 'start', value: { workerId: workerId(), queues: [queue], leaseMs: 30_000 } }, credit: 5 });
+  await broker.client.enqueue({ tasks: [spec(queue), spec(queue)] });
+  expect((await work.next()).kind?.$case).toBe('tasks');
+  let metrics = await scrape();
+  expect(metrics.get('qtasks_workers_connected')).toBe(1);
+  // 5 granted, 2 pushed.
+  expect(metrics.get('qtasks_worker_credit')).toBe(3);
+  // Small writes, and one too large to commit on the main thread: it takes the writer thread,
+  // whose commit gets a flush timed.
+  await Promise.all(Array.from({ length: 20 }, () => broker.client.enqueue({ tasks: [spec(queue)] })));
+  await broker.client.enqueue({ tasks: [spec(queue, { args: json(['x'.repeat(300_000)]) })] });
+  metrics = await scrape();
+  expect(metrics.get('qtasks_worker_credit')).toBe(0);
+  const commits = (path: string) => metrics.get(`qtasks_store_commit_seconds_count{path="${path}"}`) ?? 0;
+  expect(commits('sync') + commits('async')).toBeGreaterThanOrEqual(22);
+  expect(commits('async')).toBeGreaterThan(0);
+  work.end();
+  await work.closed;
+  metrics = await scrape();
+  expect(metrics.get('qtasks_workers_connected')).toBe(0);
+  expect(metrics.get('qtasks_store_flush_seconds_count')).toBeGreaterThan(0);
 });
 
 test('/healthz and /readyz answer 200 while the broker serves, and other paths are 404', async () => {

@@ -6,34 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Status } from 'nice-grpc';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { BrokerCallError, MAX_RETENTION_SECONDS, QTasks, TaskUsageError, type Logger, type PurgeableStatus } from '@qtasks/sdk';
-import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { describe, expect, test } from 'vitest';
+import { BrokerCallError, MAX_RETENTION_SECONDS, QTasks, TaskUsageError, type PurgeableStatus } from '@qtasks/sdk';
+import { uname, useBrokerWithApps } from '../helpers/sdk-app.js';
 
-let broker: BrokerProcess;
-beforeAll(async () => {
-  broker = await startBrokerProcess();
-});
-afterAll(async () => {
-  await broker.dispose();
-});
-
-const apps: QTasks[] = [];
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-});
-
-const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
-/** A new app on the test broker, closed after the test. */
-function newApp(): QTasks {
-  const app = new QTasks({ broker: broker.address, logger: quiet, config: { shutdownGraceMs: 500 } });
-  apps.push(app);
-  return app;
-}
-
-/** A task (and so queue) name no other test uses. */
-const uname = (label: string): string => `${label}-${randomUUID()}`;
+const env = useBrokerWithApps();
+const newApp = (): QTasks => env.newApp();
 
 /** What a call that must fail rejected with. */
 async function rejectionOf(call: Promise<unknown>): Promise<unknown> {
@@ -219,7 +197,7 @@ describe('limitKey and retention', () => {
     const byCall = await keyed.addTask([], { limitKey: 'tenant-b', retention: 1.5 });
     expect(await app.get(byCall.uuid)).toMatchObject({ limitKey: 'tenant-b', retention: 1.5 });
     // On the wire: milliseconds.
-    expect((await broker.client.getTask({ taskId: byCall.uuid })).task).toMatchObject({ limitKey: 'tenant-b', retentionMs: 1500 });
+    expect((await env.broker.client.getTask({ taskId: byCall.uuid })).task).toMatchObject({ limitKey: 'tenant-b', retentionMs: 1500 });
 
     const none = await keyed.addTask([], { limitKey: '' });
     expect(await app.get(none.uuid)).toMatchObject({ limitKey: undefined, retention: 3600 });

@@ -21,6 +21,10 @@ const maxOverloadWait = 5 * time.Second
 // [ReasonOverloaded], with a RetryInfo: nothing stored) is sent again after its delay, doubled for
 // each further refusal (at most 5 s) plus jitter, up to the client's max resends.
 //
+// With an OpenTelemetry SDK set as the global tracer provider, each task gets a PRODUCER span
+// "qtasks.enqueue NAME", a child of the span in ctx, whose W3C trace context travels with the
+// task to the worker's span of its run (see [TracerName]).
+//
 // An invalid spec fails with an [*Error] of code InvalidArgument whose Field names it, e.g.
 // "tasks[3].name", indexed in specs; args or kwargs that cannot be JSON-encoded fail before
 // anything is sent.
@@ -36,11 +40,16 @@ func (c *Client) Enqueue(ctx context.Context, specs ...Spec) ([]Task, error) {
 		}
 		protos[i] = p
 	}
+	// A PRODUCER span per task (non-recording without an OpenTelemetry SDK), its W3C context sent
+	// in the task's trace_context: see tracing.go.
+	spans := startEnqueueSpans(ctx, protos)
 	tasks := make([]Task, 0, len(specs))
 	for start := 0; start < len(protos); start += c.maxBatch {
 		end := min(start+c.maxBatch, len(protos))
 		stored, err := c.enqueueChunk(ctx, protos[start:end])
+		endEnqueueSpans(spans[start:end], stored, err)
 		if err != nil {
+			endEnqueueSpans(spans[end:], nil, err)
 			if e, ok := err.(*Error); ok {
 				e.shiftIndex("tasks", start)
 			}

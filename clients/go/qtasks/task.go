@@ -142,6 +142,11 @@ type Task struct {
 	// AttemptsBeforeRetry is the number of attempts made before the last [Client.Retry] (0 if it
 	// was never retried by hand): MaxRetries counts the attempts after it.
 	AttemptsBeforeRetry int32
+	// TraceParent is the W3C traceparent of the producer's enqueue span (TaskSpec.trace_context),
+	// the parent of the worker's span of the run; empty if the producer sent none.
+	TraceParent string
+	// TraceState is its W3C tracestate; empty if none.
+	TraceState string
 }
 
 // PastAttempt is one attempt of a task that did not succeed.
@@ -229,6 +234,8 @@ func taskOf(p *brokerv1.Task) Task {
 	t.Error = taskErrorOf(p.GetError())
 	t.LimitKey = p.GetLimitKey()
 	t.AttemptsBeforeRetry = p.GetAttemptsBeforeRetry()
+	t.TraceParent = p.GetTraceContext().GetTraceparent()
+	t.TraceState = p.GetTraceContext().GetTracestate()
 	if p.RetentionMs != nil {
 		t.Retention = new(time.Duration(p.GetRetentionMs()) * time.Millisecond)
 	}

@@ -247,7 +247,7 @@ func (w *Worker) launch(parent context.Context, leased *brokerv1.LeasedTask) {
 		defer w.tasksDone.Done()
 		defer w.finished(run)
 		defer cancel(nil)
-		outcome := w.execute(ctx, handler, task)
+		outcome := w.executeTraced(ctx, handler, task)
 		if outcome == nil {
 			w.opts.Logger.Warn("qtasks worker: lease lost; the outcome is dropped", "task", task.ID, "name", task.Name)
 			return

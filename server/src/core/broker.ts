@@ -24,6 +24,7 @@ import type { QueueInfo, QueueLimits } from '../domain/queue.js';
 import { byCodePoint } from '../store/keys.js';
 import type { ListFilter, ListPage, NextDue, PurgeCursor, StoreStats, TaskStore } from '../store/task-store.js';
 import { DueTimer } from './due-timer.js';
+import { ConnectedWorkers } from './connected-workers.js';
 import { LeaseWaiters } from './lease-waiters.js';
 import { TaskEvents } from './task-events.js';
 import type { TaskObserver } from './task-observer.js';
@@ -92,11 +93,17 @@ export interface BrokerStats extends StoreStats {
   watchedTasks: number;
   /** `WatchResult` streams open. */
   watchers: number;
+  /** Workers connected on Work streams (see {@link ConnectedWorkers}). */
+  connectedWorkers: number;
+  /** Credit those workers granted and the broker has not used: tasks they would take now. */
+  workerCredit: number;
 }
 
 /** The broker's operations, one per RPC, on domain types. */
 export class Broker {
   private readonly waiters = new LeaseWaiters();
+  /** The workers on Work streams, for the gauges (a session registers itself). */
+  readonly workers = new ConnectedWorkers();
   private readonly events = new TaskEvents();
   private readonly watchers: TaskWatchers;
   private readonly dueTimer: DueTimer;
@@ -373,6 +380,15 @@ export class Broker {
     return this.events.subscribe(taskId, listener);
   }
 
+  /**
+   * Calls `listener` with each committed state of every task from now on; returns the
+   * unsubscribe. For the dashboard's live views, which coalesce what they hear and bound what
+   * they keep (`dashboard/live-feed.ts`): the listener must return at once.
+   */
+  onEveryTransition(listener: (task: TaskRecord) => void): () => void {
+    return this.events.subscribeAll(listener);
+  }
+
   /** Aborted when the broker shuts down: long-lived sessions end on it. */
   get closingSignal(): AbortSignal {
     return this.closing.signal;
@@ -380,7 +396,13 @@ export class Broker {
 
   /** Counts for operators; O(1), safe to call on a loaded broker. */
   stats(): BrokerStats {
-    return { ...this.store.stats(), watchedTasks: this.events.watchedTasks, watchers: this.watchers.open };
+    return {
+      ...this.store.stats(),
+      watchedTasks: this.events.watchedTasks,
+      watchers: this.watchers.open,
+      connectedWorkers: this.workers.count,
+      workerCredit: this.workers.credit,
+    };
   }
 
   /** A page of tasks. */

@@ -9,25 +9,54 @@ import type { TaskRecord } from '../domain/task.js';
 /** Receives each committed state of one task. */
 export type TaskListener = (task: TaskRecord) => void;
 
-/** Subscriptions to committed task transitions, by task id. */
+/**
+ * Subscriptions to committed task transitions, by task id. Nearly every watched task has one
+ * listener (the Work session that leased it, for its cancel request), so a task's entry is that
+ * listener itself, and becomes a set only when a second one comes: no set per leased task, and no
+ * copy of one at each of its transitions.
+ */
 export class TaskEvents {
-  private readonly listeners = new Map<string, Set<TaskListener>>();
+  private readonly listeners = new Map<string, TaskListener | Set<TaskListener>>();
+  /** Listeners of every task (the dashboard's live list); usually none. */
+  private readonly everyTask = new Set<TaskListener>();
 
   /** Calls `listener` with every state of the task committed from now on; returns the unsubscribe. */
   subscribe(taskId: string, listener: TaskListener): () => void {
-    let set = this.listeners.get(taskId);
-    if (!set) this.listeners.set(taskId, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(taskId) === set) this.listeners.delete(taskId);
-    };
+    const had = this.listeners.get(taskId);
+    if (had === undefined) this.listeners.set(taskId, listener);
+    else if (typeof had === 'function') this.listeners.set(taskId, new Set([had, listener]));
+    else had.add(listener);
+    return () => this.unsubscribe(taskId, listener);
   }
 
-  /** Hands a committed state to the task's listeners. */
+  private unsubscribe(taskId: string, listener: TaskListener): void {
+    const had = this.listeners.get(taskId);
+    if (had === listener) {
+      this.listeners.delete(taskId);
+    } else if (typeof had === 'object') {
+      had.delete(listener);
+      if (had.size === 0) this.listeners.delete(taskId);
+    }
+  }
+
+  /**
+   * Calls `listener` with every committed state of every task from now on; returns the
+   * unsubscribe. The listener runs inside the commit's fan-out, so it must only note the state
+   * and return (the dashboard's feeds coalesce and send later).
+   */
+  subscribeAll(listener: TaskListener): () => void {
+    this.everyTask.add(listener);
+    return () => void this.everyTask.delete(listener);
+  }
+
+  /** Hands a committed state to the task's listeners, and to those of every task. */
   publish(task: TaskRecord): void {
-    const set = this.listeners.get(task.id);
-    if (set) for (const listener of [...set]) listener(task);
+    const had = this.listeners.get(task.id);
+    if (typeof had === 'function') had(task);
+    // A copy: a listener may unsubscribe (or subscribe another) while the set is walked.
+    else if (had) for (const listener of [...had]) listener(task);
+    // A size check first: with no dashboard open, the hot path pays one comparison.
+    if (this.everyTask.size > 0) for (const listener of [...this.everyTask]) listener(task);
   }
 
   /** Number of tasks being watched (for tests and metrics). */

@@ -12,7 +12,8 @@ import type { NewTask, TaskRecord } from './task.js';
  *
  * Compared: what the task runs and how (`name`, `args`, `kwargs`, `priority`, `max_retries`,
  * `retry_backoff`, `max_time_ms`, `tags`, `metadata`). Not compared: `eta` and `delay_ms`, which a
- * retry may compute again from its own clock. Payloads are compared byte for byte (they are stored
+ * retry may compute again from its own clock, and `trace_context`, which a retry sends from its
+ * own span. Payloads are compared byte for byte (they are stored
  * byte for byte); a retry of the same request sends the same bytes.
  */
 export function idempotencyMismatch(existing: TaskRecord, spec: NewTask): string | undefined {

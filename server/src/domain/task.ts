@@ -38,6 +38,17 @@ export interface RetryBackoff {
 /** The backoff of a task enqueued without one: 1 s, doubling, at most 100 s (Temporal's defaults). */
 export const DEFAULT_RETRY_BACKOFF: Readonly<RetryBackoff> = { initialMs: 1000, multiplier: 2, maxMs: 100_000 };
 
+/**
+ * The W3C trace context of the producer's span that enqueued a task (`TaskSpec.trace_context`):
+ * kept and handed back as sent, never interpreted by the broker.
+ */
+export interface TraceContext {
+  /** `00-<trace id>-<parent span id>-<flags>`, lowercase hex, never empty. */
+  traceparent: string;
+  /** Vendor trace state; may be empty. */
+  tracestate: string;
+}
+
 /** A worker's lease on a PROCESS task: the fencing token and the deadline it must beat. */
 export interface TaskLease {
   /** Opaque token; an outcome or heartbeat carrying another token is refused. */
@@ -124,6 +135,8 @@ export interface TaskRecord {
   history?: PastAttempt[];
   /** Attempts made before the last retry by hand (RetryTask); the retry budget counts from here. */
   attemptsBeforeRetry?: number;
+  /** The producer's trace context, as enqueued. */
+  traceContext?: TraceContext;
   /**
    * Increases by one with every change a watcher can see, so a watcher that reads the record and
    * also hears of its transitions can drop the ones it has already sent.
@@ -173,6 +186,8 @@ export interface NewTask {
   retentionMs?: number;
   /** See {@link TaskRecord.limitKey}. */
   limitKey?: string;
+  /** See {@link TaskRecord.traceContext}. */
+  traceContext?: TraceContext;
 }
 
 /** What a worker reports for one leased task. */

@@ -7,6 +7,7 @@
 import { Status } from 'nice-grpc';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TaskObserver } from '../core/task-observer.js';
+import type { CommitObserver } from '../store/commits.js';
 import type { QueueInfo } from '../domain/queue.js';
 import { TASK_STATUSES, type TaskRecord } from '../domain/task.js';
 
@@ -15,7 +16,7 @@ export interface MetricsSource {
   /** Every queue with its counts. */
   queues(): QueueInfo[];
   /** Writes in flight, watch streams and calls open now. */
-  stats(): { pendingWrites: number; watchers: number; openCalls: number; leased: number };
+  stats(): { pendingWrites: number; watchers: number; openCalls: number; leased: number; connectedWorkers: number; workerCredit: number };
 }
 
 /** Calls `count` once per queue of `tasks`, with how many of them it holds. */
@@ -33,8 +34,11 @@ const TASK_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 /** Buckets of RPC durations, in seconds: 100 µs to 10 s. */
 const RPC_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 
+/** Buckets of LMDB commits and flushes, in seconds: 50 µs to 5 s. */
+const STORE_SECONDS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
+
 /** The metrics of one broker, in a registry of their own. */
-export class BrokerMetrics implements TaskObserver {
+export class BrokerMetrics implements TaskObserver, CommitObserver {
   /** What `/metrics` serves. */
   readonly registry = new Registry();
   private readonly enqueuedTotal: Counter<'queue'>;
@@ -44,6 +48,8 @@ export class BrokerMetrics implements TaskObserver {
   private readonly waitSeconds: Histogram<'queue'>;
   private readonly runSeconds: Histogram<'queue' | 'status'>;
   private readonly rpcSeconds: Histogram<'method' | 'code'>;
+  private readonly commitSeconds: { sync: Histogram.Internal<'path'>; async: Histogram.Internal<'path'> };
+  private readonly flushSeconds: Histogram;
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
@@ -55,6 +61,20 @@ export class BrokerMetrics implements TaskObserver {
     this.waitSeconds = new Histogram({ name: 'qtasks_task_wait_seconds', help: 'From a task being added to its attempt starting.', labelNames: ['queue'], buckets: TASK_SECONDS, registers });
     this.runSeconds = new Histogram({ name: 'qtasks_task_run_seconds', help: 'From an attempt starting to its task ending, by final status.', labelNames: ['queue', 'status'], buckets: TASK_SECONDS, registers });
     this.rpcSeconds = new Histogram({ name: 'qtasks_rpc_duration_seconds', help: 'gRPC calls by method and status code (a stream: its whole life).', labelNames: ['method', 'code'], buckets: RPC_SECONDS, registers });
+    const commits = new Histogram({
+      name: 'qtasks_store_commit_seconds',
+      help: 'From a write being issued to its LMDB commit, by path: sync (on the main thread, fsync included) or async (a shared commit on the writer thread).',
+      labelNames: ['path'],
+      buckets: STORE_SECONDS,
+      registers,
+    });
+    this.commitSeconds = { sync: commits.labels({ path: 'sync' }), async: commits.labels({ path: 'async' }) };
+    this.flushSeconds = new Histogram({
+      name: 'qtasks_store_flush_seconds',
+      help: 'From an async LMDB commit to its fsync (sampled: one flush timed at a time).',
+      buckets: STORE_SECONDS,
+      registers,
+    });
     new Gauge({
       name: 'qtasks_tasks',
       help: 'Tasks held, by queue and status (ended ones until their retention passes).',
@@ -71,6 +91,18 @@ export class BrokerMetrics implements TaskObserver {
     gauge('qtasks_watch_streams', 'WatchResult streams open.', () => source.stats().watchers);
     gauge('qtasks_open_calls', 'gRPC calls open, health included.', () => source.stats().openCalls);
     gauge('qtasks_leases', 'Tasks leased to workers now.', () => source.stats().leased);
+    gauge('qtasks_workers_connected', 'Workers connected on Work streams.', () => source.stats().connectedWorkers);
+    gauge('qtasks_worker_credit', 'Credit the connected workers granted and the broker has not used: tasks they would take now.', () => source.stats().workerCredit);
+  }
+
+  /** @inheritdoc */
+  committed(path: 'sync' | 'async', seconds: number): void {
+    this.commitSeconds[path].observe(seconds);
+  }
+
+  /** @inheritdoc */
+  flushed(seconds: number): void {
+    this.flushSeconds.observe(seconds);
   }
 
   /** @inheritdoc */

@@ -68,8 +68,21 @@ const MDB_MAP_FULL = -30792;
 /** An EIO (LMDB's report of a short write) counts as a full disk below this much free space. */
 const EIO_FULL_BELOW_BYTES = 1024 * 1024;
 
+/** Told how long commits take (the broker's metrics); without one, nothing is timed. */
+export interface CommitObserver {
+  /**
+   * A write committed `seconds` after it was issued: on the main thread at the end of its turn
+   * (`sync`, its fsync included), or in a shared commit on lmdb-js's writer thread (`async`).
+   */
+  committed(path: 'sync' | 'async', seconds: number): void;
+  /** An async commit reached the disk (`env.flushed`: its fsync) `seconds` after it committed. */
+  flushed(seconds: number): void;
+}
+
 /** A lone write waiting for the commit at the end of its turn. */
 interface LoneWrite {
+  /** When it was issued (performance.now()), for the {@link CommitObserver}. */
+  issuedMs: number;
   /** The write's units, counted in `pendingWrites` only if it moves to the writer thread. */
   units: number;
   body: () => unknown;
@@ -109,6 +122,7 @@ export class Committer {
     private readonly env: RootDatabase,
     readonly durability: Durability,
     private readonly space: DiskSpaceGuard,
+    private readonly observer?: CommitObserver,
   ) {}
 
   /**
@@ -146,6 +160,7 @@ export class Committer {
       const committed = this.env.childTransaction(body);
       const value = await committed;
       if (failuresAtIssue === this.commitFailures) this.flushTrusted = true;
+      if (this.observer) this.observeAsyncCommit(issuedMs);
       return value;
     } catch (error) {
       throw await this.commitFailure(error);
@@ -164,7 +179,7 @@ export class Committer {
   private atEndOfTurn<T>(units: number, bytes: number, body: () => T): Promise<T> {
     this.turnBytes += bytes;
     return new Promise<T>((resolve, reject) => {
-      this.turn.push({ units, body, resolve: resolve as (value: unknown) => void, reject });
+      this.turn.push({ issuedMs: performance.now(), units, body, resolve: resolve as (value: unknown) => void, reject });
       if (this.turn.length === 1) this.turnCommitted = new Promise((done) => setImmediate(() => void this.commitTurn().finally(done)));
     });
   }
@@ -223,11 +238,31 @@ export class Committer {
       this.sampleLatency(endMs - startMs);
       this.syncAllowedFromMs = endMs + SYNC_DUTY_FACTOR * (endMs - startMs);
     }
+    if (this.observer) for (const write of writes) this.observer.committed('sync', (performance.now() - write.issuedMs) / 1000);
     writes.forEach((write, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) write.resolve(outcome.value);
       else write.reject(outcome.error);
     });
+  }
+
+  /** Whether a flush is being timed: one at a time, a sample of the commits (see {@link observeAsyncCommit}). */
+  private timingFlush = false;
+
+  /**
+   * Reports an async write's commit, and times the flush of its commit unless one is being timed
+   * already: the writes of one commit share its flush, and one timing at a time costs a promise
+   * per flush, not per write.
+   */
+  private observeAsyncCommit(issuedMs: number): void {
+    const committedMs = performance.now();
+    this.observer!.committed('async', (committedMs - issuedMs) / 1000);
+    if (this.timingFlush) return;
+    this.timingFlush = true;
+    void this.env.flushed.then(
+      () => this.observer!.flushed((performance.now() - committedMs) / 1000),
+      () => undefined,
+    ).finally(() => (this.timingFlush = false));
   }
 
   private sampleLatency(ms: number): void {

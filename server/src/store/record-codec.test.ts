@@ -12,6 +12,7 @@ const full: TaskRecord = {
   finishedAtMs: 1_700_000_000_005, result: Buffer.from('42'), error: { type: 'E', message: 'boom', traceback: 'tb' },
   cancelReason: 'why', workerId: 'w-1', lease: { token: 'tok', deadlineMs: 123.5, leaseMs: 30_000 },
   idempotencyKey: 'idem', progress: Buffer.from('{"p":1}'),
+  traceContext: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'vendor=1' },
 };
 
 describe('RecordEncoder', () => {
@@ -32,6 +33,27 @@ describe('RecordEncoder', () => {
     const back = codec.decode(codec.encode(sparse));
     expect(back).toEqual(sparse);
     expect('result' in back && back.result === undefined).toBe(true);
+  });
+
+  it('leaves an unset trace context out of the row: no byte for it, read back as unset', () => {
+    const untraced = { ...full, traceContext: undefined };
+    const bytes = codec.encode(untraced);
+    const row = new Packr({ useRecords: false }).decode(bytes) as unknown[];
+    expect(row).toHaveLength(ROW_FIELDS.length);
+    expect(bytes.length).toBeLessThan(codec.encode(full).length);
+    const back = codec.decode(bytes);
+    expect(back).toEqual(untraced);
+    expect(Object.keys(back)).toEqual([...ROW_FIELDS]);
+  });
+
+  it('reads a row written before the trace context existed, every other field unchanged', () => {
+    // The row of a broker whose last field was attemptsBeforeRetry, spelled out by position.
+    const { traceContext: _, ...before } = full;
+    const oldRow = [ROW_FORMAT, ...ROW_FIELDS.slice(0, ROW_FIELDS.indexOf('traceContext')).map((field) => before[field as keyof typeof before])];
+    const back = codec.decode(new Packr({ useRecords: false }).encode(oldRow));
+    expect(back).toEqual({ ...before, traceContext: undefined });
+    expect(back.traceContext).toBeUndefined();
+    expect(Object.keys(back)).toEqual([...ROW_FIELDS]);
   });
 
   it('reads a record that an older broker stored as a map, undefined fields left out', () => {

@@ -49,6 +49,7 @@ export const ROW_FIELDS = [
   'limitKey',
   'history',
   'attemptsBeforeRetry',
+  'traceContext',
 ] as const satisfies readonly (keyof TaskRecord)[];
 
 // Every field of a record has its place in a row (a compile error names the one left out).
@@ -61,9 +62,13 @@ export function rowIndexOf(field: (typeof ROW_FIELDS)[number]): number {
   return ROW_FIELDS.indexOf(field) + 1;
 }
 
-/** A record as a row. */
+/**
+ * A record as a row. Fields at the end that most records leave unset (`traceContext`) are left
+ * out of the row rather than written as undefined (3 bytes each in msgpack): a shorter row reads
+ * them as unset, exactly as a row written before they existed.
+ */
 function toRow(r: TaskRecord): unknown[] {
-  return [
+  const row: unknown[] = [
     ROW_FORMAT,
     r.id,
     r.name,
@@ -99,6 +104,8 @@ function toRow(r: TaskRecord): unknown[] {
     r.history,
     r.attemptsBeforeRetry,
   ];
+  if (r.traceContext !== undefined) row.push(r.traceContext);
+  return row;
 }
 
 /** A row as a record, in the shape of `shapeRecord`. */
@@ -138,6 +145,7 @@ function fromRow(row: any[]): TaskRecord {
     limitKey: row[31],
     history: row[32],
     attemptsBeforeRetry: row[33],
+    traceContext: row[34],
   };
 }
 

@@ -44,5 +44,6 @@ export function shapeRecord(raw: TaskRecord): TaskRecord {
     limitKey: raw.limitKey,
     history: raw.history,
     attemptsBeforeRetry: raw.attemptsBeforeRetry,
+    traceContext: raw.traceContext,
   };
 }

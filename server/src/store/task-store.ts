@@ -40,7 +40,7 @@ import { recordProgress } from '../domain/transitions/progress.js';
 import { promoteTask } from '../domain/transitions/promote.js';
 import { replayTask } from '../domain/transitions/replay.js';
 import type { QueueLimits } from '../domain/queue.js';
-import { Committer, LONE_WRITE_MAX_BYTES, type Durability, type WriteOptions } from './commits.js';
+import { Committer, LONE_WRITE_MAX_BYTES, type CommitObserver, type Durability, type WriteOptions } from './commits.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import {
   replyMeter,
@@ -82,7 +82,7 @@ import { dropVersion1Indexes, endAfterRestart, endedKeysBefore4, rekeyEnded, REK
 import { DEFAULT_RETENTION, ExpiryHeads, retentionOf, type RetentionPolicy } from './retention.js';
 import { listTasks, type ListFilter, type ListPage } from './task-listing.js';
 
-export type { Durability } from './commits.js';
+export type { CommitObserver, Durability } from './commits.js';
 export type { ListCursor, ListFilter, ListPage } from './task-listing.js';
 
 /** Options of {@link TaskStore.open}. */
@@ -107,6 +107,8 @@ export interface TaskStoreOptions {
   readOnly?: boolean;
   /** How long ended tasks stay (see `retention.ts`). @defaultValue {@link DEFAULT_RETENTION} */
   retention?: RetentionPolicy;
+  /** Told how long commits and flushes take (metrics); none by default. */
+  commitObserver?: CommitObserver;
 }
 
 /** The outcome of a write verb: its value, and every record it changed that watchers should see. */
@@ -258,7 +260,7 @@ export class TaskStore {
     store.retention = options.retention ?? DEFAULT_RETENTION;
     store.expiryHeads = new ExpiryHeads(store.indexes, store.retention);
     store.space = new DiskSpaceGuard(options.path, options.minFreeBytes ?? 0, options.readFreeBytes, () => store.clock.steadyMs());
-    store.commits = new Committer(env, store.durability, store.space);
+    store.commits = new Committer(env, store.durability, store.space, options.commitObserver);
     if (!options.readOnly) {
       await store.recover();
       store.expiryHeads.load(store.counts.withEndedTasks());

@@ -41,6 +41,8 @@ const record: fc.Arbitrary<TaskRecord> = fc.record(
     metadata: fc.dictionary(text, text, { maxKeys: 10 }),
     idempotencyKey: text,
     progress: bytes,
+    // ASCII, as the broker validates it at enqueue.
+    traceContext: fc.record({ traceparent: fc.string({ unit: 'grapheme-ascii', maxLength: 55 }), tracestate: fc.string({ unit: 'grapheme-ascii', maxLength: 512 }) }),
     version: uint32,
   },
   { requiredKeys: ['id', 'name', 'queue', 'priority', 'args', 'kwargs', 'status', 'attempt', 'maxRetries', 'backoff', 'maxTimeMs', 'createdAtMs', 'updatedAtMs', 'delayed', 'seq', 'cancelRequested', 'tags', 'metadata', 'version'] },

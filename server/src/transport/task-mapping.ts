@@ -43,6 +43,8 @@ export function toProtoTask(task: TaskRecord): Task {
     limitKey: task.limitKey ?? '',
     history: (task.history ?? []).map(toProtoPastAttempt),
     attemptsBeforeRetry: task.attemptsBeforeRetry ?? 0,
+    // Read, never written, by the encoder: the record's own object, not a copy.
+    traceContext: task.traceContext,
   };
 }
 
@@ -69,7 +71,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 /** The fields of a task whose encoded size varies with their contents. */
 export type TaskSizeFields = Pick<TaskRecord, 'name' | 'queue' | 'args' | 'kwargs' | 'tags' | 'metadata'> &
-  Partial<Pick<TaskRecord, 'result' | 'error' | 'cancelReason' | 'workerId' | 'idempotencyKey' | 'progress' | 'limitKey' | 'history'>>;
+  Partial<Pick<TaskRecord, 'result' | 'error' | 'cancelReason' | 'workerId' | 'idempotencyKey' | 'progress' | 'limitKey' | 'history' | 'traceContext'>>;
 
 /**
  * Every number, timestamp and flag of an encoded `Task` together: a negative `priority` takes 11
@@ -97,6 +99,7 @@ export function encodedTaskBytesBound(task: TaskSizeFields): number {
   if (task.error) size += errorBytes(task.error);
   for (const text of [task.cancelReason, task.workerId, task.idempotencyKey, task.limitKey]) if (text) size += field(utf8Bytes(text));
   for (const past of task.history ?? []) size += field(PAST_ATTEMPT_FIXED_BYTES + (past.error ? errorBytes(past.error) : 0) + field(utf8Bytes(past.cancelReason ?? '')) + field(utf8Bytes(past.workerId ?? '')));
+  if (task.traceContext) size += field(field(task.traceContext.traceparent.length) + field(task.traceContext.tracestate.length));
   for (const tag of task.tags) size += field(utf8Bytes(tag));
   for (const [key, value] of Object.entries(task.metadata)) size += field(field(utf8Bytes(key)) + field(utf8Bytes(value)));
   return size;

@@ -14,6 +14,7 @@ const full: TaskRecord = {
   error: { type: 'ValueError', message: 'bad', traceback: 'tb' }, cancelReason: 'why', workerId: 'w-1',
   lease: { token: 'tok-123', deadlineMs: 5_000.75, leaseMs: 30_000 }, idempotencyKey: 'idem', progress: Buffer.from('{"p":0.5}'),
   retentionMs: 1500, limitKey: 'tenant-ü', attemptsBeforeRetry: 2,
+  traceContext: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE' },
   history: [
     { attempt: 1, status: 'retry', error: { type: 'E', message: 'm', traceback: '' }, startedAtMs: 1_764_000_000_500, endedAtMs: 1_764_000_000_600, workerId: 'w-0' },
     { attempt: 2, status: 'cancel', cancelReason: 'stop', endedAtMs: 1_764_000_000_700 },
@@ -26,7 +27,7 @@ const sparse: TaskRecord = {
   cancelRequested: false, tags: [], metadata: {}, startedAtMs: undefined, finishedAtMs: undefined, result: undefined,
   error: { type: '', message: '', traceback: '' }, cancelReason: undefined, workerId: undefined, idempotencyKey: undefined,
   progress: undefined, lease: { token: 't', deadlineMs: 0, leaseMs: 1000 },
-  retentionMs: undefined, limitKey: undefined, history: undefined, attemptsBeforeRetry: undefined,
+  retentionMs: undefined, limitKey: undefined, history: undefined, attemptsBeforeRetry: undefined, traceContext: undefined,
 };
 
 const wallTimeOf = (steadyMs: number): number => 1_764_000_000_000 + steadyMs;
@@ -43,6 +44,7 @@ describe('encodeTaskPush', () => {
     ['nothing optional set', [sparse]],
     ['several tasks', [full, sparse, { ...full, id: 'x', createdAtMs: 999, updatedAtMs: 0 }]],
     ['a retention of 0 (present, so written)', [{ ...sparse, retentionMs: 0, history: [] }]],
+    ['a trace context without tracestate', [{ ...sparse, traceContext: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00', tracestate: '' } }]],
     ['times before 1970 and past 2038', [{ ...full, createdAtMs: -1_500, updatedAtMs: 4_102_444_800_123, runAtMs: 0.9 }]],
     ['no tasks', []],
   ])('writes the bytes the generated encoder writes: %s', (_, tasks) => {

@@ -7,7 +7,7 @@
  * compares the two byte for byte), from the record, as an {@link EncodedReply}.
  */
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
-import type { PastAttempt, TaskError, TaskRecord } from '../domain/task.js';
+import type { PastAttempt, TaskError, TaskRecord, TraceContext } from '../domain/task.js';
 import type { EncodedReply } from './encoded-replies.js';
 import { PROTO_STATUS } from './task-mapping.js';
 
@@ -17,6 +17,7 @@ const TASK = {
   createdAt: 82, updatedAt: 90, startedAt: 98, finishedAt: 106, eta: 114, result: 122, error: 130,
   cancelReason: 138, workerId: 146, tags: 154, metadata: 162, cancelRequested: 168, maxTimeMs: 176,
   idempotencyKey: 186, progress: 194, retentionMs: 200, limitKey: 210, history: 218, attemptsBeforeRetry: 224,
+  traceContext: 234,
 } as const;
 
 /**
@@ -119,6 +120,15 @@ function writeTask(writer: BinaryWriter, task: TaskRecord): void {
     writer.join();
   }
   if (task.attemptsBeforeRetry) writer.uint32(TASK.attemptsBeforeRetry).int32(task.attemptsBeforeRetry);
+  if (task.traceContext) writeTraceContext(writer, task.traceContext);
+}
+
+/** The `trace_context` field: a `TraceContext` (ASCII strings, as validated at enqueue). */
+function writeTraceContext(writer: BinaryWriter, traceContext: TraceContext): void {
+  writer.uint32(TASK.traceContext).fork();
+  if (traceContext.traceparent !== '') writer.uint32(10).string(traceContext.traceparent);
+  if (traceContext.tracestate !== '') writer.uint32(18).string(traceContext.tracestate);
+  writer.join();
 }
 
 /** Writes the fields of a `PastAttempt`. */

@@ -17,6 +17,7 @@ import {
   type TaskError,
   type TaskOutcome,
   type TaskStatus,
+  type TraceContext,
 } from '../domain/task.js';
 import { isListCursor, type ListCursor } from '../store/task-listing.js';
 import { DEFAULT_MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth.js';
@@ -139,7 +140,47 @@ function parseTaskSpec(spec: TaskSpec, path: string, limits: RequestLimits): New
     task.retentionMs = spec.retentionMs;
   }
   if (spec.limitKey !== '') task.limitKey = checkName(`${path}.limit_key`, spec.limitKey);
+  if (spec.traceContext !== undefined) {
+    const traceContext = checkTraceContext(`${path}.trace_context`, spec.traceContext);
+    if (traceContext) task.traceContext = traceContext;
+  }
   return task;
+}
+
+/** A W3C `traceparent` of version 00: trace id, parent span id and flags, in lowercase hex. */
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
+/** Longest `tracestate` kept (W3C allows 32 list members; 512 characters is what propagators send). */
+const MAX_TRACESTATE_CHARS = 512;
+/** `tracestate` is printable ASCII (W3C: keys and values are 0x20–0x7E; tabs are allowed as whitespace). */
+const TRACESTATE_CHARS = /^[\t\x20-\x7e]*$/;
+
+/**
+ * A task's trace context: `traceparent` of the W3C format (or empty: no trace context at all),
+ * `tracestate` of at most {@link MAX_TRACESTATE_CHARS} printable ASCII characters.
+ *
+ * @returns undefined when the message holds nothing
+ * @throws InvalidArgumentError naming `path.traceparent` or `path.tracestate`
+ */
+function checkTraceContext(path: string, traceContext: { traceparent: string; tracestate: string }): TraceContext | undefined {
+  const { traceparent, tracestate } = traceContext;
+  if (traceparent === '') {
+    if (tracestate !== '') throw new InvalidArgumentError(`${path}.tracestate`, 'needs a traceparent');
+    return undefined;
+  }
+  const ids = TRACEPARENT.exec(traceparent);
+  if (!ids || ids[1] === ZERO_TRACE_ID || ids[2] === ZERO_SPAN_ID) {
+    throw new InvalidArgumentError(
+      `${path}.traceparent`,
+      `must be a W3C traceparent, 00-<32 lowercase hex>-<16 lowercase hex>-<2 lowercase hex> with non-zero ids, or empty; got ${JSON.stringify(traceparent.slice(0, 80))}`,
+    );
+  }
+  if (tracestate.length > MAX_TRACESTATE_CHARS) {
+    throw new InvalidArgumentError(`${path}.tracestate`, `must be at most ${MAX_TRACESTATE_CHARS} characters, got ${tracestate.length}`);
+  }
+  if (!TRACESTATE_CHARS.test(tracestate)) throw new InvalidArgumentError(`${path}.tracestate`, 'must be printable ASCII');
+  return { traceparent, tracestate };
 }
 
 function parseBackoff(path: string, backoff: RetryBackoff): RetryBackoff {

@@ -63,6 +63,8 @@ class Session {
   private readonly held = new Map<string, () => void>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly onShutdown = (): void => this.finish(new ShuttingDownError());
+  /** Takes the session off the connected workers' gauges (set once it has started). */
+  private disconnect: (() => void) | undefined;
 
   constructor(
     private readonly broker: Broker,
@@ -117,6 +119,7 @@ class Session {
   }
 
   private stopLeasing(): void {
+    this.disconnect?.();
     this.ending.abort();
     this.credit.close();
     this.broker.closingSignal.removeEventListener('abort', this.onShutdown);
@@ -155,6 +158,7 @@ class Session {
    * for up to that many tasks. Tasks leased as the session ends are given back at once.
    */
   private async lease(worker: Omit<LeaseOptions, 'maxTasks'>): Promise<void> {
+    if (!this.ending.signal.aborted) this.disconnect = this.broker.workers.add(() => this.credit.left);
     try {
       while (!this.ending.signal.aborted) {
         // A client that does not read gets no more tasks: they would wait here, their leases

@@ -10,6 +10,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Seque
 
 import grpc
 
+from . import _tracing
 from ._connection import Backoff, Connection, TlsConfig
 from ._gen.qtasks.broker.v1 import broker_pb2
 from .errors import BrokerError, from_rpc_error
@@ -163,15 +164,29 @@ class Producer:
         An overloaded broker refuses with RESOURCE_EXHAUSTED, reason ``OVERLOADED`` and a retry delay
         (``RetryInfo``), having stored nothing: the same request is sent again after the delay (doubling on each further
         refusal, at most 5 s, plus up to half again at random), up to 10 times.
+
+        With OpenTelemetry importable and an SDK's tracer provider set, each task gets a PRODUCER
+        span ``qtasks.enqueue <name>`` (a child of the current span), whose W3C context travels
+        with the task to the worker's span of its run.
         """
         request = broker_pb2.EnqueueRequest(tasks=[spec.to_proto() for spec in specs])
         if not request.tasks:
             raise ValueError("enqueue_many: no task given")
+        # With OpenTelemetry: a PRODUCER span per task, its context sent in `trace_context`.
+        spans = _tracing.start_enqueue_spans(request.tasks)
+        try:
+            tasks = self._send_enqueue(request)
+        except BaseException as error:
+            _tracing.end_enqueue_spans(spans, None, error)
+            raise
+        _tracing.end_enqueue_spans(spans, tasks)
+        return [TaskState.from_proto(task) for task in tasks]
+
+    def _send_enqueue(self, request: broker_pb2.EnqueueRequest) -> Sequence[broker_pb2.Task]:
         resends = 0
         while True:
             try:
-                response = self._conn.call("Enqueue", request)
-                return [TaskState.from_proto(task) for task in response.tasks]
+                return self._conn.call("Enqueue", request).tasks
             except BrokerError as error:
                 if error.retry_after_ms is None or resends >= MAX_OVERLOAD_RESENDS:
                     raise

@@ -134,6 +134,11 @@ class TaskState:
     #: Attempts made before the last :meth:`Producer.retry` (0 if never retried by hand): the
     #: retry budget (``max_retries``) counts the attempts after it.
     attempts_before_retry: int
+    #: The W3C ``traceparent`` of the producer's enqueue span (``Task.trace_context``); empty if
+    #: it sent none.
+    traceparent: str
+    #: Its ``tracestate``; empty if none.
+    tracestate: str
     #: The proto ``Task`` this view was made from, for anything not surfaced above.
     raw: broker_pb2.Task = field(repr=False, compare=False)
 
@@ -175,5 +180,7 @@ class TaskState:
             retention_ms=task.retention_ms if task.HasField("retention_ms") else None,
             history=[PastAttempt.from_proto(past) for past in task.history],
             attempts_before_retry=task.attempts_before_retry,
+            traceparent=task.trace_context.traceparent,
+            tracestate=task.trace_context.tracestate,
             raw=task,
         )

@@ -27,6 +27,7 @@ from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tupl
 
 import grpc
 
+from . import _tracing
 from ._connection import Backoff, Connection, TlsConfig
 from ._work_stream import StreamEnded, WorkStream
 from ._gen.qtasks.broker.v1 import broker_pb2
@@ -575,6 +576,8 @@ class Worker:
             completion.failure.CopyFrom(_failure("TaskNotRegistered", f"no task named {task.name!r} is registered in this worker", "", False))
             return completion
         token = _current.set(entry.ctx)
+        # With OpenTelemetry: the run's CONSUMER span, current while the handler runs.
+        execution = _tracing.start_execution(task)
         try:
             args = decode_json(task.args, [])
             kwargs = decode_json(task.kwargs, {})
@@ -597,6 +600,8 @@ class Worker:
                 registration.retryable(error)))
         finally:
             _current.reset(token)
+            if execution is not None:
+                execution.end(completion)
         return completion
 
     def _claim(self, entry: _Running) -> bool:

@@ -44,6 +44,7 @@ export function enqueueTask(spec: NewTask, id: string, at: TransitionContext): T
     limitKey: spec.limitKey || undefined,
     history: undefined,
     attemptsBeforeRetry: undefined,
+    traceContext: spec.traceContext,
   };
   return task;
 }

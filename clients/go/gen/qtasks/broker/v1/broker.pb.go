@@ -267,7 +267,11 @@ type TaskSpec struct {
 	// The group of the queue the task counts against for the per-key limits of SetQueueLimits (a
 	// customer, a tenant, an API being called). Up to 255 UTF-8 bytes, a name like `name`; empty
 	// means the task counts against the queue-wide limits only.
-	LimitKey      string `protobuf:"bytes,15,opt,name=limit_key,json=limitKey,proto3" json:"limit_key,omitempty"`
+	LimitKey string `protobuf:"bytes,15,opt,name=limit_key,json=limitKey,proto3" json:"limit_key,omitempty"`
+	// The W3C trace context of the producer's span that enqueued the task, so that a worker's span
+	// of the run joins the same trace. Absent: no trace. Not compared for `idempotency_key` (a
+	// retried Enqueue comes from another span); kept with the task and returned in `Task`.
+	TraceContext  *TraceContext `protobuf:"bytes,16,opt,name=trace_context,json=traceContext,proto3" json:"trace_context,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -407,6 +411,75 @@ func (x *TaskSpec) GetLimitKey() string {
 	return ""
 }
 
+func (x *TaskSpec) GetTraceContext() *TraceContext {
+	if x != nil {
+		return x.TraceContext
+	}
+	return nil
+}
+
+// TraceContext is a W3C Trace Context (https://www.w3.org/TR/trace-context/) carried with a task,
+// as the `traceparent` and `tracestate` HTTP headers would carry it. The broker stores it and
+// hands it back; it makes no span of its own.
+type TraceContext struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `00-<32 lowercase hex: trace id>-<16 lowercase hex: parent span id>-<2 lowercase hex: flags>`,
+	// e.g. `00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01`, or empty (no trace context; the
+	// message is then ignored). Other versions than `00`, an all-zero trace or span id, or any other
+	// form is INVALID_ARGUMENT naming `tasks[i].trace_context.traceparent`.
+	Traceparent string `protobuf:"bytes,1,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
+	// Vendor-specific trace state (`key=value` list members separated by commas), up to 512
+	// characters; kept as sent. Needs a `traceparent`. Longer is INVALID_ARGUMENT naming
+	// `tasks[i].trace_context.tracestate`.
+	Tracestate    string `protobuf:"bytes,2,opt,name=tracestate,proto3" json:"tracestate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TraceContext) Reset() {
+	*x = TraceContext{}
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TraceContext) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TraceContext) ProtoMessage() {}
+
+func (x *TraceContext) ProtoReflect() protoreflect.Message {
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TraceContext.ProtoReflect.Descriptor instead.
+func (*TraceContext) Descriptor() ([]byte, []int) {
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TraceContext) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
+	}
+	return ""
+}
+
+func (x *TraceContext) GetTracestate() string {
+	if x != nil {
+		return x.Tracestate
+	}
+	return ""
+}
+
 // TaskError describes why an attempt failed.
 type TaskError struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -422,7 +495,7 @@ type TaskError struct {
 
 func (x *TaskError) Reset() {
 	*x = TaskError{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[2]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -434,7 +507,7 @@ func (x *TaskError) String() string {
 func (*TaskError) ProtoMessage() {}
 
 func (x *TaskError) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[2]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -447,7 +520,7 @@ func (x *TaskError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskError.ProtoReflect.Descriptor instead.
 func (*TaskError) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{2}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *TaskError) GetType() string {
@@ -533,13 +606,16 @@ type Task struct {
 	// Attempts made before the last RetryTask (0 if never retried by hand): the retry budget counts
 	// the attempts after it.
 	AttemptsBeforeRetry int32 `protobuf:"varint,28,opt,name=attempts_before_retry,json=attemptsBeforeRetry,proto3" json:"attempts_before_retry,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// The producer's trace context, as enqueued (`TaskSpec.trace_context`); absent if none. A worker
+	// starts its span of the run as a child of it.
+	TraceContext  *TraceContext `protobuf:"bytes,29,opt,name=trace_context,json=traceContext,proto3" json:"trace_context,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
 	*x = Task{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[3]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -551,7 +627,7 @@ func (x *Task) String() string {
 func (*Task) ProtoMessage() {}
 
 func (x *Task) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[3]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -564,7 +640,7 @@ func (x *Task) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Task.ProtoReflect.Descriptor instead.
 func (*Task) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{3}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Task) GetId() string {
@@ -763,6 +839,13 @@ func (x *Task) GetAttemptsBeforeRetry() int32 {
 	return 0
 }
 
+func (x *Task) GetTraceContext() *TraceContext {
+	if x != nil {
+		return x.TraceContext
+	}
+	return nil
+}
+
 // PastAttempt is one attempt of a task that did not succeed.
 type PastAttempt struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -786,7 +869,7 @@ type PastAttempt struct {
 
 func (x *PastAttempt) Reset() {
 	*x = PastAttempt{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[4]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -798,7 +881,7 @@ func (x *PastAttempt) String() string {
 func (*PastAttempt) ProtoMessage() {}
 
 func (x *PastAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[4]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -811,7 +894,7 @@ func (x *PastAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PastAttempt.ProtoReflect.Descriptor instead.
 func (*PastAttempt) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{4}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PastAttempt) GetAttempt() int32 {
@@ -874,7 +957,7 @@ type EnqueueRequest struct {
 
 func (x *EnqueueRequest) Reset() {
 	*x = EnqueueRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[5]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -886,7 +969,7 @@ func (x *EnqueueRequest) String() string {
 func (*EnqueueRequest) ProtoMessage() {}
 
 func (x *EnqueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[5]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -899,7 +982,7 @@ func (x *EnqueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueRequest.ProtoReflect.Descriptor instead.
 func (*EnqueueRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{5}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *EnqueueRequest) GetTasks() []*TaskSpec {
@@ -920,7 +1003,7 @@ type EnqueueResponse struct {
 
 func (x *EnqueueResponse) Reset() {
 	*x = EnqueueResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[6]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -932,7 +1015,7 @@ func (x *EnqueueResponse) String() string {
 func (*EnqueueResponse) ProtoMessage() {}
 
 func (x *EnqueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[6]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -945,7 +1028,7 @@ func (x *EnqueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnqueueResponse.ProtoReflect.Descriptor instead.
 func (*EnqueueResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{6}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *EnqueueResponse) GetTasks() []*Task {
@@ -966,7 +1049,7 @@ type GetTaskRequest struct {
 
 func (x *GetTaskRequest) Reset() {
 	*x = GetTaskRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[7]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -978,7 +1061,7 @@ func (x *GetTaskRequest) String() string {
 func (*GetTaskRequest) ProtoMessage() {}
 
 func (x *GetTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[7]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -991,7 +1074,7 @@ func (x *GetTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetTaskRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{7}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetTaskRequest) GetTaskId() string {
@@ -1012,7 +1095,7 @@ type GetTaskResponse struct {
 
 func (x *GetTaskResponse) Reset() {
 	*x = GetTaskResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[8]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1024,7 +1107,7 @@ func (x *GetTaskResponse) String() string {
 func (*GetTaskResponse) ProtoMessage() {}
 
 func (x *GetTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[8]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1037,7 +1120,7 @@ func (x *GetTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTaskResponse.ProtoReflect.Descriptor instead.
 func (*GetTaskResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{8}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetTaskResponse) GetTask() *Task {
@@ -1060,7 +1143,7 @@ type CancelTaskRequest struct {
 
 func (x *CancelTaskRequest) Reset() {
 	*x = CancelTaskRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[9]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1072,7 +1155,7 @@ func (x *CancelTaskRequest) String() string {
 func (*CancelTaskRequest) ProtoMessage() {}
 
 func (x *CancelTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[9]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1085,7 +1168,7 @@ func (x *CancelTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTaskRequest.ProtoReflect.Descriptor instead.
 func (*CancelTaskRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{9}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CancelTaskRequest) GetTaskId() string {
@@ -1113,7 +1196,7 @@ type CancelTaskResponse struct {
 
 func (x *CancelTaskResponse) Reset() {
 	*x = CancelTaskResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[10]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1125,7 +1208,7 @@ func (x *CancelTaskResponse) String() string {
 func (*CancelTaskResponse) ProtoMessage() {}
 
 func (x *CancelTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[10]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1138,7 +1221,7 @@ func (x *CancelTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelTaskResponse.ProtoReflect.Descriptor instead.
 func (*CancelTaskResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{10}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CancelTaskResponse) GetTask() *Task {
@@ -1168,7 +1251,7 @@ type ListTasksRequest struct {
 
 func (x *ListTasksRequest) Reset() {
 	*x = ListTasksRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[11]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1180,7 +1263,7 @@ func (x *ListTasksRequest) String() string {
 func (*ListTasksRequest) ProtoMessage() {}
 
 func (x *ListTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[11]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1193,7 +1276,7 @@ func (x *ListTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTasksRequest.ProtoReflect.Descriptor instead.
 func (*ListTasksRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{11}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListTasksRequest) GetQueue() string {
@@ -1244,7 +1327,7 @@ type ListTasksResponse struct {
 
 func (x *ListTasksResponse) Reset() {
 	*x = ListTasksResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[12]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1256,7 +1339,7 @@ func (x *ListTasksResponse) String() string {
 func (*ListTasksResponse) ProtoMessage() {}
 
 func (x *ListTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[12]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1269,7 +1352,7 @@ func (x *ListTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTasksResponse.ProtoReflect.Descriptor instead.
 func (*ListTasksResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{12}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListTasksResponse) GetTasks() []*Task {
@@ -1297,7 +1380,7 @@ type WatchResultRequest struct {
 
 func (x *WatchResultRequest) Reset() {
 	*x = WatchResultRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[13]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1309,7 +1392,7 @@ func (x *WatchResultRequest) String() string {
 func (*WatchResultRequest) ProtoMessage() {}
 
 func (x *WatchResultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[13]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1322,7 +1405,7 @@ func (x *WatchResultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchResultRequest.ProtoReflect.Descriptor instead.
 func (*WatchResultRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{13}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *WatchResultRequest) GetTaskId() string {
@@ -1343,7 +1426,7 @@ type WatchResultResponse struct {
 
 func (x *WatchResultResponse) Reset() {
 	*x = WatchResultResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[14]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1355,7 +1438,7 @@ func (x *WatchResultResponse) String() string {
 func (*WatchResultResponse) ProtoMessage() {}
 
 func (x *WatchResultResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[14]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1368,7 +1451,7 @@ func (x *WatchResultResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchResultResponse.ProtoReflect.Descriptor instead.
 func (*WatchResultResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{14}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *WatchResultResponse) GetTask() *Task {
@@ -1397,7 +1480,7 @@ type LeaseRequest struct {
 
 func (x *LeaseRequest) Reset() {
 	*x = LeaseRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[15]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1409,7 +1492,7 @@ func (x *LeaseRequest) String() string {
 func (*LeaseRequest) ProtoMessage() {}
 
 func (x *LeaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[15]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1422,7 +1505,7 @@ func (x *LeaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaseRequest.ProtoReflect.Descriptor instead.
 func (*LeaseRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{15}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *LeaseRequest) GetWorkerId() string {
@@ -1471,7 +1554,7 @@ type LeaseResponse struct {
 
 func (x *LeaseResponse) Reset() {
 	*x = LeaseResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[16]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1483,7 +1566,7 @@ func (x *LeaseResponse) String() string {
 func (*LeaseResponse) ProtoMessage() {}
 
 func (x *LeaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[16]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1496,7 +1579,7 @@ func (x *LeaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaseResponse.ProtoReflect.Descriptor instead.
 func (*LeaseResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{16}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *LeaseResponse) GetTasks() []*LeasedTask {
@@ -1521,7 +1604,7 @@ type LeasedTask struct {
 
 func (x *LeasedTask) Reset() {
 	*x = LeasedTask{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[17]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1533,7 +1616,7 @@ func (x *LeasedTask) String() string {
 func (*LeasedTask) ProtoMessage() {}
 
 func (x *LeasedTask) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[17]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1546,7 +1629,7 @@ func (x *LeasedTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeasedTask.ProtoReflect.Descriptor instead.
 func (*LeasedTask) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{17}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *LeasedTask) GetTask() *Task {
@@ -1583,7 +1666,7 @@ type HeartbeatItem struct {
 
 func (x *HeartbeatItem) Reset() {
 	*x = HeartbeatItem{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[18]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1595,7 +1678,7 @@ func (x *HeartbeatItem) String() string {
 func (*HeartbeatItem) ProtoMessage() {}
 
 func (x *HeartbeatItem) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[18]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1608,7 +1691,7 @@ func (x *HeartbeatItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatItem.ProtoReflect.Descriptor instead.
 func (*HeartbeatItem) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{18}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *HeartbeatItem) GetTaskId() string {
@@ -1639,7 +1722,7 @@ type HeartbeatRequest struct {
 
 func (x *HeartbeatRequest) Reset() {
 	*x = HeartbeatRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[19]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1651,7 +1734,7 @@ func (x *HeartbeatRequest) String() string {
 func (*HeartbeatRequest) ProtoMessage() {}
 
 func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[19]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1664,7 +1747,7 @@ func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{19}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *HeartbeatRequest) GetItems() []*HeartbeatItem {
@@ -1700,7 +1783,7 @@ type HeartbeatResult struct {
 
 func (x *HeartbeatResult) Reset() {
 	*x = HeartbeatResult{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[20]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1712,7 +1795,7 @@ func (x *HeartbeatResult) String() string {
 func (*HeartbeatResult) ProtoMessage() {}
 
 func (x *HeartbeatResult) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[20]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1725,7 +1808,7 @@ func (x *HeartbeatResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResult.ProtoReflect.Descriptor instead.
 func (*HeartbeatResult) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{20}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *HeartbeatResult) GetTaskId() string {
@@ -1774,7 +1857,7 @@ type HeartbeatResponse struct {
 
 func (x *HeartbeatResponse) Reset() {
 	*x = HeartbeatResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[21]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1786,7 +1869,7 @@ func (x *HeartbeatResponse) String() string {
 func (*HeartbeatResponse) ProtoMessage() {}
 
 func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[21]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1799,7 +1882,7 @@ func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*HeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{21}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *HeartbeatResponse) GetResults() []*HeartbeatResult {
@@ -1820,7 +1903,7 @@ type Success struct {
 
 func (x *Success) Reset() {
 	*x = Success{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[22]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1832,7 +1915,7 @@ func (x *Success) String() string {
 func (*Success) ProtoMessage() {}
 
 func (x *Success) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[22]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1845,7 +1928,7 @@ func (x *Success) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Success.ProtoReflect.Descriptor instead.
 func (*Success) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{22}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Success) GetResult() []byte {
@@ -1868,7 +1951,7 @@ type Failure struct {
 
 func (x *Failure) Reset() {
 	*x = Failure{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[23]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1880,7 +1963,7 @@ func (x *Failure) String() string {
 func (*Failure) ProtoMessage() {}
 
 func (x *Failure) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[23]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1893,7 +1976,7 @@ func (x *Failure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Failure.ProtoReflect.Descriptor instead.
 func (*Failure) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{23}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Failure) GetError() *TaskError {
@@ -1921,7 +2004,7 @@ type Cancelled struct {
 
 func (x *Cancelled) Reset() {
 	*x = Cancelled{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[24]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1933,7 +2016,7 @@ func (x *Cancelled) String() string {
 func (*Cancelled) ProtoMessage() {}
 
 func (x *Cancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[24]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1946,7 +2029,7 @@ func (x *Cancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancelled.ProtoReflect.Descriptor instead.
 func (*Cancelled) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{24}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Cancelled) GetReason() string {
@@ -1966,7 +2049,7 @@ type Released struct {
 
 func (x *Released) Reset() {
 	*x = Released{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[25]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1978,7 +2061,7 @@ func (x *Released) String() string {
 func (*Released) ProtoMessage() {}
 
 func (x *Released) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[25]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1991,7 +2074,7 @@ func (x *Released) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Released.ProtoReflect.Descriptor instead.
 func (*Released) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{25}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{26}
 }
 
 // Completion reports the outcome of one leased task.
@@ -2016,7 +2099,7 @@ type Completion struct {
 
 func (x *Completion) Reset() {
 	*x = Completion{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[26]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2028,7 +2111,7 @@ func (x *Completion) String() string {
 func (*Completion) ProtoMessage() {}
 
 func (x *Completion) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[26]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2041,7 +2124,7 @@ func (x *Completion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Completion.ProtoReflect.Descriptor instead.
 func (*Completion) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{26}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Completion) GetTaskId() string {
@@ -2148,7 +2231,7 @@ type CompleteRequest struct {
 
 func (x *CompleteRequest) Reset() {
 	*x = CompleteRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[27]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2160,7 +2243,7 @@ func (x *CompleteRequest) String() string {
 func (*CompleteRequest) ProtoMessage() {}
 
 func (x *CompleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[27]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2173,7 +2256,7 @@ func (x *CompleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteRequest.ProtoReflect.Descriptor instead.
 func (*CompleteRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{27}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CompleteRequest) GetCompletions() []*Completion {
@@ -2210,7 +2293,7 @@ type CompletionResult struct {
 
 func (x *CompletionResult) Reset() {
 	*x = CompletionResult{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[28]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +2305,7 @@ func (x *CompletionResult) String() string {
 func (*CompletionResult) ProtoMessage() {}
 
 func (x *CompletionResult) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[28]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2235,7 +2318,7 @@ func (x *CompletionResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompletionResult.ProtoReflect.Descriptor instead.
 func (*CompletionResult) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{28}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CompletionResult) GetTaskId() string {
@@ -2277,7 +2360,7 @@ type CompleteResponse struct {
 
 func (x *CompleteResponse) Reset() {
 	*x = CompleteResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[29]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2289,7 +2372,7 @@ func (x *CompleteResponse) String() string {
 func (*CompleteResponse) ProtoMessage() {}
 
 func (x *CompleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[29]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2302,7 +2385,7 @@ func (x *CompleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteResponse.ProtoReflect.Descriptor instead.
 func (*CompleteResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{29}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CompleteResponse) GetResults() []*CompletionResult {
@@ -2327,7 +2410,7 @@ type ProgressItem struct {
 
 func (x *ProgressItem) Reset() {
 	*x = ProgressItem{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[30]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2339,7 +2422,7 @@ func (x *ProgressItem) String() string {
 func (*ProgressItem) ProtoMessage() {}
 
 func (x *ProgressItem) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[30]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2352,7 +2435,7 @@ func (x *ProgressItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressItem.ProtoReflect.Descriptor instead.
 func (*ProgressItem) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{30}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ProgressItem) GetTaskId() string {
@@ -2387,7 +2470,7 @@ type ReportProgressRequest struct {
 
 func (x *ReportProgressRequest) Reset() {
 	*x = ReportProgressRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[31]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2399,7 +2482,7 @@ func (x *ReportProgressRequest) String() string {
 func (*ReportProgressRequest) ProtoMessage() {}
 
 func (x *ReportProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[31]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2412,7 +2495,7 @@ func (x *ReportProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportProgressRequest.ProtoReflect.Descriptor instead.
 func (*ReportProgressRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{31}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ReportProgressRequest) GetItems() []*ProgressItem {
@@ -2437,7 +2520,7 @@ type ProgressResult struct {
 
 func (x *ProgressResult) Reset() {
 	*x = ProgressResult{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[32]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2449,7 +2532,7 @@ func (x *ProgressResult) String() string {
 func (*ProgressResult) ProtoMessage() {}
 
 func (x *ProgressResult) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[32]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2462,7 +2545,7 @@ func (x *ProgressResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressResult.ProtoReflect.Descriptor instead.
 func (*ProgressResult) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{32}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ProgressResult) GetTaskId() string {
@@ -2497,7 +2580,7 @@ type ReportProgressResponse struct {
 
 func (x *ReportProgressResponse) Reset() {
 	*x = ReportProgressResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[33]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2509,7 +2592,7 @@ func (x *ReportProgressResponse) String() string {
 func (*ReportProgressResponse) ProtoMessage() {}
 
 func (x *ReportProgressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[33]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2522,7 +2605,7 @@ func (x *ReportProgressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportProgressResponse.ProtoReflect.Descriptor instead.
 func (*ReportProgressResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{33}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ReportProgressResponse) GetResults() []*ProgressResult {
@@ -2547,7 +2630,7 @@ type WorkStart struct {
 
 func (x *WorkStart) Reset() {
 	*x = WorkStart{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[34]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2559,7 +2642,7 @@ func (x *WorkStart) String() string {
 func (*WorkStart) ProtoMessage() {}
 
 func (x *WorkStart) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[34]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2572,7 +2655,7 @@ func (x *WorkStart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkStart.ProtoReflect.Descriptor instead.
 func (*WorkStart) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{34}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *WorkStart) GetWorkerId() string {
@@ -2621,7 +2704,7 @@ type WorkRequest struct {
 
 func (x *WorkRequest) Reset() {
 	*x = WorkRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[35]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2633,7 +2716,7 @@ func (x *WorkRequest) String() string {
 func (*WorkRequest) ProtoMessage() {}
 
 func (x *WorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[35]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2646,7 +2729,7 @@ func (x *WorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkRequest.ProtoReflect.Descriptor instead.
 func (*WorkRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{35}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *WorkRequest) GetKind() isWorkRequest_Kind {
@@ -2749,7 +2832,7 @@ type CancelRequests struct {
 
 func (x *CancelRequests) Reset() {
 	*x = CancelRequests{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[36]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2761,7 +2844,7 @@ func (x *CancelRequests) String() string {
 func (*CancelRequests) ProtoMessage() {}
 
 func (x *CancelRequests) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[36]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2774,7 +2857,7 @@ func (x *CancelRequests) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequests.ProtoReflect.Descriptor instead.
 func (*CancelRequests) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{36}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CancelRequests) GetTasks() []*CancelRequest {
@@ -2797,7 +2880,7 @@ type CancelRequest struct {
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[37]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2809,7 +2892,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[37]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2822,7 +2905,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{37}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CancelRequest) GetTaskId() string {
@@ -2860,7 +2943,7 @@ type WorkResponse struct {
 
 func (x *WorkResponse) Reset() {
 	*x = WorkResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[38]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2872,7 +2955,7 @@ func (x *WorkResponse) String() string {
 func (*WorkResponse) ProtoMessage() {}
 
 func (x *WorkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[38]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2885,7 +2968,7 @@ func (x *WorkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkResponse.ProtoReflect.Descriptor instead.
 func (*WorkResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{38}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *WorkResponse) GetKind() isWorkResponse_Kind {
@@ -3008,7 +3091,7 @@ type ProduceRequest struct {
 
 func (x *ProduceRequest) Reset() {
 	*x = ProduceRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[39]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3020,7 +3103,7 @@ func (x *ProduceRequest) String() string {
 func (*ProduceRequest) ProtoMessage() {}
 
 func (x *ProduceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[39]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3033,7 +3116,7 @@ func (x *ProduceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceRequest.ProtoReflect.Descriptor instead.
 func (*ProduceRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{39}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ProduceRequest) GetRequestId() uint32 {
@@ -3104,7 +3187,7 @@ type StopWatching struct {
 
 func (x *StopWatching) Reset() {
 	*x = StopWatching{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[40]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3116,7 +3199,7 @@ func (x *StopWatching) String() string {
 func (*StopWatching) ProtoMessage() {}
 
 func (x *StopWatching) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[40]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3129,7 +3212,7 @@ func (x *StopWatching) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopWatching.ProtoReflect.Descriptor instead.
 func (*StopWatching) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{40}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *StopWatching) GetTaskIds() []string {
@@ -3157,7 +3240,7 @@ type RequestError struct {
 
 func (x *RequestError) Reset() {
 	*x = RequestError{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[41]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3169,7 +3252,7 @@ func (x *RequestError) String() string {
 func (*RequestError) ProtoMessage() {}
 
 func (x *RequestError) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[41]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3182,7 +3265,7 @@ func (x *RequestError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestError.ProtoReflect.Descriptor instead.
 func (*RequestError) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{41}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RequestError) GetCode() int32 {
@@ -3221,7 +3304,7 @@ type WatchError struct {
 
 func (x *WatchError) Reset() {
 	*x = WatchError{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[42]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3233,7 +3316,7 @@ func (x *WatchError) String() string {
 func (*WatchError) ProtoMessage() {}
 
 func (x *WatchError) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[42]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3246,7 +3329,7 @@ func (x *WatchError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchError.ProtoReflect.Descriptor instead.
 func (*WatchError) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{42}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *WatchError) GetTaskId() string {
@@ -3283,7 +3366,7 @@ type ProduceResponse struct {
 
 func (x *ProduceResponse) Reset() {
 	*x = ProduceResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[43]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3295,7 +3378,7 @@ func (x *ProduceResponse) String() string {
 func (*ProduceResponse) ProtoMessage() {}
 
 func (x *ProduceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[43]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3308,7 +3391,7 @@ func (x *ProduceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProduceResponse.ProtoReflect.Descriptor instead.
 func (*ProduceResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{43}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ProduceResponse) GetRequestId() uint32 {
@@ -3404,7 +3487,7 @@ type RetryTaskRequest struct {
 
 func (x *RetryTaskRequest) Reset() {
 	*x = RetryTaskRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[44]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3416,7 +3499,7 @@ func (x *RetryTaskRequest) String() string {
 func (*RetryTaskRequest) ProtoMessage() {}
 
 func (x *RetryTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[44]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3429,7 +3512,7 @@ func (x *RetryTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryTaskRequest.ProtoReflect.Descriptor instead.
 func (*RetryTaskRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{44}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *RetryTaskRequest) GetTaskId() string {
@@ -3450,7 +3533,7 @@ type RetryTaskResponse struct {
 
 func (x *RetryTaskResponse) Reset() {
 	*x = RetryTaskResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[45]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3462,7 +3545,7 @@ func (x *RetryTaskResponse) String() string {
 func (*RetryTaskResponse) ProtoMessage() {}
 
 func (x *RetryTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[45]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3475,7 +3558,7 @@ func (x *RetryTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryTaskResponse.ProtoReflect.Descriptor instead.
 func (*RetryTaskResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{45}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *RetryTaskResponse) GetTask() *Task {
@@ -3498,7 +3581,7 @@ type PurgeQueueRequest struct {
 
 func (x *PurgeQueueRequest) Reset() {
 	*x = PurgeQueueRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[46]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3510,7 +3593,7 @@ func (x *PurgeQueueRequest) String() string {
 func (*PurgeQueueRequest) ProtoMessage() {}
 
 func (x *PurgeQueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[46]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3523,7 +3606,7 @@ func (x *PurgeQueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PurgeQueueRequest.ProtoReflect.Descriptor instead.
 func (*PurgeQueueRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{46}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *PurgeQueueRequest) GetQueue() string {
@@ -3551,7 +3634,7 @@ type PurgeQueueResponse struct {
 
 func (x *PurgeQueueResponse) Reset() {
 	*x = PurgeQueueResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[47]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3563,7 +3646,7 @@ func (x *PurgeQueueResponse) String() string {
 func (*PurgeQueueResponse) ProtoMessage() {}
 
 func (x *PurgeQueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[47]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3576,7 +3659,7 @@ func (x *PurgeQueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PurgeQueueResponse.ProtoReflect.Descriptor instead.
 func (*PurgeQueueResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{47}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *PurgeQueueResponse) GetPurged() int32 {
@@ -3597,7 +3680,7 @@ type PauseQueueRequest struct {
 
 func (x *PauseQueueRequest) Reset() {
 	*x = PauseQueueRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[48]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3609,7 +3692,7 @@ func (x *PauseQueueRequest) String() string {
 func (*PauseQueueRequest) ProtoMessage() {}
 
 func (x *PauseQueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[48]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3622,7 +3705,7 @@ func (x *PauseQueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseQueueRequest.ProtoReflect.Descriptor instead.
 func (*PauseQueueRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{48}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *PauseQueueRequest) GetQueue() string {
@@ -3643,7 +3726,7 @@ type PauseQueueResponse struct {
 
 func (x *PauseQueueResponse) Reset() {
 	*x = PauseQueueResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[49]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3655,7 +3738,7 @@ func (x *PauseQueueResponse) String() string {
 func (*PauseQueueResponse) ProtoMessage() {}
 
 func (x *PauseQueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[49]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3668,7 +3751,7 @@ func (x *PauseQueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseQueueResponse.ProtoReflect.Descriptor instead.
 func (*PauseQueueResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{49}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *PauseQueueResponse) GetQueue() *QueueInfo {
@@ -3689,7 +3772,7 @@ type ResumeQueueRequest struct {
 
 func (x *ResumeQueueRequest) Reset() {
 	*x = ResumeQueueRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[50]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3701,7 +3784,7 @@ func (x *ResumeQueueRequest) String() string {
 func (*ResumeQueueRequest) ProtoMessage() {}
 
 func (x *ResumeQueueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[50]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3714,7 +3797,7 @@ func (x *ResumeQueueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeQueueRequest.ProtoReflect.Descriptor instead.
 func (*ResumeQueueRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{50}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ResumeQueueRequest) GetQueue() string {
@@ -3735,7 +3818,7 @@ type ResumeQueueResponse struct {
 
 func (x *ResumeQueueResponse) Reset() {
 	*x = ResumeQueueResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[51]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3747,7 +3830,7 @@ func (x *ResumeQueueResponse) String() string {
 func (*ResumeQueueResponse) ProtoMessage() {}
 
 func (x *ResumeQueueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[51]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3760,7 +3843,7 @@ func (x *ResumeQueueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeQueueResponse.ProtoReflect.Descriptor instead.
 func (*ResumeQueueResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{51}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ResumeQueueResponse) GetQueue() *QueueInfo {
@@ -3783,7 +3866,7 @@ type RateLimit struct {
 
 func (x *RateLimit) Reset() {
 	*x = RateLimit{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[52]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3795,7 +3878,7 @@ func (x *RateLimit) String() string {
 func (*RateLimit) ProtoMessage() {}
 
 func (x *RateLimit) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[52]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3808,7 +3891,7 @@ func (x *RateLimit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimit.ProtoReflect.Descriptor instead.
 func (*RateLimit) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{52}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *RateLimit) GetCount() int32 {
@@ -3842,7 +3925,7 @@ type QueueLimits struct {
 
 func (x *QueueLimits) Reset() {
 	*x = QueueLimits{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[53]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3854,7 +3937,7 @@ func (x *QueueLimits) String() string {
 func (*QueueLimits) ProtoMessage() {}
 
 func (x *QueueLimits) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[53]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3867,7 +3950,7 @@ func (x *QueueLimits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueueLimits.ProtoReflect.Descriptor instead.
 func (*QueueLimits) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{53}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *QueueLimits) GetMaxRunning() int32 {
@@ -3911,7 +3994,7 @@ type SetQueueLimitsRequest struct {
 
 func (x *SetQueueLimitsRequest) Reset() {
 	*x = SetQueueLimitsRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[54]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3923,7 +4006,7 @@ func (x *SetQueueLimitsRequest) String() string {
 func (*SetQueueLimitsRequest) ProtoMessage() {}
 
 func (x *SetQueueLimitsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[54]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3936,7 +4019,7 @@ func (x *SetQueueLimitsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetQueueLimitsRequest.ProtoReflect.Descriptor instead.
 func (*SetQueueLimitsRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{54}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *SetQueueLimitsRequest) GetQueue() string {
@@ -3964,7 +4047,7 @@ type SetQueueLimitsResponse struct {
 
 func (x *SetQueueLimitsResponse) Reset() {
 	*x = SetQueueLimitsResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[55]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3976,7 +4059,7 @@ func (x *SetQueueLimitsResponse) String() string {
 func (*SetQueueLimitsResponse) ProtoMessage() {}
 
 func (x *SetQueueLimitsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[55]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3989,7 +4072,7 @@ func (x *SetQueueLimitsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetQueueLimitsResponse.ProtoReflect.Descriptor instead.
 func (*SetQueueLimitsResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{55}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *SetQueueLimitsResponse) GetLimits() *QueueLimits {
@@ -4010,7 +4093,7 @@ type GetQueueLimitsRequest struct {
 
 func (x *GetQueueLimitsRequest) Reset() {
 	*x = GetQueueLimitsRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[56]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4022,7 +4105,7 @@ func (x *GetQueueLimitsRequest) String() string {
 func (*GetQueueLimitsRequest) ProtoMessage() {}
 
 func (x *GetQueueLimitsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[56]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4035,7 +4118,7 @@ func (x *GetQueueLimitsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQueueLimitsRequest.ProtoReflect.Descriptor instead.
 func (*GetQueueLimitsRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{56}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *GetQueueLimitsRequest) GetQueue() string {
@@ -4056,7 +4139,7 @@ type GetQueueLimitsResponse struct {
 
 func (x *GetQueueLimitsResponse) Reset() {
 	*x = GetQueueLimitsResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[57]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4068,7 +4151,7 @@ func (x *GetQueueLimitsResponse) String() string {
 func (*GetQueueLimitsResponse) ProtoMessage() {}
 
 func (x *GetQueueLimitsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[57]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4081,7 +4164,7 @@ func (x *GetQueueLimitsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQueueLimitsResponse.ProtoReflect.Descriptor instead.
 func (*GetQueueLimitsResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{57}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *GetQueueLimitsResponse) GetLimits() *QueueLimits {
@@ -4100,7 +4183,7 @@ type ListQueuesRequest struct {
 
 func (x *ListQueuesRequest) Reset() {
 	*x = ListQueuesRequest{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[58]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4112,7 +4195,7 @@ func (x *ListQueuesRequest) String() string {
 func (*ListQueuesRequest) ProtoMessage() {}
 
 func (x *ListQueuesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[58]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4125,7 +4208,7 @@ func (x *ListQueuesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListQueuesRequest.ProtoReflect.Descriptor instead.
 func (*ListQueuesRequest) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{58}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{59}
 }
 
 // QueueCounts are a queue's tasks by status.
@@ -4149,7 +4232,7 @@ type QueueCounts struct {
 
 func (x *QueueCounts) Reset() {
 	*x = QueueCounts{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[59]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4161,7 +4244,7 @@ func (x *QueueCounts) String() string {
 func (*QueueCounts) ProtoMessage() {}
 
 func (x *QueueCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[59]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4174,7 +4257,7 @@ func (x *QueueCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueueCounts.ProtoReflect.Descriptor instead.
 func (*QueueCounts) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{59}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *QueueCounts) GetNew() int32 {
@@ -4241,7 +4324,7 @@ type QueueInfo struct {
 
 func (x *QueueInfo) Reset() {
 	*x = QueueInfo{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[60]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4253,7 +4336,7 @@ func (x *QueueInfo) String() string {
 func (*QueueInfo) ProtoMessage() {}
 
 func (x *QueueInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[60]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4266,7 +4349,7 @@ func (x *QueueInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueueInfo.ProtoReflect.Descriptor instead.
 func (*QueueInfo) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{60}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *QueueInfo) GetName() string {
@@ -4322,7 +4405,7 @@ type ListQueuesResponse struct {
 
 func (x *ListQueuesResponse) Reset() {
 	*x = ListQueuesResponse{}
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[61]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4334,7 +4417,7 @@ func (x *ListQueuesResponse) String() string {
 func (*ListQueuesResponse) ProtoMessage() {}
 
 func (x *ListQueuesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[61]
+	mi := &file_qtasks_broker_v1_broker_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4347,7 +4430,7 @@ func (x *ListQueuesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListQueuesResponse.ProtoReflect.Descriptor instead.
 func (*ListQueuesResponse) Descriptor() ([]byte, []int) {
-	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{61}
+	return file_qtasks_broker_v1_broker_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ListQueuesResponse) GetQueues() []*QueueInfo {
@@ -4368,7 +4451,7 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\n" +
 	"multiplier\x18\x02 \x01(\x01R\n" +
 	"multiplier\x12\x15\n" +
-	"\x06max_ms\x18\x03 \x01(\x05R\x05maxMs\"\xe1\x04\n" +
+	"\x06max_ms\x18\x03 \x01(\x05R\x05maxMs\"\xa6\x05\n" +
 	"\bTaskSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05queue\x18\x02 \x01(\tR\x05queue\x12\x1a\n" +
@@ -4386,15 +4469,21 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\x04tags\x18\f \x03(\tR\x04tags\x12D\n" +
 	"\bmetadata\x18\r \x03(\v2(.qtasks.broker.v1.TaskSpec.MetadataEntryR\bmetadata\x12&\n" +
 	"\fretention_ms\x18\x0e \x01(\x05H\x00R\vretentionMs\x88\x01\x01\x12\x1b\n" +
-	"\tlimit_key\x18\x0f \x01(\tR\blimitKey\x1a;\n" +
+	"\tlimit_key\x18\x0f \x01(\tR\blimitKey\x12C\n" +
+	"\rtrace_context\x18\x10 \x01(\v2\x1e.qtasks.broker.v1.TraceContextR\ftraceContext\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x0f\n" +
-	"\r_retention_ms\"W\n" +
+	"\r_retention_ms\"P\n" +
+	"\fTraceContext\x12 \n" +
+	"\vtraceparent\x18\x01 \x01(\tR\vtraceparent\x12\x1e\n" +
+	"\n" +
+	"tracestate\x18\x02 \x01(\tR\n" +
+	"tracestate\"W\n" +
 	"\tTaskError\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1c\n" +
-	"\ttraceback\x18\x03 \x01(\tR\ttraceback\"\x88\t\n" +
+	"\ttraceback\x18\x03 \x01(\tR\ttraceback\"\xcd\t\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -4429,7 +4518,8 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\fretention_ms\x18\x19 \x01(\x05H\x00R\vretentionMs\x88\x01\x01\x12\x1b\n" +
 	"\tlimit_key\x18\x1a \x01(\tR\blimitKey\x127\n" +
 	"\ahistory\x18\x1b \x03(\v2\x1d.qtasks.broker.v1.PastAttemptR\ahistory\x122\n" +
-	"\x15attempts_before_retry\x18\x1c \x01(\x05R\x13attemptsBeforeRetry\x1a;\n" +
+	"\x15attempts_before_retry\x18\x1c \x01(\x05R\x13attemptsBeforeRetry\x12C\n" +
+	"\rtrace_context\x18\x1d \x01(\v2\x1e.qtasks.broker.v1.TraceContextR\ftraceContext\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x0f\n" +
@@ -4695,186 +4785,189 @@ func file_qtasks_broker_v1_broker_proto_rawDescGZIP() []byte {
 }
 
 var file_qtasks_broker_v1_broker_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_qtasks_broker_v1_broker_proto_msgTypes = make([]protoimpl.MessageInfo, 64)
+var file_qtasks_broker_v1_broker_proto_msgTypes = make([]protoimpl.MessageInfo, 65)
 var file_qtasks_broker_v1_broker_proto_goTypes = []any{
 	(TaskStatus)(0),                // 0: qtasks.broker.v1.TaskStatus
 	(*RetryBackoff)(nil),           // 1: qtasks.broker.v1.RetryBackoff
 	(*TaskSpec)(nil),               // 2: qtasks.broker.v1.TaskSpec
-	(*TaskError)(nil),              // 3: qtasks.broker.v1.TaskError
-	(*Task)(nil),                   // 4: qtasks.broker.v1.Task
-	(*PastAttempt)(nil),            // 5: qtasks.broker.v1.PastAttempt
-	(*EnqueueRequest)(nil),         // 6: qtasks.broker.v1.EnqueueRequest
-	(*EnqueueResponse)(nil),        // 7: qtasks.broker.v1.EnqueueResponse
-	(*GetTaskRequest)(nil),         // 8: qtasks.broker.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),        // 9: qtasks.broker.v1.GetTaskResponse
-	(*CancelTaskRequest)(nil),      // 10: qtasks.broker.v1.CancelTaskRequest
-	(*CancelTaskResponse)(nil),     // 11: qtasks.broker.v1.CancelTaskResponse
-	(*ListTasksRequest)(nil),       // 12: qtasks.broker.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),      // 13: qtasks.broker.v1.ListTasksResponse
-	(*WatchResultRequest)(nil),     // 14: qtasks.broker.v1.WatchResultRequest
-	(*WatchResultResponse)(nil),    // 15: qtasks.broker.v1.WatchResultResponse
-	(*LeaseRequest)(nil),           // 16: qtasks.broker.v1.LeaseRequest
-	(*LeaseResponse)(nil),          // 17: qtasks.broker.v1.LeaseResponse
-	(*LeasedTask)(nil),             // 18: qtasks.broker.v1.LeasedTask
-	(*HeartbeatItem)(nil),          // 19: qtasks.broker.v1.HeartbeatItem
-	(*HeartbeatRequest)(nil),       // 20: qtasks.broker.v1.HeartbeatRequest
-	(*HeartbeatResult)(nil),        // 21: qtasks.broker.v1.HeartbeatResult
-	(*HeartbeatResponse)(nil),      // 22: qtasks.broker.v1.HeartbeatResponse
-	(*Success)(nil),                // 23: qtasks.broker.v1.Success
-	(*Failure)(nil),                // 24: qtasks.broker.v1.Failure
-	(*Cancelled)(nil),              // 25: qtasks.broker.v1.Cancelled
-	(*Released)(nil),               // 26: qtasks.broker.v1.Released
-	(*Completion)(nil),             // 27: qtasks.broker.v1.Completion
-	(*CompleteRequest)(nil),        // 28: qtasks.broker.v1.CompleteRequest
-	(*CompletionResult)(nil),       // 29: qtasks.broker.v1.CompletionResult
-	(*CompleteResponse)(nil),       // 30: qtasks.broker.v1.CompleteResponse
-	(*ProgressItem)(nil),           // 31: qtasks.broker.v1.ProgressItem
-	(*ReportProgressRequest)(nil),  // 32: qtasks.broker.v1.ReportProgressRequest
-	(*ProgressResult)(nil),         // 33: qtasks.broker.v1.ProgressResult
-	(*ReportProgressResponse)(nil), // 34: qtasks.broker.v1.ReportProgressResponse
-	(*WorkStart)(nil),              // 35: qtasks.broker.v1.WorkStart
-	(*WorkRequest)(nil),            // 36: qtasks.broker.v1.WorkRequest
-	(*CancelRequests)(nil),         // 37: qtasks.broker.v1.CancelRequests
-	(*CancelRequest)(nil),          // 38: qtasks.broker.v1.CancelRequest
-	(*WorkResponse)(nil),           // 39: qtasks.broker.v1.WorkResponse
-	(*ProduceRequest)(nil),         // 40: qtasks.broker.v1.ProduceRequest
-	(*StopWatching)(nil),           // 41: qtasks.broker.v1.StopWatching
-	(*RequestError)(nil),           // 42: qtasks.broker.v1.RequestError
-	(*WatchError)(nil),             // 43: qtasks.broker.v1.WatchError
-	(*ProduceResponse)(nil),        // 44: qtasks.broker.v1.ProduceResponse
-	(*RetryTaskRequest)(nil),       // 45: qtasks.broker.v1.RetryTaskRequest
-	(*RetryTaskResponse)(nil),      // 46: qtasks.broker.v1.RetryTaskResponse
-	(*PurgeQueueRequest)(nil),      // 47: qtasks.broker.v1.PurgeQueueRequest
-	(*PurgeQueueResponse)(nil),     // 48: qtasks.broker.v1.PurgeQueueResponse
-	(*PauseQueueRequest)(nil),      // 49: qtasks.broker.v1.PauseQueueRequest
-	(*PauseQueueResponse)(nil),     // 50: qtasks.broker.v1.PauseQueueResponse
-	(*ResumeQueueRequest)(nil),     // 51: qtasks.broker.v1.ResumeQueueRequest
-	(*ResumeQueueResponse)(nil),    // 52: qtasks.broker.v1.ResumeQueueResponse
-	(*RateLimit)(nil),              // 53: qtasks.broker.v1.RateLimit
-	(*QueueLimits)(nil),            // 54: qtasks.broker.v1.QueueLimits
-	(*SetQueueLimitsRequest)(nil),  // 55: qtasks.broker.v1.SetQueueLimitsRequest
-	(*SetQueueLimitsResponse)(nil), // 56: qtasks.broker.v1.SetQueueLimitsResponse
-	(*GetQueueLimitsRequest)(nil),  // 57: qtasks.broker.v1.GetQueueLimitsRequest
-	(*GetQueueLimitsResponse)(nil), // 58: qtasks.broker.v1.GetQueueLimitsResponse
-	(*ListQueuesRequest)(nil),      // 59: qtasks.broker.v1.ListQueuesRequest
-	(*QueueCounts)(nil),            // 60: qtasks.broker.v1.QueueCounts
-	(*QueueInfo)(nil),              // 61: qtasks.broker.v1.QueueInfo
-	(*ListQueuesResponse)(nil),     // 62: qtasks.broker.v1.ListQueuesResponse
-	nil,                            // 63: qtasks.broker.v1.TaskSpec.MetadataEntry
-	nil,                            // 64: qtasks.broker.v1.Task.MetadataEntry
-	(*timestamppb.Timestamp)(nil),  // 65: google.protobuf.Timestamp
+	(*TraceContext)(nil),           // 3: qtasks.broker.v1.TraceContext
+	(*TaskError)(nil),              // 4: qtasks.broker.v1.TaskError
+	(*Task)(nil),                   // 5: qtasks.broker.v1.Task
+	(*PastAttempt)(nil),            // 6: qtasks.broker.v1.PastAttempt
+	(*EnqueueRequest)(nil),         // 7: qtasks.broker.v1.EnqueueRequest
+	(*EnqueueResponse)(nil),        // 8: qtasks.broker.v1.EnqueueResponse
+	(*GetTaskRequest)(nil),         // 9: qtasks.broker.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),        // 10: qtasks.broker.v1.GetTaskResponse
+	(*CancelTaskRequest)(nil),      // 11: qtasks.broker.v1.CancelTaskRequest
+	(*CancelTaskResponse)(nil),     // 12: qtasks.broker.v1.CancelTaskResponse
+	(*ListTasksRequest)(nil),       // 13: qtasks.broker.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),      // 14: qtasks.broker.v1.ListTasksResponse
+	(*WatchResultRequest)(nil),     // 15: qtasks.broker.v1.WatchResultRequest
+	(*WatchResultResponse)(nil),    // 16: qtasks.broker.v1.WatchResultResponse
+	(*LeaseRequest)(nil),           // 17: qtasks.broker.v1.LeaseRequest
+	(*LeaseResponse)(nil),          // 18: qtasks.broker.v1.LeaseResponse
+	(*LeasedTask)(nil),             // 19: qtasks.broker.v1.LeasedTask
+	(*HeartbeatItem)(nil),          // 20: qtasks.broker.v1.HeartbeatItem
+	(*HeartbeatRequest)(nil),       // 21: qtasks.broker.v1.HeartbeatRequest
+	(*HeartbeatResult)(nil),        // 22: qtasks.broker.v1.HeartbeatResult
+	(*HeartbeatResponse)(nil),      // 23: qtasks.broker.v1.HeartbeatResponse
+	(*Success)(nil),                // 24: qtasks.broker.v1.Success
+	(*Failure)(nil),                // 25: qtasks.broker.v1.Failure
+	(*Cancelled)(nil),              // 26: qtasks.broker.v1.Cancelled
+	(*Released)(nil),               // 27: qtasks.broker.v1.Released
+	(*Completion)(nil),             // 28: qtasks.broker.v1.Completion
+	(*CompleteRequest)(nil),        // 29: qtasks.broker.v1.CompleteRequest
+	(*CompletionResult)(nil),       // 30: qtasks.broker.v1.CompletionResult
+	(*CompleteResponse)(nil),       // 31: qtasks.broker.v1.CompleteResponse
+	(*ProgressItem)(nil),           // 32: qtasks.broker.v1.ProgressItem
+	(*ReportProgressRequest)(nil),  // 33: qtasks.broker.v1.ReportProgressRequest
+	(*ProgressResult)(nil),         // 34: qtasks.broker.v1.ProgressResult
+	(*ReportProgressResponse)(nil), // 35: qtasks.broker.v1.ReportProgressResponse
+	(*WorkStart)(nil),              // 36: qtasks.broker.v1.WorkStart
+	(*WorkRequest)(nil),            // 37: qtasks.broker.v1.WorkRequest
+	(*CancelRequests)(nil),         // 38: qtasks.broker.v1.CancelRequests
+	(*CancelRequest)(nil),          // 39: qtasks.broker.v1.CancelRequest
+	(*WorkResponse)(nil),           // 40: qtasks.broker.v1.WorkResponse
+	(*ProduceRequest)(nil),         // 41: qtasks.broker.v1.ProduceRequest
+	(*StopWatching)(nil),           // 42: qtasks.broker.v1.StopWatching
+	(*RequestError)(nil),           // 43: qtasks.broker.v1.RequestError
+	(*WatchError)(nil),             // 44: qtasks.broker.v1.WatchError
+	(*ProduceResponse)(nil),        // 45: qtasks.broker.v1.ProduceResponse
+	(*RetryTaskRequest)(nil),       // 46: qtasks.broker.v1.RetryTaskRequest
+	(*RetryTaskResponse)(nil),      // 47: qtasks.broker.v1.RetryTaskResponse
+	(*PurgeQueueRequest)(nil),      // 48: qtasks.broker.v1.PurgeQueueRequest
+	(*PurgeQueueResponse)(nil),     // 49: qtasks.broker.v1.PurgeQueueResponse
+	(*PauseQueueRequest)(nil),      // 50: qtasks.broker.v1.PauseQueueRequest
+	(*PauseQueueResponse)(nil),     // 51: qtasks.broker.v1.PauseQueueResponse
+	(*ResumeQueueRequest)(nil),     // 52: qtasks.broker.v1.ResumeQueueRequest
+	(*ResumeQueueResponse)(nil),    // 53: qtasks.broker.v1.ResumeQueueResponse
+	(*RateLimit)(nil),              // 54: qtasks.broker.v1.RateLimit
+	(*QueueLimits)(nil),            // 55: qtasks.broker.v1.QueueLimits
+	(*SetQueueLimitsRequest)(nil),  // 56: qtasks.broker.v1.SetQueueLimitsRequest
+	(*SetQueueLimitsResponse)(nil), // 57: qtasks.broker.v1.SetQueueLimitsResponse
+	(*GetQueueLimitsRequest)(nil),  // 58: qtasks.broker.v1.GetQueueLimitsRequest
+	(*GetQueueLimitsResponse)(nil), // 59: qtasks.broker.v1.GetQueueLimitsResponse
+	(*ListQueuesRequest)(nil),      // 60: qtasks.broker.v1.ListQueuesRequest
+	(*QueueCounts)(nil),            // 61: qtasks.broker.v1.QueueCounts
+	(*QueueInfo)(nil),              // 62: qtasks.broker.v1.QueueInfo
+	(*ListQueuesResponse)(nil),     // 63: qtasks.broker.v1.ListQueuesResponse
+	nil,                            // 64: qtasks.broker.v1.TaskSpec.MetadataEntry
+	nil,                            // 65: qtasks.broker.v1.Task.MetadataEntry
+	(*timestamppb.Timestamp)(nil),  // 66: google.protobuf.Timestamp
 }
 var file_qtasks_broker_v1_broker_proto_depIdxs = []int32{
 	1,  // 0: qtasks.broker.v1.TaskSpec.retry_backoff:type_name -> qtasks.broker.v1.RetryBackoff
-	65, // 1: qtasks.broker.v1.TaskSpec.eta:type_name -> google.protobuf.Timestamp
-	63, // 2: qtasks.broker.v1.TaskSpec.metadata:type_name -> qtasks.broker.v1.TaskSpec.MetadataEntry
-	0,  // 3: qtasks.broker.v1.Task.status:type_name -> qtasks.broker.v1.TaskStatus
-	65, // 4: qtasks.broker.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	65, // 5: qtasks.broker.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	65, // 6: qtasks.broker.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	65, // 7: qtasks.broker.v1.Task.finished_at:type_name -> google.protobuf.Timestamp
-	65, // 8: qtasks.broker.v1.Task.eta:type_name -> google.protobuf.Timestamp
-	3,  // 9: qtasks.broker.v1.Task.error:type_name -> qtasks.broker.v1.TaskError
-	64, // 10: qtasks.broker.v1.Task.metadata:type_name -> qtasks.broker.v1.Task.MetadataEntry
-	5,  // 11: qtasks.broker.v1.Task.history:type_name -> qtasks.broker.v1.PastAttempt
-	0,  // 12: qtasks.broker.v1.PastAttempt.status:type_name -> qtasks.broker.v1.TaskStatus
-	3,  // 13: qtasks.broker.v1.PastAttempt.error:type_name -> qtasks.broker.v1.TaskError
-	65, // 14: qtasks.broker.v1.PastAttempt.started_at:type_name -> google.protobuf.Timestamp
-	65, // 15: qtasks.broker.v1.PastAttempt.ended_at:type_name -> google.protobuf.Timestamp
-	2,  // 16: qtasks.broker.v1.EnqueueRequest.tasks:type_name -> qtasks.broker.v1.TaskSpec
-	4,  // 17: qtasks.broker.v1.EnqueueResponse.tasks:type_name -> qtasks.broker.v1.Task
-	4,  // 18: qtasks.broker.v1.GetTaskResponse.task:type_name -> qtasks.broker.v1.Task
-	4,  // 19: qtasks.broker.v1.CancelTaskResponse.task:type_name -> qtasks.broker.v1.Task
-	0,  // 20: qtasks.broker.v1.ListTasksRequest.status:type_name -> qtasks.broker.v1.TaskStatus
-	65, // 21: qtasks.broker.v1.ListTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	4,  // 22: qtasks.broker.v1.ListTasksResponse.tasks:type_name -> qtasks.broker.v1.Task
-	4,  // 23: qtasks.broker.v1.WatchResultResponse.task:type_name -> qtasks.broker.v1.Task
-	18, // 24: qtasks.broker.v1.LeaseResponse.tasks:type_name -> qtasks.broker.v1.LeasedTask
-	4,  // 25: qtasks.broker.v1.LeasedTask.task:type_name -> qtasks.broker.v1.Task
-	65, // 26: qtasks.broker.v1.LeasedTask.lease_deadline:type_name -> google.protobuf.Timestamp
-	19, // 27: qtasks.broker.v1.HeartbeatRequest.items:type_name -> qtasks.broker.v1.HeartbeatItem
-	65, // 28: qtasks.broker.v1.HeartbeatResult.lease_deadline:type_name -> google.protobuf.Timestamp
-	21, // 29: qtasks.broker.v1.HeartbeatResponse.results:type_name -> qtasks.broker.v1.HeartbeatResult
-	3,  // 30: qtasks.broker.v1.Failure.error:type_name -> qtasks.broker.v1.TaskError
-	23, // 31: qtasks.broker.v1.Completion.success:type_name -> qtasks.broker.v1.Success
-	24, // 32: qtasks.broker.v1.Completion.failure:type_name -> qtasks.broker.v1.Failure
-	25, // 33: qtasks.broker.v1.Completion.cancelled:type_name -> qtasks.broker.v1.Cancelled
-	26, // 34: qtasks.broker.v1.Completion.released:type_name -> qtasks.broker.v1.Released
-	27, // 35: qtasks.broker.v1.CompleteRequest.completions:type_name -> qtasks.broker.v1.Completion
-	4,  // 36: qtasks.broker.v1.CompletionResult.task:type_name -> qtasks.broker.v1.Task
-	29, // 37: qtasks.broker.v1.CompleteResponse.results:type_name -> qtasks.broker.v1.CompletionResult
-	31, // 38: qtasks.broker.v1.ReportProgressRequest.items:type_name -> qtasks.broker.v1.ProgressItem
-	33, // 39: qtasks.broker.v1.ReportProgressResponse.results:type_name -> qtasks.broker.v1.ProgressResult
-	35, // 40: qtasks.broker.v1.WorkRequest.start:type_name -> qtasks.broker.v1.WorkStart
-	20, // 41: qtasks.broker.v1.WorkRequest.heartbeat:type_name -> qtasks.broker.v1.HeartbeatRequest
-	32, // 42: qtasks.broker.v1.WorkRequest.progress:type_name -> qtasks.broker.v1.ReportProgressRequest
-	28, // 43: qtasks.broker.v1.WorkRequest.complete:type_name -> qtasks.broker.v1.CompleteRequest
-	38, // 44: qtasks.broker.v1.CancelRequests.tasks:type_name -> qtasks.broker.v1.CancelRequest
-	17, // 45: qtasks.broker.v1.WorkResponse.tasks:type_name -> qtasks.broker.v1.LeaseResponse
-	22, // 46: qtasks.broker.v1.WorkResponse.heartbeat:type_name -> qtasks.broker.v1.HeartbeatResponse
-	34, // 47: qtasks.broker.v1.WorkResponse.progress:type_name -> qtasks.broker.v1.ReportProgressResponse
-	30, // 48: qtasks.broker.v1.WorkResponse.complete:type_name -> qtasks.broker.v1.CompleteResponse
-	37, // 49: qtasks.broker.v1.WorkResponse.cancel:type_name -> qtasks.broker.v1.CancelRequests
-	6,  // 50: qtasks.broker.v1.ProduceRequest.enqueue:type_name -> qtasks.broker.v1.EnqueueRequest
-	41, // 51: qtasks.broker.v1.ProduceRequest.stop_watching:type_name -> qtasks.broker.v1.StopWatching
-	42, // 52: qtasks.broker.v1.WatchError.error:type_name -> qtasks.broker.v1.RequestError
-	7,  // 53: qtasks.broker.v1.ProduceResponse.enqueued:type_name -> qtasks.broker.v1.EnqueueResponse
-	42, // 54: qtasks.broker.v1.ProduceResponse.error:type_name -> qtasks.broker.v1.RequestError
-	4,  // 55: qtasks.broker.v1.ProduceResponse.state:type_name -> qtasks.broker.v1.Task
-	43, // 56: qtasks.broker.v1.ProduceResponse.watch_error:type_name -> qtasks.broker.v1.WatchError
-	4,  // 57: qtasks.broker.v1.RetryTaskResponse.task:type_name -> qtasks.broker.v1.Task
-	0,  // 58: qtasks.broker.v1.PurgeQueueRequest.statuses:type_name -> qtasks.broker.v1.TaskStatus
-	61, // 59: qtasks.broker.v1.PauseQueueResponse.queue:type_name -> qtasks.broker.v1.QueueInfo
-	61, // 60: qtasks.broker.v1.ResumeQueueResponse.queue:type_name -> qtasks.broker.v1.QueueInfo
-	53, // 61: qtasks.broker.v1.QueueLimits.rate:type_name -> qtasks.broker.v1.RateLimit
-	53, // 62: qtasks.broker.v1.QueueLimits.rate_per_key:type_name -> qtasks.broker.v1.RateLimit
-	54, // 63: qtasks.broker.v1.SetQueueLimitsRequest.limits:type_name -> qtasks.broker.v1.QueueLimits
-	54, // 64: qtasks.broker.v1.SetQueueLimitsResponse.limits:type_name -> qtasks.broker.v1.QueueLimits
-	54, // 65: qtasks.broker.v1.GetQueueLimitsResponse.limits:type_name -> qtasks.broker.v1.QueueLimits
-	60, // 66: qtasks.broker.v1.QueueInfo.counts:type_name -> qtasks.broker.v1.QueueCounts
-	54, // 67: qtasks.broker.v1.QueueInfo.limits:type_name -> qtasks.broker.v1.QueueLimits
-	61, // 68: qtasks.broker.v1.ListQueuesResponse.queues:type_name -> qtasks.broker.v1.QueueInfo
-	6,  // 69: qtasks.broker.v1.BrokerService.Enqueue:input_type -> qtasks.broker.v1.EnqueueRequest
-	8,  // 70: qtasks.broker.v1.BrokerService.GetTask:input_type -> qtasks.broker.v1.GetTaskRequest
-	10, // 71: qtasks.broker.v1.BrokerService.CancelTask:input_type -> qtasks.broker.v1.CancelTaskRequest
-	12, // 72: qtasks.broker.v1.BrokerService.ListTasks:input_type -> qtasks.broker.v1.ListTasksRequest
-	14, // 73: qtasks.broker.v1.BrokerService.WatchResult:input_type -> qtasks.broker.v1.WatchResultRequest
-	16, // 74: qtasks.broker.v1.BrokerService.Lease:input_type -> qtasks.broker.v1.LeaseRequest
-	20, // 75: qtasks.broker.v1.BrokerService.Heartbeat:input_type -> qtasks.broker.v1.HeartbeatRequest
-	28, // 76: qtasks.broker.v1.BrokerService.Complete:input_type -> qtasks.broker.v1.CompleteRequest
-	32, // 77: qtasks.broker.v1.BrokerService.ReportProgress:input_type -> qtasks.broker.v1.ReportProgressRequest
-	36, // 78: qtasks.broker.v1.BrokerService.Work:input_type -> qtasks.broker.v1.WorkRequest
-	40, // 79: qtasks.broker.v1.BrokerService.Produce:input_type -> qtasks.broker.v1.ProduceRequest
-	45, // 80: qtasks.broker.v1.BrokerService.RetryTask:input_type -> qtasks.broker.v1.RetryTaskRequest
-	47, // 81: qtasks.broker.v1.BrokerService.PurgeQueue:input_type -> qtasks.broker.v1.PurgeQueueRequest
-	49, // 82: qtasks.broker.v1.BrokerService.PauseQueue:input_type -> qtasks.broker.v1.PauseQueueRequest
-	51, // 83: qtasks.broker.v1.BrokerService.ResumeQueue:input_type -> qtasks.broker.v1.ResumeQueueRequest
-	55, // 84: qtasks.broker.v1.BrokerService.SetQueueLimits:input_type -> qtasks.broker.v1.SetQueueLimitsRequest
-	57, // 85: qtasks.broker.v1.BrokerService.GetQueueLimits:input_type -> qtasks.broker.v1.GetQueueLimitsRequest
-	59, // 86: qtasks.broker.v1.BrokerService.ListQueues:input_type -> qtasks.broker.v1.ListQueuesRequest
-	7,  // 87: qtasks.broker.v1.BrokerService.Enqueue:output_type -> qtasks.broker.v1.EnqueueResponse
-	9,  // 88: qtasks.broker.v1.BrokerService.GetTask:output_type -> qtasks.broker.v1.GetTaskResponse
-	11, // 89: qtasks.broker.v1.BrokerService.CancelTask:output_type -> qtasks.broker.v1.CancelTaskResponse
-	13, // 90: qtasks.broker.v1.BrokerService.ListTasks:output_type -> qtasks.broker.v1.ListTasksResponse
-	15, // 91: qtasks.broker.v1.BrokerService.WatchResult:output_type -> qtasks.broker.v1.WatchResultResponse
-	17, // 92: qtasks.broker.v1.BrokerService.Lease:output_type -> qtasks.broker.v1.LeaseResponse
-	22, // 93: qtasks.broker.v1.BrokerService.Heartbeat:output_type -> qtasks.broker.v1.HeartbeatResponse
-	30, // 94: qtasks.broker.v1.BrokerService.Complete:output_type -> qtasks.broker.v1.CompleteResponse
-	34, // 95: qtasks.broker.v1.BrokerService.ReportProgress:output_type -> qtasks.broker.v1.ReportProgressResponse
-	39, // 96: qtasks.broker.v1.BrokerService.Work:output_type -> qtasks.broker.v1.WorkResponse
-	44, // 97: qtasks.broker.v1.BrokerService.Produce:output_type -> qtasks.broker.v1.ProduceResponse
-	46, // 98: qtasks.broker.v1.BrokerService.RetryTask:output_type -> qtasks.broker.v1.RetryTaskResponse
-	48, // 99: qtasks.broker.v1.BrokerService.PurgeQueue:output_type -> qtasks.broker.v1.PurgeQueueResponse
-	50, // 100: qtasks.broker.v1.BrokerService.PauseQueue:output_type -> qtasks.broker.v1.PauseQueueResponse
-	52, // 101: qtasks.broker.v1.BrokerService.ResumeQueue:output_type -> qtasks.broker.v1.ResumeQueueResponse
-	56, // 102: qtasks.broker.v1.BrokerService.SetQueueLimits:output_type -> qtasks.broker.v1.SetQueueLimitsResponse
-	58, // 103: qtasks.broker.v1.BrokerService.GetQueueLimits:output_type -> qtasks.broker.v1.GetQueueLimitsResponse
-	62, // 104: qtasks.broker.v1.BrokerService.ListQueues:output_type -> qtasks.broker.v1.ListQueuesResponse
-	87, // [87:105] is the sub-list for method output_type
-	69, // [69:87] is the sub-list for method input_type
-	69, // [69:69] is the sub-list for extension type_name
-	69, // [69:69] is the sub-list for extension extendee
-	0,  // [0:69] is the sub-list for field type_name
+	66, // 1: qtasks.broker.v1.TaskSpec.eta:type_name -> google.protobuf.Timestamp
+	64, // 2: qtasks.broker.v1.TaskSpec.metadata:type_name -> qtasks.broker.v1.TaskSpec.MetadataEntry
+	3,  // 3: qtasks.broker.v1.TaskSpec.trace_context:type_name -> qtasks.broker.v1.TraceContext
+	0,  // 4: qtasks.broker.v1.Task.status:type_name -> qtasks.broker.v1.TaskStatus
+	66, // 5: qtasks.broker.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	66, // 6: qtasks.broker.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	66, // 7: qtasks.broker.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	66, // 8: qtasks.broker.v1.Task.finished_at:type_name -> google.protobuf.Timestamp
+	66, // 9: qtasks.broker.v1.Task.eta:type_name -> google.protobuf.Timestamp
+	4,  // 10: qtasks.broker.v1.Task.error:type_name -> qtasks.broker.v1.TaskError
+	65, // 11: qtasks.broker.v1.Task.metadata:type_name -> qtasks.broker.v1.Task.MetadataEntry
+	6,  // 12: qtasks.broker.v1.Task.history:type_name -> qtasks.broker.v1.PastAttempt
+	3,  // 13: qtasks.broker.v1.Task.trace_context:type_name -> qtasks.broker.v1.TraceContext
+	0,  // 14: qtasks.broker.v1.PastAttempt.status:type_name -> qtasks.broker.v1.TaskStatus
+	4,  // 15: qtasks.broker.v1.PastAttempt.error:type_name -> qtasks.broker.v1.TaskError
+	66, // 16: qtasks.broker.v1.PastAttempt.started_at:type_name -> google.protobuf.Timestamp
+	66, // 17: qtasks.broker.v1.PastAttempt.ended_at:type_name -> google.protobuf.Timestamp
+	2,  // 18: qtasks.broker.v1.EnqueueRequest.tasks:type_name -> qtasks.broker.v1.TaskSpec
+	5,  // 19: qtasks.broker.v1.EnqueueResponse.tasks:type_name -> qtasks.broker.v1.Task
+	5,  // 20: qtasks.broker.v1.GetTaskResponse.task:type_name -> qtasks.broker.v1.Task
+	5,  // 21: qtasks.broker.v1.CancelTaskResponse.task:type_name -> qtasks.broker.v1.Task
+	0,  // 22: qtasks.broker.v1.ListTasksRequest.status:type_name -> qtasks.broker.v1.TaskStatus
+	66, // 23: qtasks.broker.v1.ListTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	5,  // 24: qtasks.broker.v1.ListTasksResponse.tasks:type_name -> qtasks.broker.v1.Task
+	5,  // 25: qtasks.broker.v1.WatchResultResponse.task:type_name -> qtasks.broker.v1.Task
+	19, // 26: qtasks.broker.v1.LeaseResponse.tasks:type_name -> qtasks.broker.v1.LeasedTask
+	5,  // 27: qtasks.broker.v1.LeasedTask.task:type_name -> qtasks.broker.v1.Task
+	66, // 28: qtasks.broker.v1.LeasedTask.lease_deadline:type_name -> google.protobuf.Timestamp
+	20, // 29: qtasks.broker.v1.HeartbeatRequest.items:type_name -> qtasks.broker.v1.HeartbeatItem
+	66, // 30: qtasks.broker.v1.HeartbeatResult.lease_deadline:type_name -> google.protobuf.Timestamp
+	22, // 31: qtasks.broker.v1.HeartbeatResponse.results:type_name -> qtasks.broker.v1.HeartbeatResult
+	4,  // 32: qtasks.broker.v1.Failure.error:type_name -> qtasks.broker.v1.TaskError
+	24, // 33: qtasks.broker.v1.Completion.success:type_name -> qtasks.broker.v1.Success
+	25, // 34: qtasks.broker.v1.Completion.failure:type_name -> qtasks.broker.v1.Failure
+	26, // 35: qtasks.broker.v1.Completion.cancelled:type_name -> qtasks.broker.v1.Cancelled
+	27, // 36: qtasks.broker.v1.Completion.released:type_name -> qtasks.broker.v1.Released
+	28, // 37: qtasks.broker.v1.CompleteRequest.completions:type_name -> qtasks.broker.v1.Completion
+	5,  // 38: qtasks.broker.v1.CompletionResult.task:type_name -> qtasks.broker.v1.Task
+	30, // 39: qtasks.broker.v1.CompleteResponse.results:type_name -> qtasks.broker.v1.CompletionResult
+	32, // 40: qtasks.broker.v1.ReportProgressRequest.items:type_name -> qtasks.broker.v1.ProgressItem
+	34, // 41: qtasks.broker.v1.ReportProgressResponse.results:type_name -> qtasks.broker.v1.ProgressResult
+	36, // 42: qtasks.broker.v1.WorkRequest.start:type_name -> qtasks.broker.v1.WorkStart
+	21, // 43: qtasks.broker.v1.WorkRequest.heartbeat:type_name -> qtasks.broker.v1.HeartbeatRequest
+	33, // 44: qtasks.broker.v1.WorkRequest.progress:type_name -> qtasks.broker.v1.ReportProgressRequest
+	29, // 45: qtasks.broker.v1.WorkRequest.complete:type_name -> qtasks.broker.v1.CompleteRequest
+	39, // 46: qtasks.broker.v1.CancelRequests.tasks:type_name -> qtasks.broker.v1.CancelRequest
+	18, // 47: qtasks.broker.v1.WorkResponse.tasks:type_name -> qtasks.broker.v1.LeaseResponse
+	23, // 48: qtasks.broker.v1.WorkResponse.heartbeat:type_name -> qtasks.broker.v1.HeartbeatResponse
+	35, // 49: qtasks.broker.v1.WorkResponse.progress:type_name -> qtasks.broker.v1.ReportProgressResponse
+	31, // 50: qtasks.broker.v1.WorkResponse.complete:type_name -> qtasks.broker.v1.CompleteResponse
+	38, // 51: qtasks.broker.v1.WorkResponse.cancel:type_name -> qtasks.broker.v1.CancelRequests
+	7,  // 52: qtasks.broker.v1.ProduceRequest.enqueue:type_name -> qtasks.broker.v1.EnqueueRequest
+	42, // 53: qtasks.broker.v1.ProduceRequest.stop_watching:type_name -> qtasks.broker.v1.StopWatching
+	43, // 54: qtasks.broker.v1.WatchError.error:type_name -> qtasks.broker.v1.RequestError
+	8,  // 55: qtasks.broker.v1.ProduceResponse.enqueued:type_name -> qtasks.broker.v1.EnqueueResponse
+	43, // 56: qtasks.broker.v1.ProduceResponse.error:type_name -> qtasks.broker.v1.RequestError
+	5,  // 57: qtasks.broker.v1.ProduceResponse.state:type_name -> qtasks.broker.v1.Task
+	44, // 58: qtasks.broker.v1.ProduceResponse.watch_error:type_name -> qtasks.broker.v1.WatchError
+	5,  // 59: qtasks.broker.v1.RetryTaskResponse.task:type_name -> qtasks.broker.v1.Task
+	0,  // 60: qtasks.broker.v1.PurgeQueueRequest.statuses:type_name -> qtasks.broker.v1.TaskStatus
+	62, // 61: qtasks.broker.v1.PauseQueueResponse.queue:type_name -> qtasks.broker.v1.QueueInfo
+	62, // 62: qtasks.broker.v1.ResumeQueueResponse.queue:type_name -> qtasks.broker.v1.QueueInfo
+	54, // 63: qtasks.broker.v1.QueueLimits.rate:type_name -> qtasks.broker.v1.RateLimit
+	54, // 64: qtasks.broker.v1.QueueLimits.rate_per_key:type_name -> qtasks.broker.v1.RateLimit
+	55, // 65: qtasks.broker.v1.SetQueueLimitsRequest.limits:type_name -> qtasks.broker.v1.QueueLimits
+	55, // 66: qtasks.broker.v1.SetQueueLimitsResponse.limits:type_name -> qtasks.broker.v1.QueueLimits
+	55, // 67: qtasks.broker.v1.GetQueueLimitsResponse.limits:type_name -> qtasks.broker.v1.QueueLimits
+	61, // 68: qtasks.broker.v1.QueueInfo.counts:type_name -> qtasks.broker.v1.QueueCounts
+	55, // 69: qtasks.broker.v1.QueueInfo.limits:type_name -> qtasks.broker.v1.QueueLimits
+	62, // 70: qtasks.broker.v1.ListQueuesResponse.queues:type_name -> qtasks.broker.v1.QueueInfo
+	7,  // 71: qtasks.broker.v1.BrokerService.Enqueue:input_type -> qtasks.broker.v1.EnqueueRequest
+	9,  // 72: qtasks.broker.v1.BrokerService.GetTask:input_type -> qtasks.broker.v1.GetTaskRequest
+	11, // 73: qtasks.broker.v1.BrokerService.CancelTask:input_type -> qtasks.broker.v1.CancelTaskRequest
+	13, // 74: qtasks.broker.v1.BrokerService.ListTasks:input_type -> qtasks.broker.v1.ListTasksRequest
+	15, // 75: qtasks.broker.v1.BrokerService.WatchResult:input_type -> qtasks.broker.v1.WatchResultRequest
+	17, // 76: qtasks.broker.v1.BrokerService.Lease:input_type -> qtasks.broker.v1.LeaseRequest
+	21, // 77: qtasks.broker.v1.BrokerService.Heartbeat:input_type -> qtasks.broker.v1.HeartbeatRequest
+	29, // 78: qtasks.broker.v1.BrokerService.Complete:input_type -> qtasks.broker.v1.CompleteRequest
+	33, // 79: qtasks.broker.v1.BrokerService.ReportProgress:input_type -> qtasks.broker.v1.ReportProgressRequest
+	37, // 80: qtasks.broker.v1.BrokerService.Work:input_type -> qtasks.broker.v1.WorkRequest
+	41, // 81: qtasks.broker.v1.BrokerService.Produce:input_type -> qtasks.broker.v1.ProduceRequest
+	46, // 82: qtasks.broker.v1.BrokerService.RetryTask:input_type -> qtasks.broker.v1.RetryTaskRequest
+	48, // 83: qtasks.broker.v1.BrokerService.PurgeQueue:input_type -> qtasks.broker.v1.PurgeQueueRequest
+	50, // 84: qtasks.broker.v1.BrokerService.PauseQueue:input_type -> qtasks.broker.v1.PauseQueueRequest
+	52, // 85: qtasks.broker.v1.BrokerService.ResumeQueue:input_type -> qtasks.broker.v1.ResumeQueueRequest
+	56, // 86: qtasks.broker.v1.BrokerService.SetQueueLimits:input_type -> qtasks.broker.v1.SetQueueLimitsRequest
+	58, // 87: qtasks.broker.v1.BrokerService.GetQueueLimits:input_type -> qtasks.broker.v1.GetQueueLimitsRequest
+	60, // 88: qtasks.broker.v1.BrokerService.ListQueues:input_type -> qtasks.broker.v1.ListQueuesRequest
+	8,  // 89: qtasks.broker.v1.BrokerService.Enqueue:output_type -> qtasks.broker.v1.EnqueueResponse
+	10, // 90: qtasks.broker.v1.BrokerService.GetTask:output_type -> qtasks.broker.v1.GetTaskResponse
+	12, // 91: qtasks.broker.v1.BrokerService.CancelTask:output_type -> qtasks.broker.v1.CancelTaskResponse
+	14, // 92: qtasks.broker.v1.BrokerService.ListTasks:output_type -> qtasks.broker.v1.ListTasksResponse
+	16, // 93: qtasks.broker.v1.BrokerService.WatchResult:output_type -> qtasks.broker.v1.WatchResultResponse
+	18, // 94: qtasks.broker.v1.BrokerService.Lease:output_type -> qtasks.broker.v1.LeaseResponse
+	23, // 95: qtasks.broker.v1.BrokerService.Heartbeat:output_type -> qtasks.broker.v1.HeartbeatResponse
+	31, // 96: qtasks.broker.v1.BrokerService.Complete:output_type -> qtasks.broker.v1.CompleteResponse
+	35, // 97: qtasks.broker.v1.BrokerService.ReportProgress:output_type -> qtasks.broker.v1.ReportProgressResponse
+	40, // 98: qtasks.broker.v1.BrokerService.Work:output_type -> qtasks.broker.v1.WorkResponse
+	45, // 99: qtasks.broker.v1.BrokerService.Produce:output_type -> qtasks.broker.v1.ProduceResponse
+	47, // 100: qtasks.broker.v1.BrokerService.RetryTask:output_type -> qtasks.broker.v1.RetryTaskResponse
+	49, // 101: qtasks.broker.v1.BrokerService.PurgeQueue:output_type -> qtasks.broker.v1.PurgeQueueResponse
+	51, // 102: qtasks.broker.v1.BrokerService.PauseQueue:output_type -> qtasks.broker.v1.PauseQueueResponse
+	53, // 103: qtasks.broker.v1.BrokerService.ResumeQueue:output_type -> qtasks.broker.v1.ResumeQueueResponse
+	57, // 104: qtasks.broker.v1.BrokerService.SetQueueLimits:output_type -> qtasks.broker.v1.SetQueueLimitsResponse
+	59, // 105: qtasks.broker.v1.BrokerService.GetQueueLimits:output_type -> qtasks.broker.v1.GetQueueLimitsResponse
+	63, // 106: qtasks.broker.v1.BrokerService.ListQueues:output_type -> qtasks.broker.v1.ListQueuesResponse
+	89, // [89:107] is the sub-list for method output_type
+	71, // [71:89] is the sub-list for method input_type
+	71, // [71:71] is the sub-list for extension type_name
+	71, // [71:71] is the sub-list for extension extendee
+	0,  // [0:71] is the sub-list for field type_name
 }
 
 func init() { file_qtasks_broker_v1_broker_proto_init() }
@@ -4883,31 +4976,31 @@ func file_qtasks_broker_v1_broker_proto_init() {
 		return
 	}
 	file_qtasks_broker_v1_broker_proto_msgTypes[1].OneofWrappers = []any{}
-	file_qtasks_broker_v1_broker_proto_msgTypes[3].OneofWrappers = []any{}
-	file_qtasks_broker_v1_broker_proto_msgTypes[26].OneofWrappers = []any{
+	file_qtasks_broker_v1_broker_proto_msgTypes[4].OneofWrappers = []any{}
+	file_qtasks_broker_v1_broker_proto_msgTypes[27].OneofWrappers = []any{
 		(*Completion_Success)(nil),
 		(*Completion_Failure)(nil),
 		(*Completion_Cancelled)(nil),
 		(*Completion_Released)(nil),
 	}
-	file_qtasks_broker_v1_broker_proto_msgTypes[35].OneofWrappers = []any{
+	file_qtasks_broker_v1_broker_proto_msgTypes[36].OneofWrappers = []any{
 		(*WorkRequest_Start)(nil),
 		(*WorkRequest_Heartbeat)(nil),
 		(*WorkRequest_Progress)(nil),
 		(*WorkRequest_Complete)(nil),
 	}
-	file_qtasks_broker_v1_broker_proto_msgTypes[38].OneofWrappers = []any{
+	file_qtasks_broker_v1_broker_proto_msgTypes[39].OneofWrappers = []any{
 		(*WorkResponse_Tasks)(nil),
 		(*WorkResponse_Heartbeat)(nil),
 		(*WorkResponse_Progress)(nil),
 		(*WorkResponse_Complete)(nil),
 		(*WorkResponse_Cancel)(nil),
 	}
-	file_qtasks_broker_v1_broker_proto_msgTypes[39].OneofWrappers = []any{
+	file_qtasks_broker_v1_broker_proto_msgTypes[40].OneofWrappers = []any{
 		(*ProduceRequest_Enqueue)(nil),
 		(*ProduceRequest_StopWatching)(nil),
 	}
-	file_qtasks_broker_v1_broker_proto_msgTypes[43].OneofWrappers = []any{
+	file_qtasks_broker_v1_broker_proto_msgTypes[44].OneofWrappers = []any{
 		(*ProduceResponse_Enqueued)(nil),
 		(*ProduceResponse_Error)(nil),
 		(*ProduceResponse_State)(nil),
@@ -4919,7 +5012,7 @@ func file_qtasks_broker_v1_broker_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_qtasks_broker_v1_broker_proto_rawDesc), len(file_qtasks_broker_v1_broker_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   64,
+			NumMessages:   65,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

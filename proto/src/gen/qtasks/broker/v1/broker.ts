@@ -230,11 +230,38 @@ export interface TaskSpec {
    * means the task counts against the queue-wide limits only.
    */
   limitKey: string;
+  /**
+   * The W3C trace context of the producer's span that enqueued the task, so that a worker's span
+   * of the run joins the same trace. Absent: no trace. Not compared for `idempotency_key` (a
+   * retried Enqueue comes from another span); kept with the task and returned in `Task`.
+   */
+  traceContext?: TraceContext | undefined;
 }
 
 export interface TaskSpec_MetadataEntry {
   key: string;
   value: string;
+}
+
+/**
+ * TraceContext is a W3C Trace Context (https://www.w3.org/TR/trace-context/) carried with a task,
+ * as the `traceparent` and `tracestate` HTTP headers would carry it. The broker stores it and
+ * hands it back; it makes no span of its own.
+ */
+export interface TraceContext {
+  /**
+   * `00-<32 lowercase hex: trace id>-<16 lowercase hex: parent span id>-<2 lowercase hex: flags>`,
+   * e.g. `00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01`, or empty (no trace context; the
+   * message is then ignored). Other versions than `00`, an all-zero trace or span id, or any other
+   * form is INVALID_ARGUMENT naming `tasks[i].trace_context.traceparent`.
+   */
+  traceparent: string;
+  /**
+   * Vendor-specific trace state (`key=value` list members separated by commas), up to 512
+   * characters; kept as sent. Needs a `traceparent`. Longer is INVALID_ARGUMENT naming
+   * `tasks[i].trace_context.tracestate`.
+   */
+  tracestate: string;
 }
 
 /** TaskError describes why an attempt failed. */
@@ -328,6 +355,11 @@ export interface Task {
    * the attempts after it.
    */
   attemptsBeforeRetry: number;
+  /**
+   * The producer's trace context, as enqueued (`TaskSpec.trace_context`); absent if none. A worker
+   * starts its span of the run as a child of it.
+   */
+  traceContext?: TraceContext | undefined;
 }
 
 export interface Task_MetadataEntry {
@@ -1060,6 +1092,7 @@ function createBaseTaskSpec(): TaskSpec {
     metadata: {},
     retentionMs: undefined,
     limitKey: "",
+    traceContext: undefined,
   };
 }
 
@@ -1109,6 +1142,9 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     }
     if (message.limitKey !== "") {
       writer.uint32(122).string(message.limitKey);
+    }
+    if (message.traceContext !== undefined) {
+      TraceContext.encode(message.traceContext, writer.uint32(130).fork()).join();
     }
     return writer;
   },
@@ -1249,6 +1285,14 @@ export const TaskSpec: MessageFns<TaskSpec> = {
             message.limitKey = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.traceContext = TraceContext.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1321,6 +1365,11 @@ export const TaskSpec: MessageFns<TaskSpec> = {
         : isSet(object.limit_key)
         ? globalThis.String(object.limit_key)
         : "",
+      traceContext: isSet(object.traceContext)
+        ? TraceContext.fromJSON(object.traceContext)
+        : isSet(object.trace_context)
+        ? TraceContext.fromJSON(object.trace_context)
+        : undefined,
     };
   },
 
@@ -1377,6 +1426,9 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     if (message.limitKey !== "") {
       obj.limitKey = message.limitKey;
     }
+    if (message.traceContext !== undefined) {
+      obj.traceContext = TraceContext.toJSON(message.traceContext);
+    }
     return obj;
   },
 
@@ -1410,6 +1462,9 @@ export const TaskSpec: MessageFns<TaskSpec> = {
     );
     message.retentionMs = object.retentionMs ?? undefined;
     message.limitKey = object.limitKey ?? "";
+    message.traceContext = (object.traceContext !== undefined && object.traceContext !== null)
+      ? TraceContext.fromPartial(object.traceContext)
+      : undefined;
     return message;
   },
 };
@@ -1495,6 +1550,91 @@ export const TaskSpec_MetadataEntry: MessageFns<TaskSpec_MetadataEntry> = {
     const message = createBaseTaskSpec_MetadataEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseTraceContext(): TraceContext {
+  return { traceparent: "", tracestate: "" };
+}
+
+export const TraceContext: MessageFns<TraceContext> = {
+  encode(message: TraceContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.traceparent !== "") {
+      writer.uint32(10).string(message.traceparent);
+    }
+    if (message.tracestate !== "") {
+      writer.uint32(18).string(message.tracestate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TraceContext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTraceContext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.traceparent = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tracestate = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TraceContext {
+    return {
+      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      tracestate: isSet(object.tracestate) ? globalThis.String(object.tracestate) : "",
+    };
+  },
+
+  toJSON(message: TraceContext): unknown {
+    const obj: any = {};
+    if (message.traceparent !== "") {
+      obj.traceparent = message.traceparent;
+    }
+    if (message.tracestate !== "") {
+      obj.tracestate = message.tracestate;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TraceContext>): TraceContext {
+    return TraceContext.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TraceContext>): TraceContext {
+    const message = createBaseTraceContext();
+    message.traceparent = object.traceparent ?? "";
+    message.tracestate = object.tracestate ?? "";
     return message;
   },
 };
@@ -1630,6 +1770,7 @@ function createBaseTask(): Task {
     limitKey: "",
     history: [],
     attemptsBeforeRetry: 0,
+    traceContext: undefined,
   };
 }
 
@@ -1718,6 +1859,9 @@ export const Task: MessageFns<Task> = {
     }
     if (message.attemptsBeforeRetry !== 0) {
       writer.uint32(224).int32(message.attemptsBeforeRetry);
+    }
+    if (message.traceContext !== undefined) {
+      TraceContext.encode(message.traceContext, writer.uint32(234).fork()).join();
     }
     return writer;
   },
@@ -1962,6 +2106,14 @@ export const Task: MessageFns<Task> = {
             message.attemptsBeforeRetry = reader.int32();
             continue;
           }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.traceContext = TraceContext.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2073,6 +2225,11 @@ export const Task: MessageFns<Task> = {
         : isSet(object.attempts_before_retry)
         ? globalThis.Number(object.attempts_before_retry)
         : 0,
+      traceContext: isSet(object.traceContext)
+        ? TraceContext.fromJSON(object.traceContext)
+        : isSet(object.trace_context)
+        ? TraceContext.fromJSON(object.trace_context)
+        : undefined,
     };
   },
 
@@ -2168,6 +2325,9 @@ export const Task: MessageFns<Task> = {
     if (message.attemptsBeforeRetry !== 0) {
       obj.attemptsBeforeRetry = Math.round(message.attemptsBeforeRetry);
     }
+    if (message.traceContext !== undefined) {
+      obj.traceContext = TraceContext.toJSON(message.traceContext);
+    }
     return obj;
   },
 
@@ -2214,6 +2374,9 @@ export const Task: MessageFns<Task> = {
     message.limitKey = object.limitKey ?? "";
     message.history = object.history?.map((e) => PastAttempt.fromPartial(e)) || [];
     message.attemptsBeforeRetry = object.attemptsBeforeRetry ?? 0;
+    message.traceContext = (object.traceContext !== undefined && object.traceContext !== null)
+      ? TraceContext.fromPartial(object.traceContext)
+      : undefined;
     return message;
   },
 };

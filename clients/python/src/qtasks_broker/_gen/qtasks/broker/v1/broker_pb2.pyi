@@ -38,7 +38,7 @@ class RetryBackoff(_message.Message):
     def __init__(self, initial_ms: _Optional[int] = ..., multiplier: _Optional[float] = ..., max_ms: _Optional[int] = ...) -> None: ...
 
 class TaskSpec(_message.Message):
-    __slots__ = ("name", "queue", "priority", "args", "kwargs", "max_retries", "retry_backoff", "max_time_ms", "eta", "delay_ms", "idempotency_key", "tags", "metadata", "retention_ms", "limit_key")
+    __slots__ = ("name", "queue", "priority", "args", "kwargs", "max_retries", "retry_backoff", "max_time_ms", "eta", "delay_ms", "idempotency_key", "tags", "metadata", "retention_ms", "limit_key", "trace_context")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -61,6 +61,7 @@ class TaskSpec(_message.Message):
     METADATA_FIELD_NUMBER: _ClassVar[int]
     RETENTION_MS_FIELD_NUMBER: _ClassVar[int]
     LIMIT_KEY_FIELD_NUMBER: _ClassVar[int]
+    TRACE_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     name: str
     queue: str
     priority: int
@@ -76,7 +77,16 @@ class TaskSpec(_message.Message):
     metadata: _containers.ScalarMap[str, str]
     retention_ms: int
     limit_key: str
-    def __init__(self, name: _Optional[str] = ..., queue: _Optional[str] = ..., priority: _Optional[int] = ..., args: _Optional[bytes] = ..., kwargs: _Optional[bytes] = ..., max_retries: _Optional[int] = ..., retry_backoff: _Optional[_Union[RetryBackoff, _Mapping]] = ..., max_time_ms: _Optional[int] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delay_ms: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., retention_ms: _Optional[int] = ..., limit_key: _Optional[str] = ...) -> None: ...
+    trace_context: TraceContext
+    def __init__(self, name: _Optional[str] = ..., queue: _Optional[str] = ..., priority: _Optional[int] = ..., args: _Optional[bytes] = ..., kwargs: _Optional[bytes] = ..., max_retries: _Optional[int] = ..., retry_backoff: _Optional[_Union[RetryBackoff, _Mapping]] = ..., max_time_ms: _Optional[int] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delay_ms: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., retention_ms: _Optional[int] = ..., limit_key: _Optional[str] = ..., trace_context: _Optional[_Union[TraceContext, _Mapping]] = ...) -> None: ...
+
+class TraceContext(_message.Message):
+    __slots__ = ("traceparent", "tracestate")
+    TRACEPARENT_FIELD_NUMBER: _ClassVar[int]
+    TRACESTATE_FIELD_NUMBER: _ClassVar[int]
+    traceparent: str
+    tracestate: str
+    def __init__(self, traceparent: _Optional[str] = ..., tracestate: _Optional[str] = ...) -> None: ...
 
 class TaskError(_message.Message):
     __slots__ = ("type", "message", "traceback")
@@ -89,7 +99,7 @@ class TaskError(_message.Message):
     def __init__(self, type: _Optional[str] = ..., message: _Optional[str] = ..., traceback: _Optional[str] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("id", "name", "queue", "priority", "args", "kwargs", "status", "attempt", "max_retries", "created_at", "updated_at", "started_at", "finished_at", "eta", "result", "error", "cancel_reason", "worker_id", "tags", "metadata", "cancel_requested", "max_time_ms", "idempotency_key", "progress", "retention_ms", "limit_key", "history", "attempts_before_retry")
+    __slots__ = ("id", "name", "queue", "priority", "args", "kwargs", "status", "attempt", "max_retries", "created_at", "updated_at", "started_at", "finished_at", "eta", "result", "error", "cancel_reason", "worker_id", "tags", "metadata", "cancel_requested", "max_time_ms", "idempotency_key", "progress", "retention_ms", "limit_key", "history", "attempts_before_retry", "trace_context")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -125,6 +135,7 @@ class Task(_message.Message):
     LIMIT_KEY_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_BEFORE_RETRY_FIELD_NUMBER: _ClassVar[int]
+    TRACE_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     queue: str
@@ -153,7 +164,8 @@ class Task(_message.Message):
     limit_key: str
     history: _containers.RepeatedCompositeFieldContainer[PastAttempt]
     attempts_before_retry: int
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., queue: _Optional[str] = ..., priority: _Optional[int] = ..., args: _Optional[bytes] = ..., kwargs: _Optional[bytes] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., attempt: _Optional[int] = ..., max_retries: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[bytes] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancel_reason: _Optional[str] = ..., worker_id: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., cancel_requested: _Optional[bool] = ..., max_time_ms: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., progress: _Optional[bytes] = ..., retention_ms: _Optional[int] = ..., limit_key: _Optional[str] = ..., history: _Optional[_Iterable[_Union[PastAttempt, _Mapping]]] = ..., attempts_before_retry: _Optional[int] = ...) -> None: ...
+    trace_context: TraceContext
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., queue: _Optional[str] = ..., priority: _Optional[int] = ..., args: _Optional[bytes] = ..., kwargs: _Optional[bytes] = ..., status: _Optional[_Union[TaskStatus, str]] = ..., attempt: _Optional[int] = ..., max_retries: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., eta: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[bytes] = ..., error: _Optional[_Union[TaskError, _Mapping]] = ..., cancel_reason: _Optional[str] = ..., worker_id: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., cancel_requested: _Optional[bool] = ..., max_time_ms: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., progress: _Optional[bytes] = ..., retention_ms: _Optional[int] = ..., limit_key: _Optional[str] = ..., history: _Optional[_Iterable[_Union[PastAttempt, _Mapping]]] = ..., attempts_before_retry: _Optional[int] = ..., trace_context: _Optional[_Union[TraceContext, _Mapping]] = ...) -> None: ...
 
 class PastAttempt(_message.Message):
     __slots__ = ("attempt", "status", "error", "cancel_reason", "started_at", "ended_at", "worker_id")

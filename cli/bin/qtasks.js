@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// The compiled entry point; `npm run build` produces it.
+import '../dist/main.js';
