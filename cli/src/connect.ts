@@ -74,7 +74,7 @@ export function openApp(options: GlobalOptions, out: Output): QTasks {
   return new QTasks({
     name: 'qtasks-cli',
     broker: options.broker || DEFAULT_BROKER,
-    logger: loggerOf(out, options.verbose === true),
+    logger: loggerOf(out, isVerbose(options)),
     ...(token === undefined ? {} : { auth: { token } }),
     ...(tls === undefined ? {} : { tls }),
   });
@@ -105,4 +105,10 @@ function loggerOf(out: Output, verbose: boolean): Logger {
   const write = (level: string) => (message: string) => out.note(`qtasks: ${level}${message.replace(/^\[qtasks\] /, '')}`);
   const quiet = (): void => {};
   return { debug: verbose ? write('debug: ') : quiet, info: verbose ? write('') : quiet, warn: write('warning: '), error: write('error: ') };
+}
+
+/** `--verbose`, or `QTASKS_DEBUG` set to anything but empty, `0` or `false`. */
+export function isVerbose(options: { verbose?: boolean }): boolean {
+  const env = process.env[ENV.verbose]?.trim().toLowerCase();
+  return options.verbose === true || (env !== undefined && env !== '' && env !== '0' && env !== 'false');
 }

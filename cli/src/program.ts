@@ -8,7 +8,7 @@ import { registerEnqueue } from './commands/enqueue.js';
 import { registerQueues } from './commands/queues.js';
 import { registerStats } from './commands/stats.js';
 import { registerTasks } from './commands/tasks.js';
-import { DEFAULT_BROKER, ENV } from './connect.js';
+import { DEFAULT_BROKER, ENV, isVerbose } from './connect.js';
 import { exitCodeOf, exitCodesHelp, messageOf, type ExitCode } from './exit-codes.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -49,7 +49,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--tls-cert <file>', 'client certificate (PEM) for mutual TLS; needs --tls-key').env(ENV.tlsCert))
     .addOption(new Option('--tls-key <file>', "the client certificate's private key (PEM)").env(ENV.tlsKey))
     .option('--json', 'print results as JSON (for scripts); messages stay on stderr')
-    .addOption(new Option('-v, --verbose', 'stack traces and the SDK\'s debug lines on stderr').env(ENV.verbose))
+    // Not `.env()`: commander would turn any value on, `QTASKS_DEBUG=0` included (see `isVerbose`).
+    .addOption(new Option('-v, --verbose', 'stack traces and the SDK\'s debug lines on stderr'))
     .addHelpText('after', EPILOG);
   registerTasks(program);
   registerQueues(program);
@@ -72,9 +73,10 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
     // Commander printed its own errors (and help) already.
     if (!(error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('commander.'))) {
       const options = program.opts<{ broker?: string; verbose?: boolean }>();
-      if (options.verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+      if (isVerbose(options) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
       process.stderr.write(`qtasks: ${messageOf(error, options.broker)}\n`);
     }
     return code;
   }
 }
+

@@ -12,6 +12,11 @@ import { Task, type ResultWaiter } from './task.js';
 export interface WatchOptions {
   /** Ends the watch (the iteration then simply stops, without an error). */
   signal?: AbortSignal;
+  /**
+   * How long, in ms, to keep opening the stream again after it failed, before throwing the last
+   * failure (each state that comes starts the time anew). Default: for as long as the watch lasts.
+   */
+  reconnectForMs?: number;
 }
 
 /** What the watch needs of the connection. */
@@ -31,11 +36,14 @@ type Calls = Pick<BrokerConnection, 'watch'>;
 export async function* watchTask<R = unknown>(conn: Calls, uuid: string, options: WatchOptions = {}, waiter?: ResultWaiter): AsyncGenerator<Task<R>> {
   const signal = options.signal ?? new AbortController().signal;
   const backoff = new Backoff();
+  const reconnectForMs = options.reconnectForMs ?? Infinity;
+  let failingSinceMs: number | undefined;
   let last: ProtoTask | undefined;
   while (!signal.aborted) {
     try {
       for await (const state of conn.watch(uuid, signal)) {
         backoff.reset();
+        failingSinceMs = undefined;
         if (last !== undefined && sameState(last, state)) continue;
         last = state;
         const task = new Task<R>(state, waiter);
@@ -48,6 +56,8 @@ export async function* watchTask<R = unknown>(conn: Calls, uuid: string, options
     } catch (error) {
       if (signal.aborted) return;
       if (last === undefined || !(error instanceof BrokerCallError && error.transient)) throw error;
+      failingSinceMs ??= performance.now();
+      if (performance.now() - failingSinceMs >= reconnectForMs) throw error;
     }
     await sleep(backoff.next(), signal).catch(() => undefined);
   }

@@ -201,9 +201,15 @@ export class ExecutionSpan {
 
   /** Runs `handler` inside the span (spans it starts are its children), then ends the span with its outcome. */
   async run(handler: () => Promise<Outcome>): Promise<Outcome> {
-    const outcome = await context.with(this.context, handler);
-    this.end(outcome);
-    return outcome;
+    let outcome: Outcome | undefined;
+    try {
+      outcome = await context.with(this.context, handler);
+      return outcome;
+    } finally {
+      // `handler` resolves to an outcome and never rejects; should it ever, the span still ends.
+      if (outcome) this.end(outcome);
+      else this.span.end();
+    }
   }
 
   /**

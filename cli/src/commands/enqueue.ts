@@ -1,11 +1,13 @@
 /** `qtasks enqueue NAME`: adds a task by name (run by a worker in any language), and can wait for it. */
 import type { Command } from 'commander';
-import type { AddTaskOptions, Task } from '@qtasks/sdk';
+import { BrokerCallError, type AddTaskOptions, type Task } from '@qtasks/sdk';
+import { Status } from 'nice-grpc';
 import { action } from '../action.js';
 import type { Context } from '../connect.js';
+import { CliError, EXIT_CODES } from '../exit-codes.js';
 import { taskFields } from '../format.js';
 import { parseInteger, parseJson, parseSeconds } from '../parse.js';
-import { endOfWait } from './tasks.js';
+import { RECONNECT_FOR_MS, endOfWait } from './tasks.js';
 
 /** Options of `enqueue`. */
 interface EnqueueOptions {
@@ -56,7 +58,18 @@ async function enqueue(ctx: Context, name: string, options: EnqueueOptions): Pro
   // Timers hold at most 2^31-1 ms (~24.8 days).
   const signal = AbortSignal.timeout(Math.min(options.wait * 1000, 2 ** 31 - 1));
   let last: Task = task;
-  for await (const state of ctx.app.watch(task.uuid, { signal })) last = state;
+  try {
+    for await (const state of ctx.app.watch(task.uuid, { signal, reconnectForMs: RECONNECT_FOR_MS })) last = state;
+  } catch (error) {
+    // Gone between its enqueue and the watch: it ended, and a retention of 0 removed it at once.
+    if (error instanceof BrokerCallError && error.code === Status.NOT_FOUND && last === task) {
+      throw new CliError(
+        `task ${task.uuid} ended and was removed before its end could be read (the broker keeps no ended tasks: --retain-succeeded/--retain-failed 0); its outcome is unknown`,
+        EXIT_CODES.UNEXPECTED,
+      );
+    }
+    throw error;
+  }
   if (out.json) out.writeJson(last);
   else out.fields(taskFields(out, last));
   endOfWait(task.uuid, last, options.wait);

@@ -31,6 +31,12 @@ interface RetryOptions {
 /** The statuses `tasks retry` can put back: the broker retries only tasks that failed or were cancelled. */
 const RETRYABLE: readonly TaskStatusName[] = ['error', 'cancel'];
 
+/**
+ * How long a watch keeps reconnecting to a broker that went away (a restart takes seconds) before
+ * `qtasks` gives up with exit 5, rather than waiting forever on a broker that is gone.
+ */
+export const RECONNECT_FOR_MS = 30_000;
+
 /** Adds `tasks` and its subcommands to `program`. */
 export function registerTasks(program: Command): void {
   const tasks = program.command('tasks').description('list, inspect, cancel, retry and watch tasks');
@@ -150,7 +156,7 @@ async function watch(ctx: Context, id: string, options: { timeout?: number }): P
   // Timers hold at most 2^31-1 ms (~24.8 days).
   const signal = options.timeout === undefined ? undefined : AbortSignal.timeout(Math.min(options.timeout * 1000, 2 ** 31 - 1));
   let last: Task | undefined;
-  for await (const task of ctx.app.watch(id, signal ? { signal } : {})) {
+  for await (const task of ctx.app.watch(id, { reconnectForMs: RECONNECT_FOR_MS, ...(signal ? { signal } : {}) })) {
     last = task;
     if (out.json) out.writeJson(task, true);
     else out.line(transitionText(out, task));

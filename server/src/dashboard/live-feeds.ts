@@ -12,7 +12,7 @@ import { ResourceExhaustedError } from '../domain/errors.js';
 import type { TaskRecord } from '../domain/task.js';
 import type { Broker } from '../core/broker.js';
 import type { EventStream } from './sse.js';
-import { queueJson, taskRowJson } from './task-json.js';
+import { queueJson, taskRowJson, type TaskRowJson } from './task-json.js';
 
 /** How long changes gather before they are sent: at most this many events a second, ×1000. */
 export const FEED_WINDOW_MS = 150;
@@ -82,14 +82,16 @@ export class Nudges {
  * goes away or the broker shuts down.
  */
 export async function streamTaskChanges(broker: FeedBroker, stream: EventStream, queue: string | undefined): Promise<void> {
-  const pending = new Map<string, TaskRecord>();
+  // Rows, not records: a reader that stalls must not keep up to MAX_PENDING_ROWS tasks' args and
+  // results alive, only what the list shows.
+  const pending = new Map<string, TaskRowJson & { version: number }>();
   let overflowed = false;
   await runFeed(broker, stream, {
     start: () => stream.send('ready', {}),
     hear(task) {
       if (queue !== undefined && task.queue !== queue) return false;
       if (overflowed) return true;
-      pending.set(task.id, task);
+      pending.set(task.id, { ...taskRowJson(task), version: task.version });
       if (pending.size > MAX_PENDING_ROWS) {
         overflowed = true;
         pending.clear();
@@ -102,7 +104,7 @@ export async function streamTaskChanges(broker: FeedBroker, stream: EventStream,
         await stream.send('reset', { reason: `more than ${MAX_PENDING_ROWS} tasks changed at once` });
         return;
       }
-      const rows = [...pending.values()].map((task) => ({ ...taskRowJson(task), version: task.version }));
+      const rows = [...pending.values()];
       pending.clear();
       await stream.send('tasks', rows);
     },

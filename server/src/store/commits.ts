@@ -356,6 +356,9 @@ export class Committer {
    */
   private async failedCommit(cause: unknown): Promise<unknown> {
     this.commitFailures++;
+    // A failed batch's flush promise never settles (see `flushed`): a flush being timed may be
+    // that one, and the next commit times its own.
+    this.timingFlush = false;
     this.flushTrusted = false;
     for (const wake of this.flushWaiters) wake();
     this.space.invalidate();

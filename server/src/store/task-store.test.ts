@@ -557,6 +557,31 @@ describe('delayed tasks', () => {
     expectIndexesConsistent();
   });
 
+  it('does not lease a task cancelled in the commit that promoted it (the records held in memory follow the last write)', async () => {
+    const task = await enqueueOne({ delayMs: 5000 });
+    now = T0 + 6000;
+    // One turn: both writes commit together, the cancel's body reading the promoted record.
+    const [promoted, cancelled] = await Promise.all([store.promoteDue(100), store.cancel(task.id, 'changed my mind')]);
+    expect(promoted.value).toBe(1);
+    expect(cancelled.value.status).toBe('cancel');
+    expect(await lease()).toEqual([]);
+    expect(store.get(task.id)?.status).toBe('cancel');
+    expectIndexesConsistent();
+  });
+
+  it('does not lease again a task whose outcome and cancel request committed together', async () => {
+    await enqueueOne();
+    const leased = await leaseOne();
+    // The cancel request is issued first, the outcome second: on disk the task ends in success.
+    const [, completed] = await Promise.all([
+      store.cancel(leased.id, 'too late'),
+      store.complete([{ taskId: leased.id, leaseToken: leased.lease!.token, outcome: outcomes.success() }]),
+    ]);
+    expect(completed.value[0]!.accepted).toBe(true);
+    expect(store.get(leased.id)?.status).toBe('success');
+    expect(await lease()).toEqual([]);
+  });
+
   it('promotes a task exactly at its runAtMs', async () => {
     await enqueueOne({ delayMs: 5000 });
     now = T0 + 5000;

@@ -192,6 +192,14 @@ export class TaskStore {
   private readonly leases = new LeaseBook();
   /** Records of tasks in line, so that a lease need not read them (see `hot-records.ts`). */
   private readonly hot = new HotRecords();
+  /**
+   * The record each task's last write made ready, until that write commits: only the last write
+   * of a task puts its record in `hot`. Writes issued together commit together, and their commit
+   * callbacks need not run in the order their bodies ran (a later body, a cancel, may end a task
+   * an earlier one made ready); a stale line entry is then dropped by the read from disk, as
+   * before `hot` existed.
+   */
+  private readonly toHold = new Map<string, TaskRecord>();
   private readonly clock: Clock;
   /** Each queue's tasks by status, moved as commits land. */
   readonly counts: QueueCounts;
@@ -815,19 +823,25 @@ export class TaskStore {
     for (const entry of next) {
       if (!previous.some((had) => sameEntry(had, entry))) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : after.id);
     }
-    // What `hot` holds must be what is on disk: forgotten now, held again once committed. (A
-    // new task, or one whose lease ends, is not held: leasing forgot it.)
+    // What `hot` holds must be what is on disk: forgotten now, held again once committed, and
+    // only by the last write of the task (see `toHold`). (A new task, or one whose lease ends, is
+    // not held: leasing forgot it.)
     if (before !== undefined) this.hot.forget(after.id);
+    this.toHold.delete(after.id);
     if (removed) this.removeRecord(after);
     else this.tasks.put(after.id, after);
     const wasReady = before !== undefined && isReady(before) && !this.leases.has(before.id);
     // Checked at commit: a lease ended by this write is gone by then (its task joins its line),
     // one that stays (a cancel request) keeps its task out of line.
     if (isReady(after) && !removed) {
+      this.toHold.set(after.id, after);
+      const lastWrite = (): boolean => this.toHold.get(after.id) === after && this.toHold.delete(after.id);
+      effects.onFailure(lastWrite);
       effects.onCommit(() => {
+        const holdable = lastWrite();
         if (this.leases.has(after.id)) return;
         this.ready.add(readyEntryOf(after));
-        this.hot.put(after);
+        if (holdable) this.hot.put(after);
       });
     } else if (wasReady) {
       // Out of line now, not at commit: a lease taken while the commit is in flight would read the
