@@ -8,6 +8,7 @@ import { Status } from 'nice-grpc';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TaskObserver } from '../core/task-observer.js';
 import type { CommitObserver } from '../store/commits.js';
+import { HistogramSeries, SeriesHistogram } from './series-histogram.js';
 import type { QueueInfo } from '../domain/queue.js';
 import { TASK_STATUSES, type TaskRecord } from '../domain/task.js';
 
@@ -29,6 +30,14 @@ function countByQueue(tasks: readonly TaskRecord[], count: (queue: string, n: nu
   for (const [queue, n] of counts) count(queue, n);
 }
 
+/** The metrics of the tasks of one queue that ended in one status. */
+interface EndedSeries {
+  completed: Counter.Internal;
+  run: HistogramSeries;
+  /** Tasks of the batch being reported, not yet added to `completed`. */
+  uncounted: number;
+}
+
 /** Buckets of task latencies, in seconds: 1 ms to 5 minutes. */
 const TASK_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 /** Buckets of RPC durations, in seconds: 100 µs to 10 s. */
@@ -45,8 +54,8 @@ export class BrokerMetrics implements TaskObserver, CommitObserver {
   private readonly dispatchedTotal: Counter<'queue'>;
   private readonly completedTotal: Counter<'queue' | 'status'>;
   private readonly retriedTotal: Counter<'queue'>;
-  private readonly waitSeconds: Histogram<'queue'>;
-  private readonly runSeconds: Histogram<'queue' | 'status'>;
+  private readonly waitSeconds: SeriesHistogram<'queue'>;
+  private readonly runSeconds: SeriesHistogram<'queue' | 'status'>;
   private readonly rpcSeconds: Histogram<'method' | 'code'>;
   private readonly commitSeconds: { sync: Histogram.Internal<'path'>; async: Histogram.Internal<'path'> };
   private readonly flushSeconds: Histogram;
@@ -58,8 +67,9 @@ export class BrokerMetrics implements TaskObserver, CommitObserver {
     this.dispatchedTotal = new Counter({ name: 'qtasks_tasks_dispatched_total', help: 'Tasks leased to a worker (attempts started).', labelNames: ['queue'], registers });
     this.completedTotal = new Counter({ name: 'qtasks_tasks_completed_total', help: 'Tasks that ended, by final status (success, error, cancel).', labelNames: ['queue', 'status'], registers });
     this.retriedTotal = new Counter({ name: 'qtasks_tasks_retried_total', help: 'Failed attempts that will run again.', labelNames: ['queue'], registers });
-    this.waitSeconds = new Histogram({ name: 'qtasks_task_wait_seconds', help: 'From a task being added to its attempt starting.', labelNames: ['queue'], buckets: TASK_SECONDS, registers });
-    this.runSeconds = new Histogram({ name: 'qtasks_task_run_seconds', help: 'From an attempt starting to its task ending, by final status.', labelNames: ['queue', 'status'], buckets: TASK_SECONDS, registers });
+    // Observed per task: histograms of our own, whose series the core's batches keep (see `series-histogram.ts`).
+    this.waitSeconds = new SeriesHistogram('qtasks_task_wait_seconds', 'From a task being added to its attempt starting.', ['queue'], TASK_SECONDS, registers);
+    this.runSeconds = new SeriesHistogram('qtasks_task_run_seconds', 'From an attempt starting to its task ending, by final status.', ['queue', 'status'], TASK_SECONDS, registers);
     this.rpcSeconds = new Histogram({ name: 'qtasks_rpc_duration_seconds', help: 'gRPC calls by method and status code (a stream: its whole life).', labelNames: ['method', 'code'], buckets: RPC_SECONDS, registers });
     const commits = new Histogram({
       name: 'qtasks_store_commit_seconds',
@@ -120,36 +130,45 @@ export class BrokerMetrics implements TaskObserver, CommitObserver {
 
   /** @inheritdoc */
   settled(tasks: readonly TaskRecord[]): void {
+    // Counters move once per queue and status of the batch, not once per task: prom-client
+    // hashes a child's labels on every `inc`.
+    const touched: EndedSeries[] = [];
     for (const task of tasks) {
       if (task.status === 'success' || task.status === 'error' || task.status === 'cancel') {
         const ended = this.endedOf(task.queue, task.status);
-        ended.completed.inc();
+        if (ended.uncounted++ === 0) touched.push(ended);
         if (task.startedAtMs !== undefined && task.finishedAtMs !== undefined) ended.run.observe(Math.max(0, task.finishedAtMs - task.startedAtMs) / 1000);
       } else if (task.status === 'retry' && task.history?.at(-1)?.endedAtMs === task.updatedAtMs) {
         // A failed attempt to run again; a task given back unfinished has no new history entry.
         this.retriedTotal.inc({ queue: task.queue });
       }
     }
+    for (const ended of touched) {
+      ended.completed.inc(ended.uncounted);
+      ended.uncounted = 0;
+    }
   }
 
   /**
-   * The children of the per-task metrics, one per queue (and status), kept: finding a child by its
-   * labels hashes them, and that on every task cost the hot path ~10 % of the broker's time.
+   * The series of the per-task metrics, one per queue (and status), kept: finding a child by its
+   * labels hashes them, and that on every task cost the hot path ~10 % of the broker's time (and
+   * prom-client's own children still hash on every observe: `series-histogram.ts`).
    */
-  private readonly waits = new Map<string, Histogram.Internal<'queue'>>();
-  private readonly ends = new Map<string, { completed: Counter.Internal; run: Histogram.Internal<'queue' | 'status'> }>();
+  private readonly waits = new Map<string, HistogramSeries>();
+  /** By status, then queue: no key to build per task. */
+  private readonly ends = { success: new Map<string, EndedSeries>(), error: new Map<string, EndedSeries>(), cancel: new Map<string, EndedSeries>() };
 
-  private waitOf(queue: string): Histogram.Internal<'queue'> {
-    let child = this.waits.get(queue);
-    if (!child) this.waits.set(queue, (child = this.waitSeconds.labels({ queue })));
-    return child;
+  private waitOf(queue: string): HistogramSeries {
+    let series = this.waits.get(queue);
+    if (!series) this.waits.set(queue, (series = this.waitSeconds.series({ queue })));
+    return series;
   }
 
-  private endedOf(queue: string, status: 'success' | 'error' | 'cancel') {
-    const name = `${status}\u0000${queue}`;
-    let children = this.ends.get(name);
-    if (!children) this.ends.set(name, (children = { completed: this.completedTotal.labels({ queue, status }), run: this.runSeconds.labels({ queue, status }) }));
-    return children;
+  private endedOf(queue: string, status: 'success' | 'error' | 'cancel'): EndedSeries {
+    const byQueue = this.ends[status];
+    let ended = byQueue.get(queue);
+    if (!ended) byQueue.set(queue, (ended = { completed: this.completedTotal.labels({ queue, status }), run: this.runSeconds.series({ queue, status }), uncounted: 0 }));
+    return ended;
   }
 
   /** Times one call, ended with a gRPC status `code` after `seconds` (see `call-guard.ts`). */
