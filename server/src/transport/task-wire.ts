@@ -160,6 +160,15 @@ function writeTimestamp(writer: BinaryWriter, tag: number, wallMs: number): void
   const ms = Math.trunc(wallMs);
   const seconds = Math.trunc(ms / 1000);
   const nanos = (ms % 1000) * 1_000_000;
+  // The usual case (1970 to 2038) with its length computed: a fork and a join cost more than the
+  // rest of the field, and a task has up to five of them.
+  if (seconds >= 0 && seconds <= 0x7fff_ffff && nanos >= 0) {
+    const length = (seconds !== 0 ? 1 + varintBytes(seconds) : 0) + (nanos !== 0 ? 1 + varintBytes(nanos) : 0);
+    writer.uint32(tag).uint32(length);
+    if (seconds !== 0) writer.uint32(8).uint32(seconds);
+    if (nanos !== 0) writer.uint32(16).int32(nanos);
+    return;
+  }
   writer.uint32(tag).fork();
   if (seconds !== 0) {
     if (seconds > 0 && seconds <= 0x7fff_ffff) writer.uint32(8).uint32(seconds);
@@ -167,4 +176,9 @@ function writeTimestamp(writer: BinaryWriter, tag: number, wallMs: number): void
   }
   if (nanos !== 0) writer.uint32(16).int32(nanos);
   writer.join();
+}
+
+/** Bytes of the varint of a value from 0 to 2^31 - 1. */
+function varintBytes(value: number): number {
+  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x20_0000 ? 3 : value < 0x1000_0000 ? 4 : 5;
 }
