@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { OverloadedError } from '../domain/errors.js';
 import { TaskStore } from '../store/task-store.js';
 import { Broker } from './broker.js';
 import type { NewTask } from '../domain/task.js';
 import { newTask } from './new-task.fixture.js';
+import { useTempBroker } from './temp-broker.fixture.js';
 
 const stay = (): AbortSignal => new AbortController().signal;
 /** A Lease of up to `maxTasks` from `queues` that waits up to 10 s. */
@@ -18,20 +16,9 @@ const settle = async (): Promise<void> => {
   await new Promise((resolve) => setImmediate(resolve));
 };
 
-let dir: string;
 let store: TaskStore;
 let broker: Broker;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'qtasks-core-'));
-  store = await TaskStore.open({ path: dir, durability: 'commit' });
-  broker = new Broker(store);
-});
-afterEach(async () => {
-  broker.shutdown();
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
-});
+useTempBroker((made) => ({ store, broker } = made));
 
 /** Counts the synchronous commits (`transactionSync`) of `of` from now on. */
 function syncCommits(of: TaskStore): { readonly calls: unknown[] } {

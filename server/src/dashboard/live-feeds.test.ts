@@ -1,27 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { Broker } from '../core/broker.js';
 import { newTask } from '../core/new-task.fixture.js';
+import { useTempBroker } from '../core/temp-broker.fixture.js';
 import { TaskStore } from '../store/task-store.js';
 import { LiveStreams, MAX_PENDING_ROWS, Nudges, streamQueueChanges, streamTaskChanges } from './live-feeds.js';
 import type { EventStream } from './sse.js';
 
-let dir: string;
 let store: TaskStore;
 let broker: Broker;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'qtasks-feeds-'));
-  store = await TaskStore.open({ path: dir, durability: 'commit' });
-  broker = new Broker(store);
-});
-afterEach(async () => {
-  broker.shutdown();
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
-});
+useTempBroker((made) => ({ store, broker } = made));
 
 /** An EventStream that records what it is sent; `nextEvent()` waits for the next one. */
 function recordingStream() {

@@ -24,6 +24,17 @@ export const HOT_RECORDS_BUDGET_BYTES = 16 * 1024 * 1024;
 /** What a record holds besides its payloads, about: the object, its strings and small fields. */
 const RECORD_OVERHEAD_BYTES = 512;
 
+/**
+ * About how many bytes a record without a history of attempts takes, in memory or stored: its
+ * payloads, its last error's text (counted twice: two bytes a character in memory), and
+ * {@link RECORD_OVERHEAD_BYTES} for the rest. A history is left out: callers do not estimate those
+ * records (they are held nowhere, and read from disk when their size matters).
+ */
+export function estimatedRecordBytes(record: TaskRecord): number {
+  const error = record.error ? 2 * (record.error.type.length + record.error.message.length + record.error.traceback.length) : 0;
+  return RECORD_OVERHEAD_BYTES + record.args.byteLength + record.kwargs.byteLength + (record.progress?.byteLength ?? 0) + error;
+}
+
 /** Records of ready tasks by id, within a byte budget. */
 export class HotRecords {
   private readonly records = new Map<string, TaskRecord>();
@@ -51,7 +62,7 @@ export class HotRecords {
     // A task retried after failures carries their history, whose size is hard to bound cheaply:
     // the rare path, read from disk.
     if (record.history !== undefined) return;
-    const size = sizeOf(record);
+    const size = estimatedRecordBytes(record);
     if (this.bytes + size > this.budgetBytes) return;
     this.records.set(record.id, ownPayloads(record));
     this.bytes += size;
@@ -67,13 +78,8 @@ export class HotRecords {
     const had = this.records.get(taskId);
     if (!had) return;
     this.records.delete(taskId);
-    this.bytes -= sizeOf(had);
+    this.bytes -= estimatedRecordBytes(had);
   }
-}
-
-function sizeOf(record: TaskRecord): number {
-  const error = record.error ? 2 * (record.error.type.length + record.error.message.length + record.error.traceback.length) : 0;
-  return RECORD_OVERHEAD_BYTES + record.args.byteLength + record.kwargs.byteLength + (record.progress?.byteLength ?? 0) + error;
 }
 
 /** The record, its payloads copied out of any larger buffer they view. */

@@ -70,7 +70,7 @@ import {
 } from './keys.js';
 import { newLeaseToken, newTaskId } from './ids.js';
 import { checkStore, type StoreReport } from './invariants.js';
-import { HotRecords } from './hot-records.js';
+import { estimatedRecordBytes, HotRecords } from './hot-records.js';
 import { LeaseBook } from './lease-book.js';
 import { ReadyLines, type PlacedEntry } from './ready-lines.js';
 import { PEEK_RECORDS, type RecordPeek } from './record-peek.js';
@@ -152,9 +152,6 @@ export interface StoreStats {
  * `by_status` by end time and adds `expiry` (`keys.ts`), rebuilt by `recovery.ts` from older ones.
  */
 const SCHEMA_VERSION = 4;
-
-/** About what a stored record takes besides its args and kwargs (a bench record: ~180 bytes). */
-const RECORD_BYTES_BESIDES_PAYLOADS = 512;
 
 /**
  * What a write does besides its LMDB writes: records for watchers, and changes to the in-memory
@@ -911,9 +908,7 @@ export class TaskStore {
    */
   private storedBytes(taskId: string): number {
     const leased = this.leases.get(taskId);
-    if (leased && leased.history === undefined) {
-      return RECORD_BYTES_BESIDES_PAYLOADS + leased.args.byteLength + leased.kwargs.byteLength + (leased.progress?.byteLength ?? 0);
-    }
+    if (leased && leased.history === undefined) return estimatedRecordBytes(leased);
     return this.tasks.getBinaryFast(taskId)?.length ?? 0;
   }
 
