@@ -13,7 +13,8 @@ import { Broker, type BrokerStats } from './core/broker.js';
 import { systemClock } from './domain/clock.js';
 import { TaskStore } from './store/task-store.js';
 import { tokenCheck } from './transport/auth.js';
-import { createBrokerService } from './transport/broker-service.js';
+import { createBrokerService, STREAM_METHODS, withoutStreamMethods } from './transport/broker-service.js';
+import { streamMethod } from './transport/stream-calls.js';
 import { callGuard } from './transport/call-guard.js';
 import { listenWithConnectionLimit, type LimitedListener } from './transport/connection-limit.js';
 import { acceptEncodedReplies } from './transport/encoded-replies.js';
@@ -113,9 +114,12 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   // Requests are decoded strictly: invalid UTF-8 in a string field, or bytes that are no message
   // at all, are INVALID_ARGUMENT naming the field, not silently replaced or INTERNAL. Hot replies
   // may come encoded already (`encoded-replies.ts`).
-  server
-    .with(rejectUndecodableRequests)
-    .add(acceptEncodedReplies(strictRequestDecoding(BrokerServiceDefinition, descriptorSet)), createBrokerService(broker, config));
+  // Work and Produce, the hot streams, are served on grpc-js directly (`stream-calls.ts`) with the
+  // same decoders, interceptors and error mapping; nice-grpc serves the rest.
+  const definition = acceptEncodedReplies(strictRequestDecoding(BrokerServiceDefinition, descriptorSet));
+  const service = createBrokerService(broker, config);
+  server.with(rejectUndecodableRequests).add(withoutStreamMethods(definition), service.implementation);
+  const streams = STREAM_METHODS.map((key) => streamMethod(definition, key, service.streams[key]));
   server.add(HealthDefinition, HealthServiceImpl(health));
   // Reflection lists the health service too, and answers on both versions of its contract: tools
   // built on the older client (ghz, some grpcurl builds) speak only `v1alpha`, as grpc-go's own
@@ -131,6 +135,11 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
       askedPort,
       serverCredentials(config),
       config.maxConnections,
+      (grpcServer) => {
+        for (const { path, handler, serialize, deserialize } of streams) {
+          if (!grpcServer.register(path, handler, serialize, deserialize, 'bidi')) throw new Error(`${path} is served twice`);
+        }
+      },
     );
   } catch (error) {
     await store.close();

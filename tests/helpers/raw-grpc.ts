@@ -58,6 +58,23 @@ export class RawBrokerClient {
     });
   }
 
+  /**
+   * Opens a bidi stream (`Work`, `Produce`), writes `requests` as they are, ends its side, and
+   * reads it to its end: every reply's bytes, then the status it ended with and its trailers.
+   */
+  async bidiToEnd(method: 'Work' | 'Produce', requests: Uint8Array[]): Promise<{ messages: Buffer[]; code: number; details: string; trailers: Record<string, unknown> }> {
+    const call = this.client.makeBidiStreamRequest(BROKER_SERVICE + method, passThrough, passThrough);
+    const messages: Buffer[] = [];
+    call.on('data', (message: Buffer) => messages.push(message));
+    call.on('error', () => undefined);
+    const ended = new Promise<{ messages: Buffer[]; code: number; details: string; trailers: Record<string, unknown> }>((resolve) =>
+      call.on('status', (status) => resolve({ messages, code: status.code, details: status.details, trailers: status.metadata.getMap() })),
+    );
+    for (const request of requests) call.write(Buffer.from(request));
+    call.end();
+    return ended;
+  }
+
   close(): void {
     this.client.close();
   }

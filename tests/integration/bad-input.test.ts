@@ -22,10 +22,12 @@ import {
   HeartbeatRequest,
   LeaseRequest,
   ListTasksRequest,
+  ProduceRequest,
   ReportProgressRequest,
   Task,
   TaskStatus,
   WatchResultRequest,
+  WorkRequest,
   type DeepPartial,
   type LeasedTask,
   type MessageFns,
@@ -369,6 +371,35 @@ describe('raw bytes', () => {
     // A length-delimited field 1 whose length runs past the end; then a field with wire type 7, which does not exist.
     await expectRawRefused(method, bytesOf(0x0a, 0xff, 0xff, 0xff), Status.INVALID_ARGUMENT, message);
     await expectRawRefused(method, bytesOf(0x0f, 0x01), Status.INVALID_ARGUMENT, message);
+  });
+});
+
+describe('raw bytes on the Work and Produce streams', () => {
+  const M = INVALID_UTF8_MARK;
+  const q = uniqueQueue('raw-stream');
+  const start = (workerId: string) => WorkRequest.encode(WorkRequest.fromPartial({ kind: { $case: 'start', value: { workerId, queues: [q] } } })).finish();
+  const enqueue = (name: string) => ProduceRequest.encode(ProduceRequest.fromPartial({ requestId: 1, kind: { $case: 'enqueue', value: { tasks: [spec(q), spec(q, { name })] } } })).finish();
+
+  /** The stream ends INVALID_ARGUMENT with `message`, a rich details trailer, and no task changed. */
+  async function expectStreamRefused(method: 'Work' | 'Produce', requests: Uint8Array[], message: RegExp): Promise<void> {
+    const before = await listAllTasks(broker.client);
+    const ended = await raw.bidiToEnd(method, requests);
+    expect({ code: Status[ended.code], details: ended.details }).toEqual({ code: 'INVALID_ARGUMENT', details: expect.stringMatching(message) });
+    expect(ended.trailers).toHaveProperty('grpc-status-details-bin');
+    expect(ended.messages).toEqual([]);
+    expect(await listAllTasks(broker.client)).toEqual(before);
+  }
+
+  test('a Work stream whose start holds invalid UTF-8 fails naming the field', async () => {
+    await expectStreamRefused('Work', [withInvalidUtf8(start(M))], /^start\.worker_id: must be valid UTF-8$/);
+  });
+
+  test('a Produce stream whose enqueue holds invalid UTF-8 fails naming the field, before any task of it is stored', async () => {
+    await expectStreamRefused('Produce', [withInvalidUtf8(enqueue(M))], /^enqueue\.tasks\[1\]\.name: must be valid UTF-8$/);
+  });
+
+  test.each(['Work', 'Produce'] as const)('a %s stream refuses bytes that are no protobuf message as INVALID_ARGUMENT', async (method) => {
+    await expectStreamRefused(method, [bytesOf(0x0a, 0xff, 0xff, 0xff)], new RegExp(`^request: is not a valid qtasks\\.broker\\.v1\\.${method}Request message`));
   });
 });
 

@@ -1,6 +1,8 @@
 /**
  * The `qtasks.broker.v1.BrokerService` implementation: validate the request, call the core, map
- * the answer. Nothing else happens here; the state machine lives in the core.
+ * the answer. Nothing else happens here; the state machine lives in the core. The two hot bidi
+ * streams, Work and Produce, are served on grpc-js directly (`stream-calls.ts`), the other
+ * methods through nice-grpc.
  */
 import {
   CancelTaskResponse,
@@ -12,6 +14,7 @@ import {
   type BrokerServiceDefinition,
   type EnqueueResponse,
 } from '@qtasks/proto';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ServiceImplementation } from 'nice-grpc';
 import type { Broker } from '../core/broker.js';
 import type { ReplyBudget } from '../domain/task.js';
@@ -19,22 +22,61 @@ import { asReply, encoded } from './encoded-replies.js';
 import { encodeEnqueueResponse } from './task-wire.js';
 import { repeatedTaskBytesBound, toProtoTask } from './task-mapping.js';
 import { checkTaskId, encodePageToken, parseCancelRequest, parseLeaseRequest, parseListRequest, type RequestLimits } from './validation.js';
-import { workerCalls } from './worker-calls.js';
+import { workerCalls, type WorkerCalls } from './worker-calls.js';
 import { workSession } from './work-session.js';
 import { produceSession } from './produce-session.js';
-import { producerCalls } from './producer-calls.js';
+import { producerCalls, type ProducerCalls } from './producer-calls.js';
 import { queueCalls } from './queue-calls.js';
+import { serveStream } from './stream-calls.js';
+
+/** The methods served on grpc-js directly, by their key in the service definition. */
+export const STREAM_METHODS = ['work', 'produce'] as const;
+type StreamMethodKey = (typeof STREAM_METHODS)[number];
+
+/** The service definition as nice-grpc serves it: without {@link STREAM_METHODS}. */
+export type NiceServedDefinition = Omit<typeof BrokerServiceDefinition, 'methods'> & {
+  methods: Omit<(typeof BrokerServiceDefinition)['methods'], StreamMethodKey>;
+};
+
+/** `definition` without the {@link STREAM_METHODS}, for nice-grpc. */
+export function withoutStreamMethods(definition: typeof BrokerServiceDefinition): NiceServedDefinition {
+  const methods: Record<string, unknown> = { ...definition.methods };
+  for (const key of STREAM_METHODS) delete methods[key];
+  return { ...definition, methods } as NiceServedDefinition;
+}
+
+/** The broker's service: the nice-grpc implementation, and the handlers of the streams served on grpc-js. */
+export interface BrokerService {
+  implementation: ServiceImplementation<NiceServedDefinition>;
+  streams: Record<StreamMethodKey, (call: ServerDuplexStream<never, never>) => void>;
+}
 
 /** Builds the service implementation over a broker core. */
-export function createBrokerService(
+export function createBrokerService(broker: Broker, limits: RequestLimits & { maxPageBytes?: number }): BrokerService {
+  const worker = workerCalls(broker, limits);
+  const producer = producerCalls(broker, limits);
+  return {
+    implementation: niceImplementation(broker, limits, worker, producer),
+    streams: {
+      work: (call) => serveStream(call, WORK_PATH, workSession(broker, worker)),
+      produce: (call) => serveStream(call, PRODUCE_PATH, produceSession(broker, producer)),
+    },
+  };
+}
+
+const WORK_PATH = '/qtasks.broker.v1.BrokerService/Work';
+const PRODUCE_PATH = '/qtasks.broker.v1.BrokerService/Produce';
+
+/** The methods nice-grpc serves. */
+function niceImplementation(
   broker: Broker,
   limits: RequestLimits & { maxPageBytes?: number },
-): ServiceImplementation<typeof BrokerServiceDefinition> {
+  worker: WorkerCalls,
+  producer: ProducerCalls,
+): ServiceImplementation<NiceServedDefinition> {
   // Pages stop short of the max message size (see ReplyBudget), keeping room for their
   // next_page_token (a cursor of at most ~300 bytes, in base64).
   const maxBytes = limits.maxMessageBytes;
-  const worker = workerCalls(broker, limits);
-  const producer = producerCalls(broker, limits);
   // A page is also bounded by `maxPageBytes`, far below the message size: 20 pages of 60 MiB held
   // for clients that read slowly took 1.2 GB.
   const pageBytes = Math.min(maxBytes === undefined ? Infinity : maxBytes - 1024, limits.maxPageBytes ?? Infinity);
@@ -71,8 +113,6 @@ export function createBrokerService(
     heartbeat: (request) => worker.heartbeat(request),
     reportProgress: (request) => worker.reportProgress(request),
     complete: async (request) => encoded(CompleteResponse, await worker.complete(request)),
-    work: (requests, context) => workSession(broker, worker, requests, context.signal),
-    produce: (requests, context) => produceSession(broker, producer, requests, context.signal),
     ...queueCalls(broker),
   };
 }

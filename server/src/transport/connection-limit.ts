@@ -7,7 +7,9 @@
  * nice-grpc creates its grpc-js `Server` inside `listen()` and exposes no hook to reach it, so
  * for the one synchronous call of `listen()` the prototype's `bindAsync` is replaced by one that
  * injects instead of binding (nice-grpc 2.1 calls `bindAsync` synchronously from `listen()`;
- * startBroker fails loudly if that ever changes), then restored.
+ * startBroker fails loudly if that ever changes), then restored. The same moment, with the
+ * services added and nothing bound yet, is when `register` adds the methods served on grpc-js
+ * directly (`stream-calls.ts`).
  */
 import { Server as GrpcServer, type ServerCredentials } from '@grpc/grpc-js';
 import { createServer, type Server as NetServer } from 'node:net';
@@ -26,7 +28,8 @@ type BindAsync = GrpcServer['bindAsync'];
 
 /**
  * Calls `listen(address, credentials)` (nice-grpc's), serving on `host:port` through a
- * `net.Server` that holds at most `maxConnections` connections.
+ * `net.Server` that holds at most `maxConnections` connections; `register` is handed nice-grpc's
+ * grpc-js server before it serves, to add methods of its own.
  */
 export async function listenWithConnectionLimit(
   listen: (address: string, credentials: ServerCredentials) => Promise<number>,
@@ -34,10 +37,12 @@ export async function listenWithConnectionLimit(
   port: number,
   credentials: ServerCredentials,
   maxConnections: number,
+  register: (server: GrpcServer) => void = () => undefined,
 ): Promise<LimitedListener> {
   const original = GrpcServer.prototype.bindAsync;
   let netServer: NetServer | undefined;
   const inject: BindAsync = function (this: GrpcServer, _address, bindCredentials, callback) {
+    register(this);
     const injector = this.createConnectionInjector(bindCredentials);
     const server = createServer({ noDelay: true }, (socket) => injector.injectConnection(socket));
     server.maxConnections = maxConnections;

@@ -1,25 +1,53 @@
 /**
  * The messages a stream has to send, from several producers at once (a Work session's pushed
- * tasks, answers and cancel requests), read by the one generator that writes them to the client.
- * Bounded: producers that can wait ({@link Outbox.space}) do, while the client reads slowly.
+ * tasks, answers and cancel requests), handed to the stream that writes them to the client
+ * (`stream-calls.ts`). A message goes straight to the stream when it can take it; the outbox holds
+ * only what the stream refused while its client reads slowly. Bounded: producers that can wait
+ * ({@link Outbox.space}) do, while it is full.
  */
+
+/** Where an outbox's messages go: the writable side of a stream. */
+export interface OutboxSink<T> {
+  /** Writes one message; false when the stream takes no more until it calls {@link Outbox.drained}. */
+  write(item: T): boolean;
+  /** The outbox has ended and everything in it was written: ends the stream, failing with `error` if given. */
+  end(error?: unknown): void;
+}
 
 /** A queue of messages for one stream, ending with or without an error. */
 export class Outbox<T> {
   private readonly items: T[] = [];
-  private wake: (() => void) | undefined;
+  private sink: OutboxSink<T> | undefined;
+  /** The sink refused the last message: nothing more is written until it drains. */
+  private blocked = false;
   private readonly spaceWaiters = new Set<() => void>();
   private ended = false;
+  private sinkEnded = false;
   private failure: { error: unknown } | undefined;
 
   /** @param capacity - above this many waiting messages, {@link space} waits */
   constructor(private readonly capacity: number) {}
 
-  /** Queues a message (never refused: callers that can wait call {@link space} first). */
+  /** Sends a message, or queues it while the stream cannot take it (never refused: callers that can wait call {@link space} first). */
   push(item: T): void {
     if (this.ended) return;
+    if (this.sink && !this.blocked && this.items.length === 0) {
+      this.blocked = !this.sink.write(item);
+      return;
+    }
     this.items.push(item);
-    this.wake?.();
+  }
+
+  /** Starts writing to `sink`: what was queued first, then each message as it is pushed. */
+  attach(sink: OutboxSink<T>): void {
+    this.sink = sink;
+    this.flush();
+  }
+
+  /** The sink can take messages again (its stream drained). */
+  drained(): void {
+    this.blocked = false;
+    this.flush();
   }
 
   /** Resolves once fewer than `capacity` messages wait, or the outbox has ended. */
@@ -34,13 +62,13 @@ export class Outbox<T> {
     if (this.ended) return;
     this.ended = true;
     if (error !== undefined) this.failure = { error };
-    this.wake?.();
     this.releaseSpaceWaiters();
+    this.flush();
   }
 
   /**
    * Ends the outbox at once, for a stream no one will read any more: returns the messages that
-   * were never sent, so that the caller can undo what they carried.
+   * were never handed to the stream, so that the caller can undo what they carried.
    */
   discard(): T[] {
     const unsent = this.items.splice(0);
@@ -53,24 +81,20 @@ export class Outbox<T> {
     return this.ended;
   }
 
-  /** The messages in order, as they come, until the end (then the error, if any, is thrown). */
-  async *drain(): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      while (this.items.length > 0) {
-        const item = this.items.shift()!;
-        if (this.items.length < this.capacity) this.releaseSpaceWaiters();
-        yield item;
-      }
-      if (this.ended) {
-        if (this.failure) throw this.failure.error;
-        return;
-      }
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = undefined;
+  /** Writes what waits while the sink takes it, frees room for producers, and ends the sink after the last. */
+  private flush(): void {
+    const sink = this.sink;
+    if (!sink) return;
+    while (!this.blocked && this.items.length > 0) this.blocked = !sink.write(this.items.shift()!);
+    if (this.items.length < this.capacity) this.releaseSpaceWaiters();
+    if (this.ended && this.items.length === 0 && !this.sinkEnded) {
+      this.sinkEnded = true;
+      sink.end(this.failure?.error);
     }
   }
 
   private releaseSpaceWaiters(): void {
+    if (this.spaceWaiters.size === 0) return;
     for (const resolve of this.spaceWaiters) resolve();
     this.spaceWaiters.clear();
   }
@@ -84,24 +108,4 @@ export interface StreamSession<Request, Reply> {
   read(requests: AsyncIterable<Request>): Promise<void>;
   /** The stream is over, however it ended: stop everything and undo what was never sent. */
   close(): void;
-}
-
-/**
- * Serves a bidi stream with `session`: reads its requests in the background and sends its outbox,
- * closing the session however the stream ends (the client cut it: `signal` aborts).
- */
-export async function* serveSession<Request, Reply>(
-  session: StreamSession<Request, Reply>,
-  requests: AsyncIterable<Request>,
-  signal: AbortSignal,
-): AsyncGenerator<Reply, void, undefined> {
-  const onAbort = (): void => session.close();
-  signal.addEventListener('abort', onAbort, { once: true });
-  void session.read(requests);
-  try {
-    yield* session.outbox.drain();
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    session.close();
-  }
 }

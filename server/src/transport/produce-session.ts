@@ -18,7 +18,7 @@ import { InvalidArgumentError, ShuttingDownError } from '../domain/errors.js';
 import type { TaskRecord } from '../domain/task.js';
 import type { EncodedReply } from './encoded-replies.js';
 import { requestErrorOf } from './error-mapping.js';
-import { Outbox, serveSession } from './outbox.js';
+import { Outbox, type StreamSession } from './outbox.js';
 import type { ProducerCalls } from './producer-calls.js';
 import { encodeProduceEnqueued, encodeProduceState } from './task-wire.js';
 
@@ -32,22 +32,16 @@ const MAX_STOP_WATCHING = 10_000;
 const PATH = '/qtasks.broker.v1.BrokerService/Produce';
 
 /** A message of the stream: answers and watched states come encoded (`encoded-replies.ts`). */
-type Reply = DeepPartial<ProduceResponse> | EncodedReply;
+export type ProduceReply = DeepPartial<ProduceResponse> | EncodedReply;
 
-/** Serves one Produce stream (see the module comment) until the client ends it or it fails. */
-export function produceSession(
-  broker: Broker,
-  calls: ProducerCalls,
-  requests: AsyncIterable<ProduceRequest>,
-  signal: AbortSignal,
-): AsyncGenerator<DeepPartial<ProduceResponse>, void, undefined> {
-  // Encoded replies pass through nice-grpc as they are (`acceptEncodedReplies`).
-  return serveSession(new ProduceSession(broker, calls), requests, signal) as AsyncGenerator<DeepPartial<ProduceResponse>, void, undefined>;
+/** A new Produce stream's session (see the module comment), served by `stream-calls.ts`. */
+export function produceSession(broker: Broker, calls: ProducerCalls): StreamSession<ProduceRequest, ProduceReply> {
+  return new ProduceSession(broker, calls);
 }
 
 /** The state of one Produce stream. */
-class ProduceSession {
-  readonly outbox = new Outbox<Reply>(OUTBOX_CAPACITY);
+class ProduceSession implements StreamSession<ProduceRequest, ProduceReply> {
+  readonly outbox = new Outbox<ProduceReply>(OUTBOX_CAPACITY);
   private readonly inFlight = new Set<Promise<void>>();
   /** Open watches by task id (one task may be watched twice: two enqueues with one idempotency key). */
   private readonly watches = new Map<string, Set<AbortController>>();

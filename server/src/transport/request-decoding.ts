@@ -89,7 +89,8 @@ async function* refuseUndecodable<T>(messages: AsyncIterable<T>): AsyncGenerator
   }
 }
 
-function problemOf(message: unknown): InvalidArgumentError | undefined {
+/** What {@link strictRequestDecoding} found wrong with a decoded request, if anything. */
+export function problemOf(message: unknown): InvalidArgumentError | undefined {
   return message !== null && typeof message === 'object' ? problems.get(message) : undefined;
 }
 

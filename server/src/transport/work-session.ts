@@ -18,7 +18,7 @@ import type { Broker } from '../core/broker.js';
 import { InvalidArgumentError, ShuttingDownError } from '../domain/errors.js';
 import type { LeaseOptions, TaskRecord } from '../domain/task.js';
 import { encodeReply, type EncodedReply } from './encoded-replies.js';
-import { Outbox, serveSession } from './outbox.js';
+import { Outbox, type StreamSession } from './outbox.js';
 import { checkWorkCredit, parseWorkStart } from './validation.js';
 import type { WorkerCalls } from './worker-calls.js';
 
@@ -32,7 +32,7 @@ const MAX_PUSH = 1000;
 const PARK_MS = 60_000;
 
 /** A message of the stream: pushes of tasks and answers to outcomes come encoded (`encoded-replies.ts`). */
-type Reply = DeepPartial<WorkResponse> | EncodedReply;
+export type WorkReply = DeepPartial<WorkResponse> | EncodedReply;
 
 /** The leases each encoded push carries, for giving back those of a push never sent. */
 const unsentLeases = new WeakMap<EncodedReply, readonly Lease[]>();
@@ -43,20 +43,14 @@ function leasesOf(tasks: readonly TaskRecord[]): Lease[] {
   return tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token }));
 }
 
-/** Serves one Work stream (see the module comment) until the client ends it or it fails. */
-export function workSession(
-  broker: Broker,
-  calls: WorkerCalls,
-  requests: AsyncIterable<WorkRequest>,
-  signal: AbortSignal,
-): AsyncGenerator<DeepPartial<WorkResponse>, void, undefined> {
-  // Encoded replies pass through nice-grpc as they are (`acceptEncodedReplies`).
-  return serveSession(new Session(broker, calls), requests, signal) as AsyncGenerator<DeepPartial<WorkResponse>, void, undefined>;
+/** A new Work stream's session (see the module comment), served by `stream-calls.ts`. */
+export function workSession(broker: Broker, calls: WorkerCalls): StreamSession<WorkRequest, WorkReply> {
+  return new Session(broker, calls);
 }
 
 /** The state of one Work stream. */
-class Session {
-  readonly outbox = new Outbox<Reply>(OUTBOX_CAPACITY);
+class Session implements StreamSession<WorkRequest, WorkReply> {
+  readonly outbox = new Outbox<WorkReply>(OUTBOX_CAPACITY);
   /** Aborted when the session stops taking tasks, for whatever reason: the parked Lease returns. */
   private readonly ending = new AbortController();
   private readonly credit = new Credit();
