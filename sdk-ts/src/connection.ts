@@ -28,7 +28,7 @@ import { Batcher } from './batcher.js';
 import { linkedSignal } from './backoff.js';
 import { BrokerCallError, toBrokerCallError } from './errors.js';
 import { bearerTokenMiddleware, type ConnectionSecurity } from './security.js';
-import { WorkSession } from './work-session.js';
+import { FEATURES_HEADER, WorkSession } from './work-session.js';
 import { Producer } from './producer.js';
 import type { EnqueuedTask } from './produce-stream.js';
 import { decodeProduceResponse, decodeWorkResponse } from './task-decoding.js';
@@ -144,13 +144,18 @@ export class BrokerConnection {
    * deadline: it lives as long as the worker, until the session or close() cuts it.
    */
   work(start: DeepPartial<WorkStart>, credit: number): WorkSession {
-    return new WorkSession((requests, signal) => this.workStream(requests, signal), start, credit, this.batchSize, this.callTimeoutMs);
+    return new WorkSession((requests, signal, onFeatures) => this.workStream(requests, signal, onFeatures), start, credit, this.batchSize, this.callTimeoutMs);
   }
 
-  private async *workStream(requests: AsyncIterable<DeepPartial<WorkRequest>>, signal: AbortSignal): AsyncGenerator<WorkResponse> {
+  private async *workStream(
+    requests: AsyncIterable<DeepPartial<WorkRequest>>,
+    signal: AbortSignal,
+    onFeatures: (features: readonly string[]) => void,
+  ): AsyncGenerator<WorkResponse> {
     const linked = linkedSignal(signal, this.closing.signal);
+    const onHeader = (header: Metadata): void => onFeatures(header.get(FEATURES_HEADER)?.split(',') ?? []);
     try {
-      yield* this.client.work(requests, { signal: linked.signal });
+      yield* this.client.work(requests, { signal: linked.signal, onHeader });
     } catch (error) {
       throw toBrokerCallError(error, 'Work');
     } finally {

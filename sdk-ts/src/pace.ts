@@ -33,6 +33,13 @@ export class Pace {
     this.finishedInWindow = 0;
   }
 
+  /** Forgets the pace: the worker learned that it no longer holds (tasks wait in hand far longer than it promised). */
+  reset(): void {
+    this.rate = 0;
+    this.windowStartMs = this.now();
+    this.finishedInWindow = 0;
+  }
+
   /**
    * About how many tasks the worker finishes in `ms`, at its recent pace. A window that has run
    * long with few finishes (the worker idles, or its tasks got slow) pulls the pace down at once.

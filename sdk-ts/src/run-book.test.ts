@@ -15,6 +15,7 @@ function leased(taskId: string, leaseToken = `${taskId}-token`): LeasedRun {
     timeLimited: false,
     progress: undefined,
     leaseDeadlineMs: 0,
+    receivedAtMs: 0,
     state: HELD,
   };
 }

@@ -21,6 +21,8 @@ export interface LeasedRun {
   progress: ProgressPublisher | undefined;
   /** When the lease runs out unless renewed, on the monotonic clock (see `monotonicDeadline`). */
   leaseDeadlineMs: number;
+  /** When the task reached the worker (`performance.now()`): how long it has waited in hand. */
+  readonly receivedAtMs: number;
   /** Where the run is. Written by {@link RunBook.move} only, which keeps the book's counts true. */
   state: RunState;
 }

@@ -20,8 +20,10 @@ function fakeStream(answerTimeoutMs = 10_000) {
     wake?.();
     wake = undefined;
   };
+  let features: ((features: readonly string[]) => void) | undefined;
   const session = new WorkSession(
-    (requests) => {
+    (requests, _signal, onFeatures) => {
+      features = onFeatures;
       void (async () => {
         for await (const request of requests) {
           sent.push(request);
@@ -56,6 +58,8 @@ function fakeStream(answerTimeoutMs = 10_000) {
     reading,
     /** Resolves once `count` requests (start included) have been sent. */
     sentCount: (count: number) => (sent.length >= count ? Promise.resolve() : new Promise<void>((resolve) => (sentWaiter = { count, resolve }))),
+    /** The broker's response header: what it takes on the stream. */
+    features: (list: string[]) => features!(list),
     reply(reply: DeepPartial<WorkResponse>): void {
       replies.push({ requestId: 0, ...reply } as WorkResponse);
       notify();
@@ -72,7 +76,7 @@ const completion = (taskId: string) => ({ taskId, leaseToken: `token-${taskId}`,
 describe('a Work session', () => {
   test('sends the outcomes of one turn in one complete that carries the credit of that turn', async () => {
     const stream = fakeStream();
-    stream.session.grant(2);
+    stream.session.want(5); // 3 granted at the start: 2 more
     const answers = ['a', 'b', 'c'].map((id) => stream.session.completions.add(completion(id)));
     await stream.sentCount(2);
     // Two more turns: a grant not taken would go alone by now.
@@ -89,10 +93,39 @@ describe('a Work session', () => {
 
   test('sends a grant alone when nothing else goes in its turn', async () => {
     const stream = fakeStream();
-    stream.session.grant(1);
-    stream.session.grant(4);
+    stream.session.want(4);
+    stream.session.want(8);
     await stream.sentCount(2);
     expect(stream.sent[1]).toEqual({ credit: 5 });
+  });
+
+  test('to a broker without credit_limit, wanting fewer takes nothing back', async () => {
+    const stream = fakeStream();
+    stream.session.want(1);
+    stream.session.want(4);
+    await stream.sentCount(2);
+    expect(stream.sent[1]).toEqual({ credit: 1 });
+  });
+
+  test('to a broker that takes credit_limit, a want is a limit on the tasks pushed in all: it rises and shrinks', async () => {
+    const stream = fakeStream();
+    stream.features(['credit-limit']);
+    stream.session.want(5);
+    await stream.sentCount(2);
+    expect(stream.sent[1]).toEqual({ credit: 0, creditLimit: 5 });
+    // Two tasks pushed: wanting 1 more is a limit of 3, and wanting none then takes it back to 2.
+    stream.reply({ kind: { $case: 'tasks', value: { tasks: [{}, {}] } } });
+    await new Promise((resolve) => setImmediate(resolve));
+    stream.session.want(1);
+    await stream.sentCount(3);
+    expect(stream.sent[2]).toEqual({ credit: 0, creditLimit: 3 });
+    stream.session.want(0);
+    await stream.sentCount(4);
+    expect(stream.sent[3]).toEqual({ credit: 0, creditLimit: 2 });
+    // The same limit again sends nothing.
+    stream.session.want(0);
+    await new Promise((resolve) => setImmediate(() => setImmediate(() => setImmediate(resolve))));
+    expect(stream.sent).toHaveLength(4);
   });
 
   test('matches answers to requests by request_id, in whatever order they come', async () => {

@@ -23,8 +23,20 @@ import type {
 import { Batcher } from './batcher.js';
 import { BrokerCallError } from './errors.js';
 
-/** Opens the gRPC stream with the requests to send, cut when `signal` aborts; returns its replies. */
-export type OpenWorkStream = (requests: AsyncIterable<DeepPartial<WorkRequest>>, signal: AbortSignal) => AsyncIterable<WorkResponse>;
+/**
+ * Opens the gRPC stream with the requests to send, cut when `signal` aborts; returns its replies,
+ * and calls `onFeatures` with what the broker lists in its {@link FEATURES_HEADER} response header.
+ */
+export type OpenWorkStream = (
+  requests: AsyncIterable<DeepPartial<WorkRequest>>,
+  signal: AbortSignal,
+  onFeatures: (features: readonly string[]) => void,
+) => AsyncIterable<WorkResponse>;
+
+/** The response header of a Work stream in which the broker lists what it takes beyond the first version of the contract. */
+export const FEATURES_HEADER = 'qtasks-work-features';
+/** The feature of a broker that takes `WorkRequest.credit_limit`. */
+const CREDIT_LIMIT_FEATURE = 'credit-limit';
 
 /** The most credit the broker accepts granted and not yet used, on one stream. */
 export const MAX_OUTSTANDING_CREDIT = 10_000;
@@ -57,8 +69,16 @@ export class WorkSession {
   private wakeSender: (() => void) | undefined;
   private ended = false;
   private readonly cutter = new AbortController();
-  /** Credit granted and not sent yet: it goes on the next message (see {@link grant}). */
+  /** Tasks the broker has pushed on this stream, mod 2^32 (the count `credit_limit` is set against). */
+  private received = 0;
+  /** Credit granted by increments so far, mod 2^32 (all there is for a broker without `credit_limit`). */
+  private granted = 0;
+  /** Whether the broker takes `credit_limit` (its `qtasks-work-features` response header says so). */
+  private limitTaken = false;
+  /** Credit to send on the next message, an increment and a limit (see {@link want}). */
   private creditToSend = 0;
+  private limitToSend: number | undefined;
+  private lastLimitSent: number | undefined;
   private creditFlushScheduled = false;
   private lastRequestId = 0;
   /** Requests sent and not answered yet, by `request_id`. */
@@ -83,7 +103,9 @@ export class WorkSession {
     private readonly answerTimeoutMs: number,
   ) {
     this.outgoing.push({ kind: { $case: 'start', value: start }, credit });
-    this.pushes = this.answered(open(this.requests(), this.cutter.signal));
+    this.granted = credit;
+    const onFeatures = (features: readonly string[]): void => void (this.limitTaken = features.includes(CREDIT_LIMIT_FEATURE));
+    this.pushes = this.answered(open(this.requests(), this.cutter.signal, onFeatures));
     // No maxInFlight, unlike the unary batchers: holding outcomes back would hold back the credit
     // they carry, and the broker already commits the outcomes that arrive together as one.
     this.completions = new Batcher({
@@ -94,25 +116,43 @@ export class WorkSession {
     this.progress = new Batcher({ maxBatch, send: async (items) => (await this.ask({ $case: 'progress', value: { items } })).results });
   }
 
+  /** Whether the broker takes back credit (`credit_limit`): tasks given back are then not pushed right back. */
+  get canTakeBack(): boolean {
+    return this.limitTaken;
+  }
+
   /** True until {@link end}: requests may still be sent. */
   get open(): boolean {
     return !this.ended;
   }
 
   /**
-   * Tells the broker the worker can take `credit` more tasks. The grant waits for the end of the
-   * turn, so that the outcome batch of the slot that freed it carries it; alone only if none does.
+   * Tells the broker the worker can take `count` more tasks than it has been pushed so far: fewer
+   * than before too, on a broker that takes `credit_limit` (a grant cannot be taken back on one
+   * that does not). It waits for the end of the turn, so that the outcome batch of the slot that
+   * freed it carries it; alone only if none does.
    */
-  grant(credit: number): void {
-    if (credit <= 0 || this.ended) return;
-    this.creditToSend += credit;
+  want(count: number): void {
+    if (this.ended) return;
+    if (this.limitTaken) {
+      const limit = (this.received + count) >>> 0;
+      if (limit === (this.limitToSend ?? this.lastLimitSent)) return;
+      // The limit says it all: an increment still waiting would be counted twice.
+      this.limitToSend = limit;
+      this.creditToSend = 0;
+    } else {
+      const more = count - ((this.granted - this.received) | 0);
+      if (more <= 0) return;
+      this.creditToSend += more;
+      this.granted = (this.granted + more) >>> 0;
+    }
     if (this.creditFlushScheduled) return;
     this.creditFlushScheduled = true;
     // Two turns: the batchers flush on the first (setImmediate), and take the credit with them.
     setImmediate(() =>
       setImmediate(() => {
         this.creditFlushScheduled = false;
-        if (this.creditToSend > 0 && !this.ended) this.send({});
+        if ((this.creditToSend > 0 || this.limitToSend !== undefined) && !this.ended) this.send({});
       }),
     );
   }
@@ -154,8 +194,11 @@ export class WorkSession {
 
   /** Queues `request` with all the credit not sent yet. */
   private send(request: DeepPartial<WorkRequest>): void {
-    this.outgoing.push({ ...request, credit: this.creditToSend });
+    const limit = this.limitToSend;
+    this.outgoing.push(limit === undefined ? { ...request, credit: this.creditToSend } : { ...request, credit: this.creditToSend, creditLimit: limit });
+    if (limit !== undefined) this.lastLimitSent = limit;
     this.creditToSend = 0;
+    this.limitToSend = undefined;
     this.wakeSender?.();
   }
 
@@ -177,6 +220,7 @@ export class WorkSession {
     try {
       for await (const reply of replies) {
         if (reply.requestId === 0) {
+          if (reply.kind?.$case === 'tasks') this.received = (this.received + reply.kind.value.tasks.length) >>> 0;
           yield reply;
           continue;
         }

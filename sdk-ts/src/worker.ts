@@ -40,15 +40,22 @@ import { WorkerReports } from './worker-reports.js';
 
 /**
  * A worker holds in hand at least what it finishes in this many ms (`prefetchTasks` is the floor):
- * enough to keep it busy over a round trip to the broker, too little to delay anyone.
+ * enough to keep it busy over a round trip to the broker and to keep its messages large, too
+ * little to delay anyone.
  */
-const HOLD_MS = 5;
+const HOLD_MS = 20;
 /**
- * The most a fast worker holds in hand by its pace. Credit once granted stays with the broker
- * (the contract has no way to take it back), so this is also the most tasks that can land on a
- * worker that has just drained quick ones when slow ones follow.
+ * The most a fast worker holds in hand by its pace. On a broker that takes credit back
+ * (`credit_limit`), a hand its tasks outgrow goes back (see {@link STALE_HAND_MS}); on one that
+ * does not, this is also the most tasks that can land on a worker that has just drained quick ones
+ * when slow ones follow.
  */
-const MAX_PACED_IN_HAND = 100;
+const MAX_PACED_IN_HAND = 400;
+/**
+ * A task held in hand this long says the worker's pace no longer holds (it holds what it finishes
+ * in {@link HOLD_MS}): what it holds past `prefetchTasks` goes back (see `giveBackStaleHand`).
+ */
+const STALE_HAND_MS = 200;
 
 /** What the worker needs from its app. */
 export interface WorkerHost extends HandlerHost, ResultWaiter {
@@ -80,9 +87,10 @@ export class Worker {
   private stopLeasing = new AbortController();
   private workLoop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  /** The open Work stream, if any, and the credit granted on it that no pushed task has used yet. */
+  /** The open Work stream, if any (it keeps the credit's count). */
   private session: WorkSession | undefined;
-  private granted = 0;
+  /** Set while {@link giveBackStaleHand} gives runs back. */
+  private givingBack = false;
   /** How fast tasks finish here: short tasks are held by more than `prefetchTasks` (see {@link inHandTarget}). */
   private readonly pace = new Pace();
   private markStopped: () => void = () => undefined;
@@ -198,7 +206,6 @@ export class Worker {
     // so that nothing pushed as the worker stops is left leased to no one.
     const session = this.host.connection().work({ workerId: this.id, queues, leaseMs: config.leaseMs }, 0);
     this.session = session;
-    this.granted = 0;
     this.topUpCredit();
     // On a stop: end our side, and cut the stream if the broker has not ended it within a call's
     // deadline (a broker that vanished without closing the connection would hold the stop forever).
@@ -228,7 +235,6 @@ export class Worker {
     const kind = push.kind;
     if (kind?.$case === 'tasks') {
       const leased = kind.value.tasks;
-      this.granted -= leased.length;
       if (leased.length > 0 && leased.every((task) => !task.task?.maxTimeMs)) this.leaseAhead = true;
       for (const task of leased) this.launch(task, stopping);
       this.topUpCredit();
@@ -240,15 +246,34 @@ export class Worker {
     }
   }
 
-  /** Grants the broker credit for what the worker can take now and has not been granted yet. */
+  /** Tells the broker how many more tasks the worker can take now (fewer too: see WorkSession.want). */
   private topUpCredit(): void {
     const { config } = this.host;
     if (!this.session || this.stopLeasing.signal.aborted) return;
+    if (this.session.canTakeBack) this.giveBackStaleHand();
     const free = config.maxTasksProcess + this.inHandTarget() - this.runs.count('running') - this.runs.count('held');
-    const wanted = Math.min(free, MAX_OUTSTANDING_CREDIT) - this.granted;
-    if (wanted <= 0) return;
-    this.granted += wanted;
-    this.session.grant(wanted);
+    this.session.want(Math.max(0, Math.min(free, MAX_OUTSTANDING_CREDIT)));
+  }
+
+  /**
+   * A worker whose tasks turned slow (quick ones, then slow ones) holds in hand what its old pace
+   * called for: once a task has waited there {@link STALE_HAND_MS}, the pace no longer holds, and
+   * what the worker holds past `prefetchTasks` goes back to the broker for idle workers to take.
+   * Only where the credit shrinks with it; elsewhere the broker would push it right back.
+   */
+  private giveBackStaleHand(): void {
+    const floor = this.host.config.prefetchTasks;
+    if (this.givingBack || this.runs.count('held') <= floor) return;
+    const oldest = this.runs.held()[Symbol.iterator]().next().value;
+    if (!oldest || performance.now() - oldest.receivedAtMs < STALE_HAND_MS) return;
+    this.pace.reset();
+    // Each give-up tells the broker the credit again (topUpCredit): not a give-back of its own.
+    this.givingBack = true;
+    try {
+      for (const run of [...this.runs.held()].slice(floor)) this.giveUp(run, new WorkerStoppingError('the worker holds more than its pace needs'));
+    } finally {
+      this.givingBack = false;
+    }
   }
 
   /**
@@ -276,6 +301,7 @@ export class Worker {
       timeLimited: leased.task!.maxTimeMs > 0,
       progress: undefined,
       leaseDeadlineMs: monotonicDeadline(leased.leaseDeadline, this.host.config.leaseMs),
+      receivedAtMs: performance.now(),
       state: HELD,
     };
     // The broker handed this task out again: the run of its previous lease here has lost it

@@ -1,5 +1,6 @@
 /** A bidi stream (Work, Produce) driven step by step from a test: send a request, take the next reply. */
 import type { DeepPartial, ProduceRequest, ProduceResponse, WorkRequest, WorkResponse } from '@qtasks/proto';
+import type { Metadata } from 'nice-grpc';
 import type { BrokerClient } from './broker-process.js';
 
 /** One open bidi stream. */
@@ -19,8 +20,8 @@ export type WorkStream = BidiStream<WorkRequest, WorkResponse>;
 /** One open Produce stream. */
 export type ProduceStream = BidiStream<ProduceRequest, ProduceResponse>;
 
-/** Opens a Work stream on `client`. */
-export function openWork(client: BrokerClient, options: { signal?: AbortSignal } = {}): WorkStream {
+/** Opens a Work stream on `client` (`onHeader`: told the broker's response header). */
+export function openWork(client: BrokerClient, options: { signal?: AbortSignal; onHeader?: (header: Metadata) => void } = {}): WorkStream {
   return openBidi((requests) => client.work(requests, options));
 }
 

@@ -86,6 +86,53 @@ describe('Work stream', () => {
     expect(await work.closed).toMatchObject({ code: Status.INVALID_ARGUMENT, details: expect.stringMatching(/^credit: .*over 10000/) });
   });
 
+  test('credit_limit counts every task pushed on the stream: it takes back credit not used, and raises it again', async () => {
+    const queue = uniqueQueue('limit');
+    const work = openWork(broker.client);
+    work.send(start(queue, 5));
+    // Five granted, none used (the queue is empty); the worker then wants two in all.
+    work.send({ creditLimit: 2, requestId: 0 });
+    work.send({ kind: { $case: 'heartbeat', value: { items: [{ taskId: 'none', leaseToken: 'none' }] } }, requestId: 1 });
+    await work.next(); // the heartbeat's answer: the limit, sent before it, is in force
+    await broker.client.enqueue({ tasks: Array.from({ length: 5 }, () => spec(queue)) });
+    let received = 0;
+    while (received < 2) received += pushed(await work.next()).length;
+    expect(received).toBe(2);
+    // Two more in all: the next push brings exactly two.
+    work.send({ creditLimit: 4 });
+    while (received < 4) received += pushed(await work.next()).length;
+    expect(received).toBe(4);
+    // Nothing more was pushed: the fifth task is still in line.
+    const listed = await broker.client.listTasks({ queue, status: TaskStatus.TASK_STATUS_NEW });
+    expect(listed.tasks).toHaveLength(1);
+    work.end();
+    await work.closed;
+  });
+
+  test("the stream's response header lists credit-limit, before any task is pushed", async () => {
+    let features: string | undefined;
+    let heard!: () => void;
+    const header = new Promise<void>((resolve) => (heard = resolve));
+    const work = openWork(broker.client, {
+      onHeader: (metadata) => {
+        features = metadata.get('qtasks-work-features');
+        heard();
+      },
+    });
+    work.send(start(uniqueQueue('features'), 0));
+    await header;
+    work.end();
+    await work.closed;
+    expect(features?.split(',')).toContain('credit-limit');
+  });
+
+  test('a credit_limit that would leave more than 10,000 to push is INVALID_ARGUMENT, naming credit_limit', async () => {
+    const work = openWork(broker.client);
+    work.send(start(uniqueQueue('limit-cap'), 0));
+    work.send({ creditLimit: 10_001 });
+    expect(await work.closed).toMatchObject({ code: Status.INVALID_ARGUMENT, details: expect.stringMatching(/^credit_limit: .*over 10000/) });
+  });
+
   test('a task enqueued while the worker has credit is pushed to it', async () => {
     const queue = uniqueQueue('push');
     const work = openWork(broker.client);

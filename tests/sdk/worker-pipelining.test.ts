@@ -260,3 +260,45 @@ describe('a task awaiting the acknowledgement of its outcome stays tracked', () 
     await within(app.worker.stop(), 'the stop');
   });
 });
+
+describe('a worker whose tasks turn slow', () => {
+  /** The queue's counts as the broker keeps them (a task pushed to a worker counts as PROCESS). */
+  async function countsOf(queue: string): Promise<{ new: number; process: number; success: number }> {
+    const info = (await broker.client.listQueues({})).queues.find((q) => q.name === queue);
+    return { new: info?.counts?.new ?? 0, process: info?.counts?.process ?? 0, success: info?.counts?.success ?? 0 };
+  }
+
+  /** Resolves once `check` holds for the queue's counts (read after each broker answer, no timer between). */
+  async function countsReach(queue: string, check: (counts: Awaited<ReturnType<typeof countsOf>>) => boolean): Promise<void> {
+    while (!check(await countsOf(queue))) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  test('gives back what it holds past prefetchTasks once a task has waited in hand 200 ms, as a slot frees', async () => {
+    // A floor of 2 in hand.
+    const { app, problems } = newApp({ leaseMs: 30_000, prefetchTasks: 2 });
+    const queue = unique('hand');
+    const quick = app.task({ name: unique('quick'), queue }, () => 1);
+    const gates = Array.from({ length: 200 }, () => gate());
+    heldGates.push(...gates);
+    const slow = app.task({ name: unique('slow'), queue }, async (n: number) => {
+      await gates[n]!.promise;
+      return n;
+    });
+    // Quick tasks first, slow ones behind them, each waiting for its gate: the quick ones' pace
+    // makes the worker hold many in hand, and when the first slow one takes the slot, its hand
+    // fills with the others.
+    await Promise.all(Array.from({ length: 2000 }, () => quick.addTask()));
+    await Promise.all(gates.map((_, n) => slow.addTask([n])));
+    app.worker.start();
+    // One running, more than the floor held.
+    await within(countsReach(queue, (c) => c.success === 2000 && c.process >= 1 + 6), 'the worker to hold many in hand', 30_000);
+    // The slot stays taken until the tasks in hand have waited there past 200 ms: when it frees,
+    // the worker gives back what it holds past the floor, and takes no more than it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    gates[0]!.open();
+    await within(countsReach(queue, (c) => c.success === 2001 && c.process <= 1 + 2), 'the worker to give back its excess');
+    expect((await countsOf(queue)).new).toBeGreaterThanOrEqual(200 - 1 - (1 + 2));
+    for (const open of gates) open.open();
+    expect(problems).toEqual([]);
+  });
+});

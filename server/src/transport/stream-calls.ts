@@ -12,7 +12,7 @@
  * - errors end the stream with the status, message and rich details of the one error mapping
  *   (`error-mapping.ts`).
  */
-import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
 import { problemOf } from './request-decoding.js';
 import { streamStatusOf } from './error-mapping.js';
 import type { StreamSession } from './outbox.js';
@@ -31,8 +31,21 @@ export interface StreamMethod {
 /**
  * Serves one stream with `session`: its requests go to {@link StreamSession.read} as they arrive,
  * its outbox is written to the client, and the session is closed however the stream ends.
+ * `headers`, if given, are the stream's response headers, sent as it starts.
  */
-export function serveStream<Request, Reply>(call: ServerDuplexStream<Request, Reply>, path: string, session: StreamSession<Request, Reply>): void {
+export function serveStream<Request, Reply>(
+  call: ServerDuplexStream<Request, Reply>,
+  path: string,
+  session: StreamSession<Request, Reply>,
+  headers?: Record<string, string>,
+): void {
+  // Sent at once, not with the first message: a Work stream may carry none for as long as its
+  // worker waits, and the client reads what the broker can do from them.
+  if (headers) {
+    const metadata = new Metadata();
+    for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
+    call.sendMetadata(metadata);
+  }
   const requests = new IncomingRequests<Request>(call);
   let closed = false;
   const close = (): void => {

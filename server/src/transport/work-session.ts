@@ -20,6 +20,7 @@ import type { LeaseOptions, TaskRecord } from '../domain/task.js';
 import { encodeReply, type EncodedReply } from './encoded-replies.js';
 import { Outbox, type StreamSession } from './outbox.js';
 import { checkWorkCredit, parseWorkStart } from './validation.js';
+import { Credit } from './work-credit.js';
 import type { WorkerCalls } from './worker-calls.js';
 
 /** Messages queued for a client that reads slowly before the session stops reading its requests. */
@@ -81,6 +82,7 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
         } else if (!leasing) {
           parseWorkStart(undefined); // throws: a Work stream begins with start
         }
+        if (request.creditLimit !== undefined) this.credit.limitTo(request.creditLimit);
         this.credit.grant(checkWorkCredit(request.credit));
         const answering = this.answer(request);
         if (answering) await this.track(answering);
@@ -166,6 +168,12 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
           this.release(leasesOf(tasks));
           continue;
         }
+        // The worker lowered its limit (`credit_limit`) while the Lease was parked: what it no
+        // longer wants goes back to the queue at once.
+        if (tasks.length > this.credit.left) {
+          this.release(leasesOf(tasks.splice(this.credit.left)));
+          if (tasks.length === 0) continue;
+        }
         this.credit.use(tasks.length);
         for (const task of tasks) this.follow(task);
         const push = this.calls.encodedPush(tasks);
@@ -200,43 +208,5 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
     // A cancel committed between the lease and the subscription has no transition left to come.
     const current = this.broker.peekTask(leased.id);
     if (current) tell(current);
-  }
-}
-
-/** Most credit granted and not yet used, on one stream. */
-const MAX_OUTSTANDING_CREDIT = 10_000;
-
-/** The tasks a worker can still take: granted, less pushed. */
-class Credit {
-  left = 0;
-  private wake: (() => void) | undefined;
-  private closed = false;
-
-  /** Adds `count` to the credit left. @throws InvalidArgumentError past {@link MAX_OUTSTANDING_CREDIT} */
-  grant(count: number): void {
-    if (count === 0) return;
-    if (this.left + count > MAX_OUTSTANDING_CREDIT) {
-      throw new InvalidArgumentError('credit', `the credit granted and not yet used would be ${this.left + count}, over ${MAX_OUTSTANDING_CREDIT}`);
-    }
-    this.left += count;
-    this.wake?.();
-  }
-
-  /** Takes `count` off the credit left. */
-  use(count: number): void {
-    this.left -= count;
-  }
-
-  /** Resolves true at once if credit is left, else once some is granted; false once closed. */
-  async available(): Promise<boolean> {
-    while (this.left <= 0 && !this.closed) await new Promise<void>((resolve) => (this.wake = resolve));
-    this.wake = undefined;
-    return !this.closed;
-  }
-
-  /** Wakes the waiter for good: the session ended. */
-  close(): void {
-    this.closed = true;
-    this.wake?.();
   }
 }

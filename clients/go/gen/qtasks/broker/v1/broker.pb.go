@@ -2697,7 +2697,17 @@ type WorkRequest struct {
 	// The worker's own number for this message, echoed in its answer so that answers can be matched
 	// to requests (they may come in another order: an outcome waits for its fsync, a heartbeat
 	// does not).
-	RequestId     uint32 `protobuf:"varint,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId uint32 `protobuf:"varint,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// An absolute alternative to `credit`, which can also shrink: the worker takes tasks until it
+	// has been pushed this many on this stream in all, counted from the stream's start and wrapping
+	// at 2^32. A worker that has received R tasks and wants W more sends R + W; the broker, which
+	// may have pushed some of them already, pushes at most W less those in flight, and none while
+	// the limit is at or below what it pushed. Set, it replaces the credit left, as if the worker had
+	// taken back what it no longer wants (W may be 0); `credit` in the same message is added after.
+	// The credit left may not pass 10000. Unset: the credit is only what `credit` grants. A broker
+	// that takes this field lists `credit-limit` in the Work stream's response header
+	// `qtasks-work-features` (comma-separated); one that does not ignores it.
+	CreditLimit   *uint32 `protobuf:"varint,7,opt,name=credit_limit,json=creditLimit,proto3,oneof" json:"credit_limit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2785,6 +2795,13 @@ func (x *WorkRequest) GetCredit() int32 {
 func (x *WorkRequest) GetRequestId() uint32 {
 	if x != nil {
 		return x.RequestId
+	}
+	return 0
+}
+
+func (x *WorkRequest) GetCreditLimit() uint32 {
+	if x != nil && x.CreditLimit != nil {
+		return *x.CreditLimit
 	}
 	return 0
 }
@@ -4635,7 +4652,7 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\tWorkStart\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12\x16\n" +
 	"\x06queues\x18\x02 \x03(\tR\x06queues\x12\x19\n" +
-	"\blease_ms\x18\x03 \x01(\x05R\aleaseMs\"\xcd\x02\n" +
+	"\blease_ms\x18\x03 \x01(\x05R\aleaseMs\"\x86\x03\n" +
 	"\vWorkRequest\x123\n" +
 	"\x05start\x18\x01 \x01(\v2\x1b.qtasks.broker.v1.WorkStartH\x00R\x05start\x12B\n" +
 	"\theartbeat\x18\x02 \x01(\v2\".qtasks.broker.v1.HeartbeatRequestH\x00R\theartbeat\x12E\n" +
@@ -4643,8 +4660,10 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\bcomplete\x18\x04 \x01(\v2!.qtasks.broker.v1.CompleteRequestH\x00R\bcomplete\x12\x16\n" +
 	"\x06credit\x18\x05 \x01(\x05R\x06credit\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\rR\trequestIdB\x06\n" +
-	"\x04kind\"G\n" +
+	"request_id\x18\x06 \x01(\rR\trequestId\x12&\n" +
+	"\fcredit_limit\x18\a \x01(\rH\x01R\vcreditLimit\x88\x01\x01B\x06\n" +
+	"\x04kindB\x0f\n" +
+	"\r_credit_limit\"G\n" +
 	"\x0eCancelRequests\x125\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x1f.qtasks.broker.v1.CancelRequestR\x05tasks\"@\n" +
 	"\rCancelRequest\x12\x17\n" +

@@ -698,6 +698,18 @@ export interface WorkRequest {
    * does not).
    */
   requestId: number;
+  /**
+   * An absolute alternative to `credit`, which can also shrink: the worker takes tasks until it
+   * has been pushed this many on this stream in all, counted from the stream's start and wrapping
+   * at 2^32. A worker that has received R tasks and wants W more sends R + W; the broker, which
+   * may have pushed some of them already, pushes at most W less those in flight, and none while
+   * the limit is at or below what it pushed. Set, it replaces the credit left, as if the worker had
+   * taken back what it no longer wants (W may be 0); `credit` in the same message is added after.
+   * The credit left may not pass 10000. Unset: the credit is only what `credit` grants. A broker
+   * that takes this field lists `credit-limit` in the Work stream's response header
+   * `qtasks-work-features` (comma-separated); one that does not ignores it.
+   */
+  creditLimit?: number | undefined;
 }
 
 /** CancelRequests tells a worker that tasks it holds were asked to cancel. */
@@ -5389,7 +5401,7 @@ export const WorkStart: MessageFns<WorkStart> = {
 };
 
 function createBaseWorkRequest(): WorkRequest {
-  return { kind: undefined, credit: 0, requestId: 0 };
+  return { kind: undefined, credit: 0, requestId: 0, creditLimit: undefined };
 }
 
 export const WorkRequest: MessageFns<WorkRequest> = {
@@ -5413,6 +5425,9 @@ export const WorkRequest: MessageFns<WorkRequest> = {
     }
     if (message.requestId !== 0) {
       writer.uint32(48).uint32(message.requestId);
+    }
+    if (message.creditLimit !== undefined) {
+      writer.uint32(56).uint32(message.creditLimit);
     }
     return writer;
   },
@@ -5478,6 +5493,14 @@ export const WorkRequest: MessageFns<WorkRequest> = {
             message.requestId = reader.uint32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.creditLimit = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5507,6 +5530,11 @@ export const WorkRequest: MessageFns<WorkRequest> = {
         : isSet(object.request_id)
         ? globalThis.Number(object.request_id)
         : 0,
+      creditLimit: isSet(object.creditLimit)
+        ? globalThis.Number(object.creditLimit)
+        : isSet(object.credit_limit)
+        ? globalThis.Number(object.credit_limit)
+        : undefined,
     };
   },
 
@@ -5526,6 +5554,9 @@ export const WorkRequest: MessageFns<WorkRequest> = {
     }
     if (message.requestId !== 0) {
       obj.requestId = Math.round(message.requestId);
+    }
+    if (message.creditLimit !== undefined) {
+      obj.creditLimit = Math.round(message.creditLimit);
     }
     return obj;
   },
@@ -5563,6 +5594,7 @@ export const WorkRequest: MessageFns<WorkRequest> = {
     }
     message.credit = object.credit ?? 0;
     message.requestId = object.requestId ?? 0;
+    message.creditLimit = object.creditLimit ?? undefined;
     return message;
   },
 };

@@ -432,20 +432,22 @@ class WorkStart(_message.Message):
     def __init__(self, worker_id: _Optional[str] = ..., queues: _Optional[_Iterable[str]] = ..., lease_ms: _Optional[int] = ...) -> None: ...
 
 class WorkRequest(_message.Message):
-    __slots__ = ("start", "heartbeat", "progress", "complete", "credit", "request_id")
+    __slots__ = ("start", "heartbeat", "progress", "complete", "credit", "request_id", "credit_limit")
     START_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     COMPLETE_FIELD_NUMBER: _ClassVar[int]
     CREDIT_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_LIMIT_FIELD_NUMBER: _ClassVar[int]
     start: WorkStart
     heartbeat: HeartbeatRequest
     progress: ReportProgressRequest
     complete: CompleteRequest
     credit: int
     request_id: int
-    def __init__(self, start: _Optional[_Union[WorkStart, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatRequest, _Mapping]] = ..., progress: _Optional[_Union[ReportProgressRequest, _Mapping]] = ..., complete: _Optional[_Union[CompleteRequest, _Mapping]] = ..., credit: _Optional[int] = ..., request_id: _Optional[int] = ...) -> None: ...
+    credit_limit: int
+    def __init__(self, start: _Optional[_Union[WorkStart, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatRequest, _Mapping]] = ..., progress: _Optional[_Union[ReportProgressRequest, _Mapping]] = ..., complete: _Optional[_Union[CompleteRequest, _Mapping]] = ..., credit: _Optional[int] = ..., request_id: _Optional[int] = ..., credit_limit: _Optional[int] = ...) -> None: ...
 
 class CancelRequests(_message.Message):
     __slots__ = ("tasks",)
