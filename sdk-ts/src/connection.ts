@@ -18,7 +18,9 @@ import {
   type ProgressResult,
   type Task as ProtoTask,
   type TaskSpec,
-  type WorkRequest,
+  ProduceRequest,
+  type ProduceResponse,
+  WorkRequest,
   type WorkResponse,
   type WorkStart,
 } from '@qtasks/proto';
@@ -32,21 +34,21 @@ import { FEATURES_HEADER, WorkSession } from './work-session.js';
 import { Producer } from './producer.js';
 import type { EnqueuedTask } from './produce-stream.js';
 import { decodeProduceResponse, decodeWorkResponse } from './task-decoding.js';
+import { callStream, type StreamMethod } from './stream-calls.js';
+import { Client as GrpcClient, credentials } from '@grpc/grpc-js';
 
-/**
- * The broker's service, its two hot streams' replies decoded by hand (`task-decoding.ts`): the
- * same objects, without the generated code's costs per task.
- */
-const FAST_DECODING_DEFINITION: typeof BrokerServiceDefinition = {
-  ...BrokerServiceDefinition,
-  methods: {
-    ...BrokerServiceDefinition.methods,
-    work: { ...BrokerServiceDefinition.methods.work, responseType: { ...BrokerServiceDefinition.methods.work.responseType, decode: decodeWorkResponse } },
-    produce: {
-      ...BrokerServiceDefinition.methods.produce,
-      responseType: { ...BrokerServiceDefinition.methods.produce.responseType, decode: decodeProduceResponse },
-    },
-  },
+/** The Work stream, called on grpc-js directly (`stream-calls.ts`), its pushes decoded by hand (`task-decoding.ts`). */
+const WORK_METHOD: StreamMethod<DeepPartial<WorkRequest>, WorkResponse> = {
+  path: '/qtasks.broker.v1.BrokerService/Work',
+  encode: (request) => WorkRequest.encode(WorkRequest.fromPartial(request)).finish(),
+  decode: decodeWorkResponse,
+};
+
+/** The Produce stream, as {@link WORK_METHOD}. */
+const PRODUCE_METHOD: StreamMethod<DeepPartial<ProduceRequest>, ProduceResponse> = {
+  path: '/qtasks.broker.v1.BrokerService/Produce',
+  encode: (request) => ProduceRequest.encode(ProduceRequest.fromPartial(request)).finish(),
+  decode: decodeProduceResponse,
 };
 
 
@@ -64,6 +66,9 @@ const MAX_IN_FLIGHT = 4;
 export class BrokerConnection {
   private readonly channel: Channel;
   private readonly client: Client<typeof BrokerServiceDefinition>;
+  /** The same channel as grpc-js sees it, for the two streams called on it directly (`stream-calls.ts`). */
+  private readonly streamClient: GrpcClient;
+  private readonly token: string | undefined;
   /** Aborted by close(): ends the watches still open. */
   private readonly closing = new AbortController();
   /** Coalesces concurrent enqueues. */
@@ -99,11 +104,14 @@ export class BrokerConnection {
     // with the reason, field and retry delay the broker gave (see toBrokerCallError).
     const details = createClientFactory().use(errorDetailsClientMiddleware);
     const factory = security.token === undefined ? details : details.use(bearerTokenMiddleware(security.token));
-    this.client = factory.create(FAST_DECODING_DEFINITION, this.channel);
+    this.client = factory.create(BrokerServiceDefinition, this.channel);
+    this.streamClient = new GrpcClient(address, security.credentials ?? credentials.createInsecure(), { channelOverride: this.channel });
+    this.token = security.token;
     // Every open watch listens to `closing`: no warning past Node's default of 10 listeners.
     setMaxListeners(0, this.closing.signal);
     this.producer = new Producer(
-      (requests, signal) => this.stream('Produce', (linked) => this.client.produce(requests, { signal: linked }), signal),
+      (requests, signal) =>
+        this.stream('Produce', (linked) => callStream(this.streamClient, PRODUCE_METHOD, requests, { signal: linked, ...this.tokenOption() }), signal),
       async (tasks) => (await this.call('Enqueue', (signal, onTrailer) => this.client.enqueue({ tasks }, { signal, onTrailer }))).tasks,
       callTimeoutMs,
     );
@@ -155,12 +163,17 @@ export class BrokerConnection {
     const linked = linkedSignal(signal, this.closing.signal);
     const onHeader = (header: Metadata): void => onFeatures(header.get(FEATURES_HEADER)?.split(',') ?? []);
     try {
-      yield* this.client.work(requests, { signal: linked.signal, onHeader });
+      yield* callStream(this.streamClient, WORK_METHOD, requests, { signal: linked.signal, onHeader, ...this.tokenOption() });
     } catch (error) {
       throw toBrokerCallError(error, 'Work');
     } finally {
       linked.dispose();
     }
+  }
+
+  /** The bearer token of the stream calls, when there is one. */
+  private tokenOption(): { token?: string } {
+    return this.token === undefined ? {} : { token: this.token };
   }
 
   /** A stream call cut by `signal` or close(); its errors leave as BrokerCallError. */

@@ -64,6 +64,19 @@ describe('BrokerCallError from the details', () => {
     expect(notEnded.reason).toBe('ILLEGAL_TRANSITION');
   });
 
+  test('a Work stream the broker ends with an error: reason and field from the details, as for a unary call', async () => {
+    const session = newApp().connection().work({ workerId: '', queues: [unique('stream')] }, 0);
+    const error = await brokerCallError(
+      (async () => {
+        for await (const push of session.pushes) void push;
+      })(),
+    );
+    expect(error.code).toBe(Status.INVALID_ARGUMENT);
+    expect(error.method).toBe('Work');
+    expect(error.reason).toBe('INVALID_FIELD');
+    expect(error.field).toBe('start.worker_id');
+  });
+
   test('an overload refusal of a unary call: reason OVERLOADED and retryAfterMs from RetryInfo', async () => {
     const app = newApp();
     const connection = app.connection();
