@@ -36,7 +36,8 @@ class Reader extends BinaryReader {
 
 /** The value of an unset bytes field: empty, so one shared instance is as good as a fresh one. */
 const NO_BYTES = Buffer.alloc(0);
-const utf8 = new TextDecoder();
+/** As the generated decoders read text: a leading U+FEFF is a character of the text, not a mark to drop. */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** A `WorkResponse`, as `WorkResponse.decode` returns it. */
 export function decodeWorkResponse(input: Uint8Array): WorkResponse {

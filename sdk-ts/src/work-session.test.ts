@@ -114,8 +114,7 @@ describe('a Work session', () => {
     await stream.sentCount(2);
     expect(stream.sent[1]).toEqual({ credit: 0, creditLimit: 5 });
     // Two tasks pushed: wanting 1 more is a limit of 3, and wanting none then takes it back to 2.
-    stream.reply({ kind: { $case: 'tasks', value: { tasks: [{}, {}] } } });
-    await new Promise((resolve) => setImmediate(resolve));
+    stream.session.took(2);
     stream.session.want(1);
     await stream.sentCount(3);
     expect(stream.sent[2]).toEqual({ credit: 0, creditLimit: 3 });

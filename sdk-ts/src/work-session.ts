@@ -69,7 +69,7 @@ export class WorkSession {
   private wakeSender: (() => void) | undefined;
   private ended = false;
   private readonly cutter = new AbortController();
-  /** Tasks the broker has pushed on this stream, mod 2^32 (the count `credit_limit` is set against). */
+  /** Tasks the worker has taken from this stream's pushes, mod 2^32 (the count `credit_limit` is set against; see {@link took}). */
   private received = 0;
   /** Credit granted by increments so far, mod 2^32 (all there is for a broker without `credit_limit`). */
   private granted = 0;
@@ -114,6 +114,15 @@ export class WorkSession {
       send: async (completions) => (await this.ask({ $case: 'complete', value: { completions, omitTasks: true } })).results,
     });
     this.progress = new Batcher({ maxBatch, send: async (items) => (await this.ask({ $case: 'progress', value: { items } })).results });
+  }
+
+  /**
+   * The worker has taken `count` pushed tasks into its hand: they count against the credit from
+   * now on. Counted as it takes them, not as they arrive, so that a want made in between (a task
+   * finishing) does not count them twice, once as received and once as still wanted.
+   */
+  took(count: number): void {
+    this.received = (this.received + count) >>> 0;
   }
 
   /** Whether the broker takes back credit (`credit_limit`): tasks given back are then not pushed right back. */
@@ -220,7 +229,6 @@ export class WorkSession {
     try {
       for await (const reply of replies) {
         if (reply.requestId === 0) {
-          if (reply.kind?.$case === 'tasks') this.received = (this.received + reply.kind.value.tasks.length) >>> 0;
           yield reply;
           continue;
         }

@@ -91,6 +91,8 @@ export class Worker {
   private session: WorkSession | undefined;
   /** Set while {@link giveBackStaleHand} gives runs back. */
   private givingBack = false;
+  /** When the oldest task in hand turns stale, if tasks are held past the floor (see {@link watchHand}). */
+  private handDeadline: NodeJS.Timeout | undefined;
   /** How fast tasks finish here: short tasks are held by more than `prefetchTasks` (see {@link inHandTarget}). */
   private readonly pace = new Pace();
   private markStopped: () => void = () => undefined;
@@ -235,6 +237,7 @@ export class Worker {
     const kind = push.kind;
     if (kind?.$case === 'tasks') {
       const leased = kind.value.tasks;
+      this.session?.took(leased.length);
       if (leased.length > 0 && leased.every((task) => !task.task?.maxTimeMs)) this.leaseAhead = true;
       for (const task of leased) this.launch(task, stopping);
       this.topUpCredit();
@@ -253,6 +256,24 @@ export class Worker {
     if (this.session.canTakeBack) this.giveBackStaleHand();
     const free = config.maxTasksProcess + this.inHandTarget() - this.runs.count('running') - this.runs.count('held');
     this.session.want(Math.max(0, Math.min(free, MAX_OUTSTANDING_CREDIT)));
+    if (this.session.canTakeBack) this.watchHand();
+  }
+
+  /**
+   * Sets a deadline at which the oldest task in hand turns stale (see {@link giveBackStaleHand}),
+   * for a worker whose slots are all taken by long tasks: nothing else would happen to look.
+   */
+  private watchHand(): void {
+    if (this.handDeadline || this.runs.count('held') <= this.host.config.prefetchTasks) return;
+    const oldest = this.runs.held()[Symbol.iterator]().next().value;
+    if (!oldest) return;
+    const dueInMs = Math.max(0, oldest.receivedAtMs + STALE_HAND_MS - performance.now()) + 1;
+    this.handDeadline = setTimeout(() => {
+      this.handDeadline = undefined;
+      this.topUpCredit();
+    }, dueInMs);
+    // A worker with nothing else to do must not stay alive for this.
+    this.handDeadline.unref();
   }
 
   /**

@@ -23,6 +23,7 @@ import {
   LeaseRequest,
   ListTasksRequest,
   ProduceRequest,
+  ProduceResponse,
   ReportProgressRequest,
   Task,
   TaskStatus,
@@ -396,6 +397,17 @@ describe('raw bytes on the Work and Produce streams', () => {
 
   test('a Produce stream whose enqueue holds invalid UTF-8 fails naming the field, before any task of it is stored', async () => {
     await expectStreamRefused('Produce', [withInvalidUtf8(enqueue(M))], /^enqueue\.tasks\[1\]\.name: must be valid UTF-8$/);
+  });
+
+  test('the requests sent before a refused one are still taken and answered, in order, before the stream fails', async () => {
+    const good = (requestId: number) => ProduceRequest.encode(ProduceRequest.fromPartial({ requestId, kind: { $case: 'enqueue', value: { tasks: [spec(q)] } } })).finish();
+    const requests = Array.from({ length: 20 }, (_, i) => good(i + 1));
+    const ended = await raw.bidiToEnd('Produce', [...requests, withInvalidUtf8(enqueue(M))]);
+    expect({ code: Status[ended.code], details: ended.details }).toEqual({ code: 'INVALID_ARGUMENT', details: expect.stringMatching(/^enqueue\.tasks\[1\]\.name: must be valid UTF-8$/) });
+    const answers = ended.messages.map((bytes) => ProduceResponse.decode(bytes));
+    expect(answers.map((answer) => answer.kind?.$case)).toEqual(Array(20).fill('enqueued'));
+    expect(answers.map((answer) => answer.requestId).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    for (const answer of answers) if (answer.kind?.$case === 'enqueued') for (const task of answer.kind.value.tasks) acknowledged.add(task.id);
   });
 
   test.each(['Work', 'Produce'] as const)('a %s stream refuses bytes that are no protobuf message as INVALID_ARGUMENT', async (method) => {

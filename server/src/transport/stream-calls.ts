@@ -96,7 +96,7 @@ class IncomingRequests<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     if (this.queued.length > 0) {
       const request = this.queued.shift()!;
-      if (this.paused && this.queued.length < READ_AHEAD / 2) {
+      if (this.paused && !this.done && this.queued.length < READ_AHEAD / 2) {
         this.paused = false;
         this.call.resume();
       }
@@ -107,7 +107,7 @@ class IncomingRequests<T> implements AsyncIterableIterator<T> {
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
   }
 
-  /** The reader is gone: no more requests are taken. */
+  /** The reader is gone: no more requests are taken, nor read from the client. */
   stop(): void {
     this.queued.length = 0;
     this.finish();
@@ -138,21 +138,26 @@ class IncomingRequests<T> implements AsyncIterableIterator<T> {
     }
   }
 
+  /** A request was refused: the ones before it are still read, then the error is thrown. */
   private fail(error: unknown): void {
-    this.done = true;
     this.failure = { error };
-    this.queued.length = 0;
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.reject(error);
+    this.finish();
   }
 
+  /**
+   * No more requests come: the stream is paused for good (HTTP/2 flow control then holds a client
+   * that goes on sending), and a waiting reader learns it.
+   */
   private finish(): void {
     if (this.done) return;
     this.done = true;
+    this.paused = true;
+    this.call.pause();
     const waiter = this.waiter;
+    if (!waiter) return;
     this.waiter = undefined;
-    waiter?.resolve({ value: undefined, done: true });
+    if (this.failure) waiter.reject(this.failure.error);
+    else waiter.resolve({ value: undefined, done: true });
   }
 }
 
