@@ -2,7 +2,7 @@ import { LeasedTask, ListTasksResponse } from '@qtasks/proto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { TASK_STATUSES, type TaskRecord } from '../domain/task.js';
-import { encodedTaskBytesBound, leasedTaskBytesBound, repeatedTaskBytesBound, toProtoTask } from './task-mapping.js';
+import { encodedTaskBytesBound, leasedTaskBytesBound, repeatedTaskBytesBound, toProtoTask, utf8BytesAtMost } from './task-mapping.js';
 
 const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 const uint32 = fc.integer({ min: 0, max: 2 ** 31 - 1 });
@@ -55,6 +55,8 @@ describe('encodedTaskBytesBound', () => {
         const proto = toProtoTask(task);
         expect(encodedTaskBytesBound(task)).toBeGreaterThanOrEqual(ListTasksResponse.encode({ tasks: [proto], nextPageToken: '' }).finish().length - 6);
         expect(repeatedTaskBytesBound(task)).toBeGreaterThanOrEqual(ListTasksResponse.encode({ tasks: [proto], nextPageToken: '' }).finish().length);
+        // The first, cheap bound (three bytes per UTF-16 unit) is never below the exact one.
+        expect(repeatedTaskBytesBound(task, utf8BytesAtMost)).toBeGreaterThanOrEqual(repeatedTaskBytesBound(task));
         const leased = LeasedTask.encode({ task: proto, leaseToken: 'x'.repeat(16), leaseDeadline: new Date(Date.UTC(9999, 11, 31)) }).finish().length;
         expect(leasedTaskBytesBound(task)).toBeGreaterThanOrEqual(leased + 6);
       }),

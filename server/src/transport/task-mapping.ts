@@ -91,14 +91,14 @@ const TASK_ID_BYTES = 36;
  * stay under the max message size (see `ReplyBudget`); `task-mapping.test.ts` checks it against
  * real encodings.
  */
-export function encodedTaskBytesBound(task: TaskSizeFields): number {
+export function encodedTaskBytesBound(task: TaskSizeFields, utf8Bytes: (text: string) => number = exactUtf8Bytes): number {
   let size = TASK_FIXED_BYTES + field(TASK_ID_BYTES);
   size += field(utf8Bytes(task.name)) + field(utf8Bytes(task.queue)) + field(task.args.length) + field(task.kwargs.length);
   if (task.result) size += field(task.result.length);
   if (task.progress) size += field(task.progress.length);
-  if (task.error) size += errorBytes(task.error);
+  if (task.error) size += errorBytes(task.error, utf8Bytes);
   for (const text of [task.cancelReason, task.workerId, task.idempotencyKey, task.limitKey]) if (text) size += field(utf8Bytes(text));
-  for (const past of task.history ?? []) size += field(PAST_ATTEMPT_FIXED_BYTES + (past.error ? errorBytes(past.error) : 0) + field(utf8Bytes(past.cancelReason ?? '')) + field(utf8Bytes(past.workerId ?? '')));
+  for (const past of task.history ?? []) size += field(PAST_ATTEMPT_FIXED_BYTES + (past.error ? errorBytes(past.error, utf8Bytes) : 0) + field(utf8Bytes(past.cancelReason ?? '')) + field(utf8Bytes(past.workerId ?? '')));
   if (task.traceContext) size += field(field(task.traceContext.traceparent.length) + field(task.traceContext.tracestate.length));
   for (const tag of task.tags) size += field(utf8Bytes(tag));
   for (const [key, value] of Object.entries(task.metadata)) size += field(field(utf8Bytes(key)) + field(utf8Bytes(value)));
@@ -106,12 +106,20 @@ export function encodedTaskBytesBound(task: TaskSizeFields): number {
 }
 
 /** Bytes of a `TaskError` field. */
-function errorBytes(error: TaskError): number {
+function errorBytes(error: TaskError, utf8Bytes: (text: string) => number): number {
   return field(field(utf8Bytes(error.type)) + field(utf8Bytes(error.message)) + field(utf8Bytes(error.traceback)));
 }
 
-function utf8Bytes(text: string): number {
+function exactUtf8Bytes(text: string): number {
   return Buffer.byteLength(text);
+}
+
+/**
+ * At least the UTF-8 bytes of `text`, without reading it: a UTF-16 code unit is at most 3 bytes
+ * of UTF-8. For a first, cheap bound that is exact enough when far from a limit.
+ */
+export function utf8BytesAtMost(text: string): number {
+  return text.length * 3;
 }
 
 /** Bytes of a length-delimited field of `length` bytes: a tag (at most 2 bytes), the length as a varint, the bytes. */
@@ -129,8 +137,8 @@ function varintBytes(value: number): number {
 }
 
 /** An upper bound of one task in a `repeated Task` field (an Enqueue reply, a ListTasks page): its tag and length, then the task. */
-export function repeatedTaskBytesBound(task: TaskSizeFields): number {
-  return 6 + encodedTaskBytesBound(task);
+export function repeatedTaskBytesBound(task: TaskSizeFields, utf8Bytes?: (text: string) => number): number {
+  return 6 + encodedTaskBytesBound(task, utf8Bytes);
 }
 
 /**

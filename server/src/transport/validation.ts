@@ -22,7 +22,7 @@ import {
 import { isListCursor, type ListCursor } from '../store/task-listing.js';
 import { DEFAULT_MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth.js';
 import { normalizeName } from './names.js';
-import { repeatedTaskBytesBound } from './task-mapping.js';
+import { repeatedTaskBytesBound, utf8BytesAtMost } from './task-mapping.js';
 import type {
   CancelTaskRequest,
   CompleteRequest,
@@ -97,7 +97,12 @@ export function parseEnqueueRequest(request: EnqueueRequest, limits: RequestLimi
  */
 function checkEnqueueReplySize(tasks: readonly NewTask[], limits: RequestLimits): void {
   if (limits.maxMessageBytes === undefined) return;
+  // A bound that reads no text first (three bytes per UTF-16 unit): far from the limit, as nearly
+  // every batch is, that settles it; near it, the exact count decides.
   let bytes = 0;
+  for (const task of tasks) bytes += repeatedTaskBytesBound(task, utf8BytesAtMost);
+  if (bytes <= limits.maxMessageBytes) return;
+  bytes = 0;
   for (const task of tasks) bytes += repeatedTaskBytesBound(task);
   if (bytes > limits.maxMessageBytes) {
     throw new ResourceExhaustedError(
