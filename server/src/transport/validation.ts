@@ -23,6 +23,8 @@ import { isListCursor, type ListCursor } from '../store/task-listing.js';
 import { DEFAULT_MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-depth.js';
 import { normalizeName } from './names.js';
 import { repeatedTaskBytesBound, utf8BytesAtMost } from './task-mapping.js';
+import { scanJson, type JsonKind } from './json-scan.js';
+import { isUtf8 } from 'node:buffer';
 import type {
   CancelTaskRequest,
   CompleteRequest,
@@ -422,18 +424,27 @@ function checkJson(field: string, bytes: Uint8Array, shape: 'array' | 'object' |
   if (jsonNestsDeeperThan(bytes, maxDepth)) {
     throw new InvalidArgumentError(field, `nests arrays and objects more than ${maxDepth} levels deep (the broker's --max-json-depth), which workers' JSON decoders may refuse`);
   }
+  if (!isUtf8(bytes)) throw new InvalidArgumentError(field, 'is not valid UTF-8');
+  // Scanned, not parsed: the value is never used here (`json-scan.ts`).
+  const kind = scanJson(bytes) ?? kindOfParsed(field, bytes);
+  if (shape === 'array' && kind !== 'array') throw new InvalidArgumentError(field, 'must be a JSON array');
+  if (shape === 'object' && kind !== 'object') throw new InvalidArgumentError(field, 'must be a JSON object');
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
+}
+
+/**
+ * The kind of a payload the scanner refused, by `JSON.parse`: its refusal says where the text goes
+ * wrong, and the client reads that message. (Were the parse ever to accept what the scanner
+ * refused, the parse would be right: `json-scan.test.ts` compares the two.)
+ */
+function kindOfParsed(field: string, bytes: Uint8Array): JsonKind {
   let value: unknown;
   try {
     value = JSON.parse(strictUtf8.decode(bytes));
   } catch (error) {
-    const problem = error instanceof SyntaxError ? `is not valid JSON (${error.message})` : 'is not valid UTF-8';
-    throw new InvalidArgumentError(field, problem);
+    throw new InvalidArgumentError(field, `is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (shape === 'array' && !Array.isArray(value)) throw new InvalidArgumentError(field, 'must be a JSON array');
-  if (shape === 'object' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-    throw new InvalidArgumentError(field, 'must be a JSON object');
-  }
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
+  return Array.isArray(value) ? 'array' : value !== null && typeof value === 'object' ? 'object' : 'scalar';
 }
 
 function checkTimestamp(field: string, date: Date): number {
