@@ -15,3 +15,12 @@ export * from './gen/qtasks/broker/v1/broker.js';
 export const descriptorSetPath: string = fileURLToPath(
   new URL('../descriptor/qtasks-broker-v1.binpb', import.meta.url),
 );
+
+/**
+ * The response header of a Work stream in which a broker lists, comma-separated, what it takes on
+ * the stream beyond the first version of the contract (see `WorkRequest.credit_limit`).
+ */
+export const WORK_FEATURES_HEADER = 'qtasks-work-features';
+
+/** The feature a broker lists in {@link WORK_FEATURES_HEADER} when it takes `WorkRequest.credit_limit`. */
+export const CREDIT_LIMIT_FEATURE = 'credit-limit';

@@ -23,6 +23,7 @@ import {
   WorkRequest,
   type WorkResponse,
   type WorkStart,
+  WORK_FEATURES_HEADER,
 } from '@qtasks/proto';
 import { Status, createChannel, createClientFactory, type Channel, type Client, type Metadata } from 'nice-grpc';
 import { errorDetailsClientMiddleware } from 'nice-grpc-error-details';
@@ -30,23 +31,28 @@ import { Batcher } from './batcher.js';
 import { linkedSignal } from './backoff.js';
 import { BrokerCallError, toBrokerCallError } from './errors.js';
 import { bearerTokenMiddleware, type ConnectionSecurity } from './security.js';
-import { FEATURES_HEADER, WorkSession } from './work-session.js';
+import { WorkSession } from './work-session.js';
 import { Producer } from './producer.js';
 import type { EnqueuedTask } from './produce-stream.js';
 import { decodeProduceResponse, decodeWorkResponse } from './task-decoding.js';
 import { callStream, type StreamMethod } from './stream-calls.js';
 import { Client as GrpcClient, credentials } from '@grpc/grpc-js';
 
+/** The gRPC path of one of the broker's methods. */
+function methodPath(method: { name: string }): string {
+  return `/${BrokerServiceDefinition.fullName}/${method.name}`;
+}
+
 /** The Work stream, called on grpc-js directly (`stream-calls.ts`), its pushes decoded by hand (`task-decoding.ts`). */
 const WORK_METHOD: StreamMethod<DeepPartial<WorkRequest>, WorkResponse> = {
-  path: '/qtasks.broker.v1.BrokerService/Work',
+  path: methodPath(BrokerServiceDefinition.methods.work),
   encode: (request) => WorkRequest.encode(WorkRequest.fromPartial(request)).finish(),
   decode: decodeWorkResponse,
 };
 
 /** The Produce stream, as {@link WORK_METHOD}. */
 const PRODUCE_METHOD: StreamMethod<DeepPartial<ProduceRequest>, ProduceResponse> = {
-  path: '/qtasks.broker.v1.BrokerService/Produce',
+  path: methodPath(BrokerServiceDefinition.methods.produce),
   encode: (request) => ProduceRequest.encode(ProduceRequest.fromPartial(request)).finish(),
   decode: decodeProduceResponse,
 };
@@ -155,20 +161,13 @@ export class BrokerConnection {
     return new WorkSession((requests, signal, onFeatures) => this.workStream(requests, signal, onFeatures), start, credit, this.batchSize, this.callTimeoutMs);
   }
 
-  private async *workStream(
+  private workStream(
     requests: AsyncIterable<DeepPartial<WorkRequest>>,
     signal: AbortSignal,
     onFeatures: (features: readonly string[]) => void,
-  ): AsyncGenerator<WorkResponse> {
-    const linked = linkedSignal(signal, this.closing.signal);
-    const onHeader = (header: Metadata): void => onFeatures(header.get(FEATURES_HEADER)?.split(',') ?? []);
-    try {
-      yield* callStream(this.streamClient, WORK_METHOD, requests, { signal: linked.signal, onHeader, ...this.tokenOption() });
-    } catch (error) {
-      throw toBrokerCallError(error, 'Work');
-    } finally {
-      linked.dispose();
-    }
+  ): AsyncIterable<WorkResponse> {
+    const onHeader = (header: Metadata): void => onFeatures(header.get(WORK_FEATURES_HEADER)?.split(',') ?? []);
+    return this.stream('Work', (linked) => callStream(this.streamClient, WORK_METHOD, requests, { signal: linked, onHeader, ...this.tokenOption() }), signal);
   }
 
   /** The bearer token of the stream calls, when there is one. */

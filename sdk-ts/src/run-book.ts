@@ -84,6 +84,11 @@ export class RunBook {
     return this.heldRuns;
   }
 
+  /** The run held in hand the longest (the next to start), if any. */
+  oldestHeld(): LeasedRun | undefined {
+    return this.heldRuns.values().next().value;
+  }
+
   /** The run that holds `taskId`'s current lease, if any. */
   currentRun(taskId: string): LeasedRun | undefined {
     return this.current.get(taskId);

@@ -8,6 +8,7 @@
  * outcome that freed a slot asks for the next task, with no message of its own.
  */
 import { Status } from 'nice-grpc';
+import { CREDIT_LIMIT_FEATURE } from '@qtasks/proto';
 import type {
   Completion,
   CompletionResult,
@@ -25,7 +26,7 @@ import { BrokerCallError } from './errors.js';
 
 /**
  * Opens the gRPC stream with the requests to send, cut when `signal` aborts; returns its replies,
- * and calls `onFeatures` with what the broker lists in its {@link FEATURES_HEADER} response header.
+ * and calls `onFeatures` with what the broker lists in its `WORK_FEATURES_HEADER` response header.
  */
 export type OpenWorkStream = (
   requests: AsyncIterable<DeepPartial<WorkRequest>>,
@@ -33,10 +34,6 @@ export type OpenWorkStream = (
   onFeatures: (features: readonly string[]) => void,
 ) => AsyncIterable<WorkResponse>;
 
-/** The response header of a Work stream in which the broker lists what it takes beyond the first version of the contract. */
-export const FEATURES_HEADER = 'qtasks-work-features';
-/** The feature of a broker that takes `WorkRequest.credit_limit`. */
-const CREDIT_LIMIT_FEATURE = 'credit-limit';
 
 /** The most credit the broker accepts granted and not yet used, on one stream. */
 export const MAX_OUTSTANDING_CREDIT = 10_000;

@@ -265,7 +265,7 @@ export class Worker {
    */
   private watchHand(): void {
     if (this.handDeadline || this.runs.count('held') <= this.host.config.prefetchTasks) return;
-    const oldest = this.runs.held()[Symbol.iterator]().next().value;
+    const oldest = this.runs.oldestHeld();
     if (!oldest) return;
     const dueInMs = Math.max(0, oldest.receivedAtMs + STALE_HAND_MS - performance.now()) + 1;
     this.handDeadline = setTimeout(() => {
@@ -285,7 +285,7 @@ export class Worker {
   private giveBackStaleHand(): void {
     const floor = this.host.config.prefetchTasks;
     if (this.givingBack || this.runs.count('held') <= floor) return;
-    const oldest = this.runs.held()[Symbol.iterator]().next().value;
+    const oldest = this.runs.oldestHeld();
     if (!oldest || performance.now() - oldest.receivedAtMs < STALE_HAND_MS) return;
     this.pace.reset();
     // Each give-up tells the broker the credit again (topUpCredit): not a give-back of its own.

@@ -11,6 +11,8 @@ import {
   LeaseResponse,
   ListTasksResponse,
   WatchResultResponse,
+  CREDIT_LIMIT_FEATURE,
+  WORK_FEATURES_HEADER,
   type BrokerServiceDefinition,
   type EnqueueResponse,
 } from '@qtasks/proto';
@@ -28,7 +30,6 @@ import { produceSession } from './produce-session.js';
 import { producerCalls, type ProducerCalls } from './producer-calls.js';
 import { queueCalls } from './queue-calls.js';
 import { serveStream } from './stream-calls.js';
-import { FEATURES_HEADER, WORK_FEATURES } from './work-credit.js';
 
 /** The methods served on grpc-js directly, by their key in the service definition. */
 export const STREAM_METHODS = ['work', 'produce'] as const;
@@ -59,19 +60,17 @@ export function createBrokerService(broker: Broker, limits: RequestLimits & { ma
   return {
     implementation: niceImplementation(broker, limits, worker, producer),
     streams: {
-      work: (call) => serveStream(call, WORK_PATH, workSession(broker, worker), WORK_HEADERS),
-      produce: (call) => serveStream(call, PRODUCE_PATH, produceSession(broker, producer)),
+      work: (call) => serveStream(call, workSession(broker, worker), WORK_HEADERS),
+      produce: (call) => serveStream(call, produceSession(broker, producer)),
     },
   };
 }
 
-const WORK_PATH = '/qtasks.broker.v1.BrokerService/Work';
 /**
  * The Work stream's response headers: what this broker takes on it beyond the first version of
  * the contract, so that a client can use it and still work with a broker that predates it.
  */
-const WORK_HEADERS = { [FEATURES_HEADER]: WORK_FEATURES.join(',') };
-const PRODUCE_PATH = '/qtasks.broker.v1.BrokerService/Produce';
+const WORK_HEADERS = { [WORK_FEATURES_HEADER]: [CREDIT_LIMIT_FEATURE].join(',') };
 
 /** The methods nice-grpc serves. */
 function niceImplementation(

@@ -171,26 +171,19 @@ const mapErrors: ServerMiddleware = async function* (call, context) {
 export const errorMappingMiddleware: ServerMiddleware = composeServerMiddleware(errorDetailsServerMiddleware, mapErrors);
 
 /**
- * The status of a call refused by a grpc-js interceptor, before nice-grpc and its middleware see
- * it (see call-guard.ts): the same mapping as {@link errorMappingMiddleware}, details trailer
- * included, so a refusal reads the same wherever it is made.
+ * The status of a call that grpc-js, not nice-grpc, ends: refused by an interceptor (see
+ * call-guard.ts) or a stream served on grpc-js directly (stream-calls.ts). The same mapping as
+ * {@link errorMappingMiddleware}, details and overload trailers included, so a refusal reads the
+ * same wherever it is made.
  */
 export function statusObjectOf(error: unknown, path: string): { code: Status; details: string; metadata?: GrpcMetadata } {
   const mapped = toServerError(error, path);
   if (!(mapped instanceof RichServerError)) return codeAndMessageOf(mapped);
   const metadata = new GrpcMetadata();
   metadata.set(STATUS_DETAILS_TRAILER, Buffer.from(encodeStatusDetails(mapped)));
+  // Kept for one release beside RetryInfo, as the middleware does.
+  if (error instanceof OverloadedError) metadata.set(RETRY_AFTER_MS_TRAILER, String(error.retryAfterMs));
   return { code: mapped.code, details: mapped.details, metadata };
-}
-
-/**
- * The status that ends a stream served on grpc-js directly (`stream-calls.ts`) with `error`: the
- * mapping of {@link errorMappingMiddleware}, details trailer and overload hint included.
- */
-export function streamStatusOf(error: unknown, path: string): { code: Status; details: string; metadata?: GrpcMetadata } {
-  const status = statusObjectOf(error, path);
-  if (error instanceof OverloadedError) (status.metadata ??= new GrpcMetadata()).set(RETRY_AFTER_MS_TRAILER, String(error.retryAfterMs));
-  return status;
 }
 
 /** Code and message of what {@link toServerError} returned (a client's cancel as CANCELLED). */

@@ -72,22 +72,15 @@ export function strictRequestDecoding<D extends TsProtoServiceDefinition>(defini
 
 /**
  * Refuses a call whose request {@link strictRequestDecoding} found wrong, before the service sees
- * it. On a client stream, the stream fails at the first such message, before the service reads it.
+ * it. For the unary and server-streaming methods nice-grpc serves; the client streams (Work,
+ * Produce) are served on grpc-js directly, and `stream-calls.ts` refuses each of their requests
+ * with {@link problemOf} in the same way.
  */
 export const rejectUndecodableRequests: ServerMiddleware = async function* (call, context) {
-  if (call.requestStream) return yield* call.next(refuseUndecodable(call.request as AsyncIterable<unknown>) as never, context);
   const problem = problemOf(call.request);
   if (problem) throw problem;
   return yield* call.next(call.request, context);
 };
-
-async function* refuseUndecodable<T>(messages: AsyncIterable<T>): AsyncGenerator<T> {
-  for await (const message of messages) {
-    const problem = problemOf(message);
-    if (problem) throw problem;
-    yield message;
-  }
-}
 
 /** What {@link strictRequestDecoding} found wrong with a decoded request, if anything. */
 export function problemOf(message: unknown): InvalidArgumentError | undefined {

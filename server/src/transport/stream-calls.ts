@@ -14,7 +14,7 @@
  */
 import { Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
 import { problemOf } from './request-decoding.js';
-import { streamStatusOf } from './error-mapping.js';
+import { statusObjectOf } from './error-mapping.js';
 import type { StreamSession } from './outbox.js';
 
 /** Requests read ahead of the session before the stream stops reading (HTTP/2 flow control then holds the client). */
@@ -33,12 +33,7 @@ export interface StreamMethod {
  * its outbox is written to the client, and the session is closed however the stream ends.
  * `headers`, if given, are the stream's response headers, sent as it starts.
  */
-export function serveStream<Request, Reply>(
-  call: ServerDuplexStream<Request, Reply>,
-  path: string,
-  session: StreamSession<Request, Reply>,
-  headers?: Record<string, string>,
-): void {
+export function serveStream<Request, Reply>(call: ServerDuplexStream<Request, Reply>, session: StreamSession<Request, Reply>, headers?: Record<string, string>): void {
   // Sent at once, not with the first message: a Work stream may carry none for as long as its
   // worker waits, and the client reads what the broker can do from them.
   if (headers) {
@@ -61,7 +56,7 @@ export function serveStream<Request, Reply>(
     end: (error) => {
       if (!closed) {
         if (error === undefined) call.end();
-        else call.emit('error', streamStatusOf(error, path));
+        else call.emit('error', statusObjectOf(error, call.getPath()));
       }
       close();
     },

@@ -5,11 +5,6 @@
  */
 import { InvalidArgumentError } from '../domain/errors.js';
 
-/** The response header of a Work stream that lists what the broker takes on it (comma-separated). */
-export const FEATURES_HEADER = 'qtasks-work-features';
-/** What this broker takes on a Work stream beyond the first version: `credit_limit`. */
-export const WORK_FEATURES = ['credit-limit'] as const;
-
 /** Most credit granted and not yet used, on one stream. */
 export const MAX_OUTSTANDING_CREDIT = 10_000;
 
