@@ -1,6 +1,6 @@
 /**
- * How deeply a JSON text nests, found by one byte scan instead of a second parse. The broker
- * stores JSON byte for byte and parses it once only to check it; a nesting it accepts must also
+ * How deeply a JSON text nests, found by one byte scan. The broker stores JSON byte for byte and
+ * only checks it; a nesting it accepts must also
  * parse in every worker, and the usual decoders stop early: Python's `json.loads` raises
  * RecursionError near its recursion limit (1000 frames, fewer inside a worker's call stack), Go's
  * `encoding/json` refuses more than 10,000 levels.
@@ -20,8 +20,8 @@ export const DEFAULT_MAX_JSON_DEPTH = 512;
  * True if `bytes`, a UTF-8 JSON text, opens more than `maxDepth` arrays and objects inside one
  * another (`[]` is depth 1, a scalar depth 0). Brackets inside strings do not count; every byte of
  * a multi-byte UTF-8 character is ≥ 0x80, so none is taken for a bracket or a quote. Stops at the
- * first level too deep. Meant to run before a parse: on text that is not JSON its answer does not
- * matter, the parse refuses it.
+ * first level too deep. The scanner (`json-scan.ts`) measures the depth of a valid text itself;
+ * this runs for a refused one, so that text too deep is refused as such, whatever else is wrong.
  */
 export function jsonNestsDeeperThan(bytes: Uint8Array, maxDepth: number): boolean {
   let depth = 0;

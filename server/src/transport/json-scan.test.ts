@@ -15,7 +15,9 @@ function parsed(text: string): string | undefined {
     return undefined;
   }
 }
-const agrees = (text: string): void => expect(scanJson(Buffer.from(text))).toBe(parsed(text));
+/** Deeper than any text here: the depth is tested on its own. */
+const NO_LIMIT = 10_000;
+const agrees = (text: string): void => expect(scanJson(Buffer.from(text), NO_LIMIT)).toBe(parsed(text));
 
 describe('scanJson', () => {
   test('accepts every JSON text, with its kind', () => {
@@ -45,5 +47,17 @@ describe('scanJson', () => {
     ]) {
       agrees(text);
     }
+  });
+
+  test('stops at the first array or object past the depth allowed, and only there', () => {
+    const nested = (depth: number): Buffer => Buffer.from(`${'[{"k":'.repeat(depth / 2)}1${'}]'.repeat(depth / 2)}`);
+    expect(scanJson(nested(512), 512)).toBe('array');
+    expect(scanJson(nested(514), 512)).toBe('too-deep');
+    expect(scanJson(Buffer.from('[[[1]]]'), 3)).toBe('array');
+    expect(scanJson(Buffer.from('[[[[1]]]]'), 3)).toBe('too-deep');
+    // Brackets inside strings are text, not depth.
+    expect(scanJson(Buffer.from('["[[[[[["]'), 1)).toBe('array');
+    // A fault before the depth is passed is a fault.
+    expect(scanJson(Buffer.from('[x[[[[1]]]]]'), 3)).toBeUndefined();
   });
 });

@@ -2,13 +2,14 @@
  * Whether bytes are one JSON text (RFC 8259, what `JSON.parse` accepts), read byte by byte
  * without building the value: the broker checks every payload it stores (args, kwargs, results,
  * progress) and never looks inside again, so decoding each to a string and parsing it into objects
- * only to drop them was ~3 % of an enqueue. The bytes must be valid UTF-8 (checked before: bytes
- * ≥ 0x80 are taken as they are inside strings and refused elsewhere), and nest no deeper than the
- * caller allows (checked before by `json-depth.ts`, which bounds the recursion here).
- * `json-scan.test.ts` checks it against `JSON.parse` on random texts and near-texts.
+ * only to drop them was ~3 % of an enqueue. It also measures the nesting as it goes, so that a
+ * payload is read once: it stops at the first array or object past the depth allowed. Bytes
+ * ≥ 0x80 are taken as they are inside strings and refused elsewhere: whether they are valid UTF-8
+ * is for the caller to check. `json-scan.test.ts` checks it against `JSON.parse` on random texts
+ * and near-texts.
  */
 
-/** What one JSON text is at its top level, or `undefined` when the bytes are not one. */
+/** What one JSON text is at its top level. */
 export type JsonKind = 'array' | 'object' | 'scalar';
 
 const SPACE = 0x20;
@@ -31,12 +32,19 @@ const CLOSE_OBJECT = 0x7d;
 
 /** Where a value that failed stops: below every real position. */
 const FAIL = -1;
+/** Where a value stops that opened an array or object past the depth allowed. */
+const TOO_DEEP = -2;
 
-/** The kind of the one JSON text in `bytes`, or `undefined` if they are not exactly one (whitespace around it allowed). */
-export function scanJson(bytes: Uint8Array): JsonKind | undefined {
+/**
+ * The kind of the one JSON text in `bytes` (whitespace around it allowed); `'too-deep'` when it
+ * opens more than `maxDepth` arrays and objects inside one another (`[]` is depth 1) before any
+ * fault; `undefined` when the bytes are not one JSON text.
+ */
+export function scanJson(bytes: Uint8Array, maxDepth: number): JsonKind | 'too-deep' | undefined {
   const start = skipSpace(bytes, 0);
   if (start >= bytes.length) return undefined;
-  const end = value(bytes, start);
+  const end = value(bytes, start, 0, maxDepth);
+  if (end === TOO_DEEP) return 'too-deep';
   if (end === FAIL || skipSpace(bytes, end) !== bytes.length) return undefined;
   const first = bytes[start];
   return first === OPEN_ARRAY ? 'array' : first === OPEN_OBJECT ? 'object' : 'scalar';
@@ -51,15 +59,18 @@ function skipSpace(bytes: Uint8Array, at: number): number {
   return at;
 }
 
-/** Reads one value at `at` (no space before it); returns where it ends, or {@link FAIL}. */
-function value(bytes: Uint8Array, at: number): number {
+/**
+ * Reads one value at `at` (no space before it), inside `depth` arrays and objects; returns where it
+ * ends, or {@link FAIL}, or {@link TOO_DEEP}.
+ */
+function value(bytes: Uint8Array, at: number, depth: number, maxDepth: number): number {
   switch (bytes[at]) {
     case QUOTE:
       return string(bytes, at);
     case OPEN_ARRAY:
-      return array(bytes, at);
+      return depth < maxDepth ? array(bytes, at, depth + 1, maxDepth) : TOO_DEEP;
     case OPEN_OBJECT:
-      return object(bytes, at);
+      return depth < maxDepth ? object(bytes, at, depth + 1, maxDepth) : TOO_DEEP;
     case 0x74: // true
       return word(bytes, at, TRUE);
     case 0x66: // false
@@ -127,12 +138,13 @@ function number(bytes: Uint8Array, at: number): number {
   return i;
 }
 
-function array(bytes: Uint8Array, at: number): number {
+/** An array at `at` (its opening bracket), itself at `depth`. */
+function array(bytes: Uint8Array, at: number, depth: number, maxDepth: number): number {
   let i = skipSpace(bytes, at + 1);
   if (bytes[i] === CLOSE_ARRAY) return i + 1;
   for (;;) {
-    i = value(bytes, i);
-    if (i === FAIL) return FAIL;
+    i = value(bytes, i, depth, maxDepth);
+    if (i < 0) return i;
     i = skipSpace(bytes, i);
     if (bytes[i] === CLOSE_ARRAY) return i + 1;
     if (bytes[i] !== COMMA) return FAIL;
@@ -140,7 +152,8 @@ function array(bytes: Uint8Array, at: number): number {
   }
 }
 
-function object(bytes: Uint8Array, at: number): number {
+/** An object at `at` (its opening brace), itself at `depth`. */
+function object(bytes: Uint8Array, at: number, depth: number, maxDepth: number): number {
   let i = skipSpace(bytes, at + 1);
   if (bytes[i] === CLOSE_OBJECT) return i + 1;
   for (;;) {
@@ -149,8 +162,8 @@ function object(bytes: Uint8Array, at: number): number {
     if (i === FAIL) return FAIL;
     i = skipSpace(bytes, i);
     if (bytes[i] !== COLON) return FAIL;
-    i = value(bytes, skipSpace(bytes, i + 1));
-    if (i === FAIL) return FAIL;
+    i = value(bytes, skipSpace(bytes, i + 1), depth, maxDepth);
+    if (i < 0) return i;
     i = skipSpace(bytes, i);
     if (bytes[i] === CLOSE_OBJECT) return i + 1;
     if (bytes[i] !== COMMA) return FAIL;

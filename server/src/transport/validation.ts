@@ -421,12 +421,15 @@ function checkPayloadSize(field: string, bytes: number, limits: RequestLimits, w
  */
 function checkJson(field: string, bytes: Uint8Array, shape: 'array' | 'object' | 'any', limits: RequestLimits): Buffer {
   const maxDepth = limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
-  if (jsonNestsDeeperThan(bytes, maxDepth)) {
+  // Scanned, not parsed: the value is never used here (`json-scan.ts`), and the one pass also
+  // measures the nesting. A refused payload is checked again in the order the checks have always
+  // run (depth, UTF-8, syntax), so that its refusal names the same problem.
+  const scanned = scanJson(bytes, maxDepth);
+  if (scanned === 'too-deep' || (scanned === undefined && jsonNestsDeeperThan(bytes, maxDepth))) {
     throw new InvalidArgumentError(field, `nests arrays and objects more than ${maxDepth} levels deep (the broker's --max-json-depth), which workers' JSON decoders may refuse`);
   }
   if (!isUtf8(bytes)) throw new InvalidArgumentError(field, 'is not valid UTF-8');
-  // Scanned, not parsed: the value is never used here (`json-scan.ts`).
-  const kind = scanJson(bytes) ?? kindOfParsed(field, bytes);
+  const kind = scanned ?? kindOfParsed(field, bytes);
   if (shape === 'array' && kind !== 'array') throw new InvalidArgumentError(field, 'must be a JSON array');
   if (shape === 'object' && kind !== 'object') throw new InvalidArgumentError(field, 'must be a JSON object');
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
