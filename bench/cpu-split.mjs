@@ -6,7 +6,8 @@
  * A diagnostic for profiling work, never a test; `npm run bench` gives the figures themselves.
  *
  *   node bench/cpu-split.mjs --figure drain|bulk|single|raw-drain [--n 20000] [--concurrency 50]
- *        [--credit 1000] [--client-prof FILE.cpuprofile] [--broker-prof DIR] [--metrics]
+ *        [--credit 1000] [--client-prof FILE.cpuprofile] [--client-heap FILE.heapprofile]
+ *        [--broker-prof DIR] [--metrics]
  *
  * - drain: N tasks enqueued, then drained by the SDK worker at `--concurrency`.
  * - bulk: N `addTask` calls at once.
@@ -16,7 +17,8 @@
  * `--broker-prof` restarts the broker with `--cpu-prof` on the same data just before the measured
  * part, so that its profile holds little else (with `--prof-whole`, the broker is profiled from its
  * start instead, preparation included: a restart empties what it holds in memory, such as the
- * records of tasks in line); `--client-prof` profiles this process over it.
+ * records of tasks in line); `--client-prof` profiles this process over it, and `--client-heap`
+ * samples where this process allocates over it (`bench/lib/heapprofile-top.mjs` sums it up).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -32,6 +34,7 @@ const { values: opts } = parseArgs({
     concurrency: { type: 'string', default: '50' },
     credit: { type: 'string', default: '1000' },
     'client-prof': { type: 'string' },
+    'client-heap': { type: 'string' },
     'broker-prof': { type: 'string' },
     metrics: { type: 'boolean', default: false },
     'prof-whole': { type: 'boolean', default: false },
@@ -134,12 +137,16 @@ if (opts['broker-prof'] && !PROF_WHOLE) {
   app = newApp();
 }
 let session;
-if (opts['client-prof']) {
+if (opts['client-prof'] || opts['client-heap']) {
   session = new Session();
   session.connect();
+}
+if (opts['client-prof']) {
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
 }
+// Every allocation is kept in the sample, collected or not: what a figure allocates is what its GC costs.
+if (opts['client-heap']) await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 const brokerBefore = cpuMsOf(broker.pid);
 const clientBefore = process.cpuUsage();
 const startMs = performance.now();
@@ -147,7 +154,8 @@ await figure.run();
 const ms = performance.now() - startMs;
 const client = process.cpuUsage(clientBefore);
 const brokerMs = cpuMsOf(broker.pid) - brokerBefore;
-if (session) writeFileSync(opts['client-prof'], JSON.stringify((await session.post('Profiler.stop')).profile));
+if (opts['client-prof']) writeFileSync(opts['client-prof'], JSON.stringify((await session.post('Profiler.stop')).profile));
+if (opts['client-heap']) writeFileSync(opts['client-heap'], JSON.stringify((await session.post('HeapProfiler.stopSampling')).profile));
 const perTask = (cpuMs) => ((cpuMs * 1000) / N).toFixed(1);
 console.log(
   `${opts.figure}: ${Math.round((N / ms) * 1000)} tasks/s, ${((ms * 1000) / N).toFixed(0)} µs of wall time per task; ` +

@@ -116,7 +116,8 @@ export class AsyncTaskExecutor extends BaseTaskExecutor {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** True for a promise or any other object with a `then` method (what `await` waits for). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 

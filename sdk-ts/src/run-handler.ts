@@ -1,11 +1,17 @@
 /**
  * Running one leased task's handler to an outcome: the task's context and executor, its time
  * limit, its progress channel, and the outcome made from whatever it returned or threw.
+ *
+ * A plain task (no executor of its own, no middlewares, no `echo`, no generator, no `decode`)
+ * needs none of the executor's steps and none of the context they share: its handler is called at
+ * once, and when it returns without a promise the outcome is decided in the same call, with no
+ * executor, context, promise or timer made. For a trivial handler those were most of what a
+ * worker allocated per task.
  */
 import type { AsyncTask } from './async-task.js';
 import { TaskContext, type ContextHost } from './context.js';
 import { TaskTimeLimitError } from './errors.js';
-import { AsyncTaskExecutor } from './executor.js';
+import { AsyncTaskExecutor, isThenable } from './executor.js';
 import { encodeJson } from './json.js';
 import type { Logger } from './logger.js';
 import { ProgressPublisher, type SendProgress } from './progress-publisher.js';
@@ -22,22 +28,67 @@ export interface HandlerHost extends ContextHost {
 }
 
 /**
- * Runs the handler of `run`'s task, its progress sent with `sendProgress`; resolves to its outcome,
- * never rejects. With an OpenTelemetry SDK registered, inside the run's span (`tracing.ts`).
+ * Runs the handler of `run`'s task, its progress sent with `sendProgress`, to its outcome: at
+ * once when it is decided synchronously (a plain handler that returned or threw), else a promise
+ * that never rejects. With an OpenTelemetry SDK registered, inside the run's span (`tracing.ts`).
  */
-export function runHandler(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Promise<Outcome> {
+export function runHandler(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Outcome | Promise<Outcome> {
   const execution = ExecutionSpan.start(run.task);
   if (!execution) return runToOutcome(host, run, sendProgress, logger);
   return execution.run(() => runToOutcome(host, run, sendProgress, logger));
 }
 
-async function runToOutcome(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Promise<Outcome> {
+function runToOutcome(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Outcome | Promise<Outcome> {
   const { task, abort } = run;
   const schema = host.tasks.get(task.taskName);
   if (!schema) return workerFailure('TaskNotRegistered', `no task named "${task.taskName}" is registered in this worker`);
   // Aborted between taking its slot and getting here (a cancel, a lost lease): do not start it.
   if (abort.aborted) return outcomeOf(abort.reason, schema);
-  const timeLimit = schema.maxTime === undefined ? undefined : setTimeout(() => abort.abort(new TaskTimeLimitError(schema.name, schema.maxTime!)), schema.maxTime * 1000);
+  return isPlain(schema) ? callPlain(schema, run) : runExecutor(host, run, schema, sendProgress, logger);
+}
+
+/** True for a task whose run is its handler's call alone: every executor step would do nothing. */
+function isPlain(schema: TaskExecSchema): boolean {
+  return (
+    schema.executor === undefined &&
+    !schema.echo &&
+    !schema.generating &&
+    schema.decode === undefined &&
+    schema.middlewaresBefore.length === 0 &&
+    schema.middlewaresAfter.length === 0
+  );
+}
+
+/** Calls a plain task's handler (with the arguments `AsyncTaskExecutor` would pass); a promise it returns is awaited under the time limit. */
+function callPlain(schema: TaskExecSchema, run: LeasedRun): Outcome | Promise<Outcome> {
+  const startedMs = performance.now();
+  let output: unknown;
+  try {
+    const { args, kwargs } = run.task;
+    output = schema.func.apply(schema.thisArg, hasKeys(kwargs) ? [...args, kwargs] : [...args]);
+  } catch (error) {
+    return outcomeOf(error, schema);
+  }
+  if (!isThenable(output)) return successOf(output, schema);
+  return awaitPlain(output, schema, run, startedMs);
+}
+
+/** Waits for what a plain handler returned, stopped by the run's abort or its time limit (counted from the call). */
+async function awaitPlain(output: PromiseLike<unknown>, schema: TaskExecSchema, run: LeasedRun, startedMs: number): Promise<Outcome> {
+  const timeLimit = startTimeLimit(schema, run, performance.now() - startedMs);
+  try {
+    return successOf(await run.abort.race(Promise.resolve(output)), schema);
+  } catch (error) {
+    return outcomeOf(error, schema);
+  } finally {
+    clearTimeout(timeLimit);
+  }
+}
+
+/** Runs a task through its executor's steps, with the context they share. */
+async function runExecutor(host: HandlerHost, run: LeasedRun, schema: TaskExecSchema, sendProgress: SendProgress, logger: Logger): Promise<Outcome> {
+  const { task, abort } = run;
+  const timeLimit = startTimeLimit(schema, run, 0);
   try {
     const ctx = new TaskContext(host, task.uuid, task.taskName, task.attempt, abort, logger);
     const Executor = schema.executor ?? AsyncTaskExecutor;
@@ -47,10 +98,31 @@ async function runToOutcome(host: HandlerHost, run: LeasedRun, sendProgress: Sen
     });
     const value = await abort.race(executor.execute());
     if (run.progress) await run.progress.flushed();
-    return { $case: 'success', value: { result: encodeJson(value, `the result of task ${schema.name}`) } };
+    return successOf(value, schema);
   } catch (error) {
     return outcomeOf(error, schema);
   } finally {
     clearTimeout(timeLimit);
   }
+}
+
+/** Aborts `run` once the task's time limit, less `elapsedMs` already spent, runs out; undefined for a task without one. */
+function startTimeLimit(schema: TaskExecSchema, run: LeasedRun, elapsedMs: number): NodeJS.Timeout | undefined {
+  if (schema.maxTime === undefined) return undefined;
+  const maxTime = schema.maxTime;
+  return setTimeout(() => run.abort.abort(new TaskTimeLimitError(schema.name, maxTime)), Math.max(0, maxTime * 1000 - elapsedMs));
+}
+
+/** The success outcome of a result, or the failure of one that cannot be stored (not JSON). */
+function successOf(value: unknown, schema: TaskExecSchema): Outcome {
+  try {
+    return { $case: 'success', value: { result: encodeJson(value, `the result of task ${schema.name}`) } };
+  } catch (error) {
+    return outcomeOf(error, schema);
+  }
+}
+
+function hasKeys(record: Record<string, unknown>): boolean {
+  for (const _ in record) return true;
+  return false;
 }

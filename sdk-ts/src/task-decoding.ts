@@ -134,7 +134,7 @@ function readLeasedTask(reader: Reader, length: number): LeasedTask {
         leased.task = readTask(reader, reader.uint32());
         continue;
       case 18:
-        leased.leaseToken = reader.string();
+        leased.leaseToken = readString(reader);
         continue;
       case 26:
         leased.leaseDeadline = readTimestamp(reader, reader.uint32());
@@ -280,8 +280,10 @@ function readTask(reader: Reader, length: number): Task {
 }
 
 /**
- * A string field's value. Short strings (ids, names, queues) are decoded by hand: `TextDecoder`'s
- * call costs more than the loop for ASCII; anything else goes to it.
+ * A string field's value, sliced straight out of the message by `Buffer#toString` (no view, no
+ * string built a character at a time: that loop allocated more than anything else a push made).
+ * Like the generated decoders' `TextDecoder`, it keeps a leading U+FEFF and replaces invalid
+ * sequences with U+FFFD. A message that is not a `Buffer` goes to `TextDecoder`.
  */
 function readString(reader: Reader): string {
   const length = reader.uint32();
@@ -290,16 +292,7 @@ function readString(reader: Reader): string {
   if (end > reader.len) throw new RangeError('premature EOF');
   reader.pos = end;
   const buf = reader.data;
-  if (length <= 64) {
-    let ascii = '';
-    for (let i = start; i < end; i++) {
-      const byte = buf[i]!;
-      if (byte >= 0x80) return utf8.decode(buf.subarray(start, end));
-      ascii += String.fromCharCode(byte);
-    }
-    return ascii;
-  }
-  return utf8.decode(buf.subarray(start, end));
+  return buf instanceof Buffer ? buf.toString('utf8', start, end) : utf8.decode(buf.subarray(start, end));
 }
 
 /** A bytes field's value, copied out of the message (as the generated code does, so that a task does not pin a whole push). */

@@ -200,7 +200,7 @@ export class ExecutionSpan {
   }
 
   /** Runs `handler` inside the span (spans it starts are its children), then ends the span with its outcome. */
-  async run(handler: () => Promise<Outcome>): Promise<Outcome> {
+  async run(handler: () => Outcome | Promise<Outcome>): Promise<Outcome> {
     let outcome: Outcome | undefined;
     try {
       outcome = await context.with(this.context, handler);

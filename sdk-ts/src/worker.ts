@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { HeartbeatResult, LeasedTask, WorkResponse } from '@qtasks/proto';
+import type { DeepPartial, HeartbeatResult, LeasedTask, ProgressItem, ProgressResult, WorkResponse } from '@qtasks/proto';
 import { Backoff, sleep } from './backoff.js';
 import type { QTasksConfig } from './config.js';
 import type { BrokerConnection } from './connection.js';
@@ -396,13 +396,25 @@ export class Worker {
   /** Gives `run` a slot; its handler starts on the next microtask, after the rest of its pushed batch is launched. */
   private begin(run: LeasedRun): void {
     this.runs.move(run, { phase: 'running' });
-    queueMicrotask(() => void this.run(run));
+    queueMicrotask(() => this.run(run));
   }
 
-  /** Runs one task's handler, frees its slot as soon as the outcome is decided, then reports it; never throws. */
-  private async run(run: LeasedRun): Promise<void> {
+  /**
+   * Runs one task's handler; once its outcome is decided (in this call, for a plain handler that
+   * returned without a promise), frees its slot and reports it. Never throws.
+   */
+  private run(run: LeasedRun): void {
     const logger = this.loggerOf(run);
-    const outcome = await runHandler(this.host, run, (item) => this.reports.progress(item), logger);
+    const outcome = runHandler(this.host, run, this.sendProgress, logger);
+    if (outcome instanceof Promise) void outcome.then((decided) => this.decided(run, decided, logger));
+    else this.decided(run, outcome, logger);
+  }
+
+  /** Sends one progress item of a running generator task. */
+  private readonly sendProgress = (item: DeepPartial<ProgressItem>): Promise<ProgressResult> => this.reports.progress(item);
+
+  /** `run`'s outcome is decided: its slot frees at once, and the outcome is reported. */
+  private decided(run: LeasedRun, outcome: Outcome, logger: Logger): void {
     const lost: unknown = run.abort.reason;
     if (lost instanceof LeaseLostError) {
       this.settle(run, 'lease-lost');
@@ -414,7 +426,7 @@ export class Worker {
     this.pace.finished();
     this.freeSlot();
     if (outcome.$case === 'failure') logger.error(`failed: ${outcome.value.error?.type}: ${outcome.value.error?.message}`);
-    await this.report(run, outcome, logger);
+    void this.report(run, outcome, logger);
   }
 
   /** Reports `run`'s decided outcome, then settles it with what became of the report. */
