@@ -7,7 +7,7 @@
  *
  *   node bench/cpu-split.mjs --figure drain|bulk|single|raw-drain [--n 20000] [--concurrency 50]
  *        [--credit 1000] [--client-prof FILE.cpuprofile] [--client-heap FILE.heapprofile]
- *        [--broker-prof DIR] [--metrics]
+ *        [--broker-prof DIR] [--broker-heap FILE.heapprofile] [--metrics]
  *
  * - drain: N tasks enqueued, then drained by the SDK worker at `--concurrency`.
  * - bulk: N `addTask` calls at once.
@@ -19,8 +19,9 @@
  * start instead, preparation included: a restart empties what it holds in memory, such as the
  * records of tasks in line); `--client-prof` profiles this process over it, and `--client-heap`
  * samples where this process allocates over it (`bench/lib/heapprofile-top.mjs` sums it up).
+ * `--broker-heap` restarts the broker like `--broker-prof`, sampling where it allocates.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { QTasks } from '@qtasks/sdk';
@@ -36,6 +37,7 @@ const { values: opts } = parseArgs({
     'client-prof': { type: 'string' },
     'client-heap': { type: 'string' },
     'broker-prof': { type: 'string' },
+    'broker-heap': { type: 'string' },
     metrics: { type: 'boolean', default: false },
     'prof-whole': { type: 'boolean', default: false },
   },
@@ -49,6 +51,22 @@ const ARGS_BYTES = Buffer.from(JSON.stringify(ARGS));
 function cpuMsOf(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+}
+
+/** CPU time of each thread of a process so far, in ms: its main thread's, and the others' by name (summed by name). */
+function threadCpuMsOf(pid) {
+  const byName = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main thread' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * (1000 / 100));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return byName;
 }
 
 /** `--metrics`: the broker serves `/metrics` (`--http-listen`), its metrics counting every task. */
@@ -130,10 +148,12 @@ async function rawDrain() {
 const figure = figures[opts.figure];
 if (!figure) throw new Error(`--figure: one of ${Object.keys(figures).join(', ')}`);
 await figure.prepare();
-if (opts['broker-prof'] && !PROF_WHOLE) {
+if ((opts['broker-prof'] && !PROF_WHOLE) || opts['broker-heap']) {
   await app.close();
   await broker.crash();
-  broker = await startBroker('commit', ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`], BROKER_ARGS, undefined, broker.dataDir);
+  const nodeArgs = opts['broker-heap'] ? ['--import', new URL('./lib/heap-sampler.mjs', import.meta.url).pathname] : ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`];
+  process.env.QTASKS_HEAP_PROFILE = opts['broker-heap'];
+  broker = await startBroker('commit', nodeArgs, BROKER_ARGS, undefined, broker.dataDir);
   app = newApp();
 }
 let session;
@@ -148,18 +168,21 @@ if (opts['client-prof']) {
 // Every allocation is kept in the sample, collected or not: what a figure allocates is what its GC costs.
 if (opts['client-heap']) await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 const brokerBefore = cpuMsOf(broker.pid);
+const threadsBefore = threadCpuMsOf(broker.pid);
 const clientBefore = process.cpuUsage();
 const startMs = performance.now();
 await figure.run();
 const ms = performance.now() - startMs;
 const client = process.cpuUsage(clientBefore);
 const brokerMs = cpuMsOf(broker.pid) - brokerBefore;
+const threads = [...threadCpuMsOf(broker.pid)].map(([name, cpuMs]) => [name, cpuMs - (threadsBefore.get(name) ?? 0)]).filter(([, cpuMs]) => cpuMs > 0);
 if (opts['client-prof']) writeFileSync(opts['client-prof'], JSON.stringify((await session.post('Profiler.stop')).profile));
 if (opts['client-heap']) writeFileSync(opts['client-heap'], JSON.stringify((await session.post('HeapProfiler.stopSampling')).profile));
 const perTask = (cpuMs) => ((cpuMs * 1000) / N).toFixed(1);
 console.log(
   `${opts.figure}: ${Math.round((N / ms) * 1000)} tasks/s, ${((ms * 1000) / N).toFixed(0)} µs of wall time per task; ` +
-    `CPU per task: this process ${perTask((client.user + client.system) / 1000)} µs, broker ${perTask(brokerMs)} µs`,
+    `CPU per task: this process ${perTask((client.user + client.system) / 1000)} µs, broker ${perTask(brokerMs)} µs ` +
+    `(${threads.sort((a, b) => b[1] - a[1]).map(([name, cpuMs]) => `${name} ${perTask(cpuMs)}`).join(', ')})`,
 );
 await app.close();
 await broker.stop();

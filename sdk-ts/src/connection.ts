@@ -35,6 +35,7 @@ import { WorkSession } from './work-session.js';
 import { Producer } from './producer.js';
 import type { EnqueuedTask } from './produce-stream.js';
 import { decodeProduceResponse, decodeWorkResponse } from './task-decoding.js';
+import { encodeProduceRequest, encodeWorkRequest } from './request-encoding.js';
 import { callStream, type StreamMethod } from './stream-calls.js';
 import { Client as GrpcClient, credentials } from '@grpc/grpc-js';
 
@@ -43,17 +44,20 @@ function methodPath(method: { name: string }): string {
   return `/${BrokerServiceDefinition.fullName}/${method.name}`;
 }
 
-/** The Work stream, called on grpc-js directly (`stream-calls.ts`), its pushes decoded by hand (`task-decoding.ts`). */
+/**
+ * The Work stream, called on grpc-js directly (`stream-calls.ts`), its outcomes encoded and its pushes
+ * decoded by hand (`request-encoding.ts`, `task-decoding.ts`).
+ */
 const WORK_METHOD: StreamMethod<DeepPartial<WorkRequest>, WorkResponse> = {
   path: methodPath(BrokerServiceDefinition.methods.work),
-  encode: (request) => WorkRequest.encode(WorkRequest.fromPartial(request)).finish(),
+  encode: encodeWorkRequest,
   decode: decodeWorkResponse,
 };
 
 /** The Produce stream, as {@link WORK_METHOD}. */
 const PRODUCE_METHOD: StreamMethod<DeepPartial<ProduceRequest>, ProduceResponse> = {
   path: methodPath(BrokerServiceDefinition.methods.produce),
-  encode: (request) => ProduceRequest.encode(ProduceRequest.fromPartial(request)).finish(),
+  encode: encodeProduceRequest,
   decode: decodeProduceResponse,
 };
 

@@ -1,0 +1,93 @@
+/** The hand-written request encoders write the generated encoders' very bytes. */
+import { ProduceRequest, WorkRequest, type DeepPartial } from '@qtasks/proto';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { encodeProduceRequest, encodeWorkRequest } from './request-encoding.js';
+
+/** Text of every kind: ASCII, any code point (lone surrogates included), and lengths around the 42-unit shortcut. */
+const text = fc.oneof(fc.string({ maxLength: 50 }), fc.string({ unit: 'binary', maxLength: 60 }), fc.string({ minLength: 40, maxLength: 45 }), fc.string({ unit: 'grapheme', maxLength: 400 }));
+const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+const bytes = fc.uint8Array({ maxLength: 300 }).map((array) => Buffer.from(array));
+const int32 = fc.oneof(fc.integer({ min: -5, max: 300 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
+const uint32 = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }));
+
+const taskSpec = fc.record(
+  {
+    name: text,
+    queue: text,
+    priority: int32,
+    args: bytes,
+    kwargs: bytes,
+    maxRetries: int32,
+    retryBackoff: fc.record({ initialMs: int32, multiplier: fc.double({ noNaN: true }), maxMs: int32 }, { requiredKeys: [] }),
+    maxTimeMs: int32,
+    eta: fc.date({ min: new Date(0), max: new Date(2 ** 42), noInvalidDate: true }),
+    delayMs: int32,
+    idempotencyKey: text,
+    tags: fc.array(text, { maxLength: 4 }),
+    metadata: fc.dictionary(fc.string({ maxLength: 8 }), text, { maxKeys: 3 }),
+    retentionMs: int32,
+    limitKey: text,
+    traceContext: fc.record({ traceparent: text, tracestate: text }),
+  },
+  { requiredKeys: [] },
+);
+
+const outcome = fc.oneof(
+  fc.record({ $case: fc.constant('success' as const), value: fc.record({ result: bytes }, { requiredKeys: [] }) }),
+  fc.record({
+    $case: fc.constant('failure' as const),
+    value: fc.record({ error: fc.record({ type: text, message: text, traceback: text }, { requiredKeys: [] }), retryable: fc.boolean() }, { requiredKeys: [] }),
+  }),
+  fc.record({ $case: fc.constant('cancelled' as const), value: fc.record({ reason: text }, { requiredKeys: [] }) }),
+  fc.record({ $case: fc.constant('released' as const), value: fc.constant({}) }),
+);
+
+/** Asserts two encodings are the same bytes (compared whole first: a byte-wise deep equal of megabytes takes seconds). */
+function expectSameBytes(ours: Uint8Array, generated: Uint8Array): void {
+  if (Buffer.from(ours).equals(Buffer.from(generated))) return;
+  expect(Buffer.from(ours).toString('hex')).toBe(Buffer.from(generated).toString('hex'));
+}
+
+const completion = fc.record({ taskId: text, leaseToken: text, outcome }, { requiredKeys: [] });
+
+describe('encodeProduceRequest', () => {
+  test('writes what the generated encoder writes, for any batch of tasks', () => {
+    fc.assert(
+      fc.property(maybe(uint32), maybe(fc.boolean()), fc.array(taskSpec, { maxLength: 6 }), (requestId, watch, tasks) => {
+        const request: DeepPartial<ProduceRequest> = { requestId, watch, kind: { $case: 'enqueue', value: { tasks } } };
+        expectSameBytes(encodeProduceRequest(request), ProduceRequest.encode(ProduceRequest.fromPartial(request)).finish());
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('a task larger than the length the encoder reserves first (16 KiB), and one under 128 bytes', () => {
+    for (const size of [0, 100, 16_383, 16_384, 70_000, 3_000_000]) {
+      const request: DeepPartial<ProduceRequest> = { requestId: 7, kind: { $case: 'enqueue', value: { tasks: [{ name: 'big', args: Buffer.alloc(size, 1) }, { name: 'small' }] } } };
+      expectSameBytes(encodeProduceRequest(request), ProduceRequest.encode(ProduceRequest.fromPartial(request)).finish());
+    }
+  });
+
+  test('other requests go to the generated encoder', () => {
+    const request: DeepPartial<ProduceRequest> = { requestId: 3, kind: { $case: 'stopWatching', value: { taskIds: ['a', 'b'] } } };
+    expectSameBytes(encodeProduceRequest(request), ProduceRequest.encode(ProduceRequest.fromPartial(request)).finish());
+  });
+});
+
+describe('encodeWorkRequest', () => {
+  test('writes what the generated encoder writes, for any batch of outcomes', () => {
+    fc.assert(
+      fc.property(maybe(int32), maybe(uint32), maybe(uint32), maybe(fc.boolean()), fc.array(completion, { maxLength: 6 }), (credit, requestId, creditLimit, omitTasks, completions) => {
+        const request: DeepPartial<WorkRequest> = { credit, requestId, creditLimit, kind: { $case: 'complete', value: { completions, omitTasks } } };
+        expectSameBytes(encodeWorkRequest(request), WorkRequest.encode(WorkRequest.fromPartial(request)).finish());
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('other requests go to the generated encoder', () => {
+    const request: DeepPartial<WorkRequest> = { credit: 5, kind: { $case: 'start', value: { workerId: 'w', queues: ['q'], leaseMs: 30_000 } } };
+    expectSameBytes(encodeWorkRequest(request), WorkRequest.encode(WorkRequest.fromPartial(request)).finish());
+  });
+});
