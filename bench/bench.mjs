@@ -34,9 +34,15 @@
  *     Measured once.
  * Each throughput or latency figure is the median of `--runs` runs (default 3); the runs go
  * BullMQ, commit, strict in turn, so that drift on the shared machine hits all columns alike.
+ * Each run starts its broker or redis-server afresh and first runs a warm-up, untimed, on both
+ * sides alike: bulk, drain at 50 and produce+consume with `--warmup` tasks each (default 5,000).
+ * A broker serves for months, so what users get is the code V8 has compiled by then: measured
+ * cold, a 1-second figure paid for compiling the broker's hot paths as it went (its compiler's
+ * threads took ~10 µs of CPU per task of a first drain). `--warmup 0` measures cold.
  *
  * It is a benchmark, never a test: it asserts nothing. Options:
  *   --runs N            runs per figure (default 3)
+ *   --warmup N          tasks per warm-up figure at the start of each run (default 5,000; 0: none)
  *   --quick             N = 5,000, fewer latency samples, no 1M figure unless --with-1m
  *   --with-1m / --without-1m   force figure 7 on or off
  *   --sides a,b,c       any of bullmq,commit,strict (default all three)
@@ -58,6 +64,7 @@ import { environment, median } from './lib/util.mjs';
 const { values: opts } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '5000' },
     quick: { type: 'boolean', default: false },
     'with-1m': { type: 'boolean' },
     'without-1m': { type: 'boolean' },
@@ -68,6 +75,7 @@ const { values: opts } = parseArgs({
   },
 });
 const RUNS = Number(opts.runs);
+const WARMUP = Number(opts.warmup);
 const N = opts.quick ? 5_000 : 20_000;
 const N_SINGLE = opts.quick ? 2_000 : 5_000;
 const N_LATENCY = opts.quick ? 300 : 1_000;
@@ -113,6 +121,7 @@ async function runSide(side, figures) {
   const brokerArgs = opts['broker-node-args'].split(' ').filter(Boolean);
   const start = side === 'bullmq' ? startRedis : () => startBroker(side, brokerArgs);
   return withProcess(start, async (target) => {
+    if (WARMUP > 0) await warmUp(side, target);
     const results = {};
     for (const figure of figures) {
       const runner = FIGURE_RUNNERS[figure]?.[side === 'bullmq' ? 'bullmq' : 'ours'];
@@ -122,6 +131,14 @@ async function runSide(side, figures) {
     }
     return results;
   });
+}
+
+/** The untimed warm-up at the start of a run (see the header): the throughput paths, `WARMUP` tasks each. */
+async function warmUp(side, target) {
+  const runners = side === 'bullmq'
+    ? [() => bull.bulkEnqueue(target, WARMUP), () => bull.drain(target, WARMUP, 50), () => bull.endToEnd(target, WARMUP)]
+    : [() => ours.bulkEnqueue(target, WARMUP), () => ours.drain(target, WARMUP, 50), () => ours.endToEnd(target, WARMUP)];
+  for (const run of runners) await run();
 }
 
 const brief = (r) => (r.rate !== undefined ? `${Math.round(r.rate)}/s` : `p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);

@@ -7,7 +7,7 @@
  *
  *   node bench/cpu-split.mjs --figure drain|bulk|single|raw-drain [--n 20000] [--concurrency 50]
  *        [--credit 1000] [--client-prof FILE.cpuprofile] [--client-heap FILE.heapprofile]
- *        [--broker-prof DIR] [--broker-heap FILE.heapprofile] [--metrics]
+ *        [--warm] [--broker-prof DIR] [--broker-heap FILE.heapprofile] [--broker-node-args '--flag …'] [--metrics]
  *
  * - drain: N tasks enqueued, then drained by the SDK worker at `--concurrency`.
  * - bulk: N `addTask` calls at once.
@@ -38,8 +38,10 @@ const { values: opts } = parseArgs({
     'client-heap': { type: 'string' },
     'broker-prof': { type: 'string' },
     'broker-heap': { type: 'string' },
+    'broker-node-args': { type: 'string', default: '' },
     metrics: { type: 'boolean', default: false },
     'prof-whole': { type: 'boolean', default: false },
+    warm: { type: 'boolean', default: false },
   },
 });
 const N = Number(opts.n);
@@ -59,7 +61,7 @@ function threadCpuMsOf(pid) {
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = tid === String(pid) ? 'main thread' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const name = tid === String(pid) ? 'main thread' : process.env.BY_TID ? tid : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * (1000 / 100));
     } catch {
@@ -72,11 +74,13 @@ function threadCpuMsOf(pid) {
 /** `--metrics`: the broker serves `/metrics` (`--http-listen`), its metrics counting every task. */
 const BROKER_ARGS = opts.metrics ? ['--http-listen', '127.0.0.1:0'] : [];
 const PROF_WHOLE = opts['broker-prof'] !== undefined && opts['prof-whole'];
-let broker = await startBroker('commit', PROF_WHOLE ? ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`] : [], BROKER_ARGS);
+/** `--broker-node-args`: node flags for the broker (V8's GC flags, say), as `npm run bench` takes them. */
+const BROKER_NODE_ARGS = opts['broker-node-args'].split(' ').filter(Boolean);
+let broker = await startBroker('commit', [...BROKER_NODE_ARGS, ...(PROF_WHOLE ? ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`] : [])], BROKER_ARGS);
 let app = newApp();
 let left = N;
 let allDone;
-const done = new Promise((resolve) => (allDone = resolve));
+let done = new Promise((resolve) => (allDone = resolve));
 
 function newApp() {
   const a = new QTasks({ name: 'cpu', broker: broker.address, config: { maxTasksProcess: Number(opts.concurrency) }, logger: quiet });
@@ -147,13 +151,22 @@ async function rawDrain() {
 
 const figure = figures[opts.figure];
 if (!figure) throw new Error(`--figure: one of ${Object.keys(figures).join(', ')}`);
+// `--warm`: the whole figure runs once first, so that what is measured runs on code that V8 has
+// compiled already (its compiler's threads count in the broker's CPU otherwise).
+if (opts.warm) {
+  await figure.prepare();
+  await figure.run();
+  left = N;
+  done = new Promise((resolve) => (allDone = resolve));
+  if (opts.figure === 'drain') await app.worker.stop();
+}
 await figure.prepare();
 if ((opts['broker-prof'] && !PROF_WHOLE) || opts['broker-heap']) {
   await app.close();
   await broker.crash();
   const nodeArgs = opts['broker-heap'] ? ['--import', new URL('./lib/heap-sampler.mjs', import.meta.url).pathname] : ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`];
   process.env.QTASKS_HEAP_PROFILE = opts['broker-heap'];
-  broker = await startBroker('commit', nodeArgs, BROKER_ARGS, undefined, broker.dataDir);
+  broker = await startBroker('commit', [...BROKER_NODE_ARGS, ...nodeArgs], BROKER_ARGS, undefined, broker.dataDir);
   app = newApp();
 }
 let session;
