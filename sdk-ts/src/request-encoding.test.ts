@@ -2,12 +2,10 @@
 import { ProduceRequest, WorkRequest, type DeepPartial } from '@qtasks/proto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { bytes, completionOf, text } from '../../tests/helpers/wire-arbitraries.js';
 import { encodeProduceRequest, encodeWorkRequest } from './request-encoding.js';
 
-/** Text of every kind: ASCII, any code point (lone surrogates included), and lengths around the 42-unit shortcut. */
-const text = fc.oneof(fc.string({ maxLength: 50 }), fc.string({ unit: 'binary', maxLength: 60 }), fc.string({ minLength: 40, maxLength: 45 }), fc.string({ unit: 'grapheme', maxLength: 400 }));
 const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
-const bytes = fc.uint8Array({ maxLength: 300 }).map((array) => Buffer.from(array));
 const int32 = fc.oneof(fc.integer({ min: -5, max: 300 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
 const uint32 = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }));
 
@@ -33,23 +31,13 @@ const taskSpec = fc.record(
   { requiredKeys: [] },
 );
 
-const outcome = fc.oneof(
-  fc.record({ $case: fc.constant('success' as const), value: fc.record({ result: bytes }, { requiredKeys: [] }) }),
-  fc.record({
-    $case: fc.constant('failure' as const),
-    value: fc.record({ error: fc.record({ type: text, message: text, traceback: text }, { requiredKeys: [] }), retryable: fc.boolean() }, { requiredKeys: [] }),
-  }),
-  fc.record({ $case: fc.constant('cancelled' as const), value: fc.record({ reason: text }, { requiredKeys: [] }) }),
-  fc.record({ $case: fc.constant('released' as const), value: fc.constant({}) }),
-);
-
 /** Asserts two encodings are the same bytes (compared whole first: a byte-wise deep equal of megabytes takes seconds). */
 function expectSameBytes(ours: Uint8Array, generated: Uint8Array): void {
   if (Buffer.from(ours).equals(Buffer.from(generated))) return;
   expect(Buffer.from(ours).toString('hex')).toBe(Buffer.from(generated).toString('hex'));
 }
 
-const completion = fc.record({ taskId: text, leaseToken: text, outcome }, { requiredKeys: [] });
+const completion = completionOf();
 
 describe('encodeProduceRequest', () => {
   test('writes what the generated encoder writes, for any batch of tasks', () => {

@@ -25,6 +25,7 @@ import { BrokerMetrics } from './observability/metrics.js';
 import type { QueueInfo } from './domain/queue.js';
 import { replyFlow } from './transport/reply-flow.js';
 import { rejectUndecodableRequests, strictRequestDecoding } from './transport/request-decoding.js';
+import { decodeWorkRequest } from './transport/work-request-decoding.js';
 import { UnsentReplies } from './transport/unsent-replies.js';
 
 /** {@link BrokerStats} and the transport's own counts. */
@@ -115,8 +116,9 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   // at all, are INVALID_ARGUMENT naming the field, not silently replaced or INTERNAL. Hot replies
   // may come encoded already (`encoded-replies.ts`).
   // Work and Produce, the hot streams, are served on grpc-js directly (`stream-calls.ts`) with the
-  // same decoders, interceptors and error mapping; nice-grpc serves the rest.
-  const definition = acceptEncodedReplies(strictRequestDecoding(BrokerServiceDefinition, descriptorSet));
+  // same decoders, interceptors and error mapping; nice-grpc serves the rest. A Work stream's batch
+  // of outcomes, the request read most, is decoded by hand when it is plain (`work-request-decoding.ts`).
+  const definition = acceptEncodedReplies(strictRequestDecoding(BrokerServiceDefinition, descriptorSet, { work: decodeWorkRequest }));
   const service = createBrokerService(broker, config);
   server.with(rejectUndecodableRequests).add(withoutStreamMethods(definition), service.implementation);
   const streams = STREAM_METHODS.map((key) => streamMethod(definition, key, service.streams[key]));

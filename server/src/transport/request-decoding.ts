@@ -30,15 +30,23 @@ interface TsProtoServiceDefinition {
   methods: Record<string, { name: string; requestType: { decode(input: Uint8Array): unknown } }>;
 }
 
+/**
+ * Hand-written decoders of a method's most common requests, by method key: each returns the
+ * generated decoder's very object for a request it takes, and `undefined` for any other, which the
+ * strict decoder then reads (`work-request-decoding.ts`).
+ */
+export type FastDecoders = Record<string, (bytes: Buffer) => unknown>;
+
 /** What is wrong with each request that decoded badly, by the decoded object. */
 const problems = new WeakMap<object, InvalidArgumentError>();
 
 /**
  * A copy of `definition` whose request decoders also check the request against `descriptorSet`
  * (the binary `FileDescriptorSet` of the contract): see the module comment. Serve it together
- * with {@link rejectUndecodableRequests}.
+ * with {@link rejectUndecodableRequests}. A request one of `fastDecoders` takes is plain by
+ * construction (no U+FFFD in it), and is not checked again.
  */
-export function strictRequestDecoding<D extends TsProtoServiceDefinition>(definition: D, descriptorSet: Uint8Array): D {
+export function strictRequestDecoding<D extends TsProtoServiceDefinition>(definition: D, descriptorSet: Uint8Array, fastDecoders: FastDecoders = {}): D {
   const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, descriptorSet));
   const service = registry.getService(definition.fullName);
   if (!service) throw new Error(`the descriptor set does not describe ${definition.fullName}`);
@@ -46,7 +54,10 @@ export function strictRequestDecoding<D extends TsProtoServiceDefinition>(defini
   for (const [key, method] of Object.entries(definition.methods)) {
     const input = service.methods.find((m) => m.name === method.name)?.input;
     if (!input) throw new Error(`the descriptor set does not describe ${definition.fullName}.${method.name}`);
+    const fast = fastDecoders[key];
     const decode = (bytes: Uint8Array): unknown => {
+      const plain = fast?.(bytes as Buffer);
+      if (plain !== undefined) return plain;
       try {
         const message = method.requestType.decode(bytes) as object;
         // Invalid UTF-8 always leaves a U+FFFD in the decoded strings; only then are the raw bytes

@@ -46,6 +46,8 @@ describe('encodeTaskPush', () => {
     ['a retention of 0 (present, so written)', [{ ...sparse, retentionMs: 0, history: [] }]],
     ['a trace context without tracestate', [{ ...sparse, traceContext: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00', tracestate: '' } }]],
     ['times before 1970 and past 2038', [{ ...full, createdAtMs: -1_500, updatedAtMs: 4_102_444_800_123, runAtMs: 0.9 }]],
+    // Seconds past 32 bits (2106 on), at 35 bits, at a Date's end, and far before 1970: 64-bit varints of each length.
+    ['times past 2106 and far before 1970', [{ ...full, createdAtMs: 2 ** 33 * 1000 + 7, updatedAtMs: 2 ** 35 * 1000, startedAtMs: 8.64e15, finishedAtMs: -(2 ** 34) * 1000 - 1, runAtMs: 2 ** 35 * 1000 - 1 }]],
     // Seconds at each varint length's edge, with and without nanos: the lengths written without a fork.
     ...[0, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, 268_435_455, 268_435_456, 2_147_483_647].map(
       (seconds): [string, TaskRecord[]] => [`${seconds} s since 1970`, [{ ...full, createdAtMs: seconds * 1000, updatedAtMs: seconds * 1000 + 999, finishedAtMs: seconds * 1000 + 1 }]],
