@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { DeepPartial, HeartbeatResult, LeasedTask, ProgressItem, ProgressResult, WorkResponse } from '@qtasks/proto';
+import type { Completion, CompletionResult, DeepPartial, HeartbeatResult, LeasedTask, ProgressItem, ProgressResult, WorkResponse } from '@qtasks/proto';
 import { Backoff, sleep } from './backoff.js';
 import type { QTasksConfig } from './config.js';
 import type { BrokerConnection } from './connection.js';
@@ -386,7 +386,7 @@ export class Worker {
     const outcome = unstartedOutcome(reason);
     if (outcome) {
       this.runs.move(run, { phase: 'reporting', outcome: outcome.$case });
-      void this.report(run, outcome, this.loggerOf(run));
+      this.report(run, outcome, this.loggerOf(run));
     } else {
       this.settle(run, 'lease-lost');
     }
@@ -426,13 +426,16 @@ export class Worker {
     this.pace.finished();
     this.freeSlot();
     if (outcome.$case === 'failure') logger.error(`failed: ${outcome.value.error?.type}: ${outcome.value.error?.message}`);
-    void this.report(run, outcome, logger);
+    this.report(run, outcome, logger);
   }
 
   /** Reports `run`'s decided outcome, then settles it with what became of the report. */
-  private async report(run: LeasedRun, outcome: Outcome, logger: Logger): Promise<void> {
-    this.settle(run, await reportOutcome((completion) => this.reports.complete(completion), run, outcome, this.host.config.leaseMs, logger));
+  private report(run: LeasedRun, outcome: Outcome, logger: Logger): void {
+    void reportOutcome(this.sendCompletion, run, outcome, this.host.config.leaseMs, logger).then((why) => this.settle(run, why));
   }
+
+  /** Sends one outcome (on the Work stream, else unary). */
+  private readonly sendCompletion = (completion: DeepPartial<Completion>): Promise<CompletionResult> => this.reports.complete(completion);
 
   /** Forgets a run that is done with; the heartbeats stop when no lease is left to renew. */
   private settle(run: LeasedRun, why: StopReason): void {
