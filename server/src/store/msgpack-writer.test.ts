@@ -6,27 +6,11 @@
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { describe, expect, test } from 'vitest';
+import { msgpackValue as value } from './msgpack-values.fixture.js';
 import { encodeMsgpack } from './msgpack-writer.js';
 
 const msgpackr = new Packr({ useRecords: false, copyBuffers: true });
 const same = (value: unknown): void => expect(Buffer.from(encodeMsgpack(value)).toString('hex')).toBe(Buffer.from(msgpackr.pack(value)).toString('hex'));
-
-const scalar = fc.oneof(
-  fc.string({ unit: 'grapheme', maxLength: 80 }),
-  fc.string({ maxLength: 300 }),
-  fc.integer(),
-  fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
-  fc.double(),
-  fc.boolean(),
-  fc.constant(undefined),
-  fc.constant(null),
-  fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
-);
-const value = fc.letrec((tie) => ({
-  any: fc.oneof({ depthSize: 'small' }, scalar, tie('array'), tie('object')),
-  array: fc.array(tie('any'), { maxLength: 20 }),
-  object: fc.dictionary(fc.string({ maxLength: 12 }), tie('any'), { maxKeys: 20 }),
-})).any;
 
 describe('encodeMsgpack', () => {
   test('writes what msgpackr writes, for random values', () => {
