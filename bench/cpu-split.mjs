@@ -5,13 +5,14 @@
  * that a figure can be told apart as client-bound, broker-bound, or waiting (both partly idle).
  * A diagnostic for profiling work, never a test; `npm run bench` gives the figures themselves.
  *
- *   node bench/cpu-split.mjs --figure drain|bulk|single|raw-drain [--n 20000] [--concurrency 50]
+ *   node bench/cpu-split.mjs --figure drain|bulk|single|e2e|raw-drain [--n 20000] [--concurrency 50]
  *        [--credit 1000] [--client-prof FILE.cpuprofile] [--client-heap FILE.heapprofile]
  *        [--warm] [--broker-prof DIR] [--broker-heap FILE.heapprofile] [--broker-node-args '--flag …'] [--metrics]
  *
  * - drain: N tasks enqueued, then drained by the SDK worker at `--concurrency`.
  * - bulk: N `addTask` calls at once.
  * - single: N awaited `addTask` calls, one after another.
+ * - e2e: N `addTask` calls in awaited chunks of 1000 while the SDK worker runs (produce+consume).
  * - raw-drain: N tasks drained over one Work stream by a minimal client (no SDK, `--credit` granted
  *   back with each batch of outcomes): what the broker alone sustains.
  * `--broker-prof` restarts the broker with `--cpu-prof` on the same data just before the measured
@@ -109,6 +110,16 @@ const figures = {
       for (let i = 0; i < N; i++) await app.bench.addTask(ARGS);
     },
   },
+  e2e: {
+    prepare: async () => {
+      app.worker.start();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    },
+    run: async () => {
+      for (let sent = 0; sent < N; sent += 1000) await Promise.all(Array.from({ length: Math.min(1000, N - sent) }, () => app.bench.addTask(ARGS)));
+      await done;
+    },
+  },
   'raw-drain': {
     prepare: async () => {
       for (let i = 0; i < N; i += 1000) {
@@ -158,7 +169,7 @@ if (opts.warm) {
   await figure.run();
   left = N;
   done = new Promise((resolve) => (allDone = resolve));
-  if (opts.figure === 'drain') await app.worker.stop();
+  if (opts.figure === 'drain' || opts.figure === 'e2e') await app.worker.stop();
 }
 await figure.prepare();
 if ((opts['broker-prof'] && !PROF_WHOLE) || opts['broker-heap']) {

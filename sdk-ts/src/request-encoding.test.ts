@@ -2,34 +2,11 @@
 import { ProduceRequest, WorkRequest, type DeepPartial } from '@qtasks/proto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { bytes, completionOf, text } from '../../tests/helpers/wire-arbitraries.js';
+import { completionOf, int32, taskSpecOf, uint32 } from '../../tests/helpers/wire-arbitraries.js';
 import { encodeProduceRequest, encodeWorkRequest } from './request-encoding.js';
 
 const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
-const int32 = fc.oneof(fc.integer({ min: -5, max: 300 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
-const uint32 = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }));
-
-const taskSpec = fc.record(
-  {
-    name: text,
-    queue: text,
-    priority: int32,
-    args: bytes,
-    kwargs: bytes,
-    maxRetries: int32,
-    retryBackoff: fc.record({ initialMs: int32, multiplier: fc.double({ noNaN: true }), maxMs: int32 }, { requiredKeys: [] }),
-    maxTimeMs: int32,
-    eta: fc.date({ min: new Date(0), max: new Date(2 ** 42), noInvalidDate: true }),
-    delayMs: int32,
-    idempotencyKey: text,
-    tags: fc.array(text, { maxLength: 4 }),
-    metadata: fc.dictionary(fc.string({ maxLength: 8 }), text, { maxKeys: 3 }),
-    retentionMs: int32,
-    limitKey: text,
-    traceContext: fc.record({ traceparent: text, tracestate: text }),
-  },
-  { requiredKeys: [] },
-);
+const taskSpec = taskSpecOf();
 
 /** Asserts two encodings are the same bytes (compared whole first: a byte-wise deep equal of megabytes takes seconds). */
 function expectSameBytes(ours: Uint8Array, generated: Uint8Array): void {

@@ -25,6 +25,7 @@ import { BrokerMetrics } from './observability/metrics.js';
 import type { QueueInfo } from './domain/queue.js';
 import { replyFlow } from './transport/reply-flow.js';
 import { rejectUndecodableRequests, strictRequestDecoding } from './transport/request-decoding.js';
+import { decodeProduceRequest } from './transport/produce-request-decoding.js';
 import { decodeWorkRequest } from './transport/work-request-decoding.js';
 import { UnsentReplies } from './transport/unsent-replies.js';
 
@@ -116,9 +117,10 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   // at all, are INVALID_ARGUMENT naming the field, not silently replaced or INTERNAL. Hot replies
   // may come encoded already (`encoded-replies.ts`).
   // Work and Produce, the hot streams, are served on grpc-js directly (`stream-calls.ts`) with the
-  // same decoders, interceptors and error mapping; nice-grpc serves the rest. A Work stream's batch
-  // of outcomes, the request read most, is decoded by hand when it is plain (`work-request-decoding.ts`).
-  const definition = acceptEncodedReplies(strictRequestDecoding(BrokerServiceDefinition, descriptorSet, { work: decodeWorkRequest }));
+  // same decoders, interceptors and error mapping; nice-grpc serves the rest. Their most common
+  // requests (a batch of outcomes, a batch of tasks) are decoded by hand when they are plain
+  // (`work-request-decoding.ts`, `produce-request-decoding.ts`).
+  const definition = acceptEncodedReplies(strictRequestDecoding(BrokerServiceDefinition, descriptorSet, { work: decodeWorkRequest, produce: decodeProduceRequest }));
   const service = createBrokerService(broker, config);
   server.with(rejectUndecodableRequests).add(withoutStreamMethods(definition), service.implementation);
   const streams = STREAM_METHODS.map((key) => streamMethod(definition, key, service.streams[key]));

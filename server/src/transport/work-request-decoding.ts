@@ -11,66 +11,11 @@
  * problem as it always has.
  */
 import type { CompleteRequest, Completion, TaskError, WorkRequest } from '@qtasks/proto';
-
-/** Thrown inside the decoder when the message is not one it takes; never escapes it. */
-const NOT_PLAIN = Symbol('not plain');
-
-/** Reads varints, strings and bytes out of one message. */
-class Reader {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
-
-  /** A varint of at most 32 bits (5 bytes). */
-  varint32(): number {
-    const { buf } = this;
-    let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (this.pos >= buf.length) throw NOT_PLAIN;
-      const byte = buf[this.pos++]!;
-      value |= (byte & 0x7f) << shift;
-      if (byte < 0x80) return shift === 28 && byte > 0x0f ? fail() : value >>> 0;
-    }
-    return fail();
-  }
-
-  /** The end of a length-delimited field that starts here, its length read. */
-  end(): number {
-    const length = this.varint32();
-    const end = this.pos + length;
-    if (end > this.buf.length) throw NOT_PLAIN;
-    return end;
-  }
-
-  /** A string field's value: text without U+FFFD only. */
-  string(): string {
-    const end = this.end();
-    const text = this.buf.toString('utf8', this.pos, end);
-    if (text.includes('\ufffd')) throw NOT_PLAIN;
-    this.pos = end;
-    return text;
-  }
-
-  /** A bytes field's value, copied out of the message (as the generated decoder copies it). */
-  bytes(): Buffer {
-    const end = this.end();
-    const bytes = Buffer.from(this.buf.subarray(this.pos, end));
-    this.pos = end;
-    return bytes;
-  }
-}
-
-function fail(): never {
-  throw NOT_PLAIN;
-}
+import { atEnd, decodePlain, fail, readBool, type Reader } from './plain-reader.js';
 
 /** A `WorkRequest` carrying a batch of outcomes, decoded; `undefined` for anything else (see the module comment). */
 export function decodeWorkRequest(bytes: Buffer): WorkRequest | undefined {
-  try {
-    return readWorkRequest(new Reader(bytes));
-  } catch (error) {
-    if (error === NOT_PLAIN) return undefined;
-    throw error;
-  }
+  return decodePlain(bytes, readWorkRequest);
 }
 
 function readWorkRequest(reader: Reader): WorkRequest | undefined {
@@ -84,13 +29,9 @@ function readWorkRequest(reader: Reader): WorkRequest | undefined {
         message.kind = { $case: 'complete', value: readCompleteRequest(reader, reader.end()) };
         continue;
       }
-      case 40: {
-        const credit = reader.varint32();
-        // A negative int32 takes ten bytes, refused by varint32: what is read here is 0 to 2^31 - 1.
-        if (credit > 0x7fff_ffff) return undefined;
-        message.credit = credit;
+      case 40:
+        message.credit = reader.int32();
         continue;
-      }
       case 48:
         message.requestId = reader.varint32();
         continue;
@@ -210,12 +151,3 @@ function readSingleString(reader: Reader, end: number): string {
   return atEnd(reader, end, value);
 }
 
-/** A bool as the generated decoder reads it: any varint but 0 is true. */
-function readBool(reader: Reader): boolean {
-  return reader.varint32() !== 0;
-}
-
-/** `value`, if the nested message ended exactly where its length said. */
-function atEnd<T>(reader: Reader, end: number, value: T): T {
-  return reader.pos === end ? value : fail();
-}
