@@ -6,8 +6,37 @@
  * `finish`. Each encoder has a test comparing its bytes with the generated encoder's.
  *
  * Field methods take the field's tag (field number << 3 | wire type), as the generated code
- * writes it, and leave out a field holding its default (proto3): an empty string or bytes, 0, false.
+ * writes it, and leave out a field holding its default (proto3): an empty string or bytes, 0, false
+ * (and `undefined` or `null`, which `fromPartial` reads as the default). Values are checked as
+ * the generated encoders check them: a number that is not an integer of the field's range throws
+ * (`invalid int32: 5000000000`, in their words), and a string field's value that is not a string
+ * is written as its `String()`.
  */
+
+const INT32_MAX = 0x7fff_ffff;
+const INT32_MIN = -0x8000_0000;
+const UINT32_MAX = 0xffff_ffff;
+
+/** `value` as an int32, or the generated encoders' error (a numeric string counts, as there). */
+function checkedInt32(value: unknown): number {
+  const number = typeof value === 'string' ? Number(value) : value;
+  if (typeof number !== 'number') throw new Error(`invalid int32: ${typeof value}`);
+  if (!Number.isInteger(number) || number > INT32_MAX || number < INT32_MIN) throw new Error(`invalid int32: ${number}`);
+  return number;
+}
+
+/** `value` as a uint32, or the generated encoders' error. */
+function checkedUint32(value: unknown): number {
+  const number = typeof value === 'string' ? Number(value) : value;
+  if (typeof number !== 'number') throw new Error(`invalid uint32: ${typeof value}`);
+  if (!Number.isInteger(number) || number > UINT32_MAX || number < 0) throw new Error(`invalid uint32: ${number}`);
+  return number;
+}
+
+/** True for what a field leaves out as its default: `undefined`, `null`, or `empty` itself. */
+function isDefault(value: unknown, empty: unknown): boolean {
+  return value === undefined || value === null || value === empty;
+}
 
 /** Bytes reserved for a nested message's length before it is known: enough for 16 KiB, moved when it is not. */
 const LENGTH_RESERVE = 2;
@@ -34,8 +63,13 @@ export class WireWriter {
     this.buf = grown;
   }
 
-  /** An unsigned 32-bit varint (a tag, a length, a `uint32`). */
+  /** A `uint32` (a tag, a length, a value), checked as the generated encoders check it. */
   uint32(value: number): this {
+    return this.varint(checkedUint32(value));
+  }
+
+  /** A varint of a number known to be a uint32 (a tag, a length). */
+  private varint(value: number): this {
     this.ensure(5);
     const { buf } = this;
     let rest = value >>> 0;
@@ -47,9 +81,10 @@ export class WireWriter {
     return this;
   }
 
-  /** A signed 32-bit varint: a negative number takes ten bytes, sign-extended to 64 bits. */
+  /** An `int32`, checked: a negative one takes ten bytes, sign-extended to 64 bits. */
   int32(value: number): this {
-    return value >= 0 ? this.uint32(value) : this.int64(value);
+    const number = checkedInt32(value);
+    return number >= 0 ? this.varint(number) : this.int64(number);
   }
 
   /** A signed 64-bit varint of a safe integer (two's complement for a negative one). */
@@ -69,12 +104,13 @@ export class WireWriter {
 
   /** A string field, left out when empty. */
   string(tag: number, value: string | undefined): this {
-    if (!value) return this;
-    return this.uint32(tag).stringValue(value);
+    if (isDefault(value, '')) return this;
+    return this.varint(tag).stringValue(value!);
   }
 
   /** A string's length and UTF-8 bytes, its tag written already (an item of a repeated field, empty or not). */
   stringValue(value: string): this {
+    if (typeof value !== 'string') value = String(value);
     // At most 42 UTF-16 units make at most 126 bytes: the length takes one byte, written after them.
     if (value.length <= 42) {
       this.ensure(1 + value.length * 3);
@@ -84,7 +120,7 @@ export class WireWriter {
       return this;
     }
     const length = Buffer.byteLength(value, 'utf8');
-    this.uint32(length);
+    this.varint(length);
     this.ensure(length);
     this.pos += this.buf.write(value, this.pos, 'utf8');
     return this;
@@ -93,23 +129,23 @@ export class WireWriter {
   /** A bytes field, left out when empty. */
   bytes(tag: number, value: Uint8Array | undefined): this {
     if (!value || value.length === 0) return this;
-    this.uint32(tag).uint32(value.length);
+    this.varint(tag).varint(value.length);
     return this.raw(value);
   }
 
   /** An `int32` field, left out when 0. */
   int32Field(tag: number, value: number | undefined): this {
-    return value ? this.uint32(tag).int32(value) : this;
+    return isDefault(value, 0) ? this : this.varint(tag).int32(value!);
   }
 
   /** A `uint32` field, left out when 0. */
   uint32Field(tag: number, value: number | undefined): this {
-    return value ? this.uint32(tag).uint32(value) : this;
+    return isDefault(value, 0) ? this : this.varint(tag).uint32(value!);
   }
 
   /** A `bool` field, left out when false. */
   boolField(tag: number, value: boolean | undefined): this {
-    return value ? this.uint32(tag).uint32(1) : this;
+    return isDefault(value, false) ? this : this.varint(tag).varint(value ? 1 : 0);
   }
 
   /** Bytes already encoded (fields another encoder wrote). */
@@ -122,7 +158,7 @@ export class WireWriter {
 
   /** Starts a nested message field; {@link join} with what this returns ends it. */
   fork(tag: number): number {
-    this.uint32(tag);
+    this.varint(tag);
     this.ensure(LENGTH_RESERVE);
     this.pos += LENGTH_RESERVE;
     return this.pos;

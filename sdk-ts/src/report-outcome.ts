@@ -28,7 +28,14 @@ export type SendCompletion = (completion: DeepPartial<Completion>) => Promise<Co
  */
 export function reportOutcome(send: SendCompletion, lease: ReportedLease, outcome: Outcome, leaseMs: number, logger: Logger): Promise<StopReason> {
   const giveUpAt = performance.now() + leaseMs;
-  return send({ taskId: lease.taskId, leaseToken: lease.leaseToken, outcome }).then(
+  let sent: Promise<CompletionResult>;
+  try {
+    sent = send({ taskId: lease.taskId, leaseToken: lease.leaseToken, outcome });
+  } catch (error) {
+    // A send that throws instead of rejecting is retried the same way.
+    return resend(send, lease, outcome, giveUpAt, logger, error);
+  }
+  return sent.then(
     (result) => verdictOf(result, outcome, logger),
     (error: unknown) => resend(send, lease, outcome, giveUpAt, logger, error),
   );

@@ -1,5 +1,5 @@
 /** The hand-written request encoders write the generated encoders' very bytes. */
-import { ProduceRequest, WorkRequest, type DeepPartial } from '@qtasks/proto';
+import { ProduceRequest, WorkRequest, type DeepPartial, type TaskSpec as TaskSpecMessage } from '@qtasks/proto';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { completionOf, int32, taskSpecOf, uint32 } from '../../tests/helpers/wire-arbitraries.js';
@@ -32,6 +32,23 @@ describe('encodeProduceRequest', () => {
       const request: DeepPartial<ProduceRequest> = { requestId: 7, kind: { $case: 'enqueue', value: { tasks: [{ name: 'big', args: Buffer.alloc(size, 1) }, { name: 'small' }] } } };
       expectSameBytes(encodeProduceRequest(request), ProduceRequest.encode(ProduceRequest.fromPartial(request)).finish());
     }
+  });
+
+  test('refuses what the generated encoder refuses: numbers that are not integers of their range', () => {
+    const generated = (spec: object) => () => ProduceRequest.encode(ProduceRequest.fromPartial({ kind: { $case: 'enqueue', value: { tasks: [spec] } } })).finish();
+    const ours = (spec: object) => () => encodeProduceRequest({ kind: { $case: 'enqueue', value: { tasks: [spec] } } });
+    // A 50-day delay in ms does not fit an int32: sent wrapped, it would run the task 7 hours later.
+    for (const spec of [{ delayMs: 50 * 86_400_000 }, { priority: 2 ** 31 }, { maxRetries: 1.5 }, { maxTimeMs: Number.NaN }, { retentionMs: Infinity }, { priority: -(2 ** 31) - 1 }]) {
+      expect(generated(spec)).toThrow();
+      expect(ours(spec)).toThrow(new Error((() => { try { generated(spec)(); } catch (error) { return (error as Error).message; } return ''; })()));
+    }
+    expect(() => encodeWorkRequest({ requestId: 2 ** 32, kind: { $case: 'complete', value: { completions: [] } } })).toThrow('invalid uint32: 4294967296');
+  });
+
+  test('writes what the generated encoder writes for values of the wrong type from plain JavaScript', () => {
+    const loose = { name: 5, queue: null, priority: '7', tags: [null, undefined, 'a'], retentionMs: null, limitKey: undefined } as unknown as DeepPartial<TaskSpecMessage>;
+    const request: DeepPartial<ProduceRequest> = { requestId: null, watch: 0, kind: { $case: 'enqueue', value: { tasks: [loose] } } } as unknown as DeepPartial<ProduceRequest>;
+    expectSameBytes(encodeProduceRequest(request), ProduceRequest.encode(ProduceRequest.fromPartial(request)).finish());
   });
 
   test('other requests go to the generated encoder', () => {

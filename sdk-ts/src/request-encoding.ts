@@ -49,10 +49,10 @@ function writeTaskSpec(writer: WireWriter, spec: DeepPartial<TaskSpecMessage>): 
   writer.string(90, spec.idempotencyKey);
   for (const value of spec.tags ?? []) {
     // Unlike a singular field, an empty item of a repeated one is written.
-    writer.uint32(98).stringValue(value ?? '');
+    writer.uint32(98).stringValue(value as string);
   }
   if (spec.metadata !== undefined && hasKeys(spec.metadata)) writer.raw(generatedFields({ metadata: spec.metadata }));
-  if (spec.retentionMs !== undefined) {
+  if (spec.retentionMs !== undefined && spec.retentionMs !== null) {
     // An optional field is written whenever it is set, 0 included.
     writer.uint32(112).int32(spec.retentionMs);
   }
@@ -79,7 +79,7 @@ export function encodeWorkRequest(request: DeepPartial<WorkRequest>): Uint8Array
   writer.int32Field(40, request.credit);
   writer.uint32Field(48, request.requestId);
   // An optional field is written whenever it is set, 0 included.
-  if (request.creditLimit !== undefined) writer.uint32(56).uint32(request.creditLimit);
+  if (request.creditLimit !== undefined && request.creditLimit !== null) writer.uint32(56).uint32(request.creditLimit);
   return writer.finish();
 }
 
