@@ -150,15 +150,14 @@ export class QTasks implements ResultWaiter, WorkerHost {
     const spec: DeepPartial<TaskSpec> = {
       name: taskName,
       queue: options.queue ?? schema?.queue ?? taskName,
-      priority: options.priority ?? schema?.priority ?? this.config.taskDefaultPriority,
+      priority: int32Option(options.priority ?? schema?.priority ?? this.config.taskDefaultPriority, `addTask(${taskName}): priority`),
       args: encodeJson(args, `the args of ${taskName}`),
       kwargs: options.kwargs === undefined ? NO_KWARGS : encodeJson(options.kwargs, `the kwargs of ${taskName}`),
-      maxRetries: options.retry ?? schema?.retry ?? 0,
+      maxRetries: int32Option(options.retry ?? schema?.retry ?? 0, `addTask(${taskName}): retry`),
       // Fields left out take the documented defaults (the broker reads a 0 as "at once"/"no cap").
       retryBackoff: schema?.retryBackoff && { ...DEFAULT_RETRY_BACKOFF, ...schema.retryBackoff },
       maxTimeMs: schema?.maxTime === undefined ? 0 : Math.ceil(schema.maxTime * 1000) + BROKER_TIME_LIMIT_GRACE_MS,
-      delayMs: options.delay === undefined ? 0 : Math.round(options.delay * 1000),
-      eta: options.eta,
+      ...startOf(options, `addTask(${taskName})`),
       idempotencyKey: options.idempotencyKey ?? '',
       tags: options.tags ?? schema?.tags ?? [],
       metadata: options.metadata ?? {},
@@ -383,4 +382,31 @@ export function sharedTask(first: TaskOptions | TaskFunction, second?: TaskFunct
   const schema = buildTaskExecSchema(func, options, 0);
   addSharedTask(schema);
   return createAsyncTask(schema, () => defaultApp<QTasks>());
+}
+
+/** The largest `int32`: the contract's integer fields (a priority, a delay in ms) hold no more. */
+const INT32_MAX = 0x7fff_ffff;
+
+/** `value`, if it is a whole number an `int32` field holds. @throws TaskUsageError naming `what` */
+function int32Option(value: number, what: string): number {
+  if (!Number.isInteger(value) || value > INT32_MAX || value < -INT32_MAX - 1) {
+    throw new TaskUsageError(`${what} must be a whole number from ${-INT32_MAX - 1} to ${INT32_MAX}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * When a task may start, as the contract takes it: `delay` in ms, or `eta`. A delay longer than
+ * an `int32` of ms holds (24.8 days) is sent as the eta it comes to.
+ * @throws TaskUsageError for a delay that is not a number of seconds from 0 on
+ */
+function startOf(options: AddTaskOptions, what: string): { delayMs: number; eta: Date | undefined } {
+  if (options.delay === undefined) return { delayMs: 0, eta: options.eta };
+  if (typeof options.delay !== 'number' || !Number.isFinite(options.delay) || options.delay < 0) {
+    throw new TaskUsageError(`${what}: delay must be a number of seconds from 0 on, got ${String(options.delay)}`);
+  }
+  const delayMs = Math.round(options.delay * 1000);
+  if (delayMs <= INT32_MAX) return { delayMs, eta: options.eta };
+  if (options.eta !== undefined) throw new TaskUsageError(`${what}: give delay or eta, not both`);
+  return { delayMs: 0, eta: new Date(Date.now() + delayMs) };
 }

@@ -455,6 +455,20 @@ describe('addTask', () => {
     expect(await delayed.waitResult(0.3)).toBeNull();
   });
 
+  test('a delay past what an int32 of ms holds (24.8 days) becomes an eta; numbers out of range are refused naming the option', async () => {
+    const app = newApp();
+    const add = app.task({ name: unique('far') }, async () => 1);
+    const fiftyDaysMs = 50 * 86_400_000;
+    const before = Date.now();
+    const far = await add.addTask([], { delay: fiftyDaysMs / 1000 });
+    expect(far.eta!.getTime()).toBeGreaterThanOrEqual(before + fiftyDaysMs - 1000);
+    expect(far.eta!.getTime()).toBeLessThanOrEqual(Date.now() + fiftyDaysMs + 1000);
+    await expect(add.addTask([], { delay: -1 })).rejects.toThrow(/delay must be a number of seconds from 0 on, got -1/);
+    await expect(add.addTask([], { priority: 2 ** 31 })).rejects.toThrow(/priority must be a whole number from -2147483648 to 2147483647, got 2147483648/);
+    await expect(add.addTask([], { retry: 1.5 })).rejects.toThrow(/retry must be a whole number/);
+    await expect(add.addTask([], { delay: fiftyDaysMs / 1000, eta: new Date() })).rejects.toThrow(/give delay or eta, not both/);
+  });
+
   test('idempotencyKey returns the same uuid twice, also for calls in the same batch', async () => {
     const app = newApp();
     const add = app.task({ name: unique('idem') }, async (a: number) => a);
