@@ -77,15 +77,23 @@ def test_exception_becomes_error_with_type_message_and_traceback(producer: Produ
 def test_retry_on_retries_until_success(producer: Producer, make_worker: Callable[..., Worker], name: str) -> None:
     worker = make_worker()
 
+    # The first attempt ends only once the watch below is open: opened after the enqueue, it
+    # would otherwise miss the first retry whenever the worker is quicker than the watch.
+    watching = threading.Event()
+
     @worker.task(name, retry_on=(ConnectionError,), echo=True)
     def flaky(ctx: TaskContext, succeed_on: int) -> Dict[str, int]:
+        watching.wait(10)
         if ctx.attempt < succeed_on:
             raise ConnectionResetError(f"attempt {ctx.attempt}")  # a subclass counts (isinstance)
         return {"attempt": ctx.attempt}
 
     running(worker)
     task = producer.enqueue(name, 3, max_retries=5, retry_backoff=NO_BACKOFF)
-    states = list(producer.watch(task.id, timeout=10))
+    states: List[Any] = []
+    for state in producer.watch(task.id, timeout=10):
+        states.append(state)
+        watching.set()
     final = states[-1]
     assert final.status == "success" and final.result == {"attempt": 3} and final.attempt == 3
     retries = [s for s in states if s.status == "retry"]
