@@ -133,6 +133,26 @@ describe('an open broker (no tokens)', () => {
     expect(await errorOf(badQueue)).toMatchObject({ field: 'queue' });
   });
 
+  test('a body over 16 KiB is a 413, whether it declares its length or comes chunked', async () => {
+    const big = JSON.stringify({ reason: 'x'.repeat(20_000) });
+    const declared = await fetch(`${base}/api/tasks/x/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expect(declared.status).toBe(413);
+    expect(await errorOf(declared)).toMatchObject({ reason: 'BODY_TOO_LARGE' });
+    // A stream body goes chunked: no content-length to refuse it by, so the reader counts. A
+    // client still sending megabytes when the refusal comes must get it too, not a reset.
+    const chunks = [Buffer.from(big.slice(0, 10_000)), Buffer.from(big.slice(10_000)), ...Array.from({ length: 64 }, () => Buffer.alloc(64 * 1024, 0x20))];
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    const chunked = await fetch(`${base}/api/tasks/x/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await errorOf(chunked)).toMatchObject({ reason: 'BODY_TOO_LARGE' });
+  });
+
   test('GET /api/tasks/:id: the whole task, payloads as their exact JSON text, the error of each attempt', async () => {
     const queue = uniqueQueue('whole');
     const args = Buffer.from('[12345678901234567890, "a"]');
