@@ -21,6 +21,8 @@
  * records of tasks in line); `--client-prof` profiles this process over it, and `--client-heap`
  * samples where this process allocates over it (`bench/lib/heapprofile-top.mjs` sums it up).
  * `--broker-heap` restarts the broker like `--broker-prof`, sampling where it allocates.
+ * The broker's CPU is shown by thread: its main thread, and the others by name (with `BY_TID=1`
+ * in the environment, one by one: V8's compiler and GC helpers, lmdb-js's, libuv's).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
