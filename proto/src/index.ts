@@ -25,4 +25,4 @@ export const WORK_FEATURES_HEADER = 'qtasks-work-features';
 /** The feature a broker lists in {@link WORK_FEATURES_HEADER} when it takes `WorkRequest.credit_limit`. */
 export const CREDIT_LIMIT_FEATURE = 'credit-limit';
 
-export { WireWriter, varintSize } from './wire-writer.js';
+export { INT32_MAX, INT32_MIN, WireWriter, varintSize } from './wire-writer.js';

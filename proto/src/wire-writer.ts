@@ -13,8 +13,9 @@
  * is written as its `String()`.
  */
 
-const INT32_MAX = 0x7fff_ffff;
-const INT32_MIN = -0x8000_0000;
+/** The range of the contract's `int32` fields (a priority, a delay in ms). */
+export const INT32_MAX = 0x7fff_ffff;
+export const INT32_MIN = -0x8000_0000;
 const UINT32_MAX = 0xffff_ffff;
 
 /** `value` as an int32, or the generated encoders' error (a numeric string counts, as there). */

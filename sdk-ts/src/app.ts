@@ -3,8 +3,10 @@
  * worker that runs them; it talks to the broker over one gRPC connection.
  */
 import type { DeepPartial, Task as ProtoTask, TaskSpec } from '@qtasks/proto';
+import { INT32_MAX } from '@qtasks/proto';
 import { Status } from 'nice-grpc';
 import { createAsyncTask, type AddTaskOptions, type AsyncTask, type TaskResult } from './async-task.js';
+import { int32Option } from './int32-option.js';
 import { Backoff, sleep } from './backoff.js';
 import { loadConfig, type QTasksConfig } from './config.js';
 import { BrokerConnection } from './connection.js';
@@ -150,10 +152,10 @@ export class QTasks implements ResultWaiter, WorkerHost {
     const spec: DeepPartial<TaskSpec> = {
       name: taskName,
       queue: options.queue ?? schema?.queue ?? taskName,
-      priority: int32Option(options.priority ?? schema?.priority ?? this.config.taskDefaultPriority, `addTask(${taskName}): priority`),
+      priority: int32Option(`addTask(${taskName}): priority`, options.priority ?? schema?.priority ?? this.config.taskDefaultPriority),
       args: encodeJson(args, `the args of ${taskName}`),
       kwargs: options.kwargs === undefined ? NO_KWARGS : encodeJson(options.kwargs, `the kwargs of ${taskName}`),
-      maxRetries: int32Option(options.retry ?? schema?.retry ?? 0, `addTask(${taskName}): retry`),
+      maxRetries: int32Option(`addTask(${taskName}): retry`, options.retry ?? schema?.retry ?? 0),
       // Fields left out take the documented defaults (the broker reads a 0 as "at once"/"no cap").
       retryBackoff: schema?.retryBackoff && { ...DEFAULT_RETRY_BACKOFF, ...schema.retryBackoff },
       maxTimeMs: schema?.maxTime === undefined ? 0 : Math.ceil(schema.maxTime * 1000) + BROKER_TIME_LIMIT_GRACE_MS,
@@ -382,17 +384,6 @@ export function sharedTask(first: TaskOptions | TaskFunction, second?: TaskFunct
   const schema = buildTaskExecSchema(func, options, 0);
   addSharedTask(schema);
   return createAsyncTask(schema, () => defaultApp<QTasks>());
-}
-
-/** The largest `int32`: the contract's integer fields (a priority, a delay in ms) hold no more. */
-const INT32_MAX = 0x7fff_ffff;
-
-/** `value`, if it is a whole number an `int32` field holds. @throws TaskUsageError naming `what` */
-function int32Option(value: number, what: string): number {
-  if (!Number.isInteger(value) || value > INT32_MAX || value < -INT32_MAX - 1) {
-    throw new TaskUsageError(`${what} must be a whole number from ${-INT32_MAX - 1} to ${INT32_MAX}, got ${String(value)}`);
-  }
-  return value;
 }
 
 /**

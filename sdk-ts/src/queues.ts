@@ -11,6 +11,7 @@
 import type { QueueInfo as ProtoQueueInfo, QueueLimits as ProtoQueueLimits, RateLimit as ProtoRateLimit } from '@qtasks/proto';
 import type { BrokerConnection } from './connection.js';
 import { TaskUsageError, type BrokerCallError } from './errors.js';
+import { int32Option } from './int32-option.js';
 import { STATUS_NAME_LIST, statusValue, type TaskStatusName } from './task.js';
 
 /** At most `count` task starts per `periodMs` milliseconds, over a sliding window. */
@@ -147,14 +148,7 @@ function protoLimitsOf(limits: QueueLimitsOptions): ProtoQueueLimits {
   };
 }
 
-/**
- * A number the contract's int32 can carry (`undefined` is 0). Range rules (no negative limit)
- * are the broker's: it refuses them by name.
- */
+/** A limit the contract's int32 carries (`undefined` is 0), checked as every int32 option is. */
 function int32(field: string, value: number | undefined): number {
-  if (value === undefined) return 0;
-  if (!Number.isInteger(value) || value < -(2 ** 31) || value > 2 ** 31 - 1) {
-    throw new TaskUsageError(`setQueueLimits: ${field} must be a whole number, got ${String(value)}`);
-  }
-  return value;
+  return value === undefined ? 0 : int32Option(`setQueueLimits: ${field}`, value);
 }

@@ -11,6 +11,7 @@
  * kind of request go to the generated encoders.
  */
 import { ProduceRequest, TaskSpec, WireWriter, WorkRequest, type Completion, type DeepPartial, type TaskSpec as TaskSpecMessage } from '@qtasks/proto';
+import { hasKeys } from './has-keys.js';
 
 /** A `ProduceRequest` as `ProduceRequest.encode(ProduceRequest.fromPartial(request)).finish()` writes it. */
 export function encodeProduceRequest(request: DeepPartial<ProduceRequest>): Uint8Array {
@@ -126,9 +127,4 @@ function writeCompletion(writer: WireWriter, completion: DeepPartial<Completion>
       break;
   }
   writer.join(start);
-}
-
-function hasKeys(record: object): boolean {
-  for (const _ in record) return true;
-  return false;
 }

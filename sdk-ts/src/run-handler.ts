@@ -13,6 +13,7 @@ import { TaskContext, type ContextHost } from './context.js';
 import { TaskTimeLimitError } from './errors.js';
 import { AsyncTaskExecutor, isThenable } from './executor.js';
 import { encodeJson } from './json.js';
+import { hasKeys } from './has-keys.js';
 import type { Logger } from './logger.js';
 import { ProgressPublisher, type SendProgress } from './progress-publisher.js';
 import type { LeasedRun } from './run-book.js';
@@ -120,9 +121,4 @@ function successOf(value: unknown, schema: TaskExecSchema): Outcome {
   } catch (error) {
     return outcomeOf(error, schema);
   }
-}
-
-function hasKeys(record: Record<string, unknown>): boolean {
-  for (const _ in record) return true;
-  return false;
 }

@@ -5,6 +5,8 @@
  * into `undefined`, for the strict generic decoder (`request-decoding.ts`) to decide.
  */
 
+import { INT32_MAX } from '@qtasks/proto';
+
 /** Thrown inside the decoder when the message is not one it takes; never escapes it. */
 const NOT_PLAIN = Symbol('not plain');
 
@@ -29,7 +31,7 @@ export class Reader {
   /** A non-negative `int32` (a negative one takes ten bytes: not plain). */
   int32(): number {
     const value = this.varint32();
-    return value > 0x7fff_ffff ? fail() : value;
+    return value > INT32_MAX ? fail() : value;
   }
 
   /** The end of a length-delimited field that starts here, its length read. */
