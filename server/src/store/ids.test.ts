@@ -1,3 +1,4 @@
+import { parse, stringify, validate, version } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import { newLeaseToken, newTaskId } from './ids.js';
 
@@ -10,6 +11,14 @@ describe('task ids', () => {
     expect(ids.every((id) => UUID_V7.test(id))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(ids);
+  });
+
+  it('are written as the uuid package writes the same bytes', () => {
+    for (let i = 0; i < 2_000; i++) {
+      const id = newTaskId();
+      expect(validate(id) && version(id)).toBe(7);
+      expect(stringify(parse(id))).toBe(id);
+    }
   });
 
   it('carry the current time in their first 48 bits', () => {

@@ -26,6 +26,27 @@ function randomBytesFromPool(length: number): Uint8Array {
 /** The v7 clock state: the last millisecond used and the counter within it (RFC 9562 §6.2, method 1). */
 const clock = { msecs: -Infinity, seq: 0 };
 
+/** The bytes of the id being made (`uuid` lays them out), and its text, written in place. */
+const idBytes = new Uint8Array(16);
+const idText = Buffer.alloc(36);
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/**
+ * `idBytes` as the canonical 8-4-4-4-12 lower-case text, as `uuid`'s stringify writes it: written
+ * into one buffer and read out as one flat string. `uuid`'s concatenation of 16 byte pairs made
+ * ~600 bytes of garbage per id, a tenth of all the broker allocated per task under load.
+ */
+function idBytesAsText(): string {
+  let at = 0;
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) idText[at++] = 0x2d; // '-'
+    const byte = idBytes[i]!;
+    idText[at++] = HEX_DIGITS[byte >> 4]!;
+    idText[at++] = HEX_DIGITS[byte & 0x0f]!;
+  }
+  return idText.toString('latin1', 0, 36);
+}
+
 /**
  * A new time-ordered task id (UUID version 7). Ids made by this process sort in the order they
  * were made, also within one millisecond: the counter is seeded at random each millisecond and
@@ -41,7 +62,8 @@ export function newTaskId(): string {
     clock.seq = (clock.seq + 1) | 0;
     if (clock.seq === 0) clock.msecs++;
   }
-  return uuidv7({ random, msecs: clock.msecs, seq: clock.seq });
+  uuidv7({ random, msecs: clock.msecs, seq: clock.seq }, idBytes);
+  return idBytesAsText();
 }
 
 /**
