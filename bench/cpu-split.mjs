@@ -181,6 +181,8 @@ if ((opts['broker-prof'] && !PROF_WHOLE) || opts['broker-heap']) {
   process.env.QTASKS_HEAP_PROFILE = opts['broker-heap'];
   broker = await startBroker('commit', [...BROKER_NODE_ARGS, ...nodeArgs], BROKER_ARGS, undefined, broker.dataDir);
   app = newApp();
+  // e2e's preparation is its worker, started on the app just closed: the new app needs its own.
+  if (opts.figure === 'e2e') await figure.prepare();
 }
 let session;
 if (opts['client-prof'] || opts['client-heap']) {
