@@ -29,7 +29,7 @@ import type { TaskExecSchema, TaskFunction, TaskOptions } from './task-exec-sche
 import { Worker, type WorkerHost } from './worker.js';
 import * as queues from './queues.js';
 import type { PurgeableStatus, QueueInfo, QueueLimits, QueueLimitsOptions } from './queues.js';
-import type { WatchedStates } from './watched-states.js';
+import { isFinalStatusName, type WatchedStates } from './watched-states.js';
 import type { EnqueuedTask } from './produce-stream.js';
 import { listTasks, type TaskListFilter, type TaskPage } from './task-listing.js';
 import { watchTask, type WatchOptions } from './task-watch.js';
@@ -168,7 +168,13 @@ export class QTasks implements ResultWaiter, WorkerHost {
     };
     const span = startEnqueueSpan(spec); // undefined without an OpenTelemetry SDK: see tracing.ts
     if (options.timeout === undefined) return new Task<R>(await endEnqueueSpanWhenSettled(span, this.connection().enqueues.add(spec), idOfTask), this);
-    // Enqueued with its states pushed on the same stream: no WatchResult call to set up.
+    // A status to wait for that is not final (`resultStatusesEnd` holding `process`, say) is seen
+    // on WatchResult: the stream pushes final states only.
+    if (!this.config.resultStatusesEnd.every(isFinalStatusName)) {
+      const task = await endEnqueueSpanWhenSettled(span, this.connection().enqueues.add(spec), idOfTask);
+      return this.waitForResult<R>(task.id, options.timeout);
+    }
+    // Enqueued with its final state pushed on the same stream: no WatchResult call to set up.
     const { task, watch } = await endEnqueueSpanWhenSettled(span, this.connection().watchedEnqueues.add(spec), idOfEnqueued);
     return this.waitForResult<R>(task.id, options.timeout, watch);
   }

@@ -127,3 +127,38 @@ describe('maxInFlight', () => {
     expect(batcher.rpcCount).toBeLessThanOrEqual(10);
   });
 });
+
+describe("flushOn: 'microtask'", () => {
+  test('items added in one synchronous run leave together, before the turn ends; later ones in a batch of their own', async () => {
+    const sent: number[][] = [];
+    const batcher = new Batcher<number, number>({
+      maxBatch: 100,
+      flushOn: 'microtask',
+      send: async (items) => {
+        sent.push(items);
+        return items.map((item) => item * 2);
+      },
+    });
+    let sentBeforeTurnEnded: number[][] | undefined;
+    setImmediate(() => (sentBeforeTurnEnded = [...sent]));
+    const first = [1, 2, 3].map((item) => batcher.add(item));
+    await Promise.resolve();
+    expect(sent).toEqual([[1, 2, 3]]);
+    const second = batcher.add(4);
+    expect(await Promise.all([...first, second])).toEqual([2, 4, 6, 8]);
+    expect(sent).toEqual([[1, 2, 3], [4]]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sentBeforeTurnEnded).toEqual([[1, 2, 3], [4]]);
+  });
+
+  test("by default ('turn') a batch waits for the end of the turn, taking what later microtasks add", async () => {
+    const sent: number[][] = [];
+    const batcher = new Batcher<number, number>({ maxBatch: 100, send: async (items) => (sent.push(items), items) });
+    const added = [batcher.add(1)];
+    await Promise.resolve();
+    added.push(batcher.add(2));
+    expect(sent).toEqual([]);
+    await Promise.all(added);
+    expect(sent).toEqual([[1, 2]]);
+  });
+});

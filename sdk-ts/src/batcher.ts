@@ -44,6 +44,13 @@ export interface BatcherOptions<I, O> {
   maxRetries?: number;
   /** Most RPCs in flight at once; later items wait and coalesce. @defaultValue no limit */
   maxInFlight?: number;
+  /**
+   * When a batch leaves: at the end of the turn of the event loop (`turn`: calls from every
+   * continuation of the turn share it), or once the microtasks queued before the first item have
+   * run (`microtask`: for items that come in synchronous runs, such as the outcomes of one pushed
+   * batch, and whose latency counts; it saves the I/O of the rest of the turn). @defaultValue 'turn'
+   */
+  flushOn?: 'turn' | 'microtask';
 }
 
 /** A coalescing batcher of one RPC. */
@@ -64,12 +71,15 @@ export class Batcher<I, O> {
       this.queue.push({ item, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        // setImmediate, not a microtask: calls made from different continuations of the same
-        // turn (e.g. many awaited chains resuming together) still share the batch.
-        setImmediate(() => this.flush());
+        // By default setImmediate, not a microtask: calls made from different continuations of the
+        // same turn (e.g. many awaited chains resuming together) still share the batch.
+        if (this.options.flushOn === 'microtask') queueMicrotask(this.flushNow);
+        else setImmediate(this.flushNow);
       }
     });
   }
+
+  private readonly flushNow = (): void => this.flush();
 
   private flush(): void {
     this.scheduled = false;
@@ -93,7 +103,7 @@ export class Batcher<I, O> {
   /** Resolves once every item added so far has been sent and answered. */
   async drained(): Promise<void> {
     while (this.scheduled || this.queue.length > 0 || this.inFlight.size > 0) {
-      if (this.scheduled) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.scheduled) await new Promise<void>((resolve) => setImmediate(resolve)); // after either kind of flush
       await Promise.all(this.inFlight);
     }
   }

@@ -3,7 +3,7 @@
  * answered by the message that carries that number, in whatever order answers come. A refused
  * request rejects its caller with the same {@link BrokerCallError} the unary Enqueue would have
  * (method `Enqueue`, its code, message and retry hint); the stream goes on. A request sent with
- * `watch` resolves to each task's {@link WatchedStates}, fed by the states the broker pushes.
+ * `watch` resolves to each task's {@link WatchedStates}, fed by the final state the broker pushes.
  *
  * When the stream fails (the broker went away, or no answer came within the call timeout), every
  * request still unanswered and every watch fail with a BrokerCallError of method `Produce` (see
@@ -22,7 +22,7 @@ export type OpenProduceStream = (requests: AsyncIterable<DeepPartial<ProduceRequ
 export interface EnqueuedTask {
   /** The task as stored (status `new`, or the task an idempotency key already named). */
   task: ProtoTask;
-  /** Its later states, for an enqueue sent with `watch` on a stream. */
+  /** Its final state to come, for an enqueue sent with `watch` on a stream. */
   watch?: WatchedStates;
 }
 
@@ -87,7 +87,9 @@ export class ProduceStream {
       this.pending.set(requestId, { watch, resolve, reject });
       this.deadlines.set(requestId, performance.now() + this.timeoutMs);
       if (!this.deadlineTimer) this.armDeadline(this.timeoutMs);
-      this.send({ requestId, kind: { $case: 'enqueue', value: { tasks } }, watch });
+      // The SDK watches only to wait for a result: the states before the final one would cost both
+      // sides a message for nothing.
+      this.send({ requestId, kind: { $case: 'enqueue', value: { tasks } }, watch, watchFinalOnly: watch });
     });
   }
 

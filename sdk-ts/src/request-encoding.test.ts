@@ -19,8 +19,8 @@ const completion = completionOf();
 describe('encodeProduceRequest', () => {
   test('writes what the generated encoder writes, for any batch of tasks', () => {
     fc.assert(
-      fc.property(maybe(uint32), maybe(fc.boolean()), fc.array(taskSpec, { maxLength: 6 }), (requestId, watch, tasks) => {
-        const request: DeepPartial<ProduceRequest> = { requestId, watch, kind: { $case: 'enqueue', value: { tasks } } };
+      fc.property(maybe(uint32), maybe(fc.boolean()), maybe(fc.boolean()), fc.array(taskSpec, { maxLength: 6 }), (requestId, watch, watchFinalOnly, tasks) => {
+        const request: DeepPartial<ProduceRequest> = { requestId, watch, watchFinalOnly, kind: { $case: 'enqueue', value: { tasks } } };
         expectSameBytes(encodeProduceRequest(request), ProduceRequest.encode(ProduceRequest.fromPartial(request)).finish());
       }),
       { numRuns: 1000 },

@@ -24,6 +24,7 @@ export function encodeProduceRequest(request: DeepPartial<ProduceRequest>): Uint
   for (const spec of tasks) writeTaskSpec(writer, spec ?? {});
   writer.join(enqueue);
   writer.boolField(32, request.watch);
+  writer.boolField(40, request.watchFinalOnly);
   return writer.finish();
 }
 

@@ -1,17 +1,25 @@
 /**
  * The states of one task that the broker pushes on a Produce stream (an `enqueue` sent with
- * `watch`), read by one consumer as an async iterable: the state the enqueue was answered with
- * first, then each pushed state, ending after a final status. A consumer that leaves early tells
+ * `watch` and `watch_final_only`), read by one consumer as an async iterable: the state the enqueue
+ * was answered with first, then the pushed final state (any state pushed, on a broker older than
+ * `watch_final_only`), ending after a final status. A consumer that leaves early tells
  * the stream to stop watching.
  */
 import { TaskStatus, type Task as ProtoTask } from '@qtasks/proto';
 import { abortable } from './backoff.js';
+import { statusValue, type TaskStatusName } from './task.js';
 
 const FINAL = new Set([TaskStatus.TASK_STATUS_SUCCESS, TaskStatus.TASK_STATUS_ERROR, TaskStatus.TASK_STATUS_CANCEL]);
 
 /** True for SUCCESS, ERROR and CANCEL: no state follows them. */
 export function isFinalState(task: ProtoTask): boolean {
   return FINAL.has(task.status);
+}
+
+/** True for `success`, `error` and `cancel`: the statuses a watch with `watch_final_only` is pushed. */
+export function isFinalStatusName(name: TaskStatusName): boolean {
+  const status = statusValue(name);
+  return status !== undefined && FINAL.has(status);
 }
 
 /** One watched task's states, as they arrive. */

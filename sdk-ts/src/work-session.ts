@@ -107,6 +107,9 @@ export class WorkSession {
     // they carry, and the broker already commits the outcomes that arrive together as one.
     this.completions = new Batcher({
       maxBatch,
+      // The outcomes of one pushed batch are decided in one run of microtasks (a plain handler's
+      // in its run call): they leave together, before the rest of the turn's I/O is read.
+      flushOn: 'microtask',
       // The worker acts on `accepted` and `reason` only: the tasks would be encoded and decoded for nothing.
       send: async (completions) => (await this.ask({ $case: 'complete', value: { completions, omitTasks: true } })).results,
     });

@@ -122,6 +122,26 @@ describe('Produce stream', () => {
     await expect(stream.next()).rejects.toThrow('the stream ended');
   });
 
+  test("with watch_final_only, each task's final state alone follows: no process, no retry", async () => {
+    const queue = uniqueQueue('final-only');
+    const stream = openProduce(broker.client);
+    stream.send({ ...enqueue(6, [spec(queue, { maxRetries: 1, retryBackoff: { initialMs: 0 } })], true), watchFinalOnly: true });
+    const answer = await stream.next();
+    if (answer.kind?.$case !== 'enqueued') throw new Error(JSON.stringify(answer.kind));
+    const [task] = answer.kind.value.tasks;
+    // Two attempts: the first fails into RETRY, the second succeeds; PROCESS twice and RETRY are not pushed.
+    for (const outcome of [{ $case: 'failure' as const, value: { error: { type: 'Boom', message: 'once' }, retryable: true } }, { $case: 'success' as const, value: { result: json(1) } }]) {
+      const { tasks } = await broker.client.lease({ workerId: workerId(), queues: [queue], maxTasks: 1, waitMs: 5000 });
+      expect(tasks[0]!.task!.id).toBe(task!.id);
+      await broker.client.complete({ completions: [{ taskId: task!.id, leaseToken: tasks[0]!.leaseToken, outcome }] });
+    }
+    const state = await stream.next();
+    expect([state.requestId, state.kind?.$case === 'state' && state.kind.value.status, state.kind?.$case === 'state' && state.kind.value.attempt]).toEqual([6, TaskStatus.TASK_STATUS_SUCCESS, 2]);
+    stream.end();
+    expect(await stream.closed).toBeUndefined();
+    await expect(stream.next()).rejects.toThrow('the stream ended');
+  });
+
   test('a client that does not read its answers is no longer read from: the broker stops storing its requests until it reads', async () => {
     const queue = uniqueQueue('unread');
     const REQUESTS = 3000;

@@ -550,6 +550,19 @@ describe('waiting for a result', () => {
     expect((await obj.addTask(['v'], { timeout: 10 }))?.returning).toEqual({ x: 'v', list: [1, null, 'y'] });
   });
 
+  test('resultStatusesEnd with a status before the end (process): addTask({ timeout }) resolves at it', async () => {
+    const app = newApp({ config: { resultStatusesEnd: ['process', 'success', 'error', 'cancel'] } });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slow = app.task({ name: unique('slow') }, async () => (await released, 1));
+    app.worker.start();
+    // The Produce stream pushes final states only: a status before the end is seen on WatchResult.
+    const seen = await slow.addTask([], { timeout: 10 });
+    release();
+    expect(seen?.status).toBe('process');
+    expect(app.connection().watchedEnqueues.rpcCount).toBe(0);
+  });
+
   test('with no worker, the wait resolves to null after the timeout', async () => {
     const logger = recordingLogger();
     const app = newApp({ logger });

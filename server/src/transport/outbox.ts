@@ -50,6 +50,11 @@ export class Outbox<T> {
     this.flush();
   }
 
+  /** True while `capacity` messages or more wait: {@link space} would wait. */
+  get full(): boolean {
+    return this.items.length >= this.capacity && !this.ended;
+  }
+
   /** Resolves once fewer than `capacity` messages wait, or the outbox has ended. */
   async space(): Promise<void> {
     while (this.items.length >= this.capacity && !this.ended) {

@@ -7,7 +7,7 @@ import { decodeProduceRequest } from './produce-request-decoding.js';
 
 /** What the decoder takes: text without U+FFFD, non-negative int32s, none of a task's rarer parts. */
 const plainSpec = taskSpecOf({ textOf: text.filter((value) => !value.includes('\ufffd')), int32Of: fc.integer({ min: 0, max: 2 ** 31 - 1 }), rare: false });
-const batch = fc.record({ requestId: uint32, watch: fc.boolean(), tasks: fc.array(plainSpec, { maxLength: 5 }) }, { requiredKeys: ['tasks'] });
+const batch = fc.record({ requestId: uint32, watch: fc.boolean(), watchFinalOnly: fc.boolean(), tasks: fc.array(plainSpec, { maxLength: 5 }) }, { requiredKeys: ['tasks'] });
 
 const encode = (request: DeepPartial<ProduceRequest>): Buffer => Buffer.from(ProduceRequest.encode(ProduceRequest.fromPartial(request)).finish());
 

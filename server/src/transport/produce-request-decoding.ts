@@ -15,7 +15,7 @@ export function decodeProduceRequest(bytes: Buffer): ProduceRequest | undefined 
 }
 
 function readProduceRequest(reader: Reader): ProduceRequest | undefined {
-  const message: ProduceRequest = { requestId: 0, kind: undefined, watch: false };
+  const message: ProduceRequest = { requestId: 0, kind: undefined, watch: false, watchFinalOnly: false };
   const length = reader.buf.length;
   while (reader.pos < length) {
     switch (reader.varint32()) {
@@ -29,6 +29,9 @@ function readProduceRequest(reader: Reader): ProduceRequest | undefined {
         continue;
       case 32:
         message.watch = readBool(reader);
+        continue;
+      case 40:
+        message.watchFinalOnly = readBool(reader);
         continue;
       default:
         return undefined;

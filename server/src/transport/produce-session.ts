@@ -15,7 +15,7 @@
 import type { DeepPartial, EnqueueRequest, ProduceRequest, ProduceResponse } from '@qtasks/proto';
 import type { Broker } from '../core/broker.js';
 import { InvalidArgumentError, ShuttingDownError } from '../domain/errors.js';
-import type { TaskRecord } from '../domain/task.js';
+import { isFinalStatus, type TaskRecord } from '../domain/task.js';
 import type { EncodedReply } from './encoded-replies.js';
 import { requestErrorOf } from './error-mapping.js';
 import { Outbox, type StreamSession } from './outbox.js';
@@ -98,7 +98,7 @@ class ProduceSession implements StreamSession<ProduceRequest, ProduceReply> {
     const { requestId, kind } = request;
     switch (kind?.$case) {
       case 'enqueue':
-        this.track(this.enqueue(requestId, kind.value, request.watch));
+        this.track(this.enqueue(requestId, kind.value, request.watch, request.watchFinalOnly));
         return;
       case 'stopWatching':
         if (kind.value.taskIds.length > MAX_STOP_WATCHING) {
@@ -119,7 +119,7 @@ class ProduceSession implements StreamSession<ProduceRequest, ProduceReply> {
   }
 
   /** Stores one request's tasks as Enqueue does and answers it; never throws (a refusal is an answer). */
-  private async enqueue(requestId: number, request: EnqueueRequest, watch: boolean): Promise<void> {
+  private async enqueue(requestId: number, request: EnqueueRequest, watch: boolean, finalOnly: boolean): Promise<void> {
     let stored: TaskRecord[];
     try {
       stored = await this.calls.enqueue(request);
@@ -128,11 +128,14 @@ class ProduceSession implements StreamSession<ProduceRequest, ProduceReply> {
       this.outbox.push({ requestId, kind: { $case: 'error', value: requestErrorOf(error, PATH) } });
       return;
     }
-    if (watch && !this.outbox.isEnded) for (const task of stored) this.watch(requestId, task);
+    if (watch && !this.outbox.isEnded) for (const task of stored) this.watch(requestId, task, finalOnly);
   }
 
-  /** Pushes the states of `enqueued` after the one just answered, until a final one or a stop. */
-  private watch(requestId: number, enqueued: TaskRecord): void {
+  /**
+   * Pushes the states of `enqueued` after the one just answered, until a final one or a stop;
+   * with `finalOnly`, the final one alone.
+   */
+  private watch(requestId: number, enqueued: TaskRecord, finalOnly: boolean): void {
     const stop = new AbortController();
     const taskId = enqueued.id;
     let stops = this.watches.get(taskId);
@@ -142,9 +145,10 @@ class ProduceSession implements StreamSession<ProduceRequest, ProduceReply> {
       try {
         for await (const task of this.broker.watch(taskId, stop.signal)) {
           // The watch begins with the current state, most often the one the answer carried.
-          if (task.version === enqueued.version) continue;
-          // A client that does not read leaves the states waiting in the core, coalesced.
-          await this.outbox.space();
+          if (task.version === enqueued.version || (finalOnly && !isFinalStatus(task.status))) continue;
+          // A client that does not read leaves the states waiting in the core, coalesced. Checked
+          // first, so that a final state leaves in the turn of its commit, ahead of the worker's answer.
+          if (this.outbox.full) await this.outbox.space();
           if (stop.signal.aborted) return;
           this.outbox.push(encodeProduceState(requestId, task));
         }

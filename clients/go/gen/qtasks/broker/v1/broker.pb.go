@@ -3101,9 +3101,12 @@ type ProduceRequest struct {
 	Kind isProduceRequest_Kind `protobuf_oneof:"kind"`
 	// With `enqueue`: once the answer is sent, push the later states of the stored tasks, until each
 	// reaches a final status (see Produce). A task already final in the answer gets none.
-	Watch         bool `protobuf:"varint,4,opt,name=watch,proto3" json:"watch,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Watch bool `protobuf:"varint,4,opt,name=watch,proto3" json:"watch,omitempty"`
+	// With `watch`: push only each task's final state, none of the states before it (a producer
+	// waiting for results has no use for `process` or `retry`, and each costs both sides a message).
+	WatchFinalOnly bool `protobuf:"varint,5,opt,name=watch_final_only,json=watchFinalOnly,proto3" json:"watch_final_only,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ProduceRequest) Reset() {
@@ -3171,6 +3174,13 @@ func (x *ProduceRequest) GetStopWatching() *StopWatching {
 func (x *ProduceRequest) GetWatch() bool {
 	if x != nil {
 		return x.Watch
+	}
+	return false
+}
+
+func (x *ProduceRequest) GetWatchFinalOnly() bool {
+	if x != nil {
+		return x.WatchFinalOnly
 	}
 	return false
 }
@@ -4677,13 +4687,14 @@ const file_qtasks_broker_v1_broker_proto_rawDesc = "" +
 	"\x06cancel\x18\x05 \x01(\v2 .qtasks.broker.v1.CancelRequestsH\x00R\x06cancel\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x06 \x01(\rR\trequestIdB\x06\n" +
-	"\x04kind\"\xd2\x01\n" +
+	"\x04kind\"\xfc\x01\n" +
 	"\x0eProduceRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\rR\trequestId\x12<\n" +
 	"\aenqueue\x18\x02 \x01(\v2 .qtasks.broker.v1.EnqueueRequestH\x00R\aenqueue\x12E\n" +
 	"\rstop_watching\x18\x03 \x01(\v2\x1e.qtasks.broker.v1.StopWatchingH\x00R\fstopWatching\x12\x14\n" +
-	"\x05watch\x18\x04 \x01(\bR\x05watchB\x06\n" +
+	"\x05watch\x18\x04 \x01(\bR\x05watch\x12(\n" +
+	"\x10watch_final_only\x18\x05 \x01(\bR\x0ewatchFinalOnlyB\x06\n" +
 	"\x04kind\")\n" +
 	"\fStopWatching\x12\x19\n" +
 	"\btask_ids\x18\x01 \x03(\tR\ataskIds\"b\n" +

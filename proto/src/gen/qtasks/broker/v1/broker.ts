@@ -771,6 +771,11 @@ export interface ProduceRequest {
    * reaches a final status (see Produce). A task already final in the answer gets none.
    */
   watch: boolean;
+  /**
+   * With `watch`: push only each task's final state, none of the states before it (a producer
+   * waiting for results has no use for `process` or `retry`, and each costs both sides a message).
+   */
+  watchFinalOnly: boolean;
 }
 
 /** StopWatching names tasks whose states the producer no longer wants. */
@@ -5942,7 +5947,7 @@ export const WorkResponse: MessageFns<WorkResponse> = {
 };
 
 function createBaseProduceRequest(): ProduceRequest {
-  return { requestId: 0, kind: undefined, watch: false };
+  return { requestId: 0, kind: undefined, watch: false, watchFinalOnly: false };
 }
 
 export const ProduceRequest: MessageFns<ProduceRequest> = {
@@ -5960,6 +5965,9 @@ export const ProduceRequest: MessageFns<ProduceRequest> = {
     }
     if (message.watch !== false) {
       writer.uint32(32).bool(message.watch);
+    }
+    if (message.watchFinalOnly !== false) {
+      writer.uint32(40).bool(message.watchFinalOnly);
     }
     return writer;
   },
@@ -6009,6 +6017,14 @@ export const ProduceRequest: MessageFns<ProduceRequest> = {
             message.watch = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.watchFinalOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6036,6 +6052,11 @@ export const ProduceRequest: MessageFns<ProduceRequest> = {
         ? { $case: "stopWatching", value: StopWatching.fromJSON(object.stop_watching) }
         : undefined,
       watch: isSet(object.watch) ? globalThis.Boolean(object.watch) : false,
+      watchFinalOnly: isSet(object.watchFinalOnly)
+        ? globalThis.Boolean(object.watchFinalOnly)
+        : isSet(object.watch_final_only)
+        ? globalThis.Boolean(object.watch_final_only)
+        : false,
     };
   },
 
@@ -6051,6 +6072,9 @@ export const ProduceRequest: MessageFns<ProduceRequest> = {
     }
     if (message.watch !== false) {
       obj.watch = message.watch;
+    }
+    if (message.watchFinalOnly !== false) {
+      obj.watchFinalOnly = message.watchFinalOnly;
     }
     return obj;
   },
@@ -6076,6 +6100,7 @@ export const ProduceRequest: MessageFns<ProduceRequest> = {
       }
     }
     message.watch = object.watch ?? false;
+    message.watchFinalOnly = object.watchFinalOnly ?? false;
     return message;
   },
 };

@@ -480,16 +480,18 @@ class WorkResponse(_message.Message):
     def __init__(self, tasks: _Optional[_Union[LeaseResponse, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatResponse, _Mapping]] = ..., progress: _Optional[_Union[ReportProgressResponse, _Mapping]] = ..., complete: _Optional[_Union[CompleteResponse, _Mapping]] = ..., cancel: _Optional[_Union[CancelRequests, _Mapping]] = ..., request_id: _Optional[int] = ...) -> None: ...
 
 class ProduceRequest(_message.Message):
-    __slots__ = ("request_id", "enqueue", "stop_watching", "watch")
+    __slots__ = ("request_id", "enqueue", "stop_watching", "watch", "watch_final_only")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ENQUEUE_FIELD_NUMBER: _ClassVar[int]
     STOP_WATCHING_FIELD_NUMBER: _ClassVar[int]
     WATCH_FIELD_NUMBER: _ClassVar[int]
+    WATCH_FINAL_ONLY_FIELD_NUMBER: _ClassVar[int]
     request_id: int
     enqueue: EnqueueRequest
     stop_watching: StopWatching
     watch: bool
-    def __init__(self, request_id: _Optional[int] = ..., enqueue: _Optional[_Union[EnqueueRequest, _Mapping]] = ..., stop_watching: _Optional[_Union[StopWatching, _Mapping]] = ..., watch: _Optional[bool] = ...) -> None: ...
+    watch_final_only: bool
+    def __init__(self, request_id: _Optional[int] = ..., enqueue: _Optional[_Union[EnqueueRequest, _Mapping]] = ..., stop_watching: _Optional[_Union[StopWatching, _Mapping]] = ..., watch: _Optional[bool] = ..., watch_final_only: _Optional[bool] = ...) -> None: ...
 
 class StopWatching(_message.Message):
     __slots__ = ("task_ids",)
