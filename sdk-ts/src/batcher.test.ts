@@ -140,15 +140,34 @@ describe("flushOn: 'microtask'", () => {
       },
     });
     let sentBeforeTurnEnded: number[][] | undefined;
-    setImmediate(() => (sentBeforeTurnEnded = [...sent]));
-    const first = [1, 2, 3].map((item) => batcher.add(item));
-    await Promise.resolve();
-    expect(sent).toEqual([[1, 2, 3]]);
-    const second = batcher.add(4);
-    expect(await Promise.all([...first, second])).toEqual([2, 4, 6, 8]);
-    expect(sent).toEqual([[1, 2, 3], [4]]);
+    const added = [1, 2, 3].map((item) => batcher.add(item));
+    setImmediate(() => {
+      sentBeforeTurnEnded = [...sent];
+      added.push(batcher.add(4));
+    });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(sentBeforeTurnEnded).toEqual([[1, 2, 3], [4]]);
+    expect(await Promise.all(added)).toEqual([2, 4, 6, 8]);
+    expect(sentBeforeTurnEnded).toEqual([[1, 2, 3]]);
+    expect(sent).toEqual([[1, 2, 3], [4]]);
+  });
+
+  test('a chain of microtasks that keeps adding (runs started one by one) fills one batch, up to maxBatch', async () => {
+    const sent: number[][] = [];
+    const batcher = new Batcher<number, number>({ maxBatch: 8, flushOn: 'microtask', send: async (items) => (sent.push(items), items) });
+    const added: Promise<number>[] = [];
+    // Each item first queues the next one, as a finished run starts the next held task, then is added.
+    const chain = (item: number): void => {
+      if (item < 12) queueMicrotask(() => chain(item + 1));
+      added.push(batcher.add(item));
+    };
+    chain(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(added).toHaveLength(12);
+    await Promise.all(added);
+    expect(sent).toEqual([
+      [1, 2, 3, 4, 5, 6, 7, 8],
+      [9, 10, 11, 12],
+    ]);
   });
 
   test("by default ('turn') a batch waits for the end of the turn, taking what later microtasks add", async () => {

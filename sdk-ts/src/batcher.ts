@@ -46,9 +46,10 @@ export interface BatcherOptions<I, O> {
   maxInFlight?: number;
   /**
    * When a batch leaves: at the end of the turn of the event loop (`turn`: calls from every
-   * continuation of the turn share it), or once the microtasks queued before the first item have
-   * run (`microtask`: for items that come in synchronous runs, such as the outcomes of one pushed
-   * batch, and whose latency counts; it saves the I/O of the rest of the turn). @defaultValue 'turn'
+   * continuation of the turn share it), or once a pass through the microtask queue adds no item
+   * (`microtask`: for items that come from chains of microtasks, such as the outcomes of a pushed
+   * batch and of the tasks held in hand that each finished run starts, and whose latency counts:
+   * the batch leaves before the rest of the turn's I/O is read). @defaultValue 'turn'
    */
   flushOn?: 'turn' | 'microtask';
 }
@@ -73,13 +74,34 @@ export class Batcher<I, O> {
         this.scheduled = true;
         // By default setImmediate, not a microtask: calls made from different continuations of the
         // same turn (e.g. many awaited chains resuming together) still share the batch.
-        if (this.options.flushOn === 'microtask') queueMicrotask(this.flushNow);
-        else setImmediate(this.flushNow);
+        if (this.options.flushOn === 'microtask') {
+          this.queuedAtCheck = this.queue.length;
+          queueMicrotask(this.flushWhenQuiet);
+        } else {
+          setImmediate(this.flushNow);
+        }
       }
     });
   }
 
   private readonly flushNow = (): void => this.flush();
+
+  /** Items queued when {@link flushWhenQuiet} was last queued. */
+  private queuedAtCheck = 0;
+
+  /**
+   * Flushes once the microtasks queued since the last check added nothing: a chain of microtasks
+   * (each finished run starting the next task held in hand) keeps adding to the same batch, up to
+   * `maxBatch`.
+   */
+  private readonly flushWhenQuiet = (): void => {
+    if (this.queue.length > this.queuedAtCheck && this.queue.length < this.options.maxBatch) {
+      this.queuedAtCheck = this.queue.length;
+      queueMicrotask(this.flushWhenQuiet);
+      return;
+    }
+    this.flush();
+  };
 
   private flush(): void {
     this.scheduled = false;
