@@ -181,6 +181,7 @@ function printLayers(layers) {
   console.log('| layer | p50 | p99 | one after another |');
   console.log('| --- | ---: | ---: | ---: |');
   console.log(`| LMDB commit of one put (lmdb-js childTransaction), idle | ${ms(lmdb.idleCommit.p50)} | ${ms(lmdb.idleCommit.p99)} | ${fmt(lmdb.sequentialRate)}/s |`);
+  console.log(`| LMDB lone commit as \`commit\` mode makes it (transactionSync, env noMetaSync), idle | ${ms(lmdb.loneCommit.p50)} | ${ms(lmdb.loneCommit.p99)} | |`);
   console.log(`| LMDB puts issued 1,000 at a time (one commit each), record-sized values | | | ${fmt(lmdb.batchedPutRate)}/s |`);
   console.log(`| gRPC unary call to the broker (health Check, nice-grpc) | ${ms(grpc.p50)} | ${ms(grpc.p99)} | ${fmt(grpc.rate)}/s |`);
   if (stream) console.log(`| a request on an open Produce stream, refused before the store (no commit) | ${ms(stream.p50)} | ${ms(stream.p99)} | ${fmt(stream.rate)}/s |`);

@@ -47,7 +47,34 @@ export async function lmdbCommits() {
         await Promise.all(puts);
       }
     });
-    return { idleCommit: latency(idle), sequentialRate: rate(n, ms), batchedPutRate: rate(batches * 1000, batchedMs) };
+    return { idleCommit: latency(idle), sequentialRate: rate(n, ms), batchedPutRate: rate(batches * 1000, batchedMs), loneCommit: await loneSyncCommits() };
+  } finally {
+    await env.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A lone write as `commit` mode commits it (store/commits.ts): `transactionSync` on the main
+ * thread, on an environment opened `noMetaSync` (one fsync, of the data pages, inside the call),
+ * with 1 ms idle between commits. What the latency figures of `commit` mode are made of.
+ */
+async function loneSyncCommits() {
+  const dir = await mkdtemp(join(tmpdir(), 'qtasks-bench-lmdb-'));
+  const env = open({ path: dir, noSubdir: false, maxDbs: 2, eventTurnBatching: false, noMetaSync: true });
+  const db = env.openDB('t', {});
+  try {
+    const samples = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      await sleep(1);
+      const t0 = performance.now();
+      // The callback returns nothing: a returned put's promise would keep the transaction open.
+      env.transactionSync(() => {
+        db.put(`lone-${i}`, RECORD);
+      });
+      samples.push(performance.now() - t0);
+    }
+    return latency(samples);
   } finally {
     await env.close();
     await rm(dir, { recursive: true, force: true });
