@@ -128,32 +128,24 @@ describe('maxInFlight', () => {
   });
 });
 
-describe("flushOn: 'microtask'", () => {
-  test('items added in one synchronous run leave together, before the turn ends; later ones in a batch of their own', async () => {
+/** Lets `passes` passes of the microtask queue run, and no macrotask. */
+async function microtaskPasses(passes = 10): Promise<void> {
+  for (let i = 0; i < passes; i++) await Promise.resolve();
+}
+
+describe('flushSoon', () => {
+  test('true: items added in one synchronous run leave once the microtasks add no more, before the turn ends', async () => {
     const sent: number[][] = [];
-    const batcher = new Batcher<number, number>({
-      maxBatch: 100,
-      flushOn: 'microtask',
-      send: async (items) => {
-        sent.push(items);
-        return items.map((item) => item * 2);
-      },
-    });
-    let sentBeforeTurnEnded: number[][] | undefined;
+    const batcher = new Batcher<number, number>({ maxBatch: 100, flushSoon: () => true, send: async (items) => (sent.push(items), items.map((item) => item * 2)) });
     const added = [1, 2, 3].map((item) => batcher.add(item));
-    setImmediate(() => {
-      sentBeforeTurnEnded = [...sent];
-      added.push(batcher.add(4));
-    });
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(await Promise.all(added)).toEqual([2, 4, 6, 8]);
-    expect(sentBeforeTurnEnded).toEqual([[1, 2, 3]]);
-    expect(sent).toEqual([[1, 2, 3], [4]]);
+    await microtaskPasses();
+    expect(sent).toEqual([[1, 2, 3]]);
+    expect(await Promise.all(added)).toEqual([2, 4, 6]);
   });
 
-  test('a chain of microtasks that keeps adding (runs started one by one) fills one batch, up to maxBatch', async () => {
+  test('true: a chain of microtasks that keeps adding (runs started one by one) fills one batch, up to maxBatch', async () => {
     const sent: number[][] = [];
-    const batcher = new Batcher<number, number>({ maxBatch: 8, flushOn: 'microtask', send: async (items) => (sent.push(items), items) });
+    const batcher = new Batcher<number, number>({ maxBatch: 8, flushSoon: () => true, send: async (items) => (sent.push(items), items) });
     const added: Promise<number>[] = [];
     // Each item first queues the next one, as a finished run starts the next held task, then is added.
     const chain = (item: number): void => {
@@ -161,23 +153,35 @@ describe("flushOn: 'microtask'", () => {
       added.push(batcher.add(item));
     };
     chain(1);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(added).toHaveLength(12);
-    await Promise.all(added);
+    await microtaskPasses(40);
     expect(sent).toEqual([
       [1, 2, 3, 4, 5, 6, 7, 8],
       [9, 10, 11, 12],
     ]);
+    expect(await Promise.all(added)).toHaveLength(12);
   });
 
-  test("by default ('turn') a batch waits for the end of the turn, taking what later microtasks add", async () => {
+  test('false, or absent: a batch waits for the end of the turn, taking what later microtasks add', async () => {
+    for (const flushSoon of [() => false, undefined]) {
+      const sent: number[][] = [];
+      const batcher = new Batcher<number, number>({ maxBatch: 100, flushSoon, send: async (items) => (sent.push(items), items) });
+      const added = [batcher.add(1)];
+      await microtaskPasses();
+      added.push(batcher.add(2));
+      await microtaskPasses();
+      expect(sent).toEqual([]);
+      await Promise.all(added);
+      expect(sent).toEqual([[1, 2]]);
+    }
+  });
+
+  test("is asked at a batch's first item only", async () => {
+    let asked = 0;
     const sent: number[][] = [];
-    const batcher = new Batcher<number, number>({ maxBatch: 100, send: async (items) => (sent.push(items), items) });
-    const added = [batcher.add(1)];
-    await Promise.resolve();
-    added.push(batcher.add(2));
-    expect(sent).toEqual([]);
-    await Promise.all(added);
-    expect(sent).toEqual([[1, 2]]);
+    const batcher = new Batcher<number, number>({ maxBatch: 100, flushSoon: () => (asked++, true), send: async (items) => (sent.push(items), items) });
+    await Promise.all([batcher.add(1), batcher.add(2)]);
+    await batcher.add(3);
+    expect(asked).toBe(2);
+    expect(sent).toEqual([[1, 2], [3]]);
   });
 });

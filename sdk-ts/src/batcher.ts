@@ -45,13 +45,12 @@ export interface BatcherOptions<I, O> {
   /** Most RPCs in flight at once; later items wait and coalesce. @defaultValue no limit */
   maxInFlight?: number;
   /**
-   * When a batch leaves: at the end of the turn of the event loop (`turn`: calls from every
-   * continuation of the turn share it), or once a pass through the microtask queue adds no item
-   * (`microtask`: for items that come from chains of microtasks, such as the outcomes of a pushed
-   * batch and of the tasks held in hand that each finished run starts, and whose latency counts:
-   * the batch leaves before the rest of the turn's I/O is read). @defaultValue 'turn'
+   * Asked when a batch's first item is added: `true` sends the batch as soon as a pass through the
+   * microtask queue adds no item (up to `maxBatch`), for an item that nothing else is about to
+   * join and whose latency counts; `false` waits for the end of the turn of the event loop, so
+   * that calls from every continuation of the turn share the batch. @defaultValue always `false`
    */
-  flushOn?: 'turn' | 'microtask';
+  flushSoon?: () => boolean;
 }
 
 /** A coalescing batcher of one RPC. */
@@ -74,7 +73,7 @@ export class Batcher<I, O> {
         this.scheduled = true;
         // By default setImmediate, not a microtask: calls made from different continuations of the
         // same turn (e.g. many awaited chains resuming together) still share the batch.
-        if (this.options.flushOn === 'microtask') {
+        if (this.options.flushSoon?.()) {
           this.queuedAtCheck = this.queue.length;
           queueMicrotask(this.flushWhenQuiet);
         } else {
@@ -90,9 +89,8 @@ export class Batcher<I, O> {
   private queuedAtCheck = 0;
 
   /**
-   * Flushes once the microtasks queued since the last check added nothing: a chain of microtasks
-   * (each finished run starting the next task held in hand) keeps adding to the same batch, up to
-   * `maxBatch`.
+   * Flushes once the microtasks queued since the last check added nothing: items that a chain of
+   * microtasks keeps adding go in the same batch, up to `maxBatch`.
    */
   private readonly flushWhenQuiet = (): void => {
     if (this.queue.length > this.queuedAtCheck && this.queue.length < this.options.maxBatch) {

@@ -160,9 +160,10 @@ export class BrokerConnection {
   /**
    * Opens a Work stream (see `work-session.ts`) with `start` and an initial `credit`. It has no
    * deadline: it lives as long as the worker, until the session or close() cuts it.
+   * `nothingRunning` tells whether the worker runs no task now (its lone outcomes leave sooner).
    */
-  work(start: DeepPartial<WorkStart>, credit: number): WorkSession {
-    return new WorkSession((requests, signal, onFeatures) => this.workStream(requests, signal, onFeatures), start, credit, this.batchSize, this.callTimeoutMs);
+  work(start: DeepPartial<WorkStart>, credit: number, nothingRunning?: () => boolean): WorkSession {
+    return new WorkSession((requests, signal, onFeatures) => this.workStream(requests, signal, onFeatures), start, credit, this.batchSize, this.callTimeoutMs, nothingRunning);
   }
 
   private workStream(

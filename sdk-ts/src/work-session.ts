@@ -5,7 +5,9 @@
  *
  * Outcomes and progress reported in the same event-loop turn travel in one message, like the
  * connection's batchers coalesce unary calls, and credit granted in that turn rides on it: the
- * outcome that freed a slot asks for the next task, with no message of its own.
+ * outcome that freed a slot asks for the next task, with no message of its own. An outcome
+ * reported while the worker runs nothing else leaves sooner, once its microtasks are done:
+ * nothing would join it, and a producer may be waiting for its result.
  */
 import { Status } from 'nice-grpc';
 import { CREDIT_LIMIT_FEATURE } from '@qtasks/proto';
@@ -91,6 +93,8 @@ export class WorkSession {
    * Opens the stream with `start` and an initial `credit`; `maxBatch` is the most items per
    * request, and a request not answered within `answerTimeoutMs` fails as if the stream had ended
    * (the stream has no deadline, and a report must not wait forever on a broker that froze).
+   * `nothingRunning` tells whether the worker runs no task now: an outcome reported then leaves
+   * without waiting for the end of the turn.
    */
   constructor(
     open: OpenWorkStream,
@@ -98,6 +102,7 @@ export class WorkSession {
     credit: number,
     maxBatch: number,
     private readonly answerTimeoutMs: number,
+    nothingRunning: () => boolean = () => false,
   ) {
     this.outgoing.push({ kind: { $case: 'start', value: start }, credit });
     this.granted = credit;
@@ -107,9 +112,10 @@ export class WorkSession {
     // they carry, and the broker already commits the outcomes that arrive together as one.
     this.completions = new Batcher({
       maxBatch,
-      // The outcomes of one pushed batch are decided in one run of microtasks (a plain handler's
-      // in its run call): they leave together, before the rest of the turn's I/O is read.
-      flushOn: 'microtask',
+      // With other runs going, their outcomes join this one's message at the end of the turn;
+      // alone, it leaves before the rest of the turn's I/O is read (handlers started meanwhile by
+      // microtasks still join it).
+      flushSoon: nothingRunning,
       // The worker acts on `accepted` and `reason` only: the tasks would be encoded and decoded for nothing.
       send: async (completions) => (await this.ask({ $case: 'complete', value: { completions, omitTasks: true } })).results,
     });
@@ -157,7 +163,7 @@ export class WorkSession {
     }
     if (this.creditFlushScheduled) return;
     this.creditFlushScheduled = true;
-    // Two turns: the batchers flush on the first (setImmediate), and take the credit with them.
+    // Two turns: the batchers flush by the end of the first, and take the credit with them.
     setImmediate(() =>
       setImmediate(() => {
         this.creditFlushScheduled = false;

@@ -206,7 +206,7 @@ export class Worker {
     const { config } = this.host;
     // The stream outlives `signal` until its end is read (only close() of the connection cuts it),
     // so that nothing pushed as the worker stops is left leased to no one.
-    const session = this.host.connection().work({ workerId: this.id, queues, leaseMs: config.leaseMs }, 0);
+    const session = this.host.connection().work({ workerId: this.id, queues, leaseMs: config.leaseMs }, 0, this.nothingRunning);
     this.session = session;
     this.topUpCredit();
     // On a stop: end our side, and cut the stream if the broker has not ended it within a call's
@@ -248,6 +248,9 @@ export class Worker {
       }
     }
   }
+
+  /** Whether no handler runs now (an outcome reported then goes without waiting for others'). */
+  private readonly nothingRunning = (): boolean => this.runs.count('running') === 0;
 
   /** Tells the broker how many more tasks the worker can take now (fewer too: see WorkSession.want). */
   private topUpCredit(): void {
