@@ -168,14 +168,11 @@ export class QTasks implements ResultWaiter, WorkerHost {
     };
     const span = startEnqueueSpan(spec); // undefined without an OpenTelemetry SDK: see tracing.ts
     if (options.timeout === undefined) return new Task<R>(await endEnqueueSpanWhenSettled(span, this.connection().enqueues.add(spec), idOfTask), this);
-    // A status to wait for that is not final (`resultStatusesEnd` holding `process`, say) is seen
-    // on WatchResult: the stream pushes final states only.
-    if (!this.config.resultStatusesEnd.every(isFinalStatusName)) {
-      const task = await endEnqueueSpanWhenSettled(span, this.connection().enqueues.add(spec), idOfTask);
-      return this.waitForResult<R>(task.id, options.timeout);
-    }
-    // Enqueued with its final state pushed on the same stream: no WatchResult call to set up.
-    const { task, watch } = await endEnqueueSpanWhenSettled(span, this.connection().watchedEnqueues.add(spec), idOfEnqueued);
+    // Enqueued with its states pushed on the same stream (no WatchResult call to set up): the
+    // final one alone, unless a status to wait for comes before the end (`process`, say).
+    const connection = this.connection();
+    const enqueues = this.config.resultStatusesEnd.every(isFinalStatusName) ? connection.watchedEnqueues : connection.everyStateEnqueues;
+    const { task, watch } = await endEnqueueSpanWhenSettled(span, enqueues.add(spec), idOfEnqueued);
     return this.waitForResult<R>(task.id, options.timeout, watch);
   }
 

@@ -83,8 +83,10 @@ export class BrokerConnection {
   private readonly closing = new AbortController();
   /** Coalesces concurrent enqueues. */
   readonly enqueues: Batcher<DeepPartial<TaskSpec>, ProtoTask>;
-  /** Coalesces concurrent enqueues whose callers wait for the result (`addTask(…, { timeout })`). */
+  /** Coalesces concurrent enqueues whose callers wait for the result (`addTask(…, { timeout })`): pushed final states. */
   readonly watchedEnqueues: Batcher<DeepPartial<TaskSpec>, EnqueuedTask>;
+  /** As {@link watchedEnqueues}, for callers that wait for a status before the end too: pushed every state. */
+  readonly everyStateEnqueues: Batcher<DeepPartial<TaskSpec>, EnqueuedTask>;
   /** Where enqueues go: a Produce stream, or the unary Enqueue on a broker without one. */
   private readonly producer: Producer;
   /** Coalesces concurrent completions. */
@@ -136,7 +138,8 @@ export class BrokerConnection {
         maxRetries: MAX_OVERLOAD_RESENDS,
       });
     this.enqueues = enqueueBatcher(async (tasks) => (await this.producer.enqueue(tasks)).map(({ task }) => task));
-    this.watchedEnqueues = enqueueBatcher((tasks) => this.producer.enqueue(tasks, true));
+    this.watchedEnqueues = enqueueBatcher((tasks) => this.producer.enqueue(tasks, 'final'));
+    this.everyStateEnqueues = enqueueBatcher((tasks) => this.producer.enqueue(tasks, 'all'));
     this.completions = new Batcher({
       maxBatch: batchSize,
       maxInFlight: MAX_IN_FLIGHT,

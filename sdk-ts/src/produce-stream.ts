@@ -3,7 +3,8 @@
  * answered by the message that carries that number, in whatever order answers come. A refused
  * request rejects its caller with the same {@link BrokerCallError} the unary Enqueue would have
  * (method `Enqueue`, its code, message and retry hint); the stream goes on. A request sent with
- * `watch` resolves to each task's {@link WatchedStates}, fed by the final state the broker pushes.
+ * `watch` resolves to each task's {@link WatchedStates}, fed by the states the broker pushes: the
+ * final one alone, or every one.
  *
  * When the stream fails (the broker went away, or no answer came within the call timeout), every
  * request still unanswered and every watch fail with a BrokerCallError of method `Produce` (see
@@ -18,11 +19,14 @@ import { WatchedStates } from './watched-states.js';
 /** Opens the gRPC stream with the requests to send, cut when `signal` aborts; returns its replies. */
 export type OpenProduceStream = (requests: AsyncIterable<DeepPartial<ProduceRequest>>, signal: AbortSignal) => AsyncIterable<ProduceResponse>;
 
+/** Which states of its tasks an enqueue is pushed: the final one alone (`watch_final_only`), or every one. */
+export type StatesWanted = 'final' | 'all';
+
 /** One task as an enqueue answered it, and its states when it was sent with `watch`. */
 export interface EnqueuedTask {
   /** The task as stored (status `new`, or the task an idempotency key already named). */
   task: ProtoTask;
-  /** Its final state to come, for an enqueue sent with `watch` on a stream. */
+  /** Its states to come, for an enqueue sent with `watch` on a stream. */
   watch?: WatchedStates;
 }
 
@@ -78,18 +82,16 @@ export class ProduceStream {
     return this.failure === undefined && !this.ending;
   }
 
-  /** Sends one enqueue; resolves to its tasks once they are durable. */
-  enqueue(tasks: DeepPartial<TaskSpec>[], watch: boolean): Promise<EnqueuedTask[]> {
+  /** Sends one enqueue; resolves to its tasks once they are durable, with the states `watch` asks for. */
+  enqueue(tasks: DeepPartial<TaskSpec>[], watch?: StatesWanted): Promise<EnqueuedTask[]> {
     if (!this.accepting) return Promise.reject(this.failure ?? new BrokerCallError(Status.UNAVAILABLE, 'the stream was closed', STREAM_METHOD));
     this.lastRequestId = this.lastRequestId >= MAX_REQUEST_ID ? 1 : this.lastRequestId + 1;
     const requestId = this.lastRequestId;
     return new Promise<EnqueuedTask[]>((resolve, reject) => {
-      this.pending.set(requestId, { watch, resolve, reject });
+      this.pending.set(requestId, { watch: watch !== undefined, resolve, reject });
       this.deadlines.set(requestId, performance.now() + this.timeoutMs);
       if (!this.deadlineTimer) this.armDeadline(this.timeoutMs);
-      // The SDK watches only to wait for a result: the states before the final one would cost both
-      // sides a message for nothing.
-      this.send({ requestId, kind: { $case: 'enqueue', value: { tasks } }, watch, watchFinalOnly: watch });
+      this.send({ requestId, kind: { $case: 'enqueue', value: { tasks } }, watch: watch !== undefined, watchFinalOnly: watch === 'final' });
     });
   }
 

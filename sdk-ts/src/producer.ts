@@ -13,7 +13,7 @@
 import type { DeepPartial, Task as ProtoTask, TaskSpec } from '@qtasks/proto';
 import { Status } from 'nice-grpc';
 import { BrokerCallError } from './errors.js';
-import { isStreamFailure, ProduceStream, type EnqueuedTask, type OpenProduceStream } from './produce-stream.js';
+import { isStreamFailure, ProduceStream, type EnqueuedTask, type OpenProduceStream, type StatesWanted } from './produce-stream.js';
 
 /** Sends one batch with the unary Enqueue. */
 export type UnaryEnqueue = (tasks: DeepPartial<TaskSpec>[]) => Promise<ProtoTask[]>;
@@ -37,9 +37,10 @@ export class Producer {
 
   /**
    * Stores `tasks` atomically; resolves once they are durable, with each task and, if `watch`,
-   * its states when the stream carries them (a unary Enqueue does not: then `watch` is absent).
+   * the states it asks for when the stream carries them (a unary Enqueue does not: then the
+   * task's `watch` is absent).
    */
-  async enqueue(tasks: DeepPartial<TaskSpec>[], watch = false): Promise<EnqueuedTask[]> {
+  async enqueue(tasks: DeepPartial<TaskSpec>[], watch?: StatesWanted): Promise<EnqueuedTask[]> {
     for (let resent = false; ; resent = true) {
       if (this.unaryOnly) return (await this.unary(tasks)).map((task) => ({ task }));
       try {

@@ -1,8 +1,8 @@
 /**
  * The states of one task that the broker pushes on a Produce stream (an `enqueue` sent with
- * `watch` and `watch_final_only`), read by one consumer as an async iterable: the state the enqueue
- * was answered with first, then the pushed final state (any state pushed, on a broker older than
- * `watch_final_only`), ending after a final status. A consumer that leaves early tells
+ * `watch`), read by one consumer as an async iterable: the state the enqueue was answered with
+ * first, then each pushed state (the final one alone with `watch_final_only`, on a broker that
+ * knows the field), ending after a final status. A consumer that leaves early tells
  * the stream to stop watching.
  */
 import { TaskStatus, type Task as ProtoTask } from '@qtasks/proto';

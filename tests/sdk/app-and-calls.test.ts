@@ -556,11 +556,11 @@ describe('waiting for a result', () => {
     const released = new Promise<void>((resolve) => (release = resolve));
     const slow = app.task({ name: unique('slow') }, async () => (await released, 1));
     app.worker.start();
-    // The Produce stream pushes final states only: a status before the end is seen on WatchResult.
+    // Its enqueue asks the Produce stream for every state, not the final one alone.
     const seen = await slow.addTask([], { timeout: 10 });
     release();
     expect(seen?.status).toBe('process');
-    expect(app.connection().watchedEnqueues.rpcCount).toBe(0);
+    expect([app.connection().everyStateEnqueues.rpcCount, app.connection().watchedEnqueues.rpcCount]).toEqual([1, 0]);
   });
 
   test('with no worker, the wait resolves to null after the timeout', async () => {
