@@ -24,12 +24,12 @@ import {
   registerSchema,
 } from './registration.js';
 import { addSharedTask, defaultApp, registerApp, unregisterApp } from './state.js';
-import { Task, type ResultWaiter } from './task.js';
+import { isFinalStatusName, Task, type ResultWaiter } from './task.js';
 import type { TaskExecSchema, TaskFunction, TaskOptions } from './task-exec-schema.js';
 import { Worker, type WorkerHost } from './worker.js';
 import * as queues from './queues.js';
 import type { PurgeableStatus, QueueInfo, QueueLimits, QueueLimitsOptions } from './queues.js';
-import { isFinalStatusName, type WatchedStates } from './watched-states.js';
+import type { WatchedStates } from './watched-states.js';
 import type { EnqueuedTask } from './produce-stream.js';
 import { listTasks, type TaskListFilter, type TaskPage } from './task-listing.js';
 import { watchTask, type WatchOptions } from './task-watch.js';

@@ -27,6 +27,11 @@ export function statusValue(name: string): TaskStatus | undefined {
   return STATUS_VALUES.get(name);
 }
 
+/** True for `success`, `error` and `cancel`: no status follows them (and a Produce watch with `watch_final_only` pushes only them). */
+export function isFinalStatusName(name: TaskStatusName): boolean {
+  return name === 'success' || name === 'error' || name === 'cancel';
+}
+
 /** QTasks' status names, in the contract's order. */
 export const STATUS_NAME_LIST: readonly TaskStatusName[] = Object.values(STATUS_NAMES);
 
@@ -232,7 +237,7 @@ export class Task<R = unknown> {
 
   /** True for `success`, `error` and `cancel`: the task will not change again. */
   get isFinal(): boolean {
-    return this.status === 'success' || this.status === 'error' || this.status === 'cancel';
+    return isFinalStatusName(this.status);
   }
 
   /**

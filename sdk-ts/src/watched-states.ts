@@ -7,19 +7,12 @@
  */
 import { TaskStatus, type Task as ProtoTask } from '@qtasks/proto';
 import { abortable } from './backoff.js';
-import { statusValue, type TaskStatusName } from './task.js';
 
 const FINAL = new Set([TaskStatus.TASK_STATUS_SUCCESS, TaskStatus.TASK_STATUS_ERROR, TaskStatus.TASK_STATUS_CANCEL]);
 
 /** True for SUCCESS, ERROR and CANCEL: no state follows them. */
 export function isFinalState(task: ProtoTask): boolean {
   return FINAL.has(task.status);
-}
-
-/** True for `success`, `error` and `cancel`: the statuses a watch with `watch_final_only` is pushed. */
-export function isFinalStatusName(name: TaskStatusName): boolean {
-  const status = statusValue(name);
-  return status !== undefined && FINAL.has(status);
 }
 
 /** One watched task's states, as they arrive. */

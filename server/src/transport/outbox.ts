@@ -57,7 +57,7 @@ export class Outbox<T> {
 
   /** Resolves once fewer than `capacity` messages wait, or the outbox has ended. */
   async space(): Promise<void> {
-    while (this.items.length >= this.capacity && !this.ended) {
+    while (this.full) {
       await new Promise<void>((resolve) => this.spaceWaiters.add(resolve));
     }
   }
