@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { TaskStatus, type WorkResponse } from '@qtasks/proto';
 import { Status } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { brokerStats } from '../helpers/broker-inspect.js';
 import { connectClient, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { BrokerServiceDefinition } from '@qtasks/proto';
 import { json, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
@@ -184,6 +185,27 @@ describe('Work stream', () => {
     await work.closed;
     const { results } = await broker.client.complete({ completions: [success(task!.task!.id, task!.leaseToken)] });
     expect(results[0]).toMatchObject({ accepted: true });
+  });
+
+  test('a task pushed before its enqueue commits (commit mode) is followed like any other: a cancel request on it is pushed', async () => {
+    const queue = uniqueQueue('early');
+    const work = openWork(broker.client);
+    work.send(start(queue, 1));
+    // The worker waits with its credit: a lone Enqueue's task goes to it ahead of the commit, and
+    // the task's NEW state, heard at the commit, must not end the following of its lease.
+    while (((await brokerStats(broker)).workerCredit as number) < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    const [created] = (await broker.client.enqueue({ tasks: [spec(queue)] })).tasks;
+    const [task] = pushed(await work.next());
+    expect(task!.task!.id).toBe(created!.id);
+
+    await broker.client.cancelTask({ taskId: created!.id, reason: 'not needed' });
+    expect((await work.next()).kind).toEqual({ $case: 'cancel', value: { tasks: [{ taskId: created!.id, reason: 'not needed' }] } });
+    const held = { taskId: created!.id, leaseToken: task!.leaseToken };
+    work.send({ kind: { $case: 'complete', value: { completions: [{ ...held, outcome: { $case: 'cancelled', value: { reason: 'asked' } } }] } }, requestId: 1 });
+    expect((await work.next()).requestId).toBe(1);
+    work.end();
+    await work.closed;
+    expect((await broker.client.getTask({ taskId: created!.id })).task?.status).toBe(TaskStatus.TASK_STATUS_CANCEL);
   });
 
   test('a stream that does not begin with start, or starts twice, or grants bad credit, is INVALID_ARGUMENT', async () => {

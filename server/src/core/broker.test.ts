@@ -52,6 +52,26 @@ describe('Broker.lease', () => {
     expect(store.stats().lastTxnId - commitsBefore).toBe(1);
   });
 
+  test('in commit mode a parked Lease gets a lone Enqueue its task before the commit; watchers hear NEW, then PROCESS', async () => {
+    const heard: string[] = [];
+    broker.onEveryTransition((task) => heard.push(task.status));
+    let commitsWhenLeased = -1;
+    const leasing = parkLease(broker, ['early']).then((tasks) => ((commitsWhenLeased = sync.calls.length), tasks));
+    await settle();
+    await syncWindowOver(store);
+    heard.length = 0;
+    const sync = syncCommits(store);
+
+    const [task] = await broker.enqueue([newTask('early')]);
+    const [leased] = await leasing;
+    // The lease came back in the Enqueue's turn, before its commit at the end of the turn.
+    expect(commitsWhenLeased).toBe(0);
+    expect(sync.calls).toHaveLength(1);
+    expect((leased as { id: string }).id).toBe(task!.id);
+    expect(heard).toEqual(['new', 'process']);
+    expect(broker.getTask(task!.id).status).toBe('process');
+  });
+
   test('with no Lease parked on its queue, an Enqueue commits synchronously at the end of its turn', async () => {
     const sync = syncCommits(store);
     const [task] = await broker.enqueue([newTask('solo')]);

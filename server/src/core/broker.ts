@@ -146,9 +146,13 @@ export class Broker {
     this.admitEnqueue(tasks.length);
     // Once committed, the ready tasks are in their lines and parked Leases of their queues wake
     // (afterCommit): a lease is taken in memory, so a waiting worker gets the task without a
-    // commit of its own, and the enqueue may commit alone, synchronously (store/commits.ts).
-    const { value, changed } = await this.store.enqueue(tasks);
-    this.afterCommit(changed);
+    // commit of its own, and the enqueue may commit alone, synchronously (store/commits.ts). In
+    // `commit` mode a lone enqueue's tasks are in line before that, and their workers woken now,
+    // so that the push leaves ahead of the enqueue's fsync (store/early-tasks.ts).
+    const { value, changed, early } = await this.store.enqueue(tasks, (readyCounts) => this.waiters.signal(readyCounts));
+    this.afterCommit(changed, early?.ids);
+    // Leases taken before the commit are heard of after the tasks' NEW state, as if taken now.
+    if (early) this.afterCommit(early.leased);
     this.observer?.enqueued(changed);
     await this.store.durable();
     return value;
@@ -435,8 +439,12 @@ export class Broker {
     this.dueTimer.stop();
   }
 
-  /** Tells waiters, watchers and the due timer what a commit (or a lease in memory) changed. */
-  private afterCommit(changed: readonly TaskRecord[]): void {
+  /**
+   * Tells waiters, watchers and the due timer what a commit (or a lease in memory) changed.
+   *
+   * @param signalled - tasks whose waiters were woken already (put in line before their commit)
+   */
+  private afterCommit(changed: readonly TaskRecord[], signalled?: ReadonlySet<string>): void {
     this.wakeOpenedQueues();
     // A rate limit keeps tasks waiting: the timer wakes when its window opens, to hand them out.
     if (this.store.gate.takeRateRefused()) this.dueTimer.aimNoLaterThan(this.store.nextLimitOpeningMs() ?? Infinity);
@@ -450,7 +458,7 @@ export class Broker {
         // A task ready now is for the waiters, never for the due timer: aiming the timer at it
         // ran the due work (promote, reap) on every Enqueue.
         if (task.delayed) delayedUntilMs = Math.min(delayedUntilMs, task.runAtMs ?? 0);
-        else readyCounts.set(task.queue, (readyCounts.get(task.queue) ?? 0) + 1);
+        else if (!signalled?.has(task.id)) readyCounts.set(task.queue, (readyCounts.get(task.queue) ?? 0) + 1);
       } else if (task.lease) {
         leaseDeadlineMs = Math.min(leaseDeadlineMs, task.lease.deadlineMs);
       } else if (isFinalStatus(task.status)) {

@@ -43,6 +43,13 @@ export interface WriteOptions {
    * commit synchronously, so that an estimate which reads the store costs nothing under load.
    */
   bytes?: number | (() => number);
+  /**
+   * Called at once, in the caller's turn, if the write is queued for the commit at the end of the
+   * turn (it goes out lone): that commit, and its fsync, then come after what this turn sends, so
+   * a task the write stores may be handed out before it (see `early-tasks.ts`). Writes issued
+   * later commit after it, whichever path it ends up on.
+   */
+  onLone?: () => void;
 }
 
 /** The most bytes a write may store and still commit synchronously (see {@link WriteOptions.bytes}). */
@@ -135,14 +142,18 @@ export class Committer {
    * @throws DiskFullError if the commit failed for want of space; a commit's I/O error; or what `body` threw
    */
   async write<T>(units: number, body: () => T, options: WriteOptions = {}): Promise<T> {
-    const { bytes } = options;
+    const { bytes, onLone } = options;
     // After a failed commit, writes take the async path until one succeeds: lmdb-js never settles
     // the failed batch's flush promise, and only a new async commit replaces it (otherwise
     // `env.flushed` and `env.close()` would wait for it forever).
     const lone = this.asyncInFlight === 0 && this.flushTrusted && performance.now() >= this.syncAllowedFromMs;
     if (lone && bytes !== undefined) {
       const size = typeof bytes === 'number' ? bytes : bytes();
-      if (this.turnBytes + size <= LONE_WRITE_MAX_BYTES) return this.atEndOfTurn(units, size, body);
+      if (this.turnBytes + size <= LONE_WRITE_MAX_BYTES) {
+        const committed = this.atEndOfTurn(units, size, body);
+        onLone?.();
+        return committed;
+      }
     }
     // The lone writes waiting for the end of the turn were issued first: they go first, so that
     // bodies run (and ids and FIFO places are handed out) in the order the writes were issued.

@@ -148,12 +148,16 @@ describe('TaskStore on a full disk (a real tmpfs)', () => {
     mounted = false;
     await rm(dir, { recursive: true, force: true });
   });
-
-  it('a commit that finds no space fails its batch with DiskFullError; the store stays usable and consistent', async (ctx: TestContext) => {
+  /** Mounts a 4 MiB tmpfs on `dir`, or skips the test with the reason. */
+  async function mountOrSkip(ctx: TestContext): Promise<void> {
     dir = await mkdtemp(path.join(os.tmpdir(), 'qtasks-tmpfs-'));
     const cannot = mountTmpfs(dir, 4 * MiB);
     if (cannot) ctx.skip(cannot);
     mounted = true;
+  }
+
+  it('a commit that finds no space fails its batch with DiskFullError; the store stays usable and consistent', async (ctx: TestContext) => {
+    await mountOrSkip(ctx);
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
@@ -203,6 +207,29 @@ describe('TaskStore on a full disk (a real tmpfs)', () => {
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
+      await within(store.close(), 5000);
+    }
+  });
+
+  it('takes a task handed out before its commit back when the commit fails: out of its line, its lease ended, its outcome refused: out of its line, its lease ended, its outcome refused', async (ctx: TestContext) => {
+    await mountOrSkip(ctx);
+    const store = await TaskStore.open({ path: path.join(dir, 'data'), durability: 'commit', minFreeBytes: 0 });
+    try {
+      await writeFile(path.join(dir, 'filler'), Buffer.alloc(4 * MiB)).catch(() => undefined); // fills what is left
+      const lease = { workerId: 'w', queues: ['disk'], maxTasks: 10, leaseMs: 30_000 };
+      const enqueued = store.enqueue([newTask(60_000), newTask(60_000)], () => undefined);
+      // Both in line before the commit; one is leased, one waits.
+      const [leased] = store.lease({ ...lease, maxTasks: 1 }).value;
+      expect(store.counts.countsOf('disk')).toMatchObject({ new: 1, process: 1 });
+      await expect(enqueued).rejects.toBeInstanceOf(DiskFullError);
+
+      expect(store.counts.countsOf('disk')).toMatchObject({ new: 0, process: 0 });
+      expect(store.get(leased!.id)).toBeUndefined();
+      const [refused] = (await store.complete([{ taskId: leased!.id, leaseToken: leased!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }])).value;
+      expect(refused).toMatchObject({ accepted: false });
+      expect(store.lease(lease).value).toEqual([]);
+      expect(store.checkInvariants()).toMatchObject({ problems: [], tasks: 0 });
+    } finally {
       await within(store.close(), 5000);
     }
   });

@@ -56,16 +56,19 @@ export class HotRecords {
    * Keeps `record` (the committed record of a task now in line), if the budget has room. Its
    * payloads are copied when they are views into a larger buffer (a request's, which holds a
    * whole batch): one kept task must not pin a megabyte of other tasks' bytes.
+   *
+   * @returns whether it is held
    */
-  put(record: TaskRecord): void {
+  put(record: TaskRecord): boolean {
     this.forget(record.id);
     // A task retried after failures carries their history, whose size is hard to bound cheaply:
     // the rare path, read from disk.
-    if (record.history !== undefined) return;
+    if (record.history !== undefined) return false;
     const size = estimatedRecordBytes(record);
-    if (this.bytes + size > this.budgetBytes) return;
+    if (this.bytes + size > this.budgetBytes) return false;
     this.records.set(record.id, ownPayloads(record));
     this.bytes += size;
+    return true;
   }
 
   /** The record of a task in line, if held. */

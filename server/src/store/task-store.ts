@@ -42,6 +42,7 @@ import { replayTask } from '../domain/transitions/replay.js';
 import type { QueueLimits } from '../domain/queue.js';
 import { Committer, LONE_WRITE_MAX_BYTES, type CommitObserver, type Durability, type WriteOptions } from './commits.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
+import { EarlyTasks, type EarlyBatch } from './early-tasks.js';
 import {
   replyMeter,
   type Completion,
@@ -116,6 +117,16 @@ export interface WriteResult<T> {
   value: T;
   /** The records after the change, in commit order. */
   changed: TaskRecord[];
+}
+
+/** What {@link TaskStore.enqueue} did. */
+export interface EnqueueResult extends WriteResult<TaskRecord[]> {
+  /**
+   * The tasks put in line before the commit (`commit` mode, a lone write: see `early-tasks.ts`),
+   * and the leases taken of them meanwhile, which the caller publishes after `changed`. Their
+   * workers were woken already.
+   */
+  early?: EarlyBatch;
 }
 
 /** See {@link TaskStore.nextDue}. */
@@ -197,6 +208,8 @@ export class TaskStore {
    * before `hot` existed.
    */
   private readonly toHold = new Map<string, TaskRecord>();
+  /** Tasks in line, or leased, before their enqueue has committed (see `early-tasks.ts`). */
+  private readonly earlyTasks = new EarlyTasks();
   private readonly clock: Clock;
   /** Each queue's tasks by status, moved as commits land. */
   readonly counts: QueueCounts;
@@ -296,15 +309,53 @@ export class TaskStore {
    * for one with an eta ahead). A task whose idempotency key is already taken in its queue is not
    * stored; the task that holds the key is returned in its place, if it is the same task (see
    * `domain/idempotency.ts`); if not, the whole batch is refused and nothing is stored. The ready
-   * ones join their lines once committed.
+   * ones join their lines once committed, or, in `commit` mode, before (see {@link EnqueueResult.early}).
    *
+   * @param onEarlyReady - told, in the caller's turn, how many tasks of each queue were put in
+   *   line ahead of the commit, to wake the workers waiting there
    * @returns one record per input, in input order
    */
-  async enqueue(newTasks: readonly NewTask[]): Promise<WriteResult<TaskRecord[]>> {
+  async enqueue(newTasks: readonly NewTask[], onEarlyReady?: (readyCounts: ReadonlyMap<string, number>) => void): Promise<EnqueueResult> {
     const bytes = estimatedBytes(newTasks);
     const spaceChecked = this.space.check(bytes);
     // Counted as pending while the disk is read, so that calls admitted meanwhile see them.
     if (spaceChecked) await this.commits.holding(newTasks.length, spaceChecked);
+    if (newTasks.some((spec) => spec.idempotencyKey)) return this.enqueueKeyed(newTasks, bytes);
+    // Without idempotency keys nothing in the store decides what the tasks are: they are made now,
+    // so that they can be handed out before their commit.
+    const at = this.at();
+    const tasks = newTasks.map((spec) => enqueueTask(spec, newTaskId(), at));
+    let early: EarlyBatch | undefined;
+    const handOutEarly =
+      this.durability === 'commit' && onEarlyReady
+        ? (): void => {
+            early = this.putInLineEarly(tasks);
+            if (early) onEarlyReady(countByQueue(early.tasks));
+          }
+        : undefined;
+    try {
+      const result = await this.write(
+        tasks.length,
+        (_at, effects) => {
+          for (const task of tasks) {
+            if (early?.ids.has(task.id)) this.writeEarly(task, effects);
+            else this.transition(undefined, task, effects);
+          }
+          return tasks;
+        },
+        { bytes, onLone: handOutEarly },
+      );
+      return early ? { ...result, early } : result;
+    } catch (error) {
+      if (early) this.takeBackEarly(early);
+      throw error;
+    } finally {
+      if (early) this.earlyTasks.close(early);
+    }
+  }
+
+  /** {@link enqueue} of a batch with idempotency keys: what each task is depends on what is stored. */
+  private enqueueKeyed(newTasks: readonly NewTask[], bytes: number): Promise<EnqueueResult> {
     return this.write(newTasks.length, (at, effects) =>
         newTasks.map((spec, i) => {
           if (spec.idempotencyKey) {
@@ -323,6 +374,51 @@ export class TaskStore {
   }
 
   /**
+   * Puts the ready ones of `tasks` in line before their commit (see `early-tasks.ts`): held in
+   * `hot`, since a lease cannot read them from disk yet (one `hot` has no room for waits for its
+   * commit), and counted as NEW.
+   */
+  private putInLineEarly(tasks: readonly TaskRecord[]): EarlyBatch | undefined {
+    const batch = EarlyTasks.batch();
+    for (const task of tasks) {
+      if (!isReady(task) || !this.hot.put(task)) continue;
+      this.ready.add(readyEntryOf(task));
+      this.counts.move(task.queue, undefined, 'new');
+      this.earlyTasks.add(batch, task);
+    }
+    return batch.tasks.length > 0 ? batch : undefined;
+  }
+
+  /**
+   * Writes the record of a task already in line (see {@link putInLineEarly}): a ready NEW task
+   * has no index entry, and its line, `hot` and counts were seen to before the commit.
+   */
+  private writeEarly(task: TaskRecord, effects: WriteEffects): void {
+    this.tasks.put(task.id, task);
+    effects.changed.push(task);
+  }
+
+  /**
+   * Undoes {@link putInLineEarly} after the commit failed: each task leaves its line, or its
+   * lease ends (the worker's outcome will be refused: the task was never stored).
+   */
+  private takeBackEarly(batch: EarlyBatch): void {
+    const nowMs = this.clock.steadyMs();
+    for (const task of batch.tasks) {
+      this.hot.forget(task.id);
+      const leased = this.leases.get(task.id);
+      if (leased) {
+        this.leases.delete(task.id);
+        for (const entry of this.gate.ended(leased, nowMs)) this.ready.add(entry);
+        this.counts.move(task.queue, 'process', undefined);
+      } else {
+        if (!this.ready.remove(task.queue, task.priority, task.seq)) this.gate.unhold(task);
+        this.counts.move(task.queue, 'new', undefined);
+      }
+    }
+  }
+
+  /**
    * Leases up to `maxTasks` ready tasks across `queues`: lowest priority number first, FIFO
    * within a priority. Each becomes PROCESS with `attempt` incremented and a fresh lease token.
    * In memory only, so synchronous and free of writes: on disk the task stays as it was, and a
@@ -332,6 +428,7 @@ export class TaskStore {
     const at = this.at();
     const fits = replyMeter(options.replyBudget);
     const leased: TaskRecord[] = [];
+    const changed: TaskRecord[] = [];
     // A paused queue hands out nothing (its tasks wait in line); checked only while some queue has settings.
     const gated = this.settings.any;
     let queues = gated ? options.queues.filter((queue) => !this.settings.isPaused(queue)) : options.queues;
@@ -368,8 +465,10 @@ export class TaskStore {
       this.gate.started(after, at.steadyMs);
       this.counts.move(after.queue, before.status, 'process');
       leased.push(after);
+      // A task whose enqueue has not committed yet is heard of once it has (see `early-tasks.ts`).
+      if (!this.earlyTasks.deferLease(after)) changed.push(after);
     }
-    return { value: leased, changed: leased };
+    return { value: leased, changed };
   }
 
   /**
@@ -989,6 +1088,13 @@ function outcomeBytes(outcome: TaskOutcome): number {
     case 'released':
       return 0;
   }
+}
+
+/** How many of `tasks` each queue has. */
+function countByQueue(tasks: readonly TaskRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const task of tasks) counts.set(task.queue, (counts.get(task.queue) ?? 0) + 1);
+  return counts;
 }
 
 /**

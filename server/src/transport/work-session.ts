@@ -196,6 +196,9 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
     const token = leased.lease!.token;
     let told = false;
     const tell = (task: TaskRecord): void => {
+      // A state from before the lease: the task's NEW, published at its enqueue's commit when the
+      // task was pushed ahead of it (store/early-tasks.ts).
+      if (task.version < leased.version) return;
       if (task.status !== 'process' || task.lease?.token !== token) {
         this.held.get(leased.id)?.();
         this.held.delete(leased.id);

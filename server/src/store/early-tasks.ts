@@ -1,0 +1,60 @@
+/**
+ * Tasks handed out before their enqueue has committed: in `commit` mode, the ready tasks of a
+ * lone Enqueue join their line as the request is read, so that a worker waiting on the queue is
+ * pushed its task in that same turn of the event loop, while the enqueue's own commit (and its
+ * fsync) runs at the end of the turn (docs/decisions.md, "A task handed out before its commit").
+ *
+ * Until the commit, such a task exists in memory only. Its lease is taken as any other (in
+ * memory), but what watchers hear of it waits: the lease's PROCESS state is published once the
+ * task's NEW state is, at the commit. If the commit fails, the store takes the tasks back out of
+ * their lines and ends their leases; a worker that ran one then has its outcome refused.
+ */
+import type { TaskRecord } from '../domain/task.js';
+
+/** The tasks of one Enqueue handed out before its commit. */
+export interface EarlyBatch {
+  /** The tasks put in line before the commit. */
+  readonly tasks: TaskRecord[];
+  /** Their ids, to tell them apart from the batch's other tasks (delayed ones wait for the commit). */
+  readonly ids: Set<string>;
+  /** The leases taken of them before the commit, to publish after it, in the order taken. */
+  readonly leased: TaskRecord[];
+}
+
+/** The batches of tasks handed out before their commit, by task id. */
+export class EarlyTasks {
+  private readonly batchOf = new Map<string, EarlyBatch>();
+
+  /** A new, empty batch. */
+  static batch(): EarlyBatch {
+    return { tasks: [], ids: new Set(), leased: [] };
+  }
+
+  /** `task` (of `batch`) is in line before its commit. */
+  add(batch: EarlyBatch, task: TaskRecord): void {
+    batch.tasks.push(task);
+    batch.ids.add(task.id);
+    this.batchOf.set(task.id, batch);
+  }
+
+  /**
+   * A lease was just taken: if its task waits for its enqueue's commit, the lease's record waits
+   * with it (returns true), to be published after the task's NEW state.
+   */
+  deferLease(leased: TaskRecord): boolean {
+    const batch = this.batchOf.get(leased.id);
+    if (!batch) return false;
+    batch.leased.push(leased);
+    return true;
+  }
+
+  /** The batch's commit succeeded or failed: its tasks are no longer early. */
+  close(batch: EarlyBatch): void {
+    for (const id of batch.ids) this.batchOf.delete(id);
+  }
+
+  /** Tasks waiting for their commit (for tests). */
+  get size(): number {
+    return this.batchOf.size;
+  }
+}
