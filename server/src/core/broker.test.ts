@@ -27,7 +27,7 @@ function syncCommits(of: TaskStore): { readonly calls: unknown[] } {
 
 /** Resolves once the store may commit a lone write synchronously again (see store/commits.ts). */
 async function syncWindowOver(of: TaskStore): Promise<void> {
-  const until = (of as unknown as { commits: { syncAllowedFromMs: number } }).commits.syncAllowedFromMs;
+  const until = (of as unknown as { commits: { syncDuty: { allowsFromMs: number } } }).commits.syncDuty.allowsFromMs;
   // A timer may fire before its delay by the clock performance.now() reads (libuv times it from
   // the loop's cached start of iteration, stale by a long iteration on a loaded machine; this
   // failed once in CI): wait until the clock the committer reads has passed the window.

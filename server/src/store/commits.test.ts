@@ -36,7 +36,7 @@ const syncCommits = (): { readonly calls: unknown[] } => vi.spyOn(env, 'transact
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 /** Resolves once `commits` may commit synchronously again: the duty window after its last synchronous commit is over. */
 const syncWindowOver = async (commits: Committer): Promise<void> => {
-  const until = (commits as unknown as { syncAllowedFromMs: number }).syncAllowedFromMs;
+  const until = (commits as unknown as { syncDuty: { allowsFromMs: number } }).syncDuty.allowsFromMs;
   // A timer may fire before its delay by the clock performance.now() reads (libuv times it from
   // the loop's cached start of iteration, stale by a long iteration on a loaded machine): wait
   // until the clock the committer reads has passed the window.

@@ -5,8 +5,8 @@
  * is the only one that commits.
  *
  * Two ways to commit, chosen per write (docs/decisions.md, "Commit latency"):
- * - A lone, small write, issued while no write is in flight and not right after another synchronous
- *   commit (see {@link SYNC_DUTY_FACTOR}), commits on the main thread at the end of its turn of
+ * - A lone, small write, issued while no write is in flight and while synchronous commits have not
+ *   taken too much of the main thread lately (`sync-duty.ts`), commits on the main thread at the end of its turn of
  *   the event loop, together with the other lone writes of that turn (`transactionSync`, default
  *   flags: its fsync is inside the call; each write in a child transaction). It pays no hop to
  *   lmdb-js's writer thread: ~0.3 ms here, against ~0.4–0.56 ms for an async commit, and it is on
@@ -29,6 +29,7 @@
  */
 import type { RootDatabase } from 'lmdb';
 import { DiskFullError, type DiskSpaceGuard } from './disk-space.js';
+import { SyncDuty } from './sync-duty.js';
 
 /** How acknowledgements relate to the disk. */
 export type Durability = 'strict' | 'commit';
@@ -54,15 +55,6 @@ export interface WriteOptions {
 
 /** The most bytes a write may store and still commit synchronously (see {@link WriteOptions.bytes}). */
 export const LONE_WRITE_MAX_BYTES = 256 * 1024;
-
-/**
- * After a synchronous commit of d ms, none follows for this many times d: synchronous commits then
- * take at most 1 / (1 + this) of the main thread. One per turn of the event loop (the rule before)
- * let a steady stream of Completes, each arriving in a turn of its own, pay one fsync each on the
- * main thread: drain at 50 workers fell to ~1,500 tasks/s once leases stopped keeping an async
- * commit in flight.
- */
-const SYNC_DUTY_FACTOR = 1;
 
 /** Weight of the newest sample in {@link Committer.recentCommitLatencyMs}. */
 const COMMIT_LATENCY_WEIGHT = 0.2;
@@ -108,11 +100,10 @@ export class Committer {
   /** Async commits issued and not settled: while there are any, a write joins them. */
   private asyncInFlight = 0;
   /**
-   * No write commits synchronously before this time (performance.now()): a synchronous commit
-   * blocks the event loop for its fsync, so after one that took d ms the next may come only
-   * {@link SYNC_DUTY_FACTOR} × d later. Under load, writes then share async commits.
+   * How much of the main thread synchronous commits have taken lately: past a short burst, writes
+   * share async commits (see `sync-duty.ts`).
    */
-  private syncAllowedFromMs = 0;
+  private readonly syncDuty = new SyncDuty();
   /** Lone writes waiting for the end of this turn's commit ({@link commitTurn}). */
   private turn: LoneWrite[] = [];
   /** Settles once the writes queued for the end of this turn are committed (or failed). */
@@ -146,7 +137,7 @@ export class Committer {
     // After a failed commit, writes take the async path until one succeeds: lmdb-js never settles
     // the failed batch's flush promise, and only a new async commit replaces it (otherwise
     // `env.flushed` and `env.close()` would wait for it forever).
-    const lone = this.asyncInFlight === 0 && this.flushTrusted && performance.now() >= this.syncAllowedFromMs;
+    const lone = this.asyncInFlight === 0 && this.flushTrusted && this.syncDuty.allows(performance.now());
     if (lone && bytes !== undefined) {
       const size = typeof bytes === 'number' ? bytes : bytes();
       if (this.turnBytes + size <= LONE_WRITE_MAX_BYTES) {
@@ -247,7 +238,7 @@ export class Committer {
     } finally {
       const endMs = performance.now();
       this.sampleLatency(endMs - startMs);
-      this.syncAllowedFromMs = endMs + SYNC_DUTY_FACTOR * (endMs - startMs);
+      this.syncDuty.committed(startMs, endMs);
     }
     if (this.observer) for (const write of writes) this.observer.committed('sync', (performance.now() - write.issuedMs) / 1000);
     writes.forEach((write, i) => {
