@@ -72,6 +72,22 @@ describe('Broker.lease', () => {
     expect(broker.getTask(task!.id).status).toBe('process');
   });
 
+  test('an outcome that shares the commit of its early-handed task is heard after the NEW and PROCESS states', async () => {
+    const heard: string[] = [];
+    broker.onEveryTransition((task) => heard.push(task.status));
+    const leasing = parkLease(broker, ['shared']);
+    await settle();
+    await syncWindowOver(store);
+    heard.length = 0;
+
+    const enqueued = broker.enqueue([newTask('shared')]);
+    const [leased] = (await leasing) as { id: string; lease: { token: string } }[];
+    // Still the Enqueue's turn: the outcome joins its commit.
+    const completed = broker.complete([{ taskId: leased!.id, leaseToken: leased!.lease.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
+    await Promise.all([enqueued, completed]);
+    expect(heard).toEqual(['new', 'process', 'success']);
+  });
+
   test('with no Lease parked on its queue, an Enqueue commits synchronously at the end of its turn', async () => {
     const sync = syncCommits(store);
     const [task] = await broker.enqueue([newTask('solo')]);

@@ -22,6 +22,7 @@ import {
 } from '../domain/task.js';
 import type { QueueInfo, QueueLimits } from '../domain/queue.js';
 import { byCodePoint } from '../store/keys.js';
+import type { EarlyBatch, EarlyHandoff } from '../store/early-tasks.js';
 import type { ListFilter, ListPage, NextDue, PurgeCursor, StoreStats, TaskStore } from '../store/task-store.js';
 import { DueTimer } from './due-timer.js';
 import { ConnectedWorkers } from './connected-workers.js';
@@ -148,14 +149,27 @@ export class Broker {
     // (afterCommit): a lease is taken in memory, so a waiting worker gets the task without a
     // commit of its own, and the enqueue may commit alone, synchronously (store/commits.ts). In
     // `commit` mode a lone enqueue's tasks are in line before that, and their workers woken now,
-    // so that the push leaves ahead of the enqueue's fsync (store/early-tasks.ts).
-    const { value, changed, early } = await this.store.enqueue(tasks, (readyCounts) => this.waiters.signal(readyCounts));
-    this.afterCommit(changed, early?.ids);
-    // Leases taken before the commit are heard of after the tasks' NEW state, as if taken now.
-    if (early) this.afterCommit(early.leased);
-    this.observer?.enqueued(changed);
+    // so that the push leaves ahead of the enqueue's fsync (store/early-tasks.ts, `handoff`).
+    const { value, changed, early } = await this.store.enqueue(tasks, this.handoff);
+    if (!early) this.enqueueCommitted(changed);
     await this.store.durable();
     return value;
+  }
+
+  /** What an enqueue's tasks handed out before its commit need of the core (see `store/early-tasks.ts`). */
+  private readonly handoff: EarlyHandoff = {
+    ready: (readyCounts) => this.waiters.signal(readyCounts),
+    committed: (changed, batch) => this.enqueueCommitted(changed, batch),
+  };
+
+  /**
+   * Tells waiters, watchers, the due timer and the observer of committed new tasks; and, for tasks
+   * handed out before the commit, of the leases taken of them meanwhile, after their NEW state.
+   */
+  private enqueueCommitted(changed: readonly TaskRecord[], early?: EarlyBatch): void {
+    this.afterCommit(changed, early?.ids);
+    if (early) this.afterCommit(early.leased);
+    this.observer?.enqueued(changed);
   }
 
   /**

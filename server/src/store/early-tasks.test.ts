@@ -8,8 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LeaseOptions, NewTask } from '../domain/task.js';
+import type { LeaseOptions, NewTask, TaskRecord } from '../domain/task.js';
 import type { Durability } from './commits.js';
+import type { EarlyBatch, EarlyHandoff } from './early-tasks.js';
 import { TaskStore } from './task-store.js';
 
 const dirs: string[] = [];
@@ -47,13 +48,25 @@ function newTask(overrides: Partial<NewTask> = {}): NewTask {
 
 const leaseOptions: LeaseOptions = { workerId: 'w', queues: ['q'], maxTasks: 10, leaseMs: 30_000 };
 
+/** A handoff that records what it is told: the queues woken, then each commit's states in the order heard. */
+function recordingHandoff(): EarlyHandoff & { woken: [string, number][]; heard: string[] } {
+  const woken: [string, number][] = [];
+  const heard: string[] = [];
+  return {
+    woken,
+    heard,
+    ready: (counts) => woken.push(...counts),
+    committed: (changed: readonly TaskRecord[], batch: EarlyBatch) => heard.push(...[...changed, ...batch.leased].map((task) => task.status)),
+  };
+}
+
 describe('tasks handed out before their commit', () => {
   it('in commit mode, a lone enqueue puts its ready tasks in line at once; their leases are reported after the commit', async () => {
     const store = await openStore('commit');
-    const woken: [string, number][] = [];
-    const enqueued = store.enqueue([newTask(), newTask({ delayMs: 60_000 })], (counts) => woken.push(...counts));
+    const handoff = recordingHandoff();
+    const enqueued = store.enqueue([newTask(), newTask({ delayMs: 60_000 })], handoff);
     // Still the caller's turn: the commit has not run.
-    expect(woken).toEqual([['q', 1]]);
+    expect(handoff.woken).toEqual([['q', 1]]);
     const leased = store.lease(leaseOptions);
     expect(leased.value.map((task) => task.status)).toEqual(['process']);
     expect(leased.changed).toEqual([]); // heard of after the task's NEW state
@@ -64,6 +77,7 @@ describe('tasks handed out before their commit', () => {
     expect(changed.map((task) => task.id)).toEqual(value.map((task) => task.id));
     expect(early?.leased).toEqual(leased.value);
     expect(early?.ids).toEqual(new Set([value[0]!.id])); // the delayed one waited for its commit
+    expect(handoff.heard).toEqual(['new', 'new', 'process']);
     expect(store.get(value[0]!.id)?.status).toBe('process');
     expect(store.counts.countsOf('q')).toMatchObject({ new: 1, process: 1 });
 
@@ -76,7 +90,7 @@ describe('tasks handed out before their commit', () => {
 
   it('a task not leased before its commit is leased after it, once, from its line', async () => {
     const store = await openStore('commit');
-    const { value, early } = await store.enqueue([newTask(), newTask()], () => undefined);
+    const { value, early } = await store.enqueue([newTask(), newTask()], recordingHandoff());
     expect(early?.leased).toEqual([]);
     expect(store.counts.countsOf('q')).toMatchObject({ new: 2 });
     const leased = store.lease(leaseOptions);
@@ -88,16 +102,16 @@ describe('tasks handed out before their commit', () => {
 
   it('strict mode, and a batch with an idempotency key, wait for the commit', async () => {
     const strict = await openStore('strict');
-    const woken: unknown[] = [];
-    const inStrict = strict.enqueue([newTask()], (counts) => woken.push(counts));
+    const handoff = recordingHandoff();
+    const inStrict = strict.enqueue([newTask()], handoff);
     expect(strict.lease(leaseOptions).value).toEqual([]);
     expect((await inStrict).early).toBeUndefined();
 
     const commit = await openStore('commit');
-    const keyed = commit.enqueue([newTask(), newTask({ idempotencyKey: 'k' })], (counts) => woken.push(counts));
+    const keyed = commit.enqueue([newTask(), newTask({ idempotencyKey: 'k' })], handoff);
     expect(commit.lease(leaseOptions).value).toEqual([]);
     expect((await keyed).early).toBeUndefined();
-    expect(woken).toEqual([]);
+    expect(handoff.woken).toEqual([]);
     expect(commit.lease(leaseOptions).value).toHaveLength(2);
   });
 
@@ -105,11 +119,31 @@ describe('tasks handed out before their commit', () => {
     const store = await openStore('commit');
     // A batch of unknown size goes to lmdb-js's writer thread: the next write joins it.
     const inFlight = store.promoteDue(10);
-    const woken: unknown[] = [];
-    const enqueued = store.enqueue([newTask()], (counts) => woken.push(counts));
+    const handoff = recordingHandoff();
+    const enqueued = store.enqueue([newTask()], handoff);
     expect(store.lease(leaseOptions).value).toEqual([]);
     await inFlight;
     expect((await enqueued).early).toBeUndefined();
-    expect(woken).toEqual([]);
+    expect(handoff.woken).toEqual([]);
+  });
+
+  it("an outcome that shares the enqueue's commit is stored, and heard of after the NEW and PROCESS states", async () => {
+    const store = await openStore('commit');
+    const handoff = recordingHandoff();
+    const enqueued = store.enqueue([newTask()], handoff);
+    const [leased] = store.lease(leaseOptions).value;
+    // Issued in the same turn: its body runs after the enqueue's, in the same commit.
+    const completed = store.complete([{ taskId: leased!.id, leaseToken: leased!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
+    const order: string[] = [];
+    const told = handoff.committed;
+    handoff.committed = (changed, batch) => (order.push('handoff'), told(changed, batch));
+    await Promise.all([enqueued.then(() => order.push('enqueue')), completed.then(({ value }) => order.push(`complete ${value[0]!.accepted}`))]);
+    // The handoff heard the enqueue's states as the commit settled, before either caller resumed.
+    expect(handoff.heard).toEqual(['new', 'process']);
+    expect(order[0]).toBe('handoff');
+    expect(order).toContain('complete true');
+    expect(store.get(leased!.id)?.status).toBe('success');
+    expect(store.counts.countsOf('q')).toMatchObject({ new: 0, process: 0, success: 1 });
+    expect(store.checkInvariants().problems).toEqual([]);
   });
 });

@@ -6,8 +6,10 @@
  *
  * Until the commit, such a task exists in memory only. Its lease is taken as any other (in
  * memory), but what watchers hear of it waits: the lease's PROCESS state is published once the
- * task's NEW state is, at the commit. If the commit fails, the store takes the tasks back out of
- * their lines and ends their leases; a worker that ran one then has its outcome refused.
+ * task's NEW state is, as the commit settles, ahead of any later write's states (an outcome that
+ * shared the commit). If the commit fails, the store takes the tasks back out of their lines and
+ * ends their leases; a write that would end such a lease (an outcome, a give-back, an expiry) and
+ * runs after the failed commit finds no record and is refused, so nothing of the task is stored.
  */
 import type { TaskRecord } from '../domain/task.js';
 
@@ -19,6 +21,17 @@ export interface EarlyBatch {
   readonly ids: Set<string>;
   /** The leases taken of them before the commit, to publish after it, in the order taken. */
   readonly leased: TaskRecord[];
+}
+
+/** What the caller of an enqueue does about the tasks it handed out before the commit. */
+export interface EarlyHandoff {
+  /** Tasks were put in line (in the caller's turn): wake the workers waiting on these queues. */
+  ready(readyCounts: ReadonlyMap<string, number>): void;
+  /**
+   * The enqueue committed: publish `changed` (its tasks' NEW states) and then `batch.leased`. Called
+   * as the commit settles, before the caller of any write that shared the commit resumes.
+   */
+  committed(changed: readonly TaskRecord[], batch: EarlyBatch): void;
 }
 
 /** The batches of tasks handed out before their commit, by task id. */
@@ -48,9 +61,21 @@ export class EarlyTasks {
     return true;
   }
 
-  /** The batch's commit succeeded or failed: its tasks are no longer early. */
-  close(batch: EarlyBatch): void {
+  /** True while `taskId` waits for its enqueue's commit. */
+  has(taskId: string): boolean {
+    return this.batchOf.has(taskId);
+  }
+
+  /**
+   * The batch's commit succeeded or failed: its tasks are no longer early.
+   *
+   * @returns false if it was closed already
+   */
+  close(batch: EarlyBatch): boolean {
+    const [first] = batch.ids;
+    if (first === undefined || this.batchOf.get(first) !== batch) return false;
     for (const id of batch.ids) this.batchOf.delete(id);
+    return true;
   }
 
   /** Tasks waiting for their commit (for tests). */

@@ -42,7 +42,7 @@ import { replayTask } from '../domain/transitions/replay.js';
 import type { QueueLimits } from '../domain/queue.js';
 import { Committer, LONE_WRITE_MAX_BYTES, type CommitObserver, type Durability, type WriteOptions } from './commits.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
-import { EarlyTasks, type EarlyBatch } from './early-tasks.js';
+import { EarlyTasks, type EarlyBatch, type EarlyHandoff } from './early-tasks.js';
 import {
   replyMeter,
   type Completion,
@@ -123,8 +123,7 @@ export interface WriteResult<T> {
 export interface EnqueueResult extends WriteResult<TaskRecord[]> {
   /**
    * The tasks put in line before the commit (`commit` mode, a lone write: see `early-tasks.ts`),
-   * and the leases taken of them meanwhile, which the caller publishes after `changed`. Their
-   * workers were woken already.
+   * and the leases taken of them meanwhile: the `EarlyHandoff` was told of both already.
    */
   early?: EarlyBatch;
 }
@@ -311,11 +310,11 @@ export class TaskStore {
    * `domain/idempotency.ts`); if not, the whole batch is refused and nothing is stored. The ready
    * ones join their lines once committed, or, in `commit` mode, before (see {@link EnqueueResult.early}).
    *
-   * @param onEarlyReady - told, in the caller's turn, how many tasks of each queue were put in
-   *   line ahead of the commit, to wake the workers waiting there
+   * @param handoff - told of the tasks put in line before the commit (see `early-tasks.ts`); without
+   *   it, tasks wait for their commit
    * @returns one record per input, in input order
    */
-  async enqueue(newTasks: readonly NewTask[], onEarlyReady?: (readyCounts: ReadonlyMap<string, number>) => void): Promise<EnqueueResult> {
+  async enqueue(newTasks: readonly NewTask[], handoff?: EarlyHandoff): Promise<EnqueueResult> {
     const bytes = estimatedBytes(newTasks);
     const spaceChecked = this.space.check(bytes);
     // Counted as pending while the disk is read, so that calls admitted meanwhile see them.
@@ -327,12 +326,19 @@ export class TaskStore {
     const tasks = newTasks.map((spec) => enqueueTask(spec, newTaskId(), at));
     let early: EarlyBatch | undefined;
     const handOutEarly =
-      this.durability === 'commit' && onEarlyReady
+      this.durability === 'commit' && handoff
         ? (): void => {
             early = this.putInLineEarly(tasks);
-            if (early) onEarlyReady(countByQueue(early.tasks));
+            if (early) handoff.ready(countByQueue(early.tasks));
           }
         : undefined;
+    // The batch settles once: as its commit's effects settle (before a later write's caller
+    // resumes: see EarlyHandoff.committed), or when the write fails.
+    const settleEarly = (changed?: readonly TaskRecord[]): void => {
+      if (!early || !this.earlyTasks.close(early)) return;
+      if (changed) handoff!.committed(changed, early);
+      else this.takeBackEarly(early);
+    };
     try {
       const result = await this.write(
         tasks.length,
@@ -341,16 +347,15 @@ export class TaskStore {
             if (early?.ids.has(task.id)) this.writeEarly(task, effects);
             else this.transition(undefined, task, effects);
           }
+          effects.onCommit(() => settleEarly(effects.changed));
           return tasks;
         },
         { bytes, onLone: handOutEarly },
       );
       return early ? { ...result, early } : result;
     } catch (error) {
-      if (early) this.takeBackEarly(early);
+      settleEarly();
       throw error;
-    } finally {
-      if (early) this.earlyTasks.close(early);
     }
   }
 
@@ -496,7 +501,7 @@ export class TaskStore {
   complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
     return this.write(completions.length, (at, effects) =>
         completions.map((completion): CompletionResult => {
-          const current = this.leases.active(completion.taskId);
+          const current = this.endableLease(completion.taskId);
           const refusal = leaseRefusal(current, completion.leaseToken, at.steadyMs);
           if (refusal || !current) return { taskId: completion.taskId, accepted: false, reason: refusal };
           const after = settle(current, completion.outcome, at);
@@ -580,7 +585,7 @@ export class TaskStore {
     return this.write(expired.length, (at, effects) => {
       for (const { id } of expired) {
         // Settled meanwhile, or saved by a heartbeat: nothing to reap.
-        const current = this.leases.active(id);
+        const current = this.endableLease(id);
         if (current && current.lease!.deadlineMs <= at.steadyMs) this.endLease(current, expireLease(current, at), effects);
       }
       return expired.length;
@@ -884,6 +889,18 @@ export class TaskStore {
   }
 
   /**
+   * The active lease of `taskId`, as a write's body may end it: none for a task handed out before
+   * its enqueue's commit whose record is not there, because that commit failed (bodies run in the
+   * order their writes were issued, so the enqueue's ran first): the write must not store a record
+   * of a task whose enqueue was refused (see `early-tasks.ts`).
+   */
+  private endableLease(taskId: string): TaskRecord | undefined {
+    const current = this.leases.active(taskId);
+    if (current && this.earlyTasks.has(taskId) && this.read(taskId) === undefined) return undefined;
+    return current;
+  }
+
+  /**
    * Writes the record that ends a lease (an outcome, an expiry or a give-back). The lease stays in
    * the book, settling, until the write commits (reads keep seeing PROCESS until the new state is
    * on disk), and is live again if the write fails.
@@ -970,7 +987,8 @@ export class TaskStore {
 
   /** True if a ready entry still stands for a task waiting to run (its record agrees, no lease holds it). */
   private isInLine(entry: PlacedEntry): boolean {
-    const task = this.read(entry.id);
+    // `hot` first, as a lease reads: a task handed out before its commit is not on disk yet.
+    const task = this.hot.get(entry.id) ?? this.read(entry.id);
     return task !== undefined && isReady(task) && task.seq === entry.seq && !this.leases.has(entry.id);
   }
 
