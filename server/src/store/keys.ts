@@ -79,7 +79,7 @@ export interface IndexEntry {
  * entries of the old record and writes those of the new one, so the indexes cannot drift from the
  * records.
  */
-export function indexEntriesOf(task: TaskRecord, layout = 4): IndexEntry[] {
+export function indexEntriesOf(task: TaskRecord, layout = 4): readonly IndexEntry[] {
   // Before layout 4 an ended task had one entry, `[statusIndex, queue, id]` (a store not yet upgraded, under `--check`).
   if (isFinalStatus(task.status) && layout < 4) return [{ index: 'byStatus', key: [statusIndex(task.status), task.queue, task.id] }];
   if (isFinalStatus(task.status)) {
@@ -88,8 +88,11 @@ export function indexEntriesOf(task: TaskRecord, layout = 4): IndexEntry[] {
     return task.retentionMs === undefined ? [ended] : [ended, { index: 'expiry', key: expiryKey(finishedAtMs + task.retentionMs, task.id) }];
   }
   if (task.delayed && (task.status === 'new' || task.status === 'retry')) return [{ index: 'delayed', key: delayedKey(task.runAtMs ?? 0, task.seq) }];
-  return [];
+  return NO_ENTRIES;
 }
+
+/** The entries of a task that has none (most of them: a ready or running one), shared. */
+export const NO_ENTRIES: readonly IndexEntry[] = Object.freeze([]);
 
 /** Identity of an index entry, for telling which entries a transition keeps. */
 export function entryId(entry: IndexEntry): string {

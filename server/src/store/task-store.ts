@@ -63,6 +63,7 @@ import {
   dueRange,
   idempotencyKey,
   indexEntriesOf,
+  NO_ENTRIES,
   prefixRange,
   statusIndex,
   type IndexEntry,
@@ -923,18 +924,18 @@ export class TaskStore {
    * that ends with a retention of 0 (or that `remove` asks to drop) is removed instead, with its
    * idempotency key; its watchers still see `after`.
    */
-  private transition(before: TaskRecord | undefined, after: TaskRecord, effects: WriteEffects, options: TransitionOptions = {}): void {
+  private transition(before: TaskRecord | undefined, after: TaskRecord, effects: WriteEffects, options: TransitionOptions = NO_OPTIONS): void {
     const seen = options.seen ?? after;
     const countedFrom = options.countedFrom ?? before?.status;
     const removed = options.remove === true || (isFinalStatus(after.status) && retentionOf(after, this.retention) === 0);
-    const previous = before ? indexEntriesOf(before) : [];
-    const next = removed ? [] : indexEntriesOf(after);
+    const previous = before ? indexEntriesOf(before) : NO_ENTRIES;
+    const next = removed ? NO_ENTRIES : indexEntriesOf(after);
     // A record owns at most two entries: comparing them pairwise beats building sets.
     for (const entry of previous) {
-      if (!next.some((kept) => sameEntry(kept, entry))) this.indexes[entry.index].remove(entry.key);
+      if (!holdsEntry(next, entry)) this.indexes[entry.index].remove(entry.key);
     }
     for (const entry of next) {
-      if (!previous.some((had) => sameEntry(had, entry))) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : after.id);
+      if (!holdsEntry(previous, entry)) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : after.id);
     }
     // What `hot` holds must be what is on disk: forgotten now, held again once committed, and
     // only by the last write of the task (see `toHold`). (A new task, or one whose lease ends, is
@@ -1062,6 +1063,15 @@ export interface PurgeBatch {
 const PURGE_SCAN = 5000;
 
 /** How {@link TaskStore.transition} counts and keeps a change. */
+/** {@link TaskStore.transition} with no options: shared, not made per call (it is on every write's path). */
+const NO_OPTIONS: TransitionOptions = Object.freeze({});
+
+/** True if `entries` holds `entry` (no closure per comparison: this runs for every transition). */
+function holdsEntry(entries: readonly IndexEntry[], entry: IndexEntry): boolean {
+  for (const held of entries) if (sameEntry(held, entry)) return true;
+  return false;
+}
+
 interface TransitionOptions {
   /** What watchers are shown, when it differs from what is stored (a cancel request on a leased task). */
   seen?: TaskRecord;
