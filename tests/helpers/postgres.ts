@@ -6,7 +6,8 @@
  * user (Debian's package creates it), and the commands run as that user.
  */
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, chown, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -31,11 +32,18 @@ export interface Postgres {
   stop(): Promise<void>;
 }
 
-/** The newest PostgreSQL's `bin` directory, or undefined (with why) where there is none. */
+/**
+ * The `bin` directory of the newest PostgreSQL server installed, or why there is none. A version
+ * directory with the client alone (`psql`, from `postgresql-client-N`) has no `initdb`: skipped.
+ */
 export async function postgresBin(): Promise<string | { missing: string }> {
   const versions = await readdir(DEBIAN_POSTGRES).catch(() => [] as string[]);
-  const newest = versions.filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a))[0];
-  return newest ? join(DEBIAN_POSTGRES, newest, 'bin') : { missing: `no PostgreSQL under ${DEBIAN_POSTGRES} (apt-get install postgresql)` };
+  for (const version of versions.filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a))) {
+    const bin = join(DEBIAN_POSTGRES, version, 'bin');
+    const usable = await Promise.all(['initdb', 'pg_ctl', 'psql'].map((command) => access(join(bin, command), constants.X_OK).then(() => true, () => false)));
+    if (usable.every(Boolean)) return bin;
+  }
+  return { missing: `no PostgreSQL server under ${DEBIAN_POSTGRES} (apt-get install postgresql)` };
 }
 
 /**
@@ -50,32 +58,66 @@ export async function startPostgres(bin: string): Promise<Postgres> {
   // Commands run as the cluster's owner: `runuser` drops root's privileges for each one.
   const as = (command: string, args: string[]) =>
     asRoot ? run('runuser', ['-u', UNPRIVILEGED_USER, '--', join(bin, command), ...args]) : run(join(bin, command), args);
+  const data = join(dir, 'data');
   try {
     if (asRoot) {
       const { uid, gid } = await ownerOf(UNPRIVILEGED_USER);
       await chown(dir, uid, gid);
     }
     await chmod(dir, 0o700);
-    const data = join(dir, 'data');
     await as('initdb', ['-D', data, '-U', user, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-    const port = await freePort();
-    // fsync stays on: the fault tests of issue 14 kill the database too.
-    const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c max_connections=200`;
-    await as('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', '-t', '60', 'start']);
+    const port = await startOnFreePort(as, data, dir);
     const url = `postgres://${user}@127.0.0.1:${port}/postgres`;
     return {
       url,
       port,
       sql: async (command) => (await as('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', command])).stdout.trim(),
       stop: async () => {
-        await as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']).catch(() => undefined);
+        await stopCluster(as, data);
         await rm(dir, { recursive: true, force: true });
       },
     };
   } catch (error) {
+    await stopCluster(as, data);
     await rm(dir, { recursive: true, force: true });
     const { stderr, stdout } = error as { stderr?: string; stdout?: string };
     throw new Error(`could not start PostgreSQL: ${String(stderr || stdout || error).trim()}`, { cause: error });
+  }
+}
+
+/** Runs one PostgreSQL command as the cluster's owner. */
+type AsOwner = (command: string, args: string[]) => Promise<{ stdout: string; stderr: string }>;
+
+/**
+ * Starts the cluster on a port of 127.0.0.1 that was free a moment before; another process may
+ * take it in between, so a start that fails is tried again on another port, twice.
+ */
+async function startOnFreePort(as: AsOwner, data: string, dir: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    // fsync stays on: the fault tests of issue 14 kill the database too.
+    const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c max_connections=200`;
+    try {
+      await as('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', '-t', '60', 'start']);
+      return port;
+    } catch (error) {
+      await stopCluster(as, data);
+      if (attempt === 3) throw error;
+    }
+  }
+}
+
+/** Stops a cluster that may be running: fast, then immediate; nothing if it is not running. */
+async function stopCluster(as: AsOwner, data: string): Promise<void> {
+  for (const mode of ['fast', 'immediate']) {
+    try {
+      await as('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '20', 'stop']);
+      return;
+    } catch {
+      // `pg_ctl status` exits 3 when no server runs in `data` (or `data` does not exist).
+      const stopped = await as('pg_ctl', ['-D', data, 'status']).then(() => false, (status: { code?: number }) => status.code === 3 || status.code === 4);
+      if (stopped) return;
+    }
   }
 }
 

@@ -23,7 +23,7 @@ import {
 import type { QueueInfo, QueueLimits } from '../domain/queue.js';
 import { byCodePoint } from '../store/keys.js';
 import type { EarlyBatch, EarlyHandoff } from '../store/early-tasks.js';
-import type { ListFilter, ListPage, NextDue, PurgeCursor, StoreStats, TaskStore } from '../store/task-store.js';
+import type { EnqueueResult, ListFilter, ListPage, NextDue, PurgeCursor, StoreStats, TaskStore } from '../store/task-store.js';
 import { DueTimer } from './due-timer.js';
 import { ConnectedWorkers } from './connected-workers.js';
 import { LeaseWaiters } from './lease-waiters.js';
@@ -150,7 +150,16 @@ export class Broker {
     // commit of its own, and the enqueue may commit alone, synchronously (store/commits.ts). In
     // `commit` mode a lone enqueue's tasks are in line before that, and their workers woken now,
     // so that the push leaves ahead of the enqueue's fsync (store/early-tasks.ts, `handoff`).
-    const { value, changed, early } = await this.store.enqueue(tasks, this.handoff);
+    let result: EnqueueResult;
+    try {
+      result = await this.store.enqueue(tasks, this.handoff);
+    } catch (error) {
+      // Tasks handed out before a commit that failed were taken back: a limit their leases held
+      // closed may have opened (store/early-tasks.ts).
+      this.wakeOpenedQueues();
+      throw error;
+    }
+    const { value, changed, early } = result;
     if (!early) this.enqueueCommitted(changed);
     await this.store.durable();
     return value;

@@ -228,6 +228,7 @@ export class Committer {
         }
       });
     } catch (error) {
+      this.syncCommitEnded(startMs);
       const failure = await this.failedCommit(error);
       // A body that had thrown (a refusal) keeps its own error: nothing of it was to be stored.
       writes.forEach((write, i) => {
@@ -235,17 +236,24 @@ export class Committer {
         write.reject(outcome && !outcome.ok ? outcome.error : failure);
       });
       return;
-    } finally {
-      const endMs = performance.now();
-      this.sampleLatency(endMs - startMs);
-      this.syncDuty.committed(startMs, endMs);
     }
+    this.syncCommitEnded(startMs);
     if (this.observer) for (const write of writes) this.observer.committed('sync', (performance.now() - write.issuedMs) / 1000);
     writes.forEach((write, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) write.resolve(outcome.value);
       else write.reject(outcome.error);
     });
+  }
+
+  /**
+   * A synchronous commit that started at `startMs` returned (or threw) now: it held the main
+   * thread this long (a failed one's free-space read, after it, does not).
+   */
+  private syncCommitEnded(startMs: number): void {
+    const endMs = performance.now();
+    this.sampleLatency(endMs - startMs);
+    this.syncDuty.committed(startMs, endMs);
   }
 
   /** Whether a flush is being timed: one at a time, a sample of the commits (see {@link observeAsyncCommit}). */

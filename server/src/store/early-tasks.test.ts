@@ -88,6 +88,20 @@ describe('tasks handed out before their commit', () => {
     expect(store.checkInvariants().problems).toEqual([]);
   });
 
+  it('progress reported before the commit is heard after it, after the lease', async () => {
+    const store = await openStore('commit');
+    const handoff = recordingHandoff();
+    const enqueued = store.enqueue([newTask()], handoff);
+    const [leased] = store.lease(leaseOptions).value;
+    const progress = store.reportProgress([{ taskId: leased!.id, leaseToken: leased!.lease!.token, progress: Buffer.from('{"done":1}') }]);
+    expect(progress.value).toEqual([{ taskId: leased!.id, ok: true }]);
+    expect(progress.changed).toEqual([]);
+    await enqueued;
+    expect(handoff.heard).toEqual(['new', 'process', 'process']);
+    // Once committed, progress is heard at once again.
+    expect(store.reportProgress([{ taskId: leased!.id, leaseToken: leased!.lease!.token, progress: Buffer.from('{"done":2}') }]).changed).toHaveLength(1);
+  });
+
   it('a task not leased before its commit is leased after it, once, from its line', async () => {
     const store = await openStore('commit');
     const { value, early } = await store.enqueue([newTask(), newTask()], recordingHandoff());

@@ -19,7 +19,10 @@ export interface EarlyBatch {
   readonly tasks: TaskRecord[];
   /** Their ids, to tell them apart from the batch's other tasks (delayed ones wait for the commit). */
   readonly ids: Set<string>;
-  /** The leases taken of them before the commit, to publish after it, in the order taken. */
+  /**
+   * The states of their leases reached before the commit (the lease, then any progress), to
+   * publish after it, in order.
+   */
   readonly leased: TaskRecord[];
 }
 
@@ -51,8 +54,8 @@ export class EarlyTasks {
   }
 
   /**
-   * A lease was just taken: if its task waits for its enqueue's commit, the lease's record waits
-   * with it (returns true), to be published after the task's NEW state.
+   * A lease was just taken or moved on (progress): if its task waits for its enqueue's commit, the
+   * record waits with it (returns true), to be published after the task's NEW state.
    */
   deferLease(leased: TaskRecord): boolean {
     const batch = this.batchOf.get(leased.id);

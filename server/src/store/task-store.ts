@@ -527,7 +527,8 @@ export class TaskStore {
       if (refusal || !current) return { taskId: item.taskId, ok: false, reason: refusal };
       const after = recordProgress(current, item.progress, at);
       this.leases.set(after);
-      changed.push(after);
+      // Heard after the task's NEW state when its enqueue has not committed yet (see `early-tasks.ts`).
+      if (!this.earlyTasks.deferLease(after)) changed.push(after);
       return { taskId: item.taskId, ok: true };
     });
     return { value, changed };
