@@ -289,3 +289,10 @@ export function replyMeter(budget: ReplyBudget | undefined): (task: TaskRecord) 
     return count++ === 0 || usedBytes <= budget.maxBytes;
   };
 }
+
+/** How many of `tasks` each queue holds. */
+export function countByQueue(tasks: readonly TaskRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const task of tasks) counts.set(task.queue, (counts.get(task.queue) ?? 0) + 1);
+  return counts;
+}

@@ -10,7 +10,7 @@ import type { TaskObserver } from '../core/task-observer.js';
 import type { CommitObserver } from '../store/commits.js';
 import { HistogramSeries, SeriesHistogram } from './series-histogram.js';
 import type { QueueInfo } from '../domain/queue.js';
-import { TASK_STATUSES, type TaskRecord } from '../domain/task.js';
+import { TASK_STATUSES, countByQueue, type TaskRecord } from '../domain/task.js';
 
 /** What the gauges read when scraped. */
 export interface MetricsSource {
@@ -20,14 +20,12 @@ export interface MetricsSource {
   stats(): { pendingWrites: number; watchers: number; openCalls: number; leased: number; connectedWorkers: number; workerCredit: number };
 }
 
-/** Calls `count` once per queue of `tasks`, with how many of them it holds. */
-function countByQueue(tasks: readonly TaskRecord[], count: (queue: string, n: number) => void): void {
+/** Calls `count` once per queue of `tasks`, with how many of them it holds (no map for one queue). */
+function eachQueueCount(tasks: readonly TaskRecord[], count: (queue: string, n: number) => void): void {
   if (tasks.length === 0) return;
   const first = tasks[0]!.queue;
   if (tasks.every((task) => task.queue === first)) return count(first, tasks.length);
-  const counts = new Map<string, number>();
-  for (const task of tasks) counts.set(task.queue, (counts.get(task.queue) ?? 0) + 1);
-  for (const [queue, n] of counts) count(queue, n);
+  for (const [queue, n] of countByQueue(tasks)) count(queue, n);
 }
 
 /** The metrics of the tasks of one queue that ended in one status. */
@@ -117,12 +115,12 @@ export class BrokerMetrics implements TaskObserver, CommitObserver {
 
   /** @inheritdoc */
   enqueued(tasks: readonly TaskRecord[]): void {
-    countByQueue(tasks, (queue, n) => this.enqueuedTotal.inc({ queue }, n));
+    eachQueueCount(tasks, (queue, n) => this.enqueuedTotal.inc({ queue }, n));
   }
 
   /** @inheritdoc */
   dispatched(tasks: readonly TaskRecord[]): void {
-    countByQueue(tasks, (queue, n) => this.dispatchedTotal.inc({ queue }, n));
+    eachQueueCount(tasks, (queue, n) => this.dispatchedTotal.inc({ queue }, n));
     for (const task of tasks) {
       if (task.startedAtMs !== undefined) this.waitOf(task.queue).observe(Math.max(0, task.startedAtMs - task.createdAtMs) / 1000);
     }

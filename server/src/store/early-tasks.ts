@@ -80,9 +80,4 @@ export class EarlyTasks {
     for (const id of batch.ids) this.batchOf.delete(id);
     return true;
   }
-
-  /** Tasks waiting for their commit (for tests). */
-  get size(): number {
-    return this.batchOf.size;
-  }
 }

@@ -57,6 +57,7 @@ import {
   type TaskRecord,
   type TaskStatus,
   TASK_STATUSES,
+  countByQueue,
   isFinalStatus,
 } from '../domain/task.js';
 import {
@@ -1063,7 +1064,6 @@ export interface PurgeBatch {
 /** Delayed entries one purge batch reads at most, so that a batch is short however many other queues' tasks wait. */
 const PURGE_SCAN = 5000;
 
-/** How {@link TaskStore.transition} counts and keeps a change. */
 /** {@link TaskStore.transition} with no options: shared, not made per call (it is on every write's path). */
 const NO_OPTIONS: TransitionOptions = Object.freeze({});
 
@@ -1073,6 +1073,7 @@ function holdsEntry(entries: readonly IndexEntry[], entry: IndexEntry): boolean 
   return false;
 }
 
+/** How {@link TaskStore.transition} counts and keeps a change. */
 interface TransitionOptions {
   /** What watchers are shown, when it differs from what is stored (a cancel request on a leased task). */
   seen?: TaskRecord;
@@ -1117,13 +1118,6 @@ function outcomeBytes(outcome: TaskOutcome): number {
     case 'released':
       return 0;
   }
-}
-
-/** How many of `tasks` each queue has. */
-function countByQueue(tasks: readonly TaskRecord[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const task of tasks) counts.set(task.queue, (counts.get(task.queue) ?? 0) + 1);
-  return counts;
 }
 
 /**
