@@ -88,16 +88,22 @@ describe('Broker.lease', () => {
     expect(heard).toEqual(['new', 'process', 'success']);
   });
 
-  test('with no Lease parked on its queue, an Enqueue commits synchronously at the end of its turn', async () => {
+  test('with no Lease parked on its queue, an Enqueue is answered from the ack log and commits on the writer thread', async () => {
     const sync = syncCommits(store);
+    const env = (store as unknown as { env: { childTransaction(): unknown } }).env;
+    const async = vi.spyOn(env, 'childTransaction').mock;
     const [task] = await broker.enqueue([newTask('solo')]);
-    // On the main thread (store/commits.ts): no hop to lmdb-js's writer thread.
-    expect(sync.calls).toHaveLength(1);
+    // Answered before its commit (store/ack-log.ts), which does not block the event loop for its fsync.
+    expect(sync.calls).toHaveLength(0);
+    expect(async.calls).toHaveLength(1);
+    expect(store.get(task!.id)?.status).toBe('new');
+    await store.flushed();
     expect(store.get(task!.id)?.status).toBe('new');
   });
 
   test('a lone, small Complete commits synchronously; one with a result over 256 KiB is batched', async () => {
     await broker.enqueue([newTask('done'), newTask('done')]);
+    await store.flushed(); // its commit, on the writer thread (store/ack-log.ts), is over
     const [small, big] = await broker.lease({ workerId: 'w', queues: ['done'], maxTasks: 2, leaseMs: 30_000 }, 0, stay());
     await syncWindowOver(store); // the next write may commit alone
     const sync = syncCommits(store);
@@ -150,25 +156,20 @@ describe('Broker.watch', () => {
 describe('Broker.enqueue under overload', () => {
   test('refuses at once, with a retry hint, while the writes in flight would pass the limit', async () => {
     const limited = new Broker(store, { maxPendingWrites: 3 });
-    // A small write committing at the end of the turn counts for nothing (store/commits.ts).
-    const lone = limited.enqueue([newTask('o')]);
-    expect(store.pendingWrites).toBe(0);
     // A batch over the limit is admitted when nothing is in flight, so it can always go through;
-    // its payloads are too big for a synchronous commit: it goes to the writer thread, and the lone
-    // write issued before it goes first, with it (issue order is kept).
+    // its payloads are too big for a synchronous commit (or the ack log): it goes to the writer thread.
     const heavy = (): NewTask => ({ ...newTask('o'), args: Buffer.from(JSON.stringify(['x'.repeat(80_000)])) });
     const big = limited.enqueue([heavy(), heavy(), heavy(), heavy()]);
-    expect(store.pendingWrites).toBe(5);
+    expect(store.pendingWrites).toBe(4);
     const refused = limited.enqueue([newTask('o')]);
     await expect(refused).rejects.toBeInstanceOf(OverloadedError);
     await expect(refused).rejects.toMatchObject({ retryAfterMs: expect.any(Number), message: expect.stringMatching(/overloaded.*retry in \d+ ms/) });
     // Leases are never refused: they drain the queue (this one parks until the batch commits).
     const leasing = limited.lease({ workerId: 'w', queues: ['o'], maxTasks: 1, leaseMs: 30_000 }, 10_000, new AbortController().signal);
-    expect(await lone).toHaveLength(1);
     expect(await big).toHaveLength(4);
     expect(await leasing).toHaveLength(1);
     expect(store.pendingWrites).toBe(0);
-    expect(store.stats()).toMatchObject({ tasks: 5, ready: 4, leased: 1, pendingWrites: 0 });
+    expect(store.stats()).toMatchObject({ tasks: 4, ready: 3, leased: 1, pendingWrites: 0 });
     await expect(limited.enqueue([newTask('o'), newTask('o')])).resolves.toHaveLength(2);
     limited.shutdown();
   });

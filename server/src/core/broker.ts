@@ -123,6 +123,11 @@ export class Broker {
     this.clock = toClock(options.clock);
     this.logError = options.logError ?? ((message, error) => logger.error({ err: error }, message));
     this.maxPendingWrites = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
+    this.handoff = {
+      ready: (readyCounts) => this.waiters.signal(readyCounts),
+      committed: (changed, batch) => this.enqueueCommitted(changed, batch),
+      maxPendingWrites: this.maxPendingWrites,
+    };
     this.observer = options.observer;
     this.watchers = new TaskWatchers({
       read: (taskId) => this.store.get(taskId),
@@ -166,10 +171,7 @@ export class Broker {
   }
 
   /** What an enqueue's tasks handed out before its commit need of the core (see `store/early-tasks.ts`). */
-  private readonly handoff: EarlyHandoff = {
-    ready: (readyCounts) => this.waiters.signal(readyCounts),
-    committed: (changed, batch) => this.enqueueCommitted(changed, batch),
-  };
+  private readonly handoff: EarlyHandoff;
 
   /**
    * Tells waiters, watchers, the due timer and the observer of committed new tasks; and, for tasks

@@ -46,8 +46,11 @@ export class LeaseWaiters {
    * Tells the waiters of each queue that this many tasks became ready there: waiters wake, the
    * longest-parked first, until their `maxTasks` add up to the count. O(woken), whatever the
    * number parked.
+   *
+   * @returns true if any waiter woke
    */
-  signal(readyCounts: ReadonlyMap<string, number>): void {
+  signal(readyCounts: ReadonlyMap<string, number>): boolean {
+    let woke = false;
     for (const [queue, count] of readyCounts) {
       this.generations.set(queue, (this.generations.get(queue) ?? 0) + 1);
       const waiters = this.byQueue.get(queue);
@@ -58,8 +61,10 @@ export class LeaseWaiters {
         if (uncovered <= 0) break;
         uncovered -= waiter.maxTasks;
         waiter.wake('ready');
+        woke = true;
       }
     }
+    return woke;
   }
 
   /**

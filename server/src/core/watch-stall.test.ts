@@ -27,6 +27,8 @@ afterEach(async () => {
 /** A leased task, and a way to publish progress transitions on it. */
 async function runningTask(): Promise<{ task: TaskRecord; progress: (n: number) => Promise<void> }> {
   const [task] = await broker.enqueue([newTask()]);
+  // Answered from the ack log: let its commit run, so that progress is heard at once.
+  await store.flushed();
   const [leased] = await broker.lease({ workerId: 'w', queues: ['q'], maxTasks: 1, leaseMs: 3_600_000 }, 0, new AbortController().signal);
   const progress = async (n: number): Promise<void> => {
     await broker.reportProgress([{ taskId: task!.id, leaseToken: leased!.lease!.token, progress: Buffer.from(String(n)) }]);

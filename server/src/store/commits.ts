@@ -51,6 +51,12 @@ export interface WriteOptions {
    * later commit after it, whichever path it ends up on.
    */
   onLone?: () => void;
+  /**
+   * No one waits for the write's commit (it was acknowledged already: `ack-log.ts`): it commits on
+   * lmdb-js's writer thread, so that its fsync does not hold up the next request on the event
+   * loop. (`onLone` is not called.)
+   */
+  background?: boolean;
 }
 
 /** The most bytes a write may store and still commit synchronously (see {@link WriteOptions.bytes}). */
@@ -134,6 +140,10 @@ export class Committer {
    */
   async write<T>(units: number, body: () => T, options: WriteOptions = {}): Promise<T> {
     const { bytes, onLone } = options;
+    if (options.background) {
+      this.turnToAsync();
+      return this.writeAsync(units, body);
+    }
     // After a failed commit, writes take the async path until one succeeds: lmdb-js never settles
     // the failed batch's flush promise, and only a new async commit replaces it (otherwise
     // `env.flushed` and `env.close()` would wait for it forever).

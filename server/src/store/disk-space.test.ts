@@ -217,7 +217,9 @@ describe('TaskStore on a full disk (a real tmpfs)', () => {
     try {
       await writeFile(path.join(dir, 'filler'), Buffer.alloc(4 * MiB)).catch(() => undefined); // fills what is left
       const lease = { workerId: 'w', queues: ['disk'], maxTasks: 10, leaseMs: 30_000 };
-      const enqueued = store.enqueue([newTask(60_000), newTask(60_000)], { ready: () => undefined, committed: () => undefined });
+      // A worker wakes for the tasks, so the Enqueue waits for its commit rather than being answered
+      // from the ack log (store/ack-log.ts), whose append would fail on this full disk anyway.
+      const enqueued = store.enqueue([newTask(60_000), newTask(60_000)], { ready: () => true, committed: () => undefined });
       // Both in line before the commit; one is leased, one waits.
       const [leased] = store.lease({ ...lease, maxTasks: 1 }).value;
       expect(store.counts.countsOf('disk')).toMatchObject({ new: 1, process: 1 });

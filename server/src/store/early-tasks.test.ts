@@ -1,7 +1,8 @@
 /**
  * Tasks handed out before their enqueue commits (`early-tasks.ts`), at the store: in `commit` mode
- * a lone enqueue's ready tasks are leasable in the caller's turn, their leases are reported after
- * the commit, and nothing else changes. (A commit that fails takes them back: disk-space.test.ts,
+ * a lone enqueue's ready tasks are leasable in the caller's turn, the enqueue is acknowledged from
+ * the ack log before its commit (`ack-log.ts`), their leases are reported after the commit, and
+ * nothing else changes. (A commit that fails takes them back: disk-space.test.ts,
  * on a real full disk.)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -48,14 +49,18 @@ function newTask(overrides: Partial<NewTask> = {}): NewTask {
 
 const leaseOptions: LeaseOptions = { workerId: 'w', queues: ['q'], maxTasks: 10, leaseMs: 30_000 };
 
-/** A handoff that records what it is told: the queues woken, then each commit's states in the order heard. */
-function recordingHandoff(): EarlyHandoff & { woken: [string, number][]; heard: string[] } {
+/**
+ * A handoff that records what it is told: the queues woken, then each commit's states in the order
+ * heard. `workerWaits`: whether a worker wakes for the tasks (then the enqueue is not answered
+ * from the ack log).
+ */
+function recordingHandoff(workerWaits = false): EarlyHandoff & { woken: [string, number][]; heard: string[] } {
   const woken: [string, number][] = [];
   const heard: string[] = [];
   return {
     woken,
     heard,
-    ready: (counts) => woken.push(...counts),
+    ready: (counts) => (woken.push(...counts), workerWaits),
     committed: (changed: readonly TaskRecord[], batch: EarlyBatch) => heard.push(...[...changed, ...batch.leased].map((task) => task.status)),
   };
 }
@@ -72,9 +77,13 @@ describe('tasks handed out before their commit', () => {
     expect(leased.changed).toEqual([]); // heard of after the task's NEW state
     expect(store.counts.countsOf('q')).toMatchObject({ new: 0, process: 1 });
 
-    const { value, changed, early } = await enqueued;
+    const { value, changed, early, committed } = await enqueued;
+    // Answered from the ack log before the commit (no worker woke): its states are heard at the commit.
     expect(value.map((task) => task.status)).toEqual(['new', 'new']);
-    expect(changed.map((task) => task.id)).toEqual(value.map((task) => task.id));
+    expect(changed).toEqual([]);
+    expect(handoff.heard).toEqual([]);
+    expect(store.get(value[1]!.id)?.status).toBe('new'); // readable meanwhile
+    expect(await committed).toBe(true);
     expect(early?.leased).toEqual(leased.value);
     expect(early?.ids).toEqual(new Set([value[0]!.id])); // the delayed one waited for its commit
     expect(handoff.heard).toEqual(['new', 'new', 'process']);
@@ -96,7 +105,7 @@ describe('tasks handed out before their commit', () => {
     const progress = store.reportProgress([{ taskId: leased!.id, leaseToken: leased!.lease!.token, progress: Buffer.from('{"done":1}') }]);
     expect(progress.value).toEqual([{ taskId: leased!.id, ok: true }]);
     expect(progress.changed).toEqual([]);
-    await enqueued;
+    await (await enqueued).committed;
     expect(handoff.heard).toEqual(['new', 'process', 'process']);
     // Once committed, progress is heard at once again.
     expect(store.reportProgress([{ taskId: leased!.id, leaseToken: leased!.lease!.token, progress: Buffer.from('{"done":2}') }]).changed).toHaveLength(1);
@@ -104,7 +113,8 @@ describe('tasks handed out before their commit', () => {
 
   it('a task not leased before its commit is leased after it, once, from its line', async () => {
     const store = await openStore('commit');
-    const { value, early } = await store.enqueue([newTask(), newTask()], recordingHandoff());
+    const { value, early, committed } = await store.enqueue([newTask(), newTask()], recordingHandoff());
+    await committed;
     expect(early?.leased).toEqual([]);
     expect(store.counts.countsOf('q')).toMatchObject({ new: 2 });
     const leased = store.lease(leaseOptions);
@@ -129,15 +139,30 @@ describe('tasks handed out before their commit', () => {
     expect(commit.lease(leaseOptions).value).toHaveLength(2);
   });
 
-  it('a write that is not lone (an async commit in flight) waits for its commit', async () => {
+  it('an Enqueue that wakes a worker is handed out at once and answered at its commit, not from the ack log', async () => {
     const store = await openStore('commit');
-    // A batch of unknown size goes to lmdb-js's writer thread: the next write joins it.
-    const inFlight = store.promoteDue(10);
+    const handoff = recordingHandoff(true);
+    const enqueued = store.enqueue([newTask()], handoff);
+    expect(handoff.woken).toEqual([['q', 1]]);
+    const [leased] = store.lease(leaseOptions).value;
+    const { value, changed, committed } = await enqueued;
+    expect(committed).toBeUndefined();
+    expect(changed.map((task) => task.id)).toEqual([leased!.id]);
+    expect(handoff.heard).toEqual(['new', 'process']);
+    expect(value[0]!.id).toBe(leased!.id);
+  });
+
+  it('an Enqueue issued while many writes are in flight shares their commit: neither answered from the ack log nor handed out before it', async () => {
+    const store = await openStore('commit');
+    // A write of unknown size goes to lmdb-js's writer thread, counted as 100 writes in flight.
+    const inFlight = store.promoteDue(100);
     const handoff = recordingHandoff();
     const enqueued = store.enqueue([newTask()], handoff);
     expect(store.lease(leaseOptions).value).toEqual([]);
     await inFlight;
-    expect((await enqueued).early).toBeUndefined();
+    const { early, committed } = await enqueued;
+    expect(early).toBeUndefined();
+    expect(committed).toBeUndefined();
     expect(handoff.woken).toEqual([]);
   });
 
@@ -152,10 +177,10 @@ describe('tasks handed out before their commit', () => {
     const told = handoff.committed;
     handoff.committed = (changed, batch) => (order.push('handoff'), told(changed, batch));
     await Promise.all([enqueued.then(() => order.push('enqueue')), completed.then(({ value }) => order.push(`complete ${value[0]!.accepted}`))]);
-    // The handoff heard the enqueue's states as the commit settled, before either caller resumed.
+    // The enqueue was acknowledged from the ack log; the handoff heard its states as the commit
+    // settled, before the outcome's caller resumed.
     expect(handoff.heard).toEqual(['new', 'process']);
-    expect(order[0]).toBe('handoff');
-    expect(order).toContain('complete true');
+    expect(order).toEqual(['enqueue', 'handoff', 'complete true']);
     expect(store.get(leased!.id)?.status).toBe('success');
     expect(store.counts.countsOf('q')).toMatchObject({ new: 0, process: 0, success: 1 });
     expect(store.checkInvariants().problems).toEqual([]);

@@ -24,17 +24,29 @@ export interface EarlyBatch {
    * publish after it, in order.
    */
   readonly leased: TaskRecord[];
+  /** Set once the batch's commit succeeded or failed (see {@link EarlyTasks.close}). */
+  closed: boolean;
 }
 
 /** What the caller of an enqueue does about the tasks it handed out before the commit. */
 export interface EarlyHandoff {
-  /** Tasks were put in line (in the caller's turn): wake the workers waiting on these queues. */
-  ready(readyCounts: ReadonlyMap<string, number>): void;
+  /**
+   * Tasks were put in line (in the caller's turn): wake the workers waiting on these queues.
+   *
+   * @returns true if a worker was woken for them
+   */
+  ready(readyCounts: ReadonlyMap<string, number>): boolean;
   /**
    * The enqueue committed: publish `changed` (its tasks' NEW states) and then `batch.leased`. Called
    * as the commit settles, before the caller of any write that shared the commit resumes.
    */
   committed(changed: readonly TaskRecord[], batch: EarlyBatch): void;
+  /**
+   * The caller's limit on task writes in flight (its admission of Enqueues): an Enqueue is answered
+   * from the ack log only while the writes in flight stay well under it (see `ack-log.ts`), so that
+   * a producer answered early cannot run into it.
+   */
+  readonly maxPendingWrites?: number;
 }
 
 /** The batches of tasks handed out before their commit, by task id. */
@@ -43,7 +55,7 @@ export class EarlyTasks {
 
   /** A new, empty batch. */
   static batch(): EarlyBatch {
-    return { tasks: [], ids: new Set(), leased: [] };
+    return { tasks: [], ids: new Set(), leased: [], closed: false };
   }
 
   /** `task` (of `batch`) is in line before its commit. */
@@ -75,8 +87,8 @@ export class EarlyTasks {
    * @returns false if it was closed already
    */
   close(batch: EarlyBatch): boolean {
-    const [first] = batch.ids;
-    if (first === undefined || this.batchOf.get(first) !== batch) return false;
+    if (batch.closed) return false;
+    batch.closed = true;
     for (const id of batch.ids) this.batchOf.delete(id);
     return true;
   }

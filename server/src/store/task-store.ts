@@ -23,7 +23,8 @@
  * process; the verbs still share commits, since every `childTransaction` queued before a commit
  * starts joins it.
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { toClock, type Clock } from '../domain/clock.js';
 import { AlreadyExistsError, TaskNotFoundError } from '../domain/errors.js';
@@ -40,6 +41,7 @@ import { recordProgress } from '../domain/transitions/progress.js';
 import { promoteTask } from '../domain/transitions/promote.js';
 import { replayTask } from '../domain/transitions/replay.js';
 import type { QueueLimits } from '../domain/queue.js';
+import { ACK_LOG_FILE, AckLog } from './ack-log.js';
 import { Committer, LONE_WRITE_MAX_BYTES, type CommitObserver, type Durability, type WriteOptions } from './commits.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import { EarlyTasks, type EarlyBatch, type EarlyHandoff } from './early-tasks.js';
@@ -114,6 +116,19 @@ export interface TaskStoreOptions {
   commitObserver?: CommitObserver;
 }
 
+/** The key in `meta` of the LSN of the last ack-log write committed (see `ack-log.ts`). */
+const ACK_LOG_LSN = 'ackLogLsn';
+
+/**
+ * An Enqueue is answered from the ack log only while the task writes in flight, its own included,
+ * are at most this many (and at most half the caller's admission limit: see
+ * `EarlyHandoff.maxPendingWrites`). Past that, it shares a commit with them: waiting for it costs
+ * each write little, while an append per Enqueue would cost every one of them a `write` call and
+ * a second encoding of its records, and answers that do not wait let a producer outrun the
+ * writer thread into the admission limit.
+ */
+const ACK_LOG_MAX_PENDING = 64;
+
 /** The outcome of a write verb: its value, and every record it changed that watchers should see. */
 export interface WriteResult<T> {
   value: T;
@@ -128,6 +143,11 @@ export interface EnqueueResult extends WriteResult<TaskRecord[]> {
    * and the leases taken of them meanwhile: the `EarlyHandoff` was told of both already.
    */
   early?: EarlyBatch;
+  /**
+   * Present when the Enqueue was acknowledged from the ack log before its commit (`ack-log.ts`):
+   * settles once that commit has, true if it succeeded, false if it failed (the store then stops).
+   */
+  committed?: Promise<boolean>;
 }
 
 /** See {@link TaskStore.nextDue}. */
@@ -211,6 +231,11 @@ export class TaskStore {
   private readonly toHold = new Map<string, TaskRecord>();
   /** Tasks in line, or leased, before their enqueue has committed (see `early-tasks.ts`). */
   private readonly earlyTasks = new EarlyTasks();
+  /**
+   * The records of tasks acknowledged from the ack log whose commit has not settled: read from
+   * here until then, so that a client reads the task it was just told is stored.
+   */
+  private readonly awaitingCommit = new Map<string, TaskRecord>();
   private readonly clock: Clock;
   /** Each queue's tasks by status, moved as commits land. */
   readonly counts: QueueCounts;
@@ -223,6 +248,13 @@ export class TaskStore {
   private seq = 0;
   private space!: DiskSpaceGuard;
   private commits!: Committer;
+  /** `commit` mode's acknowledgement log: a lone Enqueue is answered once appended to it (`ack-log.ts`). */
+  private ackLog?: AckLog;
+  /**
+   * Set when a commit of writes already acknowledged from the ack log failed: the store then takes
+   * no write and hands out no task until it is opened again, which stores them (see {@link enqueue}).
+   */
+  private failure?: Error;
 
   private constructor(
     private readonly env: RootDatabase,
@@ -281,7 +313,13 @@ export class TaskStore {
     store.space = new DiskSpaceGuard(options.path, options.minFreeBytes ?? 0, options.readFreeBytes, () => store.clock.steadyMs());
     store.commits = new Committer(env, store.durability, store.space, options.commitObserver);
     if (!options.readOnly) {
-      await store.recover();
+      try {
+        await store.replayAcknowledged(options.path);
+        await store.recover();
+      } catch (error) {
+        await env.close();
+        throw error;
+      }
       store.expiryHeads.load(store.counts.withEndedTasks());
     }
     return store;
@@ -297,9 +335,18 @@ export class TaskStore {
   static async backup(path: string, destination: string): Promise<void> {
     await mkdir(destination, { recursive: true });
     if ((await readdir(destination)).length > 0) throw new Error(`${destination} is not empty; a backup goes into a new or empty directory`);
+    // The ack log first (`ack-log.ts`): a task answered from it before the backup began is in the
+    // copy of the log, or was committed before the snapshot below began (the log drops a frame only
+    // once it has committed). Opening the copy stores the frames the snapshot does not hold.
+    await copyFile(join(path, ACK_LOG_FILE), join(destination, ACK_LOG_FILE)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
     const env = open({ path, noSubdir: false, readOnly: true, maxDbs: 16 });
     try {
       await env.backup(destination, false);
+    } catch (error) {
+      await rm(join(destination, ACK_LOG_FILE), { force: true }); // the directory stays empty for a retry
+      throw error;
     } finally {
       await env.close();
     }
@@ -317,23 +364,43 @@ export class TaskStore {
    * @returns one record per input, in input order
    */
   async enqueue(newTasks: readonly NewTask[], handoff?: EarlyHandoff): Promise<EnqueueResult> {
+    if (this.failure) throw this.failure; // before anything is appended to the ack log
     const bytes = estimatedBytes(newTasks);
     const spaceChecked = this.space.check(bytes);
     // Counted as pending while the disk is read, so that calls admitted meanwhile see them.
-    if (spaceChecked) await this.commits.holding(newTasks.length, spaceChecked);
+    if (spaceChecked) {
+      await this.commits.holding(newTasks.length, spaceChecked);
+      if (this.failure) throw this.failure;
+    }
     if (newTasks.some((spec) => spec.idempotencyKey)) return this.enqueueKeyed(newTasks, bytes);
     // Without idempotency keys nothing in the store decides what the tasks are: they are made now,
     // so that they can be handed out before their commit.
     const at = this.at();
     const tasks = newTasks.map((spec) => enqueueTask(spec, newTaskId(), at));
     let early: EarlyBatch | undefined;
+    let workerWoken = false;
     const handOutEarly =
       this.durability === 'commit' && handoff
         ? (): void => {
             early = this.putInLineEarly(tasks);
-            if (early) handoff.ready(countByQueue(early.tasks));
+            if (early) workerWoken = handoff.ready(countByQueue(early.tasks));
           }
         : undefined;
+    // In `commit` mode an Enqueue that would otherwise wait for a commit of its own may be answered
+    // once its tasks are in the ack log, its commit following on the writer thread (`ack-log.ts`).
+    // Its tasks are then handed out at once, whatever path the commit takes: writes issued later
+    // commit after it. If that wakes a worker, the answer waits for the commit all the same, and a
+    // failed commit takes the tasks back as for a lone write; answered from the log, a failed
+    // commit stops the store instead (see docs/decisions.md, "Acknowledged before the fsync").
+    const mayAcknowledge =
+      handOutEarly !== undefined &&
+      bytes <= LONE_WRITE_MAX_BYTES &&
+      this.commits.pendingWrites + tasks.length <= Math.min(ACK_LOG_MAX_PENDING, (handoff!.maxPendingWrites ?? Infinity) / 2) &&
+      this.ackLog?.hasRoom === true;
+    if (mayAcknowledge) handOutEarly();
+    const lsn = mayAcknowledge && !workerWoken ? this.appendToAckLog(tasks) : undefined;
+    const acknowledged = lsn !== undefined;
+    if (acknowledged) for (const task of tasks) this.awaitingCommit.set(task.id, task);
     // The batch settles once: as its commit's effects settle (before a later write's caller
     // resumes: see EarlyHandoff.committed), or when the write fails.
     const settleEarly = (changed?: readonly TaskRecord[]): void => {
@@ -341,25 +408,114 @@ export class TaskStore {
       if (changed) handoff!.committed(changed, early);
       else this.takeBackEarly(early);
     };
-    try {
-      const result = await this.write(
-        tasks.length,
-        (_at, effects) => {
-          for (const task of tasks) {
-            if (early?.ids.has(task.id)) this.writeEarly(task, effects);
-            else this.transition(undefined, task, effects);
-          }
-          effects.onCommit(() => settleEarly(effects.changed));
-          return tasks;
-        },
-        { bytes, onLone: handOutEarly },
+    const writing = this.write(
+      tasks.length,
+      (_at, effects) => {
+        for (const task of tasks) {
+          if (early?.ids.has(task.id)) this.writeEarly(task, effects);
+          else this.transition(undefined, task, effects);
+        }
+        if (acknowledged) {
+          // The LSN before this one committed, in an earlier commit or this one: if its commit
+          // failed, so must this one, or the LSN stored would pass over a write never stored.
+          if ((this.meta.get(ACK_LOG_LSN) ?? 0) !== lsn - 1) throw new Error(`ack log write ${lsn - 1} was not committed`);
+          this.meta.put(ACK_LOG_LSN, lsn);
+        }
+        effects.onCommit(() => {
+          if (acknowledged) for (const task of tasks) this.awaitingCommit.delete(task.id);
+          settleEarly(effects.changed);
+        });
+        return tasks;
+      },
+      // Acknowledged, the write commits on the writer thread: the producer's next request is then
+      // not held up by its fsync on the event loop.
+      { bytes, onLone: mayAcknowledge ? undefined : handOutEarly, background: acknowledged },
+    );
+    if (acknowledged) {
+      // Answered now; its NEW states are published by `handoff` at the commit, even with no task
+      // handed out early (all delayed).
+      early ??= EarlyTasks.batch();
+      const committed = writing.then(
+        () => (this.ackLog?.committed(), true),
+        (error: unknown) => (this.failAcknowledged(error), false),
       );
+      return { value: tasks, changed: [], early, committed };
+    }
+    try {
+      const result = await writing;
       return early ? { ...result, early } : result;
     } catch (error) {
       settleEarly();
       throw error;
     }
   }
+
+  /**
+   * Appends an Enqueue's tasks to the ack log (`commit` mode), so that it can be answered before
+   * its commit. Undefined if the append failed (a full disk): the Enqueue then waits for its commit.
+   *
+   * @returns the LSN its commit stores
+   */
+  private appendToAckLog(tasks: readonly TaskRecord[]): number | undefined {
+    try {
+      return this.ackLog!.append(tasks);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The commit of an Enqueue already acknowledged from the ack log failed: its tasks are in the log
+   * and must not be taken back, nor may a later write commit as if they were stored. The store
+   * stops (see {@link failure}); opening it again replays the log.
+   */
+  private failAcknowledged(cause: unknown): void {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const message =
+      `the broker could not commit tasks it had acknowledged (${reason}); they are kept in ` +
+      `${join(this.space.path, ACK_LOG_FILE)} and stored when the broker restarts; it takes no write until then`;
+    this.failure ??= cause instanceof DiskFullError ? new DiskFullError(message, cause.freeBytes) : new Error(message);
+  }
+
+  /**
+   * Stores the tasks of the ack log's writes that never committed: acknowledged, then the broker
+   * stopped before their commit (see `ack-log.ts`): the frames past the LSN the store holds. Then
+   * starts the log afresh, for `commit` mode to append to.
+   */
+  private async replayAcknowledged(path: string): Promise<void> {
+    const committedLsn = this.meta.get(ACK_LOG_LSN) ?? 0;
+    const frames = AckLog.read(path).filter((frame) => frame.lsn > committedLsn);
+    const lastLsn = frames.at(-1)?.lsn ?? committedLsn;
+    const log = AckLog.open(path, lastLsn);
+    try {
+      if (frames.length > 0) {
+        this.env.transactionSync(() => {
+          for (const task of frames.flatMap((frame) => frame.records)) {
+            if (this.tasks.doesExist(task.id)) continue; // cannot be, unless a log was copied in by hand
+            for (const entry of indexEntriesOf(task)) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : task.id);
+            this.tasks.put(task.id, task);
+          }
+          this.meta.put(ACK_LOG_LSN, lastLsn);
+        });
+        // On disk, meta page included (`commit` mode opens the environment `noMetaSync`), before
+        // the log that held them goes.
+        await new Promise<void>((resolve, reject) =>
+          (this.env as unknown as { sync(callback: (error?: unknown) => void): void }).sync((error) => (error ? reject(error) : resolve())),
+        );
+      }
+    } catch (error) {
+      log.close();
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `could not store the ${frames.reduce((sum, frame) => sum + frame.records.length, 0)} tasks acknowledged before the broker ` +
+          `stopped, kept in ${join(path, ACK_LOG_FILE)} (${reason}); free space and start the broker again`,
+      );
+    }
+    log.clear();
+    if (this.durability === 'commit') this.ackLog = log;
+    else log.close();
+  }
+
 
   /** {@link enqueue} of a batch with idempotency keys: what each task is depends on what is stored. */
   private enqueueKeyed(newTasks: readonly NewTask[], bytes: number): Promise<EnqueueResult> {
@@ -432,6 +588,8 @@ export class TaskStore {
    * crash gives it back (docs/decisions.md, "Leases in memory").
    */
   lease(options: LeaseOptions): WriteResult<TaskRecord[]> {
+    // A stopped store (see `failure`) could record no outcome: its tasks wait for the restart.
+    if (this.failure) return { value: [], changed: [] };
     const at = this.at();
     const fits = replyMeter(options.replyBudget);
     const leased: TaskRecord[] = [];
@@ -757,6 +915,14 @@ export class TaskStore {
     return this.commits.durable();
   }
 
+  /**
+   * Resolves once every write issued so far has committed and is on disk, in either mode; an
+   * Enqueue answered from the ack log included (its commit may still run when it is answered).
+   */
+  flushed(): Promise<void> {
+    return this.commits.flushed();
+  }
+
   /** The task with this id as it stands (a leased task's record is in memory), or undefined. */
   get(taskId: string): TaskRecord | undefined {
     return this.view(taskId);
@@ -835,6 +1001,7 @@ export class TaskStore {
   /** Waits for pending writes and closes the environment. */
   async close(): Promise<void> {
     await this.commits.flushed();
+    this.ackLog?.close();
     await this.env.close();
   }
 
@@ -872,6 +1039,7 @@ export class TaskStore {
    * `units` (the most records `body` may write) counts in {@link pendingWrites} until it commits.
    */
   private async write<T>(units: number, body: (at: TransitionContext, effects: WriteEffects) => T, options?: WriteOptions): Promise<WriteResult<T>> {
+    if (this.failure) throw this.failure;
     let effects = new WriteEffects();
     let value: T;
     try {
@@ -997,7 +1165,7 @@ export class TaskStore {
 
   /** The task as readers see it: a leased task's record is in memory, any other on disk. */
   private view(taskId: string): TaskRecord | undefined {
-    return this.leases.get(taskId) ?? this.read(taskId);
+    return this.leases.get(taskId) ?? this.awaitingCommit.get(taskId) ?? this.read(taskId);
   }
 
   /** What the pure transitions (`domain/transitions/`) may know: the times now, and the FIFO counter. */
