@@ -3,7 +3,7 @@
  * emptied once what it holds has committed, and the store replays it when it opens, so a task
  * acknowledged before its commit outlives a crash before that commit.
  */
-import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -132,6 +132,14 @@ describe('AckLog', () => {
 });
 
 describe('TaskStore and its ack log (commit mode)', () => {
+  it('is kept in commit mode only: a strict store makes none', async () => {
+    const dir = await tempDir();
+    await (await TaskStore.open({ path: dir, durability: 'strict' })).close();
+    expect(existsSync(path.join(dir, ACK_LOG_FILE))).toBe(false);
+    await (await TaskStore.open({ path: dir, durability: 'commit' })).close();
+    expect(existsSync(path.join(dir, ACK_LOG_FILE))).toBe(true);
+  });
+
   it('acknowledges a lone Enqueue from the log before its commit, and empties the log at the commit', async () => {
     const dir = await tempDir();
     const store = await openStore(dir);

@@ -23,6 +23,7 @@
  * process; the verbs still share commits, since every `childTransaction` queued before a commit
  * starts joins it.
  */
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -483,6 +484,8 @@ export class TaskStore {
    * starts the log afresh, for `commit` mode to append to.
    */
   private async replayAcknowledged(path: string): Promise<void> {
+    // `strict` mode keeps no log: a data directory it alone has used gets none.
+    if (this.durability === 'strict' && !existsSync(join(path, ACK_LOG_FILE))) return;
     const committedLsn = this.meta.get(ACK_LOG_LSN) ?? 0;
     const frames = AckLog.read(path).filter((frame) => frame.lsn > committedLsn);
     const lastLsn = frames.at(-1)?.lsn ?? committedLsn;
