@@ -179,6 +179,18 @@ describe('TaskStore and its ack log (commit mode)', () => {
     expect(AckLog.read(dir).map((frame) => frame.lsn)).toEqual([3]);
   });
 
+  it('commits writes answered one after another in order, in one commit or several, and empties the log after the last', async () => {
+    const dir = await tempDir();
+    const store = await openStore(dir);
+    const answered = await Promise.all([1, 2, 3].map(() => store.enqueue([newTask()], handoff)));
+    expect(answered.map((result) => result.committed !== undefined)).toEqual([true, true, true]);
+    expect(await Promise.all(answered.map((result) => result.committed))).toEqual([true, true, true]);
+    const later = await store.enqueue([newTask()], handoff);
+    expect(await later.committed).toBe(true);
+    expect(logBytes(dir)).toBe(0);
+    expect(store.checkInvariants()).toMatchObject({ problems: [], tasks: 4 });
+  });
+
   it('fails the commit of a write answered after one whose commit failed, and opening again stores both', async () => {
     const dir = await tempDir();
     const store = await TaskStore.open({ path: dir, durability: 'commit' });
