@@ -28,7 +28,7 @@
  * Enqueue is replayed whole or not at all. Reading stops at the first frame that is short or
  * whose CRC does not match (a tail torn by a power cut).
  */
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { TaskRecord } from '../domain/task.js';
@@ -59,26 +59,22 @@ export interface AckLogFrame {
 export class AckLog {
   /** Writes appended whose commit has not succeeded yet: the log is emptied when none are left. */
   private owed = 0;
-  /** The bytes of whole frames in the file (0 once emptied). */
-  private size = 0;
   private closed = false;
   /** Set when a torn frame could not be cut off, or the log could not be emptied: appends stop. */
   private unusable = false;
-  /**
-   * Whether the file may hold frames, so that emptying an empty log costs no system call. True at
-   * first: a log just opened holds what the last broker left.
-   */
-  private holdsFrames = true;
 
   private constructor(
     private readonly fd: number,
     /** The LSN of the last frame appended, or committed before the log was opened. */
     private lsn: number,
+    /** The bytes in the file: what the last broker left, then what was appended (0 once emptied). */
+    private size: number,
   ) {}
 
   /** Opens (or creates) the log in `dir`, for appending; its next frame's LSN follows `lastLsn`. */
   static open(dir: string, lastLsn: number): AckLog {
-    return new AckLog(openSync(join(dir, ACK_LOG_FILE), 'a'), lastLsn);
+    const fd = openSync(join(dir, ACK_LOG_FILE), 'a');
+    return new AckLog(fd, lastLsn, fstatSync(fd).size);
   }
 
   /** Every whole frame in the log of `dir`, in the order they were appended (none if there is no log). */
@@ -125,13 +121,13 @@ export class AckLog {
     frame.writeUInt32LE(payloadBytes, 0);
     frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_BYTES)), LENGTH_BYTES);
     const written = writeSync(this.fd, frame);
-    this.holdsFrames = true;
     if (written !== frame.length) {
       // A torn frame would hide every frame appended after it from the reader: cut it off, or, if
       // even that fails, append nothing more until the log has been emptied.
       try {
         ftruncateSync(this.fd, this.size);
       } catch {
+        this.size += written;
         this.unusable = true;
       }
       throw new Error(`the ack log took ${written} of ${frame.length} bytes`);
@@ -149,19 +145,18 @@ export class AckLog {
   }
 
   /**
-   * Empties the log (its frames are all committed, or replayed into the store). If the file cannot
-   * be truncated (an I/O error), its frames stay, harmless (they are committed), and the log takes
-   * no more until a later call succeeds.
+   * Empties the log (its frames are all committed, or replayed into the store); an empty one costs
+   * no system call. If the file cannot be truncated (an I/O error), its frames stay, harmless (they
+   * are committed), and the log takes no more until a later call succeeds.
    */
   clear(): void {
-    if (!this.holdsFrames || this.closed) return;
+    if (this.size === 0 || this.closed) return;
     try {
       ftruncateSync(this.fd);
     } catch {
       this.unusable = true;
       return;
     }
-    this.holdsFrames = false;
     this.unusable = false;
     this.size = 0;
   }

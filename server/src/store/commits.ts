@@ -62,6 +62,16 @@ export interface WriteOptions {
 /** The most bytes a write may store and still commit synchronously (see {@link WriteOptions.bytes}). */
 export const LONE_WRITE_MAX_BYTES = 256 * 1024;
 
+/**
+ * Fsyncs the environment (`mdb_env_sync`, forced, on the thread pool): everything committed so far,
+ * meta page included, is on disk once this resolves.
+ */
+export function syncToDisk(env: RootDatabase): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    (env as unknown as { sync(callback: (error?: unknown) => void): void }).sync((error) => (error ? reject(error) : resolve())),
+  );
+}
+
 /** Weight of the newest sample in {@link Committer.recentCommitLatencyMs}. */
 const COMMIT_LATENCY_WEIGHT = 0.2;
 
@@ -350,9 +360,7 @@ export class Committer {
         this.flushWaiters.delete(wake);
       }
     }
-    await new Promise<void>((resolve, reject) =>
-      (this.env as unknown as { sync(callback: (error?: unknown) => void): void }).sync((error) => (error ? reject(error) : resolve())),
-    );
+    await syncToDisk(this.env);
   }
 
   /**

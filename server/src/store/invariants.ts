@@ -6,7 +6,7 @@
  */
 import type { Database } from 'lmdb';
 import { TASK_STATUSES, type TaskRecord, type TaskStatus } from '../domain/task.js';
-import { entryId, idempotencyKey, indexEntriesOf, type IndexEntry, type Key, type StatusIndexName } from './keys.js';
+import { entryId, idempotencyKey, indexEntriesOf, indexValueOf, type IndexEntry, type Key, type StatusIndexName } from './keys.js';
 
 /** What a check found. */
 export interface StoreReport {
@@ -59,7 +59,7 @@ export function checkStore(dbs: StoreDatabases): StoreReport {
     for (const entry of indexEntriesOf(task, dbs.layout)) {
       expected.set(entryId(entry), { entry, taskId: id });
       const value = dbs.indexes[entry.index]?.get(entry.key);
-      const wanted = entry.index === 'byStatus' ? true : id;
+      const wanted = indexValueOf(entry, id);
       if (value !== wanted) problem(`task ${id} (${task.status}) is missing its ${entry.index} entry ${JSON.stringify(entry.key)}`);
     }
   }

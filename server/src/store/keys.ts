@@ -94,6 +94,11 @@ export function indexEntriesOf(task: TaskRecord, layout = 4): readonly IndexEntr
 /** The entries of a task that has none (most of them: a ready or running one), shared. */
 export const NO_ENTRIES: readonly IndexEntry[] = Object.freeze([]);
 
+/** The value an index entry holds: the task's id, or `true` in `by_status`, whose key ends with the id. */
+export function indexValueOf(entry: IndexEntry, taskId: string): string | true {
+  return entry.index === 'byStatus' ? true : taskId;
+}
+
 /** Identity of an index entry, for telling which entries a transition keeps. */
 export function entryId(entry: IndexEntry): string {
   return `${entry.index}:${entry.key.join('\u0000')}`;

@@ -9,7 +9,7 @@ import { cancelTask } from '../domain/transitions/cancel.js';
 import type { TransitionContext } from '../domain/transitions/context.js';
 import { releaseTask } from '../domain/transitions/release.js';
 import type { TaskRecord, TaskStatus } from '../domain/task.js';
-import { indexEntriesOf, prefixRange, statusIndex, type Key, type StatusIndexName } from './keys.js';
+import { indexEntriesOf, indexValueOf, prefixRange, statusIndex, type Key, type StatusIndexName } from './keys.js';
 import type { PlacedEntry } from './ready-lines.js';
 import type { RecordPeek } from './record-peek.js';
 
@@ -109,6 +109,11 @@ export function rekeyEnded(oldKeys: readonly Key[], indexes: Record<StatusIndexN
     indexes.byStatus.remove(key);
     const task = tasks.get(key[2] as string);
     if (!task) continue;
-    for (const entry of indexEntriesOf(task)) indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : task.id);
+    putIndexEntries(task, indexes);
   }
+}
+
+/** Writes the index entries `task`'s record calls for (a record written as a whole, not moved by a transition). Runs inside a write. */
+export function putIndexEntries(task: TaskRecord, indexes: Record<StatusIndexName, Database<unknown, Key>>): void {
+  for (const entry of indexEntriesOf(task)) indexes[entry.index].put(entry.key, indexValueOf(entry, task.id));
 }

@@ -43,7 +43,7 @@ import { promoteTask } from '../domain/transitions/promote.js';
 import { replayTask } from '../domain/transitions/replay.js';
 import type { QueueLimits } from '../domain/queue.js';
 import { ACK_LOG_FILE, AckLog } from './ack-log.js';
-import { Committer, LONE_WRITE_MAX_BYTES, type CommitObserver, type Durability, type WriteOptions } from './commits.js';
+import { Committer, LONE_WRITE_MAX_BYTES, syncToDisk, type CommitObserver, type Durability, type WriteOptions } from './commits.js';
 import { DiskFullError, DiskSpaceGuard, type FreeBytesReader } from './disk-space.js';
 import { EarlyTasks, type EarlyBatch, type EarlyHandoff } from './early-tasks.js';
 import {
@@ -67,6 +67,7 @@ import {
   dueRange,
   idempotencyKey,
   indexEntriesOf,
+  indexValueOf,
   NO_ENTRIES,
   prefixRange,
   statusIndex,
@@ -84,7 +85,7 @@ import { RecordEncoder } from './record-codec.js';
 import { DispatchGate } from './dispatch-gate.js';
 import { QueueCounts } from './queue-counts.js';
 import { QueueSettings } from './queue-settings.js';
-import { dropVersion1Indexes, endAfterRestart, endedKeysBefore4, rekeyEnded, REKEY_BATCH, scanRecords } from './recovery.js';
+import { dropVersion1Indexes, endAfterRestart, endedKeysBefore4, putIndexEntries, rekeyEnded, REKEY_BATCH, scanRecords } from './recovery.js';
 import { DEFAULT_RETENTION, ExpiryHeads, retentionOf, type RetentionPolicy } from './retention.js';
 import { listTasks, type ListFilter, type ListPage } from './task-listing.js';
 
@@ -495,16 +496,14 @@ export class TaskStore {
         this.env.transactionSync(() => {
           for (const task of frames.flatMap((frame) => frame.records)) {
             if (this.tasks.doesExist(task.id)) continue; // cannot be, unless a log was copied in by hand
-            for (const entry of indexEntriesOf(task)) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : task.id);
+            putIndexEntries(task, this.indexes);
             this.tasks.put(task.id, task);
           }
           this.meta.put(ACK_LOG_LSN, lastLsn);
         });
         // On disk, meta page included (`commit` mode opens the environment `noMetaSync`), before
         // the log that held them goes.
-        await new Promise<void>((resolve, reject) =>
-          (this.env as unknown as { sync(callback: (error?: unknown) => void): void }).sync((error) => (error ? reject(error) : resolve())),
-        );
+        await syncToDisk(this.env);
       }
     } catch (error) {
       log.close();
@@ -518,7 +517,6 @@ export class TaskStore {
     if (this.durability === 'commit') this.ackLog = log;
     else log.close();
   }
-
 
   /** {@link enqueue} of a batch with idempotency keys: what each task is depends on what is stored. */
   private enqueueKeyed(newTasks: readonly NewTask[], bytes: number): Promise<EnqueueResult> {
@@ -1108,7 +1106,7 @@ export class TaskStore {
       if (!holdsEntry(next, entry)) this.indexes[entry.index].remove(entry.key);
     }
     for (const entry of next) {
-      if (!holdsEntry(previous, entry)) this.indexes[entry.index].put(entry.key, entry.index === 'byStatus' ? true : after.id);
+      if (!holdsEntry(previous, entry)) this.indexes[entry.index].put(entry.key, indexValueOf(entry, after.id));
     }
     // What `hot` holds must be what is on disk: forgotten now, held again once committed, and
     // only by the last write of the task (see `toHold`). (A new task, or one whose lease ends, is
