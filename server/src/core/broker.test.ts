@@ -48,7 +48,8 @@ describe('Broker.lease', () => {
 
     expect(leased?.id).toBe(enqueued?.id);
     expect(leased?.status).toBe('process');
-    // One commit wrote both the new task and its lease.
+    // One commit wrote the new task, after its answer (from the ack log), and its lease wrote nothing.
+    await store.flushed();
     expect(store.stats().lastTxnId - commitsBefore).toBe(1);
   });
 
@@ -64,8 +65,10 @@ describe('Broker.lease', () => {
 
     const [task] = await broker.enqueue([newTask('early')]);
     const [leased] = await leasing;
-    // The lease came back in the Enqueue's turn, before its commit at the end of the turn.
+    // The lease came back in the Enqueue's turn, before its commit at the end of the turn: the
+    // Enqueue, answered from the ack log, commits alone there, not on the writer thread.
     expect(commitsWhenLeased).toBe(0);
+    await store.flushed();
     expect(sync.calls).toHaveLength(1);
     expect((leased as { id: string }).id).toBe(task!.id);
     expect(heard).toEqual(['new', 'process']);
@@ -101,18 +104,27 @@ describe('Broker.lease', () => {
     expect(store.get(task!.id)?.status).toBe('new');
   });
 
-  test('a lone, small Complete commits synchronously; one with a result over 256 KiB is batched', async () => {
-    await broker.enqueue([newTask('done'), newTask('done')]);
+  test('a small outcome that ends its task is answered from the ack log; a retry commits alone first, one over 256 KiB is batched', async () => {
+    await broker.enqueue([newTask('done'), newTask('done'), { ...newTask('done'), maxRetries: 1 }]);
     await store.flushed(); // its commit, on the writer thread (store/ack-log.ts), is over
-    const [small, big] = await broker.lease({ workerId: 'w', queues: ['done'], maxTasks: 2, leaseMs: 30_000 }, 0, stay());
+    const [small, big, retried] = await broker.lease({ workerId: 'w', queues: ['done'], maxTasks: 3, leaseMs: 30_000 }, 0, stay());
     await syncWindowOver(store); // the next write may commit alone
     const sync = syncCommits(store);
-    await broker.complete([{ taskId: small!.id, leaseToken: small!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
-    expect(sync.calls).toHaveLength(1);
+    const env = (store as unknown as { env: { childTransaction(): unknown } }).env;
+    const batched = vi.spyOn(env, 'childTransaction').mock;
+    const failure = { kind: 'failure' as const, error: { type: 'E', message: 'm', traceback: '' }, retryable: true };
+    await broker.complete([{ taskId: retried!.id, leaseToken: retried!.lease!.token, outcome: failure }]);
+    expect(sync.calls, 'a task that runs again waits for its commit, alone').toHaveLength(1);
     await syncWindowOver(store);
+    await broker.complete([{ taskId: small!.id, leaseToken: small!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
+    expect(store.get(small!.id)?.status).toBe('success');
+    const afterSmall = batched.calls.length;
+    expect(afterSmall, 'answered, then committed on the writer thread').toBeGreaterThan(1);
+    await store.flushed();
     const result = Buffer.alloc(300 * 1024, 0x31);
     await broker.complete([{ taskId: big!.id, leaseToken: big!.lease!.token, outcome: { kind: 'success', result } }]);
     expect(sync.calls, 'the big one went to the writer thread').toHaveLength(1);
+    expect(batched.calls.length).toBeGreaterThan(afterSmall);
     expect(store.get(big!.id)?.status).toBe('success');
   });
 

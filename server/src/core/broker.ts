@@ -126,6 +126,9 @@ export class Broker {
     this.handoff = {
       ready: (readyCounts) => this.waiters.signal(readyCounts),
       committed: (changed, batch) => this.enqueueCommitted(changed, batch),
+      acknowledged: (tasks) => {
+        for (const task of tasks) this.events.publish(task);
+      },
       maxPendingWrites: this.maxPendingWrites,
     };
     this.observer = options.observer;
@@ -178,7 +181,7 @@ export class Broker {
    * handed out before the commit, of the leases taken of them meanwhile, after their NEW state.
    */
   private enqueueCommitted(changed: readonly TaskRecord[], early?: EarlyBatch): void {
-    this.afterCommit(changed, early?.ids);
+    this.afterCommit(changed, early?.ids, !early?.acknowledged);
     if (early) this.afterCommit(early.leased);
     this.observer?.enqueued(changed);
   }
@@ -274,9 +277,11 @@ export class Broker {
   /** Records outcomes, each fenced by its lease token; resolves once the accepted ones are durable. */
   async complete(completions: readonly Completion[]): Promise<CompletionResult[]> {
     this.assertOpen();
-    const { value, changed } = await this.store.complete(completions);
+    const { value, changed, committed } = await this.store.complete(completions);
     this.afterCommit(changed);
     this.observer?.settled(changed);
+    // Answered from the ack log: the leases end at the commit, and a limit they held opens then.
+    if (committed) void committed.then(() => this.afterCommit([]));
     await this.store.durable();
     return value;
   }
@@ -468,8 +473,9 @@ export class Broker {
    * Tells waiters, watchers and the due timer what a commit (or a lease in memory) changed.
    *
    * @param signalled - tasks whose waiters were woken already (put in line before their commit)
+   * @param publish - false when watchers heard of `changed` already (an Enqueue answered from the ack log)
    */
-  private afterCommit(changed: readonly TaskRecord[], signalled?: ReadonlySet<string>): void {
+  private afterCommit(changed: readonly TaskRecord[], signalled?: ReadonlySet<string>, publish = true): void {
     this.wakeOpenedQueues();
     // A rate limit keeps tasks waiting: the timer wakes when its window opens, to hand them out.
     if (this.store.gate.takeRateRefused()) this.dueTimer.aimNoLaterThan(this.store.nextLimitOpeningMs() ?? Infinity);
@@ -478,7 +484,7 @@ export class Broker {
     let delayedUntilMs = Infinity;
     let leaseDeadlineMs = Infinity;
     for (const task of changed) {
-      this.events.publish(task);
+      if (publish) this.events.publish(task);
       if (task.status === 'new' || task.status === 'retry') {
         // A task ready now is for the waiters, never for the due timer: aiming the timer at it
         // ran the due work (promote, reap) on every Enqueue.

@@ -40,7 +40,7 @@ function record(overrides: Partial<NewTask> = {}): TaskRecord {
 /** The ids of the tasks in `frames`, in order. */
 const ids = (frames: readonly AckLogFrame[]): string[] => frames.flatMap((frame) => frame.records.map((task) => task.id));
 const logBytes = (dir: string): number => statSync(path.join(dir, ACK_LOG_FILE)).size;
-const handoff: EarlyHandoff = { ready: () => false, committed: () => undefined };
+const handoff: EarlyHandoff = { ready: () => false, committed: () => undefined, acknowledged: () => undefined };
 
 async function openStore(dir: string): Promise<TaskStore> {
   const store = await TaskStore.open({ path: dir, durability: 'commit' });
@@ -238,4 +238,63 @@ describe('TaskStore and its ack log (commit mode)', () => {
     expect(reopened.get(value[0]!.id)?.status).toBe('new');
     expect(reopened.checkInvariants()).toMatchObject({ problems: [], tasks: 1 });
   });
+
+  it('acknowledges an outcome that ends its task from the log, and stores it when opened again if its commit failed', async () => {
+    const dir = await tempDir();
+    const store = await TaskStore.open({ path: dir, durability: 'commit' });
+    const enqueued = await store.enqueue([newTask(), newTask()], handoff);
+    expect(await enqueued.committed).toBe(true);
+    const [first, second] = store.lease({ workerId: 'w', queues: ['q'], maxTasks: 2, leaseMs: 30_000 }).value;
+    const success = { kind: 'success' as const, result: Buffer.from('"done"') };
+    const answered = await store.complete([{ taskId: first!.id, leaseToken: first!.lease!.token, outcome: success }]);
+    expect(answered.committed).toBeDefined();
+    expect(answered.changed.map((task) => task.status)).toEqual(['success']);
+    expect(store.get(first!.id)?.status).toBe('success'); // read from memory before its commit
+    expect(await answered.committed).toBe(true);
+    expect(logBytes(dir)).toBe(0);
+
+    failNextAsyncCommit(store);
+    const lost = await store.complete([{ taskId: second!.id, leaseToken: second!.lease!.token, outcome: { kind: 'failure', error: { type: 'E', message: 'm', traceback: '' }, retryable: false } }]);
+    expect(await lost.committed).toBe(false);
+    expect(store.get(second!.id)?.status).toBe('error'); // what was answered
+    await store.close();
+
+    const reopened = await openStore(dir);
+    expect(reopened.get(first!.id)).toMatchObject({ status: 'success', result: success.result });
+    expect(reopened.get(second!.id)).toMatchObject({ status: 'error', attempt: 1 });
+    expect(reopened.counts.countsOf('q')).toMatchObject({ new: 0, process: 0, success: 1, error: 1 });
+    expect(reopened.checkInvariants()).toMatchObject({ problems: [], tasks: 2 });
+  });
+
+  it('does not acknowledge from the log an outcome that runs its task again, nor a stale one', async () => {
+    const store = await openStore(await tempDir());
+    await (await store.enqueue([{ ...newTask(), maxRetries: 1 }], handoff)).committed;
+    const [leased] = store.lease({ workerId: 'w', queues: ['q'], maxTasks: 1, leaseMs: 30_000 }).value;
+    const stale = await store.complete([{ taskId: leased!.id, leaseToken: 'not-the-token', outcome: { kind: 'success', result: Buffer.from('1') } }]);
+    expect(stale.committed).toBeUndefined();
+    expect(stale.value[0]).toMatchObject({ accepted: false });
+    const retried = await store.complete([{ taskId: leased!.id, leaseToken: leased!.lease!.token, outcome: { kind: 'failure', error: { type: 'E', message: 'm', traceback: '' }, retryable: true } }]);
+    expect(retried.committed).toBeUndefined(); // answered at its commit: the task is in line again
+    expect(retried.changed.map((task) => task.status)).toEqual(['retry']);
+  });
+
+  it('a cancel or a retry whose body runs after an outcome answered from the log sees the task ended', async () => {
+    const store = await openStore(await tempDir());
+    await (await store.enqueue([newTask(), newTask()], handoff)).committed;
+    const [first, second] = store.lease({ workerId: 'w', queues: ['q'], maxTasks: 2, leaseMs: 30_000 }).value;
+    // Issued first, its body runs at the end of the turn, after the outcome was answered.
+    const cancelled = store.cancel(first!.id, 'too late');
+    const succeeded = await store.complete([{ taskId: first!.id, leaseToken: first!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
+    await expect(cancelled).rejects.toThrow(/success/);
+    const failed = await store.complete([{ taskId: second!.id, leaseToken: second!.lease!.token, outcome: { kind: 'failure', error: { type: 'E', message: 'm', traceback: '' }, retryable: false } }]);
+    expect(failed.committed).toBeDefined();
+    const retried = await store.retry(second!.id); // what its watchers just heard ended in ERROR
+    expect(retried.value.status).toBe('retry');
+    expect([await succeeded.committed, await failed.committed]).toEqual([true, true]);
+    expect(store.get(first!.id)?.status).toBe('success');
+    expect(store.get(second!.id)?.status).toBe('retry');
+    expect(store.counts.countsOf('q')).toMatchObject({ new: 0, process: 0, success: 1, error: 0, retry: 1, cancel: 0 });
+    expect(store.checkInvariants().problems).toEqual([]);
+  });
 });
+

@@ -1,7 +1,7 @@
 /**
  * The acknowledgement log of `commit` mode: a lone Enqueue is answered once its tasks are
- * appended here, before its LMDB commit and that commit's fsync (docs/decisions.md, "Acknowledged
- * before the fsync: the ack log").
+ * appended here, before its LMDB commit and that commit's fsync, and so is an outcome that ends its
+ * task, once the ended record is (docs/decisions.md, "Acknowledged before the fsync: the ack log").
  *
  * Why a file of our own: lmdb-js runs the fsync of every commit on the thread that commits, inside
  * the call (its fork's `mdb_txn_commit`, with or without `overlappingSync`), and answers its async
@@ -9,23 +9,23 @@
  * without `noSync`, which may corrupt the file in a power cut. An append to a plain file is in the
  * page cache once `write` returns (~0.01 ms): it survives a `kill -9` of the broker, which is what
  * `commit` mode promises, and a torn or lost tail after a power cut costs only the last writes,
- * which `commit` mode allows. The LMDB commit follows at the end of the turn as before, after the
- * answer has left.
+ * which `commit` mode allows. The LMDB commit follows, after the answer has left.
  *
  * Each frame carries a log sequence number (LSN), one more than the last; the commit of a write
  * appended to the log also stores its LSN in the store (`meta`), in the same transaction, and
  * writes commit in the order they were issued. When the store opens, the frames past the stored
- * LSN are the writes acknowledged and never committed: their tasks are written then, so an
- * acknowledged task outlives a crash between its answer and its commit, and a frame whose write
- * committed is never replayed (a task that ended and was deleted since does not come back). The
+ * LSN are the writes acknowledged and never committed: their records are written then, in log
+ * order, each unless the store holds a version as new, so an acknowledged task (or outcome)
+ * outlives a crash between its answer and its commit, and a frame whose write committed is never
+ * replayed (a task that ended and was deleted since does not come back). The
  * log is emptied (truncated) whenever every write appended to it has committed; while commits
  * overlap it grows, up to {@link ACK_LOG_MAX_BYTES}, past which writes wait for their commit
  * instead until it has drained. An empty log is the normal state of an idle broker.
  *
  * Format: frames of [payload length: u32 LE][CRC-32 of the payload: u32 LE][payload]; a payload
- * is [LSN: u48 LE, in 8 bytes] then one Enqueue's records, each as [length: u32 LE][the record's
- * bytes as the `tasks` database stores them]. One frame per Enqueue, written by one `write`, so an
- * Enqueue is replayed whole or not at all. Reading stops at the first frame that is short or
+ * is [LSN: u48 LE, in 8 bytes] then one write's records (an Enqueue's tasks, or a batch of outcomes'
+ * ended tasks), each as [length: u32 LE][the record's bytes as the `tasks` database stores them].
+ * One frame per write, written by one `write`, so a write is replayed whole or not at all. Reading stops at the first frame that is short or
  * whose CRC does not match (a tail torn by a power cut).
  */
 import { closeSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';

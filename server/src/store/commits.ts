@@ -320,6 +320,11 @@ export class Committer {
     if (this.durability === 'strict') await this.flushed();
   }
 
+  /** True from a failed commit until one succeeds: a write answered before its commit waits for it then. */
+  get failing(): boolean {
+    return !this.flushTrusted;
+  }
+
   /**
    * Task writes issued and not yet committed: the sum, over the writes in flight, of their `units`.
    * Every one of them runs on the main thread in the next commit's callback pass, so this number

@@ -211,15 +211,15 @@ describe('TaskStore on a full disk (a real tmpfs)', () => {
     }
   });
 
-  it('takes a task handed out before its commit back when the commit fails: out of its line, its lease ended, its outcome refused: out of its line, its lease ended, its outcome refused', async (ctx: TestContext) => {
+  it('takes a task handed out before its commit back when the commit fails: out of its line, its lease ended, its outcome refused', async (ctx: TestContext) => {
     await mountOrSkip(ctx);
     const store = await TaskStore.open({ path: path.join(dir, 'data'), durability: 'commit', minFreeBytes: 0 });
     try {
       await writeFile(path.join(dir, 'filler'), Buffer.alloc(4 * MiB)).catch(() => undefined); // fills what is left
       const lease = { workerId: 'w', queues: ['disk'], maxTasks: 10, leaseMs: 30_000 };
-      // A worker wakes for the tasks, so the Enqueue waits for its commit rather than being answered
-      // from the ack log (store/ack-log.ts), whose append would fail on this full disk anyway.
-      const enqueued = store.enqueue([newTask(60_000), newTask(60_000)], { ready: () => true, committed: () => undefined });
+      // The ack log's append fails on this full disk (store/ack-log.ts), so the Enqueue waits for its
+      // commit, its tasks handed out before it.
+      const enqueued = store.enqueue([newTask(60_000), newTask(60_000)], { ready: () => true, committed: () => undefined, acknowledged: () => undefined });
       // Both in line before the commit; one is leased, one waits.
       const [leased] = store.lease({ ...lease, maxTasks: 1 }).value;
       expect(store.counts.countsOf('disk')).toMatchObject({ new: 1, process: 1 });

@@ -78,6 +78,15 @@ export class DiskSpaceGuard {
     });
   }
 
+  /**
+   * True unless the last reading found the free space inside the reserve (always, with the guard
+   * off). Inside the reserve only outcomes write, and one may find the disk full: a write that
+   * cannot fail once answered (answered from the ack log) waits for its commit then.
+   */
+  get aboveReserve(): boolean {
+    return this.minFreeBytes === 0 || this.freeBytes - this.admittedBytes >= this.minFreeBytes;
+  }
+
   /** The free bytes now (a fresh reading unless the last one is younger than {@link REFRESH_MS}). */
   async currentFreeBytes(): Promise<number> {
     return this.clock() - this.readAtMs < REFRESH_MS ? this.freeBytes : this.read();

@@ -1,8 +1,8 @@
 /**
  * Tasks handed out before their enqueue commits (`early-tasks.ts`), at the store: in `commit` mode
- * a lone enqueue's ready tasks are leasable in the caller's turn, the enqueue is acknowledged from
- * the ack log before its commit (`ack-log.ts`), their leases are reported after the commit, and
- * nothing else changes. (A commit that fails takes them back: disk-space.test.ts,
+ * a lone enqueue's ready tasks are leasable in the caller's turn. Answered from the ack log
+ * (`ack-log.ts`), the enqueue is heard of at once; otherwise at its commit, and the leases taken
+ * of its tasks meanwhile after it. Nothing else changes. (A commit that fails takes them back: disk-space.test.ts,
  * on a real full disk.)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -50,62 +50,86 @@ function newTask(overrides: Partial<NewTask> = {}): NewTask {
 const leaseOptions: LeaseOptions = { workerId: 'w', queues: ['q'], maxTasks: 10, leaseMs: 30_000 };
 
 /**
- * A handoff that records what it is told: the queues woken, then each commit's states in the order
- * heard. `workerWaits`: whether a worker wakes for the tasks (then the enqueue is not answered
- * from the ack log).
+ * A handoff that records what it is told, as the broker hears it: the queues woken, then the
+ * states published, in order (an Enqueue answered from the ack log is published as it is
+ * answered; any other at its commit, with the leases taken of it meanwhile).
  */
-function recordingHandoff(workerWaits = false): EarlyHandoff & { woken: [string, number][]; heard: string[] } {
+function recordingHandoff(): EarlyHandoff & { woken: [string, number][]; heard: string[] } {
   const woken: [string, number][] = [];
   const heard: string[] = [];
   return {
     woken,
     heard,
-    ready: (counts) => (woken.push(...counts), workerWaits),
-    committed: (changed: readonly TaskRecord[], batch: EarlyBatch) => heard.push(...[...changed, ...batch.leased].map((task) => task.status)),
+    ready: (counts) => (woken.push(...counts), true),
+    acknowledged: (tasks) => heard.push(...tasks.map((task) => task.status)),
+    committed: (changed: readonly TaskRecord[], batch: EarlyBatch) =>
+      heard.push(...[...(batch.acknowledged ? [] : changed), ...batch.leased].map((task) => task.status)),
   };
 }
 
+/** Leaves the store without room in its ack log, as a full one would: Enqueues wait for their commit. */
+function withoutAckLog(store: TaskStore): TaskStore {
+  (store as unknown as { ackLog: undefined }).ackLog = undefined;
+  return store;
+}
+
 describe('tasks handed out before their commit', () => {
-  it('in commit mode, a lone enqueue puts its ready tasks in line at once; their leases are reported after the commit', async () => {
+  it('in commit mode, a lone enqueue puts its ready tasks in line at once, answered from the ack log and heard of as answered', async () => {
     const store = await openStore('commit');
     const handoff = recordingHandoff();
     const enqueued = store.enqueue([newTask(), newTask({ delayMs: 60_000 })], handoff);
-    // Still the caller's turn: the commit has not run.
+    // Still the caller's turn: the commit has not run, and its NEW states were heard already.
     expect(handoff.woken).toEqual([['q', 1]]);
+    expect(handoff.heard).toEqual(['new', 'new']);
     const leased = store.lease(leaseOptions);
     expect(leased.value.map((task) => task.status)).toEqual(['process']);
-    expect(leased.changed).toEqual([]); // heard of after the task's NEW state
+    expect(leased.changed).toEqual(leased.value); // heard of at once: the NEW state was
     expect(store.counts.countsOf('q')).toMatchObject({ new: 0, process: 1 });
 
     const { value, changed, early, committed } = await enqueued;
-    // Answered from the ack log before the commit (no worker woke): its states are heard at the commit.
     expect(value.map((task) => task.status)).toEqual(['new', 'new']);
     expect(changed).toEqual([]);
-    expect(handoff.heard).toEqual([]);
-    expect(store.get(value[1]!.id)?.status).toBe('new'); // readable meanwhile
+    expect(store.get(value[1]!.id)?.status).toBe('new'); // readable before the commit
     expect(await committed).toBe(true);
-    expect(early?.leased).toEqual(leased.value);
+    expect(early?.acknowledged).toBe(true);
     expect(early?.ids).toEqual(new Set([value[0]!.id])); // the delayed one waited for its commit
-    expect(handoff.heard).toEqual(['new', 'new', 'process']);
+    expect(handoff.heard).toEqual(['new', 'new']); // nothing twice
     expect(store.get(value[0]!.id)?.status).toBe('process');
     expect(store.counts.countsOf('q')).toMatchObject({ new: 1, process: 1 });
 
-    // The lease is a lease like any other: its outcome commits.
-    const [result] = (await store.complete([{ taskId: value[0]!.id, leaseToken: leased.value[0]!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }])).value;
-    expect(result).toMatchObject({ accepted: true });
+    // The lease is a lease like any other: its outcome is stored.
+    const completed = await store.complete([{ taskId: value[0]!.id, leaseToken: leased.value[0]!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
+    expect(completed.value[0]).toMatchObject({ accepted: true });
     expect(store.get(value[0]!.id)?.status).toBe('success');
+    await completed.committed;
     expect(store.checkInvariants().problems).toEqual([]);
   });
 
-  it('progress reported before the commit is heard after it, after the lease', async () => {
-    const store = await openStore('commit');
+  it('without room in the ack log, an enqueue handed out early is answered at its commit and its leases are heard after it', async () => {
+    const store = withoutAckLog(await openStore('commit'));
+    const handoff = recordingHandoff();
+    const enqueued = store.enqueue([newTask()], handoff);
+    expect(handoff.woken).toEqual([['q', 1]]);
+    const leased = store.lease(leaseOptions);
+    expect(leased.changed).toEqual([]); // heard of after the task's NEW state
+    expect(handoff.heard).toEqual([]);
+    const { value, changed, early, committed } = await enqueued;
+    expect(committed).toBeUndefined();
+    expect(early?.acknowledged).toBe(false);
+    expect(early?.leased).toEqual(leased.value);
+    expect(changed.map((task) => task.id)).toEqual([value[0]!.id]);
+    expect(handoff.heard).toEqual(['new', 'process']);
+  });
+
+  it('progress reported before the commit of an enqueue not answered from the ack log is heard after it, after the lease', async () => {
+    const store = withoutAckLog(await openStore('commit'));
     const handoff = recordingHandoff();
     const enqueued = store.enqueue([newTask()], handoff);
     const [leased] = store.lease(leaseOptions).value;
     const progress = store.reportProgress([{ taskId: leased!.id, leaseToken: leased!.lease!.token, progress: Buffer.from('{"done":1}') }]);
     expect(progress.value).toEqual([{ taskId: leased!.id, ok: true }]);
     expect(progress.changed).toEqual([]);
-    await (await enqueued).committed;
+    await enqueued;
     expect(handoff.heard).toEqual(['new', 'process', 'process']);
     // Once committed, progress is heard at once again.
     expect(store.reportProgress([{ taskId: leased!.id, leaseToken: leased!.lease!.token, progress: Buffer.from('{"done":2}') }]).changed).toHaveLength(1);
@@ -139,17 +163,17 @@ describe('tasks handed out before their commit', () => {
     expect(commit.lease(leaseOptions).value).toHaveLength(2);
   });
 
-  it('an Enqueue that wakes a worker is handed out at once and answered at its commit, not from the ack log', async () => {
+  it('an Enqueue that wakes a worker is answered from the ack log too', async () => {
     const store = await openStore('commit');
-    const handoff = recordingHandoff(true);
+    const handoff = recordingHandoff();
     const enqueued = store.enqueue([newTask()], handoff);
-    expect(handoff.woken).toEqual([['q', 1]]);
     const [leased] = store.lease(leaseOptions).value;
     const { value, changed, committed } = await enqueued;
-    expect(committed).toBeUndefined();
-    expect(changed.map((task) => task.id)).toEqual([leased!.id]);
-    expect(handoff.heard).toEqual(['new', 'process']);
+    expect(committed).toBeDefined();
+    expect(changed).toEqual([]);
+    expect(handoff.heard).toEqual(['new']);
     expect(value[0]!.id).toBe(leased!.id);
+    expect(await committed).toBe(true);
   });
 
   it('an Enqueue issued while many writes are in flight shares their commit: neither answered from the ack log nor handed out before it', async () => {
@@ -166,8 +190,22 @@ describe('tasks handed out before their commit', () => {
     expect(handoff.woken).toEqual([]);
   });
 
-  it("an outcome that shares the enqueue's commit is stored, and heard of after the NEW and PROCESS states", async () => {
+  it("an outcome reported before the enqueue's commit is answered from the ack log too, and commits after it", async () => {
     const store = await openStore('commit');
+    const handoff = recordingHandoff();
+    const enqueued = store.enqueue([newTask()], handoff);
+    const [leased] = store.lease(leaseOptions).value;
+    const completed = await store.complete([{ taskId: leased!.id, leaseToken: leased!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
+    expect(completed.changed.map((task) => task.status)).toEqual(['success']);
+    expect(store.get(leased!.id)?.status).toBe('success'); // before either commit
+    expect([await (await enqueued).committed, await completed.committed]).toEqual([true, true]);
+    expect(store.get(leased!.id)?.status).toBe('success');
+    expect(store.counts.countsOf('q')).toMatchObject({ new: 0, process: 0, success: 1 });
+    expect(store.checkInvariants().problems).toEqual([]);
+  });
+
+  it("without room in the ack log, an outcome that shares the enqueue's commit is heard of after the NEW and PROCESS states", async () => {
+    const store = withoutAckLog(await openStore('commit'));
     const handoff = recordingHandoff();
     const enqueued = store.enqueue([newTask()], handoff);
     const [leased] = store.lease(leaseOptions).value;
@@ -177,10 +215,10 @@ describe('tasks handed out before their commit', () => {
     const told = handoff.committed;
     handoff.committed = (changed, batch) => (order.push('handoff'), told(changed, batch));
     await Promise.all([enqueued.then(() => order.push('enqueue')), completed.then(({ value }) => order.push(`complete ${value[0]!.accepted}`))]);
-    // The enqueue was acknowledged from the ack log; the handoff heard its states as the commit
-    // settled, before the outcome's caller resumed.
+    // The handoff heard the enqueue's states as the commit settled, before the outcome's caller resumed.
     expect(handoff.heard).toEqual(['new', 'process']);
-    expect(order).toEqual(['enqueue', 'handoff', 'complete true']);
+    expect(order[0]).toBe('handoff');
+    expect(order.slice(1).sort()).toEqual(['complete true', 'enqueue']);
     expect(store.get(leased!.id)?.status).toBe('success');
     expect(store.counts.countsOf('q')).toMatchObject({ new: 0, process: 0, success: 1 });
     expect(store.checkInvariants().problems).toEqual([]);

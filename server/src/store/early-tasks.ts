@@ -4,7 +4,11 @@
  * pushed its task in that same turn of the event loop, while the enqueue's own commit (and its
  * fsync) runs at the end of the turn (docs/decisions.md, "A task handed out before its commit").
  *
- * Until the commit, such a task exists in memory only. Its lease is taken as any other (in
+ * Most such Enqueues are answered from the ack log (`ack-log.ts`): their tasks are stored as far as
+ * anyone can tell (a failed commit stops the store, and the next start stores them from the log),
+ * so they are published as they are answered and are early no longer (see
+ * {@link EarlyTasks.acknowledge}). The rest (the log is full, or its append failed) wait for their
+ * commit: until then such a task exists in memory only. Its lease is taken as any other (in
  * memory), but what watchers hear of it waits: the lease's PROCESS state is published once the
  * task's NEW state is, as the commit settles, ahead of any later write's states (an outcome that
  * shared the commit). If the commit fails, the store takes the tasks back out of their lines and
@@ -26,6 +30,12 @@ export interface EarlyBatch {
   readonly leased: TaskRecord[];
   /** Set once the batch's commit succeeded or failed (see {@link EarlyTasks.close}). */
   closed: boolean;
+  /**
+   * Set when the Enqueue was answered from the ack log: its commit cannot be taken back, so its
+   * tasks' NEW states were published then ({@link EarlyHandoff.acknowledged}), their leases are
+   * published as they are taken, and the commit only puts in line and wakes for what it stored.
+   */
+  acknowledged: boolean;
 }
 
 /** What the caller of an enqueue does about the tasks it handed out before the commit. */
@@ -37,10 +47,16 @@ export interface EarlyHandoff {
    */
   ready(readyCounts: ReadonlyMap<string, number>): boolean;
   /**
-   * The enqueue committed: publish `changed` (its tasks' NEW states) and then `batch.leased`. Called
+   * The enqueue committed: publish `changed` (its tasks' NEW states, unless `batch.acknowledged`
+   * published them already) and then `batch.leased`, and wake for the tasks it put in line. Called
    * as the commit settles, before the caller of any write that shared the commit resumes.
    */
   committed(changed: readonly TaskRecord[], batch: EarlyBatch): void;
+  /**
+   * The enqueue was answered from the ack log (see {@link EarlyBatch.acknowledged}): publish its
+   * tasks' NEW states now, before any lease of them is taken.
+   */
+  acknowledged(tasks: readonly TaskRecord[]): void;
   /**
    * The caller's limit on task writes in flight (its admission of Enqueues): an Enqueue is answered
    * from the ack log only while the writes in flight stay well under it (see `ack-log.ts`), so that
@@ -55,7 +71,7 @@ export class EarlyTasks {
 
   /** A new, empty batch. */
   static batch(): EarlyBatch {
-    return { tasks: [], ids: new Set(), leased: [], closed: false };
+    return { tasks: [], ids: new Set(), leased: [], closed: false, acknowledged: false };
   }
 
   /** `task` (of `batch`) is in line before its commit. */
@@ -79,6 +95,16 @@ export class EarlyTasks {
   /** True while `taskId` waits for its enqueue's commit. */
   has(taskId: string): boolean {
     return this.batchOf.has(taskId);
+  }
+
+  /**
+   * The batch was answered from the ack log: its commit can no longer be taken back (a failed one
+   * stops the store), so its tasks are no longer early, and their leases are published as they
+   * are taken. The batch still settles at its commit (see {@link close}).
+   */
+  acknowledge(batch: EarlyBatch): void {
+    batch.acknowledged = true;
+    for (const id of batch.ids) this.batchOf.delete(id);
   }
 
   /**

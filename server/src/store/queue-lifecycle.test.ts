@@ -11,6 +11,7 @@ import { IllegalTransitionError } from '../domain/errors.js';
 import type { NewTask, TaskOutcome, TaskRecord } from '../domain/task.js';
 import type { RetentionPolicy } from './retention.js';
 import { TaskStore } from './task-store.js';
+import { settled } from './settled.fixture.js';
 
 const T0 = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -52,7 +53,7 @@ async function enqueue(...specs: Partial<NewTask>[]): Promise<TaskRecord[]> {
 /** Leases everything ready in `queue` and gives each the outcome. */
 async function runAll(outcome: TaskOutcome, queue = 'q'): Promise<TaskRecord[]> {
   const leased = store.lease({ workerId: 'w', queues: [queue], maxTasks: 1000, leaseMs: 60_000 }).value;
-  const { value } = await store.complete(leased.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token, outcome })));
+  const { value } = await settled(store.complete(leased.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token, outcome }))));
   return value.map((result) => result.task!);
 }
 
@@ -137,7 +138,7 @@ describe('RetryTask', () => {
   it('refuses a task that succeeded or is running, and changes nothing', async () => {
     const [done, running] = await enqueue({}, {});
     const leased = store.lease({ workerId: 'w', queues: ['q'], maxTasks: 1, leaseMs: 60_000 }).value;
-    await store.complete([{ taskId: leased[0]!.id, leaseToken: leased[0]!.lease!.token, outcome: success }]);
+    await settled(store.complete([{ taskId: leased[0]!.id, leaseToken: leased[0]!.lease!.token, outcome: success }]));
     store.lease({ workerId: 'w', queues: ['q'], maxTasks: 1, leaseMs: 60_000 });
     await expect(store.retry(done!.id)).rejects.toBeInstanceOf(IllegalTransitionError);
     await expect(store.retry(running!.id)).rejects.toThrow(/is process: only a task that ended in error or cancel/);
@@ -186,7 +187,7 @@ describe('queue counts', () => {
   it('follow every commit and lease, and are rebuilt the same from the records at a reopen', async () => {
     await enqueue({}, {}, {}, { delayMs: 1000 });
     const [first] = store.lease({ workerId: 'w', queues: ['q'], maxTasks: 1, leaseMs: 60_000 }).value;
-    await store.complete([{ taskId: first!.id, leaseToken: first!.lease!.token, outcome: failure }]);
+    await settled(store.complete([{ taskId: first!.id, leaseToken: first!.lease!.token, outcome: failure }]));
     store.lease({ workerId: 'w', queues: ['q'], maxTasks: 1, leaseMs: 60_000 });
     const expected = { new: 2, process: 1, retry: 0, success: 0, error: 1, cancel: 0 };
     expect(store.counts.countsOf('q')).toEqual(expected);
@@ -213,7 +214,7 @@ describe('ListTasks since a time', () => {
 
 describe('queue limits at dispatch', () => {
   const leaseAll = (queues = ['q']) => store.lease({ workerId: 'w', queues, maxTasks: 100, leaseMs: 60_000 }).value;
-  const finish = (tasks: readonly TaskRecord[]) => store.complete(tasks.map((t) => ({ taskId: t.id, leaseToken: t.lease!.token, outcome: success })));
+  const finish = (tasks: readonly TaskRecord[]) => settled(store.complete(tasks.map((t) => ({ taskId: t.id, leaseToken: t.lease!.token, outcome: success }))));
   const keysOf = (tasks: readonly TaskRecord[]) => tasks.map((t) => `${t.limitKey}${JSON.parse(Buffer.from(t.args).toString())[0]}`);
 
   it('holds the queue to its running maximum, and lets the next task start when one ends; no attempt is taken', async () => {
@@ -269,7 +270,7 @@ describe('queue limits at dispatch', () => {
 
 describe('queue limits at dispatch: what a review found', () => {
   const leaseAll = (maxTasks = 100) => store.lease({ workerId: 'w', queues: ['q'], maxTasks, leaseMs: 60_000 }).value;
-  const finish = (tasks: readonly TaskRecord[]) => store.complete(tasks.map((t) => ({ taskId: t.id, leaseToken: t.lease!.token, outcome: success })));
+  const finish = (tasks: readonly TaskRecord[]) => settled(store.complete(tasks.map((t) => ({ taskId: t.id, leaseToken: t.lease!.token, outcome: success }))));
 
   it('holds at most 1,000 tasks aside per lease call, and lifting the limit puts a long backlog back in line, in order', async () => {
     await store.setQueueLimits('q', { maxRunning: 0, maxRunningPerKey: 1 });

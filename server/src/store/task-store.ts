@@ -136,6 +136,12 @@ export interface WriteResult<T> {
   value: T;
   /** The records after the change, in commit order. */
   changed: TaskRecord[];
+  /**
+   * Present when the write was acknowledged from the ack log before its commit (`ack-log.ts`):
+   * settles once that commit has, true if it succeeded, false if it failed (the store then stops).
+   * What the commit changes in memory (leases ended, lines and counts) waits for it.
+   */
+  committed?: Promise<boolean>;
 }
 
 /** What {@link TaskStore.enqueue} did. */
@@ -145,11 +151,6 @@ export interface EnqueueResult extends WriteResult<TaskRecord[]> {
    * and the leases taken of them meanwhile: the `EarlyHandoff` was told of both already.
    */
   early?: EarlyBatch;
-  /**
-   * Present when the Enqueue was acknowledged from the ack log before its commit (`ack-log.ts`):
-   * settles once that commit has, true if it succeeded, false if it failed (the store then stops).
-   */
-  committed?: Promise<boolean>;
 }
 
 /** See {@link TaskStore.nextDue}. */
@@ -238,6 +239,11 @@ export class TaskStore {
    * here until then, so that a client reads the task it was just told is stored.
    */
   private readonly awaitingCommit = new Map<string, TaskRecord>();
+  /**
+   * The ended records of leased tasks whose outcome was acknowledged from the ack log and whose
+   * commit has not settled (see {@link completeFromAckLog}): read ahead of the lease they end.
+   */
+  private readonly outcomesAwaitingCommit = new Map<string, TaskRecord>();
   private readonly clock: Clock;
   /** Each queue's tasks by status, moved as commits land. */
   readonly counts: QueueCounts;
@@ -391,18 +397,23 @@ export class TaskStore {
     // In `commit` mode an Enqueue that would otherwise wait for a commit of its own may be answered
     // once its tasks are in the ack log, its commit following on the writer thread (`ack-log.ts`).
     // Its tasks are then handed out at once, whatever path the commit takes: writes issued later
-    // commit after it. If that wakes a worker, the answer waits for the commit all the same, and a
-    // failed commit takes the tasks back as for a lone write; answered from the log, a failed
-    // commit stops the store instead (see docs/decisions.md, "Acknowledged before the fsync").
+    // commit after it. Answered from the log, the tasks are published at once and a failed commit
+    // stops the store (see docs/decisions.md, "Acknowledged before the fsync"); otherwise they are
+    // published at the commit, and a failed one takes them back.
     const mayAcknowledge =
       handOutEarly !== undefined &&
       bytes <= LONE_WRITE_MAX_BYTES &&
       this.commits.pendingWrites + tasks.length <= Math.min(ACK_LOG_MAX_PENDING, (handoff!.maxPendingWrites ?? Infinity) / 2) &&
-      this.ackLog?.hasRoom === true;
+      this.ackLog?.hasRoom === true &&
+      !this.commits.failing;
     if (mayAcknowledge) handOutEarly();
-    const lsn = mayAcknowledge && !workerWoken ? this.appendToAckLog(tasks) : undefined;
+    const lsn = mayAcknowledge ? this.appendToAckLog(tasks) : undefined;
     const acknowledged = lsn !== undefined;
-    if (acknowledged) for (const task of tasks) this.awaitingCommit.set(task.id, task);
+    if (acknowledged) {
+      for (const task of tasks) this.awaitingCommit.set(task.id, task);
+      early ??= EarlyTasks.batch();
+      this.earlyTasks.acknowledge(early);
+    }
     // The batch settles once: as its commit's effects settle (before a later write's caller
     // resumes: see EarlyHandoff.committed), or when the write fails.
     const settleEarly = (changed?: readonly TaskRecord[]): void => {
@@ -417,12 +428,7 @@ export class TaskStore {
           if (early?.ids.has(task.id)) this.writeEarly(task, effects);
           else this.transition(undefined, task, effects);
         }
-        if (acknowledged) {
-          // The LSN before this one committed, in an earlier commit or this one: if its commit
-          // failed, so must this one, or the LSN stored would pass over a write never stored.
-          if ((this.meta.get(ACK_LOG_LSN) ?? 0) !== lsn - 1) throw new Error(`ack log write ${lsn - 1} was not committed`);
-          this.meta.put(ACK_LOG_LSN, lsn);
-        }
+        if (acknowledged) this.storeAckLogLsn(lsn);
         effects.onCommit(() => {
           if (acknowledged) for (const task of tasks) this.awaitingCommit.delete(task.id);
           settleEarly(effects.changed);
@@ -431,17 +437,15 @@ export class TaskStore {
       },
       // Acknowledged, the write commits on the writer thread: the producer's next request is then
       // not held up by its fsync on the event loop.
-      { bytes, onLone: mayAcknowledge ? undefined : handOutEarly, background: acknowledged },
+      { bytes, onLone: mayAcknowledge ? undefined : handOutEarly, background: acknowledged && !workerWoken },
     );
     if (acknowledged) {
-      // Answered now; its NEW states are published by `handoff` at the commit, even with no task
-      // handed out early (all delayed).
-      early ??= EarlyTasks.batch();
-      const committed = writing.then(
-        () => (this.ackLog?.committed(), true),
-        (error: unknown) => (this.failAcknowledged(error), false),
-      );
-      return { value: tasks, changed: [], early, committed };
+      // Stored as far as anyone can tell: published now (once its write is issued, so that a write
+      // a listener issues commits after it), before a worker woken above leases one (the lease is
+      // taken in a later microtask). What it puts in line at the commit (delayed tasks, tasks
+      // `hot` had no room for) is woken for by `handoff` then.
+      handoff!.acknowledged(tasks);
+      return { value: tasks, changed: [], early, committed: this.settleAcknowledged(writing) };
     }
     try {
       const result = await writing;
@@ -467,7 +471,25 @@ export class TaskStore {
   }
 
   /**
-   * The commit of an Enqueue already acknowledged from the ack log failed: its tasks are in the log
+   * Stores, in a write's transaction, the LSN of its ack log frame. The LSN before it must have
+   * committed, in an earlier commit or this one: if its commit failed, so must this one, or the
+   * LSN stored would pass over a write never stored.
+   */
+  private storeAckLogLsn(lsn: number): void {
+    if ((this.meta.get(ACK_LOG_LSN) ?? 0) !== lsn - 1) throw new Error(`ack log write ${lsn - 1} was not committed`);
+    this.meta.put(ACK_LOG_LSN, lsn);
+  }
+
+  /** Follows the commit of a write acknowledged from the ack log: see {@link WriteResult.committed}. */
+  private settleAcknowledged(writing: Promise<unknown>): Promise<boolean> {
+    return writing.then(
+      () => (this.ackLog?.committed(), true),
+      (error: unknown) => (this.failAcknowledged(error), false),
+    );
+  }
+
+  /**
+   * The commit of a write already acknowledged from the ack log failed: its tasks are in the log
    * and must not be taken back, nor may a later write commit as if they were stored. The store
    * stops (see {@link failure}); opening it again replays the log.
    */
@@ -494,8 +516,13 @@ export class TaskStore {
     try {
       if (frames.length > 0) {
         this.env.transactionSync(() => {
+          // In log order: an Enqueue's record, then the outcome that ended it, by version. A
+          // stored record as new or newer cannot be (its write came later and would have failed),
+          // unless a log was copied in by hand.
           for (const task of frames.flatMap((frame) => frame.records)) {
-            if (this.tasks.doesExist(task.id)) continue; // cannot be, unless a log was copied in by hand
+            const stored = this.tasks.get(task.id);
+            if (stored && stored.version >= task.version) continue;
+            if (stored) for (const entry of indexEntriesOf(stored)) this.indexes[entry.index].remove(entry.key);
             putIndexEntries(task, this.indexes);
             this.tasks.put(task.id, task);
           }
@@ -660,6 +687,8 @@ export class TaskStore {
    * for that item and changes nothing, and the other items proceed.
    */
   complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
+    const acknowledged = this.completeFromAckLog(completions);
+    if (acknowledged) return Promise.resolve(acknowledged);
     return this.write(completions.length, (at, effects) =>
         completions.map((completion): CompletionResult => {
           const current = this.endableLease(completion.taskId);
@@ -671,6 +700,67 @@ export class TaskStore {
         }),
       { bytes: () => this.rewriteBytes(completions.map((c) => c.taskId), completions.reduce((sum, c) => sum + outcomeBytes(c.outcome), 0)) },
     );
+  }
+
+  /**
+   * {@link complete} answered before its commit, in `commit` mode, as an Enqueue may be (see
+   * `ack-log.ts`): the ended records go into the ack log, the leases settle at once, and the commit
+   * follows on the writer thread, so that neither the worker nor the producer waiting for the
+   * result waits for its fsync. Only outcomes that end their tasks for good and keep them stored:
+   * a task that runs again must not be in line before its commit (a lease would read its old
+   * record), and a record removed (a retention of 0) has no record to replay.
+   *
+   * @returns undefined when the batch must wait for its commit: not `commit` mode, writes in
+   *   flight past {@link ACK_LOG_MAX_PENDING}, a log full or failing, a failed last commit, a disk
+   *   inside its reserve, a task handed out before its enqueue committed, an outcome that does not
+   *   end its task, or a big batch
+   */
+  private completeFromAckLog(completions: readonly Completion[]): WriteResult<CompletionResult[]> | undefined {
+    if (this.ackLog?.hasRoom !== true || this.failure || this.commits.failing) return undefined;
+    // Inside the disk's reserve an outcome may find the disk full: refused then, it must be able to fail alone.
+    if (!this.space.aboveReserve || this.commits.pendingWrites + completions.length > ACK_LOG_MAX_PENDING) return undefined;
+    const at = this.at();
+    const value: CompletionResult[] = [];
+    const ends = new Map<string, { leased: TaskRecord; after: TaskRecord }>();
+    for (const completion of completions) {
+      const leased = this.leases.active(completion.taskId);
+      const refusal = leaseRefusal(leased, completion.leaseToken, at.steadyMs);
+      if (refusal || !leased) {
+        value.push({ taskId: completion.taskId, accepted: false, reason: refusal });
+        continue;
+      }
+      // Twice in one batch, or not stored yet (its enqueue's commit could still fail): the write's
+      // own body sorts it out.
+      if (ends.has(leased.id) || this.earlyTasks.has(leased.id)) return undefined;
+      const after = settle(leased, completion.outcome, at);
+      if (!isFinalStatus(after.status) || retentionOf(after, this.retention) === 0) return undefined;
+      ends.set(leased.id, { leased, after });
+      value.push({ taskId: completion.taskId, accepted: true, task: after });
+    }
+    if (ends.size === 0) return undefined;
+    const outcomeBytesTotal = completions.reduce((sum, c) => sum + outcomeBytes(c.outcome), 0);
+    const bytes = this.rewriteBytes([...ends.keys()], outcomeBytesTotal);
+    if (bytes > LONE_WRITE_MAX_BYTES) return undefined;
+    const records = [...ends.values()].map(({ after }) => after);
+    const lsn = this.appendToAckLog(records);
+    if (lsn === undefined) return undefined;
+    for (const { leased, after } of ends.values()) {
+      // Settling now: no other outcome, heartbeat or reap can take the lease meanwhile.
+      this.leases.markSettling(leased.id, true);
+      this.outcomesAwaitingCommit.set(after.id, after);
+    }
+    const writing = this.write(
+      ends.size,
+      (_at, effects) => {
+        for (const { leased, after } of ends.values()) this.endLease(leased, after, effects);
+        this.storeAckLogLsn(lsn);
+        effects.onCommit(() => {
+          for (const after of records) if (this.outcomesAwaitingCommit.get(after.id) === after) this.outcomesAwaitingCommit.delete(after.id);
+        });
+      },
+      { bytes, background: true },
+    );
+    return { value, changed: records, committed: this.settleAcknowledged(writing) };
   }
 
   /**
@@ -704,8 +794,11 @@ export class TaskStore {
    */
   cancel(taskId: string, reason: string): Promise<WriteResult<TaskRecord>> {
     return this.write(1, (at, effects) => {
-      const leased = this.leases.active(taskId);
-      const stored = this.read(taskId);
+      // An outcome answered before its commit ended the task, as far as anyone can tell, even if
+      // this cancel was issued first (the outcome settled its lease as it was answered).
+      const ended = this.outcomesAwaitingCommit.get(taskId);
+      const leased = ended ? undefined : this.leases.active(taskId);
+      const stored = ended ?? this.read(taskId);
       if (!stored) throw new TaskNotFoundError(taskId);
       const before = leased ?? stored;
       const after = cancelTask(before, reason, at);
@@ -764,7 +857,8 @@ export class TaskStore {
   retry(taskId: string): Promise<WriteResult<TaskRecord>> {
     return this.write(1, (at, effects) => {
       // A leased task's record on disk is NEW or RETRY: the guard refuses it as what readers see.
-      const before = this.leases.get(taskId) ?? this.mustGet(taskId);
+      // An outcome answered before its commit is what they see, and its write's body ran first.
+      const before = this.outcomesAwaitingCommit.get(taskId) ?? this.leases.get(taskId) ?? this.mustGet(taskId);
       const after = replayTask(before, at);
       this.transition(before, after, effects);
       return after;
@@ -1064,11 +1158,14 @@ export class TaskStore {
    * The active lease of `taskId`, as a write's body may end it: none for a task handed out before
    * its enqueue's commit whose record is not there, because that commit failed (bodies run in the
    * order their writes were issued, so the enqueue's ran first): the write must not store a record
-   * of a task whose enqueue was refused (see `early-tasks.ts`).
+   * of a task whose enqueue was refused (see `early-tasks.ts`). Likewise after the failed commit of
+   * an Enqueue answered from the ack log, before the store has stopped: the restart stores that
+   * task afresh from the log, and an outcome accepted meanwhile would be lost with it.
    */
   private endableLease(taskId: string): TaskRecord | undefined {
     const current = this.leases.active(taskId);
-    if (current && this.earlyTasks.has(taskId) && this.read(taskId) === undefined) return undefined;
+    const unsure = this.earlyTasks.has(taskId) || this.awaitingCommit.has(taskId);
+    if (current && unsure && this.read(taskId) === undefined) return undefined;
     return current;
   }
 
@@ -1166,7 +1263,7 @@ export class TaskStore {
 
   /** The task as readers see it: a leased task's record is in memory, any other on disk. */
   private view(taskId: string): TaskRecord | undefined {
-    return this.leases.get(taskId) ?? this.awaitingCommit.get(taskId) ?? this.read(taskId);
+    return this.outcomesAwaitingCommit.get(taskId) ?? this.leases.get(taskId) ?? this.awaitingCommit.get(taskId) ?? this.read(taskId);
   }
 
   /** What the pure transitions (`domain/transitions/`) may know: the times now, and the FIFO counter. */
