@@ -31,6 +31,7 @@ import * as queues from './queues.js';
 import type { PurgeableStatus, QueueInfo, QueueLimits, QueueLimitsOptions } from './queues.js';
 import type { WatchedStates } from './watched-states.js';
 import type { EnqueuedTask } from './produce-stream.js';
+import { brokerAddresses } from './broker-addresses.js';
 import { listTasks, type TaskListFilter, type TaskPage } from './task-listing.js';
 import { watchTask, type WatchOptions } from './task-watch.js';
 import { endEnqueueSpanWhenSettled, startEnqueueSpan } from './tracing.js';
@@ -53,8 +54,12 @@ const idOfEnqueued = ({ task }: EnqueuedTask): string => task.id;
 export interface QTasksOptions {
   /** The app's name, used in logs. @defaultValue `"QTasks"` */
   name?: string;
-  /** `HOST:PORT` of the broker. @defaultValue `QTASKS_BROKER_ADDRESS`, else `127.0.0.1:50051` */
-  broker?: string;
+  /**
+   * `HOST:PORT` of the broker, or of several brokers that share one store (a list, or one string
+   * separated by commas): the app uses the first that answers and moves to the next when it goes
+   * away (see `broker-addresses.ts`). @defaultValue `QTASKS_BROKER_ADDRESS`, else `127.0.0.1:50051`
+   */
+  broker?: string | readonly string[];
   /** Settings; each can also be set by an environment variable `QTASKS_<FIELD_IN_SNAKE_CASE>`, which wins. */
   config?: Partial<QTasksConfig>;
   /** Where the SDK and `ctx.logger` log. @defaultValue `console` */
@@ -78,7 +83,7 @@ export type TaskDecorator = <This, A extends unknown[], R>(
 export class QTasks implements ResultWaiter, WorkerHost {
   /** The app's name. */
   readonly name: string;
-  /** `HOST:PORT` of the broker. */
+  /** `HOST:PORT` of the broker, or of several, separated by commas, in the order they are tried. */
   readonly broker: string;
   /** The settings. */
   readonly config: QTasksConfig;
@@ -89,17 +94,21 @@ export class QTasks implements ResultWaiter, WorkerHost {
   /** Where the SDK logs. */
   readonly logger: Logger;
   private conn: BrokerConnection | undefined;
+  /** The broker addresses, in the order they are tried. */
+  private readonly brokers: readonly string[];
   /** Token and TLS credentials, resolved once so that a bad setting fails here, not on first call. */
   private readonly security: ConnectionSecurity;
 
   constructor(options: QTasksOptions = {}) {
     this.name = options.name ?? 'QTasks';
-    this.broker = options.broker ?? process.env.QTASKS_BROKER_ADDRESS ?? '127.0.0.1:50051';
+    this.brokers = brokerAddresses(options.broker ?? process.env.QTASKS_BROKER_ADDRESS ?? '127.0.0.1:50051');
+    this.broker = this.brokers.join(',');
     this.config = loadConfig(options.config);
     this.logger = options.logger ?? console;
     this.security = resolveSecurity(options);
-    if (this.security.token !== undefined && !this.security.credentials && !/^(127\.|localhost:|\[::1\]:)/.test(this.broker)) {
-      this.logger.warn(`[qtasks] the auth token goes to ${this.broker} in plaintext: set tls to encrypt it`);
+    const remote = this.brokers.filter((address) => !/^(127\.|localhost:|\[::1\]:)/.test(address));
+    if (this.security.token !== undefined && !this.security.credentials && remote.length > 0) {
+      this.logger.warn(`[qtasks] the auth token goes to ${remote.join(', ')} in plaintext: set tls to encrypt it`);
     }
     this.worker = new Worker(this);
     registerApp(this);
@@ -348,7 +357,7 @@ export class QTasks implements ResultWaiter, WorkerHost {
 
   /** The connection to the broker, opened on first use. @internal */
   connection(): BrokerConnection {
-    return (this.conn ??= new BrokerConnection(this.broker, this.config.batchSize, this.config.callTimeoutMs, this.security));
+    return (this.conn ??= new BrokerConnection(this.brokers, this.config.batchSize, this.config.callTimeoutMs, this.security));
   }
 
   /** @internal */

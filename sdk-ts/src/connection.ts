@@ -28,6 +28,7 @@ import {
 import { Status, createChannel, createClientFactory, type Channel, type Client, type Metadata } from 'nice-grpc';
 import { errorDetailsClientMiddleware } from 'nice-grpc-error-details';
 import { Batcher } from './batcher.js';
+import { channelTarget } from './broker-addresses.js';
 import { linkedSignal } from './backoff.js';
 import { BrokerCallError, toBrokerCallError } from './errors.js';
 import { bearerTokenMiddleware, type ConnectionSecurity } from './security.js';
@@ -95,7 +96,8 @@ export class BrokerConnection {
   readonly progress: Batcher<DeepPartial<ProgressItem>, ProgressResult>;
 
   /**
-   * @param address - `HOST:PORT` of the broker
+   * @param addresses - `HOST:PORT` of the broker, or of several sharing one store, in the order
+   *   they are tried (see `broker-addresses.ts`)
    * @param batchSize - most items in one batched RPC
    * @param callTimeoutMs - how long one call may take beyond any wait it asks for. Without a
    *   deadline, a call to a broker that froze (or a network that drops packets) hangs until TCP
@@ -104,20 +106,21 @@ export class BrokerConnection {
    * @param security - the bearer token and TLS credentials; plaintext without a token by default
    */
   constructor(
-    readonly address: string,
+    readonly addresses: readonly string[],
     private readonly batchSize: number,
     private readonly callTimeoutMs: number,
     security: ConnectionSecurity = {},
   ) {
     // grpc-js backs reconnects off up to 120 s by default, so a worker could sit idle for minutes
     // after a broker outage; keep the channel's reconnects on the SDK's own Backoff (100 ms to 5 s).
-    this.channel = createChannel(address, security.credentials, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 5000 });
+    const target = channelTarget(addresses);
+    this.channel = createChannel(target, security.credentials, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 5000 });
     // Decodes the broker's `grpc-status-details-bin` into RichClientErrors, so that errors leave
     // with the reason, field and retry delay the broker gave (see toBrokerCallError).
     const details = createClientFactory().use(errorDetailsClientMiddleware);
     const factory = security.token === undefined ? details : details.use(bearerTokenMiddleware(security.token));
     this.client = factory.create(BrokerServiceDefinition, this.channel);
-    this.streamClient = new GrpcClient(address, security.credentials ?? credentials.createInsecure(), { channelOverride: this.channel });
+    this.streamClient = new GrpcClient(target, security.credentials ?? credentials.createInsecure(), { channelOverride: this.channel });
     this.token = security.token;
     // Every open watch listens to `closing`: no warning past Node's default of 10 listeners.
     setMaxListeners(0, this.closing.signal);
