@@ -21,12 +21,13 @@ const SCHEME = 'qtasks-brokers';
 
 /**
  * The addresses `broker` names, in order: a list, or one string that may hold several, separated
- * by commas (as `QTASKS_BROKER_ADDRESS` does).
+ * by commas (as `QTASKS_BROKER_ADDRESS` does). One address is taken as it is, as before.
  *
- * @throws TypeError naming the entry that is empty or has no port
+ * @throws TypeError naming an entry of several that is empty or has no port
  */
 export function brokerAddresses(broker: string | readonly string[]): string[] {
   const entries = (typeof broker === 'string' ? broker.split(',') : broker.flatMap((entry) => entry.split(','))).map((entry) => entry.trim());
+  if (entries.length === 1) return entries;
   for (const entry of entries) {
     if (experimental.splitHostPort(entry)?.port === undefined || entry === '') {
       throw new TypeError(`broker: "${entry}" is not HOST:PORT (several brokers: "HOST:PORT,HOST:PORT" or a list)`);

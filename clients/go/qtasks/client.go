@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"strings"
 	"time"
 
 	brokerv1 "github.com/qtasks/qtasks-broker/clients/go/gen/qtasks/broker/v1"
@@ -82,11 +83,17 @@ func WithDialOptions(opts ...grpc.DialOption) Option {
 	return func(s *settings) { s.dialOptions = append(s.dialOptions, opts...) }
 }
 
-// Dial creates a client of the broker at addr ("host:port"). The connection is made lazily, on the
-// first call; Dial fails only on bad options.
+// Dial creates a client of the broker at addr ("host:port"), or of several brokers sharing one
+// store ("host:port,host:port"): the client uses the first that answers and moves to the next when
+// it goes away (see brokers.go). The connection is made lazily, on the first call; Dial fails only
+// on bad options.
 func Dial(addr string, opts ...Option) (*Client, error) {
 	if addr == "" {
 		return nil, errors.New("qtasks: Dial: empty broker address")
+	}
+	addresses, err := brokerAddresses(addr)
+	if err != nil {
+		return nil, err
 	}
 	s := settings{callTimeout: DefaultCallTimeout, maxBatch: DefaultMaxBatch, maxResends: 10}
 	for _, opt := range opts {
@@ -109,7 +116,14 @@ func Dial(addr string, opts ...Option) (*Client, error) {
 	if s.token != "" {
 		dialOptions = append(dialOptions, grpc.WithPerRPCCredentials(bearerToken(s.token)))
 	}
-	conn, err := grpc.NewClient(addr, append(dialOptions, s.dialOptions...)...)
+	target := addr
+	if len(addresses) > 1 {
+		// One authority for the connection: TLS checks every broker's certificate against the
+		// first address's host.
+		target = brokersScheme + ":///" + strings.Join(addresses, ",")
+		dialOptions = append(dialOptions, grpc.WithResolvers(brokersBuilder{}), grpc.WithAuthority(addresses[0]))
+	}
+	conn, err := grpc.NewClient(target, append(dialOptions, s.dialOptions...)...)
 	if err != nil {
 		return nil, err
 	}

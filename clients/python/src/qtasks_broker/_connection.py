@@ -3,9 +3,10 @@ credentials, a deadline on every unary call, errors turned into :class:`BrokerEr
 from __future__ import annotations
 
 import random
+import socket
 import threading
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import grpc
 
@@ -48,8 +49,57 @@ class Backoff:
         self._attempt = 0
 
 
+def channel_target(address: str) -> Tuple[str, Optional[str]]:
+    """The gRPC target for ``address``, and the authority to give the channel (None for one address).
+
+    ``address`` is ``HOST:PORT``, or several brokers that share one store, ``HOST:PORT,HOST:PORT``:
+    the channel then uses the first that answers and moves to the next when it goes away (gRPC's
+    ``pick_first`` over an ``ipv4:``/``ipv6:`` list, the failover the TypeScript SDK and the Go
+    client make too). grpcio takes lists of IP literals only, so names are looked up here, once,
+    when the channel is made; a name that does not resolve is left out. One address is taken as it
+    is (any gRPC target), as before.
+
+    :raises ValueError: naming an entry that is not ``HOST:PORT``, or when no entry resolves
+    """
+    entries = [entry.strip() for entry in address.split(",")]
+    if len(entries) == 1:
+        return address, None
+    resolved: List[Tuple[int, str, str]] = []
+    for entry in entries:
+        host, colon, port = entry.rpartition(":")
+        host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        if not colon or not host or not port.isdigit():
+            raise ValueError(f'address: "{entry}" is not HOST:PORT (several brokers: "HOST:PORT,HOST:PORT")')
+        found = _first_address(host, int(port))
+        if found is not None:
+            resolved.append((found[0], found[1], port))
+    if not resolved:
+        raise ValueError(f"address: none of the brokers resolved: {address}")
+    families = {family for family, _, _ in resolved}
+    if families == {socket.AF_INET}:
+        target = "ipv4:" + ",".join(f"{ip}:{port}" for _, ip, port in resolved)
+    elif families == {socket.AF_INET6}:
+        target = "ipv6:" + ",".join(f"[{ip}]:{port}" for _, ip, port in resolved)
+    else:
+        raise ValueError(f"address: the brokers resolve to IPv4 and IPv6 addresses both, which one channel cannot list: {address}")
+    return target, entries[0]
+
+
+def _first_address(host: str, port: int) -> Optional[Tuple[int, str]]:
+    """The first address ``host`` resolves to, IPv4 first, or None if it does not resolve now."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+        except socket.gaierror:
+            continue
+        if infos:
+            return family, str(infos[0][4][0])
+    return None
+
+
 class Connection:
-    """One gRPC channel to a broker, with the token and TLS settings of the caller."""
+    """One gRPC channel to a broker (or to the first that answers of several: see
+    :func:`channel_target`), with the token and TLS settings of the caller."""
 
     def __init__(
         self,
@@ -77,14 +127,21 @@ class Connection:
             ("grpc.min_reconnect_backoff_ms", 100),
             ("grpc.max_reconnect_backoff_ms", 5000),
         ]
+        target, authority = channel_target(address)
+        if authority is not None:
+            # One authority for the channel: TLS checks every broker's certificate against the
+            # first address's host.
+            options.append(("grpc.default_authority", authority))
+            if tls:
+                options.append(("grpc.ssl_target_name_override", authority.rpartition(":")[0].strip("[]")))
         if tls:
             config = tls if isinstance(tls, TlsConfig) else TlsConfig()
             if (config.cert is None) != (config.key is None):
                 raise ValueError("tls: cert and key go together (mutual TLS needs both)")
             credentials = grpc.ssl_channel_credentials(config.ca, config.key, config.cert)
-            self.raw_channel = grpc.secure_channel(address, credentials, options)
+            self.raw_channel = grpc.secure_channel(target, credentials, options)
         else:
-            self.raw_channel = grpc.insecure_channel(address, options)
+            self.raw_channel = grpc.insecure_channel(target, options)
         # Metadata rather than call credentials: grpcio refuses call credentials on a plaintext
         # channel, and a token over plaintext to a broker on loopback is a setup we support.
         self.metadata: Tuple[Tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
