@@ -42,7 +42,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'qtasks: ')) })
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ showGlobalOptions: true })
-    .addOption(new Option('--broker <host:port>', 'the broker').env(ENV.broker).default(DEFAULT_BROKER))
+    .addOption(new Option('--broker <host:port>', 'the broker, or several sharing one store (HOST:PORT,HOST:PORT: the first that answers)').env(ENV.broker).default(DEFAULT_BROKER))
     .addOption(new Option('--token <token>', 'bearer token, for a broker that requires one (the variable keeps it out of ps)').env(ENV.token))
     .addOption(new Option('--tls', 'connect over TLS, trusting the system CAs'))
     .addOption(new Option('--tls-ca <file>', 'connect over TLS, trusting the CA(s) in this PEM file').env(ENV.tlsCa))

@@ -129,6 +129,15 @@ describe('shared options and exit codes', () => {
     expect(result.stderr).toMatch(/^qtasks: cannot reach the broker at 127\.0\.0\.1:1 /);
   });
 
+  test('--broker takes several brokers sharing one store: one that cannot be reached is passed over', async () => {
+    const gone = await startBrokerProcess();
+    const unreachable = gone.address;
+    await gone.dispose();
+    const result = await runCli(['--broker', `${unreachable},${env.broker.address}`, 'stats']);
+    expect(result.code, result.stderr).toBe(0);
+    expect((await runCli(['--broker', `${unreachable},nowhere`, 'stats'])).stderr).toContain('broker: "nowhere" is not HOST:PORT');
+  });
+
   test('a broker that requires a token: none or a wrong one exits 4; --token or QTASKS_AUTH_TOKEN works', async () => {
     const token = `cli-${randomUUID()}`;
     const secured = await startBrokerProcess({ args: ['--auth-token', token] });
@@ -152,6 +161,10 @@ describe('shared options and exit codes', () => {
     try {
       expect((await runCli(['--broker', secured.address, '--tls-ca', pki.paths.ca, 'stats'])).code).toBe(0);
       expect((await runCli(['stats'], { QTASKS_BROKER_ADDRESS: secured.address, QTASKS_TLS_CA: pki.paths.ca })).code).toBe(0);
+      // Several addresses: the certificate is checked against the first one's host (127.0.0.1 here).
+      const unused = await startBrokerProcess();
+      await unused.dispose();
+      expect((await runCli(['--broker', `${unused.address},${secured.address}`, '--tls-ca', pki.paths.ca, 'stats'])).code).toBe(0);
       expect((await runCli(['--broker', secured.address, 'stats'])).code).toBe(5);
       const missing = await runCli(['--broker', secured.address, '--tls-ca', `${pki.dir}/none.pem`, 'stats']);
       expect(missing.code).toBe(2);
