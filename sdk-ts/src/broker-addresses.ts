@@ -20,13 +20,24 @@ import { Metadata, experimental, status, type ChannelOptions } from '@grpc/grpc-
 const SCHEME = 'qtasks-brokers';
 
 /**
+ * Least time between two lookups of the list's names (gRPC's DNS resolver waits 30 s): the channel
+ * asks again on every call while no broker answers.
+ */
+const MIN_RESOLVE_INTERVAL_MS = 1000;
+
+/** A gRPC target of its own (`ipv4:a,b`, `dns:///name`, `unix:path`): taken whole, commas and all. */
+const GRPC_TARGET = /^(ipv4|ipv6|dns|unix|unix-abstract|vsock):|:\/\//;
+
+/**
  * The addresses `broker` names, in order: a list, or one string that may hold several, separated
  * by commas (as `QTASKS_BROKER_ADDRESS` does). One address is taken as it is, as before.
  *
  * @throws TypeError naming an entry of several that is empty or has no port
  */
 export function brokerAddresses(broker: string | readonly string[]): string[] {
+  if (typeof broker === 'string' && GRPC_TARGET.test(broker)) return [broker];
   const entries = (typeof broker === 'string' ? broker.split(',') : broker.flatMap((entry) => entry.split(','))).map((entry) => entry.trim());
+  if (entries.length === 0) throw new TypeError('broker: the list of broker addresses is empty');
   if (entries.length === 1) return entries;
   for (const entry of entries) {
     if (experimental.splitHostPort(entry)?.port === undefined || entry === '') {
@@ -58,6 +69,10 @@ function registerOnce(): void {
 class BrokerListResolver implements experimental.Resolver {
   private readonly entries: { host: string; port: number }[];
   private resolving = false;
+  /** Bumped by {@link destroy}: a lookup started before reports nothing. */
+  private generation = 0;
+  private lastResolvedMs = -Infinity;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     target: experimental.GrpcUri,
@@ -70,27 +85,48 @@ class BrokerListResolver implements experimental.Resolver {
     });
   }
 
-  /** Called by the channel when it starts and after a lost connection: resolves every name again. */
+  /**
+   * Called by the channel when it starts and after a lost connection: resolves every name again,
+   * at most once per {@link MIN_RESOLVE_INTERVAL_MS}, and always after this call returns.
+   */
   updateResolution(): void {
-    if (this.resolving) return;
-    this.resolving = true;
-    void this.resolve().finally(() => (this.resolving = false));
+    if (this.resolving || this.timer) return;
+    const waitMs = Math.max(0, this.lastResolvedMs + MIN_RESOLVE_INTERVAL_MS - performance.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.resolving = true;
+      this.lastResolvedMs = performance.now();
+      const generation = this.generation;
+      void this.resolve(generation).finally(() => {
+        if (generation === this.generation) this.resolving = false;
+      });
+    }, waitMs);
   }
 
-  destroy(): void {}
+  /**
+   * The channel stops listening (it closed, or went idle: it may call {@link updateResolution}
+   * again later): nothing started before is reported.
+   */
+  destroy(): void {
+    this.generation++;
+    this.resolving = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
 
   /** The first address: what TLS checks the certificate against (see the README). */
   static getDefaultAuthority(target: experimental.GrpcUri): string {
     return target.path.split(',')[0]!;
   }
 
-  private async resolve(): Promise<void> {
+  private async resolve(generation: number): Promise<void> {
     const endpoints: experimental.Endpoint[] = [];
     for (const { host, port } of this.entries) {
       // A name that does not resolve now is left out: the others still serve.
       const found = isIP(host) ? [{ address: host }] : await lookup(host, { all: true }).catch(() => []);
       if (found.length > 0) endpoints.push({ addresses: found.map(({ address }) => ({ host: address, port })) });
     }
+    if (generation !== this.generation) return;
     if (endpoints.length > 0) {
       this.listener(experimental.statusOrFromValue(endpoints), {}, null, '');
       return;

@@ -79,5 +79,8 @@ describe('several broker addresses', () => {
   test('an entry that is not HOST:PORT is refused, named, before anything connects', () => {
     expect(() => newApp('127.0.0.1:50051,nowhere')).toThrow('broker: "nowhere" is not HOST:PORT');
     expect(() => newApp(['127.0.0.1:50051', ''])).toThrow('broker: "" is not HOST:PORT');
+    expect(() => newApp([])).toThrow('broker: the list of broker addresses is empty');
+    // A gRPC target of its own is taken whole, commas and all, as before.
+    expect(newApp('ipv4:127.0.0.1:50051,127.0.0.1:50052').broker).toBe('ipv4:127.0.0.1:50051,127.0.0.1:50052');
   });
 });

@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -25,13 +26,17 @@ import (
 // brokersScheme is the resolver scheme of a list of broker addresses.
 const brokersScheme = "qtasks-brokers"
 
+// grpcTarget matches a gRPC target of its own ("ipv4:a,b", "dns:///name", "unix:path"): taken
+// whole, commas and all, as before.
+var grpcTarget = regexp.MustCompile(`^(ipv4|ipv6|dns|unix|unix-abstract|vsock|passthrough):|://`)
+
 // brokerAddresses splits addr ("HOST:PORT" or "HOST:PORT,HOST:PORT,...") into its entries,
 // refusing one of several that is not HOST:PORT by name. One address is taken as it is (any gRPC
 // target, as before).
 func brokerAddresses(addr string) ([]string, error) {
 	entries := strings.Split(addr, ",")
-	if len(entries) == 1 {
-		return entries, nil
+	if len(entries) == 1 || grpcTarget.MatchString(addr) {
+		return []string{addr}, nil
 	}
 	for i, entry := range entries {
 		entry = strings.TrimSpace(entry)
@@ -54,37 +59,74 @@ func (brokersBuilder) Build(target resolver.Target, cc resolver.ClientConn, _ re
 		return nil, err
 	}
 	r := &brokersResolver{cc: cc, entries: entries}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.ResolveNow(resolver.ResolveNowOptions{})
 	return r, nil
 }
 
-// brokersResolver resolves each entry to one endpoint, in order.
+// brokersResolver resolves each entry to one endpoint, in order. A lookup that finds nothing is
+// tried again with backoff (100 ms doubling to 5 s), as gRPC's DNS resolver does, until one
+// succeeds or the connection closes.
 type brokersResolver struct {
-	cc        resolver.ClientConn
-	entries   []string
+	cc      resolver.ClientConn
+	entries []string
+
 	mu        sync.Mutex
 	resolving bool
+	again     bool // a ResolveNow came during a lookup: one more lookup follows it
+	closed    bool
+	retry     *time.Timer
+	ctx       context.Context
+	cancel    context.CancelFunc
 }
 
 // ResolveNow looks every name up again, in the background (gRPC asks after a lost connection).
 func (r *brokersResolver) ResolveNow(resolver.ResolveNowOptions) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
 	if r.resolving {
-		r.mu.Unlock()
+		r.again = true
 		return
 	}
 	r.resolving = true
-	r.mu.Unlock()
-	go func() {
-		r.resolve()
-		r.mu.Lock()
-		r.resolving = false
-		r.mu.Unlock()
-	}()
+	go r.loop()
 }
 
-func (r *brokersResolver) resolve() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// loop looks the names up until a lookup finds some and no ResolveNow is pending, backing off
+// after failures.
+func (r *brokersResolver) loop() {
+	delay := 100 * time.Millisecond
+	for {
+		ok := r.resolve()
+		r.mu.Lock()
+		if r.closed || (ok && !r.again) {
+			r.resolving = false
+			r.mu.Unlock()
+			return
+		}
+		r.again = false
+		wait := time.Duration(0)
+		if !ok {
+			wait = delay
+			delay = min(2*delay, 5*time.Second)
+		}
+		done := make(chan struct{})
+		r.retry = time.AfterFunc(wait, func() { close(done) })
+		ctx := r.ctx
+		r.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// resolve looks every entry up and reports the endpoints found; false if none was.
+func (r *brokersResolver) resolve() bool {
+	ctx, cancel := context.WithTimeout(r.ctx, 10*time.Second)
 	defer cancel()
 	var endpoints []resolver.Endpoint
 	for _, entry := range r.entries {
@@ -103,11 +145,25 @@ func (r *brokersResolver) resolve() {
 		}
 		endpoints = append(endpoints, endpoint)
 	}
+	if ctx.Err() != nil && r.ctx.Err() != nil {
+		return true // closed meanwhile: nothing to report
+	}
 	if len(endpoints) == 0 {
 		r.cc.ReportError(fmt.Errorf("none of the broker addresses resolved: %s", strings.Join(r.entries, ", ")))
-		return
+		return false
 	}
-	_ = r.cc.UpdateState(resolver.State{Endpoints: endpoints})
+	return r.cc.UpdateState(resolver.State{Endpoints: endpoints}) == nil
 }
 
-func (r *brokersResolver) Close() {}
+// Close stops the lookups: one in flight is cancelled, and nothing more is reported.
+func (r *brokersResolver) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	if r.cancel != nil {
+		r.cancel()
+	}
+	if r.retry != nil {
+		r.retry.Stop()
+	}
+}

@@ -2,6 +2,7 @@ package qtasks_test
 
 import (
 	"context"
+	"crypto/tls"
 	"strings"
 	"testing"
 	"time"
@@ -74,4 +75,19 @@ func TestSeveralBrokerAddressesAreCheckedOneByOne(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `broker address "nowhere" is not HOST:PORT`) {
 		t.Fatalf("Dial of a list with a bad entry: %v, want it named", err)
 	}
+}
+
+func TestSeveralBrokerAddressesTakeATLSServerNameAndGRPCTargets(t *testing.T) {
+	// The caller's TLS config names the server: that name is the connection's authority.
+	client, err := qtasks.Dial("127.0.0.1:1,127.0.0.1:2", qtasks.WithTLS(&tls.Config{ServerName: "broker.test", MinVersion: tls.VersionTLS12}))
+	if err != nil {
+		t.Fatalf("Dial of two addresses with a TLS server name: %v", err)
+	}
+	_ = client.Close()
+	// A gRPC target of its own, commas and all, is taken whole, as before.
+	client, err = qtasks.Dial("ipv4:127.0.0.1:1,127.0.0.1:2")
+	if err != nil {
+		t.Fatalf("Dial of an ipv4: target: %v", err)
+	}
+	_ = client.Close()
 }

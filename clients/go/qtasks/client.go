@@ -119,9 +119,12 @@ func Dial(addr string, opts ...Option) (*Client, error) {
 	target := addr
 	if len(addresses) > 1 {
 		// One authority for the connection: TLS checks every broker's certificate against the
-		// first address's host.
+		// first address's host, unless the caller's TLS config names the server.
 		target = brokersScheme + ":///" + strings.Join(addresses, ",")
-		dialOptions = append(dialOptions, grpc.WithResolvers(brokersBuilder{}), grpc.WithAuthority(addresses[0]))
+		dialOptions = append(dialOptions, grpc.WithResolvers(brokersBuilder{}))
+		if creds.Info().ServerName == "" { //nolint:staticcheck // the only way to read a ServerName the caller set
+			dialOptions = append(dialOptions, grpc.WithAuthority(addresses[0]))
+		}
 	}
 	conn, err := grpc.NewClient(target, append(dialOptions, s.dialOptions...)...)
 	if err != nil {

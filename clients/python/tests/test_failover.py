@@ -61,3 +61,11 @@ def test_producer_and_worker_move_to_the_next_broker_when_theirs_dies(two_broker
 def test_an_entry_of_several_that_is_not_host_port_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match='"nowhere" is not HOST:PORT'):
         Producer("127.0.0.1:50051,nowhere")
+
+
+def test_a_grpc_target_of_its_own_is_taken_whole() -> None:
+    from qtasks_broker._connection import channel_target
+
+    assert channel_target("ipv4:127.0.0.1:1,127.0.0.1:2") == ("ipv4:127.0.0.1:1,127.0.0.1:2", None)
+    with pytest.raises(ValueError, match="IPv4 and IPv6"):
+        channel_target("127.0.0.1:1,[::1]:2")

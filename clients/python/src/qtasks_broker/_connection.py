@@ -3,6 +3,7 @@ credentials, a deadline on every unary call, errors turned into :class:`BrokerEr
 from __future__ import annotations
 
 import random
+import re
 import socket
 import threading
 from dataclasses import dataclass
@@ -49,6 +50,10 @@ class Backoff:
         self._attempt = 0
 
 
+#: A gRPC target of its own (``ipv4:a,b``, ``dns:///name``, ``unix:path``): taken whole, commas and all.
+_GRPC_TARGET = re.compile(r"^(ipv4|ipv6|dns|unix|unix-abstract|vsock):|://")
+
+
 def channel_target(address: str) -> Tuple[str, Optional[str]]:
     """The gRPC target for ``address``, and the authority to give the channel (None for one address).
 
@@ -57,12 +62,12 @@ def channel_target(address: str) -> Tuple[str, Optional[str]]:
     ``pick_first`` over an ``ipv4:``/``ipv6:`` list, the failover the TypeScript SDK and the Go
     client make too). grpcio takes lists of IP literals only, so names are looked up here, once,
     when the channel is made; a name that does not resolve is left out. One address is taken as it
-    is (any gRPC target), as before.
+    is (any gRPC target, commas and all), as before.
 
     :raises ValueError: naming an entry that is not ``HOST:PORT``, or when no entry resolves
     """
     entries = [entry.strip() for entry in address.split(",")]
-    if len(entries) == 1:
+    if len(entries) == 1 or _GRPC_TARGET.search(address):
         return address, None
     resolved: List[Tuple[int, str, str]] = []
     for entry in entries:
