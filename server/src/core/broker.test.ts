@@ -104,6 +104,14 @@ describe('Broker.lease', () => {
     expect(store.get(task!.id)?.status).toBe('new');
   });
 
+  test('ListTasks right after an Enqueue answered from the ack log lists its task (it waits for that commit)', async () => {
+    const [task] = await broker.enqueue([newTask('listed')]);
+    expect(store.answeredCommitted()).toBeDefined(); // answered before its commit
+    const page = await broker.listTasks({ queue: 'listed', limit: 10 });
+    expect(page.tasks.map((listed) => listed.id)).toEqual([task!.id]);
+    expect(store.answeredCommitted()).toBeUndefined();
+  });
+
   test('a small outcome that ends its task is answered from the ack log; a retry commits alone first, one over 256 KiB is batched', async () => {
     await broker.enqueue([newTask('done'), newTask('done'), { ...newTask('done'), maxRetries: 1 }]);
     await store.flushed(); // its commit, on the writer thread (store/ack-log.ts), is over

@@ -439,9 +439,13 @@ export class Broker {
     };
   }
 
-  /** A page of tasks. */
-  listTasks(filter: ListFilter): ListPage {
+  /**
+   * A page of tasks. Read once the writes answered from the ack log have committed (a moment, and
+   * only when some are pending), so that a caller lists what it was told is stored.
+   */
+  async listTasks(filter: ListFilter): Promise<ListPage> {
     this.assertOpen();
+    await this.store.answeredCommitted();
     return this.store.list(filter);
   }
 

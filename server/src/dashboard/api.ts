@@ -71,8 +71,8 @@ export function apiHandlers({ broker, liveStreams, queueNudges }: ApiDeps) {
       sendJson(response, 200, { queue: queueJson(queue) });
     },
 
-    listTasks({ response, query }: ApiCall) {
-      const page = broker.listTasks(parseListQuery(query));
+    async listTasks({ response, query }: ApiCall) {
+      const page = await broker.listTasks(parseListQuery(query));
       sendJson(response, 200, {
         tasks: page.tasks.map((task) => ({ ...taskRowJson(task), version: task.version })),
         nextPageToken: page.next ? encodePageToken(page.next) : null,

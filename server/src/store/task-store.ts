@@ -244,6 +244,9 @@ export class TaskStore {
    * commit has not settled (see {@link completeFromAckLog}): read ahead of the lease they end.
    */
   private readonly outcomesAwaitingCommit = new Map<string, TaskRecord>();
+  /** Writes answered from the ack log whose commit has not settled, and the last one's (see {@link answeredCommitted}). */
+  private answeredPending = 0;
+  private lastAnswered: Promise<unknown> | undefined;
   private readonly clock: Clock;
   /** Each queue's tasks by status, moved as commits land. */
   readonly counts: QueueCounts;
@@ -482,10 +485,23 @@ export class TaskStore {
 
   /** Follows the commit of a write acknowledged from the ack log: see {@link WriteResult.committed}. */
   private settleAcknowledged(writing: Promise<unknown>): Promise<boolean> {
-    return writing.then(
+    this.answeredPending++;
+    const committed = writing.then(
       () => (this.ackLog?.committed(), true),
       (error: unknown) => (this.failAcknowledged(error), false),
     );
+    this.lastAnswered = committed.finally(() => this.answeredPending--);
+    return committed;
+  }
+
+  /**
+   * Settles once every write answered from the ack log so far has committed (or failed), so that
+   * a reader of the store ({@link list}) sees what its caller was told is stored; undefined when
+   * none is pending (the common case: no wait). Commits run in the order issued: the last one
+   * answered settles after the others.
+   */
+  answeredCommitted(): Promise<unknown> | undefined {
+    return this.answeredPending > 0 ? this.lastAnswered : undefined;
   }
 
   /**

@@ -100,7 +100,7 @@ function niceImplementation(
     },
 
     async listTasks(request) {
-      const page = broker.listTasks({ ...parseListRequest(request), replyBudget: listBudget });
+      const page = await broker.listTasks({ ...parseListRequest(request), replyBudget: listBudget });
       return encoded(ListTasksResponse, { tasks: page.tasks.map(toProtoTask), nextPageToken: page.next ? encodePageToken(page.next) : '' });
     },
 
