@@ -71,13 +71,13 @@ type brokersResolver struct {
 	cc      resolver.ClientConn
 	entries []string
 
+	ctx    context.Context // ends at Close
+	cancel context.CancelFunc
+
 	mu        sync.Mutex
 	resolving bool
 	again     bool // a ResolveNow came during a lookup: one more lookup follows it
 	closed    bool
-	retry     *time.Timer
-	ctx       context.Context
-	cancel    context.CancelFunc
 }
 
 // ResolveNow looks every name up again, in the background (gRPC asks after a lost connection).
@@ -113,13 +113,10 @@ func (r *brokersResolver) loop() {
 			wait = delay
 			delay = min(2*delay, 5*time.Second)
 		}
-		done := make(chan struct{})
-		r.retry = time.AfterFunc(wait, func() { close(done) })
-		ctx := r.ctx
 		r.mu.Unlock()
 		select {
-		case <-done:
-		case <-ctx.Done():
+		case <-time.After(wait):
+		case <-r.ctx.Done():
 		}
 	}
 }
@@ -145,7 +142,7 @@ func (r *brokersResolver) resolve() bool {
 		}
 		endpoints = append(endpoints, endpoint)
 	}
-	if ctx.Err() != nil && r.ctx.Err() != nil {
+	if r.ctx.Err() != nil {
 		return true // closed meanwhile: nothing to report
 	}
 	if len(endpoints) == 0 {
@@ -160,10 +157,5 @@ func (r *brokersResolver) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
-	if r.cancel != nil {
-		r.cancel()
-	}
-	if r.retry != nil {
-		r.retry.Stop()
-	}
+	r.cancel()
 }

@@ -92,6 +92,11 @@ export class AckLog {
     return followed === -1 ? frames : frames.slice(0, followed);
   }
 
+  /** True while a write appended to the log has not committed (or its commit failed). */
+  get owes(): boolean {
+    return this.owed > 0;
+  }
+
   /** True if the log has room for a write to be acknowledged from it (see {@link ACK_LOG_MAX_BYTES}). */
   get hasRoom(): boolean {
     return !this.unusable && this.size < ACK_LOG_MAX_BYTES;

@@ -244,9 +244,8 @@ export class TaskStore {
    * commit has not settled (see {@link completeFromAckLog}): read ahead of the lease they end.
    */
   private readonly outcomesAwaitingCommit = new Map<string, TaskRecord>();
-  /** Writes answered from the ack log whose commit has not settled, and the last one's (see {@link answeredCommitted}). */
-  private answeredPending = 0;
-  private lastAnswered: Promise<unknown> | undefined;
+  /** The commit of the last write answered from the ack log (see {@link answeredCommitted}). */
+  private lastAnswered: Promise<boolean> | undefined;
   private readonly clock: Clock;
   /** Each queue's tasks by status, moved as commits land. */
   readonly counts: QueueCounts;
@@ -398,7 +397,7 @@ export class TaskStore {
           }
         : undefined;
     // In `commit` mode an Enqueue that would otherwise wait for a commit of its own may be answered
-    // once its tasks are in the ack log, its commit following on the writer thread (`ack-log.ts`).
+    // once its tasks are in the ack log, its commit following (`ack-log.ts`).
     // Its tasks are then handed out at once, whatever path the commit takes: writes issued later
     // commit after it. Answered from the log, the tasks are published at once and a failed commit
     // stops the store (see docs/decisions.md, "Acknowledged before the fsync"); otherwise they are
@@ -439,7 +438,9 @@ export class TaskStore {
         return tasks;
       },
       // Acknowledged, the write commits on the writer thread: the producer's next request is then
-      // not held up by its fsync on the event loop.
+      // not held up by its fsync on the event loop. Not when it woke a worker: the writer thread's
+      // work would then share the two vCPUs with the task about to run (docs/decisions.md,
+      // "Outcomes from the ack log"); it takes the usual path, after the push has left.
       { bytes, onLone: mayAcknowledge ? undefined : handOutEarly, background: acknowledged && !workerWoken },
     );
     if (acknowledged) {
@@ -485,13 +486,11 @@ export class TaskStore {
 
   /** Follows the commit of a write acknowledged from the ack log: see {@link WriteResult.committed}. */
   private settleAcknowledged(writing: Promise<unknown>): Promise<boolean> {
-    this.answeredPending++;
-    const committed = writing.then(
+    this.lastAnswered = writing.then(
       () => (this.ackLog?.committed(), true),
       (error: unknown) => (this.failAcknowledged(error), false),
     );
-    this.lastAnswered = committed.finally(() => this.answeredPending--);
-    return committed;
+    return this.lastAnswered;
   }
 
   /**
@@ -501,7 +500,7 @@ export class TaskStore {
    * answered settles after the others.
    */
   answeredCommitted(): Promise<unknown> | undefined {
-    return this.answeredPending > 0 ? this.lastAnswered : undefined;
+    return this.ackLog?.owes ? this.lastAnswered : undefined;
   }
 
   /**
@@ -714,7 +713,7 @@ export class TaskStore {
           this.endLease(current, after, effects);
           return { taskId: completion.taskId, accepted: true, task: after };
         }),
-      { bytes: () => this.rewriteBytes(completions.map((c) => c.taskId), completions.reduce((sum, c) => sum + outcomeBytes(c.outcome), 0)) },
+      { bytes: () => this.completionBytes(completions.map((c) => c.taskId), completions) },
     );
   }
 
@@ -754,8 +753,7 @@ export class TaskStore {
       value.push({ taskId: completion.taskId, accepted: true, task: after });
     }
     if (ends.size === 0) return undefined;
-    const outcomeBytesTotal = completions.reduce((sum, c) => sum + outcomeBytes(c.outcome), 0);
-    const bytes = this.rewriteBytes([...ends.keys()], outcomeBytesTotal);
+    const bytes = this.completionBytes([...ends.keys()], completions);
     if (bytes > LONE_WRITE_MAX_BYTES) return undefined;
     const records = [...ends.values()].map(({ after }) => after);
     const lsn = this.appendToAckLog(records);
@@ -1301,6 +1299,11 @@ export class TaskStore {
       bytes += this.storedBytes(taskId) + 1024;
     }
     return bytes;
+  }
+
+  /** About how many bytes a batch of outcomes stores: the records of `taskIds` rewritten, with the outcomes' results and errors. */
+  private completionBytes(taskIds: readonly string[], completions: readonly Completion[]): number {
+    return this.rewriteBytes(taskIds, completions.reduce((sum, c) => sum + outcomeBytes(c.outcome), 0));
   }
 
   /**
