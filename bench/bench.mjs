@@ -169,6 +169,8 @@ async function measureLayers() {
   const layers = { lmdb: await layer.lmdbCommits() };
   layers.grpc = await withProcess(() => startBroker('commit'), (broker) => layer.grpcRoundTrip(broker));
   layers.stream = await withProcess(() => startBroker('commit'), (broker) => layer.streamRoundTrip(broker));
+  // The floor of the idle figure: producer → broker → worker is one message in and one out.
+  layers.streamIdle = await withProcess(() => startBroker('commit'), (broker) => layer.streamRoundTrip(broker, { gapMs: 2 }));
   for (const mode of ['commit', 'strict']) layers[`store-${mode}`] = await layer.storeOnly(mode, N);
   if (HAS_REDIS) layers.redis = await withProcess(startRedis, (redis) => layer.redisRoundTrip(redis));
   process.stdout.write(`  ${JSON.stringify(layers)}\n`);
@@ -176,7 +178,7 @@ async function measureLayers() {
 }
 
 function printLayers(layers) {
-  const { lmdb, grpc, stream, redis } = layers;
+  const { lmdb, grpc, stream, streamIdle, redis } = layers;
   console.log('\nRaw layers, same run (what the figures above are made of):\n');
   console.log('| layer | p50 | p99 | one after another |');
   console.log('| --- | ---: | ---: | ---: |');
@@ -185,6 +187,7 @@ function printLayers(layers) {
   console.log(`| LMDB puts issued 1,000 at a time (one commit each), record-sized values | | | ${fmt(lmdb.batchedPutRate)}/s |`);
   console.log(`| gRPC unary call to the broker (health Check, nice-grpc) | ${ms(grpc.p50)} | ${ms(grpc.p99)} | ${fmt(grpc.rate)}/s |`);
   if (stream) console.log(`| a request on an open Produce stream, refused before the store (no commit) | ${ms(stream.p50)} | ${ms(stream.p99)} | ${fmt(stream.rate)}/s |`);
+  if (streamIdle) console.log(`| the same, 2 ms apart as the idle figure's tasks (its floor: one message in, one out) | ${ms(streamIdle.p50)} | ${ms(streamIdle.p99)} | |`);
   if (redis) console.log(`| Redis round trip (PING, ioredis) | ${ms(redis.p50)} | ${ms(redis.p99)} | ${fmt(redis.rate)}/s |`);
   console.log('\n| store only, no gRPC (server/src/store) | commit | strict |');
   console.log('| --- | ---: | ---: |');

@@ -75,6 +75,26 @@ describe('Broker.lease', () => {
     expect(broker.getTask(task!.id).status).toBe('process');
   });
 
+  test('a parked Lease with a hand-over gets a lone Enqueue its task within the Enqueue call; watchers hear NEW, then PROCESS', async () => {
+    const heard: string[] = [];
+    broker.onEveryTransition((task) => heard.push(task.status));
+    const handed: string[] = [];
+    const leasing = broker.lease({ workerId: 'w', queues: ['handed'], maxTasks: 1, leaseMs: 30_000 }, 10_000, stay(), (tasks) => handed.push(...tasks.map((task) => task.id)));
+    await settle();
+    heard.length = 0;
+
+    const enqueued = broker.enqueue([newTask('handed')]);
+    // Still inside the Enqueue call: the task was leased and handed over synchronously, and its
+    // lease was heard of after its NEW state.
+    expect(handed).toHaveLength(1);
+    expect(heard).toEqual(['new', 'process']);
+    const [task] = await enqueued;
+    expect(await leasing).toEqual([]); // handed over, not returned
+    expect(handed).toEqual([task!.id]);
+    expect(heard).toEqual(['new', 'process']);
+    expect(broker.getTask(task!.id).status).toBe('process');
+  });
+
   test('an outcome that shares the commit of its early-handed task is heard after the NEW and PROCESS states', async () => {
     const heard: string[] = [];
     broker.onEveryTransition((task) => heard.push(task.status));

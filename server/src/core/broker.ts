@@ -124,10 +124,12 @@ export class Broker {
     this.logError = options.logError ?? ((message, error) => logger.error({ err: error }, message));
     this.maxPendingWrites = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
     this.handoff = {
-      ready: (readyCounts) => this.waiters.signal(readyCounts),
+      ready: (readyCounts) => this.waiters.signal(readyCounts, true),
       committed: (changed, batch) => this.enqueueCommitted(changed, batch),
-      acknowledged: (tasks) => {
+      acknowledged: (tasks, batch) => {
         for (const task of tasks) this.events.publish(task);
+        // Leases handed over as the tasks were put in line waited for their NEW state: now.
+        if (batch.leased.length > 0) this.afterCommit(batch.leased.splice(0));
       },
       maxPendingWrites: this.maxPendingWrites,
     };
@@ -210,24 +212,23 @@ export class Broker {
   /**
    * Leases ready tasks. With none ready, waits up to `waitMs` for one; resolves with whatever it
    * got (possibly nothing) when the wait runs out, `signal` aborts or the broker shuts down.
+   *
+   * @param handOver - given, the tasks taken while parked as an enqueue puts them in line are
+   *   handed to it synchronously, in the enqueue's own turn (see LeaseWaiters), and the call then
+   *   resolves with none: a Work stream's push leaves ahead of the enqueue's answer
    */
-  async lease(options: LeaseOptions, waitMs: number, signal: AbortSignal): Promise<TaskRecord[]> {
+  async lease(options: LeaseOptions, waitMs: number, signal: AbortSignal, handOver?: (tasks: TaskRecord[]) => void): Promise<TaskRecord[]> {
     const deadlineMs = this.clock.steadyMs() + waitMs;
     for (;;) {
       this.assertOpen();
       const generation = this.waiters.generation(options.queues);
-      const { value, changed } = this.store.lease(options);
-      this.afterCommit(changed);
-      if (value.length > 0) this.observer?.dispatched(value);
+      const value = this.takeReady(options);
       // A key's backlog held aside took this call's share: with nothing got, go on in the next
       // turn rather than sleep (tasks of other keys may wait behind it).
       if (this.store.gate.takeHoldCapHit() && value.length === 0 && !signal.aborted) {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
-      // Parked callers wake only as many as the ready tasks need: one that took a full load may
-      // have left some behind, for callers still asleep (see LeaseWaiters).
-      if (value.length === options.maxTasks) this.waiters.passOn(options.queues);
       // The caller went away: no one will ever see these tasks, so give them back now rather than
       // leave them to their lease deadline (and an attempt lost).
       if (signal.aborted && value.length > 0) return this.releaseUndelivered(value);
@@ -235,8 +236,30 @@ export class Broker {
       if (value.length > 0 || remainingMs <= 0 || signal.aborted) return value;
       // A task became ready while the attempt was in flight: try again instead of sleeping.
       if (this.waiters.generation(options.queues) !== generation) continue;
-      if ((await this.waiters.wait(options.queues, options.maxTasks, remainingMs, signal)) !== 'ready') return [];
+      let handedOver = false;
+      const take = handOver
+        ? (): void => {
+            const tasks = this.takeReady(options);
+            this.store.gate.takeHoldCapHit(); // nothing got: the loop below tries again
+            if (tasks.length === 0) return;
+            handedOver = true;
+            handOver(tasks);
+          }
+        : undefined;
+      if ((await this.waiters.wait(options.queues, options.maxTasks, remainingMs, signal, take)) !== 'ready') return [];
+      if (handedOver) return [];
     }
+  }
+
+  /** One lease attempt: takes ready tasks in memory, and tells watchers, the timer and the observer. */
+  private takeReady(options: LeaseOptions): TaskRecord[] {
+    const { value, changed } = this.store.lease(options);
+    this.afterCommit(changed);
+    if (value.length > 0) this.observer?.dispatched(value);
+    // Parked callers wake only as many as the ready tasks need: one that took a full load may
+    // have left some behind, for callers still asleep (see LeaseWaiters).
+    if (value.length === options.maxTasks) this.waiters.passOn(options.queues);
+    return value;
   }
 
   /**

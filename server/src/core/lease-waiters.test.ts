@@ -86,4 +86,21 @@ describe('LeaseWaiters', () => {
     expect((await settled(waits)).filter((state) => state === 'ready')).toHaveLength(1);
     waiters.close();
   });
+
+  test('a hand-over signal runs the takes of the waiters it wakes, synchronously, once all have woken', async () => {
+    const waiters = new LeaseWaiters();
+    const took: string[] = [];
+    const waits = [
+      waiters.wait(['a'], 1, 10_000, never(), () => took.push(`first, ${waiters.parked} parked`)),
+      waiters.wait(['a'], 1, 10_000, never(), () => took.push('second')),
+      waiters.wait(['a'], 1, 10_000, never(), () => took.push('third')),
+    ];
+    waiters.signal(ready('a', 2), true);
+    // Before any microtask: both woken waiters had left the set when the first take ran.
+    expect(took).toEqual(['first, 1 parked', 'second']);
+    expect(await settled(waits)).toEqual(['ready', 'ready', 'waiting']);
+    waiters.signal(ready('a'));
+    expect(took).toHaveLength(2); // a plain signal only wakes
+    expect(await settled(waits)).toEqual(['ready', 'ready', 'ready']);
+  });
 });

@@ -16,6 +16,11 @@
  * A per-queue generation counter closes the race between "I found nothing" and "I am parked": a
  * caller reads {@link LeaseWaiters.generation} before its lease attempt and parks only if it is
  * unchanged after.
+ *
+ * A waiter may also leave a `take` to be run synchronously when a signal hands tasks over (an
+ * enqueue that put tasks in line before its commit, `store/early-tasks.ts`): its lease is then taken,
+ * and its push written, in the enqueue's own turn, before the enqueue's ack log append, its
+ * publishing and its answer, rather than in a microtask after them all.
  */
 
 /** How a wait ended. */
@@ -26,6 +31,8 @@ interface Waiter {
   /** The most tasks its lease takes: how much of a signal's count waking it covers. */
   maxTasks: number;
   wake(outcome: WaitOutcome): void;
+  /** Run at once after a hand-over wake (see {@link LeaseWaiters.signal}). */
+  take?: () => void;
 }
 
 /** The parked lease calls of one broker. */
@@ -47,10 +54,12 @@ export class LeaseWaiters {
    * longest-parked first, until their `maxTasks` add up to the count. O(woken), whatever the
    * number parked.
    *
+   * @param handOver - run the `take` of each waiter woken, synchronously, once all have woken
    * @returns true if any waiter woke
    */
-  signal(readyCounts: ReadonlyMap<string, number>): boolean {
+  signal(readyCounts: ReadonlyMap<string, number>, handOver = false): boolean {
     let woke = false;
+    const takers: (() => void)[] = [];
     for (const [queue, count] of readyCounts) {
       this.generations.set(queue, (this.generations.get(queue) ?? 0) + 1);
       const waiters = this.byQueue.get(queue);
@@ -61,9 +70,12 @@ export class LeaseWaiters {
         if (uncovered <= 0) break;
         uncovered -= waiter.maxTasks;
         waiter.wake('ready');
+        if (handOver && waiter.take) takers.push(waiter.take);
         woke = true;
       }
     }
+    // After the loop: a take may signal again (a full lease passes the wake on).
+    for (const take of takers) take();
     return woke;
   }
 
@@ -80,8 +92,9 @@ export class LeaseWaiters {
    * passes, `signal` aborts or {@link close} is called.
    *
    * @param maxTasks - the most tasks the caller's lease takes (see {@link signal})
+   * @param take - run synchronously when a hand-over signal wakes this caller (see {@link signal})
    */
-  wait(queues: readonly string[], maxTasks: number, timeoutMs: number, signal: AbortSignal): Promise<WaitOutcome> {
+  wait(queues: readonly string[], maxTasks: number, timeoutMs: number, signal: AbortSignal, take?: () => void): Promise<WaitOutcome> {
     if (this.closed) return Promise.resolve('closed');
     if (signal.aborted) return Promise.resolve('aborted');
     return new Promise((resolve) => {
@@ -90,6 +103,7 @@ export class LeaseWaiters {
       const waiter: Waiter = {
         queues,
         maxTasks: Math.max(1, maxTasks),
+        take,
         wake: (outcome) => {
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);

@@ -54,9 +54,10 @@ export interface EarlyHandoff {
   committed(changed: readonly TaskRecord[], batch: EarlyBatch): void;
   /**
    * The enqueue was answered from the ack log (see {@link EarlyBatch.acknowledged}): publish its
-   * tasks' NEW states now, before any lease of them is taken.
+   * tasks' NEW states now, then the leases taken of them meanwhile (`batch.leased`, emptied: a
+   * worker woken by {@link ready} may have taken one at once), before any later lease.
    */
-  acknowledged(tasks: readonly TaskRecord[]): void;
+  acknowledged(tasks: readonly TaskRecord[], batch: EarlyBatch): void;
   /**
    * The caller's limit on task writes in flight (its admission of Enqueues): an Enqueue is answered
    * from the ack log only while the writes in flight stay well under it (see `ack-log.ts`), so that

@@ -445,10 +445,10 @@ export class TaskStore {
     );
     if (acknowledged) {
       // Stored as far as anyone can tell: published now (once its write is issued, so that a write
-      // a listener issues commits after it), before a worker woken above leases one (the lease is
-      // taken in a later microtask). What it puts in line at the commit (delayed tasks, tasks
-      // `hot` had no room for) is woken for by `handoff` then.
-      handoff!.acknowledged(tasks);
+      // a listener issues commits after it), followed by the leases a worker woken above took of
+      // them. What it puts in line at the commit (delayed tasks, tasks `hot` had no room for) is
+      // woken for by `handoff` then.
+      handoff!.acknowledged(tasks, early!); // set above when acknowledged
       return { value: tasks, changed: [], early, committed: this.settleAcknowledged(writing) };
     }
     try {

@@ -151,10 +151,12 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
 
   /**
    * The lease loop: while credit is left and the client takes what it is sent, one parked Lease
-   * for up to that many tasks. Tasks leased as the session ends are given back at once.
+   * for up to that many tasks. A task enqueued while it is parked is handed over in the enqueue's
+   * own turn (Broker.lease's `handOver`), so that its push is written ahead of the enqueue's answer.
    */
   private async lease(worker: Omit<LeaseOptions, 'maxTasks'>): Promise<void> {
     if (!this.ending.signal.aborted) this.disconnect = this.broker.workers.add(() => this.credit.left);
+    const push = (tasks: TaskRecord[]): void => this.push(tasks);
     try {
       while (!this.ending.signal.aborted) {
         // A client that does not read gets no more tasks: they would wait here, their leases
@@ -162,27 +164,33 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
         await this.outbox.space();
         if (!(await this.credit.available())) continue;
         const options = { ...worker, maxTasks: Math.min(this.credit.left, MAX_PUSH), replyBudget: this.calls.leaseBudget };
-        const tasks = await this.broker.lease(options, PARK_MS, this.ending.signal);
-        if (tasks.length === 0) continue;
-        if (this.outbox.isEnded) {
-          this.release(leasesOf(tasks));
-          continue;
-        }
-        // The worker lowered its limit (`credit_limit`) while the Lease was parked: what it no
-        // longer wants goes back to the queue at once.
-        if (tasks.length > this.credit.left) {
-          this.release(leasesOf(tasks.splice(this.credit.left)));
-          if (tasks.length === 0) continue;
-        }
-        this.credit.use(tasks.length);
-        for (const task of tasks) this.follow(task);
-        const push = this.calls.encodedPush(tasks);
-        unsentLeases.set(push, leasesOf(tasks));
-        this.outbox.push(push);
+        this.push(await this.broker.lease(options, PARK_MS, this.ending.signal, push));
       }
     } catch (error) {
       this.finish(error);
     }
+  }
+
+  /**
+   * Pushes leased tasks to the worker; those it can no longer take go back at once. Called inside
+   * an enqueue for a hand-over: a give-back then waits for a microtask, so that its write is issued
+   * after the enqueue's own (a write that ends a lease must commit after the task's record).
+   */
+  private push(tasks: TaskRecord[]): void {
+    if (tasks.length === 0) return;
+    const giveBack = (leases: Lease[]): void => queueMicrotask(() => this.release(leases));
+    if (this.outbox.isEnded) return giveBack(leasesOf(tasks));
+    // The worker lowered its limit (`credit_limit`) while the Lease was parked: what it no
+    // longer wants goes back to the queue at once.
+    if (tasks.length > this.credit.left) {
+      giveBack(leasesOf(tasks.splice(this.credit.left)));
+      if (tasks.length === 0) return;
+    }
+    this.credit.use(tasks.length);
+    for (const task of tasks) this.follow(task);
+    const push = this.calls.encodedPush(tasks);
+    unsentLeases.set(push, leasesOf(tasks));
+    this.outbox.push(push);
   }
 
   /** Gives leased tasks that never reached the worker back to the queue (see Broker.release). */
