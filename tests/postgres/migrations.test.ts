@@ -2,42 +2,13 @@
  * The PostgreSQL store's migrations (`server/src/store/postgres/migrations.ts`) on a real
  * PostgreSQL made inside the test run (`tests/helpers/postgres.ts`), one fresh database per test.
  */
-import postgres, { type Sql } from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sql } from 'postgres';
+import { describe, expect, it } from 'vitest';
 import { migrate, schemaVersion, SchemaTooNewError } from '../../server/src/store/postgres/migrations.js';
 import { MIGRATIONS, type Migration } from '../../server/src/store/postgres/schema.js';
-import { postgresBin, startPostgres, type Postgres } from '../helpers/postgres.js';
+import { usePostgresDatabases } from '../helpers/postgres-databases.js';
 
-let cluster: Postgres | undefined;
-let skipReason: string | undefined;
-const clients: Sql[] = [];
-let databases = 0;
-
-beforeAll(async () => {
-  const bin = await postgresBin();
-  if (typeof bin !== 'string') skipReason = bin.missing;
-  else cluster = await startPostgres(bin);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(clients.map((sql) => sql.end()));
-  await cluster?.stop();
-});
-
-/** A client of a new, empty database of the cluster. */
-async function freshDatabase(): Promise<{ url: string; sql: Sql }> {
-  const name = `migrations_${++databases}`;
-  await cluster!.sql(`CREATE DATABASE ${name}`);
-  const url = cluster!.url.replace(/\/postgres$/, `/${name}`);
-  const sql = client(url);
-  return { url, sql };
-}
-
-function client(url: string): Sql {
-  const sql = postgres(url, { max: 2, onnotice: () => undefined });
-  clients.push(sql);
-  return sql;
-}
+const databases = usePostgresDatabases();
 
 /** The public tables of a database, by name. */
 async function tables(sql: Sql): Promise<string[]> {
@@ -47,8 +18,8 @@ async function tables(sql: Sql): Promise<string[]> {
 
 describe('PostgreSQL schema migrations', () => {
   it('brings an empty database to the newest version once; a second run applies nothing', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
-    const { sql } = await freshDatabase();
+    if (databases.skipReason) return ctx.skip(databases.skipReason);
+    const { sql } = await databases.fresh();
     expect(await schemaVersion(sql)).toBe(0);
 
     expect(await migrate(sql)).toEqual({ applied: MIGRATIONS.map((m) => m.version), version: MIGRATIONS.length });
@@ -59,16 +30,16 @@ describe('PostgreSQL schema migrations', () => {
   });
 
   it('three brokers starting at once: one migrates, the others wait and find nothing to do', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
-    const { url } = await freshDatabase();
-    const reports = await Promise.all([client(url), client(url), client(url)].map((sql) => migrate(sql)));
+    if (databases.skipReason) return ctx.skip(databases.skipReason);
+    const { url } = await databases.fresh();
+    const reports = await Promise.all([databases.client(url), databases.client(url), databases.client(url)].map((sql) => migrate(sql)));
     expect(reports.map((report) => report.applied.length).sort()).toEqual([0, 0, MIGRATIONS.length]);
     expect(reports.every((report) => report.version === MIGRATIONS.length)).toBe(true);
   });
 
   it('refuses a database a newer broker migrated, naming both versions, and changes nothing', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
-    const { sql } = await freshDatabase();
+    if (databases.skipReason) return ctx.skip(databases.skipReason);
+    const { sql } = await databases.fresh();
     const ahead: Migration[] = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'from the future', sql: 'CREATE TABLE qtasks_future (id int)' }];
     await migrate(sql, ahead);
 
@@ -79,8 +50,8 @@ describe('PostgreSQL schema migrations', () => {
   });
 
   it('a migration that fails leaves nothing of itself: not its first statements, not its row', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
-    const { sql } = await freshDatabase();
+    if (databases.skipReason) return ctx.skip(databases.skipReason);
+    const { sql } = await databases.fresh();
     await migrate(sql);
     const broken: Migration[] = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE qtasks_half (id int); SELECT no_such_function()' }];
 
@@ -90,8 +61,8 @@ describe('PostgreSQL schema migrations', () => {
   });
 
   it('the task table refuses a PROCESS row without a lease, and two tasks of one queue with one idempotency key', async (ctx) => {
-    if (skipReason) return ctx.skip(skipReason);
-    const { sql } = await freshDatabase();
+    if (databases.skipReason) return ctx.skip(databases.skipReason);
+    const { sql } = await databases.fresh();
     await migrate(sql);
     const row = (id: string, status: string, key: string | null) =>
       sql`INSERT INTO qtasks_tasks (id, queue, priority, seq, status, idempotency_key, version, record)

@@ -4,6 +4,7 @@
  * client bug (two jobs sharing a key) that returning the first task would hide, so it is refused,
  * as Stripe refuses a key reused with other parameters.
  */
+import { AlreadyExistsError } from './errors.js';
 import type { NewTask, TaskRecord } from './task.js';
 
 /**
@@ -30,6 +31,21 @@ export function idempotencyMismatch(existing: TaskRecord, spec: NewTask): string
   const keys = Object.keys(spec.metadata);
   if (keys.length !== Object.keys(existing.metadata).length || keys.some((key) => existing.metadata[key] !== spec.metadata[key])) return 'metadata';
   return undefined;
+}
+
+/**
+ * The task that holds an idempotency key, if `spec` describes the same task (every store answers
+ * a retried Enqueue with it).
+ *
+ * @throws AlreadyExistsError naming `field` and the first field that differs
+ */
+export function sameRequestOrThrow(existing: TaskRecord, spec: NewTask, field: string): TaskRecord {
+  const differs = idempotencyMismatch(existing, spec);
+  if (differs === undefined) return existing;
+  throw new AlreadyExistsError(
+    field,
+    `${JSON.stringify(spec.idempotencyKey)} is already used in queue ${JSON.stringify(spec.queue)} by task ${existing.id}, with another ${differs}; nothing was stored (use a new key for a new task)`,
+  );
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -28,8 +28,8 @@ import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { toClock, type Clock } from '../domain/clock.js';
-import { AlreadyExistsError, TaskNotFoundError } from '../domain/errors.js';
-import { idempotencyMismatch } from '../domain/idempotency.js';
+import { TaskNotFoundError } from '../domain/errors.js';
+import { sameRequestOrThrow } from '../domain/idempotency.js';
 import { cancelTask } from '../domain/transitions/cancel.js';
 import { settle } from '../domain/transitions/complete.js';
 import type { TransitionContext } from '../domain/transitions/context.js';
@@ -1376,19 +1376,6 @@ function isReady(task: TaskRecord): boolean {
 /** A ready record's entry in its line. */
 function readyEntryOf(task: TaskRecord): PlacedEntry {
   return { id: task.id, seq: task.seq, retry: task.status === 'retry', queue: task.queue, priority: task.priority };
-}
-
-/**
- * The task that holds an idempotency key, if `spec` describes the same task.
- * @throws AlreadyExistsError naming `field` and the first field that differs
- */
-function sameRequestOrThrow(existing: TaskRecord, spec: NewTask, field: string): TaskRecord {
-  const differs = idempotencyMismatch(existing, spec);
-  if (differs === undefined) return existing;
-  throw new AlreadyExistsError(
-    field,
-    `${JSON.stringify(spec.idempotencyKey)} is already used in queue ${JSON.stringify(spec.queue)} by task ${existing.id}, with another ${differs}; nothing was stored (use a new key for a new task)`,
-  );
 }
 
 /** The bytes an outcome adds to its task's record. */

@@ -44,7 +44,7 @@ export const MIGRATIONS: readonly Migration[] = [
         delayed boolean NOT NULL DEFAULT false,
         run_at timestamptz,
         -- A lease: its fencing token and its deadline, in the database's time (brokers' clocks differ).
-        lease_token uuid,
+        lease_token text,
         lease_deadline timestamptz,
         worker_id text,
         limit_key text,

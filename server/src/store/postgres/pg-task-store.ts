@@ -1,0 +1,195 @@
+/**
+ * The task store on PostgreSQL (issue 14), for several brokers sharing one database: what any
+ * broker stores, every broker reads, and each write is one transaction of the database, not of a
+ * broker's memory. Built verb by verb behind the same domain transitions as the LMDB store
+ * (`domain/transitions/`); not yet behind the core (docs/decisions.md, "Outgrowing one machine").
+ *
+ * So far: enqueue (batched, idempotency keys held by a unique index), get, lease (a batch taken
+ * with `FOR UPDATE SKIP LOCKED`, best first) and complete (a batch of outcomes, each fenced by its
+ * lease token, written in one statement).
+ *
+ * Times. Lease deadlines are in the brokers' wall time, not a broker's steady clock as on LMDB: a
+ * lease taken through one broker is fenced and reaped by others, so the brokers' clocks must agree
+ * (NTP), as River's and Hatchet's do. FIFO places (`seq`) come from the same clock, in
+ * microseconds plus a counter: ordering across brokers is as good as their clocks' agreement,
+ * and costs no round trip to a database sequence.
+ */
+import postgres, { type ArrayParameter, type Sql, type TransactionSql } from 'postgres';
+import { sameRequestOrThrow } from '../../domain/idempotency.js';
+import { settle } from '../../domain/transitions/complete.js';
+import type { TransitionContext } from '../../domain/transitions/context.js';
+import { enqueueTask } from '../../domain/transitions/enqueue.js';
+import { leaseRefusal } from '../../domain/transitions/lease-fence.js';
+import { leaseTask } from '../../domain/transitions/lease.js';
+import { isFinalStatus, type Completion, type CompletionResult, type LeaseOptions, type NewTask, type TaskRecord } from '../../domain/task.js';
+import { newLeaseToken, newTaskId } from '../ids.js';
+import { DEFAULT_RETENTION, retentionOf, type RetentionPolicy } from '../retention.js';
+import type { WriteResult } from '../task-store.js';
+import { migrate } from './migrations.js';
+import { columnsOf, decodeRecord, TASK_COLUMN_TYPES, TASK_COLUMNS, type TaskColumns } from './task-rows.js';
+
+/** How a {@link PgTaskStore} is opened. */
+export interface PgTaskStoreOptions {
+  /** `postgres://user:password@host:port/database`. */
+  url: string;
+  /** Connections in the pool. @defaultValue 10 */
+  poolSize?: number;
+  /** How long ended tasks stay. @defaultValue {@link DEFAULT_RETENTION} */
+  retention?: RetentionPolicy;
+  /** Wall clock, epoch ms (tests move it). @defaultValue Date.now */
+  now?: () => number;
+}
+
+/** Places in line per millisecond before the counter borrows from the next one. */
+const SEQ_PER_MS = 1000;
+
+/** The task store on PostgreSQL (see the module comment). */
+export class PgTaskStore {
+  private lastSeq = 0;
+
+  private constructor(
+    private readonly sql: Sql,
+    private readonly retention: RetentionPolicy,
+    private readonly now: () => number,
+  ) {}
+
+  /** Connects, and migrates the schema to this broker's version (`migrations.ts`). */
+  static async open(options: PgTaskStoreOptions): Promise<PgTaskStore> {
+    const sql = postgres(options.url, { max: options.poolSize ?? 10, onnotice: () => undefined });
+    try {
+      await migrate(sql);
+    } catch (error) {
+      await sql.end();
+      throw error;
+    }
+    return new PgTaskStore(sql, options.retention ?? DEFAULT_RETENTION, options.now ?? Date.now);
+  }
+
+  /** Closes the pool once the queries in flight are answered. */
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 5 });
+  }
+
+  /**
+   * Stores new tasks atomically, in one statement. A task whose idempotency key its queue holds
+   * already is not stored: the holder is returned in its place if it is the same task; if not,
+   * nothing of the batch is stored.
+   *
+   * @returns one record per input, in input order
+   * @throws AlreadyExistsError for a key held by another task
+   */
+  async enqueue(newTasks: readonly NewTask[]): Promise<WriteResult<TaskRecord[]>> {
+    const at = this.at();
+    const tasks = newTasks.map((spec) => enqueueTask(spec, newTaskId(), at));
+    const insert = `INSERT INTO qtasks_tasks (${TASK_COLUMNS.join(', ')}) SELECT * FROM ${unnestAll(1)}`;
+    const params = this.parameters(columnsOf(tasks, this.retention));
+    if (!newTasks.some((spec) => spec.idempotencyKey)) {
+      await this.sql.unsafe(insert, params);
+      return { value: tasks, changed: tasks };
+    }
+    return this.sql.begin(async (tx) => {
+      const inserted = await tx.unsafe<{ id: string }[]>(`${insert} ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`, params);
+      if (inserted.length === tasks.length) return { value: tasks, changed: tasks };
+      const stored = new Set(inserted.map((row) => row.id));
+      const holders = await this.holdersOfKeys(tx, tasks.filter((task) => !stored.has(task.id)));
+      // A refusal thrown here rolls the whole batch back.
+      const value = tasks.map((task, i) => (stored.has(task.id) ? task : sameRequestOrThrow(holders.get(keyOf(task))!, newTasks[i]!, `tasks[${i}].idempotency_key`)));
+      return { value, changed: tasks.filter((task) => stored.has(task.id)) };
+    });
+  }
+
+  /** The task with this id as it stands, or undefined. */
+  async get(taskId: string): Promise<TaskRecord | undefined> {
+    const [row] = await this.sql<{ record: Buffer }[]>`SELECT record FROM qtasks_tasks WHERE id = ${taskId}`;
+    return row ? decodeRecord(row.record) : undefined;
+  }
+
+  /**
+   * Leases up to `maxTasks` ready tasks of `queues`, best first (lowest priority, then oldest
+   * place in line), skipping rows another broker is leasing at that moment.
+   */
+  async lease(options: LeaseOptions): Promise<WriteResult<TaskRecord[]>> {
+    return this.sql.begin(async (tx) => {
+      const rows = await tx<{ record: Buffer }[]>`
+        SELECT record FROM qtasks_tasks
+        WHERE queue = ANY(${options.queues}) AND status IN ('new', 'retry') AND NOT delayed
+        ORDER BY priority, seq
+        LIMIT ${options.maxTasks}
+        FOR UPDATE SKIP LOCKED`;
+      if (rows.length === 0) return { value: [], changed: [] };
+      const at = this.at();
+      const leased = rows.map((row) => leaseTask(decodeRecord(row.record), { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at));
+      await this.update(tx, leased);
+      return { value: leased, changed: leased };
+    });
+  }
+
+  /**
+   * Records outcomes, each fenced by its lease token (a stale or expired lease is refused, per
+   * item), in one transaction; a task that ends with a retention of 0 is removed.
+   */
+  async complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
+    return this.sql.begin(async (tx) => {
+      const ids = [...new Set(completions.map((completion) => completion.taskId))];
+      const rows = await tx<{ record: Buffer }[]>`SELECT record FROM qtasks_tasks WHERE id = ANY(${ids}::uuid[]) FOR UPDATE`;
+      const current = new Map(rows.map((row) => decodeRecord(row.record)).map((task) => [task.id, task]));
+      const at = this.at();
+      const value = completions.map((completion): CompletionResult => {
+        const before = current.get(completion.taskId);
+        const reason = leaseRefusal(before, completion.leaseToken, at.steadyMs);
+        if (reason !== undefined) return { taskId: completion.taskId, accepted: false, task: before, reason };
+        const after = settle(before!, completion.outcome, at);
+        current.set(after.id, after);
+        return { taskId: completion.taskId, accepted: true, task: after };
+      });
+      const changed = value.filter((result) => result.accepted).map((result) => result.task!);
+      const removed = changed.filter((task) => isFinalStatus(task.status) && retentionOf(task, this.retention) === 0);
+      const kept = changed.filter((task) => !removed.includes(task));
+      await this.update(tx, kept);
+      if (removed.length > 0) await tx`DELETE FROM qtasks_tasks WHERE id = ANY(${removed.map((task) => task.id)}::uuid[])`;
+      return { value, changed };
+    });
+  }
+
+  /** Writes the rows of `tasks` over the ones stored, in one statement. */
+  private async update(tx: TransactionSql, tasks: readonly TaskRecord[]): Promise<void> {
+    if (tasks.length === 0) return;
+    const assignments = TASK_COLUMNS.filter((column) => column !== 'id').map((column) => `${column} = c.${column}`);
+    await tx.unsafe(`UPDATE qtasks_tasks t SET ${assignments.join(', ')} FROM ${unnestAll(1)} WHERE t.id = c.id`, this.parameters(columnsOf(tasks, this.retention)));
+  }
+
+  /** The tasks that hold the idempotency keys of `tasks` in their queues, by {@link keyOf}. */
+  private async holdersOfKeys(tx: TransactionSql, tasks: readonly TaskRecord[]): Promise<Map<string, TaskRecord>> {
+    const rows = await tx<{ record: Buffer }[]>`
+      SELECT t.record FROM qtasks_tasks t
+      JOIN unnest(${tasks.map((task) => task.queue)}::text[], ${tasks.map((task) => task.idempotencyKey!)}::text[]) AS k(queue, key)
+        ON t.queue = k.queue AND t.idempotency_key = k.key`;
+    return new Map(rows.map((row) => decodeRecord(row.record)).map((task) => [keyOf(task), task]));
+  }
+
+  /** Each column of `columns` as a typed array parameter, in the order of {@link TASK_COLUMNS}. */
+  private parameters(columns: TaskColumns): ArrayParameter[] {
+    return TASK_COLUMNS.map((column) => this.sql.array(columns[column] as never[], TASK_COLUMN_TYPES[column].oid));
+  }
+
+  /** The times and FIFO counter of a transition (see the module comment). */
+  private at(): TransitionContext {
+    const nowMs = this.now();
+    return {
+      nowMs,
+      steadyMs: nowMs,
+      nextSeq: () => (this.lastSeq = Math.max(this.lastSeq + 1, nowMs * SEQ_PER_MS)),
+    };
+  }
+}
+
+/** `unnest($first::uuid[], …) AS c(id, …)`: every column of a batch of rows, as a table. */
+function unnestAll(first: number): string {
+  const arrays = TASK_COLUMNS.map((column, i) => `$${first + i}::${TASK_COLUMN_TYPES[column].name}[]`);
+  return `unnest(${arrays.join(', ')}) AS c(${TASK_COLUMNS.join(', ')})`;
+}
+
+/** A task's queue and idempotency key, as one map key. */
+function keyOf(task: TaskRecord): string {
+  return `${task.queue}\u0000${task.idempotencyKey ?? ''}`;
+}

@@ -1,0 +1,116 @@
+/**
+ * The PostgreSQL store's verbs (`server/src/store/postgres/pg-task-store.ts`) on a real PostgreSQL
+ * made by the test run, a fresh database per test; several stores on one database stand for
+ * several brokers.
+ */
+import { afterEach, describe, expect, it, type TestContext } from 'vitest';
+import { newTask } from '../../server/src/core/new-task.fixture.js';
+import { AlreadyExistsError } from '../../server/src/domain/errors.js';
+import { STALE_LEASE } from '../../server/src/domain/transitions/lease-fence.js';
+import type { NewTask, TaskRecord } from '../../server/src/domain/task.js';
+import { PgTaskStore, type PgTaskStoreOptions } from '../../server/src/store/postgres/pg-task-store.js';
+import { usePostgresDatabases } from '../helpers/postgres-databases.js';
+
+const databases = usePostgresDatabases();
+const opened: PgTaskStore[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((store) => store.close()));
+});
+
+/** `count` stores ("brokers") on one fresh database, or none when the test skips. */
+async function stores(ctx: TestContext, count = 1, options: Partial<PgTaskStoreOptions> = {}): Promise<PgTaskStore[]> {
+  if (databases.skipReason) ctx.skip(databases.skipReason);
+  const { url } = await databases.fresh();
+  const made = await Promise.all(Array.from({ length: count }, () => PgTaskStore.open({ url, poolSize: 4, ...options })));
+  opened.push(...made);
+  return made;
+}
+
+const task = (overrides: Partial<NewTask> = {}): NewTask => ({ ...newTask('q'), ...overrides });
+const lease = (store: PgTaskStore, maxTasks = 10, queues = ['q']) => store.lease({ workerId: 'w', queues, maxTasks, leaseMs: 30_000 });
+const success = (leased: TaskRecord, token = leased.lease!.token) => ({ taskId: leased.id, leaseToken: token, outcome: { kind: 'success' as const, result: Buffer.from('42') } });
+
+describe('PgTaskStore', () => {
+  it('stores what it serves: a task reads back as it was enqueued', async (ctx) => {
+    const [store] = await stores(ctx);
+    const { value: [stored], changed } = await store!.enqueue([task({ args: Buffer.from('[1,2]'), tags: ['a'], metadata: { k: 'v' } })]);
+    expect(changed).toEqual([stored]);
+    expect(await store!.get(stored!.id)).toEqual(stored);
+    expect(await store!.get('0190f5c2-0000-7000-8000-00000000ffff')).toBeUndefined();
+  });
+
+  it('leases best first: lowest priority, then the oldest in line; each task once', async (ctx) => {
+    const [store] = await stores(ctx);
+    const { value: enqueued } = await store!.enqueue([task({ priority: 5 }), task({ priority: 1 }), task({ priority: 5 }), task({ queue: 'other' })]);
+    const first = await lease(store!, 2);
+    expect(first.value.map((t) => t.id)).toEqual([enqueued[1]!.id, enqueued[0]!.id]);
+    expect(first.value.every((t) => t.status === 'process' && t.lease !== undefined && t.attempt === 1)).toBe(true);
+    expect((await lease(store!)).value.map((t) => t.id)).toEqual([enqueued[2]!.id]);
+    expect((await lease(store!)).value).toEqual([]);
+    expect((await store!.get(enqueued[1]!.id))?.status).toBe('process');
+  });
+
+  it('three brokers leasing at once from one database never take the same task', async (ctx) => {
+    const brokers = await stores(ctx, 3);
+    await brokers[0]!.enqueue(Array.from({ length: 300 }, () => task()));
+    const taken: string[] = [];
+    await Promise.all(
+      brokers.map(async (broker) => {
+        for (;;) {
+          const { value } = await lease(broker, 7);
+          if (value.length === 0) return;
+          taken.push(...value.map((t) => t.id));
+        }
+      }),
+    );
+    expect(taken).toHaveLength(300);
+    expect(new Set(taken).size).toBe(300);
+  });
+
+  it('an outcome is fenced by its lease token: a stale one and an expired one are refused, per item', async (ctx) => {
+    let nowMs = Date.now();
+    const [store] = await stores(ctx, 1, { now: () => nowMs });
+    await store!.enqueue([task(), task()]);
+    const [a, b] = (await lease(store!)).value;
+
+    const { value, changed } = await store!.complete([success(a!), success(b!, 'not-the-token')]);
+    expect(value.map((r) => r.accepted)).toEqual([true, false]);
+    expect(value[1]!.reason).toBe(STALE_LEASE);
+    expect(changed.map((t) => t.status)).toEqual(['success']);
+    expect(await store!.get(a!.id)).toMatchObject({ status: 'success', result: Buffer.from('42') });
+
+    nowMs += 30_001;
+    const late = await store!.complete([success(b!)]);
+    expect(late.value[0]).toMatchObject({ accepted: false, reason: 'lease expired' });
+    expect((await store!.get(b!.id))?.status).toBe('process');
+  });
+
+  it('a retryable failure puts the task back, delayed by its backoff; a task kept 0 ms is removed when it ends', async (ctx) => {
+    const [store] = await stores(ctx);
+    const { value: [retried, gone] } = await store!.enqueue([task({ maxRetries: 1 }), task({ retentionMs: 0 })]);
+    const leased = (await lease(store!)).value;
+    const byId = new Map(leased.map((t) => [t.id, t]));
+    const failure = { kind: 'failure' as const, error: { type: 'E', message: 'boom', traceback: '' }, retryable: true };
+    await store!.complete([
+      { taskId: retried!.id, leaseToken: byId.get(retried!.id)!.lease!.token, outcome: failure },
+      success(byId.get(gone!.id)!),
+    ]);
+    expect(await store!.get(retried!.id)).toMatchObject({ status: 'retry', delayed: true, attempt: 1 });
+    expect((await lease(store!)).value).toEqual([]); // waiting out its backoff
+    expect(await store!.get(gone!.id)).toBeUndefined();
+  });
+
+  it('an idempotency key returns the task that holds it; the same key with another task stores nothing of the batch', async (ctx) => {
+    const [store, other] = await stores(ctx, 2);
+    const { value: [first] } = await store!.enqueue([task({ idempotencyKey: 'k' })]);
+    // Through another broker: the database, not a broker's memory, holds the key.
+    const again = await other!.enqueue([task({ idempotencyKey: 'k' }), task()]);
+    expect(again.value[0]!.id).toBe(first!.id);
+    expect(again.changed).toHaveLength(1);
+
+    const refused = other!.enqueue([task(), task({ idempotencyKey: 'k', args: Buffer.from('[2]') })]);
+    await expect(refused).rejects.toBeInstanceOf(AlreadyExistsError);
+    await expect(refused).rejects.toThrow(/^tasks\[1\]\.idempotency_key: "k" is already used in queue "q" by task .*, with another args/);
+    expect((await lease(store!, 100)).value).toHaveLength(2); // the first and the one stored with the retry
+  });
+});
