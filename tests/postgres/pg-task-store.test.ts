@@ -113,4 +113,56 @@ describe('PgTaskStore', () => {
     await expect(refused).rejects.toThrow(/^tasks\[1\]\.idempotency_key: "k" is already used in queue "q" by task .*, with another args/);
     expect((await lease(store!, 100)).value).toHaveLength(2); // the first and the one stored with the retry
   });
+
+  it('a heartbeat moves the deadline in the row, and says when the task was asked to cancel', async (ctx) => {
+    let nowMs = Date.now();
+    const [store] = await stores(ctx, 1, { now: () => nowMs });
+    await store!.enqueue([task()]);
+    const [leased] = (await lease(store!)).value;
+    nowMs += 20_000;
+    const [beat] = await store!.heartbeat([{ taskId: leased!.id, leaseToken: leased!.lease!.token }, { taskId: leased!.id, leaseToken: 'stale' }], 0);
+    expect(beat).toMatchObject({ ok: true, cancelRequested: false, leaseDeadlineMs: nowMs + 30_000 });
+    expect((await store!.get(leased!.id))?.lease?.deadlineMs).toBe(nowMs + 30_000);
+
+    await store!.cancel(leased!.id, 'enough');
+    nowMs += 20_000; // past the first deadline, within the extended one
+    const [asked] = await store!.heartbeat([{ taskId: leased!.id, leaseToken: leased!.lease!.token }], 0);
+    expect(asked).toMatchObject({ ok: true, cancelRequested: true });
+    expect((await store!.reportProgress([{ taskId: leased!.id, leaseToken: leased!.lease!.token, progress: Buffer.from('{"n":1}') }])).value).toEqual([{ taskId: leased!.id, ok: true }]);
+    expect((await store!.get(leased!.id))?.progress).toEqual(Buffer.from('{"n":1}'));
+  });
+
+  it('cancel ends a waiting task at once and refuses an unknown one', async (ctx) => {
+    const [store] = await stores(ctx);
+    const { value: [waiting] } = await store!.enqueue([task()]);
+    expect((await store!.cancel(waiting!.id, 'no longer needed')).value).toMatchObject({ status: 'cancel', cancelReason: 'no longer needed' });
+    expect((await store!.cancel(waiting!.id, 'again')).changed).toEqual([]);
+    await expect(store!.cancel('0190f5c2-0000-7000-8000-00000000ffff', 'x')).rejects.toThrow(/not found/);
+    expect((await lease(store!)).value).toEqual([]);
+  });
+
+  it('a lease held through a broker that went away is reaped by another at its deadline; the late outcome is refused', async (ctx) => {
+    let nowMs = Date.now();
+    const [gone, survivor] = await stores(ctx, 2, { now: () => nowMs });
+    await gone!.enqueue([task({ maxRetries: 1 }), task()]);
+    const leased = (await lease(gone!)).value;
+    expect((await survivor!.reapExpiredLeases(100)).value).toBe(0); // not yet
+    nowMs += 30_000;
+    const reaped = await survivor!.reapExpiredLeases(100);
+    expect(reaped.value).toBe(2);
+    expect(reaped.changed.map((t) => [t.status, t.error?.type]).sort()).toEqual([['error', 'LeaseExpired'], ['retry', 'LeaseExpired']]);
+    expect((await gone!.complete(leased.map((t) => success(t)))).value.map((r) => r.accepted)).toEqual([false, false]);
+    expect((await lease(survivor!)).value).toHaveLength(1); // the one with a retry left
+  });
+
+  it('a delayed task waits for its time, then is put in line by whichever broker promotes it', async (ctx) => {
+    let nowMs = Date.now();
+    const [store] = await stores(ctx, 1, { now: () => nowMs });
+    const { value: [delayed] } = await store!.enqueue([task({ delayMs: 5_000 })]);
+    expect(await store!.promoteDue(100)).toMatchObject({ value: 0 });
+    expect((await lease(store!)).value).toEqual([]);
+    nowMs += 5_000;
+    expect((await store!.promoteDue(100)).value).toBe(1);
+    expect((await lease(store!)).value.map((t) => t.id)).toEqual([delayed!.id]);
+  });
 });

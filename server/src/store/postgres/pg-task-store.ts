@@ -5,8 +5,9 @@
  * (`domain/transitions/`); not yet behind the core (docs/decisions.md, "Outgrowing one machine").
  *
  * So far: enqueue (batched, idempotency keys held by a unique index), get, lease (a batch taken
- * with `FOR UPDATE SKIP LOCKED`, best first) and complete (a batch of outcomes, each fenced by its
- * lease token, written in one statement).
+ * with `FOR UPDATE SKIP LOCKED`, best first), complete, heartbeat and progress (batches, each item
+ * fenced by its lease token, written in one statement), cancel, and the due work that brokers
+ * share (promote delayed tasks, reap expired leases, with `SKIP LOCKED`).
  *
  * Times. Lease deadlines are in the brokers' wall time, not a broker's steady clock as on LMDB: a
  * lease taken through one broker is fenced and reaped by others, so the brokers' clocks must agree
@@ -15,13 +16,30 @@
  * and costs no round trip to a database sequence.
  */
 import postgres, { type ArrayParameter, type Sql, type TransactionSql } from 'postgres';
+import { TaskNotFoundError } from '../../domain/errors.js';
 import { sameRequestOrThrow } from '../../domain/idempotency.js';
+import { cancelTask } from '../../domain/transitions/cancel.js';
 import { settle } from '../../domain/transitions/complete.js';
 import type { TransitionContext } from '../../domain/transitions/context.js';
 import { enqueueTask } from '../../domain/transitions/enqueue.js';
+import { expireLease } from '../../domain/transitions/expire.js';
+import { extendLease } from '../../domain/transitions/heartbeat.js';
 import { leaseRefusal } from '../../domain/transitions/lease-fence.js';
 import { leaseTask } from '../../domain/transitions/lease.js';
-import { isFinalStatus, type Completion, type CompletionResult, type LeaseOptions, type NewTask, type TaskRecord } from '../../domain/task.js';
+import { recordProgress } from '../../domain/transitions/progress.js';
+import { promoteTask } from '../../domain/transitions/promote.js';
+import {
+  isFinalStatus,
+  type Completion,
+  type CompletionResult,
+  type HeartbeatItem,
+  type HeartbeatResult,
+  type LeaseOptions,
+  type NewTask,
+  type ProgressItem,
+  type ProgressResult,
+  type TaskRecord,
+} from '../../domain/task.js';
 import { newLeaseToken, newTaskId } from '../ids.js';
 import { DEFAULT_RETENTION, retentionOf, type RetentionPolicy } from '../retention.js';
 import type { WriteResult } from '../task-store.js';
@@ -128,11 +146,9 @@ export class PgTaskStore {
    * Records outcomes, each fenced by its lease token (a stale or expired lease is refused, per
    * item), in one transaction; a task that ends with a retention of 0 is removed.
    */
-  async complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
+  complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
     return this.sql.begin(async (tx) => {
-      const ids = [...new Set(completions.map((completion) => completion.taskId))];
-      const rows = await tx<{ record: Buffer }[]>`SELECT record FROM qtasks_tasks WHERE id = ANY(${ids}::uuid[]) FOR UPDATE`;
-      const current = new Map(rows.map((row) => decodeRecord(row.record)).map((task) => [task.id, task]));
+      const current = await this.locked(tx, completions.map((completion) => completion.taskId));
       const at = this.at();
       const value = completions.map((completion): CompletionResult => {
         const before = current.get(completion.taskId);
@@ -143,12 +159,125 @@ export class PgTaskStore {
         return { taskId: completion.taskId, accepted: true, task: after };
       });
       const changed = value.filter((result) => result.accepted).map((result) => result.task!);
-      const removed = changed.filter((task) => isFinalStatus(task.status) && retentionOf(task, this.retention) === 0);
-      const kept = changed.filter((task) => !removed.includes(task));
-      await this.update(tx, kept);
-      if (removed.length > 0) await tx`DELETE FROM qtasks_tasks WHERE id = ANY(${removed.map((task) => task.id)}::uuid[])`;
+      await this.write(tx, changed);
       return { value, changed };
     });
+  }
+
+  /**
+   * Extends valid leases by `extendMs` from now (0: by each lease's own length), never past an
+   * attempt's time limit. Unlike LMDB's, a heartbeat is a write: the deadline lives in the row,
+   * where another broker reaps it. Not a transition: watchers hear nothing.
+   */
+  heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
+    return this.sql.begin(async (tx) => {
+      const current = await this.locked(tx, items.map((item) => item.taskId));
+      const at = this.at();
+      const extended: TaskRecord[] = [];
+      const results = items.map((item): HeartbeatResult => {
+        const before = current.get(item.taskId);
+        const reason = leaseRefusal(before, item.leaseToken, at.steadyMs);
+        if (reason !== undefined) return { taskId: item.taskId, ok: false, cancelRequested: false, reason };
+        const after = extendLease(before!, extendMs, at);
+        current.set(after.id, after);
+        extended.push(after);
+        return { taskId: item.taskId, ok: true, cancelRequested: after.cancelRequested, leaseDeadlineMs: after.lease!.deadlineMs };
+      });
+      await this.update(tx, extended);
+      return results;
+    });
+  }
+
+  /** Records the latest progress of leased tasks, each fenced by its lease token. */
+  reportProgress(items: readonly ProgressItem[]): Promise<WriteResult<ProgressResult[]>> {
+    return this.sql.begin(async (tx) => {
+      const current = await this.locked(tx, items.map((item) => item.taskId));
+      const at = this.at();
+      const changed: TaskRecord[] = [];
+      const value = items.map((item): ProgressResult => {
+        const before = current.get(item.taskId);
+        const reason = leaseRefusal(before, item.leaseToken, at.steadyMs);
+        if (reason !== undefined) return { taskId: item.taskId, ok: false, reason };
+        const after = recordProgress(before!, item.progress, at);
+        current.set(after.id, after);
+        changed.push(after);
+        return { taskId: item.taskId, ok: true };
+      });
+      await this.update(tx, changed);
+      return { value, changed };
+    });
+  }
+
+  /**
+   * Cancels a task: NEW or RETRY ends in CANCEL at once, PROCESS is asked to cancel (its worker
+   * hears it at its next heartbeat or push), CANCEL comes back unchanged.
+   *
+   * @throws TaskNotFoundError for an unknown id
+   * @throws IllegalTransitionError for a task that ended in SUCCESS or ERROR
+   */
+  cancel(taskId: string, reason: string): Promise<WriteResult<TaskRecord>> {
+    return this.sql.begin(async (tx) => {
+      const before = (await this.locked(tx, [taskId])).get(taskId);
+      if (!before) throw new TaskNotFoundError(taskId);
+      const after = cancelTask(before, reason, this.at());
+      if (after === before) return { value: after, changed: [] };
+      await this.write(tx, [after]);
+      return { value: after, changed: [after] };
+    });
+  }
+
+  /**
+   * Puts in line up to `limit` delayed tasks whose eta or backoff has passed. Brokers sharing the
+   * database share this work: each takes rows the others are not promoting (`SKIP LOCKED`).
+   */
+  promoteDue(limit: number): Promise<WriteResult<number>> {
+    return this.takeDue(
+      (tx, now) => tx<{ record: Buffer }[]>`
+        SELECT record FROM qtasks_tasks WHERE delayed AND run_at <= ${now}
+        ORDER BY run_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`,
+      promoteTask,
+    );
+  }
+
+  /**
+   * Ends up to `limit` leases whose deadline has passed, whichever broker took them (one that
+   * died included): the task runs again if retries are left, else ends in ERROR (CANCEL if it
+   * was asked to cancel), as on LMDB.
+   */
+  reapExpiredLeases(limit: number): Promise<WriteResult<number>> {
+    return this.takeDue(
+      (tx, now) => tx<{ record: Buffer }[]>`
+        SELECT record FROM qtasks_tasks WHERE lease_token IS NOT NULL AND lease_deadline <= ${now}
+        ORDER BY lease_deadline LIMIT ${limit} FOR UPDATE SKIP LOCKED`,
+      expireLease,
+    );
+  }
+
+  /** Moves the rows `select` locks by `transition`, in one transaction. */
+  private takeDue(
+    select: (tx: TransactionSql, now: Date) => Promise<{ record: Buffer }[]>,
+    transition: (before: TaskRecord, at: TransitionContext) => TaskRecord,
+  ): Promise<WriteResult<number>> {
+    return this.sql.begin(async (tx) => {
+      const at = this.at();
+      const rows = await select(tx, new Date(at.nowMs));
+      const changed = rows.map((row) => transition(decodeRecord(row.record), at));
+      await this.write(tx, changed);
+      return { value: changed.length, changed };
+    });
+  }
+
+  /** The records of `ids` (those stored), locked until the transaction ends, by id. */
+  private async locked(tx: TransactionSql, ids: readonly string[]): Promise<Map<string, TaskRecord>> {
+    const rows = await tx<{ record: Buffer }[]>`SELECT record FROM qtasks_tasks WHERE id = ANY(${[...new Set(ids)]}::uuid[]) FOR UPDATE`;
+    return new Map(rows.map((row) => decodeRecord(row.record)).map((task) => [task.id, task]));
+  }
+
+  /** Stores the records a transition changed: rewritten, or removed when they ended with a retention of 0. */
+  private async write(tx: TransactionSql, changed: readonly TaskRecord[]): Promise<void> {
+    const removed = changed.filter((task) => isFinalStatus(task.status) && retentionOf(task, this.retention) === 0);
+    await this.update(tx, removed.length === 0 ? changed : changed.filter((task) => !removed.includes(task)));
+    if (removed.length > 0) await tx`DELETE FROM qtasks_tasks WHERE id = ANY(${removed.map((task) => task.id)}::uuid[])`;
   }
 
   /** Writes the rows of `tasks` over the ones stored, in one statement. */
