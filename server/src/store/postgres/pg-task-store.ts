@@ -148,17 +148,15 @@ export class PgTaskStore {
    */
   complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
     return this.sql.begin(async (tx) => {
-      const current = await this.locked(tx, completions.map((completion) => completion.taskId));
-      const at = this.at();
-      const value = completions.map((completion): CompletionResult => {
-        const before = current.get(completion.taskId);
-        const reason = leaseRefusal(before, completion.leaseToken, at.steadyMs);
-        if (reason !== undefined) return { taskId: completion.taskId, accepted: false, task: before, reason };
-        const after = settle(before!, completion.outcome, at);
-        current.set(after.id, after);
-        return { taskId: completion.taskId, accepted: true, task: after };
-      });
-      const changed = value.filter((result) => result.accepted).map((result) => result.task!);
+      const { value, changed } = await this.fenced<Completion, CompletionResult>(
+        tx,
+        completions,
+        (before, completion, at) => {
+          const after = settle(before, completion.outcome, at);
+          return { after, result: { taskId: completion.taskId, accepted: true, task: after } };
+        },
+        (completion, reason, before) => ({ taskId: completion.taskId, accepted: false, task: before, reason }),
+      );
       await this.write(tx, changed);
       return { value, changed };
     });
@@ -171,41 +169,58 @@ export class PgTaskStore {
    */
   heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
     return this.sql.begin(async (tx) => {
-      const current = await this.locked(tx, items.map((item) => item.taskId));
-      const at = this.at();
-      const extended: TaskRecord[] = [];
-      const results = items.map((item): HeartbeatResult => {
-        const before = current.get(item.taskId);
-        const reason = leaseRefusal(before, item.leaseToken, at.steadyMs);
-        if (reason !== undefined) return { taskId: item.taskId, ok: false, cancelRequested: false, reason };
-        const after = extendLease(before!, extendMs, at);
-        current.set(after.id, after);
-        extended.push(after);
-        return { taskId: item.taskId, ok: true, cancelRequested: after.cancelRequested, leaseDeadlineMs: after.lease!.deadlineMs };
-      });
-      await this.update(tx, extended);
-      return results;
+      const { value, changed } = await this.fenced<HeartbeatItem, HeartbeatResult>(
+        tx,
+        items,
+        (before, item, at) => {
+          const after = extendLease(before, extendMs, at);
+          return { after, result: { taskId: item.taskId, ok: true, cancelRequested: after.cancelRequested, leaseDeadlineMs: after.lease!.deadlineMs } };
+        },
+        (item, reason) => ({ taskId: item.taskId, ok: false, cancelRequested: false, reason }),
+      );
+      await this.update(tx, changed);
+      return value;
     });
   }
 
   /** Records the latest progress of leased tasks, each fenced by its lease token. */
   reportProgress(items: readonly ProgressItem[]): Promise<WriteResult<ProgressResult[]>> {
     return this.sql.begin(async (tx) => {
-      const current = await this.locked(tx, items.map((item) => item.taskId));
-      const at = this.at();
-      const changed: TaskRecord[] = [];
-      const value = items.map((item): ProgressResult => {
-        const before = current.get(item.taskId);
-        const reason = leaseRefusal(before, item.leaseToken, at.steadyMs);
-        if (reason !== undefined) return { taskId: item.taskId, ok: false, reason };
-        const after = recordProgress(before!, item.progress, at);
-        current.set(after.id, after);
-        changed.push(after);
-        return { taskId: item.taskId, ok: true };
-      });
-      await this.update(tx, changed);
-      return { value, changed };
+      const result = await this.fenced<ProgressItem, ProgressResult>(
+        tx,
+        items,
+        (before, item, at) => ({ after: recordProgress(before, item.progress, at), result: { taskId: item.taskId, ok: true } }),
+        (item, reason) => ({ taskId: item.taskId, ok: false, reason }),
+      );
+      await this.update(tx, result.changed);
+      return result;
     });
+  }
+
+  /**
+   * Locks the tasks of `items` and moves each whose lease its token holds now (`move`); the others
+   * are refused, per item, with the fence's reason (`refuse`). Items on one task see the
+   * previous item's change.
+   */
+  private async fenced<Item extends { taskId: string; leaseToken: string }, Result>(
+    tx: TransactionSql,
+    items: readonly Item[],
+    move: (before: TaskRecord, item: Item, at: TransitionContext) => { after: TaskRecord; result: Result },
+    refuse: (item: Item, reason: string, before: TaskRecord | undefined) => Result,
+  ): Promise<WriteResult<Result[]>> {
+    const current = await this.locked(tx, items.map((item) => item.taskId));
+    const at = this.at();
+    const changed = new Map<string, TaskRecord>();
+    const value = items.map((item) => {
+      const before = current.get(item.taskId);
+      const reason = leaseRefusal(before, item.leaseToken, at.steadyMs);
+      if (reason !== undefined) return refuse(item, reason, before);
+      const { after, result } = move(before!, item, at);
+      current.set(after.id, after);
+      changed.set(after.id, after);
+      return result;
+    });
+    return { value, changed: [...changed.values()] };
   }
 
   /**
