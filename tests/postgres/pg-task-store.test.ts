@@ -3,7 +3,7 @@
  * made by the test run, a fresh database per test; several stores on one database stand for
  * several brokers.
  */
-import { afterEach, describe, expect, it, type TestContext } from 'vitest';
+import { afterEach, describe, expect, it, vi, type TestContext } from 'vitest';
 import { newTask } from '../../server/src/core/new-task.fixture.js';
 import { AlreadyExistsError } from '../../server/src/domain/errors.js';
 import { STALE_LEASE } from '../../server/src/domain/transitions/lease-fence.js';
@@ -164,5 +164,28 @@ describe('PgTaskStore', () => {
     nowMs += 5_000;
     expect((await store!.promoteDue(100)).value).toBe(1);
     expect((await lease(store!)).value.map((t) => t.id)).toEqual([delayed!.id]);
+  });
+
+  it("one broker hears another's writes at their commit: tasks ready by queue, tasks moved by version; nothing of a write rolled back", async (ctx) => {
+    const [a, b] = await stores(ctx, 2);
+    const heard: string[] = [];
+    const stop = await b!.listen({
+      ready: (queue, count) => heard.push(`ready ${queue} ${count}`),
+      changed: (tasks) => heard.push(...tasks.map((t) => `changed ${t.taskId} v${t.version}`)),
+    });
+    const { value: enqueued } = await a!.enqueue([task(), task(), task({ queue: 'other', idempotencyKey: 'k' })]);
+    const [first, second] = enqueued;
+    await expect(a!.enqueue([task({ queue: 'other', idempotencyKey: 'k', args: Buffer.from('[9]') })])).rejects.toThrow(/idempotency_key/);
+    const [leased] = (await lease(a!, 1)).value;
+    await vi.waitFor(() => expect(heard.filter((line) => line.startsWith('changed'))).toHaveLength(4));
+    expect(heard.slice(0, 2)).toEqual(['ready q 2', 'ready other 1']);
+    expect(heard).toContain(`changed ${first!.id} v${first!.version}`);
+    expect(heard).toContain(`changed ${leased!.id} v${leased!.version}`);
+    expect(leased!.id).toBe(first!.id);
+    expect(heard).not.toContain(`changed ${second!.id} v${second!.version + 1}`);
+    // The refused enqueue's task was never heard of.
+    const ids = new Set(enqueued.map((t) => t.id));
+    expect(heard.filter((line) => line.startsWith('changed')).every((line) => ids.has(line.split(' ')[1]!))).toBe(true);
+    await stop();
   });
 });

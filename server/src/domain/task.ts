@@ -15,6 +15,11 @@ export function isFinalStatus(status: TaskStatus): boolean {
   return status === 'success' || status === 'error' || status === 'cancel';
 }
 
+/** True for a record that belongs in a ready line: NEW or RETRY, not waiting for an eta or backoff. */
+export function isReady(task: TaskRecord): boolean {
+  return (task.status === 'new' || task.status === 'retry') && !task.delayed;
+}
+
 /** Why an attempt failed. */
 export interface TaskError {
   /** Error class name, e.g. `ValueError`, `TimeLimitExceeded`, `LeaseExpired`. */

@@ -62,6 +62,7 @@ import {
   TASK_STATUSES,
   countByQueue,
   isFinalStatus,
+  isReady,
 } from '../domain/task.js';
 import {
   dueRange,
@@ -1366,11 +1367,6 @@ interface TransitionOptions {
   countedFrom?: TaskStatus;
   /** Drop the record (a purge) whatever its retention. */
   remove?: boolean;
-}
-
-/** True for a record that belongs in a ready line: NEW or RETRY, not waiting for an eta or backoff. */
-function isReady(task: TaskRecord): boolean {
-  return (task.status === 'new' || task.status === 'retry') && !task.delayed;
 }
 
 /** A ready record's entry in its line. */

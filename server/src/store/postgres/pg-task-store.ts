@@ -7,7 +7,9 @@
  * So far: enqueue (batched, idempotency keys held by a unique index), get, lease (a batch taken
  * with `FOR UPDATE SKIP LOCKED`, best first), complete, heartbeat and progress (batches, each item
  * fenced by its lease token, written in one statement), cancel, and the due work that brokers
- * share (promote delayed tasks, reap expired leases, with `SKIP LOCKED`).
+ * share (promote delayed tasks, reap expired leases, with `SKIP LOCKED`). Every write tells the
+ * other brokers what it changed with `NOTIFY`, at its commit (`notifications.ts`, {@link
+ * PgTaskStore.listen}).
  *
  * Times. Lease deadlines are in the brokers' wall time, not a broker's steady clock as on LMDB: a
  * lease taken through one broker is fenced and reaped by others, so the brokers' clocks must agree
@@ -44,6 +46,7 @@ import { newLeaseToken, newTaskId } from '../ids.js';
 import { DEFAULT_RETENTION, retentionOf, type RetentionPolicy } from '../retention.js';
 import type { WriteResult } from '../task-store.js';
 import { migrate } from './migrations.js';
+import { CHANGED_CHANNEL, notificationsOf, parseChanged, parseReady, READY_CHANNEL, type ChangedTask } from './notifications.js';
 import { columnsOf, decodeRecord, TASK_COLUMN_TYPES, TASK_COLUMNS, type TaskColumns } from './task-rows.js';
 
 /** How a {@link PgTaskStore} is opened. */
@@ -56,6 +59,14 @@ export interface PgTaskStoreOptions {
   retention?: RetentionPolicy;
   /** Wall clock, epoch ms (tests move it). @defaultValue Date.now */
   now?: () => number;
+}
+
+/** Told of the writes of every broker on the database (see {@link PgTaskStore.listen}). */
+export interface StoreListener {
+  /** `count` tasks became ready in `queue`. */
+  ready(queue: string, count: number): void;
+  /** These tasks moved; their records are in the database. */
+  changed(tasks: ChangedTask[]): void;
 }
 
 /** Places in line per millisecond before the counter borrows from the next one. */
@@ -102,18 +113,40 @@ export class PgTaskStore {
     const insert = `INSERT INTO qtasks_tasks (${TASK_COLUMNS.join(', ')}) SELECT * FROM ${unnestAll(1)}`;
     const params = this.parameters(columnsOf(tasks, this.retention));
     if (!newTasks.some((spec) => spec.idempotencyKey)) {
-      await this.sql.unsafe(insert, params);
+      // One statement, its own transaction: the rows and their notifications.
+      const notifications = notificationsOf(tasks);
+      await this.sql.unsafe(`WITH inserted AS (${insert}) ${NOTIFY_FROM(TASK_COLUMNS.length + 1)}`, [...params, notifications.channels, notifications.payloads]);
       return { value: tasks, changed: tasks };
     }
     return this.sql.begin(async (tx) => {
       const inserted = await tx.unsafe<{ id: string }[]>(`${insert} ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`, params);
-      if (inserted.length === tasks.length) return { value: tasks, changed: tasks };
       const stored = new Set(inserted.map((row) => row.id));
-      const holders = await this.holdersOfKeys(tx, tasks.filter((task) => !stored.has(task.id)));
-      // A refusal thrown here rolls the whole batch back.
-      const value = tasks.map((task, i) => (stored.has(task.id) ? task : sameRequestOrThrow(holders.get(keyOf(task))!, newTasks[i]!, `tasks[${i}].idempotency_key`)));
-      return { value, changed: tasks.filter((task) => stored.has(task.id)) };
+      const changed = tasks.filter((task) => stored.has(task.id));
+      if (stored.size < tasks.length) {
+        const holders = await this.holdersOfKeys(tx, tasks.filter((task) => !stored.has(task.id)));
+        // A refusal thrown here rolls the whole batch back.
+        tasks.forEach((task, i) => stored.has(task.id) || (tasks[i] = sameRequestOrThrow(holders.get(keyOf(task))!, newTasks[i]!, `tasks[${i}].idempotency_key`)));
+      }
+      await this.notify(tx, changed);
+      return { value: tasks, changed };
     });
+  }
+
+  /**
+   * Listens to the writes of every broker on the database, this one's included (`notifications.ts`);
+   * the driver listens again by itself after a reconnect. Resolves once listening.
+   *
+   * @returns stops listening
+   */
+  async listen(listener: StoreListener): Promise<() => Promise<void>> {
+    const ready = await this.sql.listen(READY_CHANNEL, (payload) => {
+      const { queue, count } = parseReady(payload);
+      listener.ready(queue, count);
+    });
+    const changed = await this.sql.listen(CHANGED_CHANNEL, (payload) => listener.changed(parseChanged(payload)));
+    return async () => {
+      await Promise.all([ready.unlisten(), changed.unlisten()]);
+    };
   }
 
   /** The task with this id as it stands, or undefined. */
@@ -138,6 +171,7 @@ export class PgTaskStore {
       const at = this.at();
       const leased = rows.map((row) => leaseTask(decodeRecord(row.record), { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at));
       await this.update(tx, leased);
+      await this.notify(tx, leased);
       return { value: leased, changed: leased };
     });
   }
@@ -193,6 +227,7 @@ export class PgTaskStore {
         (item, reason) => ({ taskId: item.taskId, ok: false, reason }),
       );
       await this.update(tx, result.changed);
+      await this.notify(tx, result.changed);
       return result;
     });
   }
@@ -293,6 +328,14 @@ export class PgTaskStore {
     const removed = changed.filter((task) => isFinalStatus(task.status) && retentionOf(task, this.retention) === 0);
     await this.update(tx, removed.length === 0 ? changed : changed.filter((task) => !removed.includes(task)));
     if (removed.length > 0) await tx`DELETE FROM qtasks_tasks WHERE id = ANY(${removed.map((task) => task.id)}::uuid[])`;
+    await this.notify(tx, changed);
+  }
+
+  /** Tells every broker listening what `changed` holds, at the transaction's commit. */
+  private async notify(tx: TransactionSql, changed: readonly TaskRecord[]): Promise<void> {
+    if (changed.length === 0) return;
+    const { channels, payloads } = notificationsOf(changed);
+    await tx.unsafe(NOTIFY_FROM(1), [channels, payloads]);
   }
 
   /** Writes the rows of `tasks` over the ones stored, in one statement. */
@@ -326,6 +369,9 @@ export class PgTaskStore {
     };
   }
 }
+
+/** Sends the notifications given as two text arrays, the parameters `$first` and the next. */
+const NOTIFY_FROM = (first: number): string => `SELECT pg_notify(n.channel, n.payload) FROM unnest($${first}::text[], $${first + 1}::text[]) AS n(channel, payload)`;
 
 /** `unnest($first::uuid[], …) AS c(id, …)`: every column of a batch of rows, as a table. */
 function unnestAll(first: number): string {
