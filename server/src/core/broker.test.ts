@@ -95,6 +95,20 @@ describe('Broker.lease', () => {
     expect(broker.getTask(task!.id).status).toBe('process');
   });
 
+  test('a hand-over that throws fails the parked Lease, not the Enqueue, and its task goes back in line', async () => {
+    const leasing = broker.lease({ workerId: 'w', queues: ['throws'], maxTasks: 1, leaseMs: 30_000 }, 10_000, stay(), () => {
+      throw new Error('the stream broke');
+    });
+    await settle();
+
+    const [task] = await broker.enqueue([newTask('throws')]);
+    await expect(leasing).rejects.toThrow('the stream broke');
+    await store.flushed();
+    expect(broker.getTask(task!.id).status).toBe('new');
+    const [again] = await parkLease(broker, ['throws']);
+    expect((again as { id: string }).id).toBe(task!.id);
+  });
+
   test('an outcome that shares the commit of its early-handed task is heard after the NEW and PROCESS states', async () => {
     const heard: string[] = [];
     broker.onEveryTransition((task) => heard.push(task.status));

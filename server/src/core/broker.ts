@@ -236,18 +236,32 @@ export class Broker {
       if (value.length > 0 || remainingMs <= 0 || signal.aborted) return value;
       // A task became ready while the attempt was in flight: try again instead of sleeping.
       if (this.waiters.generation(options.queues) !== generation) continue;
-      let handedOver = false;
-      const take = handOver
-        ? (): void => {
-            const tasks = this.takeReady(options);
-            this.store.gate.takeHoldCapHit(); // nothing got: the loop below tries again
-            if (tasks.length === 0) return;
-            handedOver = true;
-            handOver(tasks);
-          }
-        : undefined;
+      const handing = { done: false, failure: undefined as { error: unknown } | undefined };
+      const take = handOver ? (): void => this.handOver(options, handOver, handing) : undefined;
       if ((await this.waiters.wait(options.queues, options.maxTasks, remainingMs, signal, take)) !== 'ready') return [];
-      if (handedOver) return [];
+      if (handing.failure) throw handing.failure.error;
+      if (handing.done) return [];
+    }
+  }
+
+  /**
+   * A parked lease's take, run inside the enqueue that signalled (see LeaseWaiters): leases and
+   * hands the tasks over. Never throws into that enqueue, whose write is not issued yet: a failure
+   * gives back what was leased once that write is (a microtask later) and fails the parked call.
+   */
+  private handOver(options: LeaseOptions, handOver: (tasks: TaskRecord[]) => void, handing: { done: boolean; failure?: { error: unknown } }): void {
+    let tasks: TaskRecord[] = [];
+    try {
+      tasks = this.takeReady(options);
+      // The flag is read (and cleared) here: with nothing got, the parked call's loop tries again.
+      this.store.gate.takeHoldCapHit();
+      if (tasks.length === 0) return;
+      handing.done = true;
+      handOver(tasks);
+    } catch (error) {
+      handing.failure = { error };
+      const leases = tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token }));
+      if (leases.length > 0) queueMicrotask(() => void this.release(leases).catch(() => undefined));
     }
   }
 

@@ -161,12 +161,25 @@ export class PgTaskStore {
    */
   async lease(options: LeaseOptions): Promise<WriteResult<TaskRecord[]>> {
     return this.sql.begin(async (tx) => {
-      const rows = await tx<{ record: Buffer }[]>`
-        SELECT record FROM qtasks_tasks
-        WHERE queue = ANY(${options.queues}) AND status IN ('new', 'retry') AND NOT delayed
-        ORDER BY priority, seq
-        LIMIT ${options.maxTasks}
-        FOR UPDATE SKIP LOCKED`;
+      // Each queue's line is walked in order on `qtasks_tasks_ready`, stopping at the limit: with
+      // `queue = ANY(…)` the planner sorted every ready task of the queues (9 ms a lease of 50 with
+      // 20,000 ready). With several queues, each gives its best and the best of those are kept;
+      // the rows a queue locked beyond them stay locked (skipped by other brokers) until the commit.
+      const rows =
+        options.queues.length === 1
+          ? await tx<{ record: Buffer }[]>`
+              SELECT record FROM qtasks_tasks
+              WHERE queue = ${options.queues[0]!} AND status IN ('new', 'retry') AND NOT delayed
+              ORDER BY priority, seq LIMIT ${options.maxTasks}
+              FOR UPDATE SKIP LOCKED`
+          : await tx<{ record: Buffer }[]>`
+              SELECT t.record FROM unnest(${options.queues}::text[]) AS q(name),
+              LATERAL (
+                SELECT record, priority, seq FROM qtasks_tasks
+                WHERE queue = q.name AND status IN ('new', 'retry') AND NOT delayed
+                ORDER BY priority, seq LIMIT ${options.maxTasks}
+                FOR UPDATE SKIP LOCKED) AS t
+              ORDER BY t.priority, t.seq LIMIT ${options.maxTasks}`;
       if (rows.length === 0) return { value: [], changed: [] };
       const at = this.at();
       const leased = rows.map((row) => leaseTask(decodeRecord(row.record), { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at));
