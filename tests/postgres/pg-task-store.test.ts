@@ -188,4 +188,14 @@ describe('PgTaskStore', () => {
     expect(heard.filter((line) => line.startsWith('changed')).every((line) => ids.has(line.split(' ')[1]!))).toBe(true);
     await stop();
   });
+
+  it('an id that is no UUID names no task: unknown to get and cancel, refused per item in a batch', async (ctx) => {
+    const [store] = await stores(ctx);
+    await store!.enqueue([task()]);
+    const [leased] = (await lease(store!)).value;
+    expect(await store!.get('nope')).toBeUndefined();
+    await expect(store!.cancel('nope', 'x')).rejects.toThrow('task nope not found');
+    const { value } = await store!.complete([{ ...success(leased!), taskId: 'nope' }, success(leased!)]);
+    expect(value.map((r) => [r.accepted, r.reason])).toEqual([[false, STALE_LEASE], [true, undefined]]);
+  });
 });

@@ -11,6 +11,9 @@
  * other brokers what it changed with `NOTIFY`, at its commit (`notifications.ts`, {@link
  * PgTaskStore.listen}).
  *
+ * Not yet: pause, and the concurrency, rate and per-key limits (a lease here ignores them), and
+ * the reply budget of a lease (`LeaseOptions.replyBudget`); they come with the seam to the core.
+ *
  * Times. Lease deadlines are in the brokers' wall time, not a broker's steady clock as on LMDB: a
  * lease taken through one broker is fenced and reaped by others, so the brokers' clocks must agree
  * (NTP), as River's and Hatchet's do. FIFO places (`seq`) come from the same clock, in
@@ -69,6 +72,16 @@ export interface StoreListener {
   changed(tasks: ChangedTask[]): void;
 }
 
+/** A keyed enqueue whose key's holder vanishes under it this many times in a row gives up. */
+const MAX_KEYED_ATTEMPTS = 3;
+
+/** The task holding an idempotency key was removed while a keyed enqueue looked for it: try again. */
+class HolderGone extends Error {
+  constructor() {
+    super('the task holding an idempotency key was removed meanwhile');
+  }
+}
+
 /** Places in line per millisecond before the counter borrows from the next one. */
 const SEQ_PER_MS = 1000;
 
@@ -118,18 +131,28 @@ export class PgTaskStore {
       await this.sql.unsafe(`WITH inserted AS (${insert}) ${NOTIFY_FROM(TASK_COLUMNS.length + 1)}`, [...params, notifications.channels, notifications.payloads]);
       return { value: tasks, changed: tasks };
     }
-    return this.sql.begin(async (tx) => {
-      const inserted = await tx.unsafe<{ id: string }[]>(`${insert} ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`, params);
-      const stored = new Set(inserted.map((row) => row.id));
-      const changed = tasks.filter((task) => stored.has(task.id));
-      if (stored.size < tasks.length) {
-        const holders = await this.holdersOfKeys(tx, tasks.filter((task) => !stored.has(task.id)));
-        // A refusal thrown here rolls the whole batch back.
-        tasks.forEach((task, i) => stored.has(task.id) || (tasks[i] = sameRequestOrThrow(holders.get(keyOf(task))!, newTasks[i]!, `tasks[${i}].idempotency_key`)));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sql.begin(async (tx) => {
+          const inserted = await tx.unsafe<{ id: string }[]>(`${insert} ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`, params);
+          const stored = new Set(inserted.map((row) => row.id));
+          const changed = tasks.filter((task) => stored.has(task.id));
+          const holders = stored.size < tasks.length ? await this.holdersOfKeys(tx, tasks.filter((task) => !stored.has(task.id))) : new Map<string, TaskRecord>();
+          const value = tasks.map((task, i) => {
+            if (stored.has(task.id)) return task;
+            // The holder ended and was removed (another broker's write) between the two statements.
+            const holder = holders.get(keyOf(task));
+            if (!holder) throw new HolderGone();
+            // A refusal thrown here rolls the whole batch back.
+            return sameRequestOrThrow(holder, newTasks[i]!, `tasks[${i}].idempotency_key`);
+          });
+          await this.notify(tx, changed);
+          return { value, changed };
+        });
+      } catch (error) {
+        if (!(error instanceof HolderGone) || attempt === MAX_KEYED_ATTEMPTS) throw error;
       }
-      await this.notify(tx, changed);
-      return { value: tasks, changed };
-    });
+    }
   }
 
   /**
@@ -151,6 +174,7 @@ export class PgTaskStore {
 
   /** The task with this id as it stands, or undefined. */
   async get(taskId: string): Promise<TaskRecord | undefined> {
+    if (!isTaskId(taskId)) return undefined;
     const [row] = await this.sql<{ record: Buffer }[]>`SELECT record FROM qtasks_tasks WHERE id = ${taskId}`;
     return row ? decodeRecord(row.record) : undefined;
   }
@@ -332,7 +356,9 @@ export class PgTaskStore {
 
   /** The records of `ids` (those stored), locked until the transaction ends, by id. */
   private async locked(tx: TransactionSql, ids: readonly string[]): Promise<Map<string, TaskRecord>> {
-    const rows = await tx<{ record: Buffer }[]>`SELECT record FROM qtasks_tasks WHERE id = ANY(${[...new Set(ids)]}::uuid[]) FOR UPDATE`;
+    // An id that is no UUID names no task (the column would refuse it, failing the whole batch).
+    const known = [...new Set(ids)].filter(isTaskId);
+    const rows = await tx<{ record: Buffer }[]>`SELECT record FROM qtasks_tasks WHERE id = ANY(${known}::uuid[]) FOR UPDATE`;
     return new Map(rows.map((row) => decodeRecord(row.record)).map((task) => [task.id, task]));
   }
 
@@ -390,6 +416,11 @@ const NOTIFY_FROM = (first: number): string => `SELECT pg_notify(n.channel, n.pa
 function unnestAll(first: number): string {
   const arrays = TASK_COLUMNS.map((column, i) => `$${first + i}::${TASK_COLUMN_TYPES[column].name}[]`);
   return `unnest(${arrays.join(', ')}) AS c(${TASK_COLUMNS.join(', ')})`;
+}
+
+/** Whether `id` could name a task: ids are UUIDs (`ids.ts`), the column's type. */
+function isTaskId(id: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 }
 
 /** A task's queue and idempotency key, as one map key. */

@@ -30,20 +30,20 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'tasks and queue settings',
     sql: `
-      -- The FIFO place of a task in its line, renewed each time it becomes ready (as seq in LMDB).
-      CREATE SEQUENCE qtasks_seq AS bigint;
-
       CREATE TABLE qtasks_tasks (
         id uuid PRIMARY KEY,
         queue text NOT NULL,
         -- Lower runs first.
         priority integer NOT NULL,
+        -- The FIFO place in the line, renewed each time the task becomes ready: the broker's wall
+        -- time in µs plus a counter (pg-task-store.ts), so that no round trip draws it.
         seq bigint NOT NULL,
         status text NOT NULL CHECK (status IN ('new', 'process', 'retry', 'success', 'error', 'cancel')),
         -- Waiting for run_at (an eta, a retry's backoff), not yet in line.
         delayed boolean NOT NULL DEFAULT false,
         run_at timestamptz,
-        -- A lease: its fencing token and its deadline, in the database's time (brokers' clocks differ).
+        -- A lease: its fencing token and its deadline, in the wall time of the broker that set it
+        -- (fenced and reaped by any broker: their clocks must agree, see pg-task-store.ts).
         lease_token text,
         lease_deadline timestamptz,
         worker_id text,
