@@ -20,7 +20,7 @@
  * microseconds plus a counter: ordering across brokers is as good as their clocks' agreement,
  * and costs no round trip to a database sequence.
  */
-import postgres, { type ArrayParameter, type Sql, type TransactionSql } from 'postgres';
+import postgres, { type ArrayParameter, type ParameterOrJSON, type Sql, type TransactionSql } from 'postgres';
 import { TaskNotFoundError } from '../../domain/errors.js';
 import { sameRequestOrThrow } from '../../domain/idempotency.js';
 import { cancelTask } from '../../domain/transitions/cancel.js';
@@ -146,7 +146,7 @@ export class PgTaskStore {
             // A refusal thrown here rolls the whole batch back.
             return sameRequestOrThrow(holder, newTasks[i]!, `tasks[${i}].idempotency_key`);
           });
-          await this.notify(tx, changed);
+          await this.persist(tx, [], [], changed);
           return { value, changed };
         });
       } catch (error) {
@@ -207,8 +207,7 @@ export class PgTaskStore {
       if (rows.length === 0) return { value: [], changed: [] };
       const at = this.at();
       const leased = rows.map((row) => leaseTask(decodeRecord(row.record), { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at));
-      await this.update(tx, leased);
-      await this.notify(tx, leased);
+      await this.persist(tx, leased, [], leased);
       return { value: leased, changed: leased };
     });
   }
@@ -249,7 +248,7 @@ export class PgTaskStore {
         },
         (item, reason) => ({ taskId: item.taskId, ok: false, cancelRequested: false, reason }),
       );
-      await this.update(tx, changed);
+      await this.persist(tx, changed, [], []);
       return value;
     });
   }
@@ -263,8 +262,7 @@ export class PgTaskStore {
         (before, item, at) => ({ after: recordProgress(before, item.progress, at), result: { taskId: item.taskId, ok: true } }),
         (item, reason) => ({ taskId: item.taskId, ok: false, reason }),
       );
-      await this.update(tx, result.changed);
-      await this.notify(tx, result.changed);
+      await this.persist(tx, result.changed, [], result.changed);
       return result;
     });
   }
@@ -362,26 +360,35 @@ export class PgTaskStore {
     return new Map(rows.map((row) => decodeRecord(row.record)).map((task) => [task.id, task]));
   }
 
-  /** Stores the records a transition changed: rewritten, or removed when they ended with a retention of 0. */
+  /** Stores the records a transition changed: rewritten, or removed when they ended with a retention of 0; heard of by every broker. */
   private async write(tx: TransactionSql, changed: readonly TaskRecord[]): Promise<void> {
     const removed = changed.filter((task) => isFinalStatus(task.status) && retentionOf(task, this.retention) === 0);
-    await this.update(tx, removed.length === 0 ? changed : changed.filter((task) => !removed.includes(task)));
-    if (removed.length > 0) await tx`DELETE FROM qtasks_tasks WHERE id = ANY(${removed.map((task) => task.id)}::uuid[])`;
-    await this.notify(tx, changed);
+    const kept = removed.length === 0 ? changed : changed.filter((task) => !removed.includes(task));
+    await this.persist(tx, kept, removed, changed);
   }
 
-  /** Tells every broker listening what `changed` holds, at the transaction's commit. */
-  private async notify(tx: TransactionSql, changed: readonly TaskRecord[]): Promise<void> {
-    if (changed.length === 0) return;
-    const { channels, payloads } = notificationsOf(changed);
-    await tx.unsafe(NOTIFY_FROM(1), [channels, payloads]);
-  }
-
-  /** Writes the rows of `tasks` over the ones stored, in one statement. */
-  private async update(tx: TransactionSql, tasks: readonly TaskRecord[]): Promise<void> {
-    if (tasks.length === 0) return;
-    const assignments = TASK_COLUMNS.filter((column) => column !== 'id').map((column) => `${column} = c.${column}`);
-    await tx.unsafe(`UPDATE qtasks_tasks t SET ${assignments.join(', ')} FROM ${unnestAll(1)} WHERE t.id = c.id`, this.parameters(columnsOf(tasks, this.retention)));
+  /**
+   * Rewrites the rows of `updated`, deletes those of `removed`, and notifies what `notified`
+   * holds (`notifications.ts`), in one statement: data-modifying `WITH` parts run whether or not
+   * the query reads them.
+   */
+  private async persist(tx: TransactionSql, updated: readonly TaskRecord[], removed: readonly TaskRecord[], notified: readonly TaskRecord[]): Promise<void> {
+    const parts: string[] = [];
+    const params: ParameterOrJSON<never>[] = [];
+    if (updated.length > 0) {
+      const assignments = TASK_COLUMNS.filter((column) => column !== 'id').map((column) => `${column} = c.${column}`);
+      parts.push(`updated AS (UPDATE qtasks_tasks t SET ${assignments.join(', ')} FROM ${unnestAll(params.length + 1)} WHERE t.id = c.id)`);
+      params.push(...this.parameters(columnsOf(updated, this.retention)));
+    }
+    if (removed.length > 0) {
+      parts.push(`removed AS (DELETE FROM qtasks_tasks WHERE id = ANY($${params.length + 1}::uuid[]))`);
+      params.push(removed.map((task) => task.id));
+    }
+    const { channels, payloads } = notificationsOf(notified);
+    if (parts.length === 0 && channels.length === 0) return;
+    const query = channels.length > 0 ? NOTIFY_FROM(params.length + 1) : 'SELECT 1';
+    if (channels.length > 0) params.push(channels, payloads);
+    await tx.unsafe(parts.length > 0 ? `WITH ${parts.join(', ')} ${query}` : query, params);
   }
 
   /** The tasks that hold the idempotency keys of `tasks` in their queues, by {@link keyOf}. */
