@@ -198,4 +198,36 @@ describe('PgTaskStore', () => {
     const { value } = await store!.complete([{ ...success(leased!), taskId: 'nope' }, success(leased!)]);
     expect(value.map((r) => [r.accepted, r.reason])).toEqual([[false, STALE_LEASE], [true, undefined]]);
   });
+
+  it('a pause holds for every broker on the database; resuming wakes the brokers for its ready tasks', async (ctx) => {
+    const [a, b] = await stores(ctx, 2);
+    await a!.enqueue([task(), task({ queue: 'open' })]);
+    await a!.setPaused('q', true);
+    expect(await b!.isPaused('q')).toBe(true);
+    expect((await lease(b!)).value).toEqual([]);
+    expect((await lease(b!, 10, ['q', 'open'])).value.map((t) => t.queue)).toEqual(['open']);
+
+    const ready: string[] = [];
+    const stop = await a!.listen({ ready: (queue, count) => ready.push(`${queue} ${count}`), changed: () => undefined });
+    await b!.setPaused('q', false);
+    await vi.waitFor(() => expect(ready).toEqual(['q 1']));
+    expect((await lease(a!)).value).toHaveLength(1);
+    await stop();
+  });
+
+  it('retry runs an ended task again; the sweep removes ended tasks whose retention ran out, and only those', async (ctx) => {
+    let nowMs = Date.now();
+    const [store] = await stores(ctx, 1, { now: () => nowMs, retention: { succeededMs: 60_000, failedMs: 120_000 } });
+    const { value: [failed, succeeded] } = await store!.enqueue([task(), task()]);
+    const leased = new Map((await lease(store!)).value.map((t) => [t.id, t]));
+    const failure = { kind: 'failure' as const, error: { type: 'E', message: 'boom', traceback: '' }, retryable: false };
+    await store!.complete([{ taskId: failed!.id, leaseToken: leased.get(failed!.id)!.lease!.token, outcome: failure }, success(leased.get(succeeded!.id)!)]);
+    expect((await store!.retry(failed!.id)).value).toMatchObject({ status: 'retry', delayed: false });
+    await expect(store!.retry(succeeded!.id)).rejects.toThrow();
+
+    nowMs += 60_000;
+    expect((await store!.sweepExpired(100)).value).toBe(1);
+    expect(await store!.get(succeeded!.id)).toBeUndefined();
+    expect((await store!.get(failed!.id))?.status).toBe('retry');
+  });
 });

@@ -6,13 +6,15 @@
  *
  * So far: enqueue (batched, idempotency keys held by a unique index), get, lease (a batch taken
  * with `FOR UPDATE SKIP LOCKED`, best first), complete, heartbeat and progress (batches, each item
- * fenced by its lease token, written in one statement), cancel, and the due work that brokers
- * share (promote delayed tasks, reap expired leases, with `SKIP LOCKED`). Every write tells the
+ * fenced by its lease token, written in one statement), cancel, retry, pause, and the due work
+ * that brokers share (promote delayed tasks, reap expired leases, sweep expired ones, with
+ * `SKIP LOCKED`). Every write tells the
  * other brokers what it changed with `NOTIFY`, at its commit (`notifications.ts`, {@link
  * PgTaskStore.listen}).
  *
- * Not yet: pause, and the concurrency, rate and per-key limits (a lease here ignores them), and
- * the reply budget of a lease (`LeaseOptions.replyBudget`); they come with the seam to the core.
+ * Pause holds across brokers (a row every lease query reads). Not yet: the concurrency, rate and
+ * per-key limits (a lease here ignores them), and the reply budget of a lease
+ * (`LeaseOptions.replyBudget`); they come with the seam to the core.
  *
  * Times. Lease deadlines are in the brokers' wall time, not a broker's steady clock as on LMDB: a
  * lease taken through one broker is fenced and reaped by others, so the brokers' clocks must agree
@@ -33,6 +35,7 @@ import { leaseRefusal } from '../../domain/transitions/lease-fence.js';
 import { leaseTask } from '../../domain/transitions/lease.js';
 import { recordProgress } from '../../domain/transitions/progress.js';
 import { promoteTask } from '../../domain/transitions/promote.js';
+import { replayTask } from '../../domain/transitions/replay.js';
 import {
   isFinalStatus,
   type Completion,
@@ -194,15 +197,17 @@ export class PgTaskStore {
           ? await tx<{ record: Buffer }[]>`
               SELECT record FROM qtasks_tasks
               WHERE queue = ${options.queues[0]!} AND status IN ('new', 'retry') AND NOT delayed
+                AND NOT EXISTS (SELECT 1 FROM qtasks_queue_settings s WHERE s.queue = ${options.queues[0]!} AND s.paused)
               ORDER BY priority, seq LIMIT ${options.maxTasks}
               FOR UPDATE SKIP LOCKED`
           : await tx<{ record: Buffer }[]>`
-              SELECT t.record FROM unnest(${options.queues}::text[]) AS q(name),
-              LATERAL (
+              SELECT t.record FROM unnest(${options.queues}::text[]) AS q(name)
+              CROSS JOIN LATERAL (
                 SELECT record, priority, seq FROM qtasks_tasks
                 WHERE queue = q.name AND status IN ('new', 'retry') AND NOT delayed
                 ORDER BY priority, seq LIMIT ${options.maxTasks}
                 FOR UPDATE SKIP LOCKED) AS t
+              WHERE NOT EXISTS (SELECT 1 FROM qtasks_queue_settings s WHERE s.queue = q.name AND s.paused)
               ORDER BY t.priority, t.seq LIMIT ${options.maxTasks}`;
       if (rows.length === 0) return { value: [], changed: [] };
       const at = this.at();
@@ -309,6 +314,58 @@ export class PgTaskStore {
       await this.write(tx, [after]);
       return { value: after, changed: [after] };
     });
+  }
+
+  /**
+   * Runs an ended task (ERROR or CANCEL) again: RETRY, ready at once, with a fresh retry budget.
+   *
+   * @throws TaskNotFoundError for an unknown id
+   * @throws IllegalTransitionError for a task in another status
+   */
+  retry(taskId: string): Promise<WriteResult<TaskRecord>> {
+    return this.sql.begin(async (tx) => {
+      const before = (await this.locked(tx, [taskId])).get(taskId);
+      if (!before) throw new TaskNotFoundError(taskId);
+      const after = replayTask(before, this.at());
+      await this.write(tx, [after]);
+      return { value: after, changed: [after] };
+    });
+  }
+
+  /**
+   * Pauses a queue, or resumes it, for every broker on the database: a paused queue hands out
+   * nothing (its tasks wait in line). Resuming tells the brokers its ready tasks are there.
+   */
+  async setPaused(queue: string, paused: boolean): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      await tx`
+        INSERT INTO qtasks_queue_settings (queue, paused) VALUES (${queue}, ${paused})
+        ON CONFLICT (queue) DO UPDATE SET paused = excluded.paused, updated_at = now()`;
+      if (paused) return;
+      await tx`
+        SELECT pg_notify(${READY_CHANNEL}, count(*) || ':' || ${queue}) FROM qtasks_tasks
+        WHERE queue = ${queue} AND status IN ('new', 'retry') AND NOT delayed HAVING count(*) > 0`;
+    });
+  }
+
+  /** Whether `queue` is paused. */
+  async isPaused(queue: string): Promise<boolean> {
+    const [row] = await this.sql<{ paused: boolean }[]>`SELECT paused FROM qtasks_queue_settings WHERE queue = ${queue}`;
+    return row?.paused ?? false;
+  }
+
+  /**
+   * Removes up to `limit` ended tasks whose retention has run out, with their idempotency keys
+   * (held by the row). Brokers share this work (`SKIP LOCKED`).
+   *
+   * @returns how many were removed: `limit` means more may be due
+   */
+  async sweepExpired(limit: number): Promise<WriteResult<number>> {
+    const removed = await this.sql`
+      DELETE FROM qtasks_tasks WHERE id IN (
+        SELECT id FROM qtasks_tasks WHERE expires_at <= ${new Date(this.now())}
+        ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)`;
+    return { value: removed.count, changed: [] };
   }
 
   /**
