@@ -23,7 +23,8 @@ import {
 import type { QueueInfo, QueueLimits } from '../domain/queue.js';
 import { byCodePoint } from '../store/keys.js';
 import type { EarlyBatch, EarlyHandoff } from '../store/early-tasks.js';
-import type { EnqueueResult, ListFilter, ListPage, NextDue, PurgeCursor, StoreStats, TaskStore } from '../store/task-store.js';
+import type { EnqueueResult, ListFilter, ListPage, NextDue, PurgeCursor, StoreStats } from '../store/task-store.js';
+import type { BrokerStore } from './broker-store.js';
 import { DueTimer } from './due-timer.js';
 import { ConnectedWorkers } from './connected-workers.js';
 import { LeaseWaiters } from './lease-waiters.js';
@@ -117,7 +118,7 @@ export class Broker {
   private dueWorkRunning = false;
 
   constructor(
-    private readonly store: TaskStore,
+    private readonly store: BrokerStore,
     options: BrokerOptions = {},
   ) {
     this.clock = toClock(options.clock);
@@ -331,7 +332,7 @@ export class Broker {
     return value;
   }
 
-  /** Cancels a task (see {@link TaskStore.cancel}); resolves once the change is durable. */
+  /** Cancels a task (see {@link BrokerStore.cancel}); resolves once the change is durable. */
   async cancel(taskId: string, reason: string): Promise<TaskRecord> {
     this.assertOpen();
     const { value, changed } = await this.store.cancel(taskId, reason);

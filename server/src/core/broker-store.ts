@@ -1,0 +1,111 @@
+/**
+ * What the core needs of a store: the seam between `core/` and `store/` (issue 14). The broker is
+ * written against this interface, never against a store's class, so that a second store can stand
+ * behind it. The LMDB store (`store/task-store.ts`) keeps it as it is (checked where the broker is
+ * made, structurally: the store does not import the core).
+ *
+ * The verbs that answer synchronously here do so because LMDB and the store's memory answer at
+ * once: the lease, heartbeats and progress (leases in memory), reads, counts, settings and the
+ * dispatch gate. A store over PostgreSQL answers them with queries (`store/postgres/`), so on the
+ * way to it these become `Promise`s the core awaits (measured in the ninth sitting: awaiting the
+ * lease costs nothing visible), except where the LMDB store hands a task over inside an enqueue
+ * (`EarlyHandoff`), which only a synchronous lease can do. Each member says what the core uses it
+ * for, not how a store does it.
+ */
+import type { QueueLimits } from '../domain/queue.js';
+import type {
+  Completion,
+  CompletionResult,
+  HeartbeatItem,
+  HeartbeatResult,
+  LeaseOptions,
+  NewTask,
+  ProgressItem,
+  ProgressResult,
+  TaskRecord,
+  TaskStatus,
+} from '../domain/task.js';
+import type { EarlyHandoff } from '../store/early-tasks.js';
+import type { StatusCounts } from '../store/queue-counts.js';
+import type { EnqueueResult, ListFilter, ListPage, NextDue, PurgeBatch, PurgeCursor, StoreStats, WriteResult } from '../store/task-store.js';
+
+/** The tasks of the store: the verbs of the state machine and the reads of the calls. */
+export interface BrokerStore {
+  /** Stores new tasks atomically; `handoff` lets a store hand them out before their commit. */
+  enqueue(newTasks: readonly NewTask[], handoff?: EarlyHandoff): Promise<EnqueueResult>;
+  /** Leases ready tasks, best first. */
+  lease(options: LeaseOptions): WriteResult<TaskRecord[]>;
+  /** Extends valid leases; not a transition. */
+  heartbeat(items: readonly HeartbeatItem[], extendMs: number): HeartbeatResult[];
+  /** Records progress of leased tasks, each fenced by its lease token. */
+  reportProgress(items: readonly ProgressItem[]): WriteResult<ProgressResult[]>;
+  /** Records outcomes (and give-backs), each fenced by its lease token. */
+  complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>>;
+  /** Cancels a task, or asks its worker to. */
+  cancel(taskId: string, reason: string): Promise<WriteResult<TaskRecord>>;
+  /** Runs an ended task again. */
+  retry(taskId: string): Promise<WriteResult<TaskRecord>>;
+  /** Removes tasks of a queue in some statuses, a batch at a time. */
+  purge(queue: string, statuses: readonly TaskStatus[], limit: number, cursor?: PurgeCursor): Promise<WriteResult<PurgeBatch>>;
+
+  /** Puts delayed tasks that fell due in line (the due work). */
+  promoteDue(limit: number): Promise<WriteResult<number>>;
+  /** Ends expired leases (the due work). */
+  reapExpiredLeases(limit: number): Promise<WriteResult<number>>;
+  /** Removes ended tasks whose retention ran out (the due work). */
+  sweepExpired(limit: number): Promise<WriteResult<number>>;
+  /** When the due work must run next. */
+  nextDue(): NextDue;
+  /** When an ended task expires (wall time), if it does. */
+  expiresAtMs(task: TaskRecord): number | undefined;
+
+  /** A task as it stands, or undefined. */
+  get(taskId: string): TaskRecord | undefined;
+  /** A page of tasks. */
+  list(filter: ListFilter): ListPage;
+  /** Tasks ready in a queue now (to wake that many parked workers). */
+  readyCount(queue: string): number;
+  /** When the oldest ready task of a queue became ready (its lag). */
+  oldestReadySinceMs(queue: string): number | undefined;
+  /** The store's figures for the gauges. */
+  stats(): StoreStats;
+
+  /** Resolves once the writes acknowledged so far are as durable as the mode promises. */
+  durable(): Promise<void>;
+  /** Settles once writes answered before their commit have committed; undefined when none wait. */
+  answeredCommitted(): Promise<unknown> | undefined;
+  /** Task writes in flight (admission of Enqueues). */
+  readonly pendingWrites: number;
+  /** How long commits take lately, in ms (the retry hint of a refusal). */
+  readonly recentCommitLatencyMs: number;
+
+  /** Sets a queue's limits. */
+  setQueueLimits(queue: string, limits: QueueLimits): Promise<void>;
+  /** Lets tasks that limits held aside go, as limits opened. */
+  releaseLimited(): void;
+  /** When a rate limit's window opens next, if one holds tasks back. */
+  nextLimitOpeningMs(): number | undefined;
+
+  /** Tasks per status, per queue. */
+  readonly counts: {
+    countsOf(queue: string): StatusCounts;
+    endedLastMinute(queue: string): number;
+    names(): Iterable<string>;
+  };
+  /** Pause and limits, per queue. */
+  readonly settings: {
+    isPaused(queue: string): boolean;
+    setPaused(queue: string, paused: boolean): Promise<void>;
+    limitsOf(queue: string): QueueLimits;
+    names(): Iterable<string>;
+  };
+  /** What the dispatch gate (the queue limits) tells the core after a lease or a commit. */
+  readonly gate: {
+    /** A lease stopped at the cap of tasks a key's limit holds aside: go on in a later turn. */
+    takeHoldCapHit(): boolean;
+    /** A rate limit refused a task: aim the timer at its window's opening. */
+    takeRateRefused(): boolean;
+    /** Queues whose limits opened: wake their workers. */
+    takeWoken(): string[];
+  };
+}
