@@ -4,13 +4,12 @@
  * behind it. The LMDB store (`store/task-store.ts`) keeps it as it is (checked where the broker is
  * made, structurally: the store does not import the core).
  *
- * The verbs that answer synchronously here do so because LMDB and the store's memory answer at
- * once: the lease, heartbeats and progress (leases in memory), reads, counts, settings and the
- * dispatch gate. A store over PostgreSQL answers them with queries (`store/postgres/`), so on the
- * way to it these become `Promise`s the core awaits (measured in the ninth sitting: awaiting the
- * lease costs nothing visible), except where the LMDB store hands a task over inside an enqueue
- * (`EarlyHandoff`), which only a synchronous lease can do. Each member says what the core uses it
- * for, not how a store does it.
+ * The lease, heartbeats, progress and reads may answer now or later ({@link MaybePromise}): LMDB
+ * and the store's memory answer at once, a store over PostgreSQL (`store/postgres/`) with queries,
+ * and the core awaits either (measured in the ninth sitting: awaiting the lease costs nothing
+ * visible). The rest still answers synchronously: counts, settings, the dispatch gate and the due
+ * times; a PostgreSQL store will answer them from what it keeps in memory, or they become
+ * promises too. Each member says what the core uses it for, not how a store does it.
  */
 import type { QueueLimits } from '../domain/queue.js';
 import type {
@@ -29,16 +28,22 @@ import type { EarlyHandoff } from '../store/early-tasks.js';
 import type { StatusCounts } from '../store/queue-counts.js';
 import type { EnqueueResult, ListFilter, ListPage, NextDue, PurgeBatch, PurgeCursor, StoreStats, WriteResult } from '../store/task-store.js';
 
+/** A value now, or later: what a store may answer with where the core awaits either. */
+export type MaybePromise<T> = T | Promise<T>;
+
 /** The tasks of the store: the verbs of the state machine and the reads of the calls. */
 export interface BrokerStore {
   /** Stores new tasks atomically; `handoff` lets a store hand them out before their commit. */
   enqueue(newTasks: readonly NewTask[], handoff?: EarlyHandoff): Promise<EnqueueResult>;
-  /** Leases ready tasks, best first. */
-  lease(options: LeaseOptions): WriteResult<TaskRecord[]>;
+  /**
+   * Leases ready tasks, best first. A store that hands tasks over inside an enqueue (`handoff`)
+   * must answer synchronously: the hand-over runs in the enqueue's own call.
+   */
+  lease(options: LeaseOptions): MaybePromise<WriteResult<TaskRecord[]>>;
   /** Extends valid leases; not a transition. */
-  heartbeat(items: readonly HeartbeatItem[], extendMs: number): HeartbeatResult[];
+  heartbeat(items: readonly HeartbeatItem[], extendMs: number): MaybePromise<HeartbeatResult[]>;
   /** Records progress of leased tasks, each fenced by its lease token. */
-  reportProgress(items: readonly ProgressItem[]): WriteResult<ProgressResult[]>;
+  reportProgress(items: readonly ProgressItem[]): MaybePromise<WriteResult<ProgressResult[]>>;
   /** Records outcomes (and give-backs), each fenced by its lease token. */
   complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>>;
   /** Cancels a task, or asks its worker to. */
@@ -60,9 +65,9 @@ export interface BrokerStore {
   expiresAtMs(task: TaskRecord): number | undefined;
 
   /** A task as it stands, or undefined. */
-  get(taskId: string): TaskRecord | undefined;
+  get(taskId: string): MaybePromise<TaskRecord | undefined>;
   /** A page of tasks. */
-  list(filter: ListFilter): ListPage;
+  list(filter: ListFilter): MaybePromise<ListPage>;
   /** Tasks ready in a queue now (to wake that many parked workers). */
   readyCount(queue: string): number;
   /** When the oldest ready task of a queue became ready (its lag). */

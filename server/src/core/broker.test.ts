@@ -72,7 +72,7 @@ describe('Broker.lease', () => {
     expect(sync.calls).toHaveLength(1);
     expect((leased as { id: string }).id).toBe(task!.id);
     expect(heard).toEqual(['new', 'process']);
-    expect(broker.getTask(task!.id).status).toBe('process');
+    expect((await broker.getTask(task!.id)).status).toBe('process');
   });
 
   test('a parked Lease with a hand-over gets a lone Enqueue its task within the Enqueue call; watchers hear NEW, then PROCESS', async () => {
@@ -92,7 +92,7 @@ describe('Broker.lease', () => {
     expect(await leasing).toEqual([]); // handed over, not returned
     expect(handed).toEqual([task!.id]);
     expect(heard).toEqual(['new', 'process']);
-    expect(broker.getTask(task!.id).status).toBe('process');
+    expect((await broker.getTask(task!.id)).status).toBe('process');
   });
 
   test('a hand-over that throws fails the parked Lease, not the Enqueue, and its task goes back in line', async () => {
@@ -104,7 +104,7 @@ describe('Broker.lease', () => {
     const [task] = await broker.enqueue([newTask('throws')]);
     await expect(leasing).rejects.toThrow('the stream broke');
     await store.flushed();
-    expect(broker.getTask(task!.id).status).toBe('new');
+    expect((await broker.getTask(task!.id)).status).toBe('new');
     const [again] = await parkLease(broker, ['throws']);
     expect((again as { id: string }).id).toBe(task!.id);
   });

@@ -23,8 +23,8 @@ import {
 import type { QueueInfo, QueueLimits } from '../domain/queue.js';
 import { byCodePoint } from '../store/keys.js';
 import type { EarlyBatch, EarlyHandoff } from '../store/early-tasks.js';
-import type { EnqueueResult, ListFilter, ListPage, NextDue, PurgeCursor, StoreStats } from '../store/task-store.js';
-import type { BrokerStore } from './broker-store.js';
+import type { EnqueueResult, ListFilter, ListPage, NextDue, PurgeCursor, StoreStats, WriteResult } from '../store/task-store.js';
+import type { BrokerStore, MaybePromise } from './broker-store.js';
 import { DueTimer } from './due-timer.js';
 import { ConnectedWorkers } from './connected-workers.js';
 import { LeaseWaiters } from './lease-waiters.js';
@@ -223,7 +223,7 @@ export class Broker {
     for (;;) {
       this.assertOpen();
       const generation = this.waiters.generation(options.queues);
-      const value = this.takeReady(options);
+      const value = await this.takeReady(options);
       // A key's backlog held aside took this call's share: with nothing got, go on in the next
       // turn rather than sleep (tasks of other keys may wait behind it).
       if (this.store.gate.takeHoldCapHit() && value.length === 0 && !signal.aborted) {
@@ -253,7 +253,10 @@ export class Broker {
   private handOver(options: LeaseOptions, handOver: (tasks: TaskRecord[]) => void, handing: { done: boolean; failure?: { error: unknown } }): void {
     let tasks: TaskRecord[] = [];
     try {
-      tasks = this.takeReady(options);
+      const taken = this.takeReady(options);
+      // Only a store that leases synchronously hands tasks over (see BrokerStore.lease).
+      if (taken instanceof Promise) throw new Error('a store that hands tasks over inside an enqueue must lease synchronously');
+      tasks = taken;
       // The flag is read (and cleared) here: with nothing got, the parked call's loop tries again.
       this.store.gate.takeHoldCapHit();
       if (tasks.length === 0) return;
@@ -266,9 +269,13 @@ export class Broker {
     }
   }
 
-  /** One lease attempt: takes ready tasks in memory, and tells watchers, the timer and the observer. */
-  private takeReady(options: LeaseOptions): TaskRecord[] {
-    const { value, changed } = this.store.lease(options);
+  /** One lease attempt: takes ready tasks, and tells watchers, the timer and the observer. */
+  private takeReady(options: LeaseOptions): MaybePromise<TaskRecord[]> {
+    const leased = this.store.lease(options);
+    return leased instanceof Promise ? leased.then((result) => this.leased(options, result)) : this.leased(options, leased);
+  }
+
+  private leased(options: LeaseOptions, { value, changed }: WriteResult<TaskRecord[]>): TaskRecord[] {
     this.afterCommit(changed);
     if (value.length > 0) this.observer?.dispatched(value);
     // Parked callers wake only as many as the ready tasks need: one that took a full load may
@@ -302,7 +309,7 @@ export class Broker {
   /** Extends valid leases and reports cancel requests; each item is answered on its own. */
   async heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
     this.assertOpen();
-    const results = this.store.heartbeat(items, extendMs);
+    const results = await this.store.heartbeat(items, extendMs);
     // A short `extendMs` can bring a deadline forward; the timer must not sleep past it.
     // Deadlines are steady times, like the timer's.
     // (A deadline moved later only makes the timer wake early, find nothing, and sleep again.)
@@ -327,7 +334,7 @@ export class Broker {
   /** Records progress reports and streams each to the task's watchers. Not flushed: progress is not an outcome. */
   async reportProgress(items: readonly ProgressItem[]): Promise<ProgressResult[]> {
     this.assertOpen();
-    const { value, changed } = this.store.reportProgress(items);
+    const { value, changed } = await this.store.reportProgress(items);
     this.afterCommit(changed);
     return value;
   }
@@ -431,14 +438,14 @@ export class Broker {
   }
 
   /** The task with this id, or undefined; unlike {@link getTask}, also while shutting down. */
-  peekTask(taskId: string): TaskRecord | undefined {
+  peekTask(taskId: string): MaybePromise<TaskRecord | undefined> {
     return this.store.get(taskId);
   }
 
   /** The task with this id. @throws TaskNotFoundError */
-  getTask(taskId: string): TaskRecord {
+  async getTask(taskId: string): Promise<TaskRecord> {
     this.assertOpen();
-    const task = this.store.get(taskId);
+    const task = await this.store.get(taskId);
     if (!task) throw new TaskNotFoundError(taskId);
     return task;
   }

@@ -30,7 +30,7 @@ export const DEFAULT_WATCH_STALL_MS = 30_000;
 /** Options of {@link TaskWatchers}. */
 export interface TaskWatchersOptions {
   /** Reads a task's current state. */
-  read: (taskId: string) => TaskRecord | undefined;
+  read: (taskId: string) => TaskRecord | undefined | Promise<TaskRecord | undefined>;
   /** The fan-out of committed states. */
   events: TaskEvents;
   /** Aborted when the broker shuts down: every stream then ends with ShuttingDownError. */
@@ -122,7 +122,9 @@ export class TaskWatchers {
         `this stream took no state for over ${this.stallMs} ms while ${dropped} more waited; they were dropped: watch the task again (its current state comes first)`,
       );
     try {
-      const current = this.options.read(taskId);
+      const read = this.options.read(taskId);
+      // Awaited only when the store answers later: states heard meanwhile wait in `pending`.
+      const current = read instanceof Promise ? await read : read;
       if (!current) throw new TaskNotFoundError(taskId);
       let sentVersion = current.version;
       handedAtMs = this.now();

@@ -86,8 +86,8 @@ export function apiHandlers({ broker, liveStreams, queueNudges }: ApiDeps) {
       return live(response, (stream) => streamTaskChanges(broker, stream, filter));
     },
 
-    getTask({ response, params }: ApiCall) {
-      sendJson(response, 200, { task: taskJson(broker.getTask(checkTaskId('task_id', params.id!)), wallTimeOf) });
+    async getTask({ response, params }: ApiCall) {
+      sendJson(response, 200, { task: taskJson(await broker.getTask(checkTaskId('task_id', params.id!)), wallTimeOf) });
     },
 
     /**

@@ -91,7 +91,7 @@ function niceImplementation(
     enqueue: async (request) => asReply<EnqueueResponse>(encodeEnqueueResponse(await producer.enqueue(request))),
 
     async getTask(request) {
-      return encoded(GetTaskResponse, { task: toProtoTask(broker.getTask(checkTaskId('task_id', request.taskId))) });
+      return encoded(GetTaskResponse, { task: toProtoTask(await broker.getTask(checkTaskId('task_id', request.taskId))) });
     },
 
     async cancelTask(request) {

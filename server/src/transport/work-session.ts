@@ -218,6 +218,7 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
     this.held.set(leased.id, this.broker.onTransition(leased.id, tell));
     // A cancel committed between the lease and the subscription has no transition left to come.
     const current = this.broker.peekTask(leased.id);
-    if (current) tell(current);
+    if (current instanceof Promise) void current.then((task) => task && this.held.has(leased.id) && tell(task));
+    else if (current) tell(current);
   }
 }
