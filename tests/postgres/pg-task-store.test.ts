@@ -230,4 +230,36 @@ describe('PgTaskStore', () => {
     expect(await store!.get(succeeded!.id)).toBeUndefined();
     expect((await store!.get(failed!.id))?.status).toBe('retry');
   });
+
+  it('lists by queue and status in id order, page by page, and refuses a cursor it did not make', async (ctx) => {
+    const [store] = await stores(ctx);
+    const { value: enqueued } = await store!.enqueue([task(), task(), task(), task({ queue: 'other' })]);
+    const [leased] = (await lease(store!, 1)).value;
+    const inQueue = enqueued.filter((t) => t.queue === 'q').map((t) => t.id);
+
+    const first = await store!.list({ queue: 'q', limit: 2 });
+    expect(first.tasks.map((t) => t.id)).toEqual(inQueue.slice(0, 2));
+    const second = await store!.list({ queue: 'q', limit: 2, after: first.next });
+    expect(second).toEqual({ tasks: [expect.objectContaining({ id: inQueue[2] })] });
+    expect((await store!.list({ status: 'process', limit: 10 })).tasks.map((t) => t.id)).toEqual([leased!.id]);
+    expect((await store!.list({ limit: 10 })).tasks).toHaveLength(4);
+    await expect(store!.list({ limit: 10, after: ['nope'] })).rejects.toThrow(/^page_token: /);
+  });
+
+  it('lists ended tasks of a status in the order they ended, since a time, page by page', async (ctx) => {
+    let nowMs = Date.now();
+    const [store] = await stores(ctx, 1, { now: () => nowMs });
+    await store!.enqueue([task(), task(), task()]);
+    const leased = (await lease(store!)).value;
+    // They end in reverse order of their ids, a second apart.
+    for (const t of [...leased].reverse()) {
+      nowMs += 1000;
+      await store!.complete([success(t)]);
+    }
+    const endOrder = [...leased].reverse().map((t) => t.id);
+    const first = await store!.list({ queue: 'q', status: 'success', limit: 2 });
+    expect(first.tasks.map((t) => t.id)).toEqual(endOrder.slice(0, 2));
+    expect((await store!.list({ queue: 'q', status: 'success', limit: 2, after: first.next })).tasks.map((t) => t.id)).toEqual(endOrder.slice(2));
+    expect((await store!.list({ queue: 'q', status: 'success', limit: 10, finishedAfterMs: nowMs - 1000 })).tasks.map((t) => t.id)).toEqual(endOrder.slice(1));
+  });
 });

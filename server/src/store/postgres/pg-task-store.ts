@@ -6,7 +6,7 @@
  *
  * So far: enqueue (batched, idempotency keys held by a unique index), get, lease (a batch taken
  * with `FOR UPDATE SKIP LOCKED`, best first), complete, heartbeat and progress (batches, each item
- * fenced by its lease token, written in one statement), cancel, retry, pause, and the due work
+ * fenced by its lease token, written in one statement), cancel, retry, pause, list, and the due work
  * that brokers share (promote delayed tasks, reap expired leases, sweep expired ones, with
  * `SKIP LOCKED`). Every write tells the
  * other brokers what it changed with `NOTIFY`, at its commit (`notifications.ts`, {@link
@@ -23,7 +23,7 @@
  * and costs no round trip to a database sequence.
  */
 import postgres, { type ArrayParameter, type ParameterOrJSON, type Sql, type TransactionSql } from 'postgres';
-import { TaskNotFoundError } from '../../domain/errors.js';
+import { InvalidArgumentError, TaskNotFoundError } from '../../domain/errors.js';
 import { sameRequestOrThrow } from '../../domain/idempotency.js';
 import { cancelTask } from '../../domain/transitions/cancel.js';
 import { settle } from '../../domain/transitions/complete.js';
@@ -38,6 +38,7 @@ import { promoteTask } from '../../domain/transitions/promote.js';
 import { replayTask } from '../../domain/transitions/replay.js';
 import {
   isFinalStatus,
+  replyMeter,
   type Completion,
   type CompletionResult,
   type HeartbeatItem,
@@ -50,7 +51,7 @@ import {
 } from '../../domain/task.js';
 import { newLeaseToken, newTaskId } from '../ids.js';
 import { DEFAULT_RETENTION, retentionOf, type RetentionPolicy } from '../retention.js';
-import type { WriteResult } from '../task-store.js';
+import type { ListCursor, ListFilter, ListPage, WriteResult } from '../task-store.js';
 import { migrate } from './migrations.js';
 import { CHANGED_CHANNEL, notificationsOf, parseChanged, parseReady, READY_CHANNEL, type ChangedTask } from './notifications.js';
 import { columnsOf, decodeRecord, TASK_COLUMN_TYPES, TASK_COLUMNS, type TaskColumns } from './task-rows.js';
@@ -180,6 +181,42 @@ export class PgTaskStore {
     if (!isTaskId(taskId)) return undefined;
     const [row] = await this.sql<{ record: Buffer }[]>`SELECT record FROM qtasks_tasks WHERE id = ${taskId}`;
     return row ? decodeRecord(row.record) : undefined;
+  }
+
+  /**
+   * A page of tasks, filtered by queue, status and end time. Ended tasks of one status come by
+   * queue, then in the order they ended (docs/protocol.md promises it for `finished_after`), the
+   * cursor their queue, end and id; any other filter pages in id order (creation order: ids are
+   * UUIDv7), the cursor the last id. The LMDB store lists ready tasks in lease order instead, from
+   * its lines (docs/decisions.md says where the two differ).
+   *
+   * @throws InvalidArgumentError naming `page_token` for a cursor this store did not make
+   */
+  async list(filter: ListFilter): Promise<ListPage> {
+    const byEnd = filter.status !== undefined && isFinalStatus(filter.status);
+    const after = filter.after === undefined ? undefined : checkedCursor(filter.after, byEnd);
+    const sql = this.sql;
+    const finishedAfter = filter.finishedAfterMs === undefined ? undefined : new Date(filter.finishedAfterMs);
+    const rows = await sql<{ record: Buffer }[]>`
+      SELECT record FROM qtasks_tasks
+      WHERE true
+        ${filter.queue === undefined ? sql`` : sql`AND queue = ${filter.queue}`}
+        ${filter.status === undefined ? sql`` : sql`AND status = ${filter.status}`}
+        ${finishedAfter === undefined ? sql`` : sql`AND (status NOT IN ('success', 'error', 'cancel') OR finished_at >= ${finishedAfter})`}
+        ${after === undefined ? sql`` : byEnd ? sql`AND (queue, finished_at, id) > (${after.queue!}, ${new Date(after.finishedAtMs!)}, ${after.id})` : sql`AND id > ${after.id}`}
+      ${byEnd ? sql`ORDER BY queue, finished_at, id` : sql`ORDER BY id`}
+      LIMIT ${filter.limit + 1}`;
+    const fits = replyMeter(filter.replyBudget);
+    const tasks: TaskRecord[] = [];
+    for (const row of rows) {
+      const task = decodeRecord(row.record);
+      if (tasks.length === filter.limit || !fits(task)) {
+        const last = tasks.at(-1)!;
+        return { tasks, next: byEnd ? [last.queue, last.finishedAtMs!, last.id] : [last.id] };
+      }
+      tasks.push(task);
+    }
+    return { tasks };
   }
 
   /**
@@ -480,6 +517,14 @@ const NOTIFY_FROM = (first: number): string => `SELECT pg_notify(n.channel, n.pa
 function unnestAll(first: number): string {
   const arrays = TASK_COLUMNS.map((column, i) => `$${first + i}::${TASK_COLUMN_TYPES[column].name}[]`);
   return `unnest(${arrays.join(', ')}) AS c(${TASK_COLUMNS.join(', ')})`;
+}
+
+/** Where a page of {@link PgTaskStore.list} resumes, read from its cursor. */
+function checkedCursor(cursor: ListCursor, byEnd: boolean): { queue?: string; finishedAtMs?: number; id: string } {
+  const [queue, finishedAtMs, id] = byEnd ? cursor : [undefined, undefined, cursor[0]];
+  const shaped = cursor.length === (byEnd ? 3 : 1) && typeof id === 'string' && isTaskId(id) && (!byEnd || (typeof queue === 'string' && Number.isSafeInteger(finishedAtMs)));
+  if (!shaped) throw new InvalidArgumentError('page_token', 'is not a token returned by ListTasks');
+  return { queue: queue as string | undefined, finishedAtMs: finishedAtMs as number | undefined, id: id as string };
 }
 
 /** Whether `id` could name a task: ids are UUIDs (`ids.ts`), the column's type. */
