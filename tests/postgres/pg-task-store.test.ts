@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi, type TestContext } from 'vitest';
 import { newTask } from '../../server/src/core/new-task.fixture.js';
-import { AlreadyExistsError } from '../../server/src/domain/errors.js';
+import { AlreadyExistsError, IllegalTransitionError } from '../../server/src/domain/errors.js';
 import { STALE_LEASE } from '../../server/src/domain/transitions/lease-fence.js';
 import type { NewTask, TaskRecord } from '../../server/src/domain/task.js';
 import { PgTaskStore, type PgTaskStoreOptions } from '../../server/src/store/postgres/pg-task-store.js';
@@ -222,12 +222,15 @@ describe('PgTaskStore', () => {
     const leased = new Map((await lease(store!)).value.map((t) => [t.id, t]));
     const failure = { kind: 'failure' as const, error: { type: 'E', message: 'boom', traceback: '' }, retryable: false };
     await store!.complete([{ taskId: failed!.id, leaseToken: leased.get(failed!.id)!.lease!.token, outcome: failure }, success(leased.get(succeeded!.id)!)]);
-    expect((await store!.retry(failed!.id)).value).toMatchObject({ status: 'retry', delayed: false });
-    await expect(store!.retry(succeeded!.id)).rejects.toThrow();
+    await expect(store!.retry(succeeded!.id)).rejects.toBeInstanceOf(IllegalTransitionError);
 
     nowMs += 60_000;
     expect((await store!.sweepExpired(100)).value).toBe(1);
     expect(await store!.get(succeeded!.id)).toBeUndefined();
+    expect((await store!.get(failed!.id))?.status).toBe('error'); // kept 120 s
+    expect((await store!.retry(failed!.id)).value).toMatchObject({ status: 'retry', delayed: false });
+    nowMs += 120_000;
+    expect((await store!.sweepExpired(100)).value).toBe(0); // running again: not ended, not swept
     expect((await store!.get(failed!.id))?.status).toBe('retry');
   });
 
@@ -261,5 +264,18 @@ describe('PgTaskStore', () => {
     expect(first.tasks.map((t) => t.id)).toEqual(endOrder.slice(0, 2));
     expect((await store!.list({ queue: 'q', status: 'success', limit: 2, after: first.next })).tasks.map((t) => t.id)).toEqual(endOrder.slice(2));
     expect((await store!.list({ queue: 'q', status: 'success', limit: 10, finishedAfterMs: nowMs - 1000 })).tasks.map((t) => t.id)).toEqual(endOrder.slice(1));
+  });
+
+  it('a lease over several queues takes the best of them all; what it locked and left is announced ready again', async (ctx) => {
+    const [a, b] = await stores(ctx, 2);
+    const { value: enqueued } = await a!.enqueue([task({ queue: 'x', priority: 3 }), task({ queue: 'y', priority: 1 }), task({ queue: 'x', priority: 2 }), task({ queue: 'y', priority: 4 })]);
+    const ready: string[] = [];
+    const stop = await b!.listen({ ready: (queue, count) => ready.push(`${queue} ${count}`), changed: () => undefined });
+    const { value } = await lease(a!, 2, ['x', 'y']);
+    expect(value.map((t) => t.priority)).toEqual([1, 2]);
+    // Each queue locked its best two; the two not leased went back at the commit, and were told.
+    await vi.waitFor(() => expect(ready.sort()).toEqual(['x 1', 'y 1']));
+    expect((await lease(b!, 10, ['x', 'y'])).value.map((t) => t.id).sort()).toEqual([enqueued[0]!.id, enqueued[3]!.id].sort());
+    await stop();
   });
 });

@@ -101,6 +101,12 @@ export interface BrokerStats extends StoreStats {
   workerCredit: number;
 }
 
+/** One lease attempt's tasks, and whether it stopped at a key's cap (see `dispatch-gate.ts`). */
+interface LeaseAttempt {
+  value: TaskRecord[];
+  holdCapHit: boolean;
+}
+
 /** The broker's operations, one per RPC, on domain types. */
 export class Broker {
   private readonly waiters = new LeaseWaiters();
@@ -223,10 +229,10 @@ export class Broker {
     for (;;) {
       this.assertOpen();
       const generation = this.waiters.generation(options.queues);
-      const value = await this.takeReady(options);
+      const { value, holdCapHit } = await this.takeReady(options);
       // A key's backlog held aside took this call's share: with nothing got, go on in the next
       // turn rather than sleep (tasks of other keys may wait behind it).
-      if (this.store.gate.takeHoldCapHit() && value.length === 0 && !signal.aborted) {
+      if (holdCapHit && value.length === 0 && !signal.aborted) {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
@@ -251,17 +257,17 @@ export class Broker {
    * gives back what was leased once that write is (a microtask later) and fails the parked call.
    */
   private handOver(options: LeaseOptions, handOver: (tasks: TaskRecord[]) => void, handing: { done: boolean; failure?: { error: unknown } }): void {
-    let tasks: TaskRecord[] = [];
+    let tasks: readonly TaskRecord[] = [];
     try {
-      const taken = this.takeReady(options);
+      const taken = this.store.lease(options);
       // Only a store that leases synchronously hands tasks over (see BrokerStore.lease).
       if (taken instanceof Promise) throw new Error('a store that hands tasks over inside an enqueue must lease synchronously');
-      tasks = taken;
-      // The flag is read (and cleared) here: with nothing got, the parked call's loop tries again.
-      this.store.gate.takeHoldCapHit();
-      if (tasks.length === 0) return;
+      tasks = taken.value;
+      // With nothing got (a key's cap held its share too), the parked call's loop tries again.
+      const { value } = this.leased(options, taken);
+      if (value.length === 0) return;
       handing.done = true;
-      handOver(tasks);
+      handOver(value);
     } catch (error) {
       handing.failure = { error };
       const leases = tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token }));
@@ -270,18 +276,24 @@ export class Broker {
   }
 
   /** One lease attempt: takes ready tasks, and tells watchers, the timer and the observer. */
-  private takeReady(options: LeaseOptions): MaybePromise<TaskRecord[]> {
+  private takeReady(options: LeaseOptions): MaybePromise<LeaseAttempt> {
     const leased = this.store.lease(options);
     return leased instanceof Promise ? leased.then((result) => this.leased(options, result)) : this.leased(options, leased);
   }
 
-  private leased(options: LeaseOptions, { value, changed }: WriteResult<TaskRecord[]>): TaskRecord[] {
+  /**
+   * What a lease attempt tells: the tasks, and whether it stopped at a key's cap. The store's flag
+   * is read here, in the attempt's own run: after an `await`, another caller's attempt could have
+   * read (and cleared) it.
+   */
+  private leased(options: LeaseOptions, { value, changed }: WriteResult<TaskRecord[]>): LeaseAttempt {
+    const holdCapHit = this.store.gate.takeHoldCapHit();
     this.afterCommit(changed);
     if (value.length > 0) this.observer?.dispatched(value);
     // Parked callers wake only as many as the ready tasks need: one that took a full load may
     // have left some behind, for callers still asleep (see LeaseWaiters).
     if (value.length === options.maxTasks) this.waiters.passOn(options.queues);
-    return value;
+    return { value, holdCapHit };
   }
 
   /**

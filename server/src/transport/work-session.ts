@@ -215,10 +215,19 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
         this.outbox.push({ kind: { $case: 'cancel', value: { tasks: [{ taskId: task.id, reason: task.cancelReason ?? '' }] } }, requestId: 0 });
       }
     };
-    this.held.set(leased.id, this.broker.onTransition(leased.id, tell));
+    const unsubscribe = this.broker.onTransition(leased.id, tell);
+    this.held.set(leased.id, unsubscribe);
     // A cancel committed between the lease and the subscription has no transition left to come.
     const current = this.broker.peekTask(leased.id);
-    if (current instanceof Promise) void current.then((task) => task && this.held.has(leased.id) && tell(task));
-    else if (current) tell(current);
+    if (!(current instanceof Promise)) {
+      if (current) tell(current);
+      return;
+    }
+    // Read later (a store that answers with a query): only while this lease is still followed;
+    // a failed read changes nothing (the transitions still come).
+    void current.then(
+      (task) => task && this.held.get(leased.id) === unsubscribe && tell(task),
+      () => undefined,
+    );
   }
 }

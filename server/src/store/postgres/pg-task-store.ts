@@ -23,7 +23,7 @@
  * and costs no round trip to a database sequence.
  */
 import postgres, { type ArrayParameter, type ParameterOrJSON, type Sql, type TransactionSql } from 'postgres';
-import { InvalidArgumentError, TaskNotFoundError } from '../../domain/errors.js';
+import { InvalidArgumentError, OverloadedError, TaskNotFoundError } from '../../domain/errors.js';
 import { sameRequestOrThrow } from '../../domain/idempotency.js';
 import { cancelTask } from '../../domain/transitions/cancel.js';
 import { settle } from '../../domain/transitions/complete.js';
@@ -78,6 +78,8 @@ export interface StoreListener {
 
 /** A keyed enqueue whose key's holder vanishes under it this many times in a row gives up. */
 const MAX_KEYED_ATTEMPTS = 3;
+/** The retry hint it then gives the client. */
+const HOLDER_GONE_RETRY_MS = 100;
 
 /** The task holding an idempotency key was removed while a keyed enqueue looked for it: try again. */
 class HolderGone extends Error {
@@ -154,7 +156,9 @@ export class PgTaskStore {
           return { value, changed };
         });
       } catch (error) {
-        if (!(error instanceof HolderGone) || attempt === MAX_KEYED_ATTEMPTS) throw error;
+        if (!(error instanceof HolderGone)) throw error;
+        // Nothing was stored: the client may send it again, as after an overload.
+        if (attempt === MAX_KEYED_ATTEMPTS) throw new OverloadedError(`${error.message}, ${attempt} times in a row; nothing was stored, retry`, HOLDER_GONE_RETRY_MS);
       }
     }
   }
@@ -227,29 +231,34 @@ export class PgTaskStore {
     return this.sql.begin(async (tx) => {
       // Each queue's line is walked in order on `qtasks_tasks_ready`, stopping at the limit: with
       // `queue = ANY(…)` the planner sorted every ready task of the queues (9 ms a lease of 50 with
-      // 20,000 ready). With several queues, each gives its best and the best of those are kept;
-      // the rows a queue locked beyond them stay locked (skipped by other brokers) until the commit.
-      const rows =
-        options.queues.length === 1
-          ? await tx<{ record: Buffer }[]>`
+      // 20,000 ready). With several queues, each locks its best, and the best of those are leased
+      // (below); the others go back at the commit, and are announced ready again then, so that a
+      // broker whose lease skipped them meanwhile looks again. A paused queue's check runs before
+      // its rows are read (inside its LATERAL), so none of them is locked.
+      const single = options.queues.length === 1;
+      const locked = single
+        ? await tx<{ record: Buffer }[]>`
+            SELECT record FROM qtasks_tasks
+            WHERE queue = ${options.queues[0]!} AND status IN ('new', 'retry') AND NOT delayed
+              AND NOT EXISTS (SELECT 1 FROM qtasks_queue_settings s WHERE s.queue = ${options.queues[0]!} AND s.paused)
+            ORDER BY priority, seq LIMIT ${options.maxTasks}
+            FOR UPDATE SKIP LOCKED`
+        : await tx<{ record: Buffer }[]>`
+            SELECT t.record FROM unnest(${options.queues}::text[]) AS q(name)
+            CROSS JOIN LATERAL (
               SELECT record FROM qtasks_tasks
-              WHERE queue = ${options.queues[0]!} AND status IN ('new', 'retry') AND NOT delayed
-                AND NOT EXISTS (SELECT 1 FROM qtasks_queue_settings s WHERE s.queue = ${options.queues[0]!} AND s.paused)
+              WHERE queue = q.name AND status IN ('new', 'retry') AND NOT delayed
+                AND NOT EXISTS (SELECT 1 FROM qtasks_queue_settings s WHERE s.queue = q.name AND s.paused)
               ORDER BY priority, seq LIMIT ${options.maxTasks}
-              FOR UPDATE SKIP LOCKED`
-          : await tx<{ record: Buffer }[]>`
-              SELECT t.record FROM unnest(${options.queues}::text[]) AS q(name)
-              CROSS JOIN LATERAL (
-                SELECT record, priority, seq FROM qtasks_tasks
-                WHERE queue = q.name AND status IN ('new', 'retry') AND NOT delayed
-                ORDER BY priority, seq LIMIT ${options.maxTasks}
-                FOR UPDATE SKIP LOCKED) AS t
-              WHERE NOT EXISTS (SELECT 1 FROM qtasks_queue_settings s WHERE s.queue = q.name AND s.paused)
-              ORDER BY t.priority, t.seq LIMIT ${options.maxTasks}`;
+              FOR UPDATE SKIP LOCKED) AS t`;
+      const candidates = locked.map((row) => decodeRecord(row.record));
+      if (!single) candidates.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+      const rows = candidates.slice(0, options.maxTasks);
+      const leftBehind = candidates.slice(options.maxTasks);
       if (rows.length === 0) return { value: [], changed: [] };
       const at = this.at();
-      const leased = rows.map((row) => leaseTask(decodeRecord(row.record), { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at));
-      await this.persist(tx, leased, [], leased);
+      const leased = rows.map((task) => leaseTask(task, { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at));
+      await this.persist(tx, leased, [], [...leased, ...leftBehind]);
       return { value: leased, changed: leased };
     });
   }
@@ -529,7 +538,8 @@ function checkedCursor(cursor: ListCursor, byEnd: boolean): { queue?: string; fi
 
 /** Whether `id` could name a task: ids are UUIDs (`ids.ts`), the column's type. */
 function isTaskId(id: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+  // Lowercase only, as ids are made: PostgreSQL would find an uppercase one, the maps here not.
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id);
 }
 
 /** A task's queue and idempotency key, as one map key. */
