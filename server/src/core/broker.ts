@@ -9,9 +9,11 @@ import { toClock, wallTimeOf, type Clock } from '../domain/clock.js';
 import { OverloadedError, ShuttingDownError, TaskNotFoundError } from '../domain/errors.js';
 import {
   isFinalStatus,
+  leasesOf,
   type Completion,
   type CompletionResult,
   type HeartbeatItem,
+  type HeldLease,
   type HeartbeatResult,
   type LeaseOptions,
   type NewTask,
@@ -105,6 +107,12 @@ export interface BrokerStats extends StoreStats {
 interface LeaseAttempt {
   value: TaskRecord[];
   holdCapHit: boolean;
+}
+
+/** What became of a parked lease's hand-over (see Broker.handOver): tasks handed over, or a failure. */
+interface HandOverState {
+  done: boolean;
+  failure?: { error: unknown };
 }
 
 /** The broker's operations, one per RPC, on domain types. */
@@ -243,7 +251,7 @@ export class Broker {
       if (value.length > 0 || remainingMs <= 0 || signal.aborted) return value;
       // A task became ready while the attempt was in flight: try again instead of sleeping.
       if (this.waiters.generation(options.queues) !== generation) continue;
-      const handing = { done: false, failure: undefined as { error: unknown } | undefined };
+      const handing: HandOverState = { done: false };
       const take = handOver ? (): void => this.handOver(options, handOver, handing) : undefined;
       if ((await this.waiters.wait(options.queues, options.maxTasks, remainingMs, signal, take)) !== 'ready') return [];
       if (handing.failure) throw handing.failure.error;
@@ -256,7 +264,7 @@ export class Broker {
    * hands the tasks over. Never throws into that enqueue, whose write is not issued yet: a failure
    * gives back what was leased once that write is (a microtask later) and fails the parked call.
    */
-  private handOver(options: LeaseOptions, handOver: (tasks: TaskRecord[]) => void, handing: { done: boolean; failure?: { error: unknown } }): void {
+  private handOver(options: LeaseOptions, handOver: (tasks: TaskRecord[]) => void, handing: HandOverState): void {
     let tasks: readonly TaskRecord[] = [];
     try {
       const taken = this.store.lease(options);
@@ -270,7 +278,7 @@ export class Broker {
       handOver(value);
     } catch (error) {
       handing.failure = { error };
-      const leases = tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token }));
+      const leases = leasesOf(tasks);
       if (leases.length > 0) queueMicrotask(() => void this.release(leases).catch(() => undefined));
     }
   }
@@ -305,7 +313,7 @@ export class Broker {
   }
 
   private async releaseUndelivered(tasks: readonly TaskRecord[]): Promise<TaskRecord[]> {
-    await this.release(tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token })));
+    await this.release(leasesOf(tasks));
     return [];
   }
 
@@ -313,7 +321,7 @@ export class Broker {
    * Gives back leased tasks that never reached their worker: ready at once, the attempt not
    * counted. Not flushed: a release lost in a crash only means the lease runs out instead.
    */
-  async release(leases: readonly { taskId: string; leaseToken: string }[]): Promise<void> {
+  async release(leases: readonly HeldLease[]): Promise<void> {
     const { changed } = await this.store.complete(leases.map(({ taskId, leaseToken }) => ({ taskId, leaseToken, outcome: { kind: 'released' as const } })));
     this.afterCommit(changed);
   }

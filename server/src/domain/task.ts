@@ -257,6 +257,17 @@ export interface HeartbeatResult {
   reason?: string;
 }
 
+/** A lease as its holder names it: the task and the fencing token it was leased with. */
+export interface HeldLease {
+  taskId: string;
+  leaseToken: string;
+}
+
+/** The leases `tasks` (leased records) are held under: to give them back, or fence with them. */
+export function leasesOf(tasks: readonly TaskRecord[]): HeldLease[] {
+  return tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token }));
+}
+
 /** A request to lease ready tasks, already validated. */
 export interface LeaseOptions {
   workerId: string;

@@ -10,7 +10,7 @@
  * sweep reads only the ranges that hold expired tasks.
  */
 import type { Database } from 'lmdb';
-import type { TaskRecord, TaskStatus } from '../domain/task.js';
+import { isFinalStatus, type TaskRecord, type TaskStatus } from '../domain/task.js';
 import { dueRange, prefixRange, statusIndex, type Key, type StatusIndexName } from './keys.js';
 
 /** The broker's retention of ended tasks, in ms. */
@@ -36,6 +36,17 @@ function policyOf(status: TaskStatus, policy: RetentionPolicy): number {
 export function retentionOf(task: TaskRecord, policy: RetentionPolicy): number {
   const broker = policyOf(task.status, policy);
   return task.retentionMs === undefined ? broker : Math.min(broker, task.retentionMs);
+}
+
+/** True for an ended task kept for 0 ms: its end removes it. */
+export function removedAtEnd(task: TaskRecord, policy: RetentionPolicy): boolean {
+  return isFinalStatus(task.status) && retentionOf(task, policy) === 0;
+}
+
+/** When an ended task expires (wall time), or undefined when its end removes it at once. */
+export function expiryOf(task: TaskRecord, policy: RetentionPolicy): number | undefined {
+  const retentionMs = retentionOf(task, policy);
+  return retentionMs === 0 ? undefined : (task.finishedAtMs ?? 0) + retentionMs;
 }
 
 /** The databases a sweep reads. */

@@ -87,7 +87,7 @@ import { DispatchGate } from './dispatch-gate.js';
 import { QueueCounts } from './queue-counts.js';
 import { QueueSettings } from './queue-settings.js';
 import { dropVersion1Indexes, endAfterRestart, endedKeysBefore4, putIndexEntries, rekeyEnded, REKEY_BATCH, scanRecords } from './recovery.js';
-import { DEFAULT_RETENTION, ExpiryHeads, retentionOf, type RetentionPolicy } from './retention.js';
+import { DEFAULT_RETENTION, ExpiryHeads, expiryOf, removedAtEnd, type RetentionPolicy } from './retention.js';
 import { listTasks, type ListFilter, type ListPage } from './task-listing.js';
 
 export type { CommitObserver, Durability } from './commits.js';
@@ -749,7 +749,7 @@ export class TaskStore {
       // own body sorts it out.
       if (ends.has(leased.id) || this.earlyTasks.has(leased.id)) return undefined;
       const after = settle(leased, completion.outcome, at);
-      if (!isFinalStatus(after.status) || retentionOf(after, this.retention) === 0) return undefined;
+      if (!isFinalStatus(after.status) || removedAtEnd(after, this.retention)) return undefined;
       ends.set(leased.id, { leased, after });
       value.push({ taskId: completion.taskId, accepted: true, task: after });
     }
@@ -998,8 +998,7 @@ export class TaskStore {
 
   /** When an ended task expires (wall time), by the retention in force now; undefined for one removed as it ended. */
   expiresAtMs(task: TaskRecord): number | undefined {
-    const retentionMs = retentionOf(task, this.retention);
-    return retentionMs === 0 ? undefined : (task.finishedAtMs ?? 0) + retentionMs;
+    return expiryOf(task, this.retention);
   }
 
   /**
@@ -1210,7 +1209,7 @@ export class TaskStore {
   private transition(before: TaskRecord | undefined, after: TaskRecord, effects: WriteEffects, options: TransitionOptions = NO_OPTIONS): void {
     const seen = options.seen ?? after;
     const countedFrom = options.countedFrom ?? before?.status;
-    const removed = options.remove === true || (isFinalStatus(after.status) && retentionOf(after, this.retention) === 0);
+    const removed = options.remove === true || removedAtEnd(after, this.retention);
     const previous = before ? indexEntriesOf(before) : NO_ENTRIES;
     const next = removed ? NO_ENTRIES : indexEntriesOf(after);
     // A record owns at most two entries: comparing them pairwise beats building sets.

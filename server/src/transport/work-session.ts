@@ -16,7 +16,7 @@
 import { WorkResponse, type DeepPartial, type WorkRequest } from '@qtasks/proto';
 import type { Broker } from '../core/broker.js';
 import { InvalidArgumentError, ShuttingDownError } from '../domain/errors.js';
-import type { LeaseOptions, TaskRecord } from '../domain/task.js';
+import { leasesOf, type HeldLease, type LeaseOptions, type TaskRecord } from '../domain/task.js';
 import { encodeReply, type EncodedReply } from './encoded-replies.js';
 import { Outbox, type StreamSession } from './outbox.js';
 import { checkWorkCredit, parseWorkStart } from './validation.js';
@@ -36,13 +36,8 @@ const PARK_MS = 60_000;
 export type WorkReply = DeepPartial<WorkResponse> | EncodedReply;
 
 /** The leases each encoded push carries, for giving back those of a push never sent. */
-const unsentLeases = new WeakMap<EncodedReply, readonly Lease[]>();
-type Lease = { taskId: string; leaseToken: string };
+const unsentLeases = new WeakMap<EncodedReply, readonly HeldLease[]>();
 
-/** The leases of tasks just leased, for giving them back. */
-function leasesOf(tasks: readonly TaskRecord[]): Lease[] {
-  return tasks.map((task) => ({ taskId: task.id, leaseToken: task.lease!.token }));
-}
 
 /** A new Work stream's session (see the module comment), served by `stream-calls.ts`. */
 export function workSession(broker: Broker, calls: WorkerCalls): StreamSession<WorkRequest, WorkReply> {
@@ -178,7 +173,7 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
    */
   private push(tasks: TaskRecord[]): void {
     if (tasks.length === 0) return;
-    const giveBack = (leases: Lease[]): void => queueMicrotask(() => this.release(leases));
+    const giveBack = (leases: HeldLease[]): void => queueMicrotask(() => this.release(leases));
     if (this.outbox.isEnded) return giveBack(leasesOf(tasks));
     // The worker lowered its limit (`credit_limit`) while the Lease was parked: what it no
     // longer wants goes back to the queue at once.
@@ -194,7 +189,7 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
   }
 
   /** Gives leased tasks that never reached the worker back to the queue (see Broker.release). */
-  private release(leases: readonly Lease[]): void {
+  private release(leases: readonly HeldLease[]): void {
     // A broker shutting down may refuse it: the leases then come back when they run out.
     this.broker.release(leases).catch(() => undefined);
   }

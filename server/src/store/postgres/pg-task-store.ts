@@ -43,6 +43,7 @@ import {
   type CompletionResult,
   type HeartbeatItem,
   type HeartbeatResult,
+  type HeldLease,
   type LeaseOptions,
   type NewTask,
   type ProgressItem,
@@ -50,11 +51,11 @@ import {
   type TaskRecord,
 } from '../../domain/task.js';
 import { newLeaseToken, newTaskId } from '../ids.js';
-import { DEFAULT_RETENTION, retentionOf, type RetentionPolicy } from '../retention.js';
+import { DEFAULT_RETENTION, removedAtEnd, type RetentionPolicy } from '../retention.js';
 import type { ListCursor, ListFilter, ListPage, WriteResult } from '../task-store.js';
 import { migrate } from './migrations.js';
 import { CHANGED_CHANNEL, notificationsOf, parseChanged, parseReady, READY_CHANNEL, type ChangedTask } from './notifications.js';
-import { columnsOf, decodeRecord, TASK_COLUMN_TYPES, TASK_COLUMNS, type TaskColumns } from './task-rows.js';
+import { columnOf, decodeRecord, TASK_COLUMN_NAMES, TASK_COLUMNS } from './task-rows.js';
 
 /** How a {@link PgTaskStore} is opened. */
 export interface PgTaskStoreOptions {
@@ -129,12 +130,12 @@ export class PgTaskStore {
   async enqueue(newTasks: readonly NewTask[]): Promise<WriteResult<TaskRecord[]>> {
     const at = this.at();
     const tasks = newTasks.map((spec) => enqueueTask(spec, newTaskId(), at));
-    const insert = `INSERT INTO qtasks_tasks (${TASK_COLUMNS.join(', ')}) SELECT * FROM ${unnestAll(1)}`;
-    const params = this.parameters(columnsOf(tasks, this.retention));
+    const insert = `INSERT INTO qtasks_tasks (${TASK_COLUMN_NAMES.join(', ')}) SELECT * FROM ${unnestAll(1)}`;
+    const params = this.parameters(tasks);
     if (!newTasks.some((spec) => spec.idempotencyKey)) {
       // One statement, its own transaction: the rows and their notifications.
       const notifications = notificationsOf(tasks);
-      await this.sql.unsafe(`WITH inserted AS (${insert}) ${NOTIFY_FROM(TASK_COLUMNS.length + 1)}`, [...params, notifications.channels, notifications.payloads]);
+      await this.sql.unsafe(`WITH inserted AS (${insert}) ${NOTIFY_FROM(TASK_COLUMN_NAMES.length + 1)}`, [...params, notifications.channels, notifications.payloads]);
       return { value: tasks, changed: tasks };
     }
     for (let attempt = 1; ; attempt++) {
@@ -323,7 +324,7 @@ export class PgTaskStore {
    * are refused, per item, with the fence's reason (`refuse`). Items on one task see the
    * previous item's change.
    */
-  private async fenced<Item extends { taskId: string; leaseToken: string }, Result>(
+  private async fenced<Item extends HeldLease, Result>(
     tx: TransactionSql,
     items: readonly Item[],
     move: (before: TaskRecord, item: Item, at: TransitionContext) => { after: TaskRecord; result: Result },
@@ -352,14 +353,7 @@ export class PgTaskStore {
    * @throws IllegalTransitionError for a task that ended in SUCCESS or ERROR
    */
   cancel(taskId: string, reason: string): Promise<WriteResult<TaskRecord>> {
-    return this.sql.begin(async (tx) => {
-      const before = (await this.locked(tx, [taskId])).get(taskId);
-      if (!before) throw new TaskNotFoundError(taskId);
-      const after = cancelTask(before, reason, this.at());
-      if (after === before) return { value: after, changed: [] };
-      await this.write(tx, [after]);
-      return { value: after, changed: [after] };
-    });
+    return this.rewrite(taskId, (before, at) => cancelTask(before, reason, at));
   }
 
   /**
@@ -369,10 +363,20 @@ export class PgTaskStore {
    * @throws IllegalTransitionError for a task in another status
    */
   retry(taskId: string): Promise<WriteResult<TaskRecord>> {
+    return this.rewrite(taskId, replayTask);
+  }
+
+  /**
+   * Moves one task by `transition`, its row locked; the same record back means nothing changed.
+   *
+   * @throws TaskNotFoundError for an unknown id
+   */
+  private rewrite(taskId: string, transition: (before: TaskRecord, at: TransitionContext) => TaskRecord): Promise<WriteResult<TaskRecord>> {
     return this.sql.begin(async (tx) => {
       const before = (await this.locked(tx, [taskId])).get(taskId);
       if (!before) throw new TaskNotFoundError(taskId);
-      const after = replayTask(before, this.at());
+      const after = transition(before, this.at());
+      if (after === before) return { value: after, changed: [] };
       await this.write(tx, [after]);
       return { value: after, changed: [after] };
     });
@@ -465,7 +469,7 @@ export class PgTaskStore {
 
   /** Stores the records a transition changed: rewritten, or removed when they ended with a retention of 0; heard of by every broker. */
   private async write(tx: TransactionSql, changed: readonly TaskRecord[]): Promise<void> {
-    const removed = changed.filter((task) => isFinalStatus(task.status) && retentionOf(task, this.retention) === 0);
+    const removed = changed.filter((task) => removedAtEnd(task, this.retention));
     const kept = removed.length === 0 ? changed : changed.filter((task) => !removed.includes(task));
     await this.persist(tx, kept, removed, changed);
   }
@@ -479,9 +483,9 @@ export class PgTaskStore {
     const parts: string[] = [];
     const params: ParameterOrJSON<never>[] = [];
     if (updated.length > 0) {
-      const assignments = TASK_COLUMNS.filter((column) => column !== 'id').map((column) => `${column} = c.${column}`);
+      const assignments = TASK_COLUMN_NAMES.filter((column) => column !== 'id').map((column) => `${column} = c.${column}`);
       parts.push(`updated AS (UPDATE qtasks_tasks t SET ${assignments.join(', ')} FROM ${unnestAll(params.length + 1)} WHERE t.id = c.id)`);
-      params.push(...this.parameters(columnsOf(updated, this.retention)));
+      params.push(...this.parameters(updated));
     }
     if (removed.length > 0) {
       parts.push(`removed AS (DELETE FROM qtasks_tasks WHERE id = ANY($${params.length + 1}::uuid[]))`);
@@ -503,9 +507,9 @@ export class PgTaskStore {
     return new Map(rows.map((row) => decodeRecord(row.record)).map((task) => [keyOf(task), task]));
   }
 
-  /** Each column of `columns` as a typed array parameter, in the order of {@link TASK_COLUMNS}. */
-  private parameters(columns: TaskColumns): ArrayParameter[] {
-    return TASK_COLUMNS.map((column) => this.sql.array(columns[column] as never[], TASK_COLUMN_TYPES[column].oid));
+  /** The rows of `records` as one typed array parameter per column, in the order of {@link TASK_COLUMNS}. */
+  private parameters(records: readonly TaskRecord[]): ArrayParameter[] {
+    return TASK_COLUMN_NAMES.map((column) => this.sql.array(columnOf(column, records, this.retention) as never[], TASK_COLUMNS[column].oid));
   }
 
   /** The times and FIFO counter of a transition (see the module comment). */
@@ -524,8 +528,8 @@ const NOTIFY_FROM = (first: number): string => `SELECT pg_notify(n.channel, n.pa
 
 /** `unnest($first::uuid[], …) AS c(id, …)`: every column of a batch of rows, as a table. */
 function unnestAll(first: number): string {
-  const arrays = TASK_COLUMNS.map((column, i) => `$${first + i}::${TASK_COLUMN_TYPES[column].name}[]`);
-  return `unnest(${arrays.join(', ')}) AS c(${TASK_COLUMNS.join(', ')})`;
+  const arrays = TASK_COLUMN_NAMES.map((column, i) => `$${first + i}::${TASK_COLUMNS[column].name}[]`);
+  return `unnest(${arrays.join(', ')}) AS c(${TASK_COLUMN_NAMES.join(', ')})`;
 }
 
 /** Where a page of {@link PgTaskStore.list} resumes, read from its cursor. */

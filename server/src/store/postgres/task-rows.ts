@@ -6,115 +6,55 @@
  */
 import { isFinalStatus, type TaskRecord } from '../../domain/task.js';
 import { RecordEncoder } from '../record-codec.js';
-import { retentionOf, type RetentionPolicy } from '../retention.js';
+import { expiryOf, type RetentionPolicy } from '../retention.js';
 
 const codec = new RecordEncoder();
 
-/** The columns of a batch of rows, one array each, in the order of {@link TASK_COLUMNS}. */
-export interface TaskColumns {
-  id: string[];
-  queue: string[];
-  priority: number[];
-  seq: string[];
-  status: string[];
-  delayed: boolean[];
-  run_at: (Date | null)[];
-  lease_token: (string | null)[];
-  lease_deadline: (Date | null)[];
-  worker_id: (string | null)[];
-  limit_key: (string | null)[];
-  idempotency_key: (string | null)[];
-  finished_at: (Date | null)[];
-  expires_at: (Date | null)[];
-  version: string[];
-  record: Buffer[];
+/** One column of `qtasks_tasks`: its PostgreSQL type, and its value for a record. */
+interface Column {
+  /** The type's name, for the `unnest` cast. */
+  readonly name: string;
+  /** The OID of its elements: how the driver sends an array of them. */
+  readonly oid: number;
+  /** The column's value for `task` (64-bit numbers as decimal strings: exact past 2^53). */
+  readonly of: (task: TaskRecord, retention: RetentionPolicy) => unknown;
 }
 
-/** Every column of a row, as `unnest` lists them. */
-export const TASK_COLUMNS = [
-  'id',
-  'queue',
-  'priority',
-  'seq',
-  'status',
-  'delayed',
-  'run_at',
-  'lease_token',
-  'lease_deadline',
-  'worker_id',
-  'limit_key',
-  'idempotency_key',
-  'finished_at',
-  'expires_at',
-  'version',
-  'record',
-] as const satisfies readonly (keyof TaskColumns)[];
+const UUID = 2950;
+const TEXT = 25;
+const TIMESTAMPTZ = 1184;
+const INT8 = 20;
 
-/** Each column's PostgreSQL type: its name, and the OID of its elements (how the driver sends an array of them). */
-export const TASK_COLUMN_TYPES: Record<keyof TaskColumns, { name: string; oid: number }> = {
-  id: { name: 'uuid', oid: 2950 },
-  queue: { name: 'text', oid: 25 },
-  priority: { name: 'int4', oid: 23 },
-  seq: { name: 'int8', oid: 20 },
-  status: { name: 'text', oid: 25 },
-  delayed: { name: 'bool', oid: 16 },
-  run_at: { name: 'timestamptz', oid: 1184 },
-  lease_token: { name: 'text', oid: 25 },
-  lease_deadline: { name: 'timestamptz', oid: 1184 },
-  worker_id: { name: 'text', oid: 25 },
-  limit_key: { name: 'text', oid: 25 },
-  idempotency_key: { name: 'text', oid: 25 },
-  finished_at: { name: 'timestamptz', oid: 1184 },
-  expires_at: { name: 'timestamptz', oid: 1184 },
-  version: { name: 'int8', oid: 20 },
-  record: { name: 'bytea', oid: 17 },
-};
+/** Every column of a row, in the order `unnest` lists them: the one table the rows are made from. */
+export const TASK_COLUMNS = {
+  id: { name: 'uuid', oid: UUID, of: (task) => task.id },
+  queue: { name: 'text', oid: TEXT, of: (task) => task.queue },
+  priority: { name: 'int4', oid: 23, of: (task) => task.priority },
+  seq: { name: 'int8', oid: INT8, of: (task) => String(task.seq) },
+  status: { name: 'text', oid: TEXT, of: (task) => task.status },
+  delayed: { name: 'bool', oid: 16, of: (task) => task.delayed },
+  run_at: { name: 'timestamptz', oid: TIMESTAMPTZ, of: (task) => dateOrNull(task.delayed ? task.runAtMs : undefined) },
+  lease_token: { name: 'text', oid: TEXT, of: (task) => task.lease?.token ?? null },
+  lease_deadline: { name: 'timestamptz', oid: TIMESTAMPTZ, of: (task) => dateOrNull(task.lease?.deadlineMs) },
+  worker_id: { name: 'text', oid: TEXT, of: (task) => task.workerId ?? null },
+  limit_key: { name: 'text', oid: TEXT, of: (task) => task.limitKey ?? null },
+  idempotency_key: { name: 'text', oid: TEXT, of: (task) => task.idempotencyKey ?? null },
+  finished_at: { name: 'timestamptz', oid: TIMESTAMPTZ, of: (task) => dateOrNull(ended(task) ? task.finishedAtMs : undefined) },
+  expires_at: { name: 'timestamptz', oid: TIMESTAMPTZ, of: (task, retention) => dateOrNull(ended(task) ? expiryOf(task, retention) : undefined) },
+  version: { name: 'int8', oid: INT8, of: (task) => String(task.version) },
+  record: { name: 'bytea', oid: 17, of: (task) => encodeRecord(task) },
+} as const satisfies Record<string, Column>;
 
-/**
- * The rows of `records`, as arrays of columns. 64-bit columns go as decimal strings (exact past
- * 2^53, which `seq` may pass one day); times as dates.
- *
- * @param retention - the broker's retention, for when an ended task expires
- */
-export function columnsOf(records: readonly TaskRecord[], retention: RetentionPolicy): TaskColumns {
-  const columns: TaskColumns = {
-    id: [],
-    queue: [],
-    priority: [],
-    seq: [],
-    status: [],
-    delayed: [],
-    run_at: [],
-    lease_token: [],
-    lease_deadline: [],
-    worker_id: [],
-    limit_key: [],
-    idempotency_key: [],
-    finished_at: [],
-    expires_at: [],
-    version: [],
-    record: [],
-  };
-  for (const task of records) {
-    const ended = isFinalStatus(task.status) && task.finishedAtMs !== undefined;
-    columns.id.push(task.id);
-    columns.queue.push(task.queue);
-    columns.priority.push(task.priority);
-    columns.seq.push(String(task.seq));
-    columns.status.push(task.status);
-    columns.delayed.push(task.delayed);
-    columns.run_at.push(dateOrNull(task.delayed ? task.runAtMs : undefined));
-    columns.lease_token.push(task.lease?.token ?? null);
-    columns.lease_deadline.push(dateOrNull(task.lease?.deadlineMs));
-    columns.worker_id.push(task.workerId ?? null);
-    columns.limit_key.push(task.limitKey ?? null);
-    columns.idempotency_key.push(task.idempotencyKey ?? null);
-    columns.finished_at.push(dateOrNull(ended ? task.finishedAtMs : undefined));
-    columns.expires_at.push(dateOrNull(ended ? task.finishedAtMs! + retentionOf(task, retention) : undefined));
-    columns.version.push(String(task.version));
-    columns.record.push(encodeRecord(task));
-  }
-  return columns;
+/** A column's name. */
+export type TaskColumn = keyof typeof TASK_COLUMNS;
+
+/** The column names, in order. */
+export const TASK_COLUMN_NAMES = Object.keys(TASK_COLUMNS) as TaskColumn[];
+
+/** The values of `column` for `records`, one per record: a batch goes as one array per column. */
+export function columnOf(column: TaskColumn, records: readonly TaskRecord[], retention: RetentionPolicy): unknown[] {
+  const { of } = TASK_COLUMNS[column] as Column;
+  return records.map((task) => of(task, retention));
 }
 
 /** The bytes `record` holds. */
@@ -126,6 +66,11 @@ export function encodeRecord(task: TaskRecord): Buffer {
 /** The record of a row's `record` column. */
 export function decodeRecord(bytes: Uint8Array): TaskRecord {
   return codec.decode(bytes);
+}
+
+/** Ended, with its end time: the rows of ended tasks carry when they ended and expire. */
+function ended(task: TaskRecord): boolean {
+  return isFinalStatus(task.status) && task.finishedAtMs !== undefined;
 }
 
 function dateOrNull(ms: number | undefined): Date | null {
