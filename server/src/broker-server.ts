@@ -49,8 +49,8 @@ export interface RunningBroker {
   address: string;
   /** `HOST:PORT` of the HTTP endpoint (`--http-listen`), if it serves one. */
   httpAddress?: string;
-  /** The broker's counts (tasks, ready, leased, writes in flight, calls open, …); O(1). */
-  stats(): ServerStats;
+  /** The broker's counts (tasks, ready, leased, writes in flight, calls open, …); O(1) on LMDB. */
+  stats(): Promise<ServerStats>;
   /**
    * Shuts down gracefully: refuses new calls, returns parked leases empty, ends watch streams,
    * waits for calls in flight, then flushes and closes LMDB.
@@ -68,10 +68,10 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   const clock = systemClock();
   // Metrics only with an endpoint to serve them: without one, the core and the store have no
   // observer to call. (The gauges read the broker only when scraped, once it exists.)
-  let stats: () => ServerStats = () => ({ ...broker.stats(), openCalls: 0, unsentReplyBytes: 0, callsByMethod: {} });
+  let stats = async (): Promise<ServerStats> => ({ ...(await broker.stats()), openCalls: 0, unsentReplyBytes: 0, callsByMethod: {} });
   let shuttingDown = false;
   const metrics: BrokerMetrics | undefined = config.httpListen
-    ? new BrokerMetrics({ queues: (): QueueInfo[] => (shuttingDown ? [] : broker.listQueues()), stats: () => stats() })
+    ? new BrokerMetrics({ queues: (): Promise<QueueInfo[]> | QueueInfo[] => (shuttingDown ? [] : broker.listQueues()), stats: () => stats() })
     : undefined;
   const store = await TaskStore.open({
     path: config.dataDir,
@@ -153,7 +153,7 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   // gets an answer (NOT_FOUND before); both turn NOT_SERVING first thing at shutdown.
   for (const service of HEALTH_CHECKED) health.setStatus('healthy', service);
   const port = listener.port;
-  stats = () => ({ ...broker.stats(), openCalls: guard.openCalls, unsentReplyBytes: unsent.bytes, callsByMethod: { ...guard.callsByMethod } });
+  stats = async () => ({ ...(await broker.stats()), openCalls: guard.openCalls, unsentReplyBytes: unsent.bytes, callsByMethod: { ...guard.callsByMethod } });
   let http: HttpEndpoint | undefined;
   if (metrics) {
     const { host: httpHost, port: httpPort } = parseListenAddress(config.httpListen);

@@ -36,7 +36,11 @@ async function main(): Promise<number> {
     // Run with `node --expose-gc`, a full collection comes first: the heap figure is then what
     // the broker holds, not also what it has yet to collect (which swings by tens of MiB).
     (globalThis as { gc?: () => void }).gc?.();
-    process.stderr.write(`${JSON.stringify({ qtasksBrokerStats: { atMs: Date.now(), memory: process.memoryUsage(), ...broker.stats() } })}\n`);
+    const memory = process.memoryUsage();
+    broker.stats().then(
+      (stats) => process.stderr.write(`${JSON.stringify({ qtasksBrokerStats: { atMs: Date.now(), memory, ...stats } })}\n`),
+      (error: unknown) => logger.error({ err: error }, 'reading the stats failed'),
+    );
   });
   // The shutdown signals are handled from before the ready line: a supervisor (or a test) may
   // send SIGTERM the moment it reads it, and the default action would kill without a clean stop.

@@ -7,9 +7,13 @@
  * The lease, heartbeats, progress and reads may answer now or later ({@link MaybePromise}): LMDB
  * and the store's memory answer at once, a store over PostgreSQL (`store/postgres/`) with queries,
  * and the core awaits either (measured in the ninth sitting: awaiting the lease costs nothing
- * visible). The rest still answers synchronously: counts, settings, the dispatch gate and the due
- * times; a PostgreSQL store will answer them from what it keeps in memory, or they become
- * promises too. Each member says what the core uses it for, not how a store does it.
+ * visible). Settings and the dispatch gate answer synchronously: both stores keep them in memory
+ * (PostgreSQL's kept current across brokers by `NOTIFY`). Each member says what the core uses it
+ * for, not how a store does it.
+ *
+ * A store that several brokers share tells the core of the others' writes ({@link
+ * BrokerStore.followOthers}): the core wakes its parked workers and its watchers as it does for
+ * its own.
  */
 import type { QueueLimits } from '../domain/queue.js';
 import type {
@@ -25,7 +29,7 @@ import type {
   TaskStatus,
 } from '../domain/task.js';
 import type { EarlyHandoff } from '../store/early-tasks.js';
-import type { StatusCounts } from '../store/queue-counts.js';
+import type { QueueFigures } from '../store/queue-counts.js';
 import type { EnqueueResult, ListFilter, ListPage, NextDue, PurgeBatch, PurgeCursor, StoreStats, WriteResult } from '../store/task-store.js';
 
 /** A value now, or later: what a store may answer with where the core awaits either. */
@@ -60,7 +64,7 @@ export interface BrokerStore {
   /** Removes ended tasks whose retention ran out (the due work). */
   sweepExpired(limit: number): Promise<WriteResult<number>>;
   /** When the due work must run next. */
-  nextDue(): NextDue;
+  nextDue(): MaybePromise<NextDue>;
   /** When an ended task expires (wall time), if it does. */
   expiresAtMs(task: TaskRecord): number | undefined;
 
@@ -69,11 +73,19 @@ export interface BrokerStore {
   /** A page of tasks. */
   list(filter: ListFilter): MaybePromise<ListPage>;
   /** Tasks ready in a queue now (to wake that many parked workers). */
-  readyCount(queue: string): number;
-  /** When the oldest ready task of a queue became ready (its lag). */
-  oldestReadySinceMs(queue: string): number | undefined;
+  readyCount(queue: string): MaybePromise<number>;
+  /**
+   * Every queue that holds a task (or saw one end in the last minute) with its figures; only
+   * `queue` when given (absent from the map when it holds none).
+   */
+  queueFigures(queue?: string): MaybePromise<Map<string, QueueFigures>>;
   /** The store's figures for the gauges. */
-  stats(): StoreStats;
+  stats(): MaybePromise<StoreStats>;
+  /**
+   * Tells `listener` of the writes of other brokers sharing the store, from now on; a store only
+   * one broker writes has none to tell of and leaves this out.
+   */
+  followOthers?(listener: OtherBrokersListener): void;
 
   /** Resolves once the writes acknowledged so far are as durable as the mode promises. */
   durable(): Promise<void>;
@@ -91,12 +103,6 @@ export interface BrokerStore {
   /** When a rate limit's window opens next, if one holds tasks back. */
   nextLimitOpeningMs(): number | undefined;
 
-  /** Tasks per status, per queue. */
-  readonly counts: {
-    countsOf(queue: string): StatusCounts;
-    endedLastMinute(queue: string): number;
-    names(): Iterable<string>;
-  };
   /** Pause and limits, per queue. */
   readonly settings: {
     isPaused(queue: string): boolean;
@@ -113,4 +119,12 @@ export interface BrokerStore {
     /** Queues whose limits opened: wake their workers. */
     takeWoken(): string[];
   };
+}
+
+/** What {@link BrokerStore.followOthers} tells: writes another broker committed. */
+export interface OtherBrokersListener {
+  /** `count` tasks became ready in `queue`: wake that many parked workers. */
+  ready(queue: string, count: number): void;
+  /** These tasks moved: their watchers read them again. */
+  changed(taskIds: readonly string[]): void;
 }

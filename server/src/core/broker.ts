@@ -24,6 +24,7 @@ import {
 } from '../domain/task.js';
 import type { QueueInfo, QueueLimits } from '../domain/queue.js';
 import { byCodePoint } from '../store/keys.js';
+import { zeroCounts, type QueueFigures } from '../store/queue-counts.js';
 import type { EarlyBatch, EarlyHandoff } from '../store/early-tasks.js';
 import type { EnqueueResult, ListFilter, ListPage, NextDue, PurgeCursor, StoreStats, WriteResult } from '../store/task-store.js';
 import type { BrokerStore, MaybePromise } from './broker-store.js';
@@ -159,7 +160,40 @@ export class Broker {
     });
     this.dueTimer = new DueTimer(() => void this.runDueWork(), () => this.clock.steadyMs());
     // Work that fell due while the broker was down is picked up at once.
-    this.dueTimer.aim(this.steadyTimeOf(store.nextDue()));
+    void this.aimAtNextDue();
+    store.followOthers?.({
+      ready: (queue, count) => this.waiters.signal(new Map([[queue, count]])),
+      changed: (taskIds) => void this.othersChanged(taskIds),
+    });
+  }
+
+  /** Aims the due timer at the store's next due work (a failed read: tried again a moment later). */
+  private async aimAtNextDue(): Promise<void> {
+    let atMs: number | undefined;
+    try {
+      atMs = this.steadyTimeOf(await this.store.nextDue());
+    } catch (error) {
+      if (this.closing.signal.aborted) return;
+      this.logError('qtasks-broker: reading the next due time failed; retrying', error);
+      atMs = this.clock.steadyMs() + DUE_RETRY_MS;
+    }
+    if (!this.closing.signal.aborted) this.dueTimer.aimNoLaterThan(atMs ?? Infinity);
+  }
+
+  /**
+   * Another broker sharing the store moved these tasks: those someone here listens to are read
+   * again and published (their listeners skip a version they have). Their readiness came on its
+   * own (`followOthers`' `ready`), so only watchers and the due timer hear of them here.
+   */
+  private async othersChanged(taskIds: readonly string[]): Promise<void> {
+    const heard = taskIds.filter((id) => this.events.isListened(id));
+    if (heard.length === 0) return;
+    try {
+      const tasks = await Promise.all(heard.map((id) => this.store.get(id)));
+      for (const task of tasks) if (task) this.events.publish(task);
+    } catch (error) {
+      if (!this.closing.signal.aborted) this.logError('qtasks-broker: reading tasks another broker moved failed', error);
+    }
   }
 
   /**
@@ -408,7 +442,7 @@ export class Broker {
   async resumeQueue(queue: string): Promise<QueueInfo> {
     this.assertOpen();
     await this.store.settings.setPaused(queue, false);
-    this.wakeWaitersOf(queue);
+    await this.wakeWaitersOf(queue);
     return this.queueInfo(queue);
   }
 
@@ -427,33 +461,39 @@ export class Broker {
   }
 
   /** Every queue that holds a task or has settings, in name order (code points, as ListTasks orders them). */
-  listQueues(): QueueInfo[] {
+  async listQueues(): Promise<QueueInfo[]> {
     this.assertOpen();
-    const names = new Set([...this.store.counts.names(), ...this.store.settings.names()]);
-    return [...names].sort(byCodePoint).map((name) => this.queueInfo(name));
+    const figures = await this.store.queueFigures();
+    const names = new Set([...figures.keys(), ...this.store.settings.names()]);
+    return [...names].sort(byCodePoint).map((name) => this.queueInfoOf(name, figures.get(name)));
   }
 
   /** One queue's state. */
-  queueInfo(name: string): QueueInfo {
-    const readySinceMs = this.store.oldestReadySinceMs(name);
+  async queueInfo(name: string): Promise<QueueInfo> {
+    return this.queueInfoOf(name, (await this.store.queueFigures(name)).get(name));
+  }
+
+  /** A queue's state from its figures (none: it holds no task). */
+  private queueInfoOf(name: string, figures: QueueFigures | undefined): QueueInfo {
+    const readySinceMs = figures?.oldestReadySinceMs;
     return {
       name,
-      counts: this.store.counts.countsOf(name),
+      counts: figures?.counts ?? zeroCounts(),
       paused: this.store.settings.isPaused(name),
       limits: this.store.settings.limitsOf(name),
       oldestReadyAgeMs: readySinceMs === undefined ? 0 : Math.max(0, this.clock.wallMs() - readySinceMs),
-      completedLastMinute: this.store.counts.endedLastMinute(name),
+      completedLastMinute: figures?.endedLastMinute ?? 0,
     };
   }
 
   /** Wakes the workers of the queues a limit had closed and that have room again (see `dispatch-gate.ts`). */
   private wakeOpenedQueues(): void {
-    for (const queue of this.store.gate.takeWoken()) this.wakeWaitersOf(queue);
+    for (const queue of this.store.gate.takeWoken()) void this.wakeWaitersOf(queue);
   }
 
   /** Wakes the workers waiting on `queue`, as an enqueue of its ready tasks would. */
-  private wakeWaitersOf(queue: string): void {
-    const ready = this.store.readyCount(queue);
+  private async wakeWaitersOf(queue: string): Promise<void> {
+    const ready = await this.store.readyCount(queue);
     if (ready > 0) this.waiters.signal(new Map([[queue, ready]]));
   }
 
@@ -493,10 +533,10 @@ export class Broker {
     return this.closing.signal;
   }
 
-  /** Counts for operators; O(1), safe to call on a loaded broker. */
-  stats(): BrokerStats {
+  /** Counts for operators; O(1) on LMDB, safe to call on a loaded broker. */
+  async stats(): Promise<BrokerStats> {
     return {
-      ...this.store.stats(),
+      ...(await this.store.stats()),
       watchedTasks: this.events.watchedTasks,
       watchers: this.watchers.open,
       connectedWorkers: this.workers.count,
@@ -599,7 +639,7 @@ export class Broker {
         this.wakeOpenedQueues();
         if (promoted.value < DUE_BATCH && reaped.value < DUE_BATCH && swept.value < SWEEP_BATCH) break;
       }
-      nextAtMs = this.steadyTimeOf(this.store.nextDue());
+      nextAtMs = this.steadyTimeOf(await this.store.nextDue());
     } catch (error) {
       if (this.closing.signal.aborted) return;
       this.logError('qtasks-broker: due work failed; retrying', error);

@@ -59,6 +59,11 @@ export class TaskEvents {
     if (this.everyTask.size > 0) for (const listener of [...this.everyTask]) listener(task);
   }
 
+  /** True if anything here hears of this task's states: a listener of it, or of every task. */
+  isListened(taskId: string): boolean {
+    return this.everyTask.size > 0 || this.listeners.has(taskId);
+  }
+
   /** Number of tasks being watched (for tests and metrics). */
   get watchedTasks(): number {
     return this.listeners.size;

@@ -44,11 +44,11 @@ describe('Broker.watch and a client that stops reading', () => {
     // The client asks for nothing more; states pile up for it.
     await progress(1);
     await progress(2);
-    expect(broker.stats().watchedTasks).toBe(1);
+    expect((await broker.stats()).watchedTasks).toBe(1);
     now += 1001;
     await progress(3);
     // Dropped at once: nothing is kept for it any more.
-    expect(broker.stats().watchedTasks).toBe(0);
+    expect((await broker.stats()).watchedTasks).toBe(0);
     await expect(stream.next()).rejects.toBeInstanceOf(ResourceExhaustedError);
     // Watching anew starts from the current state.
     const again = broker.watch(task.id, new AbortController().signal);
@@ -67,7 +67,7 @@ describe('Broker.watch and a client that stops reading', () => {
       expect((await next).value).toMatchObject({ progress: Buffer.from(String(n)) });
     }
     await stream.return();
-    expect(broker.stats().watchedTasks).toBe(0);
+    expect((await broker.stats()).watchedTasks).toBe(0);
   });
 
   test('a burst of states for a client that is waiting for them is all delivered', async () => {

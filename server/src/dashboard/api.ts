@@ -53,7 +53,7 @@ export function apiHandlers({ broker, liveStreams, queueNudges }: ApiDeps) {
     }
   };
   return {
-    listQueues: ({ response }: ApiCall) => sendJson(response, 200, { queues: broker.listQueues().map(queueJson) }),
+    listQueues: async ({ response }: ApiCall) => sendJson(response, 200, { queues: (await broker.listQueues()).map(queueJson) }),
 
     queueEvents: ({ response }: ApiCall) => live(response, (stream) => streamQueueChanges(broker, stream, queueNudges)),
 

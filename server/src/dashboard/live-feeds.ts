@@ -121,7 +121,7 @@ export async function streamQueueChanges(broker: FeedBroker, stream: EventStream
   let settle: NodeJS.Timeout | undefined;
   const snapshot = async (): Promise<void> => {
     if (broker.closingSignal.aborted) return;
-    await stream.send('queues', broker.listQueues().map(queueJson));
+    await stream.send('queues', (await broker.listQueues()).map(queueJson));
   };
   try {
     await runFeed(broker, stream, {

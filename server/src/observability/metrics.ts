@@ -12,13 +12,25 @@ import { HistogramSeries, SeriesHistogram } from './series-histogram.js';
 import type { QueueInfo } from '../domain/queue.js';
 import { TASK_STATUSES, countByQueue, type TaskRecord } from '../domain/task.js';
 
-/** What the gauges read when scraped. */
+/** The figures the gauges read. */
+export interface SourceStats {
+  pendingWrites: number;
+  watchers: number;
+  openCalls: number;
+  leased: number;
+  connectedWorkers: number;
+  workerCredit: number;
+}
+
+/** What the gauges read when scraped (a store over PostgreSQL answers with queries, hence promises). */
 export interface MetricsSource {
   /** Every queue with its counts. */
-  queues(): QueueInfo[];
+  queues(): Promise<QueueInfo[]> | QueueInfo[];
   /** Writes in flight, watch streams and calls open now. */
-  stats(): { pendingWrites: number; watchers: number; openCalls: number; leased: number; connectedWorkers: number; workerCredit: number };
+  stats(): Promise<SourceStats> | SourceStats;
 }
+
+
 
 /** Calls `count` once per queue of `tasks`, with how many of them it holds (no map for one queue). */
 function eachQueueCount(tasks: readonly TaskRecord[], count: (queue: string, n: number) => void): void {
@@ -88,19 +100,30 @@ export class BrokerMetrics implements TaskObserver, CommitObserver {
       help: 'Tasks held, by queue and status (ended ones until their retention passes).',
       labelNames: ['queue', 'status'],
       registers,
-      collect(this: Gauge<'queue' | 'status'>) {
+      async collect(this: Gauge<'queue' | 'status'>) {
+        const queues = await source.queues();
         this.reset();
-        for (const queue of source.queues()) for (const status of TASK_STATUSES) this.set({ queue: queue.name, status }, queue.counts[status]);
+        for (const queue of queues) for (const status of TASK_STATUSES) this.set({ queue: queue.name, status }, queue.counts[status]);
       },
     });
-    const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({ name, help, registers, collect(this: Gauge) { this.set(read()); } });
-    gauge('qtasks_pending_writes', 'Task writes issued and not yet committed.', () => source.stats().pendingWrites);
-    gauge('qtasks_watch_streams', 'WatchResult streams open.', () => source.stats().watchers);
-    gauge('qtasks_open_calls', 'gRPC calls open, health included.', () => source.stats().openCalls);
-    gauge('qtasks_leases', 'Tasks leased to workers now.', () => source.stats().leased);
-    gauge('qtasks_workers_connected', 'Workers connected on Work streams.', () => source.stats().connectedWorkers);
-    gauge('qtasks_worker_credit', 'Credit the connected workers granted and the broker has not used: tasks they would take now.', () => source.stats().workerCredit);
+    // One read of the source serves every gauge of a scrape (a registry starts their collects in
+    // one synchronous pass), not one read per gauge: on PostgreSQL each read is a query.
+    let read: Promise<SourceStats> | undefined;
+    const stats = (): Promise<SourceStats> => {
+      if (!read) {
+        read = Promise.resolve(source.stats());
+        setImmediate(() => (read = undefined));
+      }
+      return read;
+    };
+    const gauge = (name: string, help: string, figure: (stats: SourceStats) => number) =>
+      new Gauge({ name, help, registers, async collect(this: Gauge) { this.set(figure(await stats())); } });
+    gauge('qtasks_pending_writes', 'Task writes issued and not yet committed.', (s) => s.pendingWrites);
+    gauge('qtasks_watch_streams', 'WatchResult streams open.', (s) => s.watchers);
+    gauge('qtasks_open_calls', 'gRPC calls open, health included.', (s) => s.openCalls);
+    gauge('qtasks_leases', 'Tasks leased to workers now.', (s) => s.leased);
+    gauge('qtasks_workers_connected', 'Workers connected on Work streams.', (s) => s.connectedWorkers);
+    gauge('qtasks_worker_credit', 'Credit the connected workers granted and the broker has not used: tasks they would take now.', (s) => s.workerCredit);
   }
 
   /** @inheritdoc */

@@ -9,6 +9,16 @@ import { TASK_STATUSES, isFinalStatus, type TaskStatus } from '../domain/task.js
 /** A queue's tasks by status. */
 export type StatusCounts = Record<TaskStatus, number>;
 
+/** A queue's figures (see `BrokerStore.queueFigures`). */
+export interface QueueFigures {
+  /** Its tasks by status. */
+  counts: StatusCounts;
+  /** Since when (wall time) its longest-waiting ready task has been ready; absent when none is. */
+  oldestReadySinceMs?: number;
+  /** Its tasks that ended over the last minute. */
+  endedLastMinute: number;
+}
+
 /** Seconds in the window of {@link QueueCounts.endedLastMinute}. */
 const WINDOW_SECONDS = 60;
 
@@ -89,6 +99,7 @@ export class QueueCounts {
   }
 }
 
-function zeroCounts(): StatusCounts {
+/** Counts of a queue with no tasks. */
+export function zeroCounts(): StatusCounts {
   return Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as StatusCounts;
 }

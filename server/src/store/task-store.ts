@@ -84,7 +84,7 @@ import { ReadyLines, type PlacedEntry } from './ready-lines.js';
 import { PEEK_RECORDS, type RecordPeek } from './record-peek.js';
 import { RecordEncoder } from './record-codec.js';
 import { DispatchGate } from './dispatch-gate.js';
-import { QueueCounts } from './queue-counts.js';
+import { QueueCounts, type QueueFigures } from './queue-counts.js';
 import { QueueSettings } from './queue-settings.js';
 import { dropVersion1Indexes, endAfterRestart, endedKeysBefore4, putIndexEntries, rekeyEnded, REKEY_BATCH, scanRecords } from './recovery.js';
 import { DEFAULT_RETENTION, ExpiryHeads, expiryOf, removedAtEnd, type RetentionPolicy } from './retention.js';
@@ -999,6 +999,20 @@ export class TaskStore {
   /** When an ended task expires (wall time), by the retention in force now; undefined for one removed as it ended. */
   expiresAtMs(task: TaskRecord): number | undefined {
     return expiryOf(task, this.retention);
+  }
+
+  /** Every queue that holds a task (or saw one end in the last minute), or only `queue`, with its figures. */
+  queueFigures(queue?: string): Map<string, QueueFigures> {
+    const figures = new Map<string, QueueFigures>();
+    for (const name of queue === undefined ? this.counts.names() : [queue]) {
+      const oldestReadySinceMs = this.oldestReadySinceMs(name);
+      figures.set(name, {
+        counts: this.counts.countsOf(name),
+        endedLastMinute: this.counts.endedLastMinute(name),
+        ...(oldestReadySinceMs === undefined ? {} : { oldestReadySinceMs }),
+      });
+    }
+    return figures;
   }
 
   /**

@@ -56,7 +56,7 @@ export function queueCalls(broker: Broker) {
     },
 
     async listQueues(): Promise<ListQueuesResponse> {
-      return { queues: broker.listQueues().map(toProtoQueueInfo) };
+      return { queues: (await broker.listQueues()).map(toProtoQueueInfo) };
     },
   };
 }
