@@ -1,8 +1,8 @@
 /**
- * Wires the layers into a running broker: LMDB store → core → gRPC service, plus the standard
- * health and reflection services.
+ * Wires the layers into a running broker: store (LMDB or PostgreSQL: `open-store.ts`) → core →
+ * gRPC service, plus the standard health and reflection services.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { BrokerServiceDefinition, descriptorSetPath } from '@qtasks/proto';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { createServer, type Server } from 'nice-grpc';
@@ -10,8 +10,7 @@ import { HealthDefinition, HealthServiceImpl, HealthState } from 'nice-grpc-serv
 import { ServerReflection, ServerReflectionService } from 'nice-grpc-server-reflection';
 import { ConfigError, DEFAULT_CONFIG, parseListenAddress, type BrokerConfig } from './config.js';
 import { Broker, type BrokerStats } from './core/broker.js';
-import { systemClock } from './domain/clock.js';
-import { TaskStore } from './store/task-store.js';
+import { openStore } from './open-store.js';
 import { tokenCheck } from './transport/auth.js';
 import { createBrokerService, STREAM_METHODS, withoutStreamMethods } from './transport/broker-service.js';
 import { streamMethod } from './transport/stream-calls.js';
@@ -58,14 +57,11 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-/** Opens the store in `config.dataDir` and serves the broker on `config.listen`. */
+/** Opens the store (`config.store`) and serves the broker on `config.listen`. */
 export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<RunningBroker> {
   const config: BrokerConfig = { ...DEFAULT_CONFIG, ...options };
   const { host, port: askedPort } = parseListenAddress(config.listen);
   if (config.authTokens?.length === 0) throw new ConfigError('authTokens: must hold at least one token (leave it out to turn authentication off)');
-  await mkdir(config.dataDir, { recursive: true });
-  // One clock for both, so that the core and the store read the same steady time.
-  const clock = systemClock();
   // Metrics only with an endpoint to serve them: without one, the core and the store have no
   // observer to call. (The gauges read the broker only when scraped, once it exists.)
   let stats = async (): Promise<ServerStats> => ({ ...(await broker.stats()), openCalls: 0, unsentReplyBytes: 0, callsByMethod: {} });
@@ -73,14 +69,7 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   const metrics: BrokerMetrics | undefined = config.httpListen
     ? new BrokerMetrics({ queues: (): Promise<QueueInfo[]> | QueueInfo[] => (shuttingDown ? [] : broker.listQueues()), stats: () => stats() })
     : undefined;
-  const store = await TaskStore.open({
-    path: config.dataDir,
-    durability: config.durability,
-    minFreeBytes: config.minFreeBytes,
-    clock,
-    retention: { succeededMs: config.retainSucceededMs, failedMs: config.retainFailedMs },
-    ...(metrics ? { commitObserver: metrics } : {}),
-  });
+  const { store, clock } = await openStore(config, metrics);
   const broker: Broker = new Broker(store, {
     ...(metrics ? { observer: metrics } : {}),
     maxPendingWrites: config.maxPendingWrites,

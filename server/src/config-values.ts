@@ -59,6 +59,23 @@ export function oneOf<T extends string>(...choices: T[]): (setting: Setting) => 
   };
 }
 
+/**
+ * A PostgreSQL connection URL (`postgres://` or `postgresql://`). The error never repeats the
+ * value: it may hold a password. @throws ConfigError
+ */
+export function databaseUrl(setting: Setting): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(setting.value);
+  } catch {
+    // Reported below.
+  }
+  if (!url || !/^postgres(ql)?:$/.test(url.protocol)) {
+    throw new ConfigError(`${setting.source}: must be a URL such as postgres://user:password@127.0.0.1:5432/qtasks`);
+  }
+  return setting.value;
+}
+
 /** Milliseconds per unit of a duration. */
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadAuthTokens, loadTls, type TlsConfig } from './config-security.js';
 import {
   ConfigError,
+  databaseUrl,
   duration,
   nonNegativeInteger,
   oneOf,
@@ -31,6 +32,10 @@ export { parseTokensFile, type TlsConfig } from './config-security.js';
 export interface BrokerConfig {
   /** `HOST:PORT` to listen on; port 0 picks a free one. @defaultValue `127.0.0.1:50051` */
   listen: string;
+  /** Where tasks are kept: `lmdb` (one broker, the data directory) or `postgres` (several brokers, one database). @defaultValue `lmdb` */
+  store: StoreKind;
+  /** `postgres://user:password@host:port/database` of `--store postgres`. */
+  databaseUrl: string;
   /** Directory of the LMDB data. @defaultValue `./qtasks-data` */
   dataDir: string;
   /** `strict`: acknowledge after fsync; `commit`: after commit (survives a process crash, not a power cut). @defaultValue `strict` */
@@ -92,8 +97,10 @@ export interface BrokerConfig {
   logLevel: LogLevel;
   /** `HOST:PORT` of the HTTP endpoint (the dashboard, `/metrics`, `/healthz`, `/readyz`); empty: none. @defaultValue off */
   httpListen: string;
-  /** Check the data directory's consistency, print a report and exit instead of serving. */
+  /** Check the store's consistency (the data directory, or the database), print a report and exit instead of serving. */
   check?: boolean;
+  /** Apply the database schema's migrations (`--store postgres`) and exit. */
+  migrate?: boolean;
   /** Copy the data directory (even while a broker serves it) into this new directory and exit. */
   backup?: string;
   /**
@@ -108,6 +115,8 @@ export interface BrokerConfig {
 /** The configuration with nothing set. */
 export const DEFAULT_CONFIG: Readonly<BrokerConfig> = {
   listen: '127.0.0.1:50051',
+  store: 'lmdb',
+  databaseUrl: '',
   dataDir: './qtasks-data',
   durability: 'strict',
   maxPayloadBytes: 1024 * 1024,
@@ -134,7 +143,10 @@ export const DEFAULT_CONFIG: Readonly<BrokerConfig> = {
 const MAX_JSON_DEPTH_LIMIT = 10_000;
 
 /** The fields of {@link BrokerConfig} an option sets on its own. */
-type PlainField = Exclude<keyof BrokerConfig, 'authTokens' | 'tls' | 'check' | 'backup'>;
+type PlainField = Exclude<keyof BrokerConfig, 'authTokens' | 'tls' | 'check' | 'backup' | 'migrate'>;
+
+/** The stores `--store` names. */
+export type StoreKind = 'lmdb' | 'postgres';
 
 /** One option of `qtasks-broker`. */
 export interface OptionSpec {
@@ -171,6 +183,8 @@ function envOf(flag: string): string {
 /** Every option, in the order `--help` lists them. */
 export const OPTIONS: readonly OptionSpec[] = [
   running('listen', 'HOST:PORT', 'listen', (s) => (parseListenAddress(s.value, s.source), s.value), DEFAULT_CONFIG.listen, 'address to serve gRPC on; port 0 picks a free one'),
+  running('store', 'KIND', 'store', oneOf<StoreKind>('lmdb', 'postgres'), DEFAULT_CONFIG.store, 'where tasks are kept: lmdb (the data directory, one broker) or postgres (--database-url; several brokers may share it)'),
+  running('database-url', 'URL', 'databaseUrl', databaseUrl, 'none', 'postgres://USER:PASSWORD@HOST:PORT/DB of --store postgres; prefer the variable: flags show in `ps`'),
   running('data-dir', 'DIR', 'dataDir', (s) => s.value, DEFAULT_CONFIG.dataDir, 'LMDB data directory, created if missing'),
   running('durability', 'MODE', 'durability', oneOf<Durability>('strict', 'commit'), DEFAULT_CONFIG.durability, 'strict: acknowledge after fsync; commit: after commit'),
   running('max-payload-bytes', 'N', 'maxPayloadBytes', positiveInteger, '1 MiB', 'largest args+kwargs or result of one task'),
@@ -196,7 +210,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   security('tls-cert', 'FILE', 'serve TLS with this PEM certificate chain (needs --tls-key)', 'plaintext'),
   security('tls-key', 'FILE', 'the PEM private key of --tls-cert'),
   security('tls-client-ca', 'FILE', "mutual TLS: clients must present a certificate signed by a CA in this PEM file"),
-  { flag: 'check', help: 'check the data directory (e.g. a backup copy), print a report and exit: 0 if consistent, 1 if not', section: 'action' },
+  { flag: 'check', help: 'check the store (the data directory, e.g. a backup copy, or the database), print a report and exit: 0 if consistent, 1 if not', section: 'action' },
+  { flag: 'migrate', help: 'apply the database schema migrations of --store postgres and exit (a broker also applies them as it starts)', section: 'action' },
   { flag: 'backup', arg: 'DIR', help: 'copy the data directory into DIR (new or empty), safely even while a broker serves it, and exit: 0 when done', section: 'action' },
   { flag: 'help', help: 'print this help and exit', section: 'action' },
 ];
@@ -265,9 +280,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Bro
   }
   const authTokens: AuthToken[] | undefined = loadAuthTokens(pick('auth-token'), pick('auth-tokens-file'));
   const tls: TlsConfig | undefined = loadTls(pick('tls-cert'), pick('tls-key'), pick('tls-client-ca'));
+  if (config.store === 'postgres' && config.databaseUrl === '') throw new ConfigError('--database-url: required with --store postgres (or set QTASKS_BROKER_DATABASE_URL)');
+  if (typeof flags['backup'] === 'string' && config.store === 'postgres') throw new ConfigError('--backup: only with --store lmdb (back a PostgreSQL store up with pg_dump or the database\'s own backups)');
+  if (flags['migrate'] && config.store !== 'postgres') throw new ConfigError('--migrate: only with --store postgres (an LMDB store upgrades itself as it opens)');
   return {
     ...config,
     ...(flags['check'] ? { check: true } : {}),
+    ...(flags['migrate'] ? { migrate: true } : {}),
     ...(typeof flags['backup'] === 'string' ? { backup: flags['backup'] } : {}),
     ...(authTokens ? { authTokens } : {}),
     ...(tls ? { tls } : {}),

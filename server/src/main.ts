@@ -9,6 +9,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoreReport } from './store/invariants.js';
 import { TaskStore } from './store/task-store.js';
+import postgres from 'postgres';
+import { migrate } from './store/postgres/migrations.js';
+import { checkDatabase } from './store/postgres/pg-check.js';
 import { createLogger, logger, useLogger } from './logger.js';
 
 async function main(): Promise<number> {
@@ -25,7 +28,8 @@ async function main(): Promise<number> {
     return 0;
   }
   useLogger(createLogger(config.logLevel));
-  if (config.check) return checkDataDir(config.dataDir);
+  if (config.check) return config.store === 'postgres' ? checkPostgres(config.databaseUrl) : checkDataDir(config.dataDir);
+  if (config.migrate) return migratePostgres(config.databaseUrl);
   if (config.backup !== undefined) return backupDataDir(config.dataDir, config.backup);
   const broker = await startBroker(config);
   // Operators (and `npm run bench:overload`) read memory and queue sizes with `kill -USR2 PID`:
@@ -91,6 +95,34 @@ async function checkDataDir(dataDir: string): Promise<number> {
   }
   process.stdout.write(`${JSON.stringify({ dataDir, consistent: report.problems.length === 0, ...report }, null, 2)}\n`);
   return report.problems.length === 0 ? 0 : 1;
+}
+
+/** `--store postgres --check`: the database's report as JSON (`store/postgres/pg-check.ts`); exit code 0 when consistent. */
+async function checkPostgres(url: string): Promise<number> {
+  let report;
+  try {
+    report = await checkDatabase(url);
+  } catch (error) {
+    logger.error({ err: error }, 'the database cannot be checked');
+    return 1;
+  }
+  process.stdout.write(`${JSON.stringify({ store: 'postgres', consistent: report.problems.length === 0, ...report }, null, 2)}\n`);
+  return report.problems.length === 0 ? 0 : 1;
+}
+
+/** `--store postgres --migrate`: brings the database's schema to this broker's version. */
+async function migratePostgres(url: string): Promise<number> {
+  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  try {
+    const { applied, version } = await migrate(sql);
+    process.stdout.write(`qtasks-broker: schema at version ${version}${applied.length > 0 ? ` (applied ${applied.join(', ')})` : ' (nothing to apply)'}\n`);
+    return 0;
+  } catch (error) {
+    logger.error({ err: error }, 'migration failed');
+    return 1;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
 }
 
 /** `--backup DIR`: LMDB's hot copy of the data directory into DIR, safe while a broker writes. */

@@ -50,11 +50,20 @@ export interface CheckReport {
 }
 
 /** Runs `qtasks-broker --check --data-dir DIR` on a stopped broker's data directory. */
-export async function checkDataDir(dataDir: string): Promise<CheckReport> {
+export function checkDataDir(dataDir: string): Promise<CheckReport> {
+  return runCheck(['--data-dir', dataDir]);
+}
+
+/** Runs `qtasks-broker --check` on a stopped broker's store: its data directory, or its database on a PostgreSQL run. */
+export function checkStoreOf(broker: Pick<BrokerProcess, 'dataDir' | 'databaseUrl'>): Promise<CheckReport> {
+  return broker.databaseUrl ? runCheck(['--store', 'postgres', '--database-url', broker.databaseUrl]) : checkDataDir(broker.dataDir);
+}
+
+async function runCheck(storeArgs: string[]): Promise<CheckReport> {
   let stdout: string;
   let exitCode = 0;
   try {
-    ({ stdout } = await run(process.execPath, [BROKER_BIN, '--check', '--data-dir', dataDir]));
+    ({ stdout } = await run(process.execPath, [BROKER_BIN, '--check', ...storeArgs]));
   } catch (error) {
     const failed = error as { stdout?: string; code?: number; stderr?: string };
     if (typeof failed.code !== 'number' || !failed.stdout) throw error;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrokerServiceDefinition } from '@qtasks/proto';
+import { dropDatabase, newDatabase, TEST_STORE } from './test-store.js';
 import {
   Metadata,
   createChannel,
@@ -30,6 +31,8 @@ export interface BrokerProcess {
   address: string;
   /** The LMDB directory (kept across {@link restart}). */
   dataDir: string;
+  /** The database of a broker on PostgreSQL (`QTASKS_TEST_STORE=postgres`; kept across {@link restart}). */
+  databaseUrl?: string;
   /** A client on a channel to the broker. */
   client: BrokerClient;
   /** The child process. */
@@ -53,6 +56,8 @@ export interface BrokerProcess {
 export interface StartOptions {
   /** Reuse this data directory instead of a new temporary one. */
   dataDir?: string;
+  /** On PostgreSQL, reuse this database instead of a new one. */
+  databaseUrl?: string;
   /** More command-line flags, e.g. `['--durability', 'commit']`. */
   args?: string[];
   /** Extra environment variables. */
@@ -94,8 +99,12 @@ function bearer(token: string): ClientMiddleware {
 /** Starts `qtasks-broker` and waits for its `listening on` line. */
 export async function startBrokerProcess(options: StartOptions = {}): Promise<BrokerProcess> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'qtasks-it-')));
+  // On a PostgreSQL run, a broker gets a database of its own, unless a test picks a store itself.
+  const onPostgres = TEST_STORE === 'postgres' && !(options.args ?? []).includes('--store');
+  const databaseUrl = onPostgres ? (options.databaseUrl ?? (await newDatabase())) : undefined;
+  const storeEnv = databaseUrl ? { QTASKS_BROKER_STORE: 'postgres', QTASKS_BROKER_DATABASE_URL: databaseUrl } : {};
   const child = spawn(process.execPath, [BROKER_BIN, '--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir, ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...storeEnv, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -121,6 +130,7 @@ export async function startBrokerProcess(options: StartOptions = {}): Promise<Br
   return {
     address,
     dataDir,
+    ...(databaseUrl ? { databaseUrl } : {}),
     client,
     child,
     stderr: () => stderr,
@@ -128,13 +138,14 @@ export async function startBrokerProcess(options: StartOptions = {}): Promise<Br
     stop,
     async restart(extraArgs = options.args ?? [], restartOptions = {}) {
       await stop('SIGKILL');
-      return startBrokerProcess({ ...options, dataDir, args: extraArgs, ...(restartOptions.samePort ? { listen: address } : {}) });
+      return startBrokerProcess({ ...options, dataDir, ...(databaseUrl ? { databaseUrl } : {}), args: extraArgs, ...(restartOptions.samePort ? { listen: address } : {}) });
     },
     async dispose() {
       if (disposed) return;
       disposed = true;
       await stop('SIGKILL');
       await rm(dataDir, { recursive: true, force: true });
+      if (databaseUrl) await dropDatabase(databaseUrl).catch(() => undefined);
     },
   };
 }

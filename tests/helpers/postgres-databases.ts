@@ -15,6 +15,8 @@ export interface PostgresDatabases {
   fresh(): Promise<{ url: string; sql: Sql }>;
   /** Another client of `url`, closed after the file. */
   client(url: string): Sql;
+  /** Restarts the cluster (every connection is cut). */
+  restartCluster(): Promise<void>;
 }
 
 /** Starts a cluster before the file's tests and removes it after (see the module comment). */
@@ -42,6 +44,7 @@ export function usePostgresDatabases(): PostgresDatabases {
       return skipReason;
     },
     client,
+    restartCluster: () => cluster!.restart(),
     async fresh() {
       const name = `test_${++count}`;
       await cluster!.sql(`CREATE DATABASE ${name}`);

@@ -30,6 +30,8 @@ export interface Postgres {
   sql(command: string): Promise<string>;
   /** Stops it (`pg_ctl stop -m fast`) and deletes its directory. */
   stop(): Promise<void>;
+  /** Restarts it on the same port (`pg_ctl restart -m fast`: every connection is cut). */
+  restart(): Promise<void>;
 }
 
 /**
@@ -67,6 +69,7 @@ export async function startPostgres(bin: string): Promise<Postgres> {
     await chmod(dir, 0o700);
     await as('initdb', ['-D', data, '-U', user, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
     const port = await startOnFreePort(as, data, dir);
+    const options = serverOptions(port, dir);
     const url = `postgres://${user}@127.0.0.1:${port}/postgres`;
     return {
       url,
@@ -75,6 +78,9 @@ export async function startPostgres(bin: string): Promise<Postgres> {
       stop: async () => {
         await stopCluster(as, data);
         await rm(dir, { recursive: true, force: true });
+      },
+      restart: async () => {
+        await as('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-m', 'fast', '-w', '-t', '60', 'restart']);
       },
     };
   } catch (error) {
@@ -95,16 +101,19 @@ type AsOwner = (command: string, args: string[]) => Promise<{ stdout: string; st
 async function startOnFreePort(as: AsOwner, data: string, dir: string): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    // fsync stays on: the fault tests of issue 14 kill the database too.
-    const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c max_connections=200`;
     try {
-      await as('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', '-t', '60', 'start']);
+      await as('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', serverOptions(port, dir), '-w', '-t', '60', 'start']);
       return port;
     } catch (error) {
       await stopCluster(as, data);
       if (attempt === 3) throw error;
     }
   }
+}
+
+/** The server's options: loopback only, its socket in the cluster's directory. fsync stays on: the fault tests of issue 14 restart the database too. */
+function serverOptions(port: number, dir: string): string {
+  return `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c max_connections=200`;
 }
 
 /** Stops a cluster that may be running: fast, then immediate; nothing if it is not running. */

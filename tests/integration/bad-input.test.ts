@@ -10,6 +10,7 @@
  * the end the broker is stopped and `qtasks-broker --check` must find its data directory
  * consistent. `validation.test.ts` holds the first cases of this kind; these extend it.
  */
+import { LEASES_OUTLIVE_BROKER } from '../helpers/test-store.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
@@ -35,7 +36,7 @@ import {
 } from '@qtasks/proto';
 import { ClientError, Status } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { brokerStats, checkDataDir, median, residentKiB, timed } from '../helpers/broker-inspect.js';
+import { brokerStats, checkStoreOf, median, residentKiB, timed } from '../helpers/broker-inspect.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { INVALID_UTF8_MARK, RawBrokerClient, withInvalidUtf8, type BrokerMethod } from '../helpers/raw-grpc.js';
 import { json, listAllTasks, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
@@ -683,7 +684,7 @@ describe('a flood of WatchResult streams that are never read', () => {
     // Graceful shutdown waits up to 10 s for calls in flight, then cancels what is left: these
     // streams can never end on their own, their status is queued behind data no one reads.
     expect(Date.now() - started).toBeLessThan(20_000);
-    const report = await checkDataDir(flooded.dataDir);
+    const report = await checkStoreOf(flooded);
     expect(report).toMatchObject({ consistent: true, exitCode: 0, problems: [] });
   });
 });
@@ -773,8 +774,9 @@ describe('batches of many items naming one large task', () => {
 
   test('the broker stops cleanly and its data is consistent', async () => {
     expect(await big.stop('SIGTERM')).toBe(0);
-    // The task still leased is stored NEW: leases live in memory.
-    expect(await checkDataDir(big.dataDir)).toMatchObject({ consistent: true, exitCode: 0, tasks: 2, byStatus: { new: 1, process: 0, success: 1 } });
+    // The task still leased is stored NEW where leases live in memory (LMDB), PROCESS where they outlive the broker.
+    const stillLeased = LEASES_OUTLIVE_BROKER ? { new: 0, process: 1 } : { new: 1, process: 0 };
+    expect(await checkStoreOf(big)).toMatchObject({ consistent: true, exitCode: 0, tasks: 2, byStatus: { ...stillLeased, success: 1 } });
   });
 });
 
@@ -783,12 +785,15 @@ describe('after all of it', () => {
     const before = await listAllTasks(broker.client);
     expect(new Set(before.map((t) => t.id))).toEqual(acknowledged);
     expect(await broker.stop('SIGTERM')).toBe(0);
-    const report = await checkDataDir(broker.dataDir);
+    const report = await checkStoreOf(broker);
     expect(report).toMatchObject({ consistent: true, exitCode: 0, problems: [], tasks: acknowledged.size });
     expect(report.byStatus.success).toBe(before.filter((t) => t.status === TaskStatus.TASK_STATUS_SUCCESS).length);
-    // The seeded running task, untouched by every refusal: stored NEW, since leases live in memory.
-    expect(report.byStatus.process).toBe(0);
-    expect(report.byStatus.new).toBe(before.filter((t) => t.status === TaskStatus.TASK_STATUS_NEW || t.status === TaskStatus.TASK_STATUS_PROCESS).length);
+    // The seeded running task, untouched by every refusal: stored NEW where leases live in memory
+    // (LMDB), PROCESS where they outlive the broker (PostgreSQL).
+    const running = before.filter((t) => t.status === TaskStatus.TASK_STATUS_PROCESS).length;
+    const ready = before.filter((t) => t.status === TaskStatus.TASK_STATUS_NEW).length;
+    expect(report.byStatus.process).toBe(LEASES_OUTLIVE_BROKER ? running : 0);
+    expect(report.byStatus.new).toBe(LEASES_OUTLIVE_BROKER ? ready : ready + running);
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import { afterEach, expect, test } from 'vitest';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { TEST_STORE } from '../helpers/test-store.js';
 import { sleep } from '../helpers/crash.js';
 import { json, spec, uniqueQueue, workerId } from '../helpers/tasks.js';
 import { openWork } from '../helpers/work-stream.js';
@@ -85,14 +86,16 @@ test('/metrics shows the connected workers and their unused credit, and times LM
   await broker.client.enqueue({ tasks: [spec(queue, { args: json(['x'.repeat(300_000)]) })] });
   metrics = await scrape();
   expect(metrics.get('qtasks_worker_credit')).toBe(0);
+  // LMDB's commits and flushes are timed; a PostgreSQL store's transactions are not (yet).
+  const onLmdb = TEST_STORE === 'lmdb';
   const commits = (path: string) => metrics.get(`qtasks_store_commit_seconds_count{path="${path}"}`) ?? 0;
-  expect(commits('sync') + commits('async')).toBeGreaterThanOrEqual(22);
-  expect(commits('async')).toBeGreaterThan(0);
+  if (onLmdb) expect(commits('sync') + commits('async')).toBeGreaterThanOrEqual(22);
+  if (onLmdb) expect(commits('async')).toBeGreaterThan(0);
   work.end();
   await work.closed;
   metrics = await scrape();
   expect(metrics.get('qtasks_workers_connected')).toBe(0);
-  expect(metrics.get('qtasks_store_flush_seconds_count')).toBeGreaterThan(0);
+  if (onLmdb) expect(metrics.get('qtasks_store_flush_seconds_count')).toBeGreaterThan(0);
 });
 
 test('/healthz and /readyz answer 200 while the broker serves, and other paths are 404', async () => {

@@ -157,7 +157,7 @@ describe('shutdown', () => {
     await stderrSettled(broker, (text) => text.includes('SIGTERM received'));
     expect(broker.stderr()).toContain('SIGTERM received');
 
-    const again = await start({ dataDir: broker.dataDir });
+    const again = await start({ dataDir: broker.dataDir, ...(broker.databaseUrl ? { databaseUrl: broker.databaseUrl } : {}) });
     expect((await again.client.getTask({ taskId: created!.id })).task!.status).toBe(TaskStatus.TASK_STATUS_NEW);
   });
 });

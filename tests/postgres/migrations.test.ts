@@ -23,7 +23,7 @@ describe('PostgreSQL schema migrations', () => {
     expect(await schemaVersion(sql)).toBe(0);
 
     expect(await migrate(sql)).toEqual({ applied: MIGRATIONS.map((m) => m.version), version: MIGRATIONS.length });
-    expect(await tables(sql)).toEqual(['qtasks_queue_settings', 'qtasks_schema_migrations', 'qtasks_tasks']);
+    expect(await tables(sql)).toEqual(['qtasks_queue_settings', 'qtasks_rate_starts', 'qtasks_schema_migrations', 'qtasks_tasks']);
     expect(await schemaVersion(sql)).toBe(MIGRATIONS.length);
 
     expect(await migrate(sql)).toEqual({ applied: [], version: MIGRATIONS.length });

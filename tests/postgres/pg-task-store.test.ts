@@ -8,7 +8,7 @@ import { newTask } from '../../server/src/core/new-task.fixture.js';
 import { AlreadyExistsError, IllegalTransitionError } from '../../server/src/domain/errors.js';
 import { STALE_LEASE } from '../../server/src/domain/transitions/lease-fence.js';
 import type { NewTask, TaskRecord } from '../../server/src/domain/task.js';
-import { PgTaskStore, type PgTaskStoreOptions } from '../../server/src/store/postgres/pg-task-store.js';
+import { PgTaskStore, REMOVED_AT_END_GRACE_MS, type PgTaskStoreOptions } from '../../server/src/store/postgres/pg-task-store.js';
 import { usePostgresDatabases } from '../helpers/postgres-databases.js';
 
 const databases = usePostgresDatabases();
@@ -85,8 +85,9 @@ describe('PgTaskStore', () => {
     expect((await store!.get(b!.id))?.status).toBe('process');
   });
 
-  it('a retryable failure puts the task back, delayed by its backoff; a task kept 0 ms is removed when it ends', async (ctx) => {
-    const [store] = await stores(ctx);
+  it('a retryable failure puts the task back, delayed by its backoff; a task kept 0 ms stays a grace for other brokers\' watchers, then is swept', async (ctx) => {
+    let nowMs = Date.now();
+    const [store] = await stores(ctx, 1, { now: () => nowMs });
     const { value: [retried, gone] } = await store!.enqueue([task({ maxRetries: 1 }), task({ retentionMs: 0 })]);
     const leased = (await lease(store!)).value;
     const byId = new Map(leased.map((t) => [t.id, t]));
@@ -97,6 +98,12 @@ describe('PgTaskStore', () => {
     ]);
     expect(await store!.get(retried!.id)).toMatchObject({ status: 'retry', delayed: true, attempt: 1 });
     expect((await lease(store!)).value).toEqual([]); // waiting out its backoff
+    expect((await store!.get(gone!.id))?.status).toBe('success');
+    expect(store!.expiresAtMs((await store!.get(gone!.id))!)).toBe(nowMs + REMOVED_AT_END_GRACE_MS);
+    nowMs += REMOVED_AT_END_GRACE_MS - 1;
+    expect((await store!.sweepExpired(10)).value).toBe(0);
+    nowMs += 1;
+    expect((await store!.sweepExpired(10)).value).toBe(1);
     expect(await store!.get(gone!.id)).toBeUndefined();
   });
 
@@ -270,7 +277,9 @@ describe('PgTaskStore', () => {
     const [a, b] = await stores(ctx, 2);
     const { value: enqueued } = await a!.enqueue([task({ queue: 'x', priority: 3 }), task({ queue: 'y', priority: 1 }), task({ queue: 'x', priority: 2 }), task({ queue: 'y', priority: 4 })]);
     const ready: string[] = [];
-    const stop = await b!.listen({ ready: (queue, count) => ready.push(`${queue} ${count}`), changed: () => undefined });
+    // Announced to every broker (origin `*`), the leasing one's parked workers too: the enqueue's own
+    // notifications (origin: store a) may still arrive after this listener joins, and are not these.
+    const stop = await b!.listen({ ready: (queue, count, origin) => origin === '*' && ready.push(`${queue} ${count}`), changed: () => undefined });
     const { value } = await lease(a!, 2, ['x', 'y']);
     expect(value.map((t) => t.priority)).toEqual([1, 2]);
     // Each queue locked its best two; the two not leased went back at the commit, and were told.

@@ -33,6 +33,7 @@ const (
 	ReasonTooManyWatchers        = "TOO_MANY_WATCHERS"        // ResourceExhausted
 	ReasonWatchFellBehind        = "WATCH_FELL_BEHIND"        // ResourceExhausted
 	ReasonShuttingDown           = "SHUTTING_DOWN"            // Unavailable
+	ReasonStoreUnavailable       = "STORE_UNAVAILABLE"        // Unavailable
 	ReasonUnauthenticated        = "UNAUTHENTICATED"          // Unauthenticated
 	ReasonPermissionDenied       = "PERMISSION_DENIED"        // PermissionDenied
 	ReasonInternal               = "INTERNAL"                 // Internal

@@ -127,4 +127,9 @@ export interface OtherBrokersListener {
   ready(queue: string, count: number): void;
   /** These tasks moved: their watchers read them again. */
   changed(taskIds: readonly string[]): void;
+  /**
+   * What the others wrote for a while was not heard (the store's connection was lost): every task
+   * listened to is read again. (Ready tasks are announced by the store, with `ready`.)
+   */
+  missed(): void;
 }

@@ -164,6 +164,7 @@ export class Broker {
     store.followOthers?.({
       ready: (queue, count) => this.waiters.signal(new Map([[queue, count]])),
       changed: (taskIds) => void this.othersChanged(taskIds),
+      missed: () => void this.othersChanged([...this.events.listenedTasks()]),
     });
   }
 
@@ -442,8 +443,10 @@ export class Broker {
   async resumeQueue(queue: string): Promise<QueueInfo> {
     this.assertOpen();
     await this.store.settings.setPaused(queue, false);
+    // The queue as resumed, read before its waiting workers are woken to take its tasks.
+    const resumed = await this.queueInfo(queue);
     await this.wakeWaitersOf(queue);
-    return this.queueInfo(queue);
+    return resumed;
   }
 
   /** Replaces the limits of `queue`, durably; workers waiting on it try again. */

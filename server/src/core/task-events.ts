@@ -64,6 +64,11 @@ export class TaskEvents {
     return this.everyTask.size > 0 || this.listeners.has(taskId);
   }
 
+  /** The tasks with a listener of their own. */
+  listenedTasks(): IterableIterator<string> {
+    return this.listeners.keys();
+  }
+
   /** Number of tasks being watched (for tests and metrics). */
   get watchedTasks(): number {
     return this.listeners.size;

@@ -28,6 +28,8 @@ export type ErrorReason =
   | ResourceExhaustedReason
   // UNAVAILABLE
   | 'SHUTTING_DOWN'
+  /** The broker's database (PostgreSQL) cannot be reached now: retry, here or on another broker. */
+  | 'STORE_UNAVAILABLE'
   // UNAUTHENTICATED and PERMISSION_DENIED: one reason each, the code's own name
   | 'UNAUTHENTICATED'
   | 'PERMISSION_DENIED'

@@ -61,6 +61,19 @@ function isDiskFull(error: unknown): boolean {
   return /ENOSPC|MDB_MAP_FULL|No space left/i.test(text);
 }
 
+/**
+ * True for the errors of a database connection that failed or was lost (`--store postgres`): the
+ * driver's own codes, the socket's, and PostgreSQL's connection exceptions (SQLSTATE class 08)
+ * and shutdowns (57P01–57P03). The broker reconnects by itself; the call may be sent again.
+ */
+function isStoreUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string') return false;
+  return STORE_UNREACHABLE_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code);
+}
+
+const STORE_UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+
 /** nice-grpc reports a call the client cancelled as CANCELLED when it sees an AbortError. */
 function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
@@ -109,6 +122,10 @@ export function toServerError(error: unknown, path: string): unknown {
   if (error instanceof BrokerError) return new RichServerError(statusOf(error), error.message, errorDetailsOf(error));
   if (isDiskFull(error)) {
     return new RichServerError(Status.RESOURCE_EXHAUSTED, 'the broker\'s disk is full; retry later', [errorInfo('DISK_FULL')]);
+  }
+  if (isStoreUnreachable(error)) {
+    const cause = error instanceof Error ? error.message : String(error);
+    return new RichServerError(Status.UNAVAILABLE, `the broker's database cannot be reached (${cause}); retry`, [errorInfo('STORE_UNAVAILABLE')]);
   }
   logger.error({ err: error, method: path }, 'unexpected error in a call');
   return new RichServerError(Status.INTERNAL, `internal error: ${error instanceof Error ? error.message : String(error)}`, [errorInfo('INTERNAL')]);

@@ -8,7 +8,8 @@
  *   of those tasks read them again; one that has sent that version already skips it.
  * A payload stays under PostgreSQL's 8,000 bytes: a large batch sends several.
  */
-import { isReady, type TaskRecord } from '../../domain/task.js';
+import { randomBytes } from 'node:crypto';
+import { countByQueue, isReady, type TaskRecord } from '../../domain/task.js';
 
 /** The channel of tasks that became ready. */
 export const READY_CHANNEL = 'qtasks_ready';
@@ -16,6 +17,16 @@ export const READY_CHANNEL = 'qtasks_ready';
 export const CHANGED_CHANNEL = 'qtasks_changed';
 /** The most bytes one payload carries (PostgreSQL refuses 8,000 and more). */
 const MAX_PAYLOAD_BYTES = 7_900;
+
+/** A broker's mark on what it notifies: random, new at each start. */
+export function newOrigin(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/** What a `qtasks_ready` payload of `origin` starts with. */
+export function readyPayloadPrefix(origin: string): string {
+  return `${origin}/`;
+}
 
 /** The notifications of one write, as two arrays (`unnest`'s shape: one statement sends them all). */
 export interface Notifications {
@@ -29,37 +40,53 @@ export interface ChangedTask {
   version: number;
 }
 
-/** The notifications a write that stored `changed` sends. */
-export function notificationsOf(changed: readonly TaskRecord[]): Notifications {
-  const out: Notifications = { channels: [], payloads: [] };
-  const ready = new Map<string, number>();
-  for (const task of changed) if (isReady(task)) ready.set(task.queue, (ready.get(task.queue) ?? 0) + 1);
-  for (const [queue, count] of ready) add(out, READY_CHANNEL, `${count}:${queue}`);
+/** The notifications a write of `origin` that stored `changed` sends. */
+export function notificationsOf(changed: readonly TaskRecord[], origin: string): Notifications {
+  const out = readyNotificationsOf(changed, origin);
+  const prefix = `${origin}/`;
   let payload = '';
   for (const task of changed) {
     const item = `${task.id}:${task.version}`;
-    if (payload.length + item.length + 1 > MAX_PAYLOAD_BYTES) {
-      add(out, CHANGED_CHANNEL, payload);
+    if (prefix.length + payload.length + item.length + 1 > MAX_PAYLOAD_BYTES) {
+      add(out, CHANGED_CHANNEL, prefix + payload);
       payload = '';
     }
     payload = payload === '' ? item : `${payload},${item}`;
   }
-  if (payload !== '') add(out, CHANGED_CHANNEL, payload);
+  if (payload !== '') add(out, CHANGED_CHANNEL, prefix + payload);
   return out;
 }
 
-/** A `qtasks_ready` payload: the queue and how many tasks became ready in it. */
-export function parseReady(payload: string): { queue: string; count: number } {
-  const colon = payload.indexOf(':');
-  return { count: Number(payload.slice(0, colon)), queue: payload.slice(colon + 1) };
+/** The `qtasks_ready` notifications of `tasks` alone (those ready among them), of `origin`. */
+export function readyNotificationsOf(tasks: readonly TaskRecord[], origin: string): Notifications {
+  return readyNotifications(countByQueue(tasks.filter(isReady)), origin);
 }
 
-/** A `qtasks_changed` payload: the tasks and their versions. */
-export function parseChanged(payload: string): ChangedTask[] {
-  return payload.split(',').map((item) => {
-    const colon = item.indexOf(':');
-    return { taskId: item.slice(0, colon), version: Number(item.slice(colon + 1)) };
-  });
+/** The `qtasks_ready` notifications that so many tasks may be taken in each queue, of `origin`. */
+export function readyNotifications(counts: ReadonlyMap<string, number>, origin: string): Notifications {
+  const out: Notifications = { channels: [], payloads: [] };
+  for (const [queue, count] of counts) add(out, READY_CHANNEL, `${readyPayloadPrefix(origin)}${count}:${queue}`);
+  return out;
+}
+
+/** A `qtasks_ready` payload: who sent it, the queue and how many tasks became ready in it. */
+export function parseReady(payload: string): { origin: string; queue: string; count: number } {
+  const slash = payload.indexOf('/');
+  const colon = payload.indexOf(':', slash);
+  return { origin: payload.slice(0, slash), count: Number(payload.slice(slash + 1, colon)), queue: payload.slice(colon + 1) };
+}
+
+/** A `qtasks_changed` payload: who sent it, the tasks and their versions. */
+export function parseChanged(payload: string): { origin: string; tasks: ChangedTask[] } {
+  const slash = payload.indexOf('/');
+  const tasks = payload
+    .slice(slash + 1)
+    .split(',')
+    .map((item) => {
+      const colon = item.indexOf(':');
+      return { taskId: item.slice(0, colon), version: Number(item.slice(colon + 1)) };
+    });
+  return { origin: payload.slice(0, slash), tasks };
 }
 
 function add(out: Notifications, channel: string, payload: string): void {

@@ -1,20 +1,25 @@
 /**
  * The task store on PostgreSQL (issue 14), for several brokers sharing one database: what any
  * broker stores, every broker reads, and each write is one transaction of the database, not of a
- * broker's memory. Built verb by verb behind the same domain transitions as the LMDB store
- * (`domain/transitions/`); not yet behind the core (docs/decisions.md, "Outgrowing one machine").
+ * broker's memory. The same domain transitions as the LMDB store (`domain/transitions/`), behind
+ * the same seam to the core (`core/broker-store.ts`); docs/decisions.md ("Outgrowing one machine")
+ * says where the two differ.
  *
- * So far: enqueue (batched, idempotency keys held by a unique index), get, lease (a batch taken
+ * The verbs: enqueue (batched, idempotency keys held by a unique index), get, lease (a batch taken
  * with `FOR UPDATE SKIP LOCKED`, best first), complete, heartbeat and progress (batches, each item
- * fenced by its lease token, written in one statement), cancel, retry, pause, list, and the due work
- * that brokers share (promote delayed tasks, reap expired leases, sweep expired ones, with
- * `SKIP LOCKED`). Every write tells the
- * other brokers what it changed with `NOTIFY`, at its commit (`notifications.ts`, {@link
- * PgTaskStore.listen}).
+ * fenced by its lease token, written in one statement), cancel, retry, purge, pause, list, and the
+ * due work that brokers share (promote delayed tasks, reap expired leases, sweep expired ones,
+ * with `SKIP LOCKED`). Every write tells the other brokers what it changed with `NOTIFY`, at its
+ * commit (`notifications.ts`): the core hears of theirs ({@link PgTaskStore.followOthers}) as of
+ * its own. Counts and due times are queries (`pg-figures.ts`); pause and limits are rows, kept in
+ * each broker's memory too (`pg-queue-settings.ts`).
  *
- * Pause holds across brokers (a row every lease query reads). Not yet: the concurrency, rate and
- * per-key limits (a lease here ignores them), and the reply budget of a lease
- * (`LeaseOptions.replyBudget`); they come with the seam to the core.
+ * Pause and the queue limits hold across brokers: pause is a row every lease query reads, and a
+ * lease of a limited queue counts what runs and what started under the queue's advisory lock
+ * (`pg-limited-lease.ts`).
+ *
+ * An ended task whose retention is 0 stays {@link REMOVED_AT_END_GRACE_MS} (LMDB removes it at its
+ * end): the watchers on other brokers read how it ended from its row, which must still be there.
  *
  * Times. Lease deadlines are in the brokers' wall time, not a broker's steady clock as on LMDB: a
  * lease taken through one broker is fenced and reaped by others, so the brokers' clocks must agree
@@ -23,6 +28,7 @@
  * and costs no round trip to a database sequence.
  */
 import postgres, { type ArrayParameter, type ParameterOrJSON, type Sql, type TransactionSql } from 'postgres';
+import type { QueueLimits } from '../../domain/queue.js';
 import { InvalidArgumentError, OverloadedError, TaskNotFoundError } from '../../domain/errors.js';
 import { sameRequestOrThrow } from '../../domain/idempotency.js';
 import { cancelTask } from '../../domain/transitions/cancel.js';
@@ -37,6 +43,7 @@ import { recordProgress } from '../../domain/transitions/progress.js';
 import { promoteTask } from '../../domain/transitions/promote.js';
 import { replayTask } from '../../domain/transitions/replay.js';
 import {
+  countByQueue,
   isFinalStatus,
   replyMeter,
   type Completion,
@@ -49,12 +56,29 @@ import {
   type ProgressItem,
   type ProgressResult,
   type TaskRecord,
+  type TaskStatus,
 } from '../../domain/task.js';
 import { newLeaseToken, newTaskId } from '../ids.js';
-import { DEFAULT_RETENTION, removedAtEnd, type RetentionPolicy } from '../retention.js';
-import type { ListCursor, ListFilter, ListPage, WriteResult } from '../task-store.js';
+import type { QueueFigures } from '../queue-counts.js';
+import { DEFAULT_RETENTION, expiryOf, removedAtEnd, type RetentionPolicy } from '../retention.js';
+import type { ListCursor, ListFilter, ListPage, NextDue, PurgeBatch, StoreStats, WriteResult } from '../task-store.js';
 import { migrate } from './migrations.js';
-import { CHANGED_CHANNEL, notificationsOf, parseChanged, parseReady, READY_CHANNEL, type ChangedTask } from './notifications.js';
+import {
+  CHANGED_CHANNEL,
+  newOrigin,
+  notificationsOf,
+  parseChanged,
+  parseReady,
+  READY_CHANNEL,
+  readyNotifications,
+  readyNotificationsOf,
+  readyPayloadPrefix,
+  type ChangedTask,
+  type Notifications,
+} from './notifications.js';
+import { nextDue, queueFigures, readyCount, SEQ_PER_MS, storeStats } from './pg-figures.js';
+import { isLimited, opensAtEnd, RateOpenings, recordStarts, takeLimited } from './pg-limited-lease.js';
+import { PgQueueSettings } from './pg-queue-settings.js';
 import { columnOf, decodeRecord, TASK_COLUMN_NAMES, TASK_COLUMNS } from './task-rows.js';
 
 /** How a {@link PgTaskStore} is opened. */
@@ -71,10 +95,17 @@ export interface PgTaskStoreOptions {
 
 /** Told of the writes of every broker on the database (see {@link PgTaskStore.listen}). */
 export interface StoreListener {
-  /** `count` tasks became ready in `queue`. */
-  ready(queue: string, count: number): void;
+  /** `count` tasks became ready in `queue`; `origin` marks the broker that wrote it (`notifications.ts`). */
+  ready(queue: string, count: number, origin: string): void;
   /** These tasks moved; their records are in the database. */
-  changed(tasks: ChangedTask[]): void;
+  changed(tasks: ChangedTask[], origin: string): void;
+}
+
+/** Told of other brokers' writes (the core's `OtherBrokersListener`, kept by shape: the store does not import the core). */
+export interface OtherBrokersListener {
+  ready(queue: string, count: number): void;
+  changed(taskIds: readonly string[]): void;
+  missed(): void;
 }
 
 /** A keyed enqueue whose key's holder vanishes under it this many times in a row gives up. */
@@ -89,33 +120,72 @@ class HolderGone extends Error {
   }
 }
 
-/** Places in line per millisecond before the counter borrows from the next one. */
-const SEQ_PER_MS = 1000;
+/**
+ * How long an ended task with a retention of 0 stays, so that other brokers' watchers read its end
+ * (they hear of it by `NOTIFY` and read the row).
+ */
+export const REMOVED_AT_END_GRACE_MS = 5_000;
+
+/**
+ * The longest the due timer sleeps: due work another broker made (a delayed task, a lease) is
+ * that broker's timer's, and this one's only if that broker dies, which nothing announces.
+ */
+const OTHERS_DUE_CHECK_MS = 1_000;
+
+/** Rows a ListTasks reads at a time (a page stops at its byte budget, however large its tasks). */
+const LIST_BATCH = 4;
+
+/** The origin of `NOTIFY`s every broker hears, this one's included (ready tasks a lease left). */
+const EVERY_BROKER = '*';
+
 
 /** The task store on PostgreSQL (see the module comment). */
 export class PgTaskStore {
   private lastSeq = 0;
+  private others: OtherBrokersListener | undefined;
+  private stopListening: (() => Promise<void>) | undefined;
+  private writesInFlight = 0;
+  private commitLatencyMs = 0;
+  /** When full rate windows open (the dispatch gate of the core: `pg-limited-lease.ts`). */
+  private readonly rateOpenings = new RateOpenings();
+  /** What the core learns from the limits after a lease (see `BrokerStore.gate`). */
+  readonly gate = this.rateOpenings;
 
   private constructor(
     private readonly sql: Sql,
     private readonly retention: RetentionPolicy,
     private readonly now: () => number,
+    /** Pause and limits of every queue. */
+    readonly settings: PgQueueSettings,
+    /** This broker's mark on its notifications (`notifications.ts`). */
+    private readonly origin: string,
   ) {}
 
-  /** Connects, and migrates the schema to this broker's version (`migrations.ts`). */
+  /**
+   * Connects, migrates the schema to this broker's version (`migrations.ts`), reads the queue
+   * settings and listens to the other brokers' writes. The driver reconnects by itself, with
+   * backoff, when the database goes away; calls meanwhile fail (UNAVAILABLE at the transport).
+   */
   static async open(options: PgTaskStoreOptions): Promise<PgTaskStore> {
     const sql = postgres(options.url, { max: options.poolSize ?? 10, onnotice: () => undefined });
+    let store: PgTaskStore | undefined;
     try {
       await migrate(sql);
+      const origin = newOrigin();
+      store = new PgTaskStore(sql, options.retention ?? DEFAULT_RETENTION, options.now ?? Date.now, await PgQueueSettings.open(sql, origin), origin);
+      await store.listenToOthers();
+      return store;
     } catch (error) {
+      await store?.settings.close().catch(() => undefined);
       await sql.end();
       throw error;
     }
-    return new PgTaskStore(sql, options.retention ?? DEFAULT_RETENTION, options.now ?? Date.now);
   }
 
   /** Closes the pool once the queries in flight are answered. */
   async close(): Promise<void> {
+    await this.stopListening?.().catch(() => undefined);
+    await this.settings.close().catch(() => undefined);
     await this.sql.end({ timeout: 5 });
   }
 
@@ -128,13 +198,26 @@ export class PgTaskStore {
    * @throws AlreadyExistsError for a key held by another task
    */
   async enqueue(newTasks: readonly NewTask[]): Promise<WriteResult<TaskRecord[]>> {
+    const startedMs = performance.now();
+    this.writesInFlight += newTasks.length;
+    try {
+      return await this.insert(newTasks);
+    } finally {
+      this.writesInFlight -= newTasks.length;
+      // A moving average, the retry hint of an Enqueue refused for overload.
+      this.commitLatencyMs += (performance.now() - startedMs - this.commitLatencyMs) / 8;
+    }
+  }
+
+  /** {@link enqueue}'s statements. */
+  private async insert(newTasks: readonly NewTask[]): Promise<WriteResult<TaskRecord[]>> {
     const at = this.at();
     const tasks = newTasks.map((spec) => enqueueTask(spec, newTaskId(), at));
     const insert = `INSERT INTO qtasks_tasks (${TASK_COLUMN_NAMES.join(', ')}) SELECT * FROM ${unnestAll(1)}`;
     const params = this.parameters(tasks);
     if (!newTasks.some((spec) => spec.idempotencyKey)) {
       // One statement, its own transaction: the rows and their notifications.
-      const notifications = notificationsOf(tasks);
+      const notifications = notificationsOf(tasks, this.origin);
       await this.sql.unsafe(`WITH inserted AS (${insert}) ${NOTIFY_FROM(TASK_COLUMN_NAMES.length + 1)}`, [...params, notifications.channels, notifications.payloads]);
       return { value: tasks, changed: tasks };
     }
@@ -166,19 +249,74 @@ export class PgTaskStore {
 
   /**
    * Listens to the writes of every broker on the database, this one's included (`notifications.ts`);
-   * the driver listens again by itself after a reconnect. Resolves once listening.
+   * the driver listens again by itself after a reconnect, and `relistened` is then called (what
+   * was written meanwhile was not heard). Resolves once listening.
    *
    * @returns stops listening
    */
-  async listen(listener: StoreListener): Promise<() => Promise<void>> {
-    const ready = await this.sql.listen(READY_CHANNEL, (payload) => {
-      const { queue, count } = parseReady(payload);
-      listener.ready(queue, count);
-    });
-    const changed = await this.sql.listen(CHANGED_CHANNEL, (payload) => listener.changed(parseChanged(payload)));
+  async listen(listener: StoreListener, relistened?: () => void): Promise<() => Promise<void>> {
+    let listens = 0;
+    // Called at each (re)connection of the listening connection (one for both channels).
+    const onListen = (): void => {
+      if (++listens > 1) relistened?.();
+    };
+    const ready = await this.sql.listen(
+      READY_CHANNEL,
+      (payload) => {
+        const { origin, queue, count } = parseReady(payload);
+        listener.ready(queue, count, origin);
+      },
+      onListen,
+    );
+    const changed = await this.sql.listen(
+      CHANGED_CHANNEL,
+      (payload) => {
+        const { origin, tasks } = parseChanged(payload);
+        listener.changed(tasks, origin);
+      },
+    );
     return async () => {
       await Promise.all([ready.unlisten(), changed.unlisten()]);
     };
+  }
+
+  /**
+   * Tells `listener` of the writes of other brokers on the database from now on (the core: see
+   * `BrokerStore.followOthers`). After a reconnection, whose gap nothing tells of, the listener
+   * is told it missed some, and every queue's ready tasks are announced, so that no parked
+   * worker and no watcher sleeps past them.
+   */
+  followOthers(listener: OtherBrokersListener): void {
+    this.others = listener;
+  }
+
+  /** Listens for {@link followOthers}, skipping what this broker sent (the core knows it already). */
+  private async listenToOthers(): Promise<void> {
+    this.stopListening = await this.listen(
+      {
+        ready: (queue, count, origin) => {
+          if (origin !== this.origin) this.others?.ready(queue, count);
+        },
+        changed: (tasks, origin) => {
+          if (origin !== this.origin) this.others?.changed(tasks.map((task) => task.taskId));
+        },
+      },
+      () => {
+        this.others?.missed();
+        void this.announceReady();
+      },
+    );
+  }
+
+  /** Tells the core of every queue's ready tasks (after a reconnection). */
+  private async announceReady(): Promise<void> {
+    try {
+      const rows = await this.sql<{ queue: string; n: number }[]>`
+        SELECT queue, count(*)::int AS n FROM qtasks_tasks WHERE status IN ('new', 'retry') AND NOT delayed GROUP BY queue`;
+      for (const row of rows) this.others?.ready(row.queue, row.n);
+    } catch {
+      // Away again: the next reconnection announces.
+    }
   }
 
   /** The task with this id as it stands, or undefined. */
@@ -202,7 +340,7 @@ export class PgTaskStore {
     const after = filter.after === undefined ? undefined : checkedCursor(filter.after, byEnd);
     const sql = this.sql;
     const finishedAfter = filter.finishedAfterMs === undefined ? undefined : new Date(filter.finishedAfterMs);
-    const rows = await sql<{ record: Buffer }[]>`
+    const query = sql<{ record: Buffer }[]>`
       SELECT record FROM qtasks_tasks
       WHERE true
         ${filter.queue === undefined ? sql`` : sql`AND queue = ${filter.queue}`}
@@ -213,13 +351,16 @@ export class PgTaskStore {
       LIMIT ${filter.limit + 1}`;
     const fits = replyMeter(filter.replyBudget);
     const tasks: TaskRecord[] = [];
-    for (const row of rows) {
-      const task = decodeRecord(row.record);
-      if (tasks.length === filter.limit || !fits(task)) {
-        const last = tasks.at(-1)!;
-        return { tasks, next: byEnd ? [last.queue, last.finishedAtMs!, last.id] : [last.id] };
+    // Read a few rows at a time, so that a page of large tasks holds no more than it sends.
+    for await (const rows of query.cursor(LIST_BATCH)) {
+      for (const row of rows) {
+        const task = decodeRecord(row.record);
+        if (tasks.length === filter.limit || !fits(task)) {
+          const last = tasks.at(-1)!;
+          return { tasks, next: byEnd ? [last.queue, last.finishedAtMs!, last.id] : [last.id] };
+        }
+        tasks.push(task);
       }
-      tasks.push(task);
     }
     return { tasks };
   }
@@ -230,38 +371,63 @@ export class PgTaskStore {
    */
   async lease(options: LeaseOptions): Promise<WriteResult<TaskRecord[]>> {
     return this.sql.begin(async (tx) => {
-      // Each queue's line is walked in order on `qtasks_tasks_ready`, stopping at the limit: with
-      // `queue = ANY(…)` the planner sorted every ready task of the queues (9 ms a lease of 50 with
-      // 20,000 ready). With several queues, each locks its best, and the best of those are leased
-      // (below); the others go back at the commit, and are announced ready again then, so that a
-      // broker whose lease skipped them meanwhile looks again. A paused queue's check runs before
-      // its rows are read (inside its LATERAL), so none of them is locked.
-      const single = options.queues.length === 1;
-      const locked = single
+      // Queues with limits are taken one by one, each under its lock (`pg-limited-lease.ts`), in
+      // name order (two leases never wait on each other's locks in a circle); the others together.
+      const limited = options.queues.filter((queue) => isLimited(this.settings.limitsOf(queue))).sort();
+      const open = limited.length === 0 ? options.queues : options.queues.filter((queue) => !limited.includes(queue));
+      const candidates = open.length > 0 ? await this.lockReady(tx, open, options.maxTasks) : [];
+      const nowMs = this.now();
+      for (const queue of limited) {
+        const { tasks, openingMs } = await takeLimited(tx, queue, this.settings.limitsOf(queue), options.maxTasks, nowMs);
+        candidates.push(...tasks);
+        if (openingMs !== undefined) this.rateOpenings.refusedUntil(queue, openingMs);
+      }
+      if (options.queues.length > 1) candidates.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+      // As many as the reply holds (the first always: see replyMeter).
+      const fits = replyMeter(options.replyBudget);
+      let taking = 0;
+      while (taking < Math.min(options.maxTasks, candidates.length) && fits(candidates[taking]!)) taking++;
+      const rows = candidates.slice(0, taking);
+      const leftBehind = candidates.slice(taking);
+      if (rows.length === 0) return { value: [], changed: [] };
+      const at = this.at();
+      const leased = rows.map((task) => leaseTask(task, { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at));
+      await this.persist(tx, leased, [], leased);
+      for (const queue of limited) await recordStarts(tx, queue, this.settings.limitsOf(queue), leased.filter((task) => task.queue === queue), nowMs);
+      // Rows locked and left go back at the commit: a lease of any broker, this one's included,
+      // that skipped them meanwhile looks again.
+      if (leftBehind.length > 0) await this.notify(tx, readyNotificationsOf(leftBehind, EVERY_BROKER));
+      return { value: leased, changed: leased };
+    });
+  }
+
+  /**
+   * Locks up to `maxTasks` ready tasks of each of `queues` (unlimited ones), best first. Each
+   * queue's line is walked in order on `qtasks_tasks_ready`, stopping at the limit: with
+   * `queue = ANY(…)` the planner sorted every ready task of the queues (9 ms a lease of 50 with
+   * 20,000 ready). With several queues, each locks its best, and the best of those are leased
+   * (the caller); the others go back at the commit, and are announced ready again then, so that a
+   * broker whose lease skipped them meanwhile looks again. A paused queue's check runs before its
+   * rows are read (inside its LATERAL), so none of them is locked.
+   */
+  private async lockReady(tx: TransactionSql, queues: readonly string[], maxTasks: number): Promise<TaskRecord[]> {
+    const locked =
+      queues.length === 1
         ? await tx<{ record: Buffer }[]>`
             SELECT record FROM qtasks_tasks
-            WHERE queue = ${options.queues[0]!} AND status IN ('new', 'retry') AND NOT delayed
-              AND NOT EXISTS (SELECT 1 FROM qtasks_queue_settings s WHERE s.queue = ${options.queues[0]!} AND s.paused)
-            ORDER BY priority, seq LIMIT ${options.maxTasks}
+            WHERE queue = ${queues[0]!} AND status IN ('new', 'retry') AND NOT delayed
+              AND NOT EXISTS (SELECT 1 FROM qtasks_queue_settings s WHERE s.queue = ${queues[0]!} AND s.paused)
+            ORDER BY priority, seq LIMIT ${maxTasks}
             FOR UPDATE SKIP LOCKED`
         : await tx<{ record: Buffer }[]>`
-            SELECT t.record FROM unnest(${options.queues}::text[]) AS q(name)
+            SELECT t.record FROM unnest(${queues as string[]}::text[]) AS q(name)
             CROSS JOIN LATERAL (
               SELECT record FROM qtasks_tasks
               WHERE queue = q.name AND status IN ('new', 'retry') AND NOT delayed
                 AND NOT EXISTS (SELECT 1 FROM qtasks_queue_settings s WHERE s.queue = q.name AND s.paused)
-              ORDER BY priority, seq LIMIT ${options.maxTasks}
+              ORDER BY priority, seq LIMIT ${maxTasks}
               FOR UPDATE SKIP LOCKED) AS t`;
-      const candidates = locked.map((row) => decodeRecord(row.record));
-      if (!single) candidates.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
-      const rows = candidates.slice(0, options.maxTasks);
-      const leftBehind = candidates.slice(options.maxTasks);
-      if (rows.length === 0) return { value: [], changed: [] };
-      const at = this.at();
-      const leased = rows.map((task) => leaseTask(task, { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at));
-      await this.persist(tx, leased, [], [...leased, ...leftBehind]);
-      return { value: leased, changed: leased };
-    });
+    return locked.map((row) => decodeRecord(row.record));
   }
 
   /**
@@ -332,17 +498,18 @@ export class PgTaskStore {
   ): Promise<WriteResult<Result[]>> {
     const current = await this.locked(tx, items.map((item) => item.taskId));
     const at = this.at();
-    const changed = new Map<string, TaskRecord>();
+    // Every state, in order: watchers see each (two progress reports on one task are two states).
+    const changed: TaskRecord[] = [];
     const value = items.map((item) => {
       const before = current.get(item.taskId);
       const reason = leaseRefusal(before, item.leaseToken, at.steadyMs);
       if (reason !== undefined) return refuse(item, reason, before);
       const { after, result } = move(before!, item, at);
       current.set(after.id, after);
-      changed.set(after.id, after);
+      changed.push(after);
       return result;
     });
-    return { value, changed: [...changed.values()] };
+    return { value, changed };
   }
 
   /**
@@ -467,11 +634,16 @@ export class PgTaskStore {
     return new Map(rows.map((row) => decodeRecord(row.record)).map((task) => [task.id, task]));
   }
 
-  /** Stores the records a transition changed: rewritten, or removed when they ended with a retention of 0; heard of by every broker. */
+  /**
+   * Stores the records a transition changed, heard of by every broker. One that ended with a
+   * retention of 0 is removed by the sweep {@link REMOVED_AT_END_GRACE_MS} later (its row's expiry).
+   */
   private async write(tx: TransactionSql, changed: readonly TaskRecord[]): Promise<void> {
-    const removed = changed.filter((task) => removedAtEnd(task, this.retention));
-    const kept = removed.length === 0 ? changed : changed.filter((task) => !removed.includes(task));
-    await this.persist(tx, kept, removed, changed);
+    await this.persist(tx, changed, [], changed);
+    // A task that left PROCESS frees room in a queue a running limit may have closed: every
+    // broker's workers parked on it look again (this one's too: hence no origin).
+    const opened = changed.filter((task) => task.status !== 'process' && opensAtEnd(this.settings.limitsOf(task.queue)));
+    if (opened.length > 0) await this.notify(tx, readyNotifications(countByQueue(opened), EVERY_BROKER));
   }
 
   /**
@@ -482,6 +654,8 @@ export class PgTaskStore {
   private async persist(tx: TransactionSql, updated: readonly TaskRecord[], removed: readonly TaskRecord[], notified: readonly TaskRecord[]): Promise<void> {
     const parts: string[] = [];
     const params: ParameterOrJSON<never>[] = [];
+    // A row is written once, with its last state (an UPDATE FROM with two rows of one id takes either).
+    if (updated.length > 1) updated = [...new Map(updated.map((task) => [task.id, task])).values()];
     if (updated.length > 0) {
       const assignments = TASK_COLUMN_NAMES.filter((column) => column !== 'id').map((column) => `${column} = c.${column}`);
       parts.push(`updated AS (UPDATE qtasks_tasks t SET ${assignments.join(', ')} FROM ${unnestAll(params.length + 1)} WHERE t.id = c.id)`);
@@ -491,11 +665,16 @@ export class PgTaskStore {
       parts.push(`removed AS (DELETE FROM qtasks_tasks WHERE id = ANY($${params.length + 1}::uuid[]))`);
       params.push(removed.map((task) => task.id));
     }
-    const { channels, payloads } = notificationsOf(notified);
+    const { channels, payloads } = notificationsOf(notified, this.origin);
     if (parts.length === 0 && channels.length === 0) return;
     const query = channels.length > 0 ? NOTIFY_FROM(params.length + 1) : 'SELECT 1';
     if (channels.length > 0) params.push(channels, payloads);
     await tx.unsafe(parts.length > 0 ? `WITH ${parts.join(', ')} ${query}` : query, params);
+  }
+
+  /** Sends `notifications` at the commit of `tx`. */
+  private async notify(tx: TransactionSql, { channels, payloads }: Notifications): Promise<void> {
+    if (channels.length > 0) await tx.unsafe(NOTIFY_FROM(1), [channels, payloads]);
   }
 
   /** The tasks that hold the idempotency keys of `tasks` in their queues, by {@link keyOf}. */
@@ -509,7 +688,95 @@ export class PgTaskStore {
 
   /** The rows of `records` as one typed array parameter per column, in the order of {@link TASK_COLUMNS}. */
   private parameters(records: readonly TaskRecord[]): ArrayParameter[] {
-    return TASK_COLUMN_NAMES.map((column) => this.sql.array(columnOf(column, records, this.retention) as never[], TASK_COLUMNS[column].oid));
+    const expiry = (task: TaskRecord): number | undefined => this.expiresAtMs(task);
+    return TASK_COLUMN_NAMES.map((column) => this.sql.array(columnOf(column, records, expiry) as never[], TASK_COLUMNS[column].oid));
+  }
+
+  /**
+   * When an ended task's row expires (wall time): by its retention, or {@link REMOVED_AT_END_GRACE_MS}
+   * after its end for a retention of 0 (see the module comment).
+   */
+  expiresAtMs(task: TaskRecord): number | undefined {
+    if (removedAtEnd(task, this.retention)) return (task.finishedAtMs ?? this.now()) + REMOVED_AT_END_GRACE_MS;
+    return expiryOf(task, this.retention);
+  }
+
+  /**
+   * Removes up to `limit` tasks of `queue` in `statuses`, never running ones, with their
+   * idempotency keys; one that had not ended is first seen to end in CANCEL (reason `purged`) by
+   * the watchers of every broker. Rows another broker is moving are left (`SKIP LOCKED`).
+   */
+  purge(queue: string, statuses: readonly TaskStatus[], limit: number): Promise<WriteResult<PurgeBatch>> {
+    const purgeable = statuses.filter((status) => status !== 'process');
+    if (purgeable.length === 0) return Promise.resolve({ value: { removed: 0, done: true }, changed: [] });
+    return this.sql.begin(async (tx) => {
+      const rows = await tx<{ record: Buffer }[]>`
+        SELECT record FROM qtasks_tasks WHERE queue = ${queue} AND status = ANY(${purgeable}::text[])
+        ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+      const at = this.at();
+      const ended = rows.map((row) => decodeRecord(row.record)).map((task) => (isFinalStatus(task.status) ? task : cancelTask(task, 'purged', at)));
+      await this.persist(tx, [], ended, ended);
+      return { value: { removed: ended.length, done: ended.length < limit }, changed: ended };
+    });
+  }
+
+  /** When due work falls next (`pg-figures.ts`), and no later than a moment from now: due work of a broker that died is this one's too. */
+  async nextDue(): Promise<NextDue> {
+    const due = await nextDue(this.sql);
+    return { ...due, steadyMs: Math.min(due.steadyMs ?? Infinity, this.rateOpenings.nextOpeningMs() ?? Infinity, this.now() + OTHERS_DUE_CHECK_MS) };
+  }
+
+  /** Tasks ready in `queue` now (`pg-figures.ts`). */
+  readyCount(queue: string): Promise<number> {
+    return readyCount(this.sql, queue);
+  }
+
+  /** Every queue's figures, or `queue`'s (`pg-figures.ts`). */
+  queueFigures(queue?: string): Promise<Map<string, QueueFigures>> {
+    return queueFigures(this.sql, this.now(), queue);
+  }
+
+  /** The store's figures (`pg-figures.ts`). */
+  stats(): Promise<StoreStats> {
+    return storeStats(this.sql, this.writesInFlight);
+  }
+
+  /** Resolves at once: a write is answered at its commit, which PostgreSQL has made durable. */
+  durable(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** None: nothing is answered before its commit here. */
+  answeredCommitted(): undefined {
+    return undefined;
+  }
+
+  /** Tasks of Enqueues sent to the database and not answered yet (admission of Enqueues). */
+  get pendingWrites(): number {
+    return this.writesInFlight;
+  }
+
+  /** How long Enqueues have taken lately, in ms (the retry hint of a refusal). */
+  get recentCommitLatencyMs(): number {
+    return this.commitLatencyMs;
+  }
+
+  /** Replaces the limits of `queue` for every broker; their parked workers look again, under the new limits. */
+  async setQueueLimits(queue: string, limits: QueueLimits): Promise<void> {
+    await this.settings.setLimits(queue, limits);
+    await this.sql`
+      SELECT pg_notify(${READY_CHANNEL}, ${readyPayloadPrefix(EVERY_BROKER)} || count(*) || ':' || ${queue}) FROM qtasks_tasks
+      WHERE queue = ${queue} AND status IN ('new', 'retry') AND NOT delayed HAVING count(*) > 0`;
+  }
+
+  /** Wakes the workers of the queues whose full rate windows have opened (the due work's part of the limits). */
+  releaseLimited(): void {
+    this.rateOpenings.releaseDue(this.now());
+  }
+
+  /** When a full rate window next opens, if one holds tasks back (wall ms). */
+  nextLimitOpeningMs(): number | undefined {
+    return this.rateOpenings.nextOpeningMs();
   }
 
   /** The times and FIFO counter of a transition (see the module comment). */

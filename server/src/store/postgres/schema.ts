@@ -84,4 +84,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'rate windows',
+    sql: `
+      -- The recent starts of the queues with a rate limit (key NULL: the queue's own window) and of
+      -- their limit keys (ratePerKey), one row per start; rows older than the window are pruned
+      -- by the leases that read them (pg-limited-lease.ts).
+      CREATE TABLE qtasks_rate_starts (
+        queue text NOT NULL,
+        key text,
+        started_at timestamptz NOT NULL
+      );
+      CREATE INDEX qtasks_rate_starts_window ON qtasks_rate_starts (queue, key, started_at);
+    `,
+  },
 ];

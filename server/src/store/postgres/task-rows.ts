@@ -6,9 +6,11 @@
  */
 import { isFinalStatus, type TaskRecord } from '../../domain/task.js';
 import { RecordEncoder } from '../record-codec.js';
-import { expiryOf, type RetentionPolicy } from '../retention.js';
 
 const codec = new RecordEncoder();
+
+/** When an ended task's row expires (wall ms), or undefined for never. */
+export type Expiry = (task: TaskRecord) => number | undefined;
 
 /** One column of `qtasks_tasks`: its PostgreSQL type, and its value for a record. */
 interface Column {
@@ -16,8 +18,8 @@ interface Column {
   readonly name: string;
   /** The OID of its elements: how the driver sends an array of them. */
   readonly oid: number;
-  /** The column's value for `task` (64-bit numbers as decimal strings: exact past 2^53). */
-  readonly of: (task: TaskRecord, retention: RetentionPolicy) => unknown;
+  /** The column's value for `task` (64-bit numbers as decimal strings: exact past 2^53), given when ended tasks expire. */
+  readonly of: (task: TaskRecord, expiry: Expiry) => unknown;
 }
 
 const UUID = 2950;
@@ -40,7 +42,7 @@ export const TASK_COLUMNS = {
   limit_key: { name: 'text', oid: TEXT, of: (task) => task.limitKey ?? null },
   idempotency_key: { name: 'text', oid: TEXT, of: (task) => task.idempotencyKey ?? null },
   finished_at: { name: 'timestamptz', oid: TIMESTAMPTZ, of: (task) => dateOrNull(ended(task) ? task.finishedAtMs : undefined) },
-  expires_at: { name: 'timestamptz', oid: TIMESTAMPTZ, of: (task, retention) => dateOrNull(ended(task) ? expiryOf(task, retention) : undefined) },
+  expires_at: { name: 'timestamptz', oid: TIMESTAMPTZ, of: (task, expiry) => dateOrNull(ended(task) ? expiry(task) : undefined) },
   version: { name: 'int8', oid: INT8, of: (task) => String(task.version) },
   record: { name: 'bytea', oid: 17, of: (task) => encodeRecord(task) },
 } as const satisfies Record<string, Column>;
@@ -52,9 +54,9 @@ export type TaskColumn = keyof typeof TASK_COLUMNS;
 export const TASK_COLUMN_NAMES = Object.keys(TASK_COLUMNS) as TaskColumn[];
 
 /** The values of `column` for `records`, one per record: a batch goes as one array per column. */
-export function columnOf(column: TaskColumn, records: readonly TaskRecord[], retention: RetentionPolicy): unknown[] {
+export function columnOf(column: TaskColumn, records: readonly TaskRecord[], expiry: Expiry): unknown[] {
   const { of } = TASK_COLUMNS[column] as Column;
-  return records.map((task) => of(task, retention));
+  return records.map((task) => of(task, expiry));
 }
 
 /** The bytes `record` holds. */
