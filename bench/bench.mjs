@@ -51,9 +51,18 @@
  *                       store without gRPC, Redis PING)
  *   --broker-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"   extra node flags for the broker
  *   --json FILE         write the raw results as JSON
+ *   --store postgres    the PostgreSQL store instead, 1 and 3 brokers on one database
+ *                       (bench/postgres.mjs, its own options)
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+
+// `--store postgres`: the PostgreSQL store's own benchmark, 1 and 3 brokers (bench/postgres.mjs).
+if (process.argv.includes('--store') && process.argv[process.argv.indexOf('--store') + 1] === 'postgres') {
+  await import('./postgres.mjs');
+  process.exit(0);
+}
+
 import { startBroker } from './lib/broker.mjs';
 import * as bull from './lib/bullmq.mjs';
 import * as layer from './lib/layers.mjs';

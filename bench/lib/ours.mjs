@@ -28,7 +28,7 @@ function appWithTask(broker, { concurrency = 10, handler = () => 1 } = {}) {
  * take the stream, and unary Completes only when no stream can carry them). `onComplete` is called
  * once per outcome the broker acknowledged, whichever way it went.
  */
-function instrument(app, onComplete) {
+export function instrument(app, onComplete) {
   const conn = app.connection();
   const counts = { lease: 0, leasedTasks: 0, completed: 0 };
   const lease = conn.lease.bind(conn);

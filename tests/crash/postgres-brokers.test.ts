@@ -35,6 +35,9 @@ afterEach(async () => {
 /** The brokers by place, each replaced by its restart; a client reads `brokers[i].client` afresh at each call. */
 class Cluster {
   readonly brokers: BrokerProcess[] = [];
+  /** What a broker that exited without being killed wrote last: a crash of ours, never a fault injected. */
+  readonly crashes: string[] = [];
+  private killing: BrokerProcess | undefined;
 
   constructor(private readonly url: string) {}
 
@@ -44,6 +47,7 @@ class Cluster {
 
   /** SIGKILLs broker `i` and starts it again on its port. */
   async kill(i: number): Promise<void> {
+    this.killing = this.brokers[i];
     this.brokers[i] = this.keep(await this.brokers[i]!.restart(undefined, { samePort: true }));
   }
 
@@ -54,6 +58,9 @@ class Cluster {
 
   private keep(broker: BrokerProcess): BrokerProcess {
     running.push(broker);
+    broker.child.once('exit', (code, signal) => {
+      if (broker !== this.killing && running.includes(broker)) this.crashes.push(`exit ${code ?? signal}: ${broker.stderr().slice(-2000)}`);
+    });
     return broker;
   }
 }
@@ -154,6 +161,7 @@ test.skipIf(databases.skipReason !== undefined)(
     // Every acknowledged task ends, and the surviving broker's watchers see its end.
     const settled = new Set<string>();
     const report = setInterval(() => {
+      if (cluster.crashes.length > 0) console.log(`[pg-brokers] a broker crashed: ${cluster.crashes.join('\n')}`);
       const waiting = [...acknowledged].filter((id) => !settled.has(id));
       void Promise.all(waiting.slice(0, 5).map((id) => cluster.client(0).getTask({ taskId: id }).then((r) => `${r.task!.status}/${r.task!.attempt}`, (e: Error) => e.message))).then((states) =>
         console.log(`[pg-brokers] ${waiting.length} not ended yet: ${states.join(' ')}`),
@@ -164,6 +172,7 @@ test.skipIf(databases.skipReason !== undefined)(
     working = false;
     await Promise.all(workers);
     console.log(`[pg-brokers] ${CYCLES} kills, ${acknowledged.size} tasks acknowledged, ${refusedEnqueues} enqueues refused, ${movedOutcomes} outcomes moved to another broker (seed ${SEED})`);
+    expect(cluster.crashes).toEqual([]);
     expect(acknowledged.size).toBeGreaterThan(100);
     // The brokers took writes again after the database's restart, by themselves.
     expect(acknowledged.size).toBeGreaterThan(acknowledgedAtRestart + 50);

@@ -66,7 +66,7 @@ test.runIf(TEST_STORE === 'postgres')('on PostgreSQL, SIGKILL and restart keep e
   let broker = await start();
   const queue = uniqueQueue();
   const created = (await broker.client.enqueue({ tasks: Array.from({ length: 4 }, (_, i) => spec(queue, { args: json([i]), maxRetries: 2 })) })).tasks;
-  const { tasks: leased } = await broker.client.lease({ workerId: workerId(), queues: [queue], maxTasks: 2, leaseMs: 1000 });
+  const { tasks: leased } = await broker.client.lease({ workerId: workerId(), queues: [queue], maxTasks: 2, leaseMs: 5000 }); // outlives a restart on a loaded machine
   await broker.client.complete({
     completions: [{ taskId: leased[0]!.task!.id, leaseToken: leased[0]!.leaseToken, outcome: { $case: 'success', value: { result: json('done') } } }],
   });
@@ -83,7 +83,7 @@ test.runIf(TEST_STORE === 'postgres')('on PostgreSQL, SIGKILL and restart keep e
   const { tasks: next } = await broker.client.lease({ workerId: workerId(), queues: [queue], maxTasks: 5 });
   expect(next.map((t) => parseJson(t.task!.args))).toEqual([[2]]);
   // Its deadline passes: reaped into RETRY, and leased again as the attempt after the one lost.
-  const { tasks: reaped } = await broker.client.lease({ workerId: workerId(), queues: [queue], maxTasks: 1, waitMs: 10_000 });
+  const { tasks: reaped } = await broker.client.lease({ workerId: workerId(), queues: [queue], maxTasks: 1, waitMs: 15_000 });
   expect(reaped.map((t) => [t.task!.id, t.task!.attempt, t.task!.status])).toEqual([[created[1]!.id, 2, TaskStatus.TASK_STATUS_PROCESS]]);
 });
 

@@ -70,6 +70,8 @@ export interface BrokerStore {
 
   /** A task as it stands, or undefined. */
   get(taskId: string): MaybePromise<TaskRecord | undefined>;
+  /** Several tasks as they stand, in one read where the store can (those not found are left out). */
+  getMany?(taskIds: readonly string[]): Promise<TaskRecord[]>;
   /** A page of tasks. */
   list(filter: ListFilter): MaybePromise<ListPage>;
   /** Tasks ready in a queue now (to wake that many parked workers). */

@@ -190,7 +190,7 @@ export class Broker {
     const heard = taskIds.filter((id) => this.events.isListened(id));
     if (heard.length === 0) return;
     try {
-      const tasks = await Promise.all(heard.map((id) => this.store.get(id)));
+      const tasks = this.store.getMany ? await this.store.getMany(heard) : await Promise.all(heard.map((id) => this.store.get(id)));
       for (const task of tasks) if (task) this.events.publish(task);
     } catch (error) {
       if (!this.closing.signal.aborted) this.logError('qtasks-broker: reading tasks another broker moved failed', error);
@@ -443,10 +443,13 @@ export class Broker {
   async resumeQueue(queue: string): Promise<QueueInfo> {
     this.assertOpen();
     await this.store.settings.setPaused(queue, false);
-    // The queue as resumed, read before its waiting workers are woken to take its tasks.
-    const resumed = await this.queueInfo(queue);
-    await this.wakeWaitersOf(queue);
-    return resumed;
+    // The queue as resumed, read before its waiting workers are woken to take its tasks (woken
+    // whether or not the read succeeds).
+    try {
+      return await this.queueInfo(queue);
+    } finally {
+      await this.wakeWaitersOf(queue);
+    }
   }
 
   /** Replaces the limits of `queue`, durably; workers waiting on it try again. */
@@ -494,9 +497,18 @@ export class Broker {
     for (const queue of this.store.gate.takeWoken()) void this.wakeWaitersOf(queue);
   }
 
-  /** Wakes the workers waiting on `queue`, as an enqueue of its ready tasks would. */
+  /**
+   * Wakes the workers waiting on `queue`, as an enqueue of its ready tasks would. Never rejects:
+   * when the count cannot be read (the database away), they are woken anyway (one that finds
+   * nothing parks again).
+   */
   private async wakeWaitersOf(queue: string): Promise<void> {
-    const ready = await this.store.readyCount(queue);
+    let ready: number;
+    try {
+      ready = await this.store.readyCount(queue);
+    } catch {
+      ready = 1;
+    }
     if (ready > 0) this.waiters.signal(new Map([[queue, ready]]));
   }
 
@@ -640,6 +652,9 @@ export class Broker {
         const swept = await this.store.sweepExpired(SWEEP_BATCH);
         this.store.releaseLimited();
         this.wakeOpenedQueues();
+        // On a shared store, rows another broker's lease locked and then rolled back (its broker
+        // killed mid-lease) are ready again with no notification: parked workers look at each turn.
+        if (this.store.followOthers) for (const queue of [...this.waiters.parkedQueues()]) await this.wakeWaitersOf(queue);
         if (promoted.value < DUE_BATCH && reaped.value < DUE_BATCH && swept.value < SWEEP_BATCH) break;
       }
       nextAtMs = this.steadyTimeOf(await this.store.nextDue());
@@ -650,7 +665,8 @@ export class Broker {
     } finally {
       this.dueWorkRunning = false;
     }
-    if (!this.closing.signal.aborted) this.dueTimer.aim(nextAtMs);
+    // No later than: a sooner time aimed at while the work ran (a new lease, an eta) stands.
+    if (!this.closing.signal.aborted) this.dueTimer.aimNoLaterThan(nextAtMs ?? Infinity);
   }
 
   private assertOpen(): void {

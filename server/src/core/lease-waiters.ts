@@ -42,6 +42,11 @@ export class LeaseWaiters {
   private readonly generations = new Map<string, number>();
   private closed = false;
 
+  /** The queues some parked call waits on. */
+  parkedQueues(): IterableIterator<string> {
+    return this.byQueue.keys();
+  }
+
   /** A number that changes whenever any of `queues` is signalled. */
   generation(queues: readonly string[]): number {
     let sum = 0;

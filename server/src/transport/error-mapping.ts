@@ -72,7 +72,12 @@ function isStoreUnreachable(error: unknown): boolean {
   return STORE_UNREACHABLE_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code);
 }
 
-const STORE_UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+const STORE_UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+  // too_many_connections: the database takes no more connections for now.
+  '53300',
+]);
 
 /** nice-grpc reports a call the client cancelled as CANCELLED when it sees an AbortError. */
 function isAbortError(error: unknown): boolean {

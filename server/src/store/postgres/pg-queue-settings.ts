@@ -9,6 +9,9 @@ import type { Sql, TransactionSql } from 'postgres';
 import { NO_LIMITS, isUnlimited, type QueueLimits, type QueueSettingsRecord } from '../../domain/queue.js';
 import { READY_CHANNEL, readyPayloadPrefix } from './notifications.js';
 
+/** A read of the settings that failed is tried again this much later. */
+const RELOAD_RETRY_MS = 1000;
+
 /** The channel of settings changes; the payload is the queue's name. */
 export const SETTINGS_CHANNEL = 'qtasks_settings';
 
@@ -17,6 +20,10 @@ export class PgQueueSettings {
   private byQueue = new Map<string, QueueSettingsRecord>();
   /** Changes of this broker taken in memory so far: a read of the table begun before one is stale. */
   private taken = 0;
+  /** Reads of the table begun, and the latest applied: an older read never overwrites a newer one. */
+  private reads = 0;
+  private appliedRead = 0;
+  private retry: NodeJS.Timeout | undefined;
   private stopListening: (() => Promise<void>) | undefined;
 
   private constructor(
@@ -41,6 +48,7 @@ export class PgQueueSettings {
 
   /** Stops following changes. */
   async close(): Promise<void> {
+    clearTimeout(this.retry);
     await this.stopListening?.();
   }
 
@@ -108,6 +116,7 @@ export class PgQueueSettings {
   /** Reads the whole table again (it holds a row per queue that ever had settings: a few). */
   private async reload(): Promise<void> {
     const taken = this.taken;
+    const read = ++this.reads;
     try {
       const rows = await this.sql<{ queue: string; paused: boolean; limits: QueueLimits | null }[]>`SELECT queue, paused, limits FROM qtasks_queue_settings`;
       const byQueue = new Map<string, QueueSettingsRecord>();
@@ -115,11 +124,18 @@ export class PgQueueSettings {
         const settings = { paused: row.paused, limits: row.limits ?? NO_LIMITS };
         if (settings.paused || !isUnlimited(settings.limits)) byQueue.set(row.queue, settings);
       }
-      // A change of this broker's taken meanwhile may be missing from what was read; its own
-      // notification brings a read that has it.
-      if (this.taken === taken) this.byQueue = byQueue;
+      // A change of this broker's taken meanwhile may be missing from what was read (its own
+      // notification brings a read that has it); a read begun earlier than one applied is older.
+      if (this.taken === taken && read > this.appliedRead) {
+        this.byQueue = byQueue;
+        this.appliedRead = read;
+      }
     } catch {
-      // The database is away: the next reconnection reads the table again (`onlisten`).
+      // The database is away: read again a moment later (and at the next reconnection).
+      this.retry ??= setTimeout(() => {
+        this.retry = undefined;
+        void this.reload();
+      }, RELOAD_RETRY_MS).unref();
     }
   }
 }

@@ -153,6 +153,13 @@ export class PgTaskStore {
 
   private constructor(
     private readonly sql: Sql,
+    /**
+     * Connections whose commits do not wait for the WAL's flush (`synchronous_commit = off`), for
+     * the writes whose loss in a crash of the database only means a task runs again: leases,
+     * heartbeats, progress (LMDB's leases are not even written). An fsync less on the way of every
+     * task; what follows them (an outcome) flushes them with its own commit.
+     */
+    private readonly unsynced: Sql,
     private readonly retention: RetentionPolicy,
     private readonly now: () => number,
     /** Pause and limits of every queue. */
@@ -167,17 +174,19 @@ export class PgTaskStore {
    * backoff, when the database goes away; calls meanwhile fail (UNAVAILABLE at the transport).
    */
   static async open(options: PgTaskStoreOptions): Promise<PgTaskStore> {
-    const sql = postgres(options.url, { max: options.poolSize ?? 10, onnotice: () => undefined });
+    const poolSize = options.poolSize ?? 10;
+    const sql = postgres(options.url, { max: poolSize, onnotice: () => undefined });
+    const unsynced = postgres(options.url, { max: Math.max(2, Math.ceil(poolSize / 2)), onnotice: () => undefined, connection: { synchronous_commit: 'off' } });
     let store: PgTaskStore | undefined;
     try {
       await migrate(sql);
       const origin = newOrigin();
-      store = new PgTaskStore(sql, options.retention ?? DEFAULT_RETENTION, options.now ?? Date.now, await PgQueueSettings.open(sql, origin), origin);
+      store = new PgTaskStore(sql, unsynced, options.retention ?? DEFAULT_RETENTION, options.now ?? Date.now, await PgQueueSettings.open(sql, origin), origin);
       await store.listenToOthers();
       return store;
     } catch (error) {
       await store?.settings.close().catch(() => undefined);
-      await sql.end();
+      await Promise.all([sql.end(), unsynced.end()]);
       throw error;
     }
   }
@@ -186,7 +195,7 @@ export class PgTaskStore {
   async close(): Promise<void> {
     await this.stopListening?.().catch(() => undefined);
     await this.settings.close().catch(() => undefined);
-    await this.sql.end({ timeout: 5 });
+    await Promise.all([this.sql.end({ timeout: 5 }), this.unsynced.end({ timeout: 5 })]);
   }
 
   /**
@@ -256,24 +265,22 @@ export class PgTaskStore {
    */
   async listen(listener: StoreListener, relistened?: () => void): Promise<() => Promise<void>> {
     let listens = 0;
-    // Called at each (re)connection of the listening connection (one for both channels).
+    // Called at each (re)connection of the listening connection, once the channel listened last
+    // listens again (the driver listens to them one after another).
     const onListen = (): void => {
       if (++listens > 1) relistened?.();
     };
-    const ready = await this.sql.listen(
-      READY_CHANNEL,
-      (payload) => {
-        const { origin, queue, count } = parseReady(payload);
-        listener.ready(queue, count, origin);
-      },
-      onListen,
-    );
+    const ready = await this.sql.listen(READY_CHANNEL, (payload) => {
+      const { origin, queue, count } = parseReady(payload);
+      listener.ready(queue, count, origin);
+    });
     const changed = await this.sql.listen(
       CHANGED_CHANNEL,
       (payload) => {
         const { origin, tasks } = parseChanged(payload);
         listener.changed(tasks, origin);
       },
+      onListen,
     );
     return async () => {
       await Promise.all([ready.unlisten(), changed.unlisten()]);
@@ -326,6 +333,14 @@ export class PgTaskStore {
     return row ? decodeRecord(row.record) : undefined;
   }
 
+  /** The tasks of `taskIds` as they stand, in one query (those not found are left out). */
+  async getMany(taskIds: readonly string[]): Promise<TaskRecord[]> {
+    const ids = taskIds.filter(isTaskId);
+    if (ids.length === 0) return [];
+    const rows = await this.sql<{ record: Buffer }[]>`SELECT record FROM qtasks_tasks WHERE id = ANY(${ids}::uuid[])`;
+    return rows.map((row) => decodeRecord(row.record));
+  }
+
   /**
    * A page of tasks, filtered by queue, status and end time. Ended tasks of one status come by
    * queue, then in the order they ended (docs/protocol.md promises it for `finished_after`), the
@@ -370,7 +385,7 @@ export class PgTaskStore {
    * place in line), skipping rows another broker is leasing at that moment.
    */
   async lease(options: LeaseOptions): Promise<WriteResult<TaskRecord[]>> {
-    return this.sql.begin(async (tx) => {
+    return this.unsynced.begin(async (tx) => {
       // Queues with limits are taken one by one, each under its lock (`pg-limited-lease.ts`), in
       // name order (two leases never wait on each other's locks in a circle); the others together.
       const limited = options.queues.filter((queue) => isLimited(this.settings.limitsOf(queue))).sort();
@@ -445,7 +460,7 @@ export class PgTaskStore {
         },
         (completion, reason, before) => ({ taskId: completion.taskId, accepted: false, task: before, reason }),
       );
-      await this.write(tx, changed);
+      await this.write(tx, changed, true);
       return { value, changed };
     });
   }
@@ -456,7 +471,7 @@ export class PgTaskStore {
    * where another broker reaps it. Not a transition: watchers hear nothing.
    */
   heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
-    return this.sql.begin(async (tx) => {
+    return this.unsynced.begin(async (tx) => {
       const { value, changed } = await this.fenced<HeartbeatItem, HeartbeatResult>(
         tx,
         items,
@@ -473,7 +488,7 @@ export class PgTaskStore {
 
   /** Records the latest progress of leased tasks, each fenced by its lease token. */
   reportProgress(items: readonly ProgressItem[]): Promise<WriteResult<ProgressResult[]>> {
-    return this.sql.begin(async (tx) => {
+    return this.unsynced.begin(async (tx) => {
       const result = await this.fenced<ProgressItem, ProgressResult>(
         tx,
         items,
@@ -549,23 +564,12 @@ export class PgTaskStore {
     });
   }
 
-  /**
-   * Pauses a queue, or resumes it, for every broker on the database: a paused queue hands out
-   * nothing (its tasks wait in line). Resuming tells the brokers its ready tasks are there.
-   */
-  async setPaused(queue: string, paused: boolean): Promise<void> {
-    await this.sql.begin(async (tx) => {
-      await tx`
-        INSERT INTO qtasks_queue_settings (queue, paused) VALUES (${queue}, ${paused})
-        ON CONFLICT (queue) DO UPDATE SET paused = excluded.paused, updated_at = now()`;
-      if (paused) return;
-      await tx`
-        SELECT pg_notify(${READY_CHANNEL}, count(*) || ':' || ${queue}) FROM qtasks_tasks
-        WHERE queue = ${queue} AND status IN ('new', 'retry') AND NOT delayed HAVING count(*) > 0`;
-    });
+  /** Pauses a queue, or resumes it, for every broker on the database (`pg-queue-settings.ts`). */
+  setPaused(queue: string, paused: boolean): Promise<void> {
+    return this.settings.setPaused(queue, paused);
   }
 
-  /** Whether `queue` is paused. */
+  /** Whether `queue` is paused, as the database says now. */
   async isPaused(queue: string): Promise<boolean> {
     const [row] = await this.sql<{ paused: boolean }[]>`SELECT paused FROM qtasks_queue_settings WHERE queue = ${queue}`;
     return row?.paused ?? false;
@@ -609,6 +613,7 @@ export class PgTaskStore {
         SELECT record FROM qtasks_tasks WHERE lease_token IS NOT NULL AND lease_deadline <= ${now}
         ORDER BY lease_deadline LIMIT ${limit} FOR UPDATE SKIP LOCKED`,
       expireLease,
+      true,
     );
   }
 
@@ -616,12 +621,13 @@ export class PgTaskStore {
   private takeDue(
     select: (tx: TransactionSql, now: Date) => Promise<{ record: Buffer }[]>,
     transition: (before: TaskRecord, at: TransitionContext) => TaskRecord,
+    endsLeases = false,
   ): Promise<WriteResult<number>> {
     return this.sql.begin(async (tx) => {
       const at = this.at();
       const rows = await select(tx, new Date(at.nowMs));
       const changed = rows.map((row) => transition(decodeRecord(row.record), at));
-      await this.write(tx, changed);
+      await this.write(tx, changed, endsLeases);
       return { value: changed.length, changed };
     });
   }
@@ -638,10 +644,11 @@ export class PgTaskStore {
    * Stores the records a transition changed, heard of by every broker. One that ended with a
    * retention of 0 is removed by the sweep {@link REMOVED_AT_END_GRACE_MS} later (its row's expiry).
    */
-  private async write(tx: TransactionSql, changed: readonly TaskRecord[]): Promise<void> {
+  private async write(tx: TransactionSql, changed: readonly TaskRecord[], endsLeases = false): Promise<void> {
     await this.persist(tx, changed, [], changed);
-    // A task that left PROCESS frees room in a queue a running limit may have closed: every
-    // broker's workers parked on it look again (this one's too: hence no origin).
+    if (!endsLeases) return;
+    // A lease that ended frees room in a queue a running limit may have closed: every broker's
+    // workers parked on it look again (this one's too: hence no origin).
     const opened = changed.filter((task) => task.status !== 'process' && opensAtEnd(this.settings.limitsOf(task.queue)));
     if (opened.length > 0) await this.notify(tx, readyNotifications(countByQueue(opened), EVERY_BROKER));
   }
