@@ -60,7 +60,7 @@ export const protobufFileName = "qtasks/broker/v1/broker.proto";
  *     RESOURCE_EXHAUSTED   OVERLOADED (resend after RetryInfo), DISK_FULL (retry later),
  *                          PAYLOAD_TOO_LARGE, BATCH_TOO_LARGE (never resend unchanged),
  *                          TOO_MANY_CALLS (`--max-calls`), TOO_MANY_WATCHERS, WATCH_FELL_BEHIND
- *     UNAVAILABLE          SHUTTING_DOWN
+ *     UNAVAILABLE          SHUTTING_DOWN, STORE_UNAVAILABLE (the broker's database is away)
  *     UNAUTHENTICATED      UNAUTHENTICATED
  *     PERMISSION_DENIED    PERMISSION_DENIED
  *     INTERNAL             INTERNAL
