@@ -191,7 +191,14 @@ export class Broker {
     if (heard.length === 0) return;
     try {
       const tasks = this.store.getMany ? await this.store.getMany(heard) : await Promise.all(heard.map((id) => this.store.get(id)));
-      for (const task of tasks) if (task) this.events.publish(task);
+      const found = new Set<string>();
+      for (const task of tasks) {
+        if (!task) continue;
+        found.add(task.id);
+        this.events.publish(task);
+      }
+      // Removed before this broker read it (a purge, a retention's end): its watchers end, NOT_FOUND.
+      for (const id of heard) if (!found.has(id)) this.events.publishGone(id);
     } catch (error) {
       if (!this.closing.signal.aborted) this.logError('qtasks-broker: reading tasks another broker moved failed', error);
     }

@@ -19,6 +19,8 @@ export class TaskEvents {
   private readonly listeners = new Map<string, TaskListener | Set<TaskListener>>();
   /** Listeners of every task (the dashboard's live list); usually none. */
   private readonly everyTask = new Set<TaskListener>();
+  /** Told when a task is found removed without its last state heard (a shared store: see {@link publishGone}). */
+  private readonly goneListeners = new Map<string, Set<() => void>>();
 
   /** Calls `listener` with every state of the task committed from now on; returns the unsubscribe. */
   subscribe(taskId: string, listener: TaskListener): () => void {
@@ -47,6 +49,25 @@ export class TaskEvents {
   subscribeAll(listener: TaskListener): () => void {
     this.everyTask.add(listener);
     return () => void this.everyTask.delete(listener);
+  }
+
+  /** Calls `listener` if the task is found removed before its end was heard; returns the unsubscribe. */
+  onGone(taskId: string, listener: () => void): () => void {
+    let listeners = this.goneListeners.get(taskId);
+    if (!listeners) this.goneListeners.set(taskId, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.goneListeners.get(taskId) === listeners) this.goneListeners.delete(taskId);
+    };
+  }
+
+  /**
+   * The task was removed and its last states were not heard here: another broker on a shared
+   * store removed it (a purge, a retention's end) before this one read it. Its watchers end.
+   */
+  publishGone(taskId: string): void {
+    for (const listener of [...(this.goneListeners.get(taskId) ?? [])]) listener();
   }
 
   /** Hands a committed state to the task's listeners, and to those of every task. */

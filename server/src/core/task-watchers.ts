@@ -93,6 +93,11 @@ export class TaskWatchers {
     let handedAtMs: number | undefined;
     let dropped = 0;
     const onStop = (): void => wake?.();
+    let gone = false;
+    const unsubscribeGone = this.options.events.onGone(taskId, () => {
+      gone = true;
+      wake?.();
+    });
     const unsubscribe = this.options.events.subscribe(taskId, (task) => {
       if (pending.length > 0 && handedAtMs !== undefined && this.now() - handedAtMs > this.stallMs) {
         dropped = pending.length + 1;
@@ -134,6 +139,7 @@ export class TaskWatchers {
       for (;;) {
         while (pending.length === 0) {
           if (dropped > 0) throw fellBehind();
+          if (gone) throw new TaskNotFoundError(taskId);
           if (closing.aborted) throw new ShuttingDownError();
           if (signal.aborted) return;
           await new Promise<void>((resolve) => (wake = resolve));
@@ -150,6 +156,7 @@ export class TaskWatchers {
       }
     } finally {
       unsubscribe();
+      unsubscribeGone();
       signal.removeEventListener('abort', onStop);
       closing.removeEventListener('abort', onStop);
       leave();
