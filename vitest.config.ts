@@ -27,7 +27,13 @@ function standardDecorators(): Plugin {
  * broker on PostgreSQL (issue 14), one cluster for the run (`tests/helpers/postgres-global-setup.ts`)
  * and a database per broker (`tests/helpers/test-store.ts`).
  */
-const ON_BOTH_STORES = ['tests/integration/**/*.test.ts', 'tests/sdk/**/*.test.ts', 'tests/cli/**/*.test.ts', 'tests/dashboard/api.test.ts'];
+const ON_BOTH_STORES = [
+  'tests/integration/**/*.test.ts',
+  'tests/sdk/**/*.test.ts',
+  'tests/cli/**/*.test.ts',
+  'tests/cross-language/**/*.test.ts',
+  'tests/dashboard/api.test.ts',
+];
 
 /**
  * Debian's PostgreSQL server (`apt-get install postgresql`), which the `postgres` project needs.
