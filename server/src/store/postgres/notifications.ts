@@ -9,6 +9,7 @@
  * A payload stays under PostgreSQL's 8,000 bytes: a large batch sends several.
  */
 import { randomBytes } from 'node:crypto';
+import type { Sql, TransactionSql } from 'postgres';
 import { countByQueue, isReady, type TaskRecord } from '../../domain/task.js';
 
 /** The channel of tasks that became ready. */
@@ -67,6 +68,17 @@ export function readyNotifications(counts: ReadonlyMap<string, number>, origin: 
   const out: Notifications = { channels: [], payloads: [] };
   for (const [queue, count] of counts) add(out, READY_CHANNEL, `${readyPayloadPrefix(origin)}${count}:${queue}`);
   return out;
+}
+
+/**
+ * Announces the ready tasks of `queue` as they are (its workers parked on any broker look again,
+ * after a resume or a change of limits), from `origin`; nothing when none is ready. Sent at the
+ * commit of `sql` when it is a transaction.
+ */
+export async function announceReadyTasks(sql: Sql | TransactionSql, queue: string, origin: string): Promise<void> {
+  await sql`
+    SELECT pg_notify(${READY_CHANNEL}, ${readyPayloadPrefix(origin)} || count(*) || ':' || ${queue}) FROM qtasks_tasks
+    WHERE queue = ${queue} AND status IN ('new', 'retry') AND NOT delayed HAVING count(*) > 0`;
 }
 
 /** A `qtasks_ready` payload: who sent it, the queue and how many tasks became ready in it. */

@@ -46,6 +46,9 @@ export async function takeLimited(tx: TransactionSql, queue: string, limits: Que
   const [paused] = await tx`SELECT 1 FROM qtasks_queue_settings WHERE queue = ${queue} AND paused`;
   if (paused) return { tasks: [] };
   const rate = activeRate(limits.rate);
+  let openingMs: number | undefined;
+  /** The answer: these tasks, and the opening found so far. */
+  const answer = (tasks: TaskRecord[]): LimitedCandidates => ({ tasks, ...(openingMs === undefined ? {} : { openingMs }) });
   const [counts] = await tx<{ running: number; starts: Date[] }[]>`
     SELECT
       (SELECT count(*)::int FROM qtasks_tasks WHERE queue = ${queue} AND status = 'process') AS running,
@@ -55,20 +58,19 @@ export async function takeLimited(tx: TransactionSql, queue: string, limits: Que
         : tx`ARRAY[]::timestamptz[]`} AS starts`;
   let room = maxTasks;
   if (limits.maxRunning > 0) room = Math.min(room, limits.maxRunning - counts!.running);
-  let openingMs: number | undefined;
   if (rate) {
     room = Math.min(room, rate.count - counts!.starts.length);
     // Full: it opens as the oldest of the last `count` starts leaves the window.
     if (counts!.starts.length >= rate.count) openingMs = counts!.starts.at(-1)!.getTime() + rate.periodMs;
   }
-  if (room <= 0) return { tasks: [], ...(openingMs === undefined ? {} : { openingMs }) };
+  if (room <= 0) return answer([]);
   const perKeyRate = activeRate(limits.ratePerKey);
   if (limits.maxRunningPerKey === 0 && !perKeyRate) {
     const rows = await tx<{ record: Buffer }[]>`
       SELECT record FROM qtasks_tasks
       WHERE queue = ${queue} AND status IN ('new', 'retry') AND NOT delayed
       ORDER BY priority, seq LIMIT ${room} FOR UPDATE SKIP LOCKED`;
-    return { tasks: rows.map((row) => decodeRecord(row.record)), ...(openingMs === undefined ? {} : { openingMs }) };
+    return answer(rows.map((row) => decodeRecord(row.record)));
   }
   // Per key: rank each key's ready tasks (a window function cannot share a query level with FOR
   // UPDATE: the ids are picked here, the rows locked below), and let go those within the key's
@@ -101,12 +103,12 @@ export async function takeLimited(tx: TransactionSql, queue: string, limits: Que
       SELECT min(started_at) AS at FROM qtasks_rate_starts WHERE queue = ${queue} AND key IS NOT NULL AND started_at > ${since}`;
     if (oldest?.at) openingMs = Math.min(openingMs ?? Infinity, oldest.at.getTime() + perKeyRate.periodMs);
   }
-  if (picked.length === 0) return { tasks: [], ...(openingMs === undefined ? {} : { openingMs }) };
+  if (picked.length === 0) return answer([]);
   const rows = await tx<{ record: Buffer }[]>`
     SELECT record FROM qtasks_tasks
     WHERE id = ANY(${picked.map((row) => row.id)}::uuid[]) AND status IN ('new', 'retry') AND NOT delayed
     ORDER BY priority, seq FOR UPDATE SKIP LOCKED`;
-  return { tasks: rows.map((row) => decodeRecord(row.record)), ...(openingMs === undefined ? {} : { openingMs }) };
+  return answer(rows.map((row) => decodeRecord(row.record)));
 }
 
 /** Counts the starts of `leased` (tasks of `queue`) in its rate windows, and prunes what left them. */

@@ -7,7 +7,7 @@
  */
 import type { Sql, TransactionSql } from 'postgres';
 import { NO_LIMITS, isUnlimited, type QueueLimits, type QueueSettingsRecord } from '../../domain/queue.js';
-import { READY_CHANNEL, readyPayloadPrefix } from './notifications.js';
+import { announceReadyTasks } from './notifications.js';
 
 /** A read of the settings that failed is tried again this much later. */
 const RELOAD_RETRY_MS = 1000;
@@ -74,10 +74,7 @@ export class PgQueueSettings {
   async setPaused(queue: string, paused: boolean): Promise<void> {
     await this.sql.begin(async (tx) => {
       await this.write(tx, queue, { paused });
-      if (paused) return;
-      await tx`
-        SELECT pg_notify(${READY_CHANNEL}, ${readyPayloadPrefix(this.origin)} || count(*) || ':' || ${queue}) FROM qtasks_tasks
-        WHERE queue = ${queue} AND status IN ('new', 'retry') AND NOT delayed HAVING count(*) > 0`;
+      if (!paused) await announceReadyTasks(tx, queue, this.origin);
     });
     this.take(queue, { ...this.current(queue), paused });
   }

@@ -64,6 +64,7 @@ import { DEFAULT_RETENTION, expiryOf, removedAtEnd, type RetentionPolicy } from 
 import type { ListCursor, ListFilter, ListPage, NextDue, PurgeBatch, StoreStats, WriteResult } from '../task-store.js';
 import { migrate } from './migrations.js';
 import {
+  announceReadyTasks,
   CHANGED_CHANNEL,
   newOrigin,
   notificationsOf,
@@ -72,7 +73,6 @@ import {
   READY_CHANNEL,
   readyNotifications,
   readyNotificationsOf,
-  readyPayloadPrefix,
   type ChangedTask,
   type Notifications,
 } from './notifications.js';
@@ -771,9 +771,7 @@ export class PgTaskStore {
   /** Replaces the limits of `queue` for every broker; their parked workers look again, under the new limits. */
   async setQueueLimits(queue: string, limits: QueueLimits): Promise<void> {
     await this.settings.setLimits(queue, limits);
-    await this.sql`
-      SELECT pg_notify(${READY_CHANNEL}, ${readyPayloadPrefix(EVERY_BROKER)} || count(*) || ':' || ${queue}) FROM qtasks_tasks
-      WHERE queue = ${queue} AND status IN ('new', 'retry') AND NOT delayed HAVING count(*) > 0`;
+    await announceReadyTasks(this.sql, queue, EVERY_BROKER);
   }
 
   /** Wakes the workers of the queues whose full rate windows have opened (the due work's part of the limits). */
