@@ -8,6 +8,7 @@
  *   node bench/cpu-split.mjs --figure drain|bulk|single|e2e|raw-drain [--n 20000] [--concurrency 50]
  *        [--credit 1000] [--client-prof FILE.cpuprofile] [--client-heap FILE.heapprofile]
  *        [--warm] [--broker-prof DIR] [--broker-heap FILE.heapprofile] [--broker-node-args '--flag …'] [--metrics]
+ *        [--store postgres]
  *
  * - drain: N tasks enqueued, then drained by the SDK worker at `--concurrency`.
  * - bulk: N `addTask` calls at once.
@@ -21,6 +22,8 @@
  * records of tasks in line); `--client-prof` profiles this process over it, and `--client-heap`
  * samples where this process allocates over it (`bench/lib/heapprofile-top.mjs` sums it up).
  * `--broker-heap` restarts the broker like `--broker-prof`, sampling where it allocates.
+ * `--store postgres` runs the broker on a PostgreSQL cluster this script starts (`lib/postgres.mjs`),
+ * and shows the CPU of the cluster's processes too.
  * The broker's CPU is shown by thread: its main thread, and the others by name (with `BY_TID=1`
  * in the environment, one by one: V8's compiler and GC helpers, lmdb-js's, libuv's).
  */
@@ -29,6 +32,7 @@ import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { QTasks } from '@qtasks/sdk';
 import { startBroker } from './lib/broker.mjs';
+import { startPostgres } from './lib/postgres.mjs';
 import { ARGS } from './lib/util.mjs';
 
 const { values: opts } = parseArgs({
@@ -45,6 +49,7 @@ const { values: opts } = parseArgs({
     metrics: { type: 'boolean', default: false },
     'prof-whole': { type: 'boolean', default: false },
     warm: { type: 'boolean', default: false },
+    store: { type: 'string', default: 'lmdb' },
   },
 });
 const N = Number(opts.n);
@@ -56,6 +61,19 @@ const ARGS_BYTES = Buffer.from(JSON.stringify(ARGS));
 function cpuMsOf(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+}
+
+/** CPU time so far of every process whose command is `name`, in ms (PostgreSQL's backends, say). */
+function cpuMsOfAll(name) {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name) total += cpuMsOf(pid);
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return total;
 }
 
 /** CPU time of each thread of a process so far, in ms: its main thread's, and the others' by name (summed by name). */
@@ -75,7 +93,8 @@ function threadCpuMsOf(pid) {
 }
 
 /** `--metrics`: the broker serves `/metrics` (`--http-listen`), its metrics counting every task. */
-const BROKER_ARGS = opts.metrics ? ['--http-listen', '127.0.0.1:0'] : [];
+const cluster = opts.store === 'postgres' ? await startPostgres() : undefined;
+const BROKER_ARGS = [...(opts.metrics ? ['--http-listen', '127.0.0.1:0'] : []), ...(cluster ? ['--store', 'postgres', '--database-url', await cluster.database()] : [])];
 const PROF_WHOLE = opts['broker-prof'] !== undefined && opts['prof-whole'];
 /** `--broker-node-args`: node flags for the broker (V8's GC flags, say), as `npm run bench` takes them. */
 const BROKER_NODE_ARGS = opts['broker-node-args'].split(' ').filter(Boolean);
@@ -198,11 +217,13 @@ if (opts['client-heap']) await session.post('HeapProfiler.startSampling', { samp
 const brokerBefore = cpuMsOf(broker.pid);
 const threadsBefore = threadCpuMsOf(broker.pid);
 const clientBefore = process.cpuUsage();
+const postgresBefore = cluster ? cpuMsOfAll('postgres') : 0;
 const startMs = performance.now();
 await figure.run();
 const ms = performance.now() - startMs;
 const client = process.cpuUsage(clientBefore);
 const brokerMs = cpuMsOf(broker.pid) - brokerBefore;
+const postgresMs = cluster ? cpuMsOfAll('postgres') - postgresBefore : 0;
 const threads = [...threadCpuMsOf(broker.pid)].map(([name, cpuMs]) => [name, cpuMs - (threadsBefore.get(name) ?? 0)]).filter(([, cpuMs]) => cpuMs > 0);
 if (opts['client-prof']) writeFileSync(opts['client-prof'], JSON.stringify((await session.post('Profiler.stop')).profile));
 if (opts['client-heap']) writeFileSync(opts['client-heap'], JSON.stringify((await session.post('HeapProfiler.stopSampling')).profile));
@@ -210,8 +231,10 @@ const perTask = (cpuMs) => ((cpuMs * 1000) / N).toFixed(1);
 console.log(
   `${opts.figure}: ${Math.round((N / ms) * 1000)} tasks/s, ${((ms * 1000) / N).toFixed(0)} µs of wall time per task; ` +
     `CPU per task: this process ${perTask((client.user + client.system) / 1000)} µs, broker ${perTask(brokerMs)} µs ` +
-    `(${threads.sort((a, b) => b[1] - a[1]).map(([name, cpuMs]) => `${name} ${perTask(cpuMs)}`).join(', ')})`,
+    `(${threads.sort((a, b) => b[1] - a[1]).map(([name, cpuMs]) => `${name} ${perTask(cpuMs)}`).join(', ')})` +
+    (cluster ? `, PostgreSQL ${perTask(postgresMs)} µs` : ''),
 );
 await app.close();
 await broker.stop();
+await cluster?.stop();
 process.exit(0);

@@ -3,15 +3,17 @@
  * with 3 brokers on one database (issue 14), each run on a fresh database of a cluster this
  * script starts (Debian's PostgreSQL, fsync on: `lib/postgres.mjs`). With 3 brokers the
  * throughput figures spread an app over each broker (`lib/spread.mjs`); the latency figures go
- * through one broker either way. graphile-worker's figures, for comparison, are those issue 14
- * gives, measured on this machine on PostgreSQL 15 (docs/benchmarks.md).
+ * through one broker either way. graphile-worker, the peer issue 14 compares with, runs the same
+ * figures in each run on a database of the same cluster (`lib/graphile.mjs`), with its defaults
+ * and with its documented batching for the drain at 50.
  *
  * It is a benchmark, never a test: it asserts nothing. Options: --runs N (default 3), --quick
- * (N = 5,000 and fewer latency samples), --json FILE.
+ * (N = 5,000 and fewer latency samples), --without-graphile, --json FILE.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startBroker } from './lib/broker.mjs';
+import { graphileOn } from './lib/graphile.mjs';
 import * as ours from './lib/ours.mjs';
 import { startPostgres } from './lib/postgres.mjs';
 import * as spread from './lib/spread.mjs';
@@ -22,6 +24,7 @@ const { values: opts } = parseArgs({
     store: { type: 'string' },
     runs: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
+    'without-graphile': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
   strict: false,
@@ -31,8 +34,15 @@ const N = opts.quick ? 5_000 : 20_000;
 const N_SINGLE = opts.quick ? 1_000 : 2_000;
 const N_LATENCY = opts.quick ? 200 : 500;
 
-/** graphile-worker on PostgreSQL 15 on this machine, as issue 14 gives them (tasks/s). */
-const GRAPHILE = { bulk: 19_265, drain50: 1_335, drain50Local: 10_508, e2e: 1_337 };
+/** graphile-worker's figures: its defaults, and the drain at 50 with its documented batching. */
+const GRAPHILE_FIGURES = {
+  bulk: (g) => g.bulk(N),
+  drain1: (g) => g.drain(N_SINGLE, 1),
+  drain50: (g) => g.drain(N, 50),
+  drain50Tuned: (g) => g.drain(N, 50, true),
+  e2e: (g) => g.endToEnd(N),
+  idle: (g) => g.idleLatency(N_LATENCY),
+};
 
 const FIGURES = {
   1: {
@@ -59,7 +69,7 @@ console.log(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`);
 console.log(`machine: ${env.cpus}, ${env.ramGiB} GiB RAM, load average ${env.loadAverage}; PostgreSQL ${cluster.version}, fsync on`);
 console.log(`workload: N = ${N} (single ${N_SINGLE}, latency samples ${N_LATENCY}), ${RUNS} runs`);
 
-const results = { 1: [], 3: [] };
+const results = { 1: [], 3: [], graphile: [] };
 try {
   for (let run = 1; run <= RUNS; run++) {
     console.log(`\nrun ${run}/${RUNS}`);
@@ -79,9 +89,26 @@ try {
         await Promise.all(brokers.map((broker) => broker.stop()));
       }
     }
+    if (!opts['without-graphile']) results.graphile.push(await graphileRun(await cluster.database()));
   }
 } finally {
   await cluster.stop();
+}
+
+/** One run of graphile-worker's figures on a fresh database. */
+async function graphileRun(url) {
+  const graphile = await graphileOn(url);
+  try {
+    const figures = {};
+    for (const [figure, measure] of Object.entries(GRAPHILE_FIGURES)) {
+      figures[figure] = await measure(graphile);
+      const r = figures[figure];
+      console.log(`  graphile  ${figure.padEnd(12)} ${r.rate !== undefined ? `${Math.round(r.rate)}/s` : `p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`}`);
+    }
+    return figures;
+  } finally {
+    await graphile.close();
+  }
 }
 
 const med = (count, figure, key) => {
@@ -90,13 +117,21 @@ const med = (count, figure, key) => {
 };
 const fmt = (n) => (n === undefined ? '—' : Math.round(n).toLocaleString('en-US'));
 const msOf = (n) => (n === undefined ? '—' : `${n.toFixed(2)} ms`);
-console.log('\n| figure | 1 broker | 3 brokers | graphile-worker (issue 14) |');
-console.log('| --- | ---: | ---: | ---: |');
-console.log(`| bulk enqueue, tasks/s | ${fmt(med(1, 'bulk', 'rate'))} | ${fmt(med(3, 'bulk', 'rate'))} | ${fmt(GRAPHILE.bulk)} |`);
-console.log(`| awaited single addTask, tasks/s | ${fmt(med(1, 'single', 'rate'))} | | |`);
-console.log(`| drain c=1, tasks/s | ${fmt(med(1, 'drain1', 'rate'))} | | |`);
-console.log(`| drain c=50, tasks/s | ${fmt(med(1, 'drain50', 'rate'))} | ${fmt(med(3, 'drain50', 'rate'))} | ${fmt(GRAPHILE.drain50)} (localQueue ${fmt(GRAPHILE.drain50Local)}) |`);
-console.log(`| produce+consume, tasks/s | ${fmt(med(1, 'e2e', 'rate'))} | ${fmt(med(3, 'e2e', 'rate'))} | ${fmt(GRAPHILE.e2e)} |`);
-console.log(`| idle add → handler start, p50 / p99 | ${msOf(med(1, 'idle', 'p50'))} / ${msOf(med(1, 'idle', 'p99'))} | ${msOf(med(3, 'idle', 'p50'))} / ${msOf(med(3, 'idle', 'p99'))} | |`);
-console.log(`| addTask(…, {timeout}) round trip, p50 / p99 | ${msOf(med(1, 'rtt', 'p50'))} / ${msOf(med(1, 'rtt', 'p99'))} | | |`);
+/** The median of per-run ratios, one broker's rate over graphile's in the same run. */
+const ratioOf = (figure, graphileFigure = figure) => {
+  const ratios = results[1].map((r, run) => r[figure]?.rate / results.graphile[run]?.[graphileFigure]?.rate).filter(Number.isFinite);
+  return ratios.length ? `${median(ratios).toFixed(2)}×` : '—';
+};
+const rates = (figure) => [fmt(med(1, figure, 'rate')), fmt(med(3, figure, 'rate')), fmt(med('graphile', figure, 'rate'))];
+console.log('\n| figure | 1 broker | 3 brokers | graphile-worker, defaults | 1 broker ÷ graphile (median of per-run ratios) |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+console.log(`| bulk enqueue, tasks/s | ${rates('bulk').join(' | ')} | ${ratioOf('bulk')} |`);
+console.log(`| awaited single addTask, tasks/s | ${fmt(med(1, 'single', 'rate'))} | | | |`);
+console.log(`| drain c=1, tasks/s | ${fmt(med(1, 'drain1', 'rate'))} | | ${fmt(med('graphile', 'drain1', 'rate'))} | ${ratioOf('drain1')} |`);
+console.log(`| drain c=50, tasks/s | ${rates('drain50').join(' | ')} | ${ratioOf('drain50')} |`);
+console.log(`| drain c=50, graphile tuned (\`localQueue\` 51, \`completeJobBatchDelay\` 0), tasks/s | | | ${fmt(med('graphile', 'drain50Tuned', 'rate'))} | ${ratioOf('drain50', 'drain50Tuned')} |`);
+console.log(`| produce+consume, tasks/s | ${rates('e2e').join(' | ')} | ${ratioOf('e2e')} |`);
+const idle = (count) => `${msOf(med(count, 'idle', 'p50'))} / ${msOf(med(count, 'idle', 'p99'))}`;
+console.log(`| idle add → handler start, p50 / p99 | ${idle(1)} | ${idle(3)} | ${idle('graphile')} | |`);
+console.log(`| addTask(…, {timeout}) round trip, p50 / p99 | ${msOf(med(1, 'rtt', 'p50'))} / ${msOf(med(1, 'rtt', 'p99'))} | | | |`);
 if (opts.json) await writeFile(opts.json, JSON.stringify({ env, postgres: cluster.version, N, results }, null, 2));
