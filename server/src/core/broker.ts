@@ -524,6 +524,23 @@ export class Broker {
     return this.store.get(taskId);
   }
 
+  /**
+   * The tasks of these ids that exist, also while shutting down: read at once from a store that
+   * holds them in memory, else in one query (a push's tasks, not one query each).
+   */
+  peekTasks(taskIds: readonly string[]): MaybePromise<TaskRecord[]> {
+    if (this.store.getMany) return this.store.getMany(taskIds);
+    const tasks: TaskRecord[] = [];
+    const pending: Promise<TaskRecord | undefined>[] = [];
+    for (const taskId of taskIds) {
+      const task = this.store.get(taskId);
+      if (task instanceof Promise) pending.push(task);
+      else if (task) tasks.push(task);
+    }
+    if (pending.length === 0) return tasks;
+    return Promise.all(pending).then((read) => [...tasks, ...read.filter((task) => task !== undefined)]);
+  }
+
   /** The task with this id. @throws TaskNotFoundError */
   async getTask(taskId: string): Promise<TaskRecord> {
     this.assertOpen();

@@ -182,7 +182,7 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
       if (tasks.length === 0) return;
     }
     this.credit.use(tasks.length);
-    for (const task of tasks) this.follow(task);
+    this.followAll(tasks);
     const push = this.calls.encodedPush(tasks);
     unsentLeases.set(push, leasesOf(tasks));
     this.outbox.push(push);
@@ -194,8 +194,32 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
     this.broker.release(leases).catch(() => undefined);
   }
 
-  /** Pushes a cancel request for a task this worker holds, until the task leaves its lease. */
-  private follow(leased: TaskRecord): void {
+  /**
+   * Pushes a cancel request for each task this worker was just leased, until the task leaves its
+   * lease. A cancel committed between the lease and the subscriptions has no transition left to
+   * come: the tasks are read once more after subscribing, all in one read.
+   */
+  private followAll(leased: readonly TaskRecord[]): void {
+    const tellers = new Map<string, { tell: (task: TaskRecord) => void; unsubscribe: () => void }>();
+    for (const task of leased) {
+      const tell = this.follow(task);
+      tellers.set(task.id, { tell, unsubscribe: this.held.get(task.id)! });
+    }
+    // Told only while that lease is still followed; a failed read changes nothing (the
+    // transitions still come).
+    const tellEach = (current: readonly TaskRecord[]): void => {
+      for (const task of current) {
+        const teller = tellers.get(task.id);
+        if (teller && this.held.get(task.id) === teller.unsubscribe) teller.tell(task);
+      }
+    };
+    const current = this.broker.peekTasks(leased.map((task) => task.id));
+    if (current instanceof Promise) void current.then(tellEach, () => undefined);
+    else tellEach(current);
+  }
+
+  /** Subscribes to one leased task's transitions (see {@link followAll}); returns what tells it. */
+  private follow(leased: TaskRecord): (task: TaskRecord) => void {
     const token = leased.lease!.token;
     let told = false;
     const tell = (task: TaskRecord): void => {
@@ -210,19 +234,7 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
         this.outbox.push({ kind: { $case: 'cancel', value: { tasks: [{ taskId: task.id, reason: task.cancelReason ?? '' }] } }, requestId: 0 });
       }
     };
-    const unsubscribe = this.broker.onTransition(leased.id, tell);
-    this.held.set(leased.id, unsubscribe);
-    // A cancel committed between the lease and the subscription has no transition left to come.
-    const current = this.broker.peekTask(leased.id);
-    if (!(current instanceof Promise)) {
-      if (current) tell(current);
-      return;
-    }
-    // Read later (a store that answers with a query): only while this lease is still followed;
-    // a failed read changes nothing (the transitions still come).
-    void current.then(
-      (task) => task && this.held.get(leased.id) === unsubscribe && tell(task),
-      () => undefined,
-    );
+    this.held.set(leased.id, this.broker.onTransition(leased.id, tell));
+    return tell;
   }
 }

@@ -79,6 +79,7 @@ import {
 import { nextDue, queueFigures, readyCount, SEQ_PER_MS, storeStats } from './pg-figures.js';
 import { isLimited, opensAtEnd, RateOpenings, recordStarts, takeLimited } from './pg-limited-lease.js';
 import { PgQueueSettings } from './pg-queue-settings.js';
+import { issued, transaction } from './pg-transaction.js';
 import { columnOf, decodeRecord, TASK_COLUMN_NAMES, TASK_COLUMNS } from './task-rows.js';
 
 /** How a {@link PgTaskStore} is opened. */
@@ -119,6 +120,13 @@ class HolderGone extends Error {
     super('the task holding an idempotency key was removed meanwhile');
   }
 }
+
+/**
+ * For the statements built as text (`sql.unsafe`), which the driver would otherwise parse and
+ * describe on every call, a round trip more each: their texts come in a few shapes only (the
+ * parts a write has), so each is prepared once per connection.
+ */
+const PREPARED = { prepare: true } as const;
 
 /**
  * How long an ended task with a retention of 0 stays, so that other brokers' watchers read its end
@@ -227,13 +235,13 @@ export class PgTaskStore {
     if (!newTasks.some((spec) => spec.idempotencyKey)) {
       // One statement, its own transaction: the rows and their notifications.
       const notifications = notificationsOf(tasks, this.origin);
-      await this.sql.unsafe(`WITH inserted AS (${insert}) ${NOTIFY_FROM(TASK_COLUMN_NAMES.length + 1)}`, [...params, notifications.channels, notifications.payloads]);
+      await this.sql.unsafe(`WITH inserted AS (${insert}) ${NOTIFY_FROM(TASK_COLUMN_NAMES.length + 1)}`, [...params, notifications.channels, notifications.payloads], PREPARED);
       return { value: tasks, changed: tasks };
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.sql.begin(async (tx) => {
-          const inserted = await tx.unsafe<{ id: string }[]>(`${insert} ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`, params);
+        return await transaction(this.sql, async (tx) => {
+          const inserted = await tx.unsafe<{ id: string }[]>(`${insert} ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`, params, PREPARED);
           const stored = new Set(inserted.map((row) => row.id));
           const changed = tasks.filter((task) => stored.has(task.id));
           const holders = stored.size < tasks.length ? await this.holdersOfKeys(tx, tasks.filter((task) => !stored.has(task.id))) : new Map<string, TaskRecord>();
@@ -245,8 +253,7 @@ export class PgTaskStore {
             // A refusal thrown here rolls the whole batch back.
             return sameRequestOrThrow(holder, newTasks[i]!, `tasks[${i}].idempotency_key`);
           });
-          await this.persist(tx, [], [], changed);
-          return { value, changed };
+          return { value: { value, changed }, last: this.persist(tx, [], [], changed) };
         });
       } catch (error) {
         if (!(error instanceof HolderGone)) throw error;
@@ -385,7 +392,7 @@ export class PgTaskStore {
    * place in line), skipping rows another broker is leasing at that moment.
    */
   async lease(options: LeaseOptions): Promise<WriteResult<TaskRecord[]>> {
-    return this.unsynced.begin(async (tx) => {
+    return transaction(this.unsynced, async (tx) => {
       // Queues with limits are taken one by one, each under its lock (`pg-limited-lease.ts`), in
       // name order (two leases never wait on each other's locks in a circle); the others together.
       const limited = options.queues.filter((queue) => isLimited(this.settings.limitsOf(queue))).sort();
@@ -404,15 +411,14 @@ export class PgTaskStore {
       while (taking < Math.min(options.maxTasks, candidates.length) && fits(candidates[taking]!)) taking++;
       const rows = candidates.slice(0, taking);
       const leftBehind = candidates.slice(taking);
-      if (rows.length === 0) return { value: [], changed: [] };
+      if (rows.length === 0) return { value: { value: [], changed: [] } };
       const at = this.at();
       const leased = rows.map((task) => leaseTask(task, { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, at));
-      await this.persist(tx, leased, [], leased);
       for (const queue of limited) await recordStarts(tx, queue, this.settings.limitsOf(queue), leased.filter((task) => task.queue === queue), nowMs);
       // Rows locked and left go back at the commit: a lease of any broker, this one's included,
       // that skipped them meanwhile looks again.
-      if (leftBehind.length > 0) await this.notify(tx, readyNotificationsOf(leftBehind, EVERY_BROKER));
-      return { value: leased, changed: leased };
+      const leftNotified = leftBehind.length > 0 ? readyNotificationsOf(leftBehind, EVERY_BROKER) : undefined;
+      return { value: { value: leased, changed: leased }, last: this.persist(tx, leased, [], leased, leftNotified) };
     });
   }
 
@@ -450,7 +456,7 @@ export class PgTaskStore {
    * item), in one transaction; a task that ends with a retention of 0 is removed.
    */
   complete(completions: readonly Completion[]): Promise<WriteResult<CompletionResult[]>> {
-    return this.sql.begin(async (tx) => {
+    return transaction(this.sql, async (tx) => {
       const { value, changed } = await this.fenced<Completion, CompletionResult>(
         tx,
         completions,
@@ -460,8 +466,7 @@ export class PgTaskStore {
         },
         (completion, reason, before) => ({ taskId: completion.taskId, accepted: false, task: before, reason }),
       );
-      await this.write(tx, changed, true);
-      return { value, changed };
+      return { value: { value, changed }, last: this.write(tx, changed, true) };
     });
   }
 
@@ -471,7 +476,7 @@ export class PgTaskStore {
    * where another broker reaps it. Not a transition: watchers hear nothing.
    */
   heartbeat(items: readonly HeartbeatItem[], extendMs: number): Promise<HeartbeatResult[]> {
-    return this.unsynced.begin(async (tx) => {
+    return transaction(this.unsynced, async (tx) => {
       const { value, changed } = await this.fenced<HeartbeatItem, HeartbeatResult>(
         tx,
         items,
@@ -481,22 +486,20 @@ export class PgTaskStore {
         },
         (item, reason) => ({ taskId: item.taskId, ok: false, cancelRequested: false, reason }),
       );
-      await this.persist(tx, changed, [], []);
-      return value;
+      return { value, last: this.persist(tx, changed, [], []) };
     });
   }
 
   /** Records the latest progress of leased tasks, each fenced by its lease token. */
   reportProgress(items: readonly ProgressItem[]): Promise<WriteResult<ProgressResult[]>> {
-    return this.unsynced.begin(async (tx) => {
+    return transaction(this.unsynced, async (tx) => {
       const result = await this.fenced<ProgressItem, ProgressResult>(
         tx,
         items,
         (before, item, at) => ({ after: recordProgress(before, item.progress, at), result: { taskId: item.taskId, ok: true } }),
         (item, reason) => ({ taskId: item.taskId, ok: false, reason }),
       );
-      await this.persist(tx, result.changed, [], result.changed);
-      return result;
+      return { value: result, last: this.persist(tx, result.changed, [], result.changed) };
     });
   }
 
@@ -554,13 +557,12 @@ export class PgTaskStore {
    * @throws TaskNotFoundError for an unknown id
    */
   private rewrite(taskId: string, transition: (before: TaskRecord, at: TransitionContext) => TaskRecord): Promise<WriteResult<TaskRecord>> {
-    return this.sql.begin(async (tx) => {
+    return transaction(this.sql, async (tx) => {
       const before = (await this.locked(tx, [taskId])).get(taskId);
       if (!before) throw new TaskNotFoundError(taskId);
       const after = transition(before, this.at());
-      if (after === before) return { value: after, changed: [] };
-      await this.write(tx, [after]);
-      return { value: after, changed: [after] };
+      if (after === before) return { value: { value: after, changed: [] } };
+      return { value: { value: after, changed: [after] }, last: this.write(tx, [after]) };
     });
   }
 
@@ -623,12 +625,11 @@ export class PgTaskStore {
     transition: (before: TaskRecord, at: TransitionContext) => TaskRecord,
     endsLeases = false,
   ): Promise<WriteResult<number>> {
-    return this.sql.begin(async (tx) => {
+    return transaction(this.sql, async (tx) => {
       const at = this.at();
       const rows = await select(tx, new Date(at.nowMs));
       const changed = rows.map((row) => transition(decodeRecord(row.record), at));
-      await this.write(tx, changed, endsLeases);
-      return { value: changed.length, changed };
+      return { value: { value: changed.length, changed }, last: this.write(tx, changed, endsLeases) };
     });
   }
 
@@ -644,21 +645,21 @@ export class PgTaskStore {
    * Stores the records a transition changed, heard of by every broker. One that ended with a
    * retention of 0 is removed by the sweep {@link REMOVED_AT_END_GRACE_MS} later (its row's expiry).
    */
-  private async write(tx: TransactionSql, changed: readonly TaskRecord[], endsLeases = false): Promise<void> {
-    await this.persist(tx, changed, [], changed);
-    if (!endsLeases) return;
+  private write(tx: TransactionSql, changed: readonly TaskRecord[], endsLeases = false): Promise<void> {
+    if (!endsLeases) return this.persist(tx, changed, [], changed);
     // A lease that ended frees room in a queue a running limit may have closed: every broker's
     // workers parked on it look again (this one's too: hence no origin).
     const opened = changed.filter((task) => task.status !== 'process' && opensAtEnd(this.settings.limitsOf(task.queue)));
-    if (opened.length > 0) await this.notify(tx, readyNotifications(countByQueue(opened), EVERY_BROKER));
+    return this.persist(tx, changed, [], changed, opened.length > 0 ? readyNotifications(countByQueue(opened), EVERY_BROKER) : undefined);
   }
 
   /**
    * Rewrites the rows of `updated`, deletes those of `removed`, and notifies what `notified`
-   * holds (`notifications.ts`), in one statement: data-modifying `WITH` parts run whether or not
-   * the query reads them.
+   * holds (`notifications.ts`) and `also`, in one statement, issued at once (a transaction's last
+   * write goes out with its COMMIT: `pg-transaction.ts`). Data-modifying `WITH` parts run whether
+   * or not the query reads them.
    */
-  private async persist(tx: TransactionSql, updated: readonly TaskRecord[], removed: readonly TaskRecord[], notified: readonly TaskRecord[]): Promise<void> {
+  private persist(tx: TransactionSql, updated: readonly TaskRecord[], removed: readonly TaskRecord[], notified: readonly TaskRecord[], also?: Notifications): Promise<void> {
     const parts: string[] = [];
     const params: ParameterOrJSON<never>[] = [];
     // A row is written once, with its last state (an UPDATE FROM with two rows of one id takes either).
@@ -673,15 +674,14 @@ export class PgTaskStore {
       params.push(removed.map((task) => task.id));
     }
     const { channels, payloads } = notificationsOf(notified, this.origin);
-    if (parts.length === 0 && channels.length === 0) return;
+    if (also) {
+      channels.push(...also.channels);
+      payloads.push(...also.payloads);
+    }
+    if (parts.length === 0 && channels.length === 0) return Promise.resolve();
     const query = channels.length > 0 ? NOTIFY_FROM(params.length + 1) : 'SELECT 1';
     if (channels.length > 0) params.push(channels, payloads);
-    await tx.unsafe(parts.length > 0 ? `WITH ${parts.join(', ')} ${query}` : query, params);
-  }
-
-  /** Sends `notifications` at the commit of `tx`. */
-  private async notify(tx: TransactionSql, { channels, payloads }: Notifications): Promise<void> {
-    if (channels.length > 0) await tx.unsafe(NOTIFY_FROM(1), [channels, payloads]);
+    return issued(tx.unsafe(parts.length > 0 ? `WITH ${parts.join(', ')} ${query}` : query, params, PREPARED)).then(() => undefined);
   }
 
   /** The tasks that hold the idempotency keys of `tasks` in their queues, by {@link keyOf}. */
@@ -716,14 +716,13 @@ export class PgTaskStore {
   purge(queue: string, statuses: readonly TaskStatus[], limit: number): Promise<WriteResult<PurgeBatch>> {
     const purgeable = statuses.filter((status) => status !== 'process');
     if (purgeable.length === 0) return Promise.resolve({ value: { removed: 0, done: true }, changed: [] });
-    return this.sql.begin(async (tx) => {
+    return transaction(this.sql, async (tx) => {
       const rows = await tx<{ record: Buffer }[]>`
         SELECT record FROM qtasks_tasks WHERE queue = ${queue} AND status = ANY(${purgeable}::text[])
         ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
       const at = this.at();
       const ended = rows.map((row) => decodeRecord(row.record)).map((task) => (isFinalStatus(task.status) ? task : cancelTask(task, 'purged', at)));
-      await this.persist(tx, [], ended, ended);
-      return { value: { removed: ended.length, done: ended.length < limit }, changed: ended };
+      return { value: { value: { removed: ended.length, done: ended.length < limit }, changed: ended }, last: this.persist(tx, [], ended, ended) };
     });
   }
 
