@@ -7,8 +7,12 @@
  * figures in each run on a database of the same cluster (`lib/graphile.mjs`), with its defaults
  * and with its documented batching for the drain at 50.
  *
+ * Each side first runs an untimed warm-up, as `npm run bench` does: bulk, drain at 50 and
+ * produce+consume with `--warmup` tasks each (default 5,000; 0 measures cold), so that what is
+ * timed runs on compiled code and prepared statements.
+ *
  * It is a benchmark, never a test: it asserts nothing. Options: --runs N (default 3), --quick
- * (N = 5,000 and fewer latency samples), --without-graphile, --json FILE.
+ * (N = 5,000 and fewer latency samples), --warmup N, --without-graphile, --json FILE.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -25,6 +29,7 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
     'without-graphile': { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '5000' },
     json: { type: 'string' },
   },
   strict: false,
@@ -33,6 +38,7 @@ const RUNS = Number(opts.runs);
 const N = opts.quick ? 5_000 : 20_000;
 const N_SINGLE = opts.quick ? 1_000 : 2_000;
 const N_LATENCY = opts.quick ? 200 : 500;
+const WARMUP = Number(opts.warmup);
 
 /** graphile-worker's figures: its defaults, and the drain at 50 with its documented batching. */
 const GRAPHILE_FIGURES = {
@@ -62,12 +68,18 @@ const FIGURES = {
   },
 };
 
+/** The untimed warm-up of each broker count: its throughput figures, with `WARMUP` tasks each. */
+const WARM_UP = {
+  1: { bulk: (b) => ours.bulkEnqueue(b[0], WARMUP), drain50: (b) => ours.drain(b[0], WARMUP, 50), e2e: (b) => ours.endToEnd(b[0], WARMUP) },
+  3: { bulk: (b) => spread.bulkEnqueue(b, WARMUP), drain50: (b) => spread.drain(b, WARMUP, 50), e2e: (b) => spread.endToEnd(b, WARMUP) },
+};
+
 const env = await environment();
 const cluster = await startPostgres();
 console.log('qtasks on PostgreSQL: 1 and 3 brokers on one database');
 console.log(`command: npm run bench -- ${process.argv.slice(2).join(' ')}`);
 console.log(`machine: ${env.cpus}, ${env.ramGiB} GiB RAM, load average ${env.loadAverage}; PostgreSQL ${cluster.version}, fsync on`);
-console.log(`workload: N = ${N} (single ${N_SINGLE}, latency samples ${N_LATENCY}), ${RUNS} runs`);
+console.log(`workload: N = ${N} (single ${N_SINGLE}, latency samples ${N_LATENCY}), ${RUNS} runs, warm-up ${WARMUP} tasks a figure`);
 
 const results = { 1: [], 3: [], graphile: [] };
 try {
@@ -78,6 +90,7 @@ try {
       const brokers = [];
       try {
         for (let i = 0; i < count; i++) brokers.push(await startBroker('strict', [], ['--store', 'postgres', '--database-url', url]));
+        if (WARMUP > 0) for (const figure of ['bulk', 'drain50', 'e2e']) await WARM_UP[count][figure](brokers);
         const figures = {};
         for (const [figure, measure] of Object.entries(FIGURES[count])) {
           figures[figure] = await measure(brokers);
@@ -99,6 +112,11 @@ try {
 async function graphileRun(url) {
   const graphile = await graphileOn(url);
   try {
+    if (WARMUP > 0) {
+      await graphile.bulk(WARMUP);
+      await graphile.drain(WARMUP, 50);
+      await graphile.endToEnd(WARMUP);
+    }
     const figures = {};
     for (const [figure, measure] of Object.entries(GRAPHILE_FIGURES)) {
       figures[figure] = await measure(graphile);
