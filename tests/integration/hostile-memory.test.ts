@@ -74,7 +74,10 @@ async function getTaskMs(broker: BrokerProcess, taskId: string): Promise<number>
   const { client, channel } = connectClient(BrokerServiceDefinition, broker.address, { token: PRODUCER });
   channels.push(channel);
   await client.getTask({ taskId }); // connects
-  return timed(() => client.getTask({ taskId }));
+  // The median of 5: one call alone can meet a GC pause or a loaded machine's scheduler.
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) samples.push(await timed(() => client.getTask({ taskId })));
+  return samples.sort((a, b) => a - b)[2]!;
 }
 
 describe('a client without a token', () => {
@@ -263,5 +266,6 @@ describe('a producer whose connection never reads (HTTP/2 window 0)', () => {
     const added = rssMiB(broker) - before;
     expect(added).toBeLessThan(MAX_ADDED_RSS_MIB);
     expect(getMs).toBeLessThan(100);
-  });
+    // 600 progress writes one after another: on PostgreSQL each is a transaction (15–23 s in CI).
+  }, 120_000);
 });

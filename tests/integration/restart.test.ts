@@ -32,7 +32,8 @@ describe.skipIf(TEST_STORE === 'postgres').each([['strict'], ['commit']])('SIGKI
     let broker = await start(['--durability', durability]);
     const queue = uniqueQueue();
     const created = (await broker.client.enqueue({ tasks: Array.from({ length: 6 }, (_, i) => spec(queue, { args: json([i]), maxRetries: 2 })) })).tasks;
-    const delayed = (await broker.client.enqueue({ tasks: [spec(queue, { delayMs: 1500, args: json(['delayed']) })] })).tasks[0]!;
+    // Due well after the restart and the enqueue after it (a loaded machine may take seconds), yet within the last Lease's wait.
+    const delayed = (await broker.client.enqueue({ tasks: [spec(queue, { delayMs: 5000, args: json(['delayed']) })] })).tasks[0]!;
     const { tasks: leased } = await broker.client.lease({ workerId: workerId(), queues: [queue], maxTasks: 2, leaseMs: 1000 });
     expect(leased.map((t) => parseJson(t.task!.args))).toEqual([[0], [1]]);
     await broker.client.complete({

@@ -7,6 +7,7 @@ import { ServerReflectionService } from 'nice-grpc-server-reflection';
 import { ServerReflectionRequest, type ServerReflectionResponse } from 'nice-grpc-server-reflection/lib/proto/grpc/reflection/v1/reflection_pb.js';
 import { TaskStatus } from '@qtasks/proto';
 import { BROKER_BIN, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { brokerStats } from '../helpers/broker-inspect.js';
 import { spec, uniqueQueue, workerId } from '../helpers/tasks.js';
 
 const brokers: BrokerProcess[] = [];
@@ -102,14 +103,18 @@ describe('standard services', () => {
     const channel = createChannel(broker.address);
     const health = createClient(HealthDefinition, channel);
     const states: HealthCheckResponse_ServingStatus[] = [];
+    let firstState!: () => void;
+    const watched = new Promise<void>((resolve) => (firstState = resolve));
     const watching = (async () => {
       for await (const { status } of health.watch({ service: 'qtasks.broker.v1.BrokerService' })) {
         states.push(status);
+        firstState();
         // A load balancer now stops sending calls; the stream ends so that shutdown need not wait for it.
         if (status === HealthCheckResponse_ServingStatus.NOT_SERVING) break;
       }
     })();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The watch is open (its first state came) before the shutdown begins.
+    await watched;
     const exit = broker.stop('SIGTERM');
     await watching;
     expect(await exit).toBe(0);
@@ -149,7 +154,8 @@ describe('shutdown', () => {
     const queue = uniqueQueue();
     const [created] = (await broker.client.enqueue({ tasks: [spec(queue)] })).tasks;
     const waiting = broker.client.lease({ workerId: workerId(), queues: [uniqueQueue()], maxTasks: 1, waitMs: 60_000 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Parked at the broker before the shutdown begins (one arriving after it would be refused).
+    while (((await brokerStats(broker)).openCalls as number) < 1) await new Promise((resolve) => setTimeout(resolve, 20));
     const exit = broker.stop('SIGTERM');
     // The parked Lease is answered (empty) before the server waits for calls in flight.
     expect((await waiting).tasks).toEqual([]);

@@ -29,17 +29,24 @@ async function twoBrokers(): Promise<[BrokerProcess, BrokerProcess]> {
 }
 
 /** The statuses a watch on `broker` sees, and how it ends (`done`, or the error's code). */
-function watch(broker: BrokerProcess, taskId: string): { states: TaskStatus[]; ended: Promise<string | Status> } {
+function watch(broker: BrokerProcess, taskId: string): { states: TaskStatus[]; first: Promise<void>; ended: Promise<string | Status> } {
   const states: TaskStatus[] = [];
+  let seen!: () => void;
+  const first = new Promise<void>((resolve) => (seen = resolve));
   const ended = (async () => {
     try {
-      for await (const { task } of broker.client.watchResult({ taskId })) states.push(task!.status);
+      for await (const { task } of broker.client.watchResult({ taskId })) {
+        states.push(task!.status);
+        seen();
+      }
       return 'done';
     } catch (error) {
       return (error as { code: Status }).code;
+    } finally {
+      seen();
     }
   })();
-  return { states, ended };
+  return { states, first, ended };
 }
 
 describe.skipIf(databases.skipReason !== undefined)('two brokers on one PostgreSQL', () => {
@@ -65,7 +72,8 @@ describe.skipIf(databases.skipReason !== undefined)('two brokers on one PostgreS
     const queue = uniqueQueue();
     const [task] = (await a.client.enqueue({ tasks: [spec(queue)] })).tasks;
     const watching = watch(a, task!.id);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The watch has read the task (its first state came) before the purge removes it.
+    await watching.first;
     expect(await b.client.purgeQueue({ queue, statuses: [TaskStatus.TASK_STATUS_NEW] })).toMatchObject({ purged: 1 });
     expect(await watching.ended).toBe(Status.NOT_FOUND);
     expect(watching.states).toEqual([TaskStatus.TASK_STATUS_NEW]);

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Status } from 'nice-grpc';
 import { describe, expect, test } from 'vitest';
 import { BrokerCallError, QTasks, TaskUsageError, type Task } from '@qtasks/sdk';
+import { brokerStats } from '../helpers/broker-inspect.js';
 import { startBrokerProcess } from '../helpers/broker-process.js';
 import { quiet, uname, useBrokerWithApps } from '../helpers/sdk-app.js';
 
@@ -102,9 +103,14 @@ describe('app.watch', () => {
     await gotFirst;
     const restarted = await own.restart(undefined, { samePort: true });
     try {
-      // Time for the watch to come back (its backoff is at most a few seconds here) and be sent
-      // the task's state again, which it must not yield twice.
-      await sleep(3000);
+      // The watch comes back (after its backoff) and is sent the task's state again, which it must
+      // not yield twice; the worker starts only once it is open again, or the task could end
+      // unwatched. Its being open is a state that stays: polled, it cannot be missed.
+      const deadline = Date.now() + 20_000;
+      while ((await brokerStats(restarted)).watchedTasks < 1) {
+        if (Date.now() > deadline) throw new Error('the watch did not come back within 20 s');
+        await sleep(50);
+      }
       const worker = new QTasks({ broker: restarted.address, logger: quiet });
       env.track(worker);
       worker.task({ name }, async (n: number) => n * 2);

@@ -5,7 +5,7 @@
  * states break, taken over by WatchResult. A proxy in front of the real broker plays the broker
  * that misbehaves (tests/helpers/produce-proxy.ts).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { Status } from 'nice-grpc';
 import { BrokerCallError, QTasks } from '@qtasks/sdk';
 import { brokerStats } from '../helpers/broker-inspect.js';
@@ -43,8 +43,7 @@ describe('addTask on the Produce stream', () => {
     const queue = uniqueQueue('stream');
     for (let i = 0; i < 5; i++) expect((await app.addTask(queue, [i])).status).toBe('new');
     expect(counts).toMatchObject({ streams: 1, openStreams: 1, requests: 5, unaryEnqueues: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(counts.openStreams).toBe(0);
+    await vi.waitFor(() => expect(counts.openStreams).toBe(0), { timeout: 10_000, interval: 50 });
     await app.addTask(queue, [5]);
     expect(counts).toMatchObject({ streams: 2, requests: 6, unaryEnqueues: 0 });
     expect((await listAllTasks(broker.client, queue)).map((t) => JSON.parse(Buffer.from(t.args).toString())[0])).toEqual([0, 1, 2, 3, 4, 5]);
@@ -112,7 +111,6 @@ describe('addTask on the Produce stream', () => {
     const [late, never] = await Promise.all([app.addTask(uniqueQueue('nobody'), [], { timeout: 0.3 }), app.addTask(uniqueQueue('nobody'), [], { timeout: 0 })]);
     expect([late, never]).toEqual([null, null]);
     // Had a watch been left on the broker, the stream (ended by the SDK) would stay open for it.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(await brokerStats(broker)).toMatchObject({ watchers: 0, openCalls: 0 });
+    await vi.waitFor(async () => expect(await brokerStats(broker)).toMatchObject({ watchers: 0, openCalls: 0 }), { timeout: 10_000, interval: 100 });
   });
 });

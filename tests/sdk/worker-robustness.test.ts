@@ -447,7 +447,7 @@ describe('crashes and stops', () => {
     // An idle worker stops at once: its waiting Lease is cancelled, not waited out (leaseWaitMs is 1 s).
     const idleStop = Date.now();
     await second.worker.stop();
-    expect(Date.now() - idleStop).toBeLessThan(300);
+    expect(Date.now() - idleStop).toBeLessThan(900);
   });
 
   test('a broker SIGKILLed and restarted on the same address: the worker reconnects, every task completes', async () => {
