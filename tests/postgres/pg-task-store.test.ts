@@ -8,6 +8,8 @@ import { newTask } from '../../server/src/core/new-task.fixture.js';
 import { AlreadyExistsError, IllegalTransitionError } from '../../server/src/domain/errors.js';
 import { STALE_LEASE } from '../../server/src/domain/transitions/lease-fence.js';
 import type { NewTask, TaskRecord } from '../../server/src/domain/task.js';
+import type { EarlyBatch, EarlyHandoff } from '../../server/src/store/early-tasks.js';
+import type { WriteResult } from '../../server/src/store/task-store.js';
 import { PgTaskStore, REMOVED_AT_END_GRACE_MS, type PgTaskStoreOptions } from '../../server/src/store/postgres/pg-task-store.js';
 import { usePostgresDatabases } from '../helpers/postgres-databases.js';
 
@@ -271,6 +273,60 @@ describe('PgTaskStore', () => {
     expect(first.tasks.map((t) => t.id)).toEqual(endOrder.slice(0, 2));
     expect((await store!.list({ queue: 'q', status: 'success', limit: 2, after: first.next })).tasks.map((t) => t.id)).toEqual(endOrder.slice(2));
     expect((await store!.list({ queue: 'q', status: 'success', limit: 10, finishedAfterMs: nowMs - 1000 })).tasks.map((t) => t.id)).toEqual(endOrder.slice(1));
+  });
+
+  /** A hand-over as the core runs it: each queue woken has one parked worker, which leases at once. */
+  function parkedWorkers(store: PgTaskStore) {
+    const leases: Promise<WriteResult<TaskRecord[]>>[] = [];
+    const told: { changed: TaskRecord[]; batch: EarlyBatch }[] = [];
+    const handoff: EarlyHandoff = {
+      ready: (readyCounts) => {
+        for (const queue of readyCounts.keys()) leases.push(store.lease({ workerId: 'parked', queues: [queue], maxTasks: 1, leaseMs: 30_000 }) as Promise<WriteResult<TaskRecord[]>>);
+        return true;
+      },
+      committed: (changed, batch) => void told.push({ changed: [...changed], batch }),
+      acknowledged: () => {
+        throw new Error('no ack log on PostgreSQL');
+      },
+    };
+    return { handoff, told, leased: async () => (await Promise.all(leases)).flatMap((result) => result.value) };
+  }
+
+  it('an Enqueue leases its ready tasks to the parked workers in its own statement, and tells of both at its commit', async (ctx) => {
+    const [store] = await stores(ctx);
+    const parked = parkedWorkers(store!);
+    const { value: enqueued, changed, early } = await store!.enqueue([task(), task()], parked.handoff);
+    const leased = await parked.leased();
+    // One worker, one slot: the first task, stored leased; the reply says what was enqueued.
+    expect(leased.map((t) => t.id)).toEqual([enqueued[0]!.id]);
+    expect(leased[0]).toMatchObject({ status: 'process', workerId: 'parked', attempt: 1 });
+    expect(enqueued.map((t) => t.status)).toEqual(['new', 'new']);
+    expect(await store!.get(enqueued[0]!.id)).toEqual(leased[0]);
+    expect((await store!.get(enqueued[1]!.id))?.status).toBe('new');
+    // Told at the commit: the NEW states, then the lease, once (the lease itself tells nothing).
+    expect(parked.told).toEqual([{ changed: enqueued, batch: early }]);
+    expect(early).toMatchObject({ ids: new Set([enqueued[0]!.id]), leased });
+    expect(changed).toEqual(enqueued);
+    // The other is in line as any task.
+    expect((await lease(store!)).value.map((t) => t.id)).toEqual([enqueued[1]!.id]);
+    await store!.complete([success(leased[0]!)]);
+    expect((await store!.get(enqueued[0]!.id))?.status).toBe('success');
+  });
+
+  it('an Enqueue hands out nothing of a paused or limited queue, and nothing if its insert fails', async (ctx) => {
+    const [store] = await stores(ctx);
+    await store!.setPaused('paused', true);
+    await store!.setQueueLimits('limited', { maxRunning: 5, maxRunningPerKey: 0 });
+    const parked = parkedWorkers(store!);
+    const { value: enqueued, early } = await store!.enqueue([task({ queue: 'paused' }), task({ queue: 'limited' }), task({ queue: 'q', delayMs: 60_000 })], parked.handoff);
+    expect(await parked.leased()).toEqual([]);
+    expect(early).toBeUndefined();
+    expect((await store!.getMany(enqueued.map((t) => t.id))).map((t) => t.status)).toEqual(['new', 'new', 'new']);
+    // A queue name PostgreSQL cannot store (a NUL byte): the insert fails, and the parked worker gets nothing.
+    const failing = parkedWorkers(store!);
+    await expect(store!.enqueue([task({ queue: 'bad\u0000queue' })], failing.handoff)).rejects.toThrow();
+    expect(await failing.leased()).toEqual([]);
+    expect(failing.told).toEqual([]);
   });
 
   it('a lease over several queues takes the best of them all; what it locked and left is announced ready again', async (ctx) => {

@@ -40,8 +40,9 @@ export interface BrokerStore {
   /** Stores new tasks atomically; `handoff` lets a store hand them out before their commit. */
   enqueue(newTasks: readonly NewTask[], handoff?: EarlyHandoff): Promise<EnqueueResult>;
   /**
-   * Leases ready tasks, best first. A store that hands tasks over inside an enqueue (`handoff`)
-   * must answer synchronously: the hand-over runs in the enqueue's own call.
+   * Leases ready tasks, best first. Called inside an enqueue's `handoff.ready` (a hand-over to a
+   * parked worker), a store answers synchronously if it takes tasks in memory (LMDB), or with a
+   * promise settled once the enqueue's own statement, which takes them, committed (PostgreSQL).
    */
   lease(options: LeaseOptions): MaybePromise<WriteResult<TaskRecord[]>>;
   /** Extends valid leases; not a transition. */

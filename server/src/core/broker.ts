@@ -114,6 +114,8 @@ interface LeaseAttempt {
 interface HandOverState {
   done: boolean;
   failure?: { error: unknown };
+  /** Set when the store leases in the enqueue's own statement: settles once the tasks were handed over (or none were). */
+  pending?: Promise<void>;
 }
 
 /** The broker's operations, one per RPC, on domain types. */
@@ -296,6 +298,7 @@ export class Broker {
       const handing: HandOverState = { done: false };
       const take = handOver ? (): void => this.handOver(options, handOver, handing) : undefined;
       if ((await this.waiters.wait(options.queues, options.maxTasks, remainingMs, signal, take)) !== 'ready') return [];
+      if (handing.pending) await handing.pending;
       if (handing.failure) throw handing.failure.error;
       if (handing.done) return [];
     }
@@ -305,13 +308,14 @@ export class Broker {
    * A parked lease's take, run inside the enqueue that signalled (see LeaseWaiters): leases and
    * hands the tasks over. Never throws into that enqueue, whose write is not issued yet: a failure
    * gives back what was leased once that write is (a microtask later) and fails the parked call.
+   * A store that answers a lease later takes the tasks in the enqueue's own statement (PostgreSQL):
+   * they are handed over once it commits (see {@link handOverCommitted}).
    */
   private handOver(options: LeaseOptions, handOver: (tasks: TaskRecord[]) => void, handing: HandOverState): void {
     let tasks: readonly TaskRecord[] = [];
     try {
       const taken = this.store.lease(options);
-      // Only a store that leases synchronously hands tasks over (see BrokerStore.lease).
-      if (taken instanceof Promise) throw new Error('a store that hands tasks over inside an enqueue must lease synchronously');
+      if (taken instanceof Promise) return this.handOverCommitted(options, taken, handOver, handing);
       tasks = taken.value;
       // With nothing got (a key's cap held its share too), the parked call's loop tries again.
       const { value } = this.leased(options, taken);
@@ -323,6 +327,26 @@ export class Broker {
       const leases = leasesOf(tasks);
       if (leases.length > 0) queueMicrotask(() => void this.release(leases).catch(() => undefined));
     }
+  }
+
+  /**
+   * The hand-over of a store that leases in the enqueue's own statement: the parked call returns
+   * once the tasks leased there (none, if the statement failed) went to `handOver`, and its
+   * caller leases again. The enqueue's commit published their states (`EarlyHandoff.committed`).
+   */
+  private handOverCommitted(options: LeaseOptions, taken: Promise<WriteResult<TaskRecord[]>>, handOver: (tasks: TaskRecord[]) => void, handing: HandOverState): void {
+    handing.done = true;
+    let tasks: readonly TaskRecord[] = [];
+    handing.pending = taken
+      .then((result) => {
+        tasks = this.leased(options, result).value;
+        if (tasks.length > 0) handOver([...tasks]);
+      })
+      .catch((error: unknown) => {
+        handing.failure = { error };
+        const leases = leasesOf(tasks);
+        if (leases.length > 0) void this.release(leases).catch(() => undefined);
+      });
   }
 
   /** One lease attempt: takes ready tasks, and tells watchers, the timer and the observer. */

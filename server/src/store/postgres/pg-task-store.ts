@@ -45,6 +45,7 @@ import { replayTask } from '../../domain/transitions/replay.js';
 import {
   countByQueue,
   isFinalStatus,
+  isReady,
   replyMeter,
   type Completion,
   type CompletionResult,
@@ -61,7 +62,8 @@ import {
 import { newLeaseToken, newTaskId } from '../ids.js';
 import type { QueueFigures } from '../queue-counts.js';
 import { DEFAULT_RETENTION, expiryOf, removedAtEnd, type RetentionPolicy } from '../retention.js';
-import type { ListCursor, ListFilter, ListPage, NextDue, PurgeBatch, StoreStats, WriteResult } from '../task-store.js';
+import type { EarlyHandoff } from '../early-tasks.js';
+import type { EnqueueResult, ListCursor, ListFilter, ListPage, NextDue, PurgeBatch, StoreStats, WriteResult } from '../task-store.js';
 import { migrate } from './migrations.js';
 import {
   announceReadyTasks,
@@ -78,6 +80,7 @@ import {
 } from './notifications.js';
 import { nextDue, queueFigures, readyCount, SEQ_PER_MS, storeStats } from './pg-figures.js';
 import { isLimited, opensAtEnd, RateOpenings, recordStarts, takeLimited } from './pg-limited-lease.js';
+import { HandOut } from './pg-hand-out.js';
 import { PgQueueSettings } from './pg-queue-settings.js';
 import { issued, transaction } from './pg-transaction.js';
 import { columnOf, decodeRecord, TASK_COLUMN_NAMES, TASK_COLUMNS } from './task-rows.js';
@@ -153,6 +156,8 @@ export class PgTaskStore {
   private others: OtherBrokersListener | undefined;
   private stopListening: (() => Promise<void>) | undefined;
   private writesInFlight = 0;
+  /** The offer of the Enqueue handing its tasks out now, if one is (see {@link handOut}). */
+  private handingOut: HandOut | undefined;
   private commitLatencyMs = 0;
   /** When full rate windows open (the dispatch gate of the core: `pg-limited-lease.ts`). */
   private readonly rateOpenings = new RateOpenings();
@@ -214,11 +219,11 @@ export class PgTaskStore {
    * @returns one record per input, in input order
    * @throws AlreadyExistsError for a key held by another task
    */
-  async enqueue(newTasks: readonly NewTask[]): Promise<WriteResult<TaskRecord[]>> {
+  async enqueue(newTasks: readonly NewTask[], handoff?: EarlyHandoff): Promise<EnqueueResult> {
     const startedMs = performance.now();
     this.writesInFlight += newTasks.length;
     try {
-      return await this.insert(newTasks);
+      return await this.insert(newTasks, handoff);
     } finally {
       this.writesInFlight -= newTasks.length;
       // A moving average, the retry hint of an Enqueue refused for overload.
@@ -227,17 +232,29 @@ export class PgTaskStore {
   }
 
   /** {@link enqueue}'s statements. */
-  private async insert(newTasks: readonly NewTask[]): Promise<WriteResult<TaskRecord[]>> {
+  private async insert(newTasks: readonly NewTask[], handoff: EarlyHandoff | undefined): Promise<EnqueueResult> {
     const at = this.at();
     const tasks = newTasks.map((spec) => enqueueTask(spec, newTaskId(), at));
     const insert = `INSERT INTO qtasks_tasks (${TASK_COLUMN_NAMES.join(', ')}) SELECT * FROM ${unnestAll(1)}`;
-    const params = this.parameters(tasks);
     if (!newTasks.some((spec) => spec.idempotencyKey)) {
-      // One statement, its own transaction: the rows and their notifications.
-      const notifications = notificationsOf(tasks, this.origin);
-      await this.sql.unsafe(`WITH inserted AS (${insert}) ${NOTIFY_FROM(TASK_COLUMN_NAMES.length + 1)}`, [...params, notifications.channels, notifications.payloads], PREPARED);
-      return { value: tasks, changed: tasks };
+      // One statement, its own transaction: the rows, leased already for the workers of this
+      // broker parked on their queues (`pg-hand-out.ts`), and their notifications.
+      const handOut = handoff ? this.handOut(tasks, handoff, at) : undefined;
+      const stored = handOut?.stored ?? tasks;
+      const notifications = notificationsOf(stored, this.origin);
+      try {
+        await this.sql.unsafe(`WITH inserted AS (${insert}) ${NOTIFY_FROM(TASK_COLUMN_NAMES.length + 1)}`, [...this.parameters(stored), notifications.channels, notifications.payloads], PREPARED);
+      } catch (error) {
+        handOut?.settled(false);
+        throw error;
+      }
+      if (!handOut) return { value: tasks, changed: tasks };
+      const early = handOut.batch();
+      handoff!.committed(tasks, early);
+      handOut.settled(true);
+      return { value: tasks, changed: tasks, early };
     }
+    const params = this.parameters(tasks);
     for (let attempt = 1; ; attempt++) {
       try {
         return await transaction(this.sql, async (tx) => {
@@ -261,6 +278,27 @@ export class PgTaskStore {
         if (attempt === MAX_KEYED_ATTEMPTS) throw new OverloadedError(`${error.message}, ${attempt} times in a row; nothing was stored, retry`, HOLDER_GONE_RETRY_MS);
       }
     }
+  }
+
+  /**
+   * Offers an Enqueue's ready tasks to the workers of this broker parked on their queues (the
+   * core's hand-over: each calls {@link lease}, which takes from the offer meanwhile).
+   *
+   * @returns the offer, if a worker took any of it
+   */
+  private handOut(tasks: readonly TaskRecord[], handoff: EarlyHandoff, at: TransitionContext): HandOut | undefined {
+    const offered = (task: TaskRecord): boolean => isReady(task) && !this.settings.isPaused(task.queue) && !isLimited(this.settings.limitsOf(task.queue));
+    const offer = new HandOut(tasks, offered, at);
+    if (offer.readyCounts.size === 0) return undefined;
+    this.handingOut = offer;
+    try {
+      handoff.ready(offer.readyCounts);
+    } finally {
+      this.handingOut = undefined;
+    }
+    if (offer.leased.length > 0) return offer;
+    offer.settled(true);
+    return undefined;
   }
 
   /**
@@ -392,6 +430,8 @@ export class PgTaskStore {
    * place in line), skipping rows another broker is leasing at that moment.
    */
   async lease(options: LeaseOptions): Promise<WriteResult<TaskRecord[]>> {
+    // A parked worker woken by an Enqueue of this broker: it takes what the Enqueue offers.
+    if (this.handingOut) return this.handingOut.lease(options);
     return transaction(this.unsynced, async (tx) => {
       // Queues with limits are taken one by one, each under its lock (`pg-limited-lease.ts`), in
       // name order (two leases never wait on each other's locks in a circle); the others together.
