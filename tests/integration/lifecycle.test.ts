@@ -178,7 +178,7 @@ describe('retries', () => {
   test('a retryable failure goes to RETRY, waits its backoff, and can then succeed', async () => {
     const queue = uniqueQueue();
     const [created] = (await broker.client.enqueue({
-      tasks: [spec(queue, { maxRetries: 2, retryBackoff: { initialMs: 300, multiplier: 2, maxMs: 1000 } })],
+      tasks: [spec(queue, { maxRetries: 2, retryBackoff: { initialMs: 1500, multiplier: 2, maxMs: 4000 } })],
     })).tasks;
     const first = await leaseOne(queue);
     const failedAt = Date.now();
@@ -186,7 +186,8 @@ describe('retries', () => {
     const retrying = results[0]!.task!;
     expect(retrying.status).toBe(TaskStatus.TASK_STATUS_RETRY);
     expect(retrying.error!.message).toBe('first');
-    expect(retrying.eta!.getTime()).toBeGreaterThanOrEqual(failedAt + 300 - 50);
+    expect(retrying.eta!.getTime()).toBeGreaterThanOrEqual(failedAt + 1500 - 50);
+    // Not ready during its backoff (1.5 s: room for a loaded machine between the two calls).
     expect((await broker.client.lease({ workerId: workerId(), queues: [queue], maxTasks: 1 })).tasks).toEqual([]);
 
     const second = await leaseOne(queue);

@@ -229,8 +229,8 @@ describe('time limits and cancellation', () => {
     expect(final.attempt).toBe(1);
     expect(final.error?.type).toBe('TimeLimitExceeded');
     expect(final.error?.message).toContain('0.3 seconds');
-    // The worker reported it, well before the broker's own backstop (maxTime + 2 s).
-    expect(elapsed).toBeLessThan(1500);
+    // The worker reported it, before the broker's own backstop (maxTime + 2 s = 2.3 s).
+    expect(elapsed).toBeLessThan(2200);
     expect(abortReason).toBeInstanceOf(TaskTimeLimitError);
     expect(abortedAt - startedAt).toBeGreaterThanOrEqual(250);
     expect(abortedAt - startedAt).toBeLessThan(1000);
@@ -289,7 +289,8 @@ describe('time limits and cancellation', () => {
     expect(final.status).toBe('cancel');
     expect(final.cancelReason).toBe('stop');
     expect(abortReason).toBeInstanceOf(TaskCancelError);
-    expect(abortedAt - cancelAt).toBeLessThan(Math.floor(FAST.leaseMs! / 3) + 300);
+    // Far sooner than any heartbeat (the first would be 20 s in), with room for a loaded machine.
+    expect(abortedAt - cancelAt).toBeLessThan(5000);
     expect(app.worker.state).toBe('running');
   });
 });
@@ -387,7 +388,7 @@ describe('crashes and stops', () => {
     expect(final.workerId).toBe(app.worker.id);
     expect(final.workerId).not.toBe(deadWorkerId);
     expect(runs).toEqual([2]);
-    expect(Date.now() - killedAt).toBeLessThan(3000); // about one lease (1 s), not the broker's defaults
+    expect(Date.now() - killedAt).toBeLessThan(6000); // about one lease (1 s), not the broker's defaults (30 s)
     const states = await within(watcher.done, 5000, 'the watch stream to end');
     const retry = states.find((s) => s.status === TaskStatus.TASK_STATUS_RETRY);
     expect(retry?.error?.type).toBe('LeaseExpired');
@@ -427,7 +428,7 @@ describe('crashes and stops', () => {
     await first.worker.stop();
     const took = Date.now() - t0;
     expect(took).toBeGreaterThanOrEqual(450);
-    expect(took).toBeLessThan(1500);
+    expect(took).toBeLessThan(2900); // not the slow task's 3 s: its run was cut at the grace
     expect(first.worker.state).toBe('stopped');
     expect(first.worker.runningCount).toBe(0);
 
