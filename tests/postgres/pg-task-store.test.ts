@@ -280,7 +280,10 @@ describe('PgTaskStore', () => {
     const leases: Promise<WriteResult<TaskRecord[]>>[] = [];
     const told: { changed: TaskRecord[]; batch: EarlyBatch }[] = [];
     const handoff: EarlyHandoff = {
-      ready: (readyCounts) => {
+      ready: () => {
+        throw new Error('the PostgreSQL store offers its tasks instead');
+      },
+      offer: (readyCounts) => {
         for (const queue of readyCounts.keys()) leases.push(store.lease({ workerId: 'parked', queues: [queue], maxTasks: 1, leaseMs: 30_000 }) as Promise<WriteResult<TaskRecord[]>>);
         return true;
       },

@@ -143,6 +143,7 @@ export class Broker {
     this.maxPendingWrites = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
     this.handoff = {
       ready: (readyCounts) => this.waiters.signal(readyCounts, true),
+      offer: (readyCounts) => this.waiters.signal(readyCounts, 'takers'),
       committed: (changed, batch) => this.enqueueCommitted(changed, batch),
       acknowledged: (tasks, batch) => {
         for (const task of tasks) this.events.publish(task);

@@ -103,4 +103,19 @@ describe('LeaseWaiters', () => {
     expect(took).toHaveLength(2); // a plain signal only wakes
     expect(await settled(waits)).toEqual(['ready', 'ready', 'ready']);
   });
+
+  test("a signal for the takers only (tasks not in line yet) wakes none of the others, nor moves the queue's generation", async () => {
+    const waiters = new LeaseWaiters();
+    const took: string[] = [];
+    const waits = [waiters.wait(['a'], 1, 10_000, never()), waiters.wait(['a'], 1, 10_000, never(), () => took.push('taker'))];
+    const generation = waiters.generation(['a']);
+    waiters.signal(ready('a', 1), 'takers');
+    expect(took).toEqual(['taker']);
+    expect(await settled(waits)).toEqual(['waiting', 'ready']);
+    expect(waiters.generation(['a'])).toBe(generation);
+    // At the commit, the plain signal wakes the other.
+    waiters.signal(ready('a', 1));
+    expect(await settled(waits)).toEqual(['ready', 'ready']);
+    expect(waiters.generation(['a'])).not.toBe(generation);
+  });
 });

@@ -59,20 +59,24 @@ export class LeaseWaiters {
    * longest-parked first, until their `maxTasks` add up to the count. O(woken), whatever the
    * number parked.
    *
-   * @param handOver - run the `take` of each waiter woken, synchronously, once all have woken
+   * @param handOver - run the `take` of each waiter woken, synchronously, once all have woken;
+   *   `'takers'`: wake only the waiters that have one (the tasks are not in line yet: the others
+   *   would find nothing, and wake when they are)
    * @returns true if any waiter woke
    */
-  signal(readyCounts: ReadonlyMap<string, number>, handOver = false): boolean {
+  signal(readyCounts: ReadonlyMap<string, number>, handOver: boolean | 'takers' = false): boolean {
     let woke = false;
     const takers: (() => void)[] = [];
     for (const [queue, count] of readyCounts) {
-      this.generations.set(queue, (this.generations.get(queue) ?? 0) + 1);
+      // Only what is in line makes a lease in flight look again (see generation).
+      if (handOver !== 'takers') this.generations.set(queue, (this.generations.get(queue) ?? 0) + 1);
       const waiters = this.byQueue.get(queue);
       if (!waiters) continue;
       let uncovered = count;
       // Waking removes the waiter from the set; deleting the current entry keeps a Set iterating.
       for (const waiter of waiters) {
         if (uncovered <= 0) break;
+        if (handOver === 'takers' && !waiter.take) continue;
         uncovered -= waiter.maxTasks;
         waiter.wake('ready');
         if (handOver && waiter.take) takers.push(waiter.take);

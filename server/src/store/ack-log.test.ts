@@ -40,7 +40,7 @@ function record(overrides: Partial<NewTask> = {}): TaskRecord {
 /** The ids of the tasks in `frames`, in order. */
 const ids = (frames: readonly AckLogFrame[]): string[] => frames.flatMap((frame) => frame.records.map((task) => task.id));
 const logBytes = (dir: string): number => statSync(path.join(dir, ACK_LOG_FILE)).size;
-const handoff: EarlyHandoff = { ready: () => false, committed: () => undefined, acknowledged: () => undefined };
+const handoff: EarlyHandoff = { ready: () => false, offer: () => false, committed: () => undefined, acknowledged: () => undefined };
 
 async function openStore(dir: string): Promise<TaskStore> {
   const store = await TaskStore.open({ path: dir, durability: 'commit' });

@@ -219,7 +219,7 @@ describe('TaskStore on a full disk (a real tmpfs)', () => {
       const lease = { workerId: 'w', queues: ['disk'], maxTasks: 10, leaseMs: 30_000 };
       // The ack log's append fails on this full disk (store/ack-log.ts), so the Enqueue waits for its
       // commit, its tasks handed out before it.
-      const enqueued = store.enqueue([newTask(60_000), newTask(60_000)], { ready: () => true, committed: () => undefined, acknowledged: () => undefined });
+      const enqueued = store.enqueue([newTask(60_000), newTask(60_000)], { ready: () => true, offer: () => false, committed: () => undefined, acknowledged: () => undefined });
       // Both in line before the commit; one is leased, one waits.
       const [leased] = store.lease({ ...lease, maxTasks: 1 }).value;
       expect(store.counts.countsOf('disk')).toMatchObject({ new: 1, process: 1 });

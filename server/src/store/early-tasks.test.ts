@@ -61,6 +61,7 @@ function recordingHandoff(): EarlyHandoff & { woken: [string, number][]; heard: 
     woken,
     heard,
     ready: (counts) => (woken.push(...counts), true),
+    offer: () => false,
     acknowledged: (tasks) => heard.push(...tasks.map((task) => task.status)),
     committed: (changed: readonly TaskRecord[], batch: EarlyBatch) =>
       heard.push(...[...(batch.acknowledged ? [] : changed), ...batch.leased].map((task) => task.status)),

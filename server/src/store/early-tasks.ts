@@ -47,6 +47,15 @@ export interface EarlyHandoff {
    */
   ready(readyCounts: ReadonlyMap<string, number>): boolean;
   /**
+   * Tasks about to be stored by a statement not yet issued, that may be leased in it (the
+   * PostgreSQL store's hand-out, `pg-hand-out.ts`): wake the workers waiting on these queues
+   * that take tasks over at once (each calls the store's `lease` now); the others wake at the
+   * commit, when the tasks are in line.
+   *
+   * @returns true if a worker was woken for them
+   */
+  offer(readyCounts: ReadonlyMap<string, number>): boolean;
+  /**
    * The enqueue committed: publish `changed` (its tasks' NEW states, unless `batch.acknowledged`
    * published them already) and then `batch.leased`, and wake for the tasks it put in line. Called
    * as the commit settles, before the caller of any write that shared the commit resumes.

@@ -6,9 +6,10 @@
  * nothing is pushed before the commit: a failed insert leases nothing, and the parked workers
  * lease again.
  *
- * The core runs the hand-over (`EarlyHandoff.ready` wakes the parked workers, each of which calls
- * the store's `lease` at once): while it runs, the store's `lease` takes from {@link HandOut}
- * instead of the table. Only queues whose tasks any broker may lease at once are handed out: not
+ * The core runs the hand-over (`EarlyHandoff.offer` wakes the parked workers that take tasks
+ * over, each of which calls the store's `lease` at once): while it runs, the store's `lease`
+ * takes from {@link HandOut} instead of the table; the other parked callers (a unary Lease) wake
+ * at the commit, when the tasks are in line. Only queues whose tasks any broker may lease at once are handed out: not
  * a paused queue, nor one with limits (those are counted under the queue's lock,
  * `pg-limited-lease.ts`).
  */

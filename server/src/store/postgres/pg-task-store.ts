@@ -292,7 +292,7 @@ export class PgTaskStore {
     if (offer.readyCounts.size === 0) return undefined;
     this.handingOut = offer;
     try {
-      handoff.ready(offer.readyCounts);
+      handoff.offer(offer.readyCounts);
     } finally {
       this.handingOut = undefined;
     }
