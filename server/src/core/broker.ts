@@ -193,10 +193,8 @@ export class Broker {
     const heard = taskIds.filter((id) => this.events.isListened(id));
     if (heard.length === 0) return;
     try {
-      const tasks = this.store.getMany ? await this.store.getMany(heard) : await Promise.all(heard.map((id) => this.store.get(id)));
       const found = new Set<string>();
-      for (const task of tasks) {
-        if (!task) continue;
+      for (const task of await this.peekTasks(heard)) {
         found.add(task.id);
         this.events.publish(task);
       }
@@ -542,11 +540,6 @@ export class Broker {
       ready = 1;
     }
     if (ready > 0) this.waiters.signal(new Map([[queue, ready]]));
-  }
-
-  /** The task with this id, or undefined; unlike {@link getTask}, also while shutting down. */
-  peekTask(taskId: string): MaybePromise<TaskRecord | undefined> {
-    return this.store.get(taskId);
   }
 
   /**

@@ -200,17 +200,13 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
    * come: the tasks are read once more after subscribing, all in one read.
    */
   private followAll(leased: readonly TaskRecord[]): void {
-    const tellers = new Map<string, { tell: (task: TaskRecord) => void; unsubscribe: () => void }>();
-    for (const task of leased) {
-      const tell = this.follow(task);
-      tellers.set(task.id, { tell, unsubscribe: this.held.get(task.id)! });
-    }
+    const followed = new Map(leased.map((task) => [task.id, this.follow(task)]));
     // Told only while that lease is still followed; a failed read changes nothing (the
     // transitions still come).
     const tellEach = (current: readonly TaskRecord[]): void => {
       for (const task of current) {
-        const teller = tellers.get(task.id);
-        if (teller && this.held.get(task.id) === teller.unsubscribe) teller.tell(task);
+        const following = followed.get(task.id);
+        if (following && this.held.get(task.id) === following.unsubscribe) following.tell(task);
       }
     };
     const current = this.broker.peekTasks(leased.map((task) => task.id));
@@ -218,8 +214,8 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
     else tellEach(current);
   }
 
-  /** Subscribes to one leased task's transitions (see {@link followAll}); returns what tells it. */
-  private follow(leased: TaskRecord): (task: TaskRecord) => void {
+  /** Subscribes to one leased task's transitions (see {@link followAll}): what tells it a state, and what ends it. */
+  private follow(leased: TaskRecord): { tell: (task: TaskRecord) => void; unsubscribe: () => void } {
     const token = leased.lease!.token;
     let told = false;
     const tell = (task: TaskRecord): void => {
@@ -234,7 +230,8 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
         this.outbox.push({ kind: { $case: 'cancel', value: { tasks: [{ taskId: task.id, reason: task.cancelReason ?? '' }] } }, requestId: 0 });
       }
     };
-    this.held.set(leased.id, this.broker.onTransition(leased.id, tell));
-    return tell;
+    const unsubscribe = this.broker.onTransition(leased.id, tell);
+    this.held.set(leased.id, unsubscribe);
+    return { tell, unsubscribe };
   }
 }

@@ -9,9 +9,9 @@
  * The core runs the hand-over (`EarlyHandoff.offer` wakes the parked workers that take tasks
  * over, each of which calls the store's `lease` at once): while it runs, the store's `lease`
  * takes from {@link HandOut} instead of the table; the other parked callers (a unary Lease) wake
- * at the commit, when the tasks are in line. Only queues whose tasks any broker may lease at once are handed out: not
- * a paused queue, nor one with limits (those are counted under the queue's lock,
- * `pg-limited-lease.ts`).
+ * at the commit, when the tasks are in line. Only queues whose tasks any broker may lease at once
+ * are handed out: not a paused queue, nor one with limits (those are counted under the queue's
+ * lock, `pg-limited-lease.ts`).
  */
 import { countByQueue, replyMeter, type LeaseOptions, type TaskRecord } from '../../domain/task.js';
 import type { TransitionContext } from '../../domain/transitions/context.js';
@@ -28,6 +28,8 @@ export class HandOut {
   readonly leased: TaskRecord[] = [];
   /** The ready tasks on offer, by queue (what wakes the parked workers). */
   readonly readyCounts: ReadonlyMap<string, number>;
+  /** The places in {@link stored} of the tasks on offer, best first (lowest priority, then oldest in line). */
+  private readonly bestFirst: number[];
   private settle!: (committed: boolean) => void;
   private readonly committed = new Promise<boolean>((resolve) => (this.settle = resolve));
 
@@ -41,6 +43,9 @@ export class HandOut {
   ) {
     this.stored = [...tasks];
     this.readyCounts = countByQueue(tasks.filter(offered));
+    this.bestFirst = tasks
+      .flatMap((task, index) => (offered(task) ? [index] : []))
+      .sort((a, b) => tasks[a]!.priority - tasks[b]!.priority || tasks[a]!.seq - tasks[b]!.seq);
   }
 
   /**
@@ -49,12 +54,11 @@ export class HandOut {
    */
   lease(options: LeaseOptions): Promise<WriteResult<TaskRecord[]>> {
     const fits = replyMeter(options.replyBudget);
-    const onOffer = this.stored
-      .map((task, index) => ({ task, index }))
-      .filter(({ task }) => options.queues.includes(task.queue) && this.offered(task))
-      .sort((a, b) => a.task.priority - b.task.priority || a.task.seq - b.task.seq);
     const leased: TaskRecord[] = [];
-    for (const { task, index } of onOffer) {
+    for (const index of this.bestFirst) {
+      const task = this.stored[index]!;
+      // Taken by a worker woken before this one (its lease is no longer on offer), or of another queue.
+      if (!options.queues.includes(task.queue) || !this.offered(task)) continue;
       if (leased.length === options.maxTasks || !fits(task)) break;
       const after = leaseTask(task, { workerId: options.workerId, leaseMs: options.leaseMs, token: newLeaseToken() }, this.at);
       this.stored[index] = after;
