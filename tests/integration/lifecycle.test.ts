@@ -331,10 +331,12 @@ describe('progress and release', () => {
     });
   });
 
-  test('a released task is ready again at once and the attempt does not count', async () => {
+  test('a released task is ready again at once, in its old place in line, and the attempt does not count', async () => {
     const queue = uniqueQueue();
     const [created] = (await broker.client.enqueue({ tasks: [spec(queue)] })).tasks;
     const first = await leaseOne(queue);
+    // Enqueued after it: the task given back goes ahead of it again, not behind.
+    await broker.client.enqueue({ tasks: [spec(queue)] });
     const { results } = await broker.client.complete({ completions: [{ taskId: created!.id, leaseToken: first.leaseToken, outcome: { $case: 'released', value: {} } }] });
     expect(results[0]!.task).toMatchObject({ status: TaskStatus.TASK_STATUS_NEW, attempt: 0 });
     const again = await leaseOne(queue);

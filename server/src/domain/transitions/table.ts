@@ -133,7 +133,7 @@ export const TRANSITIONS = {
     verb: 'complete',
     watched: true,
     writes: 'the record',
-    does: 'gives the attempt back: ready at once, attempt - 1 (cancel if a cancel was requested)',
+    does: 'gives the attempt back: ready at once in its old place in line (its seq kept), attempt - 1 (cancel if a cancel was requested)',
   },
   cancel: {
     from: ['new', 'retry'],
