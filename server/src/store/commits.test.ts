@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ABORT, open, type Database, type RootDatabase } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Committer, LONE_WRITE_MAX_BYTES, type Durability } from './commits.js';
+import { Committer, DEFERRED_COMMIT_MS, LONE_WRITE_MAX_BYTES, type Durability } from './commits.js';
 import { DiskFullError, DiskSpaceGuard } from './disk-space.js';
 
 let dir: string;
@@ -115,6 +115,42 @@ describe('Committer', () => {
     ];
     await Promise.all(writes);
     expect(order).toEqual(['a', 'big', 'c']);
+  });
+
+  it('a deferred write waits past its turn for the next write, and commits in the same synchronous commit as it', async () => {
+    const commits = committer();
+    const sync = syncCommits();
+    const deferred = commits.write(1, () => db.put('a', '1'), { ...small, deferred: true });
+    await nextTurn();
+    expect(db.get('a')).toBeUndefined();
+    expect(sync.calls).toHaveLength(0);
+    await commits.write(1, () => db.put('b', '2'), small);
+    await deferred;
+    expect(sync.calls).toHaveLength(1);
+    expect([db.get('a'), db.get('b')]).toEqual(['1', '2']);
+  });
+
+  it('a deferred write that no other write carries commits alone within DEFERRED_COMMIT_MS', async () => {
+    const commits = committer();
+    const sync = syncCommits();
+    const issuedMs = performance.now();
+    await commits.write(1, () => db.put('a', '1'), { ...small, deferred: true });
+    expect(performance.now() - issuedMs).toBeGreaterThanOrEqual(DEFERRED_COMMIT_MS - 1);
+    expect(sync.calls).toHaveLength(1);
+    expect(db.get('a')).toBe('1');
+  });
+
+  it('a background write carries the deferred writes before it to the writer thread, in order, and flushed() does not wait for their timer', async () => {
+    const commits = committer();
+    const sync = syncCommits();
+    const order: string[] = [];
+    const writes = [commits.write(1, () => order.push('deferred'), { ...small, deferred: true })];
+    await nextTurn();
+    writes.push(commits.write(1, () => order.push('background'), { ...small, background: true }));
+    await Promise.all(writes);
+    await commits.flushed();
+    expect(order).toEqual(['deferred', 'background']);
+    expect(sync.calls).toHaveLength(0);
   });
 
   it('when the commit of a turn fails, a write whose body had refused keeps its own error; the others get the disk error', async () => {

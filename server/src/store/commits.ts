@@ -12,6 +12,8 @@
  *   lmdb-js's writer thread: ~0.3 ms here, against ~0.4–0.56 ms for an async commit, and it is on
  *   disk when it resolves, in either durability mode. Waiting for the end of the turn lets what the
  *   turn sends (tasks pushed to a worker) leave before the fsync blocks the loop.
+ * - A write acknowledged already (the ack log) that woke a worker is lone too, but deferred: it
+ *   waits for the next write, which carries it, or a few ms (see {@link WriteOptions.deferred}).
  * - Any other write is a `childTransaction`: lmdb-js runs the callbacks queued before a commit
  *   starts in one shared write transaction on its writer thread (one commit, one fsync: group
  *   commit). Under load, nearly every write goes this way, so load keeps sharing commits and
@@ -57,7 +59,18 @@ export interface WriteOptions {
    * loop. (`onLone` is not called.)
    */
   background?: boolean;
+  /**
+   * No one waits for the write's commit (it was acknowledged already) and it woke a worker: if it
+   * goes lone, it waits in the turn's queue for the next write to carry it (the task's outcome,
+   * most often, whose commit then holds both), or {@link DEFERRED_COMMIT_MS} at most. Committed at
+   * the end of its own turn, its fsync would hold the event loop just as the outcome arrives; on
+   * the writer thread at once, it would share the CPUs with the task about to run.
+   */
+  deferred?: boolean;
 }
+
+/** The longest a {@link WriteOptions.deferred} write waits for another write to carry its commit. */
+export const DEFERRED_COMMIT_MS = 2;
 
 /** The most bytes a write may store and still commit synchronously (see {@link WriteOptions.bytes}). */
 export const LONE_WRITE_MAX_BYTES = 256 * 1024;
@@ -124,6 +137,12 @@ export class Committer {
   private turn: LoneWrite[] = [];
   /** Settles once the writes queued for the end of this turn are committed (or failed). */
   private turnCommitted: Promise<void> = Promise.resolve();
+  /** Settles {@link turnCommitted}: set while writes wait in {@link turn}. */
+  private turnSettled: (() => void) | undefined;
+  /** Set once the commit of {@link turn} is due at the end of this turn of the event loop. */
+  private turnDue = false;
+  /** While only deferred writes wait: when they commit if no other write carries them. */
+  private deferredTimer: NodeJS.Timeout | undefined;
   /** What the writes of {@link turn} declared they store: together at most {@link LONE_WRITE_MAX_BYTES}. */
   private turnBytes = 0;
 
@@ -149,7 +168,7 @@ export class Committer {
    * @throws DiskFullError if the commit failed for want of space; a commit's I/O error; or what `body` threw
    */
   async write<T>(units: number, body: () => T, options: WriteOptions = {}): Promise<T> {
-    const { bytes, onLone } = options;
+    const { bytes, onLone, deferred = false } = options;
     if (options.background) {
       this.turnToAsync();
       return this.writeAsync(units, body);
@@ -161,7 +180,7 @@ export class Committer {
     if (lone && bytes !== undefined) {
       const size = typeof bytes === 'number' ? bytes : bytes();
       if (this.turnBytes + size <= LONE_WRITE_MAX_BYTES) {
-        const committed = this.atEndOfTurn(units, size, body);
+        const committed = this.atEndOfTurn(units, size, body, deferred);
         onLone?.();
         return committed;
       }
@@ -195,20 +214,44 @@ export class Committer {
 
   /**
    * Queues a lone write for the commit at the end of this turn of the event loop (see
-   * {@link commitTurn}). It does not count in {@link pendingWrites}: it commits before the turn's
-   * I/O can add more, and the turn's lone writes hold at most {@link LONE_WRITE_MAX_BYTES}.
+   * {@link commitTurn}); a `deferred` one for the next write's commit, or {@link DEFERRED_COMMIT_MS}
+   * from now. It does not count in {@link pendingWrites}: the turn's lone writes hold at most
+   * {@link LONE_WRITE_MAX_BYTES}, and the next write's commit takes them first.
    */
-  private atEndOfTurn<T>(units: number, bytes: number, body: () => T): Promise<T> {
+  private atEndOfTurn<T>(units: number, bytes: number, body: () => T, deferred: boolean): Promise<T> {
     this.turnBytes += bytes;
     return new Promise<T>((resolve, reject) => {
       this.turn.push({ issuedMs: performance.now(), units, body, resolve: resolve as (value: unknown) => void, reject });
-      if (this.turn.length === 1) this.turnCommitted = new Promise((done) => setImmediate(() => void this.commitTurn().finally(done)));
+      if (this.turn.length === 1) this.turnCommitted = new Promise((settled) => (this.turnSettled = settled));
+      if (!deferred) this.commitTurnSoon();
+      else if (!this.turnDue) this.deferredTimer ??= setTimeout(() => this.commitTurnNow(), DEFERRED_COMMIT_MS);
     });
+  }
+
+  /** Makes the commit of the writes waiting in {@link turn} due at the end of this turn. */
+  private commitTurnSoon(): void {
+    if (this.turnDue) return;
+    this.turnDue = true;
+    clearTimeout(this.deferredTimer);
+    this.deferredTimer = undefined;
+    setImmediate(() => this.commitTurnNow());
+  }
+
+  /** Commits the writes waiting in {@link turn}, then settles {@link turnCommitted}. */
+  private commitTurnNow(): void {
+    this.turnDue = false;
+    clearTimeout(this.deferredTimer);
+    this.deferredTimer = undefined;
+    const settled = this.turnSettled;
+    this.turnSettled = undefined;
+    void this.commitTurn().finally(settled);
   }
 
   /** Sends the lone writes waiting for the end of the turn to lmdb-js's writer thread, in order. */
   private turnToAsync(): void {
     for (const write of this.takeTurn()) this.writeAsync(write.units, write.body).then(write.resolve, write.reject);
+    // Deferred writes carried off by this one: nothing is left for their timer to commit.
+    if (this.deferredTimer) this.commitTurnNow();
   }
 
   /** The lone writes waiting for the end of the turn, taken out of the queue. */

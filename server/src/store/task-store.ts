@@ -441,8 +441,9 @@ export class TaskStore {
       // Acknowledged, the write commits on the writer thread: the producer's next request is then
       // not held up by its fsync on the event loop. Not when it woke a worker: the writer thread's
       // work would then share the two vCPUs with the task about to run (docs/decisions.md,
-      // "Outcomes from the ack log"); it takes the usual path, after the push has left.
-      { bytes, onLone: mayAcknowledge ? undefined : handOutEarly, background: acknowledged && !workerWoken },
+      // "Outcomes from the ack log"); it waits for the next write to carry it, most often the
+      // task's own outcome, whose arrival its fsync would otherwise hold up ("Deferred commits").
+      { bytes, onLone: mayAcknowledge ? undefined : handOutEarly, background: acknowledged && !workerWoken, deferred: acknowledged && workerWoken },
     );
     if (acknowledged) {
       // Stored as far as anyone can tell: published now (once its write is issued, so that a write

@@ -182,10 +182,11 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
       if (tasks.length === 0) return;
     }
     this.credit.use(tasks.length);
-    this.followAll(tasks);
     const push = this.calls.encodedPush(tasks);
     unsentLeases.set(push, leasesOf(tasks));
     this.outbox.push(push);
+    // After the push: it leaves first, and a cancel request found for one of its tasks follows it.
+    this.followAll(tasks);
   }
 
   /** Gives leased tasks that never reached the worker back to the queue (see Broker.release). */
