@@ -222,7 +222,9 @@ export class Committer {
     this.turnBytes += bytes;
     return new Promise<T>((resolve, reject) => {
       this.turn.push({ issuedMs: performance.now(), units, body, resolve: resolve as (value: unknown) => void, reject });
-      if (this.turn.length === 1) this.turnCommitted = new Promise((settled) => (this.turnSettled = settled));
+      // A new promise only once the last one is settled: writes that went to the writer thread
+      // may have emptied the turn while its commit is still due, and that commit settles it.
+      if (!this.turnSettled) this.turnCommitted = new Promise((settled) => (this.turnSettled = settled));
       if (!deferred) this.commitTurnSoon();
       else if (!this.turnDue) this.deferredTimer ??= setTimeout(() => this.commitTurnNow(), DEFERRED_COMMIT_MS);
     });

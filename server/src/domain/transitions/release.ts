@@ -6,9 +6,10 @@ import { mayMove } from './guard.js';
 /**
  * The record of a task given back unfinished (row `release`: process → new | retry | cancel):
  * ready at once, as if the attempt never started (NEW again if it was the first), or CANCEL if a
- * cancel was requested meanwhile. It keeps its `seq`, so it is back in its place in line, ahead of
- * the tasks enqueued after it: a worker that gives back what it cannot run (a stale hand, tasks
- * past its credit) must not send them behind work that came later, which may never end.
+ * cancel was requested meanwhile. It keeps its `seq` and its ready time, so it is back in its place
+ * in line, ahead of the tasks enqueued after it: a worker that gives back what it cannot run (a
+ * stale hand, tasks past its credit, a run stopped as the worker stops) must not send them behind
+ * work that came later, which may never end.
  *
  * @throws IllegalTransitionError for a task that is not PROCESS
  */
@@ -23,7 +24,8 @@ export function releaseTask(before: TaskRecord, at: TransitionContext): TaskReco
     status: attempt === 0 ? 'new' : 'retry',
     attempt,
     updatedAtMs: at.nowMs,
-    runAtMs: at.nowMs,
+    // Ready since it first was, as its place in line says (the oldest-ready age reads it).
+    runAtMs: before.runAtMs,
     delayed: false,
     version: before.version + 1,
   };

@@ -112,7 +112,7 @@ describe('settle', () => {
   it('gives a released attempt back in its old place in line: NEW after the first, RETRY after a later one, CANCEL if asked', () => {
     const at = context();
     const first = settle(taskRecord('process', { progress: Buffer.from('1') }), { kind: 'released' }, at);
-    expect(first).toMatchObject({ status: 'new', attempt: 0, runAtMs: at.nowMs, delayed: false, seq: 7 });
+    expect(first).toMatchObject({ status: 'new', attempt: 0, runAtMs: taskRecord('process').runAtMs, delayed: false, seq: 7 });
     expect(at.seqs).toBe(0);
     expect(first.progress).toBeUndefined();
     expect(settle(taskRecord('process', { attempt: 2 }), { kind: 'released' }, at)).toMatchObject({ status: 'retry', attempt: 1 });

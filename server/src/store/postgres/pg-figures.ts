@@ -10,7 +10,7 @@ import { TASK_STATUSES, type TaskStatus } from '../../domain/task.js';
 import { zeroCounts, type QueueFigures } from '../queue-counts.js';
 import type { NextDue, StoreStats } from '../task-store.js';
 
-/** FIFO places per millisecond (`seq` is the wall time a task became ready, in ms × this, plus a counter). */
+/** FIFO places per millisecond (`seq` is the wall time a task became ready, in ms × this, plus a counter; a task given back keeps it). */
 export const SEQ_PER_MS = 1000;
 
 /** Ready tasks counted at most by {@link readyCount}: it wakes parked workers, never more than there are. */
