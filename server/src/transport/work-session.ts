@@ -224,8 +224,10 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
       // task was pushed ahead of it (store/early-tasks.ts).
       if (task.version < leased.version) return;
       if (task.status !== 'process' || task.lease?.token !== token) {
-        this.held.get(leased.id)?.();
-        this.held.delete(leased.id);
+        // Its own subscription only: this worker may hold the task again under a new lease (a
+        // task given back keeps its place, so it may come straight back), followed on its own.
+        unsubscribe();
+        if (this.held.get(leased.id) === unsubscribe) this.held.delete(leased.id);
       } else if (task.cancelRequested && !told) {
         told = true;
         this.outbox.push({ kind: { $case: 'cancel', value: { tasks: [{ taskId: task.id, reason: task.cancelReason ?? '' }] } }, requestId: 0 });
