@@ -62,11 +62,14 @@ function recordingHandoff(): EarlyHandoff & { woken: [string, number][]; heard: 
     heard,
     ready: (counts) => (woken.push(...counts), true),
     offer: () => false,
-    acknowledged: (tasks) => heard.push(...tasks.map((task) => task.status)),
+    acknowledged: (tasks, batch) => heard.push(...[...tasks, ...batch.leased.splice(0)].map((task) => task.status)),
     committed: (changed: readonly TaskRecord[], batch: EarlyBatch) =>
       heard.push(...[...(batch.acknowledged ? [] : changed), ...batch.leased].map((task) => task.status)),
   };
 }
+
+/** Until the check phase of this turn: the pushes written in it have left (see TaskStore.afterPushesLeave). */
+const pushesLeft = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Leaves the store without room in its ack log, as a full one would: Enqueues wait for their commit. */
 function withoutAckLog(store: TaskStore): TaskStore {
@@ -79,22 +82,24 @@ describe('tasks handed out before their commit', () => {
     const store = await openStore('commit');
     const handoff = recordingHandoff();
     const enqueued = store.enqueue([newTask(), newTask({ delayMs: 60_000 })], handoff);
-    // Still the caller's turn: the commit has not run, and its NEW states were heard already.
+    // Still the caller's turn: the woken worker leases the task (its push leaves at the end of
+    // the turn); the rest of the enqueue, and what is heard of it, waits for the push to leave.
     expect(handoff.woken).toEqual([['q', 1]]);
-    expect(handoff.heard).toEqual(['new', 'new']);
     const leased = store.lease(leaseOptions);
     expect(leased.value.map((task) => task.status)).toEqual(['process']);
-    expect(leased.changed).toEqual(leased.value); // heard of at once: the NEW state was
+    expect(leased.changed).toEqual([]); // heard of after the task's NEW state
+    expect(handoff.heard).toEqual([]);
     expect(store.counts.countsOf('q')).toMatchObject({ new: 0, process: 1 });
 
     const { value, changed, early, committed } = await enqueued;
+    expect(handoff.heard).toEqual(['new', 'new', 'process']); // as it was answered, before the commit
     expect(value.map((task) => task.status)).toEqual(['new', 'new']);
     expect(changed).toEqual([]);
     expect(store.get(value[1]!.id)?.status).toBe('new'); // readable before the commit
     expect(await committed).toBe(true);
     expect(early?.acknowledged).toBe(true);
     expect(early?.ids).toEqual(new Set([value[0]!.id])); // the delayed one waited for its commit
-    expect(handoff.heard).toEqual(['new', 'new']); // nothing twice
+    expect(handoff.heard).toEqual(['new', 'new', 'process']); // nothing twice
     expect(store.get(value[0]!.id)?.status).toBe('process');
     expect(store.counts.countsOf('q')).toMatchObject({ new: 1, process: 1 });
 
@@ -172,7 +177,7 @@ describe('tasks handed out before their commit', () => {
     const { value, changed, committed } = await enqueued;
     expect(committed).toBeDefined();
     expect(changed).toEqual([]);
-    expect(handoff.heard).toEqual(['new']);
+    expect(handoff.heard).toEqual(['new', 'process']); // the lease, taken before the answer, after the NEW state
     expect(value[0]!.id).toBe(leased!.id);
     expect(await committed).toBe(true);
   });
@@ -191,17 +196,35 @@ describe('tasks handed out before their commit', () => {
     expect(handoff.woken).toEqual([]);
   });
 
-  it("an outcome reported before the enqueue's commit is answered from the ack log too, and commits after it", async () => {
+  it("an outcome reported once the push has left, before the enqueue's commit, is answered from the ack log too, and commits after it", async () => {
     const store = await openStore('commit');
     const handoff = recordingHandoff();
     const enqueued = store.enqueue([newTask()], handoff);
     const [leased] = store.lease(leaseOptions).value;
+    await pushesLeft();
     const completed = await store.complete([{ taskId: leased!.id, leaseToken: leased!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
     expect(completed.changed.map((task) => task.status)).toEqual(['success']);
     expect(store.get(leased!.id)?.status).toBe('success'); // before either commit
     expect([await (await enqueued).committed, await completed.committed]).toEqual([true, true]);
     expect(store.get(leased!.id)?.status).toBe('success');
     expect(store.counts.countsOf('q')).toMatchObject({ new: 0, process: 0, success: 1 });
+    expect(store.checkInvariants().problems).toEqual([]);
+  });
+
+  it("writes issued before the push has left wait for the enqueue's: an outcome, and another Enqueue's LSN, come after it", async () => {
+    const store = await openStore('commit');
+    const enqueued = store.enqueue([newTask()], recordingHandoff());
+    const [leased] = store.lease(leaseOptions).value;
+    // Still the caller's turn. No worker answers this fast over a network, but the store must not
+    // care: the outcome's body runs after the record's, and another Enqueue (that woke no worker)
+    // appends to the ack log after the first, whose write was issued first.
+    const completing = store.complete([{ taskId: leased!.id, leaseToken: leased!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
+    const other = store.enqueue([newTask({ queue: 'other' })], { ...recordingHandoff(), ready: () => false });
+    const [first, completed, second] = await Promise.all([enqueued, completing, other]);
+    expect(completed.value[0]).toMatchObject({ accepted: true });
+    expect([await first.committed, await second.committed]).toEqual([true, true]);
+    expect(store.get(leased!.id)?.status).toBe('success');
+    expect(store.get(second.value[0]!.id)?.status).toBe('new');
     expect(store.checkInvariants().problems).toEqual([]);
   });
 

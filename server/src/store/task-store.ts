@@ -245,6 +245,8 @@ export class TaskStore {
    * commit has not settled (see {@link completeFromAckLog}): read ahead of the lease they end.
    */
   private readonly outcomesAwaitingCommit = new Map<string, TaskRecord>();
+  /** Set from an Enqueue's push to the check phase of its turn (see {@link afterPushesLeave}). */
+  private pushesLeaving: Promise<void> | undefined;
   /** The commit of the last write answered from the ack log (see {@link answeredCommitted}). */
   private lastAnswered: Promise<boolean> | undefined;
   private readonly clock: Clock;
@@ -410,7 +412,12 @@ export class TaskStore {
       this.ackLog?.hasRoom === true &&
       !this.commits.failing;
     if (mayAcknowledge) handOutEarly();
-    const lsn = mayAcknowledge ? this.appendToAckLog(tasks) : undefined;
+    // A woken worker's push was just written, and Node's HTTP/2 sends it only once this request's
+    // callback is done: the rest of the Enqueue (its log append, its write, its answer) waits for
+    // it to leave. While another Enqueue's push leaves, this one waits behind it too, so that LSNs
+    // follow the order in which writes are issued (docs/decisions.md, "The push leaves first").
+    if (workerWoken || this.pushesLeaving) await this.afterPushesLeave();
+    const lsn = mayAcknowledge && this.mayAppend() ? this.appendToAckLog(tasks) : undefined;
     const acknowledged = lsn !== undefined;
     if (acknowledged) {
       for (const task of tasks) this.awaitingCommit.set(task.id, task);
@@ -460,6 +467,26 @@ export class TaskStore {
       settleEarly();
       throw error;
     }
+  }
+
+  /**
+   * Waits for the pushes written in this turn of the event loop to leave: until the check phase,
+   * after the HTTP/2 sessions have sent what their streams were given. Writes issued meanwhile
+   * wait for it too ({@link write}), so that bodies still run, and LSNs are still taken, in the
+   * order of the requests: an Enqueue waiting here issues its write before them.
+   */
+  private afterPushesLeave(): Promise<void> {
+    return (this.pushesLeaving ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.pushesLeaving = undefined;
+        resolve();
+      }),
+    ));
+  }
+
+  /** True while a write may be answered from the ack log: it has room, and the last commit did not fail. */
+  private mayAppend(): boolean {
+    return this.ackLog?.hasRoom === true && !this.commits.failing && !this.failure;
   }
 
   /**
@@ -733,7 +760,9 @@ export class TaskStore {
    *   end its task, or a big batch
    */
   private completeFromAckLog(completions: readonly Completion[]): WriteResult<CompletionResult[]> | undefined {
-    if (this.ackLog?.hasRoom !== true || this.failure || this.commits.failing) return undefined;
+    // While a push is leaving, an Enqueue's append waits (see afterPushesLeave): one here would
+    // take an LSN ahead of the write issued before it.
+    if (!this.mayAppend() || this.pushesLeaving) return undefined;
     // Inside the disk's reserve an outcome may find the disk full: refused then, it must be able to fail alone.
     if (!this.space.aboveReserve || this.commits.pendingWrites + completions.length > ACK_LOG_MAX_PENDING) return undefined;
     const at = this.at();
@@ -1043,7 +1072,8 @@ export class TaskStore {
    * Resolves once every write issued so far has committed and is on disk, in either mode; an
    * Enqueue answered from the ack log included (its commit may still run when it is answered).
    */
-  flushed(): Promise<void> {
+  async flushed(): Promise<void> {
+    await this.pushesLeaving; // writes about to be issued (see afterPushesLeave)
     return this.commits.flushed();
   }
 
@@ -1124,7 +1154,7 @@ export class TaskStore {
 
   /** Waits for pending writes and closes the environment. */
   async close(): Promise<void> {
-    await this.commits.flushed();
+    await this.flushed();
     this.ackLog?.close();
     await this.env.close();
   }
@@ -1163,6 +1193,7 @@ export class TaskStore {
    * `units` (the most records `body` may write) counts in {@link pendingWrites} until it commits.
    */
   private async write<T>(units: number, body: (at: TransitionContext, effects: WriteEffects) => T, options?: WriteOptions): Promise<WriteResult<T>> {
+    if (this.pushesLeaving) await this.pushesLeaving; // see afterPushesLeave
     if (this.failure) throw this.failure;
     let effects = new WriteEffects();
     let value: T;
