@@ -85,7 +85,7 @@ describe('Broker.lease', () => {
 
     const enqueued = broker.enqueue([newTask('handed')]);
     // Still inside the Enqueue call: the task was leased and handed over synchronously. The rest of
-    // the Enqueue waits for the push to leave (TaskStore.afterPushesLeave), and so do its states.
+    // the Enqueue waits for the push to leave (TaskStore.letPushesLeave), and so do its states.
     expect(handed).toHaveLength(1);
     expect(heard).toEqual([]);
     const [task] = await enqueued;

@@ -306,7 +306,8 @@ export class Broker {
   /**
    * A parked lease's take, run inside the enqueue that signalled (see LeaseWaiters): leases and
    * hands the tasks over. Never throws into that enqueue, whose write is not issued yet: a failure
-   * gives back what was leased once that write is (a microtask later) and fails the parked call.
+   * gives back what was leased, a microtask later, and fails the parked call; the store issues
+   * that give-back's write after the enqueue's (see TaskStore.letPushesLeave).
    * A store that answers a lease later takes the tasks in the enqueue's own statement (PostgreSQL):
    * they are handed over once it commits (see {@link handOverCommitted}).
    */

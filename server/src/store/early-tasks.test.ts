@@ -68,7 +68,7 @@ function recordingHandoff(): EarlyHandoff & { woken: [string, number][]; heard: 
   };
 }
 
-/** Until the check phase of this turn: the pushes written in it have left (see TaskStore.afterPushesLeave). */
+/** Until the check phase of this turn: the pushes written in it have left (see TaskStore.letPushesLeave). */
 const pushesLeft = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Leaves the store without room in its ack log, as a full one would: Enqueues wait for their commit. */
@@ -215,17 +215,30 @@ describe('tasks handed out before their commit', () => {
     const store = await openStore('commit');
     const enqueued = store.enqueue([newTask()], recordingHandoff());
     const [leased] = store.lease(leaseOptions).value;
+    expect(store.pendingWrites).toBe(1); // waiting for the push, it counts as a write in flight
     // Still the caller's turn. No worker answers this fast over a network, but the store must not
     // care: the outcome's body runs after the record's, and another Enqueue (that woke no worker)
     // appends to the ack log after the first, whose write was issued first.
     const completing = store.complete([{ taskId: leased!.id, leaseToken: leased!.lease!.token, outcome: { kind: 'success', result: Buffer.from('1') } }]);
     const other = store.enqueue([newTask({ queue: 'other' })], { ...recordingHandoff(), ready: () => false });
+    expect(store.pendingWrites).toBe(3);
     const [first, completed, second] = await Promise.all([enqueued, completing, other]);
     expect(completed.value[0]).toMatchObject({ accepted: true });
     expect([await first.committed, await second.committed]).toEqual([true, true]);
     expect(store.get(leased!.id)?.status).toBe('success');
     expect(store.get(second.value[0]!.id)?.status).toBe('new');
     expect(store.checkInvariants().problems).toEqual([]);
+  });
+
+  it('an Enqueue a listener issues as an earlier one is answered, its push leaving, takes its LSN ahead of those still waiting', async () => {
+    const store = await openStore('commit');
+    let third: ReturnType<TaskStore['enqueue']> | undefined;
+    const reentrant = { ...recordingHandoff(), acknowledged: () => void (third ??= store.enqueue([newTask()], recordingHandoff())) };
+    const first = store.enqueue([newTask()], reentrant);
+    const second = store.enqueue([newTask({ queue: 'other' })], { ...recordingHandoff(), ready: () => false });
+    const answered = [...(await Promise.all([first, second])), await third!];
+    expect(await Promise.all(answered.map((result) => result.committed))).toEqual([true, true, true]);
+    expect(store.checkInvariants()).toMatchObject({ problems: [], tasks: 3 });
   });
 
   it("without room in the ack log, an outcome that shares the enqueue's commit is heard of after the NEW and PROCESS states", async () => {

@@ -245,8 +245,10 @@ export class TaskStore {
    * commit has not settled (see {@link completeFromAckLog}): read ahead of the lease they end.
    */
   private readonly outcomesAwaitingCommit = new Map<string, TaskRecord>();
-  /** Set from an Enqueue's push to the check phase of its turn (see {@link afterPushesLeave}). */
+  /** Set from an Enqueue's push to the check phase of its turn (see {@link letPushesLeave}). */
   private pushesLeaving: Promise<void> | undefined;
+  /** The task writes held back by {@link pushesLeaving}: counted in {@link pendingWrites}. */
+  private unitsWaitingForPushes = 0;
   /** The commit of the last write answered from the ack log (see {@link answeredCommitted}). */
   private lastAnswered: Promise<boolean> | undefined;
   private readonly clock: Clock;
@@ -408,7 +410,7 @@ export class TaskStore {
     const mayAcknowledge =
       handOutEarly !== undefined &&
       bytes <= LONE_WRITE_MAX_BYTES &&
-      this.commits.pendingWrites + tasks.length <= Math.min(ACK_LOG_MAX_PENDING, (handoff!.maxPendingWrites ?? Infinity) / 2) &&
+      this.pendingWrites + tasks.length <= Math.min(ACK_LOG_MAX_PENDING, (handoff!.maxPendingWrites ?? Infinity) / 2) &&
       this.ackLog?.hasRoom === true &&
       !this.commits.failing;
     if (mayAcknowledge) handOutEarly();
@@ -416,7 +418,9 @@ export class TaskStore {
     // callback is done: the rest of the Enqueue (its log append, its write, its answer) waits for
     // it to leave. While another Enqueue's push leaves, this one waits behind it too, so that LSNs
     // follow the order in which writes are issued (docs/decisions.md, "The push leaves first").
-    if (workerWoken || this.pushesLeaving) await this.afterPushesLeave();
+    if (workerWoken) this.letPushesLeave();
+    while (this.pushesLeaving) await this.pushesLeft(tasks.length);
+    // From the check above to the write's issue nothing waits: no other write takes an LSN between.
     const lsn = mayAcknowledge && this.mayAppend() ? this.appendToAckLog(tasks) : undefined;
     const acknowledged = lsn !== undefined;
     if (acknowledged) {
@@ -470,18 +474,32 @@ export class TaskStore {
   }
 
   /**
-   * Waits for the pushes written in this turn of the event loop to leave: until the check phase,
-   * after the HTTP/2 sessions have sent what their streams were given. Writes issued meanwhile
-   * wait for it too ({@link write}), so that bodies still run, and LSNs are still taken, in the
-   * order of the requests: an Enqueue waiting here issues its write before them.
+   * Holds back the writes issued from now until the check phase of this turn of the event loop,
+   * when the HTTP/2 sessions have sent what their streams were given (the pushes written in this
+   * turn). Writes wait for that in the order they were issued ({@link write}), so that bodies
+   * still run, and LSNs are still taken, in the order of the requests.
    */
-  private afterPushesLeave(): Promise<void> {
-    return (this.pushesLeaving ??= new Promise((resolve) =>
+  private letPushesLeave(): void {
+    this.pushesLeaving ??= new Promise((resolve) =>
       setImmediate(() => {
         this.pushesLeaving = undefined;
         resolve();
       }),
-    ));
+    );
+  }
+
+  /**
+   * Resolves once the pushes leaving now have left (see {@link letPushesLeave}), counting `units`
+   * in {@link pendingWrites} meanwhile, so that Enqueues admitted in the same turn see them.
+   * Callers resume in the order they called (each through the same one step), and check again
+   * before they write: a listener told of an earlier write as it resumed may have opened the
+   * next wait.
+   */
+  private pushesLeft(units: number): Promise<void> {
+    this.unitsWaitingForPushes += units;
+    return this.pushesLeaving!.then(() => {
+      this.unitsWaitingForPushes -= units;
+    });
   }
 
   /** True while a write may be answered from the ack log: it has room, and the last commit did not fail. */
@@ -760,11 +778,11 @@ export class TaskStore {
    *   end its task, or a big batch
    */
   private completeFromAckLog(completions: readonly Completion[]): WriteResult<CompletionResult[]> | undefined {
-    // While a push is leaving, an Enqueue's append waits (see afterPushesLeave): one here would
+    // While a push is leaving, an Enqueue's append waits (see letPushesLeave): one here would
     // take an LSN ahead of the write issued before it.
     if (!this.mayAppend() || this.pushesLeaving) return undefined;
     // Inside the disk's reserve an outcome may find the disk full: refused then, it must be able to fail alone.
-    if (!this.space.aboveReserve || this.commits.pendingWrites + completions.length > ACK_LOG_MAX_PENDING) return undefined;
+    if (!this.space.aboveReserve || this.pendingWrites + completions.length > ACK_LOG_MAX_PENDING) return undefined;
     const at = this.at();
     const value: CompletionResult[] = [];
     const ends = new Map<string, { leased: TaskRecord; after: TaskRecord }>();
@@ -1073,7 +1091,7 @@ export class TaskStore {
    * Enqueue answered from the ack log included (its commit may still run when it is answered).
    */
   async flushed(): Promise<void> {
-    await this.pushesLeaving; // writes about to be issued (see afterPushesLeave)
+    while (this.pushesLeaving) await this.pushesLeft(0); // writes about to be issued (see letPushesLeave)
     return this.commits.flushed();
   }
 
@@ -1126,7 +1144,7 @@ export class TaskStore {
    * says how long the event loop will stall.
    */
   get pendingWrites(): number {
-    return this.commits.pendingWrites;
+    return this.commits.pendingWrites + this.unitsWaitingForPushes;
   }
 
   /**
@@ -1146,7 +1164,7 @@ export class TaskStore {
       ready: this.ready.size,
       delayed: entries(this.indexes.delayed),
       leased: this.leases.size,
-      pendingWrites: this.commits.pendingWrites,
+      pendingWrites: this.pendingWrites,
       dataBytes: (env.lastPageNumber + 1) * env.pageSize,
       lastTxnId: env.lastTxnId,
     };
@@ -1193,7 +1211,7 @@ export class TaskStore {
    * `units` (the most records `body` may write) counts in {@link pendingWrites} until it commits.
    */
   private async write<T>(units: number, body: (at: TransitionContext, effects: WriteEffects) => T, options?: WriteOptions): Promise<WriteResult<T>> {
-    if (this.pushesLeaving) await this.pushesLeaving; // see afterPushesLeave
+    while (this.pushesLeaving) await this.pushesLeft(units); // see letPushesLeave
     if (this.failure) throw this.failure;
     let effects = new WriteEffects();
     let value: T;

@@ -168,8 +168,9 @@ class Session implements StreamSession<WorkRequest, WorkReply> {
 
   /**
    * Pushes leased tasks to the worker; those it can no longer take go back at once. Called inside
-   * an enqueue for a hand-over: a give-back then waits for a microtask, so that its write is issued
-   * after the enqueue's own (a write that ends a lease must commit after the task's record).
+   * an enqueue for a hand-over: a give-back then waits for a microtask, and the store issues its
+   * write after the enqueue's own (see TaskStore.letPushesLeave): a write that ends a lease must
+   * commit after the task's record.
    */
   private push(tasks: TaskRecord[]): void {
     if (tasks.length === 0) return;
