@@ -32,10 +32,12 @@
  *     its Complete / `moveToCompleted`, with 1M queued vs an almost empty queue; then our broker is
  *     SIGKILLed and started again on its data: the time from the spawn to the first task leased.
  *     Measured once.
- * Each throughput or latency figure is the median of `--runs` runs (default 3); the runs go
- * BullMQ, commit, strict in turn, so that drift on the shared machine hits all columns alike.
- * Each run starts its broker or redis-server afresh and first runs a warm-up, untimed, on both
- * sides alike: bulk, drain at 50 and produce+consume with `--warmup` tasks each (default 5,000).
+ * Each throughput or latency figure is the median of `--runs` runs (default 3). Within a run each
+ * figure is measured on every side in turn (BullMQ, commit, strict; reversed in even runs), so
+ * that drift on the shared machine hits all columns alike and a ratio compares measurements taken
+ * seconds apart. Each run starts its brokers and redis-server afresh and first runs a warm-up,
+ * untimed, on all sides alike: bulk, drain at 50 and produce+consume with `--warmup` tasks each
+ * (default 5,000).
  * A broker serves for months, so what users get is the code V8 has compiled by then: measured
  * cold, a 1-second figure paid for compiling the broker's hot paths as it went (its compiler's
  * threads took ~10 µs of CPU per task of a first drain). `--warmup 0` measures cold.
@@ -125,21 +127,38 @@ async function withProcess(start, fn) {
   }
 }
 
-/** One run of every selected figure on one side: `bullmq`, `commit` or `strict`. */
-async function runSide(side, figures) {
+/**
+ * One run of every selected figure on every side (`bullmq`, `commit`, `strict`): each side's
+ * broker or redis-server started afresh and warmed up, then each figure on every side in turn, so
+ * that the figures a ratio compares are measured seconds apart rather than minutes (this machine's
+ * speed drifts on that scale). The order of the sides alternates from run to run.
+ */
+async function runAll(run, sides, figures) {
+  const order = run % 2 === 1 ? sides : [...sides].reverse();
   const brokerArgs = opts['broker-node-args'].split(' ').filter(Boolean);
-  const start = side === 'bullmq' ? startRedis : () => startBroker(side, brokerArgs);
-  return withProcess(start, async (target) => {
-    if (WARMUP > 0) await warmUp(side, target);
-    const results = {};
+  const targets = {};
+  try {
+    for (const side of order) {
+      targets[side] = await (side === 'bullmq' ? startRedis() : startBroker(side, brokerArgs));
+      live.add(targets[side]);
+    }
+    if (WARMUP > 0) for (const side of order) await warmUp(side, targets[side]);
+    const results = Object.fromEntries(order.map((side) => [side, {}]));
     for (const figure of figures) {
-      const runner = FIGURE_RUNNERS[figure]?.[side === 'bullmq' ? 'bullmq' : 'ours'];
-      if (!runner) continue;
-      results[figure] = await runner(target);
-      process.stdout.write(`  ${side.padEnd(6)} ${figure.padEnd(8)} ${brief(results[figure])}\n`);
+      for (const side of order) {
+        const runner = FIGURE_RUNNERS[figure]?.[side === 'bullmq' ? 'bullmq' : 'ours'];
+        if (!runner) continue;
+        results[side][figure] = await runner(targets[side]);
+        process.stdout.write(`  ${side.padEnd(6)} ${figure.padEnd(8)} ${brief(results[side][figure])}\n`);
+      }
     }
     return results;
-  });
+  } finally {
+    for (const target of Object.values(targets)) {
+      live.delete(target);
+      await target.stop();
+    }
+  }
 }
 
 /** The untimed warm-up at the start of a run (see the header): the throughput paths, `WARMUP` tasks each. */
@@ -281,7 +300,8 @@ const results = { million: {} };
 const perRunFigures = [...FIGURES].filter((f) => f !== '1m' && f !== 'layers');
 for (let run = 1; run <= RUNS && perRunFigures.length; run++) {
   console.log(`\nrun ${run}/${RUNS}`);
-  for (const side of sides) (results[side] ??= []).push(await runSide(side, perRunFigures));
+  const ofRun = await runAll(run, sides, perRunFigures);
+  for (const side of sides) (results[side] ??= []).push(ofRun[side]);
 }
 if (FIGURES.has('1m')) {
   console.log(`\nfigure 7: ${N_MILLION.toLocaleString('en-US')} queued tasks`);
