@@ -35,9 +35,9 @@
  * Each throughput or latency figure is the median of `--runs` runs (default 3). Within a run each
  * figure is measured on every side in turn (BullMQ, commit, strict; reversed in even runs), so
  * that drift on the shared machine hits all columns alike and a ratio compares measurements taken
- * seconds apart. Each run starts its brokers and redis-server afresh and first runs a warm-up,
- * untimed, on all sides alike: bulk, drain at 50 and produce+consume with `--warmup` tasks each
- * (default 5,000).
+ * seconds apart (the sides not measured stay up, idle, meanwhile). Each run starts its brokers
+ * and redis-server afresh and first runs a warm-up, untimed, on all sides alike: bulk, drain at
+ * 50 and produce+consume with `--warmup` tasks each (default 5,000).
  * A broker serves for months, so what users get is the code V8 has compiled by then: measured
  * cold, a 1-second figure paid for compiling the broker's hot paths as it went (its compiler's
  * threads took ~10 µs of CPU per task of a first drain). `--warmup 0` measures cold.
@@ -92,7 +92,7 @@ const N_SINGLE = opts.quick ? 2_000 : 5_000;
 const N_LATENCY = opts.quick ? 300 : 1_000;
 const N_MILLION = 1_000_000;
 const WITH_1M = opts['without-1m'] ? false : (opts['with-1m'] ?? !opts.quick);
-const SIDES = opts.sides.split(',');
+const SIDES = [...new Set(opts.sides.split(','))];
 const FIGURES = new Set(opts.figures ? opts.figures.split(',') : ['bulk', 'raw', 'single', 'drain1', 'drain50', 'e2e', 'idle', 'rtt', 'layers', ...(WITH_1M ? ['1m'] : [])]);
 const HAS_REDIS = redisInstalled();
 
@@ -154,10 +154,8 @@ async function runAll(run, sides, figures) {
     }
     return results;
   } finally {
-    for (const target of Object.values(targets)) {
-      live.delete(target);
-      await target.stop();
-    }
+    // One that fails to stop stays in `live`, for the exit handler to kill; the others still stop.
+    await Promise.allSettled(Object.values(targets).map(async (target) => (await target.stop(), live.delete(target))));
   }
 }
 
