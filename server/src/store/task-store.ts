@@ -411,8 +411,7 @@ export class TaskStore {
       handOutEarly !== undefined &&
       bytes <= LONE_WRITE_MAX_BYTES &&
       this.pendingWrites + tasks.length <= Math.min(ACK_LOG_MAX_PENDING, (handoff!.maxPendingWrites ?? Infinity) / 2) &&
-      this.ackLog?.hasRoom === true &&
-      !this.commits.failing;
+      this.mayAppend();
     if (mayAcknowledge) handOutEarly();
     // A woken worker's push was just written, and Node's HTTP/2 sends it only once this request's
     // callback is done: the rest of the Enqueue (its log append, its write, its answer) waits for
