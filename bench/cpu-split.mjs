@@ -7,7 +7,7 @@
  *
  *   node bench/cpu-split.mjs --figure drain|bulk|single|e2e|raw-drain [--n 20000] [--concurrency 50]
  *        [--credit 1000] [--client-prof FILE.cpuprofile] [--client-heap FILE.heapprofile]
- *        [--warm] [--broker-prof DIR] [--broker-heap FILE.heapprofile] [--broker-node-args '--flag …'] [--metrics]
+ *        [--warm] [--broker-prof DIR] [--broker-prof-live FILE.cpuprofile] [--broker-heap FILE.heapprofile] [--broker-node-args '--flag …'] [--metrics]
  *        [--store postgres]
  *
  * - drain: N tasks enqueued, then drained by the SDK worker at `--concurrency`.
@@ -21,7 +21,10 @@
  * start instead, preparation included: a restart empties what it holds in memory, such as the
  * records of tasks in line); `--client-prof` profiles this process over it, and `--client-heap`
  * samples where this process allocates over it (`bench/lib/heapprofile-top.mjs` sums it up).
- * `--broker-heap` restarts the broker like `--broker-prof`, sampling where it allocates.
+ * `--broker-prof-live` profiles the broker over the measured part alone, without a restart (it runs
+ * with `lib/cpu-sampler.mjs`, told to start and stop by signals).
+ * `--broker-heap` restarts the broker like `--broker-prof` (or, with `--prof-whole`, samples from its
+ * start), sampling where it allocates.
  * `--store postgres` runs the broker on a PostgreSQL cluster this script starts (`lib/postgres.mjs`),
  * and shows the CPU of the cluster's processes too.
  * The broker's CPU is shown by thread: its main thread, and the others by name (with `BY_TID=1`
@@ -45,6 +48,7 @@ const { values: opts } = parseArgs({
     'client-heap': { type: 'string' },
     'broker-prof': { type: 'string' },
     'broker-heap': { type: 'string' },
+    'broker-prof-live': { type: 'string' },
     'broker-node-args': { type: 'string', default: '' },
     metrics: { type: 'boolean', default: false },
     'prof-whole': { type: 'boolean', default: false },
@@ -95,10 +99,18 @@ function threadCpuMsOf(pid) {
 /** `--metrics`: the broker serves `/metrics` (`--http-listen`), its metrics counting every task. */
 const cluster = opts.store === 'postgres' ? await startPostgres() : undefined;
 const BROKER_ARGS = [...(opts.metrics ? ['--http-listen', '127.0.0.1:0'] : []), ...(cluster ? ['--store', 'postgres', '--database-url', await cluster.database()] : [])];
-const PROF_WHOLE = opts['broker-prof'] !== undefined && opts['prof-whole'];
+const PROF_WHOLE = (opts['broker-prof'] !== undefined || opts['broker-heap'] !== undefined) && opts['prof-whole'];
+/** The node flags that profile the broker: CPU (`--broker-prof`) or allocations (`--broker-heap`). */
+function profilingArgs() {
+  if (opts['broker-heap'] === undefined) return ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`];
+  process.env.QTASKS_HEAP_PROFILE = opts['broker-heap'];
+  return ['--import', new URL('./lib/heap-sampler.mjs', import.meta.url).pathname];
+}
 /** `--broker-node-args`: node flags for the broker (V8's GC flags, say), as `npm run bench` takes them. */
 const BROKER_NODE_ARGS = opts['broker-node-args'].split(' ').filter(Boolean);
-let broker = await startBroker('commit', [...BROKER_NODE_ARGS, ...(PROF_WHOLE ? ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`] : [])], BROKER_ARGS);
+if (opts['broker-prof-live']) process.env.QTASKS_CPU_PROFILE = opts['broker-prof-live'];
+const LIVE_PROF_ARGS = opts['broker-prof-live'] ? ['--import', new URL('./lib/cpu-sampler.mjs', import.meta.url).pathname] : [];
+let broker = await startBroker('commit', [...BROKER_NODE_ARGS, ...LIVE_PROF_ARGS, ...(PROF_WHOLE ? profilingArgs() : [])], BROKER_ARGS);
 let app = newApp();
 let left = N;
 let allDone;
@@ -193,12 +205,10 @@ if (opts.warm) {
   if (opts.figure === 'drain' || opts.figure === 'e2e') await app.worker.stop();
 }
 await figure.prepare();
-if ((opts['broker-prof'] && !PROF_WHOLE) || opts['broker-heap']) {
+if ((opts['broker-prof'] || opts['broker-heap']) && !PROF_WHOLE) {
   await app.close();
   await broker.crash();
-  const nodeArgs = opts['broker-heap'] ? ['--import', new URL('./lib/heap-sampler.mjs', import.meta.url).pathname] : ['--cpu-prof', `--cpu-prof-dir=${opts['broker-prof']}`];
-  process.env.QTASKS_HEAP_PROFILE = opts['broker-heap'];
-  broker = await startBroker('commit', [...BROKER_NODE_ARGS, ...nodeArgs], BROKER_ARGS, undefined, broker.dataDir);
+  broker = await startBroker('commit', [...BROKER_NODE_ARGS, ...profilingArgs()], BROKER_ARGS, undefined, broker.dataDir);
   app = newApp();
   // e2e's preparation is its worker, started on the app just closed: the new app needs its own.
   if (opts.figure === 'e2e') await figure.prepare();
@@ -218,9 +228,11 @@ const brokerBefore = cpuMsOf(broker.pid);
 const threadsBefore = threadCpuMsOf(broker.pid);
 const clientBefore = process.cpuUsage();
 const postgresBefore = cluster ? cpuMsOfAll('postgres') : 0;
+if (opts['broker-prof-live']) process.kill(broker.pid, 'SIGUSR2');
 const startMs = performance.now();
 await figure.run();
 const ms = performance.now() - startMs;
+if (opts['broker-prof-live']) process.kill(broker.pid, 'SIGUSR2');
 const client = process.cpuUsage(clientBefore);
 const brokerMs = cpuMsOf(broker.pid) - brokerBefore;
 const postgresMs = cluster ? cpuMsOfAll('postgres') - postgresBefore : 0;
