@@ -9,6 +9,7 @@ import type { Task } from './task.js';
 function leased(taskId: string, leaseToken = `${taskId}-token`): LeasedRun {
   return {
     task: {} as Task,
+    taskName: 'name',
     taskId,
     leaseToken,
     abort: new RunAbort(),
@@ -36,6 +37,19 @@ describe('counts and order', () => {
     book.move(b, { phase: 'settled', why: 'success' });
     expect(book.count('reporting')).toBe(0);
     expect(book.all()).toEqual([a, c]); // a settled run leaves the book
+  });
+
+  test('a run lets go of its task as it leaves running, or when it never ran', () => {
+    const book = new RunBook();
+    const [ran, givenUp, lost] = [leased('a'), leased('b'), leased('c')];
+    for (const run of [ran, givenUp, lost]) book.add(run);
+    book.move(ran, { phase: 'running' });
+    expect(ran.task).toBeDefined();
+    book.move(ran, { phase: 'reporting', outcome: 'success' });
+    book.move(givenUp, { phase: 'reporting', outcome: 'released' });
+    book.move(lost, { phase: 'settled', why: 'lease-lost' });
+    expect([ran.task, givenUp.task, lost.task]).toEqual([undefined, undefined, undefined]);
+    expect(ran.taskName).toBe('name'); // still there for log lines
   });
 
   test('a move the lifecycle refuses throws and changes nothing', () => {

@@ -25,7 +25,7 @@ function runOf(func: TaskFunction, options: TaskOptions = {}, args: unknown[] = 
   };
   const wire = { id: 'id-1', name: 't', queue: 'default', args: Buffer.from(JSON.stringify(args)), kwargs: Buffer.from(JSON.stringify(kwargs)), history: [], tags: [], metadata: {} };
   const task = new Task(wire as unknown as ProtoTask);
-  const run: LeasedRun = { task, taskId: task.uuid, leaseToken: 'token', abort: new RunAbort(), timeLimited: false, progress: undefined, leaseDeadlineMs: Infinity, receivedAtMs: 0, state: HELD };
+  const run: LeasedRun = { task, taskName: task.taskName, taskId: task.uuid, leaseToken: 'token', abort: new RunAbort(), timeLimited: false, progress: undefined, leaseDeadlineMs: Infinity, receivedAtMs: 0, state: HELD };
   return runHandler(host, run, async () => ({ taskId: '', ok: true, reason: '' }) as never, silent);
 }
 

@@ -19,6 +19,7 @@ import { ProgressPublisher, type SendProgress } from './progress-publisher.js';
 import type { LeasedRun } from './run-book.js';
 import { outcomeOf, workerFailure, type Outcome } from './run-outcome.js';
 import type { TaskExecSchema } from './task-exec-schema.js';
+import type { Task } from './task.js';
 import { ExecutionSpan } from './tracing.js';
 
 /** What a handler's run needs from the worker's app. */
@@ -34,18 +35,25 @@ export interface HandlerHost extends ContextHost {
  * that never rejects. With an OpenTelemetry SDK registered, inside the run's span (`tracing.ts`).
  */
 export function runHandler(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Outcome | Promise<Outcome> {
-  const execution = ExecutionSpan.start(run.task);
+  const execution = ExecutionSpan.start(taskOf(run));
   if (!execution) return runToOutcome(host, run, sendProgress, logger);
   return execution.run(() => runToOutcome(host, run, sendProgress, logger));
 }
 
 function runToOutcome(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Outcome | Promise<Outcome> {
-  const { task, abort } = run;
+  const { abort } = run;
+  const task = taskOf(run);
   const schema = host.tasks.get(task.taskName);
   if (!schema) return workerFailure('TaskNotRegistered', `no task named "${task.taskName}" is registered in this worker`);
   // Aborted between taking its slot and getting here (a cancel, a lost lease): do not start it.
   if (abort.aborted) return outcomeOf(abort.reason, schema);
   return isPlain(schema) ? callPlain(schema, run) : runExecutor(host, run, schema, sendProgress, logger);
+}
+
+/** The task of a run being handled: a run holds it while `running` (see LeasedRun.task). */
+function taskOf(run: LeasedRun): Task {
+  if (!run.task) throw new Error(`the run of task ${run.taskId} was handled after it stopped running`);
+  return run.task;
 }
 
 /** True for a task whose run is its handler's call alone: every executor step would do nothing. */
@@ -65,7 +73,7 @@ function callPlain(schema: TaskExecSchema, run: LeasedRun): Outcome | Promise<Ou
   const startedMs = performance.now();
   let output: unknown;
   try {
-    const { args, kwargs } = run.task;
+    const { args, kwargs } = taskOf(run);
     output = schema.func.apply(schema.thisArg, hasKeys(kwargs) ? [...args, kwargs] : [...args]);
   } catch (error) {
     return outcomeOf(error, schema);
@@ -88,7 +96,8 @@ async function awaitPlain(output: PromiseLike<unknown>, schema: TaskExecSchema, 
 
 /** Runs a task through its executor's steps, with the context they share. */
 async function runExecutor(host: HandlerHost, run: LeasedRun, schema: TaskExecSchema, sendProgress: SendProgress, logger: Logger): Promise<Outcome> {
-  const { task, abort } = run;
+  const { abort } = run;
+  const task = taskOf(run);
   const timeLimit = startTimeLimit(schema, run, 0);
   try {
     const ctx = new TaskContext(host, task.uuid, task.taskName, task.attempt, abort, logger);

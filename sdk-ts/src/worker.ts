@@ -319,6 +319,7 @@ export class Worker {
     const task = new Task(leased.task!, this.host);
     const run: LeasedRun = {
       task,
+      taskName: task.taskName,
       taskId: task.uuid,
       leaseToken: leased.leaseToken,
       abort: new RunAbort(),
@@ -448,6 +449,6 @@ export class Worker {
 
   /** The app's logger, its lines prefixed with the run's task name and id. */
   private loggerOf(run: LeasedRun): Logger {
-    return prefixedLogger(this.host.logger, () => `${run.task.taskName}:${run.taskId}`);
+    return prefixedLogger(this.host.logger, () => `${run.taskName}:${run.taskId}`);
   }
 }
