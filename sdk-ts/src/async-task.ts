@@ -125,11 +125,16 @@ export function createAsyncTask<A extends unknown[], R>(
   Object.defineProperty(handle, 'priority', { get: () => schema.priority, enumerable: true });
   Object.defineProperty(handle, ASYNC_TASK, { value: true });
   Object.defineProperty(handle, 'addTask', {
-    value: async (args: A = [] as unknown as A, options: AddTaskOptions = {}) => {
-      if (!Array.isArray(args)) throw new TaskUsageError(`addTask of ${schema.name}: args must be an array, got ${typeof args}`);
-      const taskName = options.taskName ?? schema.name;
-      const own = taskName === schema.name;
-      return app().addTask(taskName, args, { ...options, priority: options.priority ?? (own ? schema.priority : undefined) });
+    // Not async, like TaskApp.addTask: an async frame per call lived as long as the call.
+    value: (args: A = [] as unknown as A, options: AddTaskOptions = {}) => {
+      try {
+        if (!Array.isArray(args)) throw new TaskUsageError(`addTask of ${schema.name}: args must be an array, got ${typeof args}`);
+        const taskName = options.taskName ?? schema.name;
+        const own = taskName === schema.name;
+        return app().addTask(taskName, args, { ...options, priority: options.priority ?? (own ? schema.priority : undefined) });
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
   });
   return handle;

@@ -2,15 +2,19 @@
 
 const decoder = new TextDecoder();
 
-/** UTF-8 JSON bytes of a value; `undefined` becomes `null`. @throws TypeError when it cannot be encoded */
-export function encodeJson(value: unknown, what: string): Buffer {
+/**
+ * UTF-8 JSON bytes of a value; `undefined` becomes `null`. An error names `what` (followed by
+ * `of`, when given: the name is joined to it only for the message, not on every call).
+ * @throws TypeError when it cannot be encoded
+ */
+export function encodeJson(value: unknown, what: string, of?: string): Buffer {
   let text: string | undefined;
   try {
     text = JSON.stringify(value === undefined ? null : value);
   } catch (error) {
-    throw new TypeError(`${what} is not JSON-serializable: ${(error as Error).message}`);
+    throw new TypeError(`${of === undefined ? what : `${what} ${of}`} is not JSON-serializable: ${(error as Error).message}`);
   }
-  if (text === undefined) throw new TypeError(`${what} is not JSON-serializable (a ${typeof value})`);
+  if (text === undefined) throw new TypeError(`${of === undefined ? what : `${what} ${of}`} is not JSON-serializable (a ${typeof value})`);
   return Buffer.from(text, 'utf8'); // one copy (TextEncoder, then Buffer.from, made two)
 }
 

@@ -126,7 +126,7 @@ function startTimeLimit(schema: TaskExecSchema, run: LeasedRun, elapsedMs: numbe
 /** The success outcome of a result, or the failure of one that cannot be stored (not JSON). */
 function successOf(value: unknown, schema: TaskExecSchema): Outcome {
   try {
-    return { $case: 'success', value: { result: encodeJson(value, `the result of task ${schema.name}`) } };
+    return { $case: 'success', value: { result: encodeJson(value, 'the result of task', schema.name) } };
   } catch (error) {
     return outcomeOf(error, schema);
   }

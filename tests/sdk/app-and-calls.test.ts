@@ -467,6 +467,10 @@ describe('addTask', () => {
     await expect(add.addTask([], { priority: 2 ** 31 })).rejects.toThrow(/priority must be a whole number from -2147483648 to 2147483647, got 2147483648/);
     await expect(add.addTask([], { retry: 1.5 })).rejects.toThrow(/retry must be a whole number/);
     await expect(add.addTask([], { delay: fiftyDaysMs / 1000, eta: new Date() })).rejects.toThrow(/give delay or eta, not both/);
+    // The messages name the call, though they are built only when thrown.
+    await expect(add.addTask([], { retention: -1 })).rejects.toThrow(new RegExp(`addTask\\(${add.taskName}\\): retention must be`));
+    await expect(add.addTask([1n] as unknown as [])).rejects.toThrow(`the args of ${add.taskName} is not JSON-serializable`);
+    await expect(add.addTask([], { kwargs: { n: 1n } })).rejects.toThrow(`the kwargs of ${add.taskName} is not JSON-serializable`);
   });
 
   test('idempotencyKey returns the same uuid twice, also for calls in the same batch', async () => {
