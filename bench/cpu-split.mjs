@@ -22,7 +22,7 @@
  * records of tasks in line); `--client-prof` profiles this process over it, and `--client-heap`
  * samples where this process allocates over it (`bench/lib/heapprofile-top.mjs` sums it up).
  * `--broker-prof-live` profiles the broker over the measured part alone, without a restart (it runs
- * with `lib/cpu-sampler.mjs`, told to start and stop by signals).
+ * with `lib/cpu-sampler.mjs`, told to start and stop by SIGWINCH).
  * `--broker-heap` restarts the broker like `--broker-prof` (or, with `--prof-whole`, samples from its
  * start), sampling where it allocates.
  * `--store postgres` runs the broker on a PostgreSQL cluster this script starts (`lib/postgres.mjs`),
@@ -99,6 +99,7 @@ function threadCpuMsOf(pid) {
 /** `--metrics`: the broker serves `/metrics` (`--http-listen`), its metrics counting every task. */
 const cluster = opts.store === 'postgres' ? await startPostgres() : undefined;
 const BROKER_ARGS = [...(opts.metrics ? ['--http-listen', '127.0.0.1:0'] : []), ...(cluster ? ['--store', 'postgres', '--database-url', await cluster.database()] : [])];
+if (opts['broker-prof'] !== undefined && opts['broker-heap'] !== undefined) throw new Error('--broker-prof and --broker-heap: one at a time');
 const PROF_WHOLE = (opts['broker-prof'] !== undefined || opts['broker-heap'] !== undefined) && opts['prof-whole'];
 /** The node flags that profile the broker: CPU (`--broker-prof`) or allocations (`--broker-heap`). */
 function profilingArgs() {
@@ -208,7 +209,7 @@ await figure.prepare();
 if ((opts['broker-prof'] || opts['broker-heap']) && !PROF_WHOLE) {
   await app.close();
   await broker.crash();
-  broker = await startBroker('commit', [...BROKER_NODE_ARGS, ...profilingArgs()], BROKER_ARGS, undefined, broker.dataDir);
+  broker = await startBroker('commit', [...BROKER_NODE_ARGS, ...LIVE_PROF_ARGS, ...profilingArgs()], BROKER_ARGS, undefined, broker.dataDir);
   app = newApp();
   // e2e's preparation is its worker, started on the app just closed: the new app needs its own.
   if (opts.figure === 'e2e') await figure.prepare();
@@ -228,15 +229,16 @@ const brokerBefore = cpuMsOf(broker.pid);
 const threadsBefore = threadCpuMsOf(broker.pid);
 const clientBefore = process.cpuUsage();
 const postgresBefore = cluster ? cpuMsOfAll('postgres') : 0;
-if (opts['broker-prof-live']) process.kill(broker.pid, 'SIGUSR2');
+if (opts['broker-prof-live']) process.kill(broker.pid, 'SIGWINCH');
 const startMs = performance.now();
 await figure.run();
 const ms = performance.now() - startMs;
-if (opts['broker-prof-live']) process.kill(broker.pid, 'SIGUSR2');
 const client = process.cpuUsage(clientBefore);
 const brokerMs = cpuMsOf(broker.pid) - brokerBefore;
 const postgresMs = cluster ? cpuMsOfAll('postgres') - postgresBefore : 0;
 const threads = [...threadCpuMsOf(broker.pid)].map(([name, cpuMs]) => [name, cpuMs - (threadsBefore.get(name) ?? 0)]).filter(([, cpuMs]) => cpuMs > 0);
+// Stopped after the readings: writing the profile is not the figure's.
+if (opts['broker-prof-live']) process.kill(broker.pid, 'SIGWINCH');
 if (opts['client-prof']) writeFileSync(opts['client-prof'], JSON.stringify((await session.post('Profiler.stop')).profile));
 if (opts['client-heap']) writeFileSync(opts['client-heap'], JSON.stringify((await session.post('HeapProfiler.stopSampling')).profile));
 const perTask = (cpuMs) => ((cpuMs * 1000) / N).toFixed(1);

@@ -1,7 +1,7 @@
 /**
  * A preload (`node --import ./bench/lib/cpu-sampler.mjs …`) that profiles a process's CPU between
- * two SIGUSR2s and writes the profile to `$QTASKS_CPU_PROFILE`: `bench/cpu-split.mjs --broker-prof`
- * uses it to profile the measured part alone, on a broker that has kept what it holds in memory
+ * two SIGWINCHs (the broker keeps SIGUSR2 for its stats line) and writes the profile to
+ * `$QTASKS_CPU_PROFILE`: `bench/cpu-split.mjs --broker-prof-live` uses it to profile the measured part alone, on a broker that has kept what it holds in memory
  * (a restart with `--cpu-prof` would empty it). `bench/lib/cpuprofile-top.mjs` sums it up.
  */
 import { writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ if (file) {
   const session = new Session();
   session.connect();
   let profiling = false;
-  process.on('SIGUSR2', () => {
+  process.on('SIGWINCH', () => {
     if (!profiling) {
       profiling = true;
       session.post('Profiler.enable', () => session.post('Profiler.start'));
@@ -20,7 +20,8 @@ if (file) {
     }
     profiling = false;
     session.post('Profiler.stop', (error, result) => {
-      if (!error) writeFileSync(file, JSON.stringify(result.profile));
+      if (error) return void process.stderr.write(`cpu-sampler: no profile: ${error.message}\n`);
+      writeFileSync(file, JSON.stringify(result.profile));
       process.stderr.write('cpu-sampler: profile written\n');
     });
   });

@@ -13,7 +13,7 @@ import { Task } from './task.js';
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Runs `func`, registered with `options`, on a task with these JSON args and kwargs. */
-function runOf(func: TaskFunction, options: TaskOptions = {}, args: unknown[] = [], kwargs: Record<string, unknown> = {}) {
+function runOf(func: TaskFunction, options: TaskOptions = {}, args: unknown[] = [], kwargs: Record<string, unknown> = {}, dropTask = false) {
   const schema = buildTaskExecSchema(func, { name: 't', ...options }, 0);
   const host: HandlerHost = {
     config: DEFAULT_CONFIG,
@@ -26,6 +26,7 @@ function runOf(func: TaskFunction, options: TaskOptions = {}, args: unknown[] = 
   const wire = { id: 'id-1', name: 't', queue: 'default', args: Buffer.from(JSON.stringify(args)), kwargs: Buffer.from(JSON.stringify(kwargs)), history: [], tags: [], metadata: {} };
   const task = new Task(wire as unknown as ProtoTask);
   const run: LeasedRun = { task, taskName: task.taskName, taskId: task.uuid, leaseToken: 'token', abort: new RunAbort(), timeLimited: false, progress: undefined, leaseDeadlineMs: Infinity, receivedAtMs: 0, state: HELD };
+  if (dropTask) run.task = undefined;
   return runHandler(host, run, async () => ({ taskId: '', ok: true, reason: '' }) as never, silent);
 }
 
@@ -68,6 +69,13 @@ describe('a plain handler', () => {
     // Counted from the return instead, the limit would run out at ~650 ms.
     expect(performance.now() - startedMs).toBeLessThan(600);
   });
+});
+
+test('a run that no longer holds its task fails with an outcome that says so, without calling the handler', () => {
+  let called = false;
+  const outcome = runOf(() => (called = true), {}, [], {}, true);
+  expect(outcome).toMatchObject({ $case: 'failure', value: { error: { type: 'RunNotRunning' } } });
+  expect(called).toBe(false);
 });
 
 test('a task with middlewares still runs through its executor', async () => {

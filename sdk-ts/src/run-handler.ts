@@ -35,7 +35,9 @@ export interface HandlerHost extends ContextHost {
  * that never rejects. With an OpenTelemetry SDK registered, inside the run's span (`tracing.ts`).
  */
 export function runHandler(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Outcome | Promise<Outcome> {
-  const execution = ExecutionSpan.start(taskOf(run));
+  // Never the case (a run is handled as it starts running), but a bug here must be an outcome, not a throw.
+  if (!run.task) return workerFailure('RunNotRunning', `the run of task ${run.taskId} was handled after it stopped running`);
+  const execution = ExecutionSpan.start(run.task);
   if (!execution) return runToOutcome(host, run, sendProgress, logger);
   return execution.run(() => runToOutcome(host, run, sendProgress, logger));
 }
@@ -50,7 +52,7 @@ function runToOutcome(host: HandlerHost, run: LeasedRun, sendProgress: SendProgr
   return isPlain(schema) ? callPlain(schema, run) : runExecutor(host, run, schema, sendProgress, logger);
 }
 
-/** The task of a run being handled: a run holds it while `running` (see LeasedRun.task). */
+/** The task of a run being handled: a run holds it while `running` (see LeasedRun.task; runHandler checks). */
 function taskOf(run: LeasedRun): Task {
   if (!run.task) throw new Error(`the run of task ${run.taskId} was handled after it stopped running`);
   return run.task;
