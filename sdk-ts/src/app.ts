@@ -3,10 +3,10 @@
  * worker that runs them; it talks to the broker over one gRPC connection.
  */
 import type { DeepPartial, Task as ProtoTask, TaskSpec } from '@qtasks/proto';
-import { INT32_MAX, INT32_MIN } from '@qtasks/proto';
+import { INT32_MAX } from '@qtasks/proto';
 import { Status } from 'nice-grpc';
 import { createAsyncTask, type AddTaskOptions, type AsyncTask, type TaskResult } from './async-task.js';
-import { int32Option } from './int32-option.js';
+import { int32Option, isInt32 } from './int32-option.js';
 import { Backoff, sleep } from './backoff.js';
 import { loadConfig, type QTasksConfig } from './config.js';
 import { BrokerConnection } from './connection.js';
@@ -53,8 +53,7 @@ const NO_METADATA: Record<string, string> = {};
 
 /** `value` if it is an `int32`, else the error of `addTask`'s `option` (its message built only then). */
 function int32Of(value: number, taskName: string, option: string): number {
-  if (Number.isInteger(value) && value <= INT32_MAX && value >= INT32_MIN) return value;
-  return int32Option(`addTask(${taskName}): ${option}`, value);
+  return isInt32(value) ? value : int32Option(`addTask(${taskName}): ${option}`, value);
 }
 
 /** The id of an enqueued task, for its enqueue span (module-level: no closure per call). */

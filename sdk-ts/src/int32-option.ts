@@ -8,8 +8,13 @@ import { TaskUsageError } from './errors.js';
  * limit, say) are the broker's, which refuses them by name. @throws TaskUsageError naming `what`
  */
 export function int32Option(what: string, value: number): number {
-  if (!Number.isInteger(value) || value > INT32_MAX || value < INT32_MIN) {
+  if (!isInt32(value)) {
     throw new TaskUsageError(`${what} must be a whole number from ${INT32_MIN} to ${INT32_MAX}, got ${String(value)}`);
   }
   return value;
+}
+
+/** Whether `value` is a whole number an `int32` field holds (for callers that build {@link int32Option}'s label only on failure). */
+export function isInt32(value: number): boolean {
+  return Number.isInteger(value) && value <= INT32_MAX && value >= INT32_MIN;
 }

@@ -12,10 +12,15 @@ export function encodeJson(value: unknown, what: string, of?: string): Buffer {
   try {
     text = JSON.stringify(value === undefined ? null : value);
   } catch (error) {
-    throw new TypeError(`${of === undefined ? what : `${what} ${of}`} is not JSON-serializable: ${(error as Error).message}`);
+    throw new TypeError(`${labelOf(what, of)} is not JSON-serializable: ${(error as Error).message}`);
   }
-  if (text === undefined) throw new TypeError(`${of === undefined ? what : `${what} ${of}`} is not JSON-serializable (a ${typeof value})`);
+  if (text === undefined) throw new TypeError(`${labelOf(what, of)} is not JSON-serializable (a ${typeof value})`);
   return Buffer.from(text, 'utf8'); // one copy (TextEncoder, then Buffer.from, made two)
+}
+
+/** What {@link encodeJson}'s errors name (module-level: nothing is built per call). */
+function labelOf(what: string, of: string | undefined): string {
+  return of === undefined ? what : `${what} ${of}`;
 }
 
 /** The value of UTF-8 JSON bytes; empty bytes are `fallback`. */

@@ -35,27 +35,22 @@ export interface HandlerHost extends ContextHost {
  * that never rejects. With an OpenTelemetry SDK registered, inside the run's span (`tracing.ts`).
  */
 export function runHandler(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Outcome | Promise<Outcome> {
-  // Never the case (a run is handled as it starts running), but a bug here must be an outcome, not a throw.
-  if (!run.task) return workerFailure('RunNotRunning', `the run of task ${run.taskId} was handled after it stopped running`);
-  const execution = ExecutionSpan.start(run.task);
-  if (!execution) return runToOutcome(host, run, sendProgress, logger);
-  return execution.run(() => runToOutcome(host, run, sendProgress, logger));
+  // A run holds its task while `running` (see LeasedRun.task), and is handled as it starts: read
+  // once here and handed down. Never missing, but a bug here must be an outcome, not a throw.
+  const task = run.task;
+  if (!task) return workerFailure('RunNotRunning', `the run of task ${run.taskId} was handled after it stopped running`);
+  const execution = ExecutionSpan.start(task);
+  if (!execution) return runToOutcome(host, run, task, sendProgress, logger);
+  return execution.run(() => runToOutcome(host, run, task, sendProgress, logger));
 }
 
-function runToOutcome(host: HandlerHost, run: LeasedRun, sendProgress: SendProgress, logger: Logger): Outcome | Promise<Outcome> {
+function runToOutcome(host: HandlerHost, run: LeasedRun, task: Task, sendProgress: SendProgress, logger: Logger): Outcome | Promise<Outcome> {
   const { abort } = run;
-  const task = taskOf(run);
   const schema = host.tasks.get(task.taskName);
   if (!schema) return workerFailure('TaskNotRegistered', `no task named "${task.taskName}" is registered in this worker`);
   // Aborted between taking its slot and getting here (a cancel, a lost lease): do not start it.
   if (abort.aborted) return outcomeOf(abort.reason, schema);
-  return isPlain(schema) ? callPlain(schema, run) : runExecutor(host, run, schema, sendProgress, logger);
-}
-
-/** The task of a run being handled: a run holds it while `running` (see LeasedRun.task; runHandler checks). */
-function taskOf(run: LeasedRun): Task {
-  if (!run.task) throw new Error(`the run of task ${run.taskId} was handled after it stopped running`);
-  return run.task;
+  return isPlain(schema) ? callPlain(schema, run, task) : runExecutor(host, run, task, schema, sendProgress, logger);
 }
 
 /** True for a task whose run is its handler's call alone: every executor step would do nothing. */
@@ -71,11 +66,11 @@ function isPlain(schema: TaskExecSchema): boolean {
 }
 
 /** Calls a plain task's handler (with the arguments `AsyncTaskExecutor` would pass); a promise it returns is awaited under the time limit. */
-function callPlain(schema: TaskExecSchema, run: LeasedRun): Outcome | Promise<Outcome> {
+function callPlain(schema: TaskExecSchema, run: LeasedRun, task: Task): Outcome | Promise<Outcome> {
   const startedMs = performance.now();
   let output: unknown;
   try {
-    const { args, kwargs } = taskOf(run);
+    const { args, kwargs } = task;
     output = schema.func.apply(schema.thisArg, hasKeys(kwargs) ? [...args, kwargs] : [...args]);
   } catch (error) {
     return outcomeOf(error, schema);
@@ -97,9 +92,8 @@ async function awaitPlain(output: PromiseLike<unknown>, schema: TaskExecSchema, 
 }
 
 /** Runs a task through its executor's steps, with the context they share. */
-async function runExecutor(host: HandlerHost, run: LeasedRun, schema: TaskExecSchema, sendProgress: SendProgress, logger: Logger): Promise<Outcome> {
+async function runExecutor(host: HandlerHost, run: LeasedRun, task: Task, schema: TaskExecSchema, sendProgress: SendProgress, logger: Logger): Promise<Outcome> {
   const { abort } = run;
-  const task = taskOf(run);
   const timeLimit = startTimeLimit(schema, run, 0);
   try {
     const ctx = new TaskContext(host, task.uuid, task.taskName, task.attempt, abort, logger);
