@@ -264,10 +264,15 @@ export function parseHeartbeatRequest(
 ): { items: HeartbeatItem[]; extendMs: number } {
   checkBatch('items', request.items.length, limits);
   if (request.extendMs !== 0) checkRange('extend_ms', request.extendMs, MIN_LEASE_MS, MAX_LEASE_MS);
-  const items = request.items.map((item, i) => ({
-    taskId: checkTaskId(`items[${i}].task_id`, item.taskId),
-    leaseToken: checkName(`items[${i}].lease_token`, item.leaseToken),
-  }));
+  const items: HeartbeatItem[] = [];
+  for (let i = 0; i < request.items.length; i++) {
+    const item = request.items[i]!;
+    try {
+      items.push({ taskId: checkTaskId('task_id', item.taskId), leaseToken: checkName('lease_token', item.leaseToken) });
+    } catch (error) {
+      throw underItem(error, 'items', i);
+    }
+  }
   return { items, extendMs: request.extendMs };
 }
 
@@ -316,13 +321,19 @@ function parseOutcome(outcome: CompleteRequest['completions'][number]['outcome']
 /** Validates a ReportProgressRequest. */
 export function parseReportProgressRequest(request: ReportProgressRequest, limits: RequestLimits): ProgressItem[] {
   checkBatch('items', request.items.length, limits);
-  return request.items.map((item, i) => {
-    const path = `items[${i}]`;
-    if (item.progress.length === 0) throw new InvalidArgumentError(`${path}.progress`, 'must not be empty');
-    const progress = checkJson(`${path}.progress`, item.progress, 'any', limits);
-    checkPayloadSize(`${path}.progress`, progress.length, limits, 'the progress is');
-    return { taskId: checkTaskId(`${path}.task_id`, item.taskId), leaseToken: checkName(`${path}.lease_token`, item.leaseToken), progress };
-  });
+  const items: ProgressItem[] = [];
+  for (let i = 0; i < request.items.length; i++) {
+    const item = request.items[i]!;
+    try {
+      if (item.progress.length === 0) throw new InvalidArgumentError('progress', 'must not be empty');
+      const progress = checkJson('progress', item.progress, 'any', limits);
+      checkPayloadSize('progress', progress.length, limits, 'the progress is');
+      items.push({ taskId: checkTaskId('task_id', item.taskId), leaseToken: checkName('lease_token', item.leaseToken), progress });
+    } catch (error) {
+      throw underItem(error, 'items', i);
+    }
+  }
+  return items;
 }
 
 function parseTaskError(path: string, error: TaskError, limits: RequestLimits): TaskError {
