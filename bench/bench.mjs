@@ -23,9 +23,16 @@
  *     chunk awaited; the clock stops when all N completed.
  *  5. idle latency (ms, p50/p99): 1000 sequential tasks, worker c=1 idle-waiting; the time from
  *     the `addTask`/`add` call to the handler's start (same process, performance.now()), 2 ms
- *     pause between tasks, 20 warm-up tasks dropped.
+ *     pause between tasks, after 2,000 untimed tasks (500 with --quick) one after another.
  *  6. round trip (ms, p50/p99): `addTask(args, { timeout })` (enqueue, run, result back) vs
- *     `queue.add` + `job.waitUntilFinished(queueEvents)`, sequential, worker c=1.
+ *     `queue.add` + `job.waitUntilFinished(queueEvents)`, sequential, worker c=1, after 2,000
+ *     untimed ones (500 with --quick).
+ *     Why the latency figures warm their own app: each figure makes a new app (a new Worker and
+ *     Queue on BullMQ's side), and a new app's first ~2,000 tasks pay for V8 deoptimizing what it
+ *     compiled for the last one's objects (wrong maps in Node's streams and timers, the SDK's
+ *     session) and compiling it again: on the same warm broker, p99 2.0–2.6 ms in a fresh app's
+ *     first 1,000 idle tasks against 0.5–0.7 ms in an app that had run 3,000 (docs/benchmarks.md,
+ *     "Latency figures measured warm"). A worker serves for months.
  *  7. (`--with-1m`; on in a full run, off with --quick) 1,000,000 queued tasks: our broker's V8
  *     heap (SIGUSR2 stats line) and RSS (/proc) vs redis-server's `used_memory` and RSS; and
  *     the latency of taking one task (Lease, no wait / `worker.getNextJob`), each followed by
@@ -90,6 +97,8 @@ const WARMUP = Number(opts.warmup);
 const N = opts.quick ? 5_000 : 20_000;
 const N_SINGLE = opts.quick ? 2_000 : 5_000;
 const N_LATENCY = opts.quick ? 300 : 1_000;
+// Untimed tasks a latency figure's app runs first (see the header).
+const N_LATENCY_WARMUP = opts.quick ? 500 : 2_000;
 const N_MILLION = 1_000_000;
 const WITH_1M = opts['without-1m'] ? false : (opts['with-1m'] ?? !opts.quick);
 const SIDES = [...new Set(opts.sides.split(','))];
@@ -104,8 +113,8 @@ const FIGURE_RUNNERS = {
   drain1: { bullmq: (r) => bull.drain(r, N, 1), ours: (b) => ours.drain(b, N, 1) },
   drain50: { bullmq: (r) => bull.drain(r, N, 50), ours: (b) => ours.drain(b, N, 50) },
   e2e: { bullmq: (r) => bull.endToEnd(r, N), ours: (b) => ours.endToEnd(b, N) },
-  idle: { bullmq: (r) => bull.idleLatency(r, N_LATENCY), ours: (b) => ours.idleLatency(b, N_LATENCY) },
-  rtt: { bullmq: (r) => bull.roundTrip(r, N_LATENCY), ours: (b) => ours.roundTrip(b, N_LATENCY) },
+  idle: { bullmq: (r) => bull.idleLatency(r, N_LATENCY, N_LATENCY_WARMUP), ours: (b) => ours.idleLatency(b, N_LATENCY, N_LATENCY_WARMUP) },
+  rtt: { bullmq: (r) => bull.roundTrip(r, N_LATENCY, N_LATENCY_WARMUP), ours: (b) => ours.roundTrip(b, N_LATENCY, N_LATENCY_WARMUP) },
 };
 
 /** Processes to kill if the benchmark crashes. */

@@ -3,7 +3,7 @@
  * process, jobs with `removeOnComplete`, one queue per figure, redis FLUSHALL between figures.
  */
 import { Queue, QueueEvents, Worker } from 'bullmq';
-import { ARGS, countdown, latency, procMemory, rate, sleep, timed } from './util.mjs';
+import { ARGS, countdown, latency, pause, procMemory, rate, sleep, timed } from './util.mjs';
 
 const JOB_OPTS = { removeOnComplete: true, removeOnFail: true };
 let sequence = 0;
@@ -73,7 +73,7 @@ export const endToEnd = (redis, n, chunk = 1000) =>
     return { rate: rate(n, ms) };
   });
 
-/** 5. Idle latency: `queue.add()` call → handler start, sequential, Worker c=1 idle. */
+/** 5. Idle latency: `queue.add()` call → handler start, sequential, Worker c=1 idle, 2 ms between jobs (see ours.mjs). */
 export const idleLatency = (redis, n, warmup = 20) =>
   withQueue(redis, async (queue, name) => {
     let started;
@@ -89,7 +89,7 @@ export const idleLatency = (redis, n, warmup = 20) =>
       const t1 = await handlerStart;
       await added;
       if (i >= warmup) samples.push(t1 - t0);
-      await sleep(2);
+      await pause(i >= warmup ? 2 : 0);
     }
     await w.close();
     return latency(samples);

@@ -13,6 +13,9 @@ export const ARGS = ['x'.repeat(196)];
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A pause of `ms` between sequential tasks; 0 is one turn of the event loop (a timer would take 1 ms). */
+export const pause = (ms) => (ms > 0 ? sleep(ms) : new Promise(setImmediate));
+
 /** Tasks per second. */
 export const rate = (count, ms) => count / (ms / 1000);
 
