@@ -59,6 +59,46 @@ describe('DiskSpaceGuard', () => {
     expect(disk.reads).toBe(2);
   });
 
+  it('answers from a reading stale by less than one more interval while the next is read, then waits for it', async () => {
+    let now = 0;
+    const disk = fakeDisk(100 * MiB);
+    const guard = new DiskSpaceGuard('/data', 10 * MiB, disk.read, () => now);
+    await guard.check(1000);
+    now += REFRESH_MS;
+    disk.free = 5 * MiB;
+    expect(guard.check(1000)).toBeUndefined(); // admitted at once, the disk read in the background
+    expect(guard.check(1000)).toBeUndefined(); // one reading in flight, not two
+    expect(disk.reads).toBe(2);
+    await new Promise(setImmediate); // the background reading lands: below the reserve
+    expect(() => guard.check(1000)).toThrow(DiskFullError);
+    now += 2 * REFRESH_MS; // older than two intervals: waited for, never answered stale
+    disk.free = 100 * MiB;
+    const waited = guard.check(1000);
+    expect(waited).toBeInstanceOf(Promise);
+    await waited;
+    expect(disk.reads).toBe(3);
+  });
+
+  it('never answers from a stale reading that showed no room, nor when its read fails', async () => {
+    let now = 0;
+    const disk = fakeDisk(1 * MiB);
+    let failing = false;
+    const read = () => (failing ? Promise.reject(new Error('EIO')) : disk.read());
+    const guard = new DiskSpaceGuard('/data', 2 * MiB, read, () => now);
+    await expect(guard.check(10)).rejects.toBeInstanceOf(DiskFullError);
+    now += REFRESH_MS;
+    disk.free = 50 * MiB;
+    const waited = guard.check(10);
+    expect(waited).toBeInstanceOf(Promise); // the refusal is not reused once stale: read again
+    await waited;
+    now += REFRESH_MS;
+    failing = true;
+    expect(guard.check(10)).toBeUndefined(); // stale, with room: admitted, its failed read swallowed
+    await new Promise(setImmediate);
+    now += REFRESH_MS;
+    await expect(guard.check(10)).rejects.toThrow('EIO'); // past the second interval: the error is met
+  });
+
   it('reads again early once the writes admitted since use half the room above the reserve', async () => {
     const disk = fakeDisk(20 * MiB);
     const guard = new DiskSpaceGuard('/data', 10 * MiB, disk.read, () => 0);
@@ -112,7 +152,7 @@ describe('TaskStore below its free-space reserve', () => {
     const [held] = (await store.enqueue([newTask(), newTask()])).value;
 
     disk.free = 10 * MiB;
-    now += REFRESH_MS;
+    now += 2 * REFRESH_MS; // too old to admit from while the next reading is taken
     await expect(store.enqueue([newTask()])).rejects.toThrow(/10485760 bytes free .* below the reserve of 67108864 bytes/);
     expect(store.list({ limit: 10 }).tasks).toHaveLength(2);
 

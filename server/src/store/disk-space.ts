@@ -7,7 +7,9 @@
  * Nothing polls: the free space is read (`statfs`) only when a check asks for it, and a reading
  * is reused for up to {@link REFRESH_MS} unless the writes admitted since have used up half the
  * room it showed above the reserve (a fast producer can write megabytes in 500 ms); a commit that
- * fails for lack of space forces the next read.
+ * fails for lack of space forces the next read. For one more interval a reading that showed room
+ * still admits writes at once while the next one is taken, so that steady traffic never waits for
+ * a `statfs` on the thread pool (an idle task's hand-over took 0.1–0.3 ms longer every 500 ms).
  */
 import { statfs } from 'node:fs/promises';
 import { ResourceExhaustedError } from '../domain/errors.js';
@@ -58,19 +60,22 @@ export class DiskSpaceGuard {
 
   /**
    * Admits a write of about `bytes`, or refuses it. Decided synchronously (returns undefined, or
-   * throws) while the last reading is fresh, so that the common case adds no tick before the
-   * write is issued; otherwise the returned promise settles after a new reading.
+   * throws) while the last reading is fresh, and while it is stale by less than one more interval
+   * but showed room (a new reading is taken meanwhile), so that the common case adds no tick
+   * before the write is issued; otherwise the returned promise settles after a new reading.
    *
    * @throws DiskFullError when the free space is below the reserve (thrown, or as a rejection)
    */
   check(bytes: number): Promise<void> | undefined {
     if (this.minFreeBytes === 0) return undefined;
-    if (this.clock() - this.readAtMs < REFRESH_MS) {
+    const age = this.clock() - this.readAtMs;
+    if (age < REFRESH_MS) {
       this.assertRoom(this.freeBytes);
-      if (this.admittedBytes + bytes <= (this.freeBytes - this.minFreeBytes) / 2) {
-        this.admittedBytes += bytes;
-        return undefined;
-      }
+      if (this.admit(bytes)) return undefined;
+    } else if (age < 2 * REFRESH_MS && this.freeBytes >= this.minFreeBytes && this.admit(bytes)) {
+      // A failed reading is met by the next check that has to wait for one.
+      this.read().catch(() => undefined);
+      return undefined;
     }
     return this.read().then((free) => {
       this.assertRoom(free);
@@ -112,6 +117,13 @@ export class DiskSpaceGuard {
       },
     );
     return this.reading;
+  }
+
+  /** Counts `bytes` as admitted if the last reading has room for them (half of it above the reserve). */
+  private admit(bytes: number): boolean {
+    if (this.admittedBytes + bytes > (this.freeBytes - this.minFreeBytes) / 2) return false;
+    this.admittedBytes += bytes;
+    return true;
   }
 
   private assertRoom(free: number): void {
