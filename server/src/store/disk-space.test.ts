@@ -122,6 +122,20 @@ describe('DiskSpaceGuard', () => {
     expect(disk.reads).toBe(2);
   });
 
+  it('does not keep a reading begun before invalidate(): it may predate the commit that failed', async () => {
+    let now = 0;
+    const disk = fakeDisk(100 * MiB);
+    const guard = new DiskSpaceGuard('/data', 10 * MiB, disk.read, () => now);
+    await guard.check(1000);
+    now += REFRESH_MS;
+    expect(guard.check(1000)).toBeUndefined(); // stale: a reading of 100 MiB begins in the background
+    disk.free = 5 * MiB; // then the disk fills, and a commit fails for it
+    guard.invalidate();
+    await new Promise(setImmediate); // the old reading lands, and is not kept
+    await expect(guard.check(1000)).rejects.toBeInstanceOf(DiskFullError); // read again: 5 MiB
+    expect(disk.reads).toBe(3);
+  });
+
   it('reads again after invalidate(), and never with a reserve of 0', async () => {
     const disk = fakeDisk(100 * MiB);
     const guard = new DiskSpaceGuard('/data', MiB, disk.read, () => 0);

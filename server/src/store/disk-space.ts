@@ -44,6 +44,8 @@ export class DiskSpaceGuard {
   /** Estimated bytes of the writes admitted since the last reading. */
   private admittedBytes = 0;
   private reading: Promise<number> | undefined;
+  /** Bumped by {@link invalidate}: a reading begun before it is not kept. */
+  private generation = 0;
 
   /**
    * @param path - the data directory
@@ -97,26 +99,36 @@ export class DiskSpaceGuard {
     return this.clock() - this.readAtMs < REFRESH_MS ? this.freeBytes : this.read();
   }
 
-  /** Forgets the last reading: the next check reads the disk again (after a commit failed for lack of space). */
+  /**
+   * Forgets the last reading: the next check reads the disk again (after a commit failed for lack
+   * of space). A reading in flight, begun before, is not kept: it may predate the failure.
+   */
   invalidate(): void {
     this.readAtMs = -Infinity;
+    this.generation++;
+    this.reading = undefined;
   }
 
   private read(): Promise<number> {
-    this.reading ??= this.readFree(this.path).then(
+    if (this.reading) return this.reading;
+    const generation = this.generation;
+    const reading = this.readFree(this.path).then(
       (free) => {
-        this.freeBytes = free;
-        this.readAtMs = this.clock();
-        this.admittedBytes = 0;
-        this.reading = undefined;
+        if (generation === this.generation) {
+          this.freeBytes = free;
+          this.readAtMs = this.clock();
+          this.admittedBytes = 0;
+        }
+        if (this.reading === reading) this.reading = undefined;
         return free;
       },
       (error: unknown) => {
-        this.reading = undefined;
+        if (this.reading === reading) this.reading = undefined;
         throw error;
       },
     );
-    return this.reading;
+    this.reading = reading;
+    return reading;
   }
 
   /** Counts `bytes` as admitted if the last reading has room for them (half of it above the reserve). */
