@@ -27,7 +27,7 @@ import { rejectUndecodableRequests, strictRequestDecoding } from './transport/re
 import { decodeProduceRequest } from './transport/produce-request-decoding.js';
 import { decodeWorkRequest } from './transport/work-request-decoding.js';
 import { UnsentReplies } from './transport/unsent-replies.js';
-import { ReceiveWindows, WIDE_WINDOW_BYTES } from './transport/receive-windows.js';
+import { ReceiveWindows } from './transport/receive-windows.js';
 
 /** {@link BrokerStats} and the transport's own counts. */
 export interface ServerStats extends BrokerStats {
@@ -99,8 +99,6 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
     'grpc.max_send_message_length': config.maxMessageBytes,
     'grpc.max_concurrent_streams': config.maxConcurrentStreams,
     'grpc.max_connection_idle_ms': config.idleTimeoutMs,
-    // Each stream's receive window (our patch of grpc-js); each connection's: `receive-windows.ts`.
-    'grpc-node.flow_control_window': WIDE_WINDOW_BYTES,
     // Not in nice-grpc's option type, but handed to grpc-js's Server as is; the guard comes first.
     ...({ interceptors: [guard.interceptor, replyFlow(unsent)] } as object),
   }).use(errorMappingMiddleware);

@@ -2,58 +2,78 @@
  * The HTTP/2 receive windows of the broker's connections: how much a client may send before the
  * broker has read it.
  *
- * Why larger than HTTP/2's 64 KiB: a producer's four batches of 1,000 tasks in flight (~300 KB
+ * Why wider than HTTP/2's 64 KiB: a producer's four batches of 1,000 tasks in flight (~300 KB
  * each, on one Produce stream) crossed in 64 KiB steps, each waiting for a WINDOW_UPDATE that a
  * broker busy with the batch before sent late: sent at once, they arrived 6–27 ms apart.
  *
- * Why a pool: what a client makes the broker hold unread (a Produce stream the broker stops
- * reading while its writes are refused for overload, say) is bounded by its connection's window.
- * At 64 KiB each, the 1,000 connections `--max-connections` allows hold at most 64 MiB; at 1 MiB
- * each, 1 GiB. So every connection starts at 64 KiB, and those that open while the pool has
- * room get up to {@link WIDE_WINDOW_BYTES}, the extra taken from a pool of
- * {@link WINDOW_POOL_BYTES} and given back when the connection closes: the bound grows by the
- * pool, not by the connections. A broker's usual clients (tens of connections) all get the wide
- * window.
- *
- * Each stream's own window is {@link WIDE_WINDOW_BYTES} for every connection (a setting of the
- * server, `grpc-node.flow_control_window` through our patch of grpc-js): a connection's window
- * caps what its streams hold together.
+ * Why only for a few connections of few streams: what a client can make the broker hold unread
+ * is its streams' windows. Node takes a connection's window back as the bytes arrive, whether or
+ * not a stream reads them (`OnDataChunkReceived` consumes the connection's share at once); a
+ * stream's window waits until the stream reads, and the broker stops reading a Work or Produce
+ * stream that is 16 requests ahead of it (`stream-calls.ts`). So the bound is the streams open
+ * (`--max-calls`, 10,000) times their window: 640 MiB at 64 KiB, 10 GiB at 1 MiB for all. Hence:
+ * - the first {@link WIDE_SESSIONS} connections open at once get a {@link WIDE_WINDOW_BYTES}
+ *   window for each of their streams (a SETTINGS frame of their own) and for the connection;
+ *   the others keep HTTP/2's;
+ * - a wide connection that opens more than {@link WIDE_STREAMS} streams at once is narrowed back
+ *   to 64 KiB for good (what it sent into the wide windows stays, at most one wide window per
+ *   stream it had then), and keeps its place until it closes.
+ * The bound grows by at most {@link WIDE_SESSIONS} × ({@link WIDE_STREAMS} + 1) wide windows
+ * (80 MiB), whatever the clients do. An SDK app uses two streams (Produce, Work) on its connection.
  */
 import type { Http2Session } from 'node:http2';
 
-/** HTTP/2's initial window (RFC 9113, 6.9.2): what every connection starts with. */
+/** HTTP/2's initial window (RFC 9113, 6.9.2): what every connection and stream starts with. */
 export const DEFAULT_WINDOW_BYTES = 65_535;
 
-/** The receive window of a connection that got its extra from the pool, and of every stream. */
+/** The receive window of a wide connection, and of each of its streams. */
 export const WIDE_WINDOW_BYTES = 1024 * 1024;
 
-/** The extra window shared by the connections open at once (~34 wide ones). */
-export const WINDOW_POOL_BYTES = 32 * 1024 * 1024;
+/** Connections open at once that get wide windows. */
+export const WIDE_SESSIONS = 16;
 
-/** Widens connections' receive windows while a shared pool lasts (see the file's comment). */
+/** Streams open at once on a wide connection past which it is narrowed back for good. */
+export const WIDE_STREAMS = 4;
+
+/** Gives the first connections wide receive windows (see the file's comment). */
 export class ReceiveWindows {
-  private spare: number;
+  private wide = 0;
 
-  constructor(poolBytes: number = WINDOW_POOL_BYTES) {
-    this.spare = poolBytes;
+  constructor(
+    private readonly maxWideSessions: number = WIDE_SESSIONS,
+    private readonly maxStreams: number = WIDE_STREAMS,
+  ) {}
+
+  /** Connections holding a wide place now (narrowed ones included, until they close). */
+  get wideSessions(): number {
+    return this.wide;
   }
 
-  /** Extra bytes the pool can still hand out. */
-  get spareBytes(): number {
-    return this.spare;
-  }
-
-  /**
-   * Gives a new connection's session as wide a window as the pool allows, up to
-   * {@link WIDE_WINDOW_BYTES}; its extra returns to the pool when the session closes.
-   */
+  /** Widens a new connection's session if a place is free; told first of its streams, to narrow it back. */
   widen(session: Http2Session): void {
-    const extra = Math.min(WIDE_WINDOW_BYTES - DEFAULT_WINDOW_BYTES, this.spare);
-    if (extra <= 0 || session.destroyed) return;
-    session.setLocalWindowSize(DEFAULT_WINDOW_BYTES + extra);
-    this.spare -= extra;
-    session.once('close', () => {
-      this.spare += extra;
-    });
+    if (this.wide >= this.maxWideSessions || session.destroyed) return;
+    // Both throw only for a session already torn down (never thrown into the connection's accept).
+    if (!applied(() => (session.setLocalWindowSize(WIDE_WINDOW_BYTES), session.settings({ initialWindowSize: WIDE_WINDOW_BYTES })))) return;
+    this.wide++;
+    session.once('close', () => this.wide--);
+    let open = 0;
+    const counted = (stream: { once(event: 'close', listener: () => void): unknown }): void => {
+      open++;
+      stream.once('close', () => open--);
+      if (open <= this.maxStreams) return;
+      session.off('stream', counted);
+      applied(() => session.settings({ initialWindowSize: DEFAULT_WINDOW_BYTES }));
+    };
+    session.on('stream', counted);
+  }
+}
+
+/** Runs `change`; false if it threw. */
+function applied(change: () => void): boolean {
+  try {
+    change();
+    return true;
+  } catch {
+    return false;
   }
 }
