@@ -136,6 +136,17 @@ describe('DiskSpaceGuard', () => {
     expect(disk.reads).toBe(3);
   });
 
+  it('decides a check that was waiting for a reading when invalidate() came on a new one', async () => {
+    let now = 0;
+    const disk = fakeDisk(100 * MiB);
+    const guard = new DiskSpaceGuard('/data', 10 * MiB, disk.read, () => now);
+    const waiting = guard.check(1000); // reads 100 MiB
+    disk.free = 5 * MiB;
+    guard.invalidate(); // a commit failed for lack of space meanwhile
+    await expect(waiting).rejects.toBeInstanceOf(DiskFullError);
+    expect(disk.reads).toBe(2);
+  });
+
   it('reads again after invalidate(), and never with a reserve of 0', async () => {
     const disk = fakeDisk(100 * MiB);
     const guard = new DiskSpaceGuard('/data', MiB, disk.read, () => 0);

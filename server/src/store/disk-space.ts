@@ -79,10 +79,16 @@ export class DiskSpaceGuard {
       this.read().catch(() => undefined);
       return undefined;
     }
-    return this.read().then((free) => {
-      this.assertRoom(free);
-      this.admittedBytes += bytes;
-    });
+    return this.decide(bytes);
+  }
+
+  /** Admits or refuses `bytes` on a new reading; one that a commit failed during is read again. */
+  private async decide(bytes: number): Promise<void> {
+    const generation = this.generation;
+    let free = await this.read();
+    if (generation !== this.generation) free = await this.read();
+    this.assertRoom(free);
+    this.admittedBytes += bytes;
   }
 
   /**
