@@ -27,7 +27,6 @@ import { rejectUndecodableRequests, strictRequestDecoding } from './transport/re
 import { decodeProduceRequest } from './transport/produce-request-decoding.js';
 import { decodeWorkRequest } from './transport/work-request-decoding.js';
 import { UnsentReplies } from './transport/unsent-replies.js';
-import { ReceiveWindows } from './transport/receive-windows.js';
 
 /** {@link BrokerStats} and the transport's own counts. */
 export interface ServerStats extends BrokerStats {
@@ -121,7 +120,6 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
   const reflection = ServerReflection(descriptorSet, [BrokerServiceDefinition.fullName, HEALTH_SERVICE]);
   server.add(ServerReflectionService, reflection);
   server.add(REFLECTION_V1ALPHA, reflection);
-  const windows = new ReceiveWindows();
   let listener: LimitedListener;
   try {
     listener = await listenWithConnectionLimit(
@@ -135,7 +133,6 @@ export async function startBroker(options: Partial<BrokerConfig> = {}): Promise<
           if (!grpcServer.register(path, handler, serialize, deserialize, 'bidi')) throw new Error(`${path} is served twice`);
         }
       },
-      (session) => windows.widen(session),
     );
   } catch (error) {
     await store.close();

@@ -8,7 +8,6 @@ import { ServerReflectionRequest, type ServerReflectionResponse } from 'nice-grp
 import { TaskStatus } from '@qtasks/proto';
 import { BROKER_BIN, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { brokerStats } from '../helpers/broker-inspect.js';
-import { openSession } from '../helpers/raw-http2.js';
 import { spec, uniqueQueue, workerId } from '../helpers/tasks.js';
 
 const brokers: BrokerProcess[] = [];
@@ -148,20 +147,6 @@ describe('standard services', () => {
 const REFLECTION_V1ALPHA = {
   serverReflectionInfo: { ...ServerReflectionService.serverReflectionInfo, path: '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo' },
 } as unknown as typeof ServerReflectionService;
-
-describe('HTTP/2', () => {
-  test('the broker offers its first connections a 1 MiB receive window, per stream and per connection, not the default 64 KiB', async () => {
-    const broker = await start();
-    const session = await openSession(broker.address);
-    try {
-      // Both follow the server's first SETTINGS: a SETTINGS frame and a WINDOW_UPDATE of this connection's own.
-      await expect.poll(() => session.remoteSettings.initialWindowSize, { timeout: 2000 }).toBe(1024 * 1024);
-      await expect.poll(() => session.state.remoteWindowSize, { timeout: 2000 }).toBe(1024 * 1024);
-    } finally {
-      session.destroy();
-    }
-  });
-});
 
 describe('shutdown', () => {
   test('SIGTERM wakes a waiting Lease, keeps acknowledged work and exits 0', async () => {

@@ -10,14 +10,8 @@
  * startBroker fails loudly if that ever changes), then restored. The same moment, with the
  * services added and nothing bound yet, is when `register` adds the methods served on grpc-js
  * directly (`stream-calls.ts`).
- *
- * grpc-js makes one HTTP/2 server for the injected connections and tells no one of its sessions;
- * it is found in the grpc-js server's map of them (`http2Servers`, private: startBroker fails
- * loudly if it is not there), so that `onSession` sees each new connection's session first (the
- * broker sets its receive window: `receive-windows.ts`).
  */
 import { Server as GrpcServer, type ServerCredentials } from '@grpc/grpc-js';
-import type { Http2Server, Http2Session } from 'node:http2';
 import { createServer, type Server as NetServer } from 'node:net';
 
 /** A listening socket whose connections go to grpc-js. */
@@ -35,8 +29,7 @@ type BindAsync = GrpcServer['bindAsync'];
 /**
  * Calls `listen(address, credentials)` (nice-grpc's), serving on `host:port` through a
  * `net.Server` that holds at most `maxConnections` connections; `register` is handed nice-grpc's
- * grpc-js server before it serves, to add methods of its own, and `onSession` each connection's
- * HTTP/2 session as it opens.
+ * grpc-js server before it serves, to add methods of its own.
  */
 export async function listenWithConnectionLimit(
   listen: (address: string, credentials: ServerCredentials) => Promise<number>,
@@ -45,13 +38,12 @@ export async function listenWithConnectionLimit(
   credentials: ServerCredentials,
   maxConnections: number,
   register: (server: GrpcServer) => void = () => undefined,
-  onSession: (session: Http2Session) => void = () => undefined,
 ): Promise<LimitedListener> {
   const original = GrpcServer.prototype.bindAsync;
   let netServer: NetServer | undefined;
   const inject: BindAsync = function (this: GrpcServer, _address, bindCredentials, callback) {
     register(this);
-    const injector = withSessions(this, () => this.createConnectionInjector(bindCredentials), onSession);
+    const injector = this.createConnectionInjector(bindCredentials);
     const server = createServer({ noDelay: true }, (socket) => injector.injectConnection(socket));
     server.maxConnections = maxConnections;
     netServer = server;
@@ -77,17 +69,4 @@ export async function listenWithConnectionLimit(
     connections: () => new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
     close: () => void server.close(),
   };
-}
-
-/** Runs `create` (which makes grpc-js's HTTP/2 server) and has `onSession` told of that server's sessions. */
-function withSessions<T>(grpcServer: GrpcServer, create: () => T, onSession: (session: Http2Session) => void): T {
-  const servers = (grpcServer as unknown as { http2Servers?: unknown }).http2Servers;
-  if (!(servers instanceof Map)) throw new Error("grpc-js keeps no http2Servers map: the broker cannot see its connections' sessions");
-  const before = new Set(servers.keys());
-  const created = create();
-  const made = [...(servers as Map<Http2Server, unknown>).keys()].filter((server) => !before.has(server));
-  if (made.length !== 1) throw new Error(`grpc-js made ${made.length} HTTP/2 servers for the connections, not one: the broker cannot see their sessions`);
-  // Before grpc-js's own listener: the window is set before the session serves anything.
-  made[0]!.prependListener('session', onSession);
-  return created;
 }
